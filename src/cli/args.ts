@@ -1,0 +1,101 @@
+// Command-line parsing on top of node:util parseArgs: every failure becomes a UsageError
+// (one line, exit code 2), and number flags are checked in one place.
+import { parseArgs as nodeParseArgs } from "node:util";
+import { UsageError } from "../errors.js";
+
+export type OptionSpec = Record<
+  string,
+  { type: "string" | "boolean"; short?: string; multiple?: boolean; default?: string | boolean }
+>;
+
+export interface Parsed {
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  positionals: string[];
+}
+
+/** Parse argv against a spec; unknown flags and missing values throw UsageError. */
+export function parseArgs(argv: string[], options: OptionSpec, maxPositionals = Infinity): Parsed {
+  let parsed: Parsed;
+  try {
+    parsed = nodeParseArgs({ args: argv, options, allowPositionals: true, strict: true }) as Parsed;
+  } catch (err) {
+    throw new UsageError(cleanParseMessage(err));
+  }
+  if (parsed.positionals.length > maxPositionals) {
+    throw new UsageError(`unexpected argument '${parsed.positionals[maxPositionals]}'`);
+  }
+  return parsed;
+}
+
+function cleanParseMessage(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  // node's messages carry advice about "--" and positionals; keep the first sentence.
+  const flag = (f: string) => f.replace(/^-\w, /, "").replace(/ <value>$/, "");
+  const unknown = /Unknown option '([^']+)'/.exec(msg);
+  if (unknown) return `unknown option '${unknown[1]}' (see --help)`;
+  const missing = /Option '([^']+)' argument missing/.exec(msg);
+  if (missing) return `option '${flag(missing[1])}' needs a value`;
+  const ambiguous = /Option '([^']+)' argument is ambiguous/.exec(msg);
+  if (ambiguous)
+    return `option '${flag(ambiguous[1])}' is followed by what looks like an option; write ${flag(ambiguous[1])}=VALUE`;
+  return msg.split(/\.\s/)[0];
+}
+
+/** A number flag: finite, within [min, max], an integer when `integer`. */
+export function numberFlag(
+  raw: string | boolean | string[] | boolean[] | undefined,
+  name: string,
+  opts: { min?: number; max?: number; integer?: boolean; fallback: number },
+): number {
+  if (raw === undefined) return opts.fallback;
+  const text = String(raw).trim();
+  const value = Number(text);
+  if (text === "" || !Number.isFinite(value)) throw new UsageError(`${name} must be a number, got '${text}'`);
+  if (opts.integer && !Number.isInteger(value))
+    throw new UsageError(`${name} must be a whole number, got '${text}'`);
+  if (opts.min !== undefined && value < opts.min)
+    throw new UsageError(`${name} must be at least ${opts.min}, got ${text}`);
+  if (opts.max !== undefined && value > opts.max)
+    throw new UsageError(`${name} must be at most ${opts.max}, got ${text}`);
+  return value;
+}
+
+/** A flag with a closed set of values. */
+export function choiceFlag<T extends string>(
+  raw: string | boolean | string[] | boolean[] | undefined,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  if (raw === undefined) return fallback;
+  const text = String(raw);
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new UsageError(`${name} must be one of ${choices.join(", ")}, got '${text}'`);
+  }
+  return text as T;
+}
+
+/** A string flag (or undefined). */
+export function stringFlag(raw: string | boolean | string[] | boolean[] | undefined): string | undefined {
+  return raw === undefined ? undefined : String(raw);
+}
+
+/** Comma-separated list flag: "a,b, c" → ["a","b","c"]. */
+export function listFlag(raw: string | boolean | string[] | boolean[] | undefined): string[] {
+  if (raw === undefined) return [];
+  return String(raw)
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+/** Compile a user regex, turning a syntax error into a UsageError. */
+export function regexFlag(text: string, name: string): RegExp {
+  try {
+    return new RegExp(text);
+  } catch (err) {
+    throw new UsageError(
+      `${name}: bad regular expression '${text}': ${(err as Error).message.replace(/^Invalid regular expression: /, "")}`,
+    );
+  }
+}

@@ -1,0 +1,78 @@
+// Entry point: finds the command, runs it, and turns any error into one line.
+import { exitCodeFor, formatError, isExpected } from "../errors.js";
+import type { Io } from "./command.js";
+import { COMMANDS } from "./registry.js";
+import { VERSION } from "./version.js";
+
+function topHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `tsnap ${VERSION}: what every Linux thread is doing and waiting on
+
+USAGE
+  tsnap <command> [options]      tsnap <command> --help
+
+COMMANDS
+${lines.join("\n")}
+
+EXAMPLES
+  tsnap top                      active threads over 5 s, grouped by comm,state
+  tsnap top -a -g state,syscall  all threads, by state and syscall
+  tsnap schedlat 1234            run-queue latency of process 1234, per second
+  tsnap syscalls 'read|write'    syscalls matching a regex, with their arguments
+`;
+}
+
+/** Builds the Io for the real process, with SIGINT/SIGTERM wired to an AbortSignal. */
+export function processIo(): Io {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(128 + (sig === "SIGINT" ? 2 : 15));
+    controller.abort(sig);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") controller.abort("EPIPE");
+  });
+  return {
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+    signal: controller.signal,
+    isTTY: Boolean(process.stdout.isTTY),
+    columns: process.stdout.isTTY ? process.stdout.columns : 0,
+  };
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    const entry = name === "help" && rest[0] ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    io.out(entry ? (await entry.load()).help : topHelp());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-V") {
+    io.out(`tsnap ${VERSION}\n`);
+    return 0;
+  }
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
+    io.err(`tsnap: unknown command '${name}' (see tsnap --help)\n`);
+    return 2;
+  }
+  try {
+    const cmd = await entry.load();
+    if (rest.includes("--help") || rest.includes("-h")) {
+      io.out(cmd.help);
+      return 0;
+    }
+    return await cmd.run(rest, io);
+  } catch (err) {
+    io.err(`${formatError(err)}\n`);
+    if (process.env.TSNAP_DEBUG) io.err(`${(err as Error)?.stack ?? ""}\n`);
+    else if (!isExpected(err)) io.err("tsnap: this is a bug; run with TSNAP_DEBUG=1 for details\n");
+    return exitCodeFor(err);
+  }
+}

@@ -1,0 +1,31 @@
+// The list of commands. Modules load lazily so `tsnap top` never pays for DuckDB or libbpf.
+import type { Command } from "./command.js";
+
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
+
+export const COMMANDS: CommandEntry[] = [
+  {
+    name: "top",
+    summary: "active threads grouped by any columns (psn)",
+    load: async () => (await import("./top.js")).command,
+  },
+  {
+    name: "schedlat",
+    summary: "per-second %CPU, %run-queue latency, %sleep of a process",
+    load: async () => (await import("./schedlat.js")).command,
+  },
+  {
+    name: "syscalls",
+    summary: "list syscalls and their arguments",
+    load: async () => (await import("./syscalls.js")).command,
+  },
+  {
+    name: "tracepoints",
+    summary: "list tracepoints and their arguments",
+    load: async () => (await import("./tracepoints.js")).command,
+  },
+];

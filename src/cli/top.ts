@@ -1,0 +1,219 @@
+// tsnap top: sample all threads for a few seconds and show which are active, grouped by
+// any columns, as "average active threads" (0x.tools psn, with its flags).
+import { existsSync } from "node:fs";
+import { InputError, UsageError } from "../errors.js";
+import { Aggregator } from "../report/aggregate.js";
+import { COLUMNS, type Column, needsOf, resolveColumns } from "../report/columns.js";
+import { renderTable } from "../report/table.js";
+import { renderTop, type TopFormat, type WindowStats } from "../report/top-report.js";
+import { runRounds } from "../sampler/loop.js";
+import { openSampler, SOURCE_CHOICES } from "../sampler/open.js";
+import type { Sampler, SamplerOptions } from "../sampler/sampler.js";
+import { choiceFlag, listFlag, numberFlag, parseArgs, regexFlag, stringFlag } from "./args.js";
+import type { Command, Io } from "./command.js";
+
+const DEFAULT_GROUP = ["comm", "state"];
+
+const HELP = `tsnap top: which threads are active, in which state, in which syscall, on which file.
+
+Samples every thread of the system (on and off CPU) at --hz for -d seconds, then prints
+how many samples fell in each group and the average number of threads in it
+(avg_threads = samples / sampling rounds): 2.00 means two threads were there all the time.
+
+USAGE
+  tsnap top [options]
+
+OPTIONS
+  -d, --duration SECONDS   how long to sample (default 5; with --interval: stop after it)
+      --hz N               sampling rounds per second (default 20)
+  -p, --pid PID[,PID]|REGEX  only these processes, or threads whose name matches REGEX
+  -a, --all                include sleeping and idle threads (default: RUN, RUNQ, DISK)
+  -g, --group COLS         group by these columns (default: comm,state)
+  -G, --append-group COLS  add columns to the default grouping
+      --list               list every column with a one-line description
+      --format FMT         table (default), json (array of objects) or csv
+      --interval SECONDS   report every SECONDS until Ctrl-C, like top
+      --limit N            print at most N rows
+      --source SRC         auto (bpf where it works, else proc), proc or bpf
+      --include-self       do not leave tsnap's own threads out
+
+EXAMPLES
+  tsnap top                          active threads by comm and state over 5 s
+  tsnap top -G syscall,filename      ... also by syscall and the file it works on
+  tsnap top -a -g state,syscall      every thread, by state and syscall
+  tsnap top -p mysqld -g tid,syscall,wchan -d 10
+  tsnap top -p 1234,5678 --format json
+  tsnap top --interval 2 --limit 20  refresh every 2 s until Ctrl-C
+  tsnap top -g kstack -p 1234        kernel stacks of process 1234 (root)
+`;
+
+export const command: Command = {
+  name: "top",
+  summary: "active threads grouped by any columns (psn)",
+  help: HELP,
+  run,
+};
+
+async function run(argv: string[], io: Io): Promise<number> {
+  const { values } = parseArgs(
+    argv,
+    {
+      duration: { type: "string", short: "d" },
+      hz: { type: "string" },
+      pid: { type: "string", short: "p" },
+      all: { type: "boolean", short: "a" },
+      group: { type: "string", short: "g" },
+      "append-group": { type: "string", short: "G" },
+      list: { type: "boolean" },
+      format: { type: "string" },
+      interval: { type: "string" },
+      limit: { type: "string" },
+      source: { type: "string" },
+      "include-self": { type: "boolean" },
+    },
+    0,
+  );
+  if (values.list) {
+    io.out(
+      renderTable(
+        ["column", "description"],
+        COLUMNS.map((c) => [c.name, c.bpfOnly ? `${c.description} [bpf]` : c.description]),
+      ),
+    );
+    return 0;
+  }
+  const durationS = numberFlag(values.duration, "-d", { fallback: 5, max: 365 * 86400 });
+  if (durationS <= 0) throw new UsageError(`-d must be more than 0 seconds, got ${values.duration}`);
+  const hz = numberFlag(values.hz, "--hz", { fallback: 20, min: 0.01, max: 1000 });
+  const intervalS =
+    values.interval === undefined
+      ? undefined
+      : numberFlag(values.interval, "--interval", { fallback: 0, min: 0.1 });
+  const limit = numberFlag(values.limit, "--limit", { fallback: Infinity, min: 1, integer: true });
+  const format = choiceFlag<TopFormat>(values.format, "--format", ["table", "json", "csv"], "table");
+  const source = choiceFlag(values.source, "--source", SOURCE_CHOICES, "auto");
+  const groupNames =
+    values.group !== undefined
+      ? listFlag(values.group)
+      : [...DEFAULT_GROUP, ...listFlag(values["append-group"])];
+  if (values.group !== undefined && values["append-group"] !== undefined)
+    groupNames.push(...listFlag(values["append-group"]));
+  if (groupNames.length === 0) throw new UsageError("-g needs at least one column");
+  const columns = resolveColumns(groupNames);
+  const all = Boolean(values.all);
+
+  const opts: SamplerOptions = {
+    hz,
+    all,
+    needs: needsOf(columns),
+    excludeSelf: !values["include-self"],
+    ...parsePidFilter(stringFlag(values.pid)),
+  };
+  const sampler = await openSampler(source, opts, (line) => io.err(`${line}\n`));
+  try {
+    // One window of -d seconds, or with --interval a window every N s (until -d if given).
+    const repeated = intervalS !== undefined;
+    await report(sampler, io, {
+      columns,
+      format,
+      all,
+      hz,
+      limit,
+      windowS: intervalS ?? durationS,
+      totalS: repeated && values.duration === undefined ? undefined : durationS,
+      repeated,
+    });
+  } finally {
+    sampler.close();
+  }
+  return 0;
+}
+
+/** -p: a comma-separated list of PIDs (each must exist), or else a regex on thread names. */
+export function parsePidFilter(raw: string | undefined): Pick<SamplerOptions, "pids" | "comm"> {
+  if (raw === undefined) return {};
+  const parts = raw.split(",").map((s) => s.trim());
+  if (parts.every((p) => /^\d+$/.test(p))) {
+    const pids = new Set(parts.map(Number));
+    for (const pid of pids) {
+      if (pid === 0 || !existsSync(`/proc/${pid}`)) throw new InputError(`no process with PID ${pid}`);
+    }
+    return { pids };
+  }
+  if (parts.some((p) => /^-?\d+$/.test(p)) && parts.length > 1)
+    throw new UsageError(`-p: '${raw}' mixes PIDs and names`);
+  if (/^-\d+$/.test(raw.trim())) throw new UsageError(`-p: bad PID '${raw}'`);
+  return { comm: regexFlag(raw, "-p") };
+}
+
+interface ReportOptions {
+  columns: Column[];
+  format: TopFormat;
+  all: boolean;
+  hz: number;
+  limit: number;
+  windowS: number;
+  totalS: number | undefined;
+  /** Print a timestamp before each window (and clear a terminal screen). */
+  repeated: boolean;
+}
+
+/** Samples until totalS (or Ctrl-C), printing one report per window of windowS. */
+async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void> {
+  const agg = new Aggregator(o.columns);
+  let win = {
+    startedAt: Date.now(),
+    cpu: process.cpuUsage(),
+    stats: sampler.stats(),
+    firstSlot: 0,
+    lastSlot: -1,
+    threads: 0,
+  };
+  const flush = () => {
+    const cpu = process.cpuUsage(win.cpu);
+    const st = sampler.stats();
+    const w: WindowStats = {
+      rounds: agg.rounds,
+      expected: win.lastSlot - win.firstSlot + 1,
+      threadsSeen: win.threads,
+      durationMs: ((win.lastSlot - win.firstSlot + 1) * 1000) / o.hz,
+      cpuUs: cpu.user + cpu.system,
+      vanished: st.vanished - win.stats.vanished,
+      denied: diffCounts(st.denied, win.stats.denied),
+      source: sampler.source,
+      startedAt: win.startedAt,
+      root: process.getuid?.() === 0,
+    };
+    const text = renderTop(o.format, o.columns, agg.rows(o.limit), w, o.all);
+    const stamp =
+      o.repeated && o.format === "table"
+        ? `${io.isTTY ? "\x1b[H\x1b[2J" : ""}${new Date(win.startedAt).toISOString()}`
+        : "";
+    io.out(stamp + text);
+    agg.reset();
+    win = {
+      startedAt: Date.now(),
+      cpu: process.cpuUsage(),
+      stats: st,
+      firstSlot: win.lastSlot + 1,
+      lastSlot: win.lastSlot,
+      threads: 0,
+    };
+  };
+  await runRounds(sampler, {
+    hz: o.hz,
+    durationMs: o.totalS === undefined ? undefined : o.totalS * 1000,
+    signal: io.signal,
+    onRound: (r, _index, slot) => {
+      agg.addRound(r.samples);
+      win.lastSlot = slot;
+      win.threads = Math.max(win.threads, r.threadsSeen);
+      if ((slot + 1 - win.firstSlot) / o.hz >= o.windowS - 1e-9) flush();
+    },
+  });
+  if (agg.rounds > 0) flush();
+}
+
+function diffCounts(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+}

@@ -1,0 +1,161 @@
+// The columns `tsnap top` can group by: name, one-line description, what the source must
+// read for it, and how to get its value from a Sample. One table; --list prints it.
+import { UsageError } from "../errors.js";
+import type { Sample } from "../model/sample.js";
+import type { Need } from "../sampler/sampler.js";
+
+export type CellValue = string | number | null;
+
+export interface Column {
+  name: string;
+  description: string;
+  needs: readonly Need[];
+  /** Only the bpf source fills it. */
+  bpfOnly?: boolean;
+  get(s: Sample): CellValue;
+}
+
+/** Digits → "*": groups kworker/0:1, kworker/1:2 ... as kworker/*:*. */
+export function starDigits(text: string): string {
+  return text.replace(/\d+/g, "*");
+}
+
+/** Kernel stack for display: root first, offsets dropped, frames joined by "->". */
+export function kstackDisplay(leafFirst: string | null): string | null {
+  if (leafFirst === null || leafFirst === "") return null;
+  return leafFirst
+    .split(";")
+    .map((f) => f.replace(/\+0x[0-9a-f]+$/, ""))
+    .reverse()
+    .join("->");
+}
+
+const hex = (v: bigint | null): string | null => (v === null ? null : `0x${v.toString(16)}`);
+
+export const COLUMNS: readonly Column[] = [
+  { name: "pid", description: "process ID (thread group ID)", needs: [], get: (s) => s.tgid },
+  { name: "tid", description: "thread ID", needs: [], get: (s) => s.tid },
+  { name: "ppid", description: "parent process ID", needs: [], get: (s) => s.ppid },
+  { name: "comm", description: "thread name", needs: [], get: (s) => s.comm },
+  {
+    name: "comm2",
+    description: "thread name with digits replaced by *",
+    needs: [],
+    get: (s) => starDigits(s.comm),
+  },
+  {
+    name: "state",
+    description: "RUN, RUNQ (bpf), DISK, SLEEP, STOPPED, ZOMBIE, IDLE, ...",
+    needs: [],
+    get: (s) => s.state,
+  },
+  { name: "cpu", description: "CPU the thread last ran on", needs: [], get: (s) => s.cpu },
+  {
+    name: "syscall",
+    description: "syscall in progress, [running] on CPU in user space, - for none",
+    needs: ["syscall"],
+    get: (s) => s.syscall,
+  },
+  { name: "syscall_nr", description: "syscall number", needs: ["syscall"], get: (s) => s.syscall_nr },
+  {
+    name: "arg1",
+    description: "first syscall argument (hex)",
+    needs: ["syscall"],
+    get: (s) => hex(s.sysc_args?.[0] ?? null),
+  },
+  {
+    name: "wchan",
+    description: "kernel function the thread waits in",
+    needs: ["wchan"],
+    get: (s) => s.wchan,
+  },
+  {
+    name: "filename",
+    description: "file of the fd argument of the current syscall",
+    needs: ["filename"],
+    get: (s) => s.filename,
+  },
+  {
+    name: "filenamesum",
+    description: "filename with digits replaced by *",
+    needs: ["filename"],
+    get: (s) => (s.filename === null ? null : starDigits(s.filename)),
+  },
+  {
+    name: "kstack",
+    description: "kernel stack, root first (root; /proc/PID/task/TID/stack or bpf)",
+    needs: ["kstack"],
+    get: (s) => kstackDisplay(s.kstack),
+  },
+  {
+    name: "kstack_current_func",
+    description: "innermost kernel stack frame",
+    needs: ["kstack"],
+    get: (s) => (s.kstack ? s.kstack.split(";")[0].replace(/\+0x[0-9a-f]+$/, "") : null),
+  },
+  { name: "exe", description: "executable path", needs: ["exe"], get: (s) => s.exe },
+  { name: "cmdline", description: "process command line", needs: ["cmdline"], get: (s) => s.cmdline },
+  { name: "username", description: "user name of the real uid", needs: ["username"], get: (s) => s.username },
+  {
+    name: "pidns",
+    description: "PID inside the innermost PID namespace (proc) or namespace id (bpf)",
+    needs: ["pidns"],
+    get: (s) => s.pidns,
+  },
+  {
+    name: "cgroup",
+    description: "cgroup path (v2, else first non-root v1)",
+    needs: ["cgroup"],
+    get: (s) => s.cgroup,
+  },
+  {
+    name: "cgroup_id",
+    description: "cgroup v2 id",
+    needs: ["cgroup"],
+    bpfOnly: true,
+    get: (s) => s.cgroup_id,
+  },
+  {
+    name: "sysc_ns_so_far",
+    description: "ns spent so far in the current syscall",
+    needs: ["syscall"],
+    bpfOnly: true,
+    get: (s) => s.sysc_ns_so_far,
+  },
+  {
+    name: "kstack_hash",
+    description: "hash of the kernel stack",
+    needs: ["kstack"],
+    bpfOnly: true,
+    get: (s) => hex(s.kstack_hash),
+  },
+  {
+    name: "ustack_hash",
+    description: "hash of the user stack",
+    needs: ["ustack"],
+    bpfOnly: true,
+    get: (s) => hex(s.ustack_hash),
+  },
+];
+
+const BY_NAME = new Map(COLUMNS.map((c) => [c.name, c]));
+
+/** Looks up group columns by name; an unknown name is a UsageError that lists close ones. */
+export function resolveColumns(names: readonly string[]): Column[] {
+  return names.map((name) => {
+    const col = BY_NAME.get(name.toLowerCase());
+    if (!col) {
+      const near = COLUMNS.filter((c) => c.name.includes(name) || name.includes(c.name)).map((c) => c.name);
+      const hint = near.length ? `; did you mean ${near.join(", ")}?` : "";
+      throw new UsageError(`unknown column '${name}'${hint} (tsnap top --list shows them all)`);
+    }
+    return col;
+  });
+}
+
+/** What a source must read to fill these columns. */
+export function needsOf(columns: readonly Column[]): Set<Need> {
+  const needs = new Set<Need>();
+  for (const c of columns) for (const n of c.needs) needs.add(n);
+  return needs;
+}

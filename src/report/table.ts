@@ -1,0 +1,66 @@
+// Plain-text tables and CSV: the one renderer every command uses. Pure: takes rows and
+// returns text. Numbers are right-aligned, text left-aligned, "|" between columns (psn).
+export type Cell = string | number | bigint | boolean | null | undefined;
+
+export interface TableOptions {
+  /** Decimal places for non-integer numbers (default 2). */
+  decimals?: number;
+  /** Cut cells wider than this many characters (default: no limit). */
+  maxCellWidth?: number;
+  /** Column indexes whose numbers always show `decimals` places (2.00, not 2). */
+  fixedDecimals?: readonly number[];
+}
+
+export function formatCell(v: Cell, decimals = 2, fixed = false): string {
+  if (v === null || v === undefined) return "-";
+  if (typeof v === "number") return Number.isInteger(v) && !fixed ? String(v) : v.toFixed(decimals);
+  return String(v);
+}
+
+export function renderTable(
+  headers: readonly string[],
+  rows: readonly (readonly Cell[])[],
+  opts: TableOptions = {},
+): string {
+  const decimals = opts.decimals ?? 2;
+  const cut = (s: string) =>
+    opts.maxCellWidth !== undefined && s.length > opts.maxCellWidth
+      ? `${s.slice(0, opts.maxCellWidth - 1)}…`
+      : s;
+  const fixed = new Set(opts.fixedDecimals ?? []);
+  const text = rows.map((r) => r.map((v, i) => cut(formatCell(v, decimals, fixed.has(i)))));
+  const numeric = headers.map(
+    (_, i) =>
+      rows.length > 0 &&
+      rows.every((r) => r[i] === null || typeof r[i] === "number" || typeof r[i] === "bigint"),
+  );
+  const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => r[i].length)));
+  const line = (cells: readonly string[]) =>
+    ` ${cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ")}`.trimEnd();
+  const out = [line(headers), `-${widths.map((w) => "-".repeat(w)).join("-+-")}-`];
+  for (const r of text) out.push(line(r));
+  return `${out.join("\n")}\n`;
+}
+
+/** RFC 4180 CSV: quote fields with a comma, quote, or newline. */
+export function renderCsv(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
+  const field = (v: Cell) => {
+    const s = v === null || v === undefined ? "" : String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return `${[headers, ...rows].map((r) => r.map(field).join(",")).join("\n")}\n`;
+}
+
+/** JSON with bigints written as numbers when safe, else as decimal strings. */
+export function toJson(value: unknown, indent?: number): string {
+  return JSON.stringify(
+    value,
+    (_k, v) =>
+      typeof v === "bigint"
+        ? v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER)
+          ? Number(v)
+          : v.toString()
+        : v,
+    indent,
+  );
+}

@@ -1,0 +1,67 @@
+// Per-process data (cmdline, cgroup, exe, status, user names), read at most once per
+// process per round, so a process with 500 threads costs one read, not 500.
+import { readFileSync, readlinkSync } from "node:fs";
+
+export class ProcessInfoCache {
+  private round = new Map<string, string | null>();
+  private users: Map<number, string> | null = null;
+
+  constructor(private readonly loadUsers: () => Map<number, string>) {}
+
+  /** Forget last round's per-process values (they may have changed). */
+  startRound(): void {
+    this.round.clear();
+  }
+
+  /** /proc/PID/<file>, parsed, cached for this round; null when unreadable. */
+  perProcess(tgid: number, file: "cmdline" | "cgroup", parse: (text: string) => string): string | null {
+    const key = `${tgid}/${file}`;
+    let v = this.round.get(key);
+    if (v === undefined) {
+      try {
+        v = parse(readFileSync(`/proc/${tgid}/${file}`, "latin1"));
+      } catch {
+        v = null;
+      }
+      this.round.set(key, v);
+    }
+    return v;
+  }
+
+  /** /proc/PID/exe target, cached for this round; null for kernel threads or no permission. */
+  exe(tgid: number): string | null {
+    const key = `${tgid}/exe`;
+    let v = this.round.get(key);
+    if (v === undefined) {
+      try {
+        v = readlinkSync(`/proc/${tgid}/exe`);
+      } catch {
+        v = null;
+      }
+      this.round.set(key, v);
+    }
+    return v;
+  }
+
+  /** The thread's status text (uid, NSpid), cached per process for this round. */
+  status(tgid: number, tid: number): string | null {
+    const key = `${tgid}/status`;
+    let v = this.round.get(key);
+    if (v === undefined) {
+      try {
+        v = readFileSync(`/proc/${tgid}/task/${tid}/status`, "latin1");
+      } catch {
+        v = null;
+      }
+      this.round.set(key, v);
+    }
+    return v;
+  }
+
+  /** uid → name from /etc/passwd (read once), else the number. */
+  userName(uid: number | null): string | null {
+    if (uid === null) return null;
+    this.users ??= this.loadUsers();
+    return this.users.get(uid) ?? String(uid);
+  }
+}

@@ -1,0 +1,68 @@
+// Test and benchmark workloads: small C programs under test/workloads/, compiled on
+// first use with the system C compiler into a cache keyed by the source's content.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root (this file runs from dist/src/testkit/). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/** Compiles test/workloads/<name>.c (cached) and returns the binary's path. */
+export function compileWorkload(name: string): string {
+  const src = join(REPO_ROOT, "test", "workloads", `${name}.c`);
+  const hash = createHash("sha256").update(readFileSync(src)).digest("hex").slice(0, 12);
+  const dir = join(tmpdir(), "tsnap-workloads");
+  const bin = join(dir, `${name}-${hash}`);
+  if (!existsSync(bin)) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync("cc", ["-O2", "-g", "-pthread", "-o", bin, src], { stdio: ["ignore", "ignore", "inherit"] });
+  }
+  return bin;
+}
+
+export interface RunningWorkload {
+  /** The first line the workload printed, split on spaces ("ready", pid, ...). */
+  ready: string[];
+  child: ChildProcess;
+  /** Kills the whole process group and waits for the leader to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a workload in its own process group and waits for its "ready ..." line.
+ * Fails after timeoutMs if the line never comes.
+ */
+export function startWorkload(bin: string, args: string[], timeoutMs = 10_000): Promise<RunningWorkload> {
+  const child = spawn(bin, args, { detached: true, stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise<void>((res) => child.once("exit", () => res()));
+  const stop = async () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    await exited;
+  };
+  return new Promise((res, rej) => {
+    let buf = "";
+    const timer = setTimeout(() => {
+      void stop();
+      rej(new Error(`${bin} did not print a ready line within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      buf += chunk.toString();
+      const nl = buf.indexOf("\n");
+      if (nl >= 0 && buf.startsWith("ready")) {
+        clearTimeout(timer);
+        res({ ready: buf.slice(0, nl).split(" "), child, stop });
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      rej(new Error(`${bin} exited with ${code} before it was ready`));
+    });
+  });
+}
