@@ -10,14 +10,14 @@ import { fileURLToPath } from "node:url";
 /** The repository root (this file runs from dist/src/testkit/). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
-/** Compiles test/workloads/<name>.c (cached) and returns the binary's path. */
-export function compileWorkload(name: string): string {
-  const src = join(REPO_ROOT, "test", "workloads", `${name}.c`);
+/** Compiles <dir>/<name>.c (cached; dir relative to the repo) and returns the binary's path. */
+export function compileWorkload(name: string, dir = "test/workloads"): string {
+  const src = join(REPO_ROOT, dir, `${name}.c`);
   const hash = createHash("sha256").update(readFileSync(src)).digest("hex").slice(0, 12);
-  const dir = join(tmpdir(), "tsnap-workloads");
-  const bin = join(dir, `${name}-${hash}`);
+  const cache = join(tmpdir(), "tsnap-workloads");
+  const bin = join(cache, `${name}-${hash}`);
   if (!existsSync(bin)) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(cache, { recursive: true });
     execFileSync("cc", ["-O2", "-g", "-pthread", "-o", bin, src], { stdio: ["ignore", "ignore", "inherit"] });
   }
   return bin;
