@@ -4,9 +4,9 @@
 //   node dist/bench/proc-sampler.js [rounds]
 import { execFileSync } from "node:child_process";
 import { closeSync, openSync, readdirSync, readSync } from "node:fs";
-import { ProcSampler } from "../src/sources/proc/proc-sampler.js";
-import type { Need } from "../src/sampler/sampler.js";
 import { renderTable } from "../src/report/table.js";
+import type { Need } from "../src/sampler/sampler.js";
+import { ProcSampler } from "../src/sources/proc/proc-sampler.js";
 import { compileWorkload, startWorkload } from "../src/testkit/workloads.js";
 
 const ROUNDS = Number(process.argv[2] ?? 200);
@@ -42,7 +42,16 @@ function naiveRound(pid: number, buf: Buffer): number {
 const rows: (string | number)[][] = [];
 const buf = Buffer.alloc(65536);
 for (const n of [100, 1000]) {
-  const w = await startWorkload(compileWorkload("ground-truth"), ["spin", "0", "sleep", String(n - 1), "pipe", "0", "vfork", "0"]);
+  const w = await startWorkload(compileWorkload("ground-truth"), [
+    "spin",
+    "0",
+    "sleep",
+    String(n - 1),
+    "pipe",
+    "0",
+    "vfork",
+    "0",
+  ]);
   const pid = Number(w.ready[1]);
   try {
     const measure = (all: boolean, needs: Set<Need>) => {
@@ -76,6 +85,8 @@ rows.push([
 system.close();
 rows[rows.length - 1][0] = `${systemThreads} (system)`;
 
-console.log(`proc source, CPU µs per thread per round, ${ROUNDS} rounds each (user+system time of this process)\n`);
+console.log(
+  `proc source, CPU µs per thread per round, ${ROUNDS} rounds each (user+system time of this process)\n`,
+);
 console.log(renderTable(["threads", "method", "µs/thread-round"], rows, { fixedDecimals: [2] }));
 console.log("reference on this machine kind: psn (Python) ~150 µs, naive Node ~31 µs; target ≤ 12 µs");
