@@ -29,11 +29,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-# npm packages (exact versions from package-lock.json). Install scripts stay off: koffi and
-# DuckDB ship prebuilt binaries inside their packages.
+# npm packages (the versions in package-lock.json). Install scripts stay off: koffi and
+# DuckDB ship prebuilt binaries inside their packages. Not `npm ci`: npm 11 rejects a lock
+# file that lacks other platforms' optional binaries, which is how it writes them here.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  loud "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >&2
+  loud "installing npm packages"
+  npm install --no-save --no-audit --no-fund --ignore-scripts --loglevel=error >&2
 fi
 
 # TypeScript → dist/ when any source is newer than the last build.
