@@ -4,7 +4,8 @@
 //   syscall-names-aarch64.ts  number → name, from <asm-generic/unistd.h> with arm64's options
 //   syscall-fd-args.ts        syscalls whose first argument is a file descriptor, from the
 //                             tracefs formats events/syscalls/sys_enter_*/format
-// Usage: node scripts/gen-syscall-tables.mjs   (needs cpp, linux-libc-dev, tracefs mounted)
+// Usage: node scripts/gen-syscall-tables.mjs [--out DIR]
+//   (needs cpp, linux-libc-dev, tracefs mounted; writes to src/platform/ unless --out)
 // Environment: X86_64_HEADER, GENERIC_HEADER, TRACEFS override the inputs.
 import { execFileSync } from "node:child_process";
 import {
@@ -21,7 +22,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const outDir = join(root, "src", "platform");
+const outFlag = process.argv.indexOf("--out");
+const outDir = outFlag > 0 ? process.argv[outFlag + 1] : join(root, "src", "platform");
 const x86Header = process.env.X86_64_HEADER ?? "/usr/include/x86_64-linux-gnu/asm/unistd_64.h";
 const genericHeader = process.env.GENERIC_HEADER ?? "/usr/include/asm-generic/unistd.h";
 const tracefs =
@@ -133,7 +135,7 @@ ${rows.join("\n")}
 ];
 `;
   writeFileSync(join(outDir, file), text);
-  console.log(`wrote src/platform/${file}: ${table.size} syscalls, numbers 0..${max}`);
+  console.log(`wrote ${join(outDir, file)}: ${table.size} syscalls, numbers 0..${max}`);
 }
 
 const x86 = syscallTable(macros(x86Header, []));
@@ -165,4 +167,4 @@ ${[...fdNames]
 ];
 `;
 writeFileSync(join(outDir, "syscall-fd-args.ts"), fdText);
-console.log(`wrote src/platform/syscall-fd-args.ts: ${fdNames.size} names`);
+console.log(`wrote ${join(outDir, "syscall-fd-args.ts")}: ${fdNames.size} names`);

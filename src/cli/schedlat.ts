@@ -57,7 +57,12 @@ export const PROCESS_HEADER = `TIMESTAMP              %CPU    %LAT    %SLP  THRE
 export const THREAD_HEADER = `TIMESTAMP                  TID  COMM               %CPU    %LAT    %SLP`;
 
 /** The table line(s) for one interval. Pure. */
-export function renderInterval(ms: number, r: ProcessInterval, perThread: boolean, comms: ReadonlyMap<number, string>): string {
+export function renderInterval(
+  ms: number,
+  r: ProcessInterval,
+  perThread: boolean,
+  comms: ReadonlyMap<number, string>,
+): string {
   const ts = localTimestamp(ms);
   if (!perThread) {
     return `${ts} ${pct(r.total.cpu)} ${pct(r.total.lat)} ${pct(r.total.slp)}  ${String(r.threads + r.started).padStart(7)}\n`;
@@ -71,7 +76,13 @@ export function renderInterval(ms: number, r: ProcessInterval, perThread: boolea
 }
 
 /** The JSON line(s) for one interval: one object per interval, or per thread with -t. Pure. */
-export function jsonInterval(ms: number, pid: number, r: ProcessInterval, perThread: boolean, comms: ReadonlyMap<number, string>): string {
+export function jsonInterval(
+  ms: number,
+  pid: number,
+  r: ProcessInterval,
+  perThread: boolean,
+  comms: ReadonlyMap<number, string>,
+): string {
   const timestamp = new Date(ms).toISOString();
   if (!perThread) {
     const rec = {
@@ -88,7 +99,16 @@ export function jsonInterval(ms: number, pid: number, r: ProcessInterval, perThr
   }
   return r.perThread
     .map((t) => {
-      const rec = { timestamp, pid, tid: t.tid, comm: comms.get(t.tid) ?? null, cpu_pct: round2(t.cpu), lat_pct: round2(t.lat), slp_pct: round2(t.slp), new: t.isNew };
+      const rec = {
+        timestamp,
+        pid,
+        tid: t.tid,
+        comm: comms.get(t.tid) ?? null,
+        cpu_pct: round2(t.cpu),
+        lat_pct: round2(t.lat),
+        slp_pct: round2(t.slp),
+        new: t.isNew,
+      };
       return `${JSON.stringify(rec)}\n`;
     })
     .join("");
@@ -184,7 +204,11 @@ async function run(argv: string[], io: Io): Promise<number> {
     const r = processInterval(prev, cur, Number(nowNs - prevNs));
     if (perThread) commOf(cur.keys());
     const ms = Date.now();
-    io.out(format === "json" ? jsonInterval(ms, pid, r, perThread, comms) : renderInterval(ms, r, perThread, comms));
+    io.out(
+      format === "json"
+        ? jsonInterval(ms, pid, r, perThread, comms)
+        : renderInterval(ms, r, perThread, comms),
+    );
     for (const tid of comms.keys()) if (!cur.has(tid)) comms.delete(tid);
     prev = cur;
     prevNs = nowNs;

@@ -43,6 +43,11 @@ export function renderSyscallTable(entries: readonly SyscallEntry[]): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** A JSON array with one element per line: valid JSON that still greps well. Pure. */
+export function jsonArray(items: readonly unknown[]): string {
+  return items.length === 0 ? "[]\n" : `[\n${items.map((x) => JSON.stringify(x)).join(",\n")}\n]\n`;
+}
+
 const HELP = `tsnap syscalls: list syscalls and their arguments (like 0x.tools syscallargs)
 
 USAGE
@@ -73,7 +78,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   const re = regexFlag(positionals[0] ?? "", "REGEX");
   const entries = listSyscalls(openTracefs(), re);
   if (entries.length === 0) throw new InputError(`no syscall matches /${re.source}/`);
-  io.out(format === "json" ? `${JSON.stringify(entries, null, 2)}\n` : renderSyscallTable(entries));
+  io.out(format === "json" ? jsonArray(entries) : renderSyscallTable(entries));
   return 0;
 }
 

@@ -5,6 +5,7 @@ import { openTracefs, type Tracefs } from "../platform/tracefs.js";
 import { fieldDeclaration, type TraceField } from "../platform/tracefs-format.js";
 import { choiceFlag, parseArgs, regexFlag } from "./args.js";
 import type { Command, Io } from "./command.js";
+import { jsonArray } from "./syscalls.js";
 
 export interface TracepointEntry {
   /** `category:name`, e.g. `sched:sched_switch`. */
@@ -95,7 +96,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   const re = regexFlag(positionals[0] ?? "", "REGEX");
   const entries = listTracepoints(openTracefs(), re);
   if (entries.length === 0) throw new InputError(`no tracepoint matches /${re.source}/`);
-  if (format === "json") io.out(`${JSON.stringify(tracepointJson(entries, verbose), null, 2)}\n`);
+  if (format === "json") io.out(jsonArray(tracepointJson(entries, verbose)));
   else io.out(verbose ? renderTracepointVerbose(entries) : renderTracepointTable(entries));
   return 0;
 }

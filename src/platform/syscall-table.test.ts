@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { FD_ARG_SYSCALLS, syscallName, syscallNumber } from "./syscall-table.js";
+
+const REPO = new URL("../../../", import.meta.url);
 
 test("x86_64 numbers known from the x86_64 syscall ABI", () => {
   const known: [number, string][] = [
@@ -37,6 +43,9 @@ test("unknown numbers and architectures give syscall_<nr>", () => {
   assert.equal(syscallName(-1, "x64"), "syscall_-1");
   assert.equal(syscallName(1.5, "x64"), "syscall_1.5");
   assert.equal(syscallName(0, "mips"), "syscall_0");
+  assert.equal(syscallName(0, "x86_64"), "read");
+  assert.equal(syscallName(63, "aarch64"), "read");
+  assert.equal(syscallName(0, "toString"), "syscall_0");
   // 335..386 are unassigned on x86_64 (rseq is 334, pidfd_send_signal 424).
   assert.equal(syscallName(335, "x64"), "syscall_335");
   assert.equal(syscallNumber("read", "x64"), 0);
@@ -129,5 +138,35 @@ function skipNoHeader(): string | false {
     return false;
   } catch {
     return "no /usr/include/x86_64-linux-gnu/asm/unistd_64.h (install linux-libc-dev)";
+  }
+}
+
+test("the committed tables are what the generator makes on this machine", { skip: skipNoGenerator() }, () => {
+  const out = mkdtempSync(join(tmpdir(), "tsnap-gen-"));
+  try {
+    execFileSync("node", [fileURLToPath(new URL("scripts/gen-syscall-tables.mjs", REPO)), "--out", out], {
+      stdio: "pipe",
+    });
+    for (const file of ["syscall-names-x86_64.ts", "syscall-names-aarch64.ts", "syscall-fd-args.ts"]) {
+      const committed = readFileSync(new URL(`src/platform/${file}`, REPO), "utf8");
+      assert.equal(
+        readFileSync(join(out, file), "utf8"),
+        committed,
+        `${file} differs: run node scripts/gen-syscall-tables.mjs`,
+      );
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+function skipNoGenerator(): string | false {
+  if (skipNoHeader()) return skipNoHeader();
+  if (!existsSync("/sys/kernel/tracing/events/syscalls")) return "tracefs not mounted or not readable";
+  try {
+    execFileSync("cpp", ["--version"], { stdio: "ignore" });
+    return false;
+  } catch {
+    return "no C preprocessor (cpp)";
   }
 }

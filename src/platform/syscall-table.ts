@@ -14,13 +14,23 @@ const TABLES: Readonly<Record<string, readonly (string | null)[]>> = {
 /** Architectures with a table ("x64", "arm64"). */
 export const SYSCALL_ARCHES: readonly string[] = Object.keys(TABLES);
 
+/** The kernel's spelling (uname -m) is accepted too: x86_64, aarch64. */
+const ALIASES: Readonly<Record<string, string>> = { x86_64: "x64", aarch64: "arm64" };
+
+function tableFor(arch: string): readonly (string | null)[] | undefined {
+  const key = Object.hasOwn(ALIASES, arch) ? ALIASES[arch] : arch;
+  return Object.hasOwn(TABLES, key) ? TABLES[key] : undefined;
+}
+
 /**
- * The name of syscall `nr` on `arch` (process.arch spelling: "x64", "arm64"), e.g. 0 → "read"
+ * The name of syscall `nr` on `arch` ("x64", "arm64" as process.arch spells them, or
+ * "x86_64", "aarch64"), e.g. 0 → "read"
  * on x64. Numbers without a name (unassigned, newer than the headers the table came from,
  * or an architecture without a table) give `syscall_<nr>`.
  */
 export function syscallName(nr: number, arch: string = process.arch): string {
-  const name = Object.hasOwn(TABLES, arch) && Number.isInteger(nr) && nr >= 0 ? TABLES[arch][nr] : undefined;
+  const table = tableFor(arch);
+  const name = table && Number.isInteger(nr) && nr >= 0 ? table[nr] : undefined;
   return name ?? `syscall_${nr}`;
 }
 
@@ -30,8 +40,8 @@ export function syscallName(nr: number, arch: string = process.arch): string {
  * newuname → uname, sendfile64 → sendfile (tracefs names events after the kernel function).
  */
 export function syscallNumber(name: string, arch: string = process.arch): number | undefined {
-  if (!Object.hasOwn(TABLES, arch)) return undefined;
-  const table = TABLES[arch];
+  const table = tableFor(arch);
+  if (!table) return undefined;
   for (const candidate of [name, name.replace(/^new/, ""), name.replace(/64$/, "")]) {
     const nr = table.indexOf(candidate);
     if (nr >= 0) return nr;

@@ -56,7 +56,7 @@ test("this machine's tracefs: categories, events and a format read for real", { 
 
 test("mounts tracefs when it is missing and we are root (private mount namespace)", {
   skip: skipNotRoot,
-}, () => {
+}, (t) => {
   const mod = fileURLToPath(new URL("./tracefs.js", import.meta.url));
   const script = `import(${JSON.stringify(mod)}).then((m) => { const fs = m.openTracefs(); console.log(fs.root, fs.categories().includes("sched")); })`;
   // unshare -m gives the child its own copy of the mount table: unmounting there leaves ours alone.
@@ -73,7 +73,7 @@ test("mounts tracefs when it is missing and we are root (private mount namespace
     { encoding: "utf8" },
   );
   if (r.error || /unshare failed|Operation not permitted/.test(r.stderr)) {
-    console.log(`# skipped inside: unshare not possible here: ${r.error?.message ?? r.stderr.trim()}`);
+    t.skip(`unshare not possible here: ${r.error?.message ?? r.stderr.trim()}`);
     return;
   }
   const [countBefore, result] = r.stdout.trim().split("\n");
@@ -83,14 +83,14 @@ test("mounts tracefs when it is missing and we are root (private mount namespace
 
 test("a non-root user gets one PermissionError line", {
   skip: isRoot ? false : "needs root to switch to nobody",
-}, () => {
+}, (t) => {
   const mod = fileURLToPath(new URL("./tracefs.js", import.meta.url));
   const script = `import(${JSON.stringify(mod)}).then((m) => { try { m.openTracefs(); console.log("opened"); } catch (e) { console.log(e.name + ": " + e.message); } })`;
   const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "node", "-e", script], {
     encoding: "utf8",
   });
   if (r.status !== 0 && /Cannot find module|EACCES/.test(r.stderr)) {
-    console.log(`# skipped inside: nobody cannot read the build: ${r.stderr.split("\n")[0]}`);
+    t.skip(`nobody cannot read the build: ${r.stderr.split("\n")[0]}`);
     return;
   }
   assert.match(r.stdout, /^PermissionError: reading tracefs needs root/);

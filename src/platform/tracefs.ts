@@ -127,17 +127,17 @@ export function openTracefs(opts: OpenTracefsOptions = {}): Tracefs {
   return checkReadable(new Tracefs(TRACEFS_PATH));
 }
 
+/** The first candidate with an events/ directory, or one we may not look into (mode 0700). */
 function findMounted(mounts: string): string | undefined {
-  return tracefsCandidates(mounts).find((dir) => existsSync(join(dir, "events")) || !canStat(dir));
+  return tracefsCandidates(mounts).find((dir) => existsSync(join(dir, "events")) || isDenied(dir));
 }
 
-/** A directory we may not even stat (mode 0700 for non-root) still counts as found. */
-function canStat(dir: string): boolean {
+function isDenied(dir: string): boolean {
   try {
     readdirSync(dir);
-    return true;
+    return false;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== "EACCES";
+    return (err as NodeJS.ErrnoException).code === "EACCES";
   }
 }
 
