@@ -9,25 +9,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { Io } from "./command.js";
-import { main } from "./main.js";
-
-function capture(signal = new AbortController().signal): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    out: (t: string) => {
-      io.stdout += t;
-    },
-    err: (t: string) => {
-      io.stderr += t;
-    },
-    signal,
-    isTTY: false,
-    columns: 0,
-  };
-  return io;
-}
+import { runCli } from "../testkit/cli.js";
 
 interface ProcRecord {
   threads: number;
@@ -80,9 +62,7 @@ function start(cmd: string, args: string[], waitReady: boolean): Promise<number>
 }
 
 async function schedlat(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const io = capture();
-  const code = await main(["schedlat", ...args], io);
-  return { code, stdout: io.stdout, stderr: io.stderr };
+  return runCli(["schedlat", ...args]);
 }
 
 /** Clock ticks per second of /proc/PID/stat utime/stime (USER_HZ). */
@@ -213,10 +193,10 @@ test("the process exiting ends the run with a note, exit 0", async (t) => {
 test("Ctrl-C (the io signal) stops it", async () => {
   const pid = await start("sleep", ["20"], false);
   const ac = new AbortController();
-  const io = capture(ac.signal);
   setTimeout(() => ac.abort("SIGINT"), 1500);
   const began = Date.now();
-  assert.equal(await main(["schedlat", String(pid)], io), 0);
+  const io = await runCli(["schedlat", String(pid)], ac.signal);
+  assert.equal(io.code, 0);
   assert.ok(Date.now() - began < 2500);
   assert.equal(io.stdout.trim().split("\n").length, 3); // banner, header, one line at 1 s
 });

@@ -1,25 +1,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
-import type { Io } from "./command.js";
-import { main } from "./main.js";
-
-function capture(): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    out: (t: string) => {
-      io.stdout += t;
-    },
-    err: (t: string) => {
-      io.stderr += t;
-    },
-    signal: new AbortController().signal,
-    isTTY: false,
-    columns: 0,
-  };
-  return io;
-}
+import { runCli } from "../testkit/cli.js";
 
 const skip = process.getuid?.() === 0 ? false : "needs root to read tracefs";
 const EVENTS = "/sys/kernel/tracing/events/syscalls";
@@ -27,8 +9,8 @@ const EVENTS = "/sys/kernel/tracing/events/syscalls";
 test("syscalls ^read$: number from the x86_64/arm64 ABI and arguments from the kernel", {
   skip,
 }, async () => {
-  const io = capture();
-  assert.equal(await main(["syscalls", "^read$"], io), 0, io.stderr);
+  const io = await runCli(["syscalls", "^read$"]);
+  assert.equal(io.code, 0, io.stderr);
   const nr = { x64: "0", arm64: "63" }[process.arch as string] ?? "-";
   assert.equal(
     io.stdout,
@@ -37,8 +19,8 @@ test("syscalls ^read$: number from the x86_64/arm64 ABI and arguments from the k
 });
 
 test("syscalls with no regex lists one line per sys_enter_* tracepoint", { skip }, async () => {
-  const io = capture();
-  assert.equal(await main(["syscalls"], io), 0, io.stderr);
+  const io = await runCli(["syscalls"]);
+  assert.equal(io.code, 0, io.stderr);
   const expected = readdirSync(EVENTS).filter((d) => d.startsWith("sys_enter_")).length;
   assert.equal(io.stdout.trim().split("\n").length - 1, expected);
 });
@@ -46,8 +28,8 @@ test("syscalls with no regex lists one line per sys_enter_* tracepoint", { skip 
 test("syscalls --format json: every name matches, arguments equal the format file's fields", {
   skip,
 }, async () => {
-  const io = capture();
-  assert.equal(await main(["syscalls", "--format", "json", "write"], io), 0, io.stderr);
+  const io = await runCli(["syscalls", "--format", "json", "write"]);
+  assert.equal(io.code, 0, io.stderr);
   const entries = JSON.parse(io.stdout) as {
     name: string;
     nr?: number;
@@ -79,8 +61,8 @@ test("bad input: one error line and a non-zero exit, no stack", async () => {
   ];
   if (!skip) cases.push([["syscalls", "^no_such_syscall$"], 1, /^tsnap: no syscall matches/]);
   for (const [argv, code, message] of cases) {
-    const io = capture();
-    assert.equal(await main(argv, io), code, argv.join(" "));
+    const io = await runCli(argv);
+    assert.equal(io.code, code, argv.join(" "));
     assert.match(io.stderr, message);
     assert.equal(io.stderr.trim().split("\n").length, 1, io.stderr);
     assert.equal(io.stdout, "");
@@ -88,7 +70,7 @@ test("bad input: one error line and a non-zero exit, no stack", async () => {
 });
 
 test("--help has EXAMPLES", async () => {
-  const io = capture();
-  assert.equal(await main(["syscalls", "--help"], io), 0);
+  const io = await runCli(["syscalls", "--help"]);
+  assert.equal(io.code, 0);
   assert.match(io.stdout, /\nEXAMPLES\n/);
 });

@@ -3,25 +3,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { Io } from "./command.js";
-import { main } from "./main.js";
-
-function capture(): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    out: (t: string) => {
-      io.stdout += t;
-    },
-    err: (t: string) => {
-      io.stderr += t;
-    },
-    signal: new AbortController().signal,
-    isTTY: false,
-    columns: 0,
-  };
-  return io;
-}
+import { runCli } from "../testkit/cli.js";
 
 const skip = process.getuid?.() === 0 ? false : "needs root to read tracefs";
 const EVENTS = "/sys/kernel/tracing/events";
@@ -36,8 +18,8 @@ function fieldFromFile(category: string, event: string, decl: string): { offset:
 }
 
 test("tracepoints ^sched:sched_switch$: one line with the fields as C declarations", { skip }, async () => {
-  const io = capture();
-  assert.equal(await main(["tracepoints", "^sched:sched_switch$"], io), 0, io.stderr);
+  const io = await runCli(["tracepoints", "^sched:sched_switch$"]);
+  assert.equal(io.code, 0, io.stderr);
   assert.equal(
     io.stdout,
     "sched:sched_switch(char prev_comm[16], pid_t prev_pid, int prev_prio, long prev_state, char next_comm[16], pid_t next_pid, int next_prio)\n",
@@ -45,8 +27,8 @@ test("tracepoints ^sched:sched_switch$: one line with the fields as C declaratio
 });
 
 test("tracepoints -v: offsets and sizes as in the format file", { skip }, async () => {
-  const io = capture();
-  assert.equal(await main(["tracepoints", "-v", "^sched:sched_switch$"], io), 0, io.stderr);
+  const io = await runCli(["tracepoints", "-v", "^sched:sched_switch$"]);
+  assert.equal(io.code, 0, io.stderr);
   const id = readFileSync(`${EVENTS}/sched/sched_switch/id`, "utf8").trim();
   assert.ok(io.stdout.startsWith(`sched:sched_switch (id ${id})\n`), io.stdout);
   for (const decl of ["pid_t next_pid", "char prev_comm[16]", "long prev_state"]) {
@@ -63,8 +45,8 @@ test("tracepoints -v: offsets and sizes as in the format file", { skip }, async 
 test("tracepoints --format json -v: every category:name matches and fields carry offsets", {
   skip,
 }, async () => {
-  const io = capture();
-  assert.equal(await main(["tracepoints", "--format", "json", "-v", "^block:block_rq_"], io), 0, io.stderr);
+  const io = await runCli(["tracepoints", "--format", "json", "-v", "^block:block_rq_"]);
+  assert.equal(io.code, 0, io.stderr);
   const entries = JSON.parse(io.stdout) as {
     name: string;
     id: number;
@@ -81,8 +63,8 @@ test("tracepoints --format json -v: every category:name matches and fields carry
 });
 
 test("tracepoints with no regex lists every event", { skip }, async () => {
-  const io = capture();
-  assert.equal(await main(["tracepoints"], io), 0, io.stderr);
+  const io = await runCli(["tracepoints"]);
+  assert.equal(io.code, 0, io.stderr);
   let count = 0;
   for (const c of readdirSync(EVENTS, { withFileTypes: true })) {
     if (!c.isDirectory()) continue;
@@ -99,8 +81,8 @@ test("bad input: one error line and a non-zero exit", async () => {
   ];
   if (!skip) cases.push([["tracepoints", "^nope:"], 1, /^tsnap: no tracepoint matches/]);
   for (const [argv, code, message] of cases) {
-    const io = capture();
-    assert.equal(await main(argv, io), code, argv.join(" "));
+    const io = await runCli(argv);
+    assert.equal(io.code, code, argv.join(" "));
     assert.match(io.stderr, message);
     assert.equal(io.stderr.trim().split("\n").length, 1, io.stderr);
   }
@@ -130,7 +112,7 @@ test("as a non-root user: one PermissionError line, exit 1", {
 });
 
 test("--help has EXAMPLES", async () => {
-  const io = capture();
-  assert.equal(await main(["tracepoints", "--help"], io), 0);
+  const io = await runCli(["tracepoints", "--help"]);
+  assert.equal(io.code, 0);
   assert.match(io.stdout, /\nEXAMPLES\n/);
 });
