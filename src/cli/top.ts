@@ -36,6 +36,7 @@ OPTIONS
       --limit N            print at most N rows
       --source SRC         auto (bpf where it works, else proc), proc or bpf
       --include-self       do not leave tsnap's own threads out
+  -v, --verbose            the source's diagnostic log (bpf: libbpf and verifier output)
 
 EXAMPLES
   tsnap top                          active threads by comm and state over 5 s
@@ -70,6 +71,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       limit: { type: "string" },
       source: { type: "string" },
       "include-self": { type: "boolean" },
+      verbose: { type: "boolean", short: "v" },
     },
     0,
   );
@@ -107,6 +109,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     all,
     needs: needsOf(columns),
     excludeSelf: !values["include-self"],
+    verbose: Boolean(values.verbose),
     ...parsePidFilter(stringFlag(values.pid)),
   };
   const sampler = await openSampler(source, opts, (line) => io.err(`${line}\n`));
