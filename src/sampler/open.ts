@@ -14,7 +14,7 @@ export async function openSampler(
   if (choice === "proc") return openProc(opts);
   try {
     const { openBpfSampler } = await import("../sources/bpf/bpf-sampler.js");
-    return await openBpfSampler(opts);
+    return await openBpfSampler({ notice, ...opts });
   } catch (err) {
     if (choice === "bpf") throw err;
     if (!(err instanceof NotSupported) && !(err instanceof UsageError)) throw err;

@@ -32,6 +32,10 @@ export interface SamplerOptions {
   needs: ReadonlySet<Need>;
   /** Leave this process's own threads out (default true). */
   excludeSelf?: boolean;
+  /** Show the source's diagnostic log (bpf: libbpf's log, verifier output) on stderr. */
+  verbose?: boolean;
+  /** One-line notices (a source running with less than it could, e.g. no syscall tracking). */
+  notice?: (line: string) => void;
 }
 
 export interface RoundResult {
