@@ -28,4 +28,9 @@ export const COMMANDS: CommandEntry[] = [
     summary: "list tracepoints and their arguments",
     load: async () => (await import("./tracepoints.js")).command,
   },
+  {
+    name: "doctor",
+    summary: "what this machine supports: kernel, BTF, privileges, BPF probes, commands",
+    load: async () => (await import("./doctor.js")).command,
+  },
 ];

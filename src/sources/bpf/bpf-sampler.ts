@@ -1,7 +1,310 @@
-// Placeholder until the eBPF sampler lands (issue 3).
+// The bpf source: a task iterator reads every thread's state inside the kernel in one pass
+// per round; tp_btf (or raw_tp) hooks keep the syscall in progress and the block I/O in
+// flight per thread; completions of what a sample saw arrive through a ring buffer.
+import { accessSync, constants, readFileSync, readlinkSync } from "node:fs";
+import { IterReader } from "../../bpf/iter.js";
+import { kernelSymbols } from "../../bpf/kallsyms.js";
+import { setPrint } from "../../bpf/libbpf.js";
+import { mapLookup, mapUpdate } from "../../bpf/maps.js";
+import type { Link } from "../../bpf/object.js";
+import { RingBuffer } from "../../bpf/ringbuf.js";
 import { NotSupported } from "../../errors.js";
-import type { Sampler, SamplerOptions } from "../../sampler/sampler.js";
+import {
+  ACTIVE_STATES,
+  blankSample,
+  type Sample,
+  type StackEntry,
+  SYSCALL_NONE,
+  SYSCALL_RUNNING,
+} from "../../model/sample.js";
+import { syscallName } from "../../platform/syscall-table.js";
+import type { RoundResult, Sampler, SamplerOptions, SamplerStats } from "../../sampler/sampler.js";
+import { parseCgroup, parseCmdline, parsePasswd } from "../proc/parse.js";
+import { ProcessInfoCache } from "../proc/process-info.js";
+import { decodeCompletion, splitStream, taskState } from "./decode.js";
+import { type LoadedSampler, loadSampler } from "./load.js";
+import {
+  cString,
+  FILENAME_LEN,
+  TASK_REC,
+  TF_IN_SYSCALL,
+  TF_IORQ_INFLIGHT,
+  TF_SYSC_FROM_REGS,
+} from "./records.js";
+import { StackDictionary } from "./stacks.js";
 
-export async function openBpfSampler(_opts: SamplerOptions): Promise<Sampler> {
-  throw new NotSupported("bpf source", "not built yet");
+const T = TASK_REC.off;
+const NS_PER_TICK = 1e7; // USER_HZ = 100
+
+/** An unsigned 64-bit field as a Number, without a BigInt (exact below 2^53). */
+function u64(buf: Buffer, off: number): number {
+  return buf.readUInt32LE(off) + buf.readUInt32LE(off + 4) * 4294967296;
+}
+
+/** A 64-bit hash field as a bigint, or null when zero (no stack). */
+function hash64(buf: Buffer, off: number): bigint | null {
+  return buf.readUInt32LE(off) === 0 && buf.readUInt32LE(off + 4) === 0 ? null : buf.readBigUInt64LE(off);
+}
+
+/** Checks that need no kernel calls; each failure is one NotSupported line. */
+function preflight(): void {
+  if (process.platform !== "linux") throw new NotSupported("bpf source", "needs Linux");
+  if (process.getuid?.() !== 0) throw new NotSupported("bpf source", "needs root (CAP_BPF and CAP_PERFMON)");
+  try {
+    accessSync("/sys/kernel/btf/vmlinux", constants.R_OK);
+  } catch {
+    throw new NotSupported("bpf source", "the kernel has no BTF (/sys/kernel/btf/vmlinux)");
+  }
+}
+
+export async function openBpfSampler(opts: SamplerOptions): Promise<Sampler> {
+  preflight();
+  // libbpf's log (verifier output included) with `verbose` or TSNAP_VERBOSE=1.
+  const verbose = opts.verbose === true || process.env.TSNAP_VERBOSE === "1";
+  setPrint(verbose ? (_level, line) => process.stderr.write(line) : null);
+  const needs = opts.needs;
+  const pids = opts.pids && opts.pids.size > 0 ? [...opts.pids] : null;
+  const loaded = loadSampler({
+    selfTgid: opts.excludeSelf === false ? 0 : process.pid,
+    all: opts.all,
+    pids,
+    kstack: needs.has("kstack") || needs.has("wchan"),
+    ustack: needs.has("ustack"),
+    filename: needs.has("filename"),
+    args: needs.has("syscall"),
+  });
+  // Symbols are read now, not in the first round, so rounds keep their schedule.
+  if (needs.has("kstack") || needs.has("wchan")) kernelSymbols();
+  try {
+    return new BpfSampler(opts, loaded, pids);
+  } catch (err) {
+    for (const l of loaded.hookLinks) l.close();
+    loaded.obj.close();
+    throw err;
+  }
+}
+
+export class BpfSampler implements Sampler {
+  readonly source = "bpf" as const;
+  /** Which hooks keep per-thread state: tp_btf, raw_tp, or none (iterator only). */
+  readonly hooks: string;
+  private readonly iterLink: Link;
+  private readonly reader: IterReader;
+  private readonly ring: RingBuffer;
+  private readonly counterFd: number;
+  private readonly stacks: StackDictionary;
+  private readonly processes = new ProcessInfoCache(() => parsePasswd(safeRead("/etc/passwd")));
+  private readonly weightUs: number;
+  private readonly want: {
+    args: boolean;
+    filename: boolean;
+    kstack: boolean;
+    wchan: boolean;
+    process: boolean;
+  };
+  /** ns since the epoch minus CLOCK_MONOTONIC ns. */
+  private readonly epochOffsetNs: bigint;
+  private readonly st: SamplerStats = { rounds: 0, vanished: 0, denied: {}, lost: 0 };
+  private closed = false;
+
+  constructor(
+    private readonly opts: SamplerOptions,
+    private readonly loaded: LoadedSampler,
+    pids: number[] | null,
+  ) {
+    const obj = loaded.obj;
+    this.hooks = loaded.spec.flavour;
+    if (pids !== null) {
+      const fd = obj.mapFd("pid_filter");
+      const k = Buffer.alloc(4);
+      const one = Buffer.from([1]);
+      for (const p of pids) {
+        k.writeUInt32LE(p);
+        mapUpdate(fd, k, one);
+      }
+    }
+    this.iterLink = attachIter(loaded, pids);
+    this.reader = new IterReader(this.iterLink);
+    try {
+      this.ring = new RingBuffer(obj.mapFd("events"), obj.mapMaxEntries("events"));
+    } catch (err) {
+      this.iterLink.close();
+      throw err;
+    }
+    this.counterFd = obj.mapFd("counters");
+    this.stacks = new StackDictionary(obj.mapFd("known_stacks"));
+    this.weightUs = Math.round(1e6 / opts.hz);
+    const n = opts.needs;
+    this.want = {
+      args: n.has("syscall") || n.has("filename"),
+      filename: n.has("filename"),
+      kstack: n.has("kstack"),
+      wchan: n.has("wchan"),
+      process: n.has("username") || n.has("cmdline") || n.has("cgroup") || n.has("exe"),
+    };
+    this.epochOffsetNs =
+      BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)) - process.hrtime.bigint();
+    if (loaded.fallbacks.length > 0 && opts.notice) {
+      const what =
+        this.hooks === "none"
+          ? "without syscall and I/O tracking"
+          : `with ${this.hooks} hooks${loaded.spec.iter === "dump_tasks" && opts.needs.has("ustack") ? ", no user stacks" : ""}`;
+      opts.notice(`tsnap: bpf source running ${what} (${loaded.fallbacks[0]})`);
+    }
+  }
+
+  round(): RoundResult {
+    if (this.closed) throw new Error("bpf sampler is closed");
+    this.st.rounds++;
+    const timestamp = Math.round((performance.timeOrigin + performance.now()) * 1000);
+    const { buf, len } = this.reader.read();
+    const stream = splitStream(buf, len);
+    const newStacks: StackEntry[] = [];
+    for (const off of stream.stacks) this.stacks.learn(buf, off, newStacks);
+    this.processes.startRound();
+    const samples: Sample[] = [];
+    for (const off of stream.tasks) {
+      const s = this.toSample(buf, off, timestamp);
+      if (s !== null) samples.push(s);
+    }
+    const done = { syscallEnds: [], ioEnds: [] } as Pick<RoundResult, "syscallEnds" | "ioEnds">;
+    const toEpoch = (mono: bigint) => mono + this.epochOffsetNs;
+    this.ring.drain((b, off, n) => decodeCompletion(b, off, n, toEpoch, done));
+    return {
+      timestamp,
+      samples,
+      threadsSeen: stream.visited ?? stream.tasks.length,
+      syscallEnds: done.syscallEnds,
+      ioEnds: done.ioEnds,
+      newStacks,
+    };
+  }
+
+  private toSample(buf: Buffer, o: number, timestamp: number): Sample | null {
+    const comm = cString(buf, o + T.comm, 16);
+    if (this.opts.comm && !this.opts.comm.test(comm)) return null;
+    const tgid = buf.readUInt32LE(o + T.tgid);
+    const s = blankSample(timestamp, this.weightUs, buf.readUInt32LE(o + T.tid), tgid);
+    s.comm = comm;
+    s.state = taskState(
+      buf.readUInt32LE(o + T.state),
+      buf.readUInt32LE(o + T.exit_state),
+      buf.readUInt32LE(o + T.on_cpu),
+    );
+    if (!this.opts.all && !ACTIVE_STATES.has(s.state)) return null; // raced with a state change
+    s.ppid = buf.readUInt32LE(o + T.ppid);
+    s.cpu = buf.readUInt32LE(o + T.cpu);
+    s.pidns = buf.readUInt32LE(o + T.pidns) || null;
+    s.cgroup_id = u64(buf, o + T.cgroup_id) || null;
+    s.utime = Math.floor(u64(buf, o + T.utime_ns) / NS_PER_TICK);
+    s.stime = Math.floor(u64(buf, o + T.stime_ns) / NS_PER_TICK);
+    const flags = buf.readUInt32LE(o + T.flags);
+    s.sysc_seq_num = u64(buf, o + T.sysc_seq) || null;
+    if (flags & (TF_IN_SYSCALL | TF_SYSC_FROM_REGS)) {
+      const nr = buf.readInt32LE(o + T.sysc_nr);
+      s.syscall_nr = nr;
+      s.syscall = syscallName(nr);
+      s.syscall_active = true;
+      if (this.want.args) {
+        const args: bigint[] = [];
+        for (let i = 0; i < 6; i++) args.push(buf.readBigUInt64LE(o + T.args + 8 * i));
+        s.sysc_args = args;
+      }
+      if (flags & TF_IN_SYSCALL) {
+        s.sysc_entry_time = u64(buf, o + T.sysc_entry_ns);
+        s.sysc_ns_so_far = u64(buf, o + T.sysc_ns_so_far);
+      }
+      if (this.want.filename && buf[o + T.filename] !== 0) {
+        s.filename =
+          this.fullPath(tgid, buf.readInt32LE(o + T.args)) ?? cString(buf, o + T.filename, FILENAME_LEN);
+      }
+    } else {
+      s.syscall = s.state === "RUN" || s.state === "RUNQ" ? SYSCALL_RUNNING : SYSCALL_NONE;
+    }
+    if (flags & TF_IORQ_INFLIGHT) s.iorq_seq_num = u64(buf, o + T.iorq_seq);
+    const kh = hash64(buf, o + T.kstack_hash);
+    if (kh !== null) {
+      s.kstack_hash = kh;
+      const known = this.stacks.get(kh);
+      if (known) {
+        if (this.want.kstack) s.kstack = known.joined;
+        if (this.want.wchan) s.wchan = known.wchan;
+      } else {
+        this.stacks.forget(kh); // its record was lost (iterator retry): the kernel re-sends it
+      }
+    }
+    const uh = hash64(buf, o + T.ustack_hash);
+    if (uh !== null) {
+      s.ustack_hash = uh;
+      if (!this.stacks.get(uh)) this.stacks.forget(uh);
+    }
+    if (this.want.process) this.fillProcess(s, buf.readUInt32LE(o + T.uid));
+    return s;
+  }
+
+  private fillProcess(s: Sample, uid: number): void {
+    const needs = this.opts.needs;
+    if (needs.has("username")) s.username = this.processes.userName(uid);
+    if (needs.has("cmdline")) s.cmdline = this.processes.perProcess(s.tgid, "cmdline", parseCmdline);
+    if (needs.has("cgroup")) s.cgroup = this.processes.perProcess(s.tgid, "cgroup", parseCgroup);
+    if (needs.has("exe")) s.exe = this.processes.exe(s.tgid);
+  }
+
+  /** The fd's full path from /proc (the kernel record carries only the last component). */
+  private fullPath(tgid: number, fd: number): string | null {
+    if (fd < 0) return null;
+    try {
+      return readlinkSync(`/proc/${tgid}/fd/${fd}`);
+    } catch {
+      return null;
+    }
+  }
+
+  /** The kernel id of the iterator program (for `bpftool prog show id N`; benchmarks). */
+  iterProgramId(): number | null {
+    try {
+      const m = /^prog_id:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${this.iterLink.fd}`, "utf8"));
+      return m ? Number(m[1]) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  stats(): SamplerStats {
+    if (!this.closed) {
+      const k = Buffer.alloc(4);
+      const v = Buffer.alloc(8);
+      if (mapLookup(this.counterFd, k, v)) this.st.lost = Number(v.readBigUInt64LE());
+    }
+    return { ...this.st, denied: { ...this.st.denied } };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.iterLink.close();
+    for (const l of this.loaded.hookLinks) l.close();
+    this.ring.close();
+    this.loaded.obj.close();
+  }
+}
+
+/** The iterator link: restricted to one process in the kernel when possible. */
+function attachIter(loaded: LoadedSampler, pids: number[] | null): Link {
+  if (pids !== null && pids.length === 1) {
+    try {
+      return loaded.obj.attachTaskIter(loaded.spec.iter, pids[0]);
+    } catch {
+      // kernels before 6.1 have no per-process task iterator: the pid_filter map does it
+    }
+  }
+  return loaded.obj.attachTaskIter(loaded.spec.iter);
+}
+
+function safeRead(path: string): string {
+  try {
+    return readFileSync(path, "latin1");
+  } catch {
+    return "";
+  }
 }

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The thread-state sampler: hooks keep per-thread state current (syscall in progress,
+ * block I/O in flight), and a task iterator emits one record per interesting thread per
+ * read. Completion records go to a ring buffer only for syscalls and I/Os that a sample
+ * saw. Each hook comes as a tp_btf/raw_tp pair; user space disables one before load. */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "sampler-records.h"
+#include "task.bpf.h"
+#include "tracking.bpf.h"
+#include "syscall-hooks.bpf.h"
+#include "block-hooks.bpf.h"
+#include "stacks.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Read-only config, set by user space before load (records.ts: CONFIG). */
+const volatile struct tsnap_config cfg = {};
+
+/* tgids to sample when cfg.filter_pids (filled by user space before attach). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} pid_filter SEC(".maps");
+
+struct scratch {
+	struct task_rec task;
+	struct stack_rec stack;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+__u32 visited, emitted;
+
+/* ---- the task iterator ------------------------------------------------------------- */
+
+static __always_inline void fill_filename(struct task_struct *task, struct task_rec *r)
+{
+	unsigned int fd = (unsigned int)r->args[0];
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file *f = 0;
+	const unsigned char *name;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return;
+	name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+	if (name)
+		bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), name);
+}
+
+static __always_inline int dump_task(struct bpf_iter__task *ctx, int sleepable)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	__u32 zero = 0;
+	struct scratch *sc;
+	struct task_rec *r;
+	struct task_track *t;
+	__u32 tgid, state, n;
+	__u64 now;
+	long len;
+
+	if (ctx->meta->seq_num == 0) {
+		visited = 0;
+		emitted = 0;
+	}
+	if (!task) {
+		struct round_end_rec end = {
+			.kind = REC_ROUND_END,
+			.size = sizeof(end),
+			.visited = visited,
+			.emitted = emitted,
+			.ktime_ns = bpf_ktime_get_ns(),
+		};
+		bpf_seq_write(seq, &end, sizeof(end));
+		return 0;
+	}
+	tgid = task->tgid;
+	if (cfg.self_tgid && tgid == cfg.self_tgid)
+		return 0;
+	if (cfg.filter_pids && !bpf_map_lookup_elem(&pid_filter, &tgid))
+		return 0;
+	visited++;
+	state = task_state(task);
+	if (!cfg.all_tasks && !state_is_active(state))
+		return 0;
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	r = &sc->task;
+	__builtin_memset(r, 0, sizeof(*r));
+	now = bpf_ktime_get_ns();
+	r->kind = REC_TASK;
+	r->size = sizeof(*r);
+	r->tid = task->pid;
+	r->tgid = tgid;
+	/* Direct loads through BTF pointers (the verifier turns them into fault-safe loads):
+	 * far cheaper than a probe-read helper call per field. */
+	r->ppid = task->real_parent->tgid;
+	r->state = state;
+	r->exit_state = task->exit_state;
+	r->task_flags = task->flags;
+	r->on_cpu = task->on_cpu;
+	r->cpu = task_cpu_of(task);
+	r->pidns = task_pidns(task);
+	r->uid = task->cred->uid.val;
+	r->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+	r->utime_ns = task->utime;
+	r->stime_ns = task->stime;
+	r->sysc_nr = -1;
+	__builtin_memcpy(r->comm, task->comm, sizeof(r->comm));
+	if (task->flags & PF_KTHREAD_)
+		r->flags |= TF_KTHREAD;
+
+	t = bpf_task_storage_get(&task_track, task, 0, 0);
+	if (t && t->sc_seq) {
+		/* Tracked since tsnap attached: trust in_sc. */
+		r->sysc_seq = t->sc_seq;
+		if (t->in_sc) {
+			r->flags |= TF_IN_SYSCALL;
+			r->sysc_nr = t->sc_nr;
+			r->sysc_entry_ns = t->sc_entry_ns;
+			r->sysc_ns_so_far = now > t->sc_entry_ns ? now - t->sc_entry_ns : 0;
+			t->sc_sampled = 1;
+		}
+	} else if (!(r->flags & TF_KTHREAD) && !r->on_cpu) {
+		/* Entered its syscall before tsnap attached: the number from the saved
+		 * registers, as /proc/PID/syscall reads it. */
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+		long nr = regs ? (long)SC_NR(regs) : -1;
+
+		if (nr >= 0 && nr < NR_SYSCALL_SLOTS) {
+			r->flags |= TF_SYSC_FROM_REGS;
+			r->sysc_nr = nr;
+		}
+	}
+	/* Arguments from the registers saved at syscall entry (valid while in the kernel). */
+	if (cfg.want_args && (r->flags & (TF_IN_SYSCALL | TF_SYSC_FROM_REGS))) {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+		if (regs) {
+			r->args[0] = PT_REGS_PARM1_SYSCALL(regs);
+			r->args[1] = PT_REGS_PARM2_SYSCALL(regs);
+			r->args[2] = PT_REGS_PARM3_SYSCALL(regs);
+			r->args[3] = PT_REGS_PARM4_SYSCALL(regs);
+			r->args[4] = PT_REGS_PARM5_SYSCALL(regs);
+			r->args[5] = SC_PARM6(regs);
+		}
+	}
+	if (t && t->iorq_rq) {
+		struct iorq_track *e = bpf_map_lookup_elem(&iorq_track, &t->iorq_rq);
+
+		if (e && e->seq == t->iorq_seq) {
+			e->sampled = 1;
+			r->iorq_seq = e->seq;
+			r->flags |= TF_IORQ_INFLIGHT;
+		}
+	}
+	if (cfg.want_filename && r->sysc_nr >= 0 && r->sysc_nr < NR_SYSCALL_SLOTS &&
+	    cfg.fd_syscalls[r->sysc_nr & (NR_SYSCALL_SLOTS - 1)])
+		fill_filename(task, r);
+
+	if (cfg.want_kstack) {
+		len = bpf_get_task_stack(task, sc->stack.frames, sizeof(sc->stack.frames), 0);
+		if (len > 0)
+			r->kstack_hash = stack_once(seq, &sc->stack, len / 8, 0);
+	}
+	if (sleepable && cfg.want_ustack && !(r->flags & TF_KTHREAD)) {
+		n = 0;
+		user_stack(task, &sc->stack, &n);
+		if (n > 0)
+			r->ustack_hash = stack_once(seq, &sc->stack, n, 1);
+	}
+	emitted++;
+	bpf_seq_write(seq, r, sizeof(*r));
+	return 0;
+}
+
+SEC("iter/task")
+int dump_tasks(struct bpf_iter__task *ctx)
+{
+	return dump_task(ctx, 0);
+}
+
+/* Sleepable twin: may read user memory (user stacks through frame pointers). */
+SEC("iter.s/task")
+int dump_tasks_ustack(struct bpf_iter__task *ctx)
+{
+	return dump_task(ctx, 1);
+}

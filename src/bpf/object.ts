@@ -1,0 +1,189 @@
+// A BPF object: open (parse the ELF, no kernel), configure (read-only config, which
+// programs load), load (the verifier), attach. Every holder of an fd or link has close();
+// objects still open at process exit are closed by the exit hook in handles.ts.
+import { NotSupported } from "../errors.js";
+import { track, untrack } from "./handles.js";
+import { addressOf as addressOfBuffer, errno, isNull, libbpf, type Ptr, strerror } from "./libbpf.js";
+
+/** A failed libbpf call, with errno; `words` is libbpf's text for it. */
+export class BpfError extends Error {
+  override name = "BpfError";
+  constructor(
+    readonly op: string,
+    readonly errno: number,
+  ) {
+    super(`${op}: ${strerror(errno)} (errno ${errno})`);
+  }
+}
+
+export class Link {
+  private ptr: Ptr | null;
+  constructor(
+    ptr: Ptr,
+    readonly what: string,
+  ) {
+    this.ptr = ptr;
+    track(this);
+  }
+  get fd(): number {
+    if (this.ptr === null) throw new Error(`link ${this.what} is closed`);
+    return libbpf().bpf_link__fd(this.ptr) as number;
+  }
+  close(): void {
+    if (this.ptr === null) return;
+    libbpf().bpf_link__destroy(this.ptr);
+    this.ptr = null;
+    untrack(this);
+  }
+}
+
+export class BpfObject {
+  private ptr: Ptr | null;
+  private loaded = false;
+
+  private constructor(
+    ptr: Ptr,
+    readonly path: string,
+  ) {
+    this.ptr = ptr;
+    track(this);
+  }
+
+  /** Parses the object file (no kernel involved). */
+  static open(path: string): BpfObject {
+    const p = libbpf().bpf_object__open_file(path, null) as Ptr | null;
+    if (isNull(p)) {
+      const e = errno();
+      if (e === 2) throw new NotSupported("bpf programs", `${path} is missing; run scripts/setup.sh`);
+      throw new BpfError(`open ${path}`, e);
+    }
+    return new BpfObject(p as Ptr, path);
+  }
+
+  private get handle(): Ptr {
+    if (this.ptr === null) throw new Error(`${this.path} is closed`);
+    return this.ptr;
+  }
+
+  /** Names of all programs in the object. */
+  programNames(): string[] {
+    const b = libbpf();
+    const names: string[] = [];
+    for (let p = b.bpf_object__next_program(this.handle, null) as Ptr | null; !isNull(p); ) {
+      names.push(b.bpf_program__name(p) as string);
+      p = b.bpf_object__next_program(this.handle, p) as Ptr | null;
+    }
+    return names;
+  }
+
+  private prog(name: string): Ptr {
+    const p = libbpf().bpf_object__find_program_by_name(this.handle, name) as Ptr | null;
+    if (isNull(p)) throw new Error(`no program ${name} in ${this.path}`);
+    return p as Ptr;
+  }
+
+  /** Section name of a program ("tp_btf/sys_enter"). */
+  section(name: string): string {
+    return libbpf().bpf_program__section_name(this.prog(name)) as string;
+  }
+
+  /** Before load: load only the named programs (all others are disabled). */
+  onlyPrograms(names: readonly string[]): void {
+    const want = new Set(names);
+    for (const n of this.programNames()) libbpf().bpf_program__set_autoload(this.prog(n), want.has(n));
+  }
+
+  /** Before load: the initial bytes of the read-only `.rodata` (the config struct). */
+  setReadOnlyConfig(bytes: Buffer): void {
+    const map = this.mapPtr(".rodata");
+    const size = [0];
+    const cur = libbpf().bpf_map__initial_value(map, size) as Ptr | null;
+    if (isNull(cur)) throw new Error(`${this.path}: .rodata has no initial value`);
+    if (size[0] !== bytes.length) {
+      throw new Error(
+        `${this.path}: .rodata is ${size[0]} bytes, config is ${bytes.length}; rebuild (scripts/build-bpf.sh)`,
+      );
+    }
+    const rc = libbpf().bpf_map__set_initial_value(map, bytes, bytes.length) as number;
+    if (rc < 0) throw new BpfError("set .rodata", -rc);
+  }
+
+  load(): void {
+    const rc = libbpf().bpf_object__load(this.handle) as number;
+    if (rc < 0) throw new BpfError(`load ${this.path}`, -rc || errno());
+    this.loaded = true;
+  }
+
+  private mapPtr(name: string): Ptr {
+    const m = libbpf().bpf_object__find_map_by_name(this.handle, name) as Ptr | null;
+    if (isNull(m)) throw new Error(`no map ${name} in ${this.path}`);
+    return m as Ptr;
+  }
+
+  /** fd of a map (after load); owned by the object. */
+  mapFd(name: string): number {
+    if (!this.loaded) throw new Error(`map ${name}: object not loaded`);
+    return libbpf().bpf_map__fd(this.mapPtr(name)) as number;
+  }
+
+  mapMaxEntries(name: string): number {
+    return libbpf().bpf_map__max_entries(this.mapPtr(name)) as number;
+  }
+
+  /** Attach a program where its section says (tp_btf, raw_tp, tracepoint, ...). */
+  attach(name: string): Link {
+    const l = libbpf().bpf_program__attach(this.prog(name)) as Ptr | null;
+    if (isNull(l)) throw new BpfError(`attach ${this.section(name)}`, errno());
+    return new Link(l as Ptr, name);
+  }
+
+  /**
+   * Attach a task iterator; `pid` > 0 makes the kernel visit only that process's threads
+   * (kernels from 6.1; older ones refuse, the caller falls back to filtering in BPF).
+   */
+  attachTaskIter(name: string, pid = 0): Link {
+    let l: Ptr | null;
+    if (pid > 0) {
+      // union bpf_iter_link_info { ...; struct { __u32 tid, pid, pid_fd; } task; } (16 bytes)
+      const info = Buffer.alloc(16);
+      info.writeUInt32LE(pid, 4);
+      // struct bpf_iter_attach_opts { size_t sz; union bpf_iter_link_info *link_info; __u32 link_info_len; }
+      const opts = Buffer.alloc(24);
+      opts.writeBigUInt64LE(24n, 0);
+      opts.writeBigUInt64LE(addressOfBuffer(info), 8);
+      opts.writeUInt32LE(16, 16);
+      l = libbpf().bpf_program__attach_iter(this.prog(name), opts) as Ptr | null;
+      void info.length; // keep `info` alive across the call
+    } else {
+      l = libbpf().bpf_program__attach_iter(this.prog(name), null) as Ptr | null;
+    }
+    if (isNull(l)) throw new BpfError(`attach ${this.section(name)}`, errno());
+    return new Link(l as Ptr, name);
+  }
+
+  attachPerfEvent(name: string, perfFd: number): Link {
+    const l = libbpf().bpf_program__attach_perf_event(this.prog(name), perfFd) as Ptr | null;
+    if (isNull(l)) throw new BpfError(`attach ${this.section(name)}`, errno());
+    return new Link(l as Ptr, name);
+  }
+
+  /** Attach a uprobe at `offset` in `binary` for all processes. */
+  attachUprobe(name: string, binary: string, offset: number): Link {
+    const l = libbpf().bpf_program__attach_uprobe_opts(
+      this.prog(name),
+      -1,
+      binary,
+      offset,
+      null,
+    ) as Ptr | null;
+    if (isNull(l)) throw new BpfError(`attach uprobe ${binary}+0x${offset.toString(16)}`, errno());
+    return new Link(l as Ptr, name);
+  }
+
+  close(): void {
+    if (this.ptr === null) return;
+    libbpf().bpf_object__close(this.ptr);
+    this.ptr = null;
+    untrack(this);
+  }
+}

@@ -1,0 +1,197 @@
+// Feature probes: for each program type and attach point tsnap uses, a real load and
+// attach of a tiny program from build/bpf/probes.bpf.o (all other programs disabled before
+// load). Results are cached per process. A failure is a reason in plain words, never a
+// version comparison.
+import { closeSync, existsSync, readFileSync, readSync } from "node:fs";
+import { NotSupported } from "../errors.js";
+import { errno as lastErrno, libbpf, perfEventOpen } from "./libbpf.js";
+import { BpfError, BpfObject, type Link } from "./object.js";
+import { bpfObjectPath } from "./paths.js";
+
+export type FeatureName =
+  | "tp_btf"
+  | "raw_tp"
+  | "tracepoint"
+  | "tp_btf_block"
+  | "tp_btf_sched"
+  | "task_iter"
+  | "task_iter_sleepable"
+  | "task_storage"
+  | "ringbuf"
+  | "task_stack"
+  | "perf_event"
+  | "uprobe"
+  | "kprobe"
+  | "fentry";
+
+interface FeatureSpec {
+  prog: string;
+  what: string;
+  attach: "plain" | "iter" | "perf" | "uprobe";
+}
+
+/** Every feature, its probe program, and what it is in words. */
+export const FEATURES: Readonly<Record<FeatureName, FeatureSpec>> = {
+  tp_btf: { prog: "probe_tp_btf", what: "BTF-typed raw tracepoint (tp_btf/sys_enter)", attach: "plain" },
+  raw_tp: { prog: "probe_raw_tp", what: "raw tracepoint (raw_tp/sys_enter)", attach: "plain" },
+  tracepoint: { prog: "probe_tracepoint", what: "tracepoint (sched/sched_switch)", attach: "plain" },
+  tp_btf_block: { prog: "probe_block_rq", what: "tp_btf/block_rq_issue", attach: "plain" },
+  tp_btf_sched: { prog: "probe_sched_switch", what: "tp_btf/sched_switch", attach: "plain" },
+  task_iter: { prog: "probe_task_iter", what: "BPF task iterator (iter/task)", attach: "iter" },
+  task_iter_sleepable: {
+    prog: "probe_task_iter_sleepable",
+    what: "sleepable task iterator (iter.s/task)",
+    attach: "iter",
+  },
+  task_storage: { prog: "probe_task_storage", what: "task local storage", attach: "plain" },
+  ringbuf: { prog: "probe_ringbuf_prog", what: "BPF ring buffer", attach: "plain" },
+  task_stack: { prog: "probe_task_stack", what: "bpf_get_task_stack in an iterator", attach: "iter" },
+  perf_event: { prog: "probe_perf_event", what: "perf_event program on a cpu-clock event", attach: "perf" },
+  uprobe: { prog: "probe_uprobe", what: "uprobe (libc getpid)", attach: "uprobe" },
+  kprobe: { prog: "probe_kprobe", what: "kprobe (do_nanosleep)", attach: "plain" },
+  fentry: { prog: "probe_fentry", what: "fentry (do_nanosleep)", attach: "plain" },
+};
+
+export interface ProbeResult {
+  feature: FeatureName;
+  ok: boolean;
+  /** "works", or why not in one line. */
+  reason: string;
+  ms: number;
+}
+
+const cache = new Map<FeatureName, ProbeResult>();
+
+/** Probes a feature (cached): loads and attaches its program for real. */
+export function probe(feature: FeatureName): ProbeResult {
+  const hit = cache.get(feature);
+  if (hit) return hit;
+  const t0 = performance.now();
+  let result: ProbeResult;
+  try {
+    runProbe(FEATURES[feature]);
+    result = { feature, ok: true, reason: "works", ms: 0 };
+  } catch (err) {
+    result = { feature, ok: false, reason: explain(feature, err), ms: 0 };
+  }
+  result.ms = performance.now() - t0;
+  cache.set(feature, result);
+  return result;
+}
+
+/** Throws NotSupported(feature) when the probe fails. */
+export function requireFeature(feature: FeatureName): void {
+  const r = probe(feature);
+  if (!r.ok) throw new NotSupported(FEATURES[feature].what, r.reason);
+}
+
+function runProbe(spec: FeatureSpec): void {
+  const path = bpfObjectPath("probes");
+  if (!existsSync(path)) throw new NotSupported("probes", `${path} is missing; run scripts/setup.sh`);
+  const obj = BpfObject.open(path);
+  let link: Link | null = null;
+  let perfFd = -1;
+  try {
+    obj.onlyPrograms([spec.prog]);
+    obj.load();
+    if (spec.attach === "plain") link = obj.attach(spec.prog);
+    else if (spec.attach === "iter") {
+      link = obj.attachTaskIter(spec.prog);
+      readIterOnce(link);
+    } else if (spec.attach === "perf") {
+      perfFd = openCpuClock();
+      link = obj.attachPerfEvent(spec.prog, perfFd);
+      perfFd = -1; // the link owns the perf event fd now and closes it
+    } else {
+      link = obj.attachUprobe(spec.prog, libcPath(), symbolOffset(libcPath(), "getpid"));
+    }
+  } finally {
+    link?.close();
+    if (perfFd >= 0) closeSync(perfFd);
+    obj.close();
+  }
+}
+
+function readIterOnce(link: Link): void {
+  const fd = libbpf().bpf_iter_create(link.fd) as number;
+  if (fd < 0) throw new BpfError("bpf_iter_create", -fd || lastErrno());
+  try {
+    readSync(fd, Buffer.alloc(4096), 0, 4096, null);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A software cpu-clock perf event on CPU 0, 49 Hz (what `tsnap profile` would use). */
+export function openCpuClock(cpu = 0, hz = 49): number {
+  const attr = Buffer.alloc(128); // struct perf_event_attr, PERF_ATTR_SIZE_VER7
+  attr.writeUInt32LE(1, 0); // type = PERF_TYPE_SOFTWARE
+  attr.writeUInt32LE(128, 4); // size
+  attr.writeBigUInt64LE(0n, 8); // config = PERF_COUNT_SW_CPU_CLOCK
+  attr.writeBigUInt64LE(BigInt(hz), 16); // sample_freq
+  attr.writeBigUInt64LE(1n << 10n, 40); // flags: freq
+  const fd = perfEventOpen(attr, -1, cpu, -1, 0x8 /* PERF_FLAG_FD_CLOEXEC */);
+  if (fd < 0) throw new BpfError("perf_event_open cpu-clock", -fd);
+  return fd;
+}
+
+function libcPath(): string {
+  const maps = readFileSync("/proc/self/maps", "utf8");
+  const m = /\s(\/\S*libc\.so\.6)$/m.exec(maps);
+  if (!m) throw new Error("libc.so.6 not found in /proc/self/maps");
+  return m[1];
+}
+
+/** File offset of a dynamic symbol in an ELF shared object (64-bit little-endian). */
+export function symbolOffset(path: string, name: string): number {
+  const b = readFileSync(path);
+  const shoff = Number(b.readBigUInt64LE(0x28));
+  const shentsize = b.readUInt16LE(0x3a);
+  const shnum = b.readUInt16LE(0x3c);
+  const sec = (i: number) => {
+    const o = shoff + i * shentsize;
+    return {
+      type: b.readUInt32LE(o + 4),
+      addr: Number(b.readBigUInt64LE(o + 0x10)),
+      offset: Number(b.readBigUInt64LE(o + 0x18)),
+      size: Number(b.readBigUInt64LE(o + 0x20)),
+      link: b.readUInt32LE(o + 0x28),
+    };
+  };
+  for (let i = 0; i < shnum; i++) {
+    const s = sec(i);
+    if (s.type !== 11) continue; // SHT_DYNSYM
+    const strtab = sec(s.link);
+    for (let o = s.offset; o + 24 <= s.offset + s.size; o += 24) {
+      const nameOff = b.readUInt32LE(o);
+      const end = b.indexOf(0, strtab.offset + nameOff);
+      if (b.toString("latin1", strtab.offset + nameOff, end) !== name) continue;
+      const value = Number(b.readBigUInt64LE(o + 8));
+      // Virtual address → file offset through the section that holds it.
+      for (let j = 0; j < shnum; j++) {
+        const t = sec(j);
+        if (t.addr !== 0 && value >= t.addr && value < t.addr + t.size) return value - t.addr + t.offset;
+      }
+      return value;
+    }
+  }
+  throw new Error(`${name} not found in ${path}`);
+}
+
+/** One line saying why a probe failed, in the words a user can act on. */
+function explain(feature: FeatureName, err: unknown): string {
+  const e = err instanceof BpfError ? err.errno : 0;
+  const attachFailed = err instanceof BpfError && err.op.startsWith("attach");
+  if (err instanceof NotSupported) return err.message;
+  if (feature === "kprobe" && attachFailed) {
+    return existsSync("/sys/bus/event_source/devices/kprobe")
+      ? `attach failed: ${(err as Error).message}`
+      : "kprobes are not available in this kernel (no kprobe PMU; CONFIG_KPROBES off?)";
+  }
+  if (feature === "fentry" && (e === 1 || e === 524)) {
+    const what = e === 1 ? "EPERM" : "ENOTSUPP";
+    return `the kernel refuses fentry/fexit programs at ${attachFailed ? "attach" : "load"} (${what}): no BPF trampolines here`;
+  }
+  if (e === 1 || e === 13) return `${(err as Error).message}: needs root (CAP_BPF, CAP_PERFMON)`;
+  return (err as Error).message;
+}

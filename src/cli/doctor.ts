@@ -1,0 +1,219 @@
+// `tsnap doctor`: what this machine offers tsnap. Kernel, BTF, bpffs/tracefs, privileges,
+// the compiled BPF objects, then a real load + attach probe for every program type and
+// attach point tsnap uses, and from those which commands work here and which don't, why.
+import { accessSync, constants, existsSync, readFileSync } from "node:fs";
+import { arch, release } from "node:os";
+import { libbpf } from "../bpf/libbpf.js";
+import { bpfObjectPath } from "../bpf/paths.js";
+import type { FeatureName, ProbeResult } from "../bpf/probes.js";
+import { choiceFlag, parseArgs } from "./args.js";
+import type { Command, Io } from "./command.js";
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+interface CommandNeed {
+  command: string;
+  /** Every feature in one inner list is needed; any one of the outer alternatives will do. */
+  needs: FeatureName[][];
+  note?: string;
+}
+
+/** Which commands need which features (the bpf paths; proc paths need none of them). */
+const COMMAND_NEEDS: CommandNeed[] = [
+  { command: "top/capture --source bpf", needs: [["task_iter", "ringbuf"]] },
+  {
+    command: "  syscall + block I/O tracking",
+    needs: [
+      ["tp_btf", "tp_btf_block", "task_storage"],
+      ["raw_tp", "task_storage"],
+    ],
+  },
+  { command: "  kernel stacks (-g kstack)", needs: [["task_stack"]] },
+  { command: "  user stacks (-g ustack)", needs: [["task_iter_sleepable"]] },
+  { command: "top/capture --source proc", needs: [[]], note: "reads /proc; works for any user" },
+  { command: "schedlat, syscalls, tracepoints", needs: [[]], note: "read /proc and tracefs" },
+];
+
+const ORDER: FeatureName[] = [
+  "task_iter",
+  "task_iter_sleepable",
+  "task_storage",
+  "ringbuf",
+  "task_stack",
+  "tp_btf",
+  "tp_btf_block",
+  "tp_btf_sched",
+  "raw_tp",
+  "tracepoint",
+  "perf_event",
+  "uprobe",
+  "kprobe",
+  "fentry",
+];
+
+function mounted(fsType: string): string | null {
+  try {
+    for (const line of readFileSync("/proc/self/mounts", "utf8").split("\n")) {
+      const f = line.split(" ");
+      if (f[2] === fsType) return f[1];
+    }
+  } catch {
+    // no /proc
+  }
+  return null;
+}
+
+function systemChecks(): Check[] {
+  const root = process.getuid?.() === 0;
+  let btf = false;
+  try {
+    accessSync("/sys/kernel/btf/vmlinux", constants.R_OK);
+    btf = true;
+  } catch {
+    // reported below
+  }
+  const bpffs = mounted("bpf");
+  const tracefs = mounted("tracefs");
+  const objs = ["sampler", "probes"].map((n) => bpfObjectPath(n));
+  const missing = objs.filter((p) => !existsSync(p));
+  let libbpfOk = "libbpf.so.1 loads";
+  let libbpfGood = true;
+  try {
+    libbpf();
+  } catch (err) {
+    libbpfGood = false;
+    libbpfOk = `libbpf.so.1 does not load: ${(err as Error).message.split("\n")[0]}`;
+  }
+  return [
+    { name: "kernel", ok: true, detail: `${release()} (${arch()})` },
+    {
+      name: "BTF",
+      ok: btf,
+      detail: btf ? "/sys/kernel/btf/vmlinux" : "no /sys/kernel/btf/vmlinux: the bpf source needs BTF",
+    },
+    {
+      name: "privileges",
+      ok: root,
+      detail: root ? "root" : `uid ${process.getuid?.()}: the bpf source and the probes need root`,
+    },
+    {
+      name: "bpffs",
+      ok: bpffs !== null,
+      detail: bpffs ?? "not mounted (tsnap does not pin, so this is optional)",
+    },
+    { name: "tracefs", ok: tracefs !== null, detail: tracefs ?? "not mounted: syscalls/tracepoints need it" },
+    {
+      name: "bpf objects",
+      ok: missing.length === 0,
+      detail: missing.length === 0 ? objs.join(", ") : `missing ${missing.join(", ")}: run scripts/setup.sh`,
+    },
+    { name: "libbpf", ok: libbpfGood, detail: libbpfOk },
+  ];
+}
+
+function commandVerdicts(
+  results: Map<FeatureName, ProbeResult>,
+  skipped: string | null,
+): { command: string; ok: boolean; detail: string }[] {
+  return COMMAND_NEEDS.map((c) => {
+    let firstMissing: ProbeResult | undefined;
+    for (const alt of c.needs) {
+      const missing = alt.filter((f) => results.get(f)?.ok !== true);
+      if (missing.length === 0) {
+        const via = alt.length > 0 && c.needs.length > 1 ? ` (via ${alt[0]})` : "";
+        return { command: c.command, ok: true, detail: c.note ?? `works${via}` };
+      }
+      firstMissing ??= results.get(missing[0]);
+    }
+    return {
+      command: c.command,
+      ok: false,
+      detail:
+        firstMissing === undefined
+          ? `not here: ${skipped ?? "not probed"}`
+          : `not here: ${firstMissing.feature}: ${firstMissing.reason}`,
+    };
+  });
+}
+
+export const command: Command = {
+  name: "doctor",
+  summary: "what this machine supports: kernel, BTF, privileges, BPF probes, commands",
+  help: `tsnap doctor: check what tsnap can do on this machine
+
+USAGE
+  tsnap doctor [--format table|json] [-v]
+
+Reports the kernel, BTF, bpffs/tracefs and privileges, then loads and attaches a tiny
+program for every BPF program type and attach point tsnap uses (a real test, not a version
+comparison), and says which commands work here and which don't, with the reason.
+
+OPTIONS
+      --format FMT   table (default) or json
+  -v, --verbose      libbpf's log on stderr (the verifier's reasons for failed probes)
+  -h, --help         this text
+
+EXAMPLES
+  sudo tsnap doctor
+  sudo tsnap doctor --format json | jq '.probes[] | select(.ok | not)'
+  sudo tsnap doctor -v 2>&1 | grep -A20 'probe_fentry'
+`,
+  async run(argv: string[], io: Io): Promise<number> {
+    const { values } = parseArgs(
+      argv,
+      { format: { type: "string" }, verbose: { type: "boolean", short: "v" } },
+      0,
+    );
+    const format = choiceFlag(values.format, "--format", ["table", "json"] as const, "table");
+    const system = systemChecks();
+    const canProbe = system.every(
+      (c) => c.ok || !["BTF", "privileges", "bpf objects", "libbpf"].includes(c.name),
+    );
+    const results = new Map<FeatureName, ProbeResult>();
+    let probeSkip: string | null = null;
+    if (canProbe) {
+      const { probe } = await import("../bpf/probes.js");
+      const { setPrint } = await import("../bpf/libbpf.js");
+      setPrint(values.verbose ? (_level, line) => io.err(line) : null);
+      for (const f of ORDER) results.set(f, probe(f));
+    } else {
+      probeSkip = system.find(
+        (c) => !c.ok && ["BTF", "privileges", "bpf objects", "libbpf"].includes(c.name),
+      )!.detail;
+    }
+    const commands = commandVerdicts(results, probeSkip);
+    if (format === "json") {
+      io.out(
+        `${JSON.stringify(
+          {
+            system,
+            probes: [...results.values()].map((r) => ({ ...r, ms: Math.round(r.ms * 10) / 10 })),
+            probes_skipped: probeSkip,
+            commands,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      return 0;
+    }
+    const { FEATURES } = await import("../bpf/probes.js");
+    const lines: string[] = ["system"];
+    for (const c of system) lines.push(`  ${c.ok ? "ok  " : "NO  "} ${c.name.padEnd(12)} ${c.detail}`);
+    lines.push("", "bpf probes (real load + attach)");
+    if (probeSkip !== null) lines.push(`  skipped: ${probeSkip}`);
+    for (const r of results.values()) {
+      lines.push(
+        `  ${r.ok ? "ok  " : "NO  "} ${r.feature.padEnd(20)} ${FEATURES[r.feature].what}${r.ok ? "" : `: ${r.reason}`}`,
+      );
+    }
+    lines.push("", "commands");
+    for (const c of commands) lines.push(`  ${c.ok ? "ok  " : "NO  "} ${c.command.padEnd(32)} ${c.detail}`);
+    io.out(`${lines.join("\n")}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,367 @@
+// The bpf source against threads whose behaviour we construct: run-queue waiting, a
+// 300 ms sleep loop, O_DIRECT writes of a known size, and no fd or link left behind.
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { liveCount } from "../../bpf/handles.js";
+import { NotSupported } from "../../errors.js";
+import type { IoEnd, Sample, SyscallEnd } from "../../model/sample.js";
+import type { RoundResult, SamplerOptions } from "../../sampler/sampler.js";
+import { TSNAP_BIN } from "../../testkit/cli.js";
+import { compileWorkload, REPO_ROOT, startWorkload } from "../../testkit/workloads.js";
+import { type BpfSampler, openBpfSampler } from "./bpf-sampler.js";
+
+async function whyNot(): Promise<string | null> {
+  try {
+    (await openBpfSampler({ hz: 1, all: false, needs: new Set() })).close();
+    return null;
+  } catch (err) {
+    if (err instanceof NotSupported) return err.message;
+    throw err;
+  }
+}
+const skip = (await whyNot()) ?? false;
+
+async function rounds(opts: SamplerOptions, n: number, gapMs: number): Promise<RoundResult[]> {
+  const s = (await openBpfSampler(opts)) as BpfSampler;
+  const out: RoundResult[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      out.push(s.round());
+      await sleep(gapMs);
+    }
+  } finally {
+    s.close();
+  }
+  return out;
+}
+
+/** fds of this process that are BPF objects (maps, programs, links). */
+function bpfFds(): number {
+  let n = 0;
+  for (const f of readdirSync("/proc/self/fd")) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${f}`).startsWith("anon_inode:bpf")) n++;
+    } catch {
+      // the directory's own fd
+    }
+  }
+  return n;
+}
+
+/** BPF link ids a process holds, from /proc/PID/fdinfo ("link_id:" lines). */
+function linksOf(pid: number): number[] {
+  const ids: number[] = [];
+  for (const f of readdirSync(`/proc/${pid}/fdinfo`)) {
+    try {
+      const m = /^link_id:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${f}`, "utf8"));
+      if (m) ids.push(Number(m[1]));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return ids;
+}
+
+/** Every BPF link in the system, as bpftool lists them. */
+function systemLinks(): Set<number> {
+  const out = execFileSync("bpftool", ["-j", "link", "show"], { encoding: "utf8" });
+  return new Set((JSON.parse(out || "[]") as { id: number }[]).map((l) => l.id));
+}
+
+test("more spinning threads than CPUs: the surplus shows as RUNQ", { skip }, async () => {
+  const cpus = availableParallelism();
+  const threads = cpus * 2;
+  const w = await startWorkload(compileWorkload("spin"), [String(threads), "20"]);
+  try {
+    const pid = w.child.pid!;
+    const rs = await rounds({ hz: 20, all: true, needs: new Set(["syscall"]), pids: new Set([pid]) }, 30, 30);
+    let good = 0;
+    let runq = 0;
+    for (const r of rs) {
+      const spinners = r.samples.filter((s) => s.tid !== pid);
+      assert.equal(spinners.length, threads, "every spinner is sampled every round");
+      assert.ok(
+        spinners.every((s) => s.state === "RUN" || s.state === "RUNQ"),
+        JSON.stringify(spinners.map((s) => s.state)),
+      );
+      const q = spinners.filter((s) => s.state === "RUNQ").length;
+      runq += q;
+      // At most `cpus` threads can be on a CPU at once; the rest must be queued.
+      if (q >= threads - cpus) good++;
+    }
+    assert.ok(good >= rs.length * 0.9, `${good}/${rs.length} rounds had >= ${threads - cpus} RUNQ`);
+    assert.ok(runq > 0);
+  } finally {
+    await w.stop();
+  }
+});
+
+test("300 ms sleep loop: time so far grows within a syscall, completions last 300 ms ± 5%", {
+  skip,
+}, async () => {
+  const w = await startWorkload(compileWorkload("sleep-loop"), ["300", "20"]);
+  try {
+    const pid = Number(w.ready[1]);
+    const rs = await rounds({ hz: 20, all: true, needs: new Set(["syscall"]), pids: new Set([pid]) }, 45, 50);
+    const samples: Sample[] = rs.flatMap((r) => r.samples).filter((s) => s.tid === pid);
+    const ends: SyscallEnd[] = rs.flatMap((r) => r.syscallEnds).filter((e) => e.tid === pid);
+    assert.ok(samples.length >= 40, `${samples.length} samples`);
+    // Between two sleeps the thread is briefly runnable; a sample may catch that, rarely.
+    const asleep = samples.filter((s) => s.syscall === "clock_nanosleep" && s.state === "SLEEP");
+    assert.ok(asleep.length >= samples.length * 0.9, `${asleep.length} of ${samples.length} asleep`);
+    const tracked = asleep.filter((s) => s.sysc_ns_so_far !== null);
+    assert.ok(tracked.length >= 30);
+    for (const s of tracked) assert.ok(s.sysc_ns_so_far! <= 300e6 * 1.05, `so far ${s.sysc_ns_so_far}`);
+    // Within one syscall (same seq), later samples saw more time so far.
+    let grew = 0;
+    for (let i = 1; i < tracked.length; i++) {
+      if (tracked[i].sysc_seq_num === tracked[i - 1].sysc_seq_num) {
+        assert.ok(tracked[i].sysc_ns_so_far! > tracked[i - 1].sysc_ns_so_far!);
+        grew++;
+      }
+    }
+    assert.ok(grew >= 10, `${grew} pairs in the same syscall`);
+    // Every sleep a sample saw completed (the last may still be running): 300 ms ± 5%.
+    assert.ok(ends.length >= 4, `${ends.length} completions`);
+    // A sleep never ends early; on a loaded machine the wake-up may come late, rarely.
+    for (const e of ends) {
+      assert.equal(e.syscall, "clock_nanosleep");
+      assert.equal(e.ret, 0n);
+      assert.ok(e.duration_ns >= 300e6, `duration ${e.duration_ns}`);
+    }
+    const close = ends.filter((e) => Math.abs(e.duration_ns - 300e6) <= 15e6);
+    assert.ok(close.length >= ends.length * 0.9, `within ±5%: ${ends.map((e) => e.duration_ns).join(", ")}`);
+    const seen = new Set(tracked.map((s) => s.sysc_seq_num));
+    assert.ok(
+      ends.every((e) => seen.has(e.sysc_seq_num)),
+      "completions only for syscalls a sample saw",
+    );
+  } finally {
+    await w.stop();
+  }
+});
+
+test("O_DIRECT writes: I/O completion records carry the device and the exact byte count", {
+  skip,
+}, async () => {
+  const dir = mkdtempSync("/var/tmp/tsnap-io-");
+  const file = join(dir, "data");
+  const block = 65536;
+  const w = await startWorkload(compileWorkload("odirect-write"), [file, String(block), "20"]);
+  try {
+    const pid = Number(w.ready[1]);
+    const st = statSync(file);
+    const rs = await rounds(
+      { hz: 20, all: true, needs: new Set(["syscall", "filename"]), pids: new Set([pid]) },
+      40,
+      50,
+    );
+    const samples = rs.flatMap((r) => r.samples);
+    const ends: IoEnd[] = rs.flatMap((r) => r.ioEnds).filter((e) => e.insert_tgid === pid);
+    const inflight = samples.filter((s) => s.iorq_seq_num !== null);
+    assert.ok(inflight.length > 0, "some samples caught an I/O in flight");
+    assert.ok(
+      samples.some((s) => s.syscall === "pwrite64" && s.filename === file),
+      "pwrite64 on the file",
+    );
+    assert.ok(ends.length > 0, "I/O completions arrived");
+    for (const e of ends) {
+      assert.equal(e.bytes, block);
+      // st_dev of the file is the partition or disk the request went to.
+      assert.equal((e.dev_maj << 20) | e.dev_min, kernelDev(st.dev));
+      assert.ok(e.duration_ns >= e.service_ns && e.service_ns > 0);
+      assert.equal(e.error, 0);
+    }
+    const seen = new Set(inflight.map((s) => s.iorq_seq_num));
+    assert.ok(
+      ends.every((e) => seen.has(e.iorq_seq_num)),
+      "completions only for I/Os a sample saw",
+    );
+  } finally {
+    await w.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("fallback hooks: raw_tp tracks syscalls too; with no hooks the iterator still names them", {
+  skip,
+}, async () => {
+  const w = await startWorkload(compileWorkload("sleep-loop"), ["300", "20"]);
+  const saved = process.env.TSNAP_BPF_HOOKS;
+  try {
+    const pid = Number(w.ready[1]);
+    for (const hooks of ["raw_tp", "none"]) {
+      process.env.TSNAP_BPF_HOOKS = hooks;
+      const notices: string[] = [];
+      const s = (await openBpfSampler({
+        hz: 20,
+        all: true,
+        needs: new Set(["syscall"]),
+        pids: new Set([pid]),
+        notice: (l) => notices.push(l),
+      })) as BpfSampler;
+      const rs: RoundResult[] = [];
+      try {
+        assert.equal(s.hooks, hooks);
+        for (let i = 0; i < 16; i++) {
+          rs.push(s.round());
+          await sleep(50);
+        }
+      } finally {
+        s.close();
+      }
+      const samples = rs.flatMap((r) => r.samples).filter((x) => x.tid === pid);
+      const ends = rs.flatMap((r) => r.syscallEnds).filter((e) => e.tid === pid);
+      assert.ok(samples.filter((x) => x.syscall === "clock_nanosleep").length >= samples.length * 0.8);
+      if (hooks === "raw_tp") {
+        assert.ok(
+          samples.some((x) => x.sysc_ns_so_far !== null),
+          "raw_tp tracks entry times",
+        );
+        assert.ok(ends.length >= 1 && ends.every((e) => e.duration_ns >= 300e6 && e.duration_ns < 330e6));
+      } else {
+        assert.ok(
+          samples.every((x) => x.sysc_ns_so_far === null),
+          "no tracking without hooks",
+        );
+        assert.equal(ends.length, 0);
+      }
+    }
+  } finally {
+    if (saved === undefined) delete process.env.TSNAP_BPF_HOOKS;
+    else process.env.TSNAP_BPF_HOOKS = saved;
+    await w.stop();
+  }
+});
+
+/** userspace dev_t (glibc encoding) → the kernel's major << 20 | minor. */
+function kernelDev(dev: number): number {
+  const major = ((dev >>> 8) & 0xfff) | (Math.floor(dev / 2 ** 32) & ~0xfff);
+  const minor = (dev & 0xff) | ((dev >>> 12) & ~0xff);
+  return (major << 20) | minor;
+}
+
+test("pid filter in the kernel, own threads left out", { skip }, async () => {
+  const w = await startWorkload(compileWorkload("spin"), ["3", "20"]);
+  try {
+    const pid = w.child.pid!;
+    const [r] = await rounds({ hz: 1, all: true, needs: new Set(), pids: new Set([pid]) }, 1, 0);
+    assert.equal(r.threadsSeen, 4);
+    assert.deepEqual(new Set(r.samples.map((s) => s.tgid)), new Set([pid]));
+    const [all] = await rounds({ hz: 1, all: true, needs: new Set() }, 1, 0);
+    assert.ok(!all.samples.some((s) => s.tgid === process.pid), "tsnap's own threads are excluded");
+    assert.ok(all.samples.some((s) => s.tgid === pid));
+  } finally {
+    await w.stop();
+  }
+});
+
+/** Executable mappings of a process: [start, end, path]. */
+function execMaps(pid: number): [bigint, bigint, string][] {
+  return readFileSync(`/proc/${pid}/maps`, "utf8")
+    .split("\n")
+    .filter((l) => / r-xp /.test(l))
+    .map((l) => {
+      const [range, , , , , path] = l.split(/\s+/);
+      const [a, b] = range.split("-");
+      return [BigInt(`0x${a}`), BigInt(`0x${b}`), path ?? ""];
+    });
+}
+
+test("stacks: kernel frames symbolized, user frames walked by frame pointer, each sent once", {
+  skip,
+}, async () => {
+  // Built with frame pointers (the cached workloads are not), so the user walk has a chain.
+  const dir = mkdtempSync(join(tmpdir(), "tsnap-fp-"));
+  const bin = join(dir, "sleep-loop-fp");
+  execFileSync("cc", [
+    "-O2",
+    "-fno-omit-frame-pointer",
+    "-o",
+    bin,
+    join(REPO_ROOT, "test/workloads/sleep-loop.c"),
+  ]);
+  const w = await startWorkload(bin, ["300", "20"]);
+  try {
+    const pid = Number(w.ready[1]);
+    await sleep(50); // in nanosleep by now
+    const rs = await rounds(
+      { hz: 10, all: true, needs: new Set(["kstack", "wchan", "ustack"]), pids: new Set([pid]) },
+      3,
+      20,
+    );
+    const dict = new Map(rs.flatMap((r) => r.newStacks).map((e) => [e.hash, e]));
+    const s = rs.flatMap((r) => r.samples).find((x) => x.tid === pid)!;
+    assert.ok(s.kstack_hash !== null && dict.has(s.kstack_hash));
+    assert.equal(dict.get(s.kstack_hash)!.kind, "kernel");
+    // The kernel leaves out scheduler frames (do_nanosleep is one), as /proc/PID/stack does.
+    assert.match(s.kstack!, /^hrtimer_nanosleep\+0x[0-9a-f]+;.*clock_nanosleep/);
+    assert.equal(s.wchan, "hrtimer_nanosleep");
+    // User stack: the syscall's return address in libc, then sleep_once's return into main.
+    assert.ok(s.ustack_hash !== null && dict.has(s.ustack_hash), "a user stack");
+    const u = dict.get(s.ustack_hash)!;
+    assert.equal(u.kind, "user");
+    const maps = execMaps(pid);
+    const where = (hex: string) => maps.find(([a, b]) => BigInt(hex) >= a && BigInt(hex) < b)?.[2] ?? "?";
+    assert.match(where(u.frames[0]), /libc\.so/, u.frames.join(" "));
+    assert.equal(where(u.frames[1]), bin, u.frames.join(" "));
+    const hashes = rs.flatMap((r) => r.newStacks).map((e) => e.hash);
+    assert.equal(new Set(hashes).size, hashes.length, "each stack is sent once");
+  } finally {
+    await w.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("no BPF fd, link or mapping left after close", { skip }, async () => {
+  const fds0 = bpfFds();
+  const live0 = liveCount();
+  const s = await openBpfSampler({ hz: 10, all: true, needs: new Set(["kstack"]) });
+  s.round();
+  const held = linksOf(process.pid);
+  assert.ok(held.length >= 2, `links while open: ${held.length}`);
+  assert.ok(bpfFds() > fds0);
+  s.close();
+  s.close(); // twice is fine
+  assert.equal(bpfFds(), fds0);
+  assert.deepEqual(linksOf(process.pid), []);
+  const remaining = systemLinks();
+  assert.ok(
+    held.every((id) => !remaining.has(id)),
+    "the kernel dropped every link",
+  );
+  assert.equal(liveCount(), live0);
+});
+
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  test(`tsnap top --source bpf: ${sig} detaches every link`, { skip }, async () => {
+    const child = spawn(process.execPath, [TSNAP_BIN, "top", "--source", "bpf", "-d", "60"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
+    let held: number[] = [];
+    for (let i = 0; i < 100 && held.length < 6; i++) {
+      await sleep(50);
+      held = linksOf(child.pid!);
+    }
+    assert.ok(held.length >= 6, `links while running: ${held.length}`); // 5 hooks + the iterator
+    child.kill(sig);
+    const code = await exited;
+    assert.equal(code, 0, stderr);
+    assert.ok(!/\n\s+at /.test(stderr), stderr);
+    const remaining = systemLinks();
+    assert.deepEqual(
+      held.filter((id) => remaining.has(id)),
+      [],
+    );
+  });
+}
