@@ -89,14 +89,22 @@ for (const source of ["proc", "bpf"] as const) {
     });
 
     test("-p REGEX selects threads by name", async () => {
-      const rows = await topJson(source, ["-a", "-g", "comm,state", "-p", "^gt-(sleep|pipe)$", "-d", "1"]);
+      const rows = await topJson(source, [
+        "-a",
+        "-g",
+        "comm,state",
+        "-p",
+        `^${gt.tag}-(sleep|pipe)$`,
+        "-d",
+        "1",
+      ]);
       const byComm = (c: string) =>
         rows
           .filter((r) => (r as unknown as { comm: string }).comm === c)
           .reduce((a, r) => a + r.avg_threads, 0);
-      assert.ok(Math.abs(byComm("gt-sleep") - 3) <= TOLERANCE, JSON.stringify(rows));
-      assert.ok(Math.abs(byComm("gt-pipe") - 2) <= TOLERANCE, JSON.stringify(rows));
-      assert.equal(byComm("gt-spin"), 0);
+      assert.ok(Math.abs(byComm(`${gt.tag}-sleep`) - 3) <= TOLERANCE, JSON.stringify(rows));
+      assert.ok(Math.abs(byComm(`${gt.tag}-pipe`) - 2) <= TOLERANCE, JSON.stringify(rows));
+      assert.equal(byComm(`${gt.tag}-spin`), 0);
     });
   });
 }

@@ -1,10 +1,11 @@
 // Threads with known behaviour, for tsnap's ground-truth tests.
-//   ground-truth [spin N] [sleep N] [pipe N] [vfork 0|1]
+//   ground-truth [spin N] [sleep N] [pipe N] [vfork 0|1] [tag NAME]
 // spin: threads burning CPU in user space (RUN, [running])
 // sleep: threads in nanosleep (SLEEP, clock_nanosleep)
 // pipe: threads blocked in read() on a pipe nobody writes (SLEEP, read)
 // vfork 1: the main thread vforks a child that waits in pause(); the main thread then
 //          waits in vfork, uninterruptibly (DISK, vfork)
+// tag: thread names are NAME-spin, NAME-sleep, NAME-pipe (default gt; at most 8 chars)
 // Prints "ready <pid> <child pid or 0>" once every thread is in place; runs until killed.
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -16,6 +17,7 @@
 
 static int pipefd[2];
 static volatile unsigned long sink;
+static const char *tag = "gt";
 
 static void *spin(void *arg) {
   (void)arg;
@@ -47,7 +49,7 @@ static void start(int n, void *(*fn)(void *), const char *name) {
       exit(1);
     }
     char label[16];
-    snprintf(label, sizeof label, "gt-%s", name);
+    snprintf(label, sizeof label, "%.8s-%s", tag, name);
     pthread_setname_np(t, label);
   }
 }
@@ -60,6 +62,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "sleep")) sleeps = v;
     else if (!strcmp(argv[i], "pipe")) pipes = v;
     else if (!strcmp(argv[i], "vfork")) do_vfork = v;
+    else if (!strcmp(argv[i], "tag")) tag = argv[i + 1];
   }
   if (pipe(pipefd) != 0) return 1;
   start(spins, spin, "spin");
