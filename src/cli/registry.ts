@@ -14,6 +14,16 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./top.js")).command,
   },
   {
+    name: "capture",
+    summary: "always-on capture of thread activity to hourly files (xcapture)",
+    load: async () => (await import("./capture.js")).command,
+  },
+  {
+    name: "query",
+    summary: "analyse captured history by any columns (xtop)",
+    load: async () => (await import("./query.js")).command,
+  },
+  {
     name: "schedlat",
     summary: "per-second %CPU, %run-queue latency, %sleep of a process",
     load: async () => (await import("./schedlat.js")).command,

@@ -1,0 +1,261 @@
+// tsnap capture: always-on, low-overhead recording of every thread's state to
+// self-contained hourly files (0x.tools xcapture, with its flaws fixed): the open hour
+// is append-only CSV (readable after a crash or kill -9), closed hours become Parquet.
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { InputError, PermissionError, UsageError } from "../errors.js";
+import { parseDurationUs } from "../query/time-range.js";
+import { runRounds } from "../sampler/loop.js";
+import { openSampler, SOURCE_CHOICES } from "../sampler/open.js";
+import type { Need, RoundResult, Sampler, SamplerOptions } from "../sampler/sampler.js";
+import { hourKey } from "../store/files.js";
+import { HourlyStore } from "../store/hourly-store.js";
+import { applyRetention, parseSize, type RetentionPolicy } from "../store/retention.js";
+import { SCHEMA_VERSION, TABLES } from "../store/schema.js";
+import { choiceFlag, numberFlag, parseArgs, stringFlag } from "./args.js";
+import type { Command, Io } from "./command.js";
+import { parsePidFilter } from "./top.js";
+
+const help = `tsnap capture -o DIR [options]: record what every thread is doing, always on, to
+self-contained hourly files that \`tsnap query\` (or DuckDB, or any Parquet/CSV tool) reads.
+
+Files per hour (UTC): tsnap_{samples,syscend,iorqend,kstacks,ustacks,cgroups,rounds}_
+YYYY-MM-DD.HH.{csv,parquet}. The open hour is CSV, appended once per round (a crash or
+kill -9 loses at most the round being written); a closed hour is converted to Parquet.
+Schema: docs/schema.md (version ${SCHEMA_VERSION}, also written to DIR/tsnap_schema.json).
+
+OPTIONS
+  -o, --output DIR      directory for the files (created if missing)   [required]
+      --hz N            sampling rounds per second                     [default: 1]
+      --source SRC      auto, proc or bpf                              [default: auto]
+  -a, --all             also record sleeping threads (default: RUN, RUNQ, DISK only)
+  -p, --pid PIDS|REGEX  only these processes (comma-separated PIDs) or thread names
+      --kstack          record kernel stacks (root)
+      --ustack          record user stacks (bpf source)
+      --format FMT      parquet or csv for closed hours                [default: parquet]
+      --retain AGE      delete hours older than AGE (e.g. 7d, 12h)     [default: keep]
+      --max-size SIZE   delete the oldest hours beyond SIZE (e.g. 5G)  [default: no limit]
+  -d, --duration SECS   stop after this many seconds                   [default: run until stopped]
+
+Own overhead is in the rounds files (CPU µs per round, rows, lost events, dropped rows)
+and in one stderr line per closed hour. SIGINT/SIGTERM close the hour cleanly.
+
+EXAMPLES
+  tsnap capture -o /var/lib/tsnap                        1 Hz, active threads, Parquet
+  tsnap capture -o /var/lib/tsnap -a --kstack --retain 7d --max-size 5G
+  tsnap capture -o /tmp/cap --hz 10 -d 60 -p 1234        one process, 10 Hz, for a minute
+  systemctl enable --now tsnap-capture                   see packaging/systemd/README.md
+`;
+
+export interface CaptureOptions {
+  dir: string;
+  hz: number;
+  format: "parquet" | "csv";
+  durationMs?: number;
+  retention: RetentionPolicy;
+  signal: AbortSignal;
+  notice(line: string): void;
+  /** Injected clock (µs since the epoch) that stamps rounds instead of the sampler's. */
+  clock?: () => number;
+}
+
+export interface CaptureSummary {
+  rounds: number;
+  rows: number;
+  dropped: number;
+  cpuUs: number;
+}
+
+/** The capture loop: sampler rounds → hourly store, with rotation and retention. */
+export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise<CaptureSummary> {
+  const store = new HourlyStore({ dir: o.dir, format: o.format, notice: o.notice });
+  const nowUs = () => (o.clock ? o.clock() : Date.now() * 1000);
+  const startUs = nowUs();
+  const startHour = hourKey(startUs);
+  store.recover(startHour);
+  const retain = (hour: string | null, atUs: number) => {
+    const r = applyRetention(o.dir, o.retention, atUs, hour);
+    if (r.deletedParts.length) o.notice(`tsnap capture: retention deleted ${r.deletedParts.join(", ")}`);
+  };
+  retain(startHour, startUs);
+  let lastLost = sampler.stats().lost;
+  let cpuMark = process.cpuUsage();
+  let hourStats = { hour: startHour, rounds: 0, rows: 0, cpuUs: 0, lost: 0 };
+  const weightUs = Math.round(1e6 / o.hz);
+  let first = true;
+  const onRound = (round: RoundResult) => {
+    // The injected clock is read once per round (the first reading was the start time).
+    if (o.clock) restamp(round, first ? startUs : o.clock());
+    first = false;
+    const hour = hourKey(round.timestamp);
+    if (hour !== hourStats.hour) {
+      logHour(o, hourStats);
+      store.tick(round.timestamp);
+      retain(hour, round.timestamp);
+      hourStats = { hour, rounds: 0, rows: 0, cpuUs: 0, lost: 0 };
+      copyPartitions(o.dir);
+    }
+    const lostNow = sampler.stats().lost;
+    const cpu = process.cpuUsage(cpuMark);
+    cpuMark = process.cpuUsage();
+    const cpuUs = cpu.user + cpu.system;
+    const rows = store.writeRound(round, {
+      source: sampler.source,
+      cpuUs,
+      lost: lostNow - lastLost,
+      weightUs,
+    });
+    hourStats.rounds++;
+    hourStats.rows += rows;
+    hourStats.cpuUs += cpuUs;
+    hourStats.lost += lostNow - lastLost;
+    lastLost = lostNow;
+  };
+  let res: Awaited<ReturnType<typeof runRounds>>;
+  try {
+    res = await runRounds(sampler, { hz: o.hz, durationMs: o.durationMs, signal: o.signal, onRound });
+  } finally {
+    // Also on a failure: close the open hour so what was written is converted and kept.
+    logHour(o, hourStats);
+    await store.close();
+  }
+  return { rounds: res.rounds, rows: store.rowsWritten, dropped: store.droppedTotal, cpuUs: res.cpuUs };
+}
+
+function restamp(round: RoundResult, us: number): void {
+  round.timestamp = us;
+  for (const s of round.samples) s.timestamp = us;
+}
+
+function logHour(
+  o: CaptureOptions,
+  h: { hour: string; rounds: number; rows: number; cpuUs: number; lost: number },
+): void {
+  if (h.rounds === 0) return;
+  const perRound = h.cpuUs / h.rounds / 1000;
+  const pct = (perRound * o.hz) / 10;
+  o.notice(
+    `tsnap capture: ${h.hour}: ${h.rounds} rounds, ${h.rows} rows, CPU ${perRound.toFixed(2)} ms/round (${pct.toFixed(3)}% of one CPU), lost events ${h.lost}`,
+  );
+}
+
+function copyPartitions(dir: string): void {
+  try {
+    writeFileSync(join(dir, "partitions"), readFileSync("/proc/partitions"), { mode: 0o644 });
+  } catch {
+    // devname falls back to the live /proc/partitions at query time
+  }
+}
+
+/**
+ * mkdir -p without Node's recursive mkdir, which spins forever where the parent exists
+ * but refuses the child with ENOENT (e.g. under /proc).
+ */
+function ensureDir(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") {
+      if (!statSync(dir).isDirectory()) throw new InputError(`-o ${dir}: not a directory`);
+      return;
+    }
+    const parent = dirname(dir);
+    if (code !== "ENOENT" || parent === dir || existsSync(parent)) throw err;
+    ensureDir(parent);
+    mkdirSync(dir);
+  }
+}
+
+function prepareDir(dir: string): void {
+  try {
+    ensureDir(dir);
+    const schema = Object.fromEntries(
+      Object.entries(TABLES).map(([t, d]) => [t, d.columns.map((c) => ({ name: c.name, type: c.type }))]),
+    );
+    writeFileSync(
+      join(dir, "tsnap_schema.json"),
+      `${JSON.stringify({ schema_version: SCHEMA_VERSION, tables: schema }, null, 2)}\n`,
+    );
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM" || code === "EROFS")
+      throw new PermissionError(`-o ${dir}: cannot write there`, { cause: err });
+    throw new InputError(`-o ${dir}: cannot use this directory`, { cause: err });
+  }
+  copyPartitions(dir);
+}
+
+async function run(argv: string[], io: Io): Promise<number> {
+  const { values: v } = parseArgs(
+    argv,
+    {
+      output: { type: "string", short: "o" },
+      hz: { type: "string" },
+      source: { type: "string" },
+      all: { type: "boolean", short: "a" },
+      pid: { type: "string", short: "p" },
+      kstack: { type: "boolean" },
+      ustack: { type: "boolean" },
+      format: { type: "string" },
+      retain: { type: "string" },
+      "max-size": { type: "string" },
+      duration: { type: "string", short: "d" },
+    },
+    0,
+  );
+  const dir = stringFlag(v.output);
+  if (!dir) throw new UsageError("-o DIR is required (where to write the hourly files)");
+  const hz = numberFlag(v.hz, "--hz", { fallback: 1, min: 0.01, max: 100 });
+  const source = choiceFlag(v.source, "--source", SOURCE_CHOICES, "auto");
+  const format = choiceFlag(v.format, "--format", ["parquet", "csv"] as const, "parquet");
+  const durationS =
+    v.duration === undefined ? undefined : numberFlag(v.duration, "-d", { fallback: 0, min: 0.001 });
+  const retention: RetentionPolicy = {};
+  if (v.retain !== undefined) retention.retainUs = parseDurationUs(String(v.retain), "--retain");
+  if (v["max-size"] !== undefined) {
+    const bytes = parseSize(String(v["max-size"]));
+    if (bytes === null || bytes <= 0)
+      throw new UsageError(`--max-size: bad size '${v["max-size"]}' (use e.g. 500M, 5G)`);
+    retention.maxBytes = bytes;
+  }
+  const needs = new Set<Need>(["syscall", "wchan", "username", "exe", "filename", "cgroup"]);
+  if (v.kstack) needs.add("kstack");
+  if (v.ustack) needs.add("ustack");
+  const opts: SamplerOptions = {
+    hz,
+    all: Boolean(v.all),
+    needs,
+    excludeSelf: true,
+    ...parsePidFilter(stringFlag(v.pid)),
+  };
+  prepareDir(dir);
+  const notice = (line: string) => io.err(`${line}\n`);
+  const sampler = await openSampler(source, opts, notice);
+  try {
+    notice(`tsnap capture: ${sampler.source} source, ${hz} Hz, writing ${dir}`);
+    const sum = await captureToDir(sampler, {
+      dir,
+      hz,
+      format,
+      durationMs: durationS === undefined ? undefined : durationS * 1000,
+      retention,
+      signal: io.signal,
+      notice,
+    });
+    notice(
+      `tsnap capture: stopped: ${sum.rounds} rounds, ${sum.rows} rows, ${sum.dropped} dropped, CPU ${(sum.cpuUs / Math.max(1, sum.rounds) / 1000).toFixed(2)} ms/round`,
+    );
+  } finally {
+    sampler.close();
+  }
+  return 0;
+}
+
+export const command: Command = {
+  name: "capture",
+  summary: "always-on capture of thread activity to hourly files (xcapture)",
+  help,
+  run,
+};

@@ -1,0 +1,272 @@
+// tsnap query: dimensional analysis of captured history (tsnap's own files and 0x.tools
+// xcapture v3 files), xtop's text mode done right: correct avg_threads, parameterised
+// filters, event-weighted latency, log2 histograms, top stacks, JSON/CSV output.
+import { InputError, TsnapError, UsageError } from "../errors.js";
+import { column, columnHelp, type QueryColumn } from "../query/columns.js";
+import { duckMessage } from "../query/duck.js";
+import { parseFilter } from "../query/filter.js";
+import { type GroupQuery, type LatencyKind, runGroupQuery, type Weighting } from "../query/group-query.js";
+import { openHistory, resolveWindow, runHistogram, runTopStacks } from "../query/history.js";
+import { runReadOnlySql } from "../query/raw-sql.js";
+import { renderLog2Hist } from "../report/log2-hist.js";
+import { type Cell, renderCsv, renderTable, toJson } from "../report/table.js";
+import { formatTimestampUs } from "../store/files.js";
+import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "./args.js";
+import type { Command, Io } from "./command.js";
+
+export const DEFAULT_DIR = "/var/lib/tsnap";
+const DEFAULT_GROUPS = ["state", "syscall"];
+type Format = "table" | "json" | "csv";
+
+const help = `tsnap query [DIR] [options]: analyse captured thread activity (tsnap capture or
+0x.tools xcapture v3 files) by any columns, for any time window.
+
+DIR defaults to $TSNAP_DIR or ${DEFAULT_DIR}.
+
+OPTIONS
+  --from TIME           window start: 2025-09-05T13:05, 13:05, -1h (before the end of
+                        the data), now-1h (before now)         [default: end of data - 1h]
+  --to TIME             window end (exclusive), same forms        [default: end of data]
+  -g, --group COLS      group by these columns                    [default: state,syscall]
+  -G, --add-group COLS  group by the default columns plus these
+  -w, --where FILTER    col=value, col!=value, col~regex, col!~regex, <, <=, >, >=,
+                        AND, OR, NOT, ( ); quote values with spaces: comm='my app'.
+                        Values are bound as parameters, never pasted into SQL.
+  --lat KINDS           latency columns: sc (syscalls), io (block I/O), none
+                        [default: sc when grouping by syscall, io when by devname]
+  --weight MODE         event: each completion once per group (default);
+                        sample: once per sample that saw it (what xtop reports)
+  --hist KIND           log2 histogram of sc or io latency (µs) per group, bcc style
+  --stacks KIND         top kernel or user stacks instead of groups
+  --limit N             rows to show (0 = all)          [default: 30 for table, all else]
+  --format FMT          table, json or csv                        [default: table]
+  --sql SQL             run one read-only SELECT over the views samples, syscend,
+                        iorqend, kstacks, ustacks, cgroups, rounds, partitions
+  --columns             list the columns you can group and filter by
+
+avg_threads = sum(weight_us) / 1e6 / seconds covered by sampling rounds in the window.
+Latency columns are in µs: <kind>_n, _min, _avg, _p50, _p95, _p99, _max.
+
+EXAMPLES
+  tsnap query                                    last hour of /var/lib/tsnap by state,syscall
+  tsnap query ./cap -g comm2,state -w "state=DISK OR state=RUN"
+  tsnap query ./cap -g devname --lat io --hist io
+  tsnap query ./cap --from 13:05 --to 13:10 -g time_1m,state --format csv
+  tsnap query ./cap -w "syscall~^p(read|write)" --stacks kernel --limit 5
+  tsnap query ./cap --sql "SELECT state, count(*) FROM samples GROUP BY ALL"
+`;
+
+/** Let relative times follow their flag: `--from -1h` reads as `--from=-1h`. */
+function joinRelativeTimes(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if ((argv[i] === "--from" || argv[i] === "--to") && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
+async function run(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseArgs(
+    joinRelativeTimes(argv),
+    {
+      from: { type: "string" },
+      to: { type: "string" },
+      group: { type: "string", short: "g" },
+      "add-group": { type: "string", short: "G" },
+      where: { type: "string", short: "w", multiple: true },
+      lat: { type: "string" },
+      weight: { type: "string" },
+      hist: { type: "string" },
+      stacks: { type: "string" },
+      limit: { type: "string" },
+      format: { type: "string" },
+      sql: { type: "string" },
+      columns: { type: "boolean" },
+    },
+    1,
+  );
+  if (v.columns) {
+    io.out(`Columns for -g, -G and -w:\n${columnHelp()}`);
+    return 0;
+  }
+  const format = choiceFlag<Format>(v.format, "--format", ["table", "json", "csv"], "table");
+  const weighting = choiceFlag<Weighting>(v.weight, "--weight", ["event", "sample"], "event");
+  const limit = numberFlag(v.limit, "--limit", {
+    min: 0,
+    integer: true,
+    fallback: format === "table" ? 30 : 0,
+  });
+  const hist =
+    v.hist === undefined ? undefined : choiceFlag<LatencyKind>(v.hist, "--hist", ["sc", "io"], "sc");
+  const stacks =
+    v.stacks === undefined ? undefined : choiceFlag(v.stacks, "--stacks", ["kernel", "user"], "kernel");
+  if (v.group !== undefined && v["add-group"] !== undefined) throw new UsageError("give -g or -G, not both");
+  const groupNames =
+    v.group !== undefined ? listFlag(v.group) : [...DEFAULT_GROUPS, ...listFlag(v["add-group"])];
+  const flag = v.group !== undefined ? "-g" : "-G";
+  const groups: QueryColumn[] = [...new Set(groupNames.map((n) => n.toLowerCase()))].map((n) =>
+    column(n, flag),
+  );
+  let latency = latencyKinds(stringFlag(v.lat), groups, hist);
+  const dir = positionals[0] ?? process.env.TSNAP_DIR ?? DEFAULT_DIR;
+  const nowUs = Date.now() * 1000;
+  const from = stringFlag(v.from);
+  const to = stringFlag(v.to);
+
+  const h = await openHistory(dir, { from, to }, nowUs);
+  try {
+    for (const p of h.catalog.problems) io.err(`tsnap: ${p}\n`);
+    // Chosen automatically: only kinds the files have completions for (proc records none).
+    if (v.lat === undefined) {
+      const has = (t: string) => h.catalog.groups.some((g) => g.table === t);
+      latency = latency.filter((k) => has(k === "sc" ? "syscend" : "iorqend") || k === hist);
+    }
+    const status = h.catalog.problems.length > 0 ? 1 : 0;
+    if (v.sql !== undefined) {
+      const res = await runReadOnlySql(h.duck, String(v.sql));
+      io.out(emit(format, res.columns, res.rows, { rows: res.rows }));
+      return status;
+    }
+    const win = resolveWindow(h, from, to, nowUs);
+    const wheres = (v.where as string[] | undefined) ?? [];
+    const filter = wheres.length
+      ? parseFilter(
+          wheres.length === 1 ? wheres[0] : wheres.map((w) => `(${w})`).join(" AND "),
+          nowUs,
+          h.endUs,
+        )
+      : null;
+    const q: GroupQuery = { groups, filter, ...win, latency, weighting, limit };
+    const res = await runGroupQuery(h.duck, q).catch(queryFailed);
+    const window = {
+      from: formatTimestampUs(win.fromUs),
+      to: formatTimestampUs(win.toUs),
+      covered_seconds: res.coveredSeconds,
+    };
+    const weightingWords =
+      weighting === "event"
+        ? "per event (each completion once per group)"
+        : "per sample (a completion once per sample that saw it)";
+    if (stacks) {
+      const rows = await runTopStacks(
+        h.duck,
+        q,
+        stacks as "kernel" | "user",
+        res.coveredSeconds,
+        limit || 20,
+      ).catch(queryFailed);
+      io.out(format === "json" ? `${toJson({ window, stacks: rows }, 2)}\n` : renderStacks(rows, format));
+      return status;
+    }
+    if (hist) {
+      const hs = await runHistogram(h.duck, q, hist, limit || 10).catch(queryFailed);
+      if (format === "json")
+        io.out(`${toJson({ window, kind: hist, unit: "usecs", weighting: "event", histograms: hs }, 2)}\n`);
+      else {
+        for (const hg of hs) {
+          const key = groups.map((g) => `${g.name}=${hg.key[g.name] ?? "-"}`).join(" ");
+          io.out(
+            `\n${hist === "sc" ? "syscall" : "I/O"} latency${key ? ` for ${key}` : ""} (${hg.events} completions, each once)\n`,
+          );
+          io.out(renderLog2Hist(hg.counts, "usecs"));
+        }
+        if (hs.length === 0) io.out("no completions in this window (the proc source records none)\n");
+      }
+      return status;
+    }
+    const order = ["samples", "avg_threads", ...groups.map((g) => g.name)];
+    const columns = [...order, ...res.columns.filter((c) => !order.includes(c))];
+    if (format === "json") {
+      io.out(
+        `${toJson({ window, group_by: groups.map((g) => g.name), latency_weighting: latency.length ? weighting : null, rows: res.rows }, 2)}\n`,
+      );
+    } else if (format === "csv") {
+      io.out(
+        renderCsv(
+          columns,
+          res.rows.map((r) => columns.map((c) => r[c] as Cell)),
+        ),
+      );
+    } else {
+      io.out(
+        `=== Active Threads === ${window.from} → ${window.to} UTC/naive, ${round(res.coveredSeconds)} s covered by data\n`,
+      );
+      if (latency.length) io.out(`latency in µs, ${weightingWords}\n`);
+      io.out("\n");
+      io.out(
+        renderTable(
+          columns,
+          res.rows.map((r) => columns.map((c) => r[c] as Cell)),
+          { maxCellWidth: 80, fixedDecimals: [1] },
+        ),
+      );
+    }
+    return status;
+  } finally {
+    h.close();
+  }
+}
+
+/** A DuckDB failure at query time (e.g. a regex RE2 rejects): one line, not a stack. */
+function queryFailed(err: unknown): never {
+  if (err instanceof TsnapError) throw err;
+  throw new InputError(`query failed: ${duckMessage(err)}`);
+}
+
+function latencyKinds(
+  raw: string | undefined,
+  groups: QueryColumn[],
+  hist: LatencyKind | undefined,
+): LatencyKind[] {
+  if (raw === undefined) {
+    const names = new Set(groups.map((g) => g.name));
+    const out: LatencyKind[] = [];
+    if (names.has("syscall") || names.has("syscall_active")) out.push("sc");
+    if (names.has("devname")) out.push("io");
+    if (hist && !out.includes(hist)) out.push(hist);
+    return out;
+  }
+  const list = listFlag(raw);
+  if (list.length === 1 && list[0] === "none") return [];
+  for (const k of list)
+    if (k !== "sc" && k !== "io") throw new UsageError(`--lat must be sc, io or none, got '${k}'`);
+  return [...new Set(list)] as LatencyKind[];
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+function emit(format: Format, columns: string[], rows: Record<string, unknown>[], json: unknown): string {
+  if (format === "json") return `${toJson(json, 2)}\n`;
+  const cells = rows.map((r) => columns.map((c) => r[c] as Cell));
+  return format === "csv" ? renderCsv(columns, cells) : renderTable(columns, cells, { maxCellWidth: 120 });
+}
+
+function renderStacks(rows: Awaited<ReturnType<typeof runTopStacks>>, format: Format): string {
+  const cols = ["samples", "avg_threads", "hash", "frames"];
+  const cells = rows.map(
+    (r) =>
+      [r.samples, r.avg_threads, r.hash ?? "-", r.frames ? r.frames.join(";") : "(unresolved)"] as Cell[],
+  );
+  if (format === "csv") return renderCsv(cols, cells);
+  const out: string[] = [];
+  for (const r of rows) {
+    out.push(`${r.avg_threads.toFixed(2)} avg_threads  ${r.samples} samples  ${r.hash ?? "(no stack)"}`);
+    if (r.frames) for (const f of r.frames) out.push(`    ${f}`);
+    else if (r.hash) out.push("    (unresolved: no dictionary entry for this hash)");
+    out.push("");
+  }
+  return `${out.join("\n")}\n`;
+}
+
+export const command: Command = {
+  name: "query",
+  summary: "analyse captured history by any columns (xtop)",
+  help,
+  run,
+};

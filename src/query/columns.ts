@@ -1,0 +1,153 @@
+// The columns `tsnap query` can group and filter by: every samples column, plus computed
+// ones (comm2, filenamesum, kstack_current_func, devname, time buckets, ...). Each knows
+// its SQL over the joined sample row and which joins it needs.
+import { UsageError } from "../errors.js";
+import { TABLES } from "../store/schema.js";
+
+/** Tables joined to a sample row: kernel/user stacks, cgroups, I/O + devices, syscalls. */
+export type Join = "kstacks" | "ustacks" | "cgroups" | "iorqend" | "partitions" | "syscend";
+
+export interface QueryColumn {
+  name: string;
+  sql: string;
+  kind: "text" | "number" | "time";
+  joins: Join[];
+  doc: string;
+  /** Time buckets: the group key is an integer (epoch µs // bucketUs), shown as a time. */
+  bucketUs?: number;
+}
+
+const STRIP_OFFSET = String.raw`'\+0x[0-9a-fA-F]+(/0x[0-9a-fA-F]+)?$'`;
+
+/** NULL when the sample has no stack, '(unresolved)' when its hash has no dictionary row. */
+function resolved(k: "k" | "u", expr: string): string {
+  return `CASE WHEN s.${k}stack_hash IS NULL THEN NULL WHEN ${k}s.${k}stack_syms IS NULL THEN '(unresolved)' ELSE ${expr} END`;
+}
+
+const COMPUTED: QueryColumn[] = [
+  {
+    name: "comm2",
+    sql: "regexp_replace(s.comm, '[0-9]+', '*', 'g')",
+    kind: "text",
+    joins: [],
+    doc: "comm with digits → *",
+  },
+  {
+    name: "filenamesum",
+    sql: "regexp_replace(s.filename, '[0-9]+', '*', 'g')",
+    kind: "text",
+    joins: [],
+    doc: "filename with digits → *",
+  },
+  {
+    name: "kstack_syms",
+    sql: resolved("k", "ks.kstack_syms"),
+    kind: "text",
+    joins: ["kstacks"],
+    doc: "kernel stack frames, leaf first",
+  },
+  {
+    name: "ustack_syms",
+    sql: resolved("u", "us.ustack_syms"),
+    kind: "text",
+    joins: ["ustacks"],
+    doc: "user stack frames, leaf first",
+  },
+  {
+    name: "kstack_current_func",
+    sql: resolved("k", `regexp_replace(split_part(ks.kstack_syms, ';', 1), ${STRIP_OFFSET}, '')`),
+    kind: "text",
+    joins: ["kstacks"],
+    doc: "leaf kernel function",
+  },
+  {
+    name: "ustack_current_func",
+    sql: resolved("u", `regexp_replace(split_part(us.ustack_syms, ';', 1), ${STRIP_OFFSET}, '')`),
+    kind: "text",
+    joins: ["ustacks"],
+    doc: "leaf user function",
+  },
+  { name: "cgroup_path", sql: "cg.cgroup_path", kind: "text", joins: ["cgroups"], doc: "cgroup path" },
+  {
+    name: "devname",
+    sql: "part.devname",
+    kind: "text",
+    joins: ["iorqend", "partitions"],
+    doc: "block device of the I/O the sample saw",
+  },
+  { name: "io_bytes", sql: "io.bytes", kind: "number", joins: ["iorqend"], doc: "size of that I/O" },
+  { name: "iorq_flags", sql: "io.iorq_flags", kind: "text", joins: ["iorqend"], doc: "flags of that I/O" },
+  {
+    name: "sysc_ret_val",
+    sql: "sc.sysc_ret_val",
+    kind: "number",
+    joins: ["syscend"],
+    doc: "return value of the syscall the sample saw",
+  },
+];
+
+const BUCKET_RE = /^time_(\d+)(s|m|h)$/;
+const UNIT_US = { s: 1e6, m: 60e6, h: 3600e6 } as const;
+
+function timeBucket(name: string): QueryColumn | null {
+  const m = BUCKET_RE.exec(name);
+  if (!m || Number(m[1]) <= 0) return null;
+  // Grouped as an integer (epoch µs // width) and turned into a time after aggregation:
+  // three times faster than date_trunc or time_bucket on 43 M rows.
+  const us = Number(m[1]) * UNIT_US[m[2] as "s" | "m" | "h"];
+  return {
+    name,
+    sql: `epoch_us(s.timestamp) // ${us}`,
+    bucketUs: us,
+    kind: "number",
+    joins: [],
+    doc: "time bucket",
+  };
+}
+
+const BASE: QueryColumn[] = [
+  ...TABLES.samples.columns,
+  { name: "extra_info", type: "VARCHAR", doc: "xcapture extra info (JSON)" },
+].map((c) => ({
+  name: c.name,
+  sql: `s.${c.name}`,
+  kind: c.type === "TIMESTAMP" ? "time" : c.type === "VARCHAR" ? "text" : "number",
+  joins: [],
+  doc: c.doc,
+}));
+
+const BY_NAME = new Map([...BASE, ...COMPUTED].map((c) => [c.name, c]));
+
+/** Look up a column by name (case-insensitive); unknown names are a UsageError naming the flag. */
+export function column(name: string, flag: string): QueryColumn {
+  const key = name.toLowerCase();
+  const col = BY_NAME.get(key) ?? timeBucket(key);
+  if (!col) throw new UsageError(`${flag}: unknown column '${name}' (see tsnap query --columns)`);
+  return col;
+}
+
+export function allColumnNames(): string[] {
+  return [...BY_NAME.keys(), "time_<N>s|m|h"];
+}
+
+export function columnHelp(): string {
+  return (
+    [...BY_NAME.values()].map((c) => `  ${c.name.padEnd(22)} ${c.doc}`).join("\n") +
+    "\n  time_<N>s|m|h          time bucket, e.g. time_10s, time_1m, time_1h\n"
+  );
+}
+
+/** SQL of the FROM clause: samples s with the joins needed. */
+export function fromClause(joins: Set<Join>): string {
+  const out = ["samples s"];
+  if (joins.has("kstacks")) out.push("LEFT JOIN kstacks ks ON ks.kstack_hash = s.kstack_hash");
+  if (joins.has("ustacks")) out.push("LEFT JOIN ustacks us ON us.ustack_hash = s.ustack_hash");
+  if (joins.has("cgroups")) out.push("LEFT JOIN cgroups cg ON cg.cgroup_id = s.cgroup_id");
+  if (joins.has("syscend"))
+    out.push("LEFT JOIN syscend sc ON sc.tid = s.tid AND sc.sysc_seq_num = s.sysc_seq_num");
+  if (joins.has("iorqend") || joins.has("partitions"))
+    out.push("LEFT JOIN iorqend io ON io.insert_tid = s.tid AND io.iorq_seq_num = s.iorq_seq_num");
+  if (joins.has("partitions"))
+    out.push("LEFT JOIN partitions part ON part.dev_maj = io.dev_maj AND part.dev_min = io.dev_min");
+  return out.join("\n  ");
+}

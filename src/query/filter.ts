@@ -1,0 +1,152 @@
+// The -w filter language, translated to SQL with bound parameters (user values are
+// never pasted into SQL text):
+//   expr  := term (OR term)*        term := factor (AND factor)*
+//   factor:= NOT factor | '(' expr ')' | column op value
+//   op    := = | != | ~ | !~ | < | <= | > | >=      (~ is a regular expression match)
+//   value := 'text' | "text" | bare word; numbers for number columns, times for time ones
+//            (inside quotes a doubled quote stands for one; quote regexes with ( ) or spaces)
+import { UsageError } from "../errors.js";
+import { column, type Join } from "./columns.js";
+import type { Params } from "./duck.js";
+import { parseTimeValue } from "./time-range.js";
+
+export interface FilterSql {
+  sql: string;
+  params: Params;
+  joins: Set<Join>;
+}
+
+type Tok = { kind: "word" | "str" | "op" | "lp" | "rp"; text: string; pos: number };
+
+const OPS = ["!=", "<=", ">=", "!~", "=", "~", "<", ">"];
+
+function tokenize(src: string): Tok[] {
+  const toks: Tok[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const ch = src[i];
+    if (/\s/.test(ch)) {
+      i++;
+    } else if (ch === "(" || ch === ")") {
+      toks.push({ kind: ch === "(" ? "lp" : "rp", text: ch, pos: i });
+      i++;
+    } else if (ch === "'" || ch === '"') {
+      // A doubled quote inside quotes stands for one: 'it''s'.
+      let text = "";
+      let j = i + 1;
+      for (;;) {
+        const end = src.indexOf(ch, j);
+        if (end < 0) throw bad(`unterminated quote at position ${i + 1}`);
+        text += src.slice(j, end);
+        if (src[end + 1] !== ch) {
+          j = end + 1;
+          break;
+        }
+        text += ch;
+        j = end + 2;
+      }
+      toks.push({ kind: "str", text, pos: i });
+      i = j;
+    } else {
+      const op = OPS.find((o) => src.startsWith(o, i));
+      if (op) {
+        toks.push({ kind: "op", text: op, pos: i });
+        i += op.length;
+      } else {
+        let j = i;
+        while (j < src.length && !/[\s()=!~<>'"]/.test(src[j])) j++;
+        toks.push({ kind: "word", text: src.slice(i, j), pos: i });
+        i = j;
+      }
+    }
+  }
+  return toks;
+}
+
+function bad(msg: string): UsageError {
+  return new UsageError(`-w: ${msg}`);
+}
+
+export function parseFilter(src: string, nowUs: number, endUs: number): FilterSql {
+  const toks = tokenize(src);
+  let at = 0;
+  const params: Params = {};
+  const joins = new Set<Join>();
+  let n = 0;
+  const peekWord = (w: string) => toks[at]?.kind === "word" && toks[at].text.toUpperCase() === w;
+  const bind = (v: string | number): string => {
+    const name = `w${n++}`;
+    params[name] = v;
+    return `$${name}`;
+  };
+
+  function expr(): string {
+    const parts = [term()];
+    while (peekWord("OR")) {
+      at++;
+      parts.push(term());
+    }
+    return parts.length === 1 ? parts[0] : `(${parts.join(" OR ")})`;
+  }
+  function term(): string {
+    const parts = [factor()];
+    while (peekWord("AND")) {
+      at++;
+      parts.push(factor());
+    }
+    return parts.length === 1 ? parts[0] : `(${parts.join(" AND ")})`;
+  }
+  function factor(): string {
+    const t = toks[at];
+    if (!t) throw bad("expression ends too early");
+    if (peekWord("NOT")) {
+      at++;
+      return `(NOT ${factor()})`;
+    }
+    if (t.kind === "lp") {
+      at++;
+      const inner = expr();
+      if (toks[at]?.kind !== "rp") throw bad(`missing ')' for '(' at position ${t.pos + 1}`);
+      at++;
+      return inner;
+    }
+    if (t.kind !== "word") throw bad(`expected a column name at position ${t.pos + 1}, got '${t.text}'`);
+    const col = column(t.text, "-w");
+    if (col.bucketUs !== undefined)
+      throw bad(`filter time buckets through timestamp (e.g. timestamp>=13:05), not ${col.name}`);
+    for (const j of col.joins) joins.add(j);
+    const op = toks[at + 1];
+    if (op?.kind !== "op") throw bad(`expected an operator (= != ~ !~ < <= > >=) after '${t.text}'`);
+    const v = toks[at + 2];
+    if (!v || (v.kind !== "word" && v.kind !== "str"))
+      throw bad(`expected a value after '${t.text}${op.text}'`);
+    at += 3;
+    if (op.text === "~" || op.text === "!~") {
+      try {
+        new RegExp(v.text);
+      } catch {
+        throw bad(`bad regular expression '${v.text}'`);
+      }
+      const m = `regexp_matches(CAST(${col.sql} AS VARCHAR), ${bind(v.text)})`;
+      return op.text === "~" ? `coalesce(${m}, false)` : `NOT coalesce(${m}, false)`;
+    }
+    let rhs: string;
+    if (col.kind === "number") {
+      const num = Number(v.text);
+      if (v.text.trim() === "" || !Number.isFinite(num))
+        throw bad(`${col.name} is a number column, got '${v.text}'`);
+      rhs = `CAST(${bind(v.text)} AS DOUBLE)`;
+    } else if (col.kind === "time") {
+      rhs = `CAST(${bind(parseTimeValue(v.text, nowUs, endUs, "-w"))} AS TIMESTAMP)`;
+    } else {
+      rhs = bind(v.text);
+    }
+    if (op.text === "!=") return `(${col.sql} IS DISTINCT FROM ${rhs})`;
+    return `(${col.sql} ${op.text} ${rhs})`;
+  }
+
+  if (toks.length === 0) throw bad("empty filter");
+  const sql = expr();
+  if (at < toks.length) throw bad(`unexpected '${toks[at].text}' at position ${toks[at].pos + 1}`);
+  return { sql, params, joins };
+}

@@ -1,0 +1,144 @@
+// The capture file schema, declared once: every writer, reader and doc table derives from
+// this list. Column names follow 0x.tools xcapture v3 (lower-case) where one exists, so
+// DuckDB queries (case-insensitive names) work over both tools' files.
+// Documented in docs/schema.md; bump SCHEMA_VERSION on any incompatible change.
+
+export const SCHEMA_VERSION = 1;
+
+/** DuckDB types used in the files. */
+export type ColumnType = "TIMESTAMP" | "BIGINT" | "INTEGER" | "VARCHAR";
+
+export interface ColumnDef {
+  name: string;
+  type: ColumnType;
+  doc: string;
+}
+
+export type TableName = "samples" | "syscend" | "iorqend" | "kstacks" | "ustacks" | "cgroups" | "rounds";
+
+const c = (name: string, type: ColumnType, doc: string): ColumnDef => ({ name, type, doc });
+
+export const TABLES: Record<TableName, { doc: string; columns: ColumnDef[] }> = {
+  samples: {
+    doc: "one row per sampled thread per round",
+    columns: [
+      c("timestamp", "TIMESTAMP", "round time, UTC, µs precision"),
+      c("weight_us", "BIGINT", "wall time the sample stands for (1e6 / hz)"),
+      c("tid", "BIGINT", "thread id"),
+      c("tgid", "BIGINT", "process id"),
+      c("ppid", "BIGINT", "parent process id"),
+      c("pidns", "BIGINT", "pid namespace inode"),
+      c(
+        "cgroup_id",
+        "BIGINT",
+        "cgroup id (proc: 63-bit FNV-1a of the path); key of cgroups of the same hour",
+      ),
+      c("state", "VARCHAR", "RUN, RUNQ, DISK, SLEEP, STOPPED, ZOMBIE, IDLE, ..."),
+      c("cpu", "INTEGER", "CPU the thread last ran on"),
+      c("username", "VARCHAR", "owner of the thread"),
+      c("exe", "VARCHAR", "executable (basename)"),
+      c("comm", "VARCHAR", "thread name"),
+      c("cmdline", "VARCHAR", "process command line"),
+      c("syscall", "VARCHAR", "syscall name, [running] on CPU in user space, - otherwise"),
+      c("syscall_active", "VARCHAR", "syscall name while inside it, else -"),
+      c("sysc_entry_ns", "BIGINT", "syscall entry time, CLOCK_MONOTONIC ns (bpf)"),
+      c("sysc_ns_so_far", "BIGINT", "time spent in the current syscall so far, ns (bpf)"),
+      c("sysc_seq_num", "BIGINT", "per-thread syscall sequence number; joins syscend (bpf)"),
+      c("iorq_seq_num", "BIGINT", "per-thread block I/O sequence number; joins iorqend (bpf)"),
+      c("sysc_arg1", "VARCHAR", "syscall argument 1, hex"),
+      c("sysc_arg2", "VARCHAR", "syscall argument 2, hex"),
+      c("sysc_arg3", "VARCHAR", "syscall argument 3, hex"),
+      c("sysc_arg4", "VARCHAR", "syscall argument 4, hex"),
+      c("sysc_arg5", "VARCHAR", "syscall argument 5, hex"),
+      c("sysc_arg6", "VARCHAR", "syscall argument 6, hex"),
+      c("filename", "VARCHAR", "file the syscall works on"),
+      c("connection", "VARCHAR", "socket endpoints the syscall works on"),
+      c("conn_state", "VARCHAR", "TCP state of that socket"),
+      c("wchan", "VARCHAR", "kernel function the thread sleeps in"),
+      c(
+        "kstack_hash",
+        "VARCHAR",
+        "kernel stack hash, 16 hex digits (proc: FNV-1a 64 of the frames text); key of kstacks of the same hour",
+      ),
+      c("ustack_hash", "VARCHAR", "user stack hash, 16 hex digits; key of ustacks of the same hour"),
+      c("utime", "BIGINT", "cumulative user CPU of the thread, clock ticks"),
+      c("stime", "BIGINT", "cumulative system CPU of the thread, clock ticks"),
+      c("read_bytes", "BIGINT", "cumulative bytes read by the thread"),
+      c("write_bytes", "BIGINT", "cumulative bytes written by the thread"),
+    ],
+  },
+  syscend: {
+    doc: "completions of syscalls that a sample saw; join samples on (tid, sysc_seq_num)",
+    columns: [
+      c("type", "VARCHAR", "always SYSC_END"),
+      c("tid", "BIGINT", "thread id"),
+      c("tgid", "BIGINT", "process id"),
+      c("syscall_name", "VARCHAR", "syscall name"),
+      c("duration_ns", "BIGINT", "entry to exit, ns"),
+      c("sysc_ret_val", "BIGINT", "return value"),
+      c("sysc_seq_num", "BIGINT", "per-thread syscall sequence number"),
+      c("sysc_enter_time", "TIMESTAMP", "entry time, UTC"),
+    ],
+  },
+  iorqend: {
+    doc: "completions of block I/Os that a sample saw; join samples on (insert_tid = tid, iorq_seq_num)",
+    columns: [
+      c("type", "VARCHAR", "always IORQ_END"),
+      c("insert_tid", "BIGINT", "thread that queued the request"),
+      c("insert_tgid", "BIGINT", "its process"),
+      c("issue_tid", "BIGINT", "thread that issued it to the device"),
+      c("issue_tgid", "BIGINT", "its process"),
+      c("complete_tid", "BIGINT", "thread running at completion"),
+      c("complete_tgid", "BIGINT", "its process"),
+      c("dev_maj", "BIGINT", "device major (see /proc/partitions)"),
+      c("dev_min", "BIGINT", "device minor"),
+      c("sector", "BIGINT", "start sector"),
+      c("bytes", "BIGINT", "request size"),
+      c("iorq_flags", "VARCHAR", "request flags"),
+      c("iorq_seq_num", "BIGINT", "per-thread I/O sequence number"),
+      c("duration_ns", "BIGINT", "insert to complete, ns"),
+      c("service_ns", "BIGINT", "issue to complete, ns"),
+      c("queued_ns", "BIGINT", "insert to issue, ns"),
+      c("issue_timestamp", "TIMESTAMP", "issue time, UTC"),
+      c("error", "BIGINT", "error code, 0 when none"),
+    ],
+  },
+  kstacks: {
+    doc: "kernel stacks used by this hour's samples",
+    columns: [
+      c("kstack_hash", "VARCHAR", "16 hex digits"),
+      c("kstack_syms", "VARCHAR", "frames func+0xoff joined by ';', leaf first"),
+    ],
+  },
+  ustacks: {
+    doc: "user stacks used by this hour's samples",
+    columns: [
+      c("ustack_hash", "VARCHAR", "16 hex digits"),
+      c("ustack_syms", "VARCHAR", "frames joined by ';', leaf first"),
+    ],
+  },
+  cgroups: {
+    doc: "cgroup ids used by this hour's samples",
+    columns: [c("cgroup_id", "BIGINT", "cgroup id"), c("cgroup_path", "VARCHAR", "cgroup path")],
+  },
+  rounds: {
+    doc: "one row per sampling round: coverage (for avg_threads) and tsnap's own overhead",
+    columns: [
+      c("timestamp", "TIMESTAMP", "round time, UTC"),
+      c("weight_us", "BIGINT", "wall time the round stands for"),
+      c("source", "VARCHAR", "proc or bpf"),
+      c("threads_seen", "BIGINT", "threads looked at"),
+      c("sample_rows", "BIGINT", "sample rows written for this round"),
+      c("cpu_us", "BIGINT", "CPU tsnap used for this round (sample + write), µs"),
+      c("lost", "BIGINT", "events the kernel side dropped since the previous round"),
+      c("dropped_rows", "BIGINT", "rows not written (disk full) in this round"),
+    ],
+  },
+};
+
+export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
+
+/** DuckDB `columns={...}` struct literal for read_csv of a tsnap CSV file of this table. */
+export function csvColumnsSql(table: TableName): string {
+  return `{${TABLES[table].columns.map((col) => `'${col.name}': '${col.type}'`).join(", ")}}`;
+}
