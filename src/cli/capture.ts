@@ -14,7 +14,7 @@ import { applyRetention, parseSize, type RetentionPolicy } from "../store/retent
 import { SCHEMA_VERSION, TABLES } from "../store/schema.js";
 import { choiceFlag, numberFlag, parseArgs, stringFlag } from "./args.js";
 import type { Command, Io } from "./command.js";
-import { parsePidFilter } from "./top.js";
+import { parsePidFilter } from "./pid-filter.js";
 
 const help = `tsnap capture -o DIR [options]: record what every thread is doing, always on, to
 self-contained hourly files that \`tsnap query\` (or DuckDB, or any Parquet/CSV tool) reads.

@@ -1,7 +1,6 @@
 // tsnap top: sample all threads for a few seconds and show which are active, grouped by
 // any columns, as "average active threads" (0x.tools psn, with its flags).
-import { existsSync } from "node:fs";
-import { InputError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { Aggregator } from "../report/aggregate.js";
 import { COLUMNS, type Column, needsOf, resolveColumns } from "../report/columns.js";
 import { renderTable } from "../report/table.js";
@@ -9,8 +8,9 @@ import { renderTop, type TopFormat, type WindowStats } from "../report/top-repor
 import { runRounds } from "../sampler/loop.js";
 import { openSampler, SOURCE_CHOICES } from "../sampler/open.js";
 import type { Sampler, SamplerOptions } from "../sampler/sampler.js";
-import { choiceFlag, listFlag, numberFlag, parseArgs, regexFlag, stringFlag } from "./args.js";
+import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "./args.js";
 import type { Command, Io } from "./command.js";
+import { parsePidFilter } from "./pid-filter.js";
 
 const DEFAULT_GROUP = ["comm", "state"];
 
@@ -130,23 +130,6 @@ async function run(argv: string[], io: Io): Promise<number> {
     sampler.close();
   }
   return 0;
-}
-
-/** -p: a comma-separated list of PIDs (each must exist), or else a regex on thread names. */
-export function parsePidFilter(raw: string | undefined): Pick<SamplerOptions, "pids" | "comm"> {
-  if (raw === undefined) return {};
-  const parts = raw.split(",").map((s) => s.trim());
-  if (parts.every((p) => /^\d+$/.test(p))) {
-    const pids = new Set(parts.map(Number));
-    for (const pid of pids) {
-      if (pid === 0 || !existsSync(`/proc/${pid}`)) throw new InputError(`no process with PID ${pid}`);
-    }
-    return { pids };
-  }
-  if (parts.some((p) => /^-?\d+$/.test(p)) && parts.length > 1)
-    throw new UsageError(`-p: '${raw}' mixes PIDs and names`);
-  if (/^-\d+$/.test(raw.trim())) throw new UsageError(`-p: bad PID '${raw}'`);
-  return { comm: regexFlag(raw, "-p") };
 }
 
 interface ReportOptions {
