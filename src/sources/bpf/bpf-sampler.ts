@@ -19,7 +19,7 @@ import {
 } from "../../model/sample.js";
 import { syscallName } from "../../platform/syscall-table.js";
 import type { RoundResult, Sampler, SamplerOptions, SamplerStats } from "../../sampler/sampler.js";
-import { parseCgroup, parseCmdline, parsePasswd } from "../proc/parse.js";
+import { parseCgroup, parseCmdline } from "../proc/parse.js";
 import { ProcessInfoCache } from "../proc/process-info.js";
 import { decodeCompletion, splitStream, taskState } from "./decode.js";
 import { type LoadedSampler, loadSampler } from "./load.js";
@@ -93,7 +93,7 @@ export class BpfSampler implements Sampler {
   private readonly ring: RingBuffer;
   private readonly counterFd: number;
   private readonly stacks: StackDictionary;
-  private readonly processes = new ProcessInfoCache(() => parsePasswd(safeRead("/etc/passwd")));
+  private readonly processes = new ProcessInfoCache();
   private readonly weightUs: number;
   private readonly want: {
     args: boolean;
@@ -299,12 +299,4 @@ function attachIter(loaded: LoadedSampler, pids: number[] | null): Link {
     }
   }
   return loaded.obj.attachTaskIter(loaded.spec.iter);
-}
-
-function safeRead(path: string): string {
-  try {
-    return readFileSync(path, "latin1");
-  } catch {
-    return "";
-  }
 }

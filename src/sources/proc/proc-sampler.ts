@@ -1,7 +1,7 @@
 // The /proc source: one round reads every thread's stat (state, comm, CPU times) and,
 // for the threads that pass the filters, whatever else the consumer needs. Works for any
 // user on any kernel; threads that exit mid-read are skipped and counted.
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readdirSync, readlinkSync } from "node:fs";
 import {
   ACTIVE_STATES,
   blankSample,
@@ -16,7 +16,6 @@ import {
   parseCmdline,
   parseIo,
   parseKstack,
-  parsePasswd,
   parseStat,
   parseStatusNsPid,
   parseStatusUid,
@@ -55,7 +54,7 @@ export class ProcSampler implements Sampler {
     this.weightUs = Math.round(1e6 / opts.hz);
     this.needs = opts.needs;
     this.selfPid = opts.excludeSelf === false ? null : process.pid;
-    this.processes = new ProcessInfoCache(() => parsePasswd(safeRead("/etc/passwd")));
+    this.processes = new ProcessInfoCache();
   }
 
   round(): RoundResult {
@@ -233,13 +232,5 @@ export class ProcSampler implements Sampler {
     if (r === DENIED) this.st.denied[file] = (this.st.denied[file] ?? 0) + 1;
     else this.st.vanished++;
     return null;
-  }
-}
-
-function safeRead(path: string): string {
-  try {
-    return readFileSync(path, "latin1");
-  } catch {
-    return "";
   }
 }

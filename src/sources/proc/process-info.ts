@@ -1,12 +1,11 @@
 // Per-process data (cmdline, cgroup, exe, status, user names), read at most once per
 // process per round, so a process with 500 threads costs one read, not 500.
 import { readFileSync, readlinkSync } from "node:fs";
+import { parsePasswd } from "./parse.js";
 
 export class ProcessInfoCache {
   private round = new Map<string, string | null>();
   private users: Map<number, string> | null = null;
-
-  constructor(private readonly loadUsers: () => Map<number, string>) {}
 
   /** Forget last round's per-process values (they may have changed). */
   startRound(): void {
@@ -58,10 +57,18 @@ export class ProcessInfoCache {
     return v;
   }
 
-  /** uid → name from /etc/passwd (read once), else the number. */
+  /** uid → name from /etc/passwd (read once, on first use), else the number. */
   userName(uid: number | null): string | null {
     if (uid === null) return null;
-    this.users ??= this.loadUsers();
+    this.users ??= loadUsers();
     return this.users.get(uid) ?? String(uid);
+  }
+}
+
+function loadUsers(): Map<number, string> {
+  try {
+    return parsePasswd(readFileSync("/etc/passwd", "latin1"));
+  } catch {
+    return new Map();
   }
 }
