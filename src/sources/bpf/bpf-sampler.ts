@@ -1,7 +1,7 @@
 // The bpf source: a task iterator reads every thread's state inside the kernel in one pass
 // per round; tp_btf (or raw_tp) hooks keep the syscall in progress and the block I/O in
 // flight per thread; completions of what a sample saw arrive through a ring buffer.
-import { accessSync, constants, readFileSync, readlinkSync } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import { IterReader } from "../../bpf/iter.js";
 import { kernelSymbols } from "../../bpf/kallsyms.js";
 import { setPrint } from "../../bpf/libbpf.js";
@@ -216,7 +216,9 @@ export class BpfSampler implements Sampler {
       }
       if (this.want.filename && buf[o + T.filename] !== 0) {
         s.filename =
-          this.fullPath(tgid, buf.readInt32LE(o + T.args)) ?? cString(buf, o + T.filename, FILENAME_LEN);
+          // The kernel record carries only the last path component; /proc has the full path.
+          this.processes.fdPath(tgid, buf.readInt32LE(o + T.args)) ??
+          cString(buf, o + T.filename, FILENAME_LEN);
       }
     } else {
       s.syscall = s.state === "RUN" || s.state === "RUNQ" ? SYSCALL_RUNNING : SYSCALL_NONE;
@@ -248,16 +250,6 @@ export class BpfSampler implements Sampler {
     if (needs.has("cmdline")) s.cmdline = this.processes.perProcess(s.tgid, "cmdline", parseCmdline);
     if (needs.has("cgroup")) s.cgroup = this.processes.perProcess(s.tgid, "cgroup", parseCgroup);
     if (needs.has("exe")) s.exe = this.processes.exe(s.tgid);
-  }
-
-  /** The fd's full path from /proc (the kernel record carries only the last component). */
-  private fullPath(tgid: number, fd: number): string | null {
-    if (fd < 0) return null;
-    try {
-      return readlinkSync(`/proc/${tgid}/fd/${fd}`);
-    } catch {
-      return null;
-    }
   }
 
   /** The kernel id of the iterator program (for `bpftool prog show id N`; benchmarks). */

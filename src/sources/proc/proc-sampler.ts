@@ -1,7 +1,7 @@
 // The /proc source: one round reads every thread's stat (state, comm, CPU times) and,
 // for the threads that pass the filters, whatever else the consumer needs. Works for any
 // user on any kernel; threads that exit mid-read are skipped and counted.
-import { readdirSync, readlinkSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import {
   ACTIVE_STATES,
   blankSample,
@@ -209,17 +209,8 @@ export class ProcSampler implements Sampler {
       s.syscall_active = true;
       s.sysc_args = sc.args;
       if (this.needs.has("filename") && FD_ARG_SYSCALLS.has(s.syscall)) {
-        s.filename = this.fdPath(h.tgid, Number(BigInt.asIntN(32, sc.args[0])));
+        s.filename = this.processes.fdPath(h.tgid, Number(BigInt.asIntN(32, sc.args[0])));
       }
-    }
-  }
-
-  private fdPath(tgid: number, fd: number): string | null {
-    if (fd < 0) return null;
-    try {
-      return readlinkSync(`/proc/${tgid}/fd/${fd}`);
-    } catch {
-      return null;
     }
   }
 

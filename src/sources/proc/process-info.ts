@@ -57,6 +57,16 @@ export class ProcessInfoCache {
     return v;
   }
 
+  /** The path an open fd of a process points at (readlink of /proc/PID/fd/N), or null. */
+  fdPath(tgid: number, fd: number): string | null {
+    if (fd < 0) return null;
+    try {
+      return readlinkSync(`/proc/${tgid}/fd/${fd}`);
+    } catch {
+      return null;
+    }
+  }
+
   /** uid → name from /etc/passwd (read once, on first use), else the number. */
   userName(uid: number | null): string | null {
     if (uid === null) return null;
