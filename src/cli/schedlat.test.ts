@@ -4,12 +4,11 @@
 // least (spinners - CPUs) x 100; a process in sleep(1) is asleep all the time.
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { runCli } from "../testkit/cli.js";
+import { compileWorkload, type RunningWorkload, startWorkload } from "../testkit/workloads.js";
 
 interface ProcRecord {
   threads: number;
@@ -26,39 +25,34 @@ interface ThreadRecord {
   slp_pct: number;
 }
 
-const source = fileURLToPath(new URL("../../../test/workloads/spin.c", import.meta.url));
-let dir = "";
 let spinBin = "";
 let noCc: string | false = false;
+const workloads: RunningWorkload[] = [];
 const children: ChildProcess[] = [];
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), "tsnap-schedlat-"));
-  spinBin = join(dir, "spin");
   try {
-    execFileSync("cc", ["-O2", "-pthread", "-o", spinBin, source], { stdio: "pipe" });
+    spinBin = compileWorkload("spin");
   } catch (err) {
-    noCc = `cannot compile ${source} with cc: ${(err as Error).message.split("\n")[0]}`;
+    noCc = `cannot compile test/workloads/spin.c with cc: ${(err as Error).message.split("\n")[0]}`;
   }
 });
 
-after(() => {
+after(async () => {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
-  rmSync(dir, { recursive: true, force: true });
+  for (const w of workloads) await w.stop();
 });
 
 /** Starts a workload and resolves with its PID once it printed "ready" (or at once for sleep). */
-function start(cmd: string, args: string[], waitReady: boolean): Promise<number> {
-  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
+async function start(cmd: string, args: string[], waitReady: boolean): Promise<number> {
+  if (waitReady) {
+    const w = await startWorkload(cmd, args);
+    workloads.push(w);
+    return w.child.pid!;
+  }
+  const child = spawn(cmd, args, { stdio: "ignore" });
   children.push(child);
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`${cmd} exited (${code}) before it was ready`)));
-    if (!waitReady) return resolve(child.pid!);
-    child.stdout!.on("data", (b: Buffer) => {
-      if (b.toString().includes("ready")) resolve(child.pid!);
-    });
-  });
+  return child.pid!;
 }
 
 async function schedlat(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -10,15 +10,24 @@ import { fileURLToPath } from "node:url";
 /** The repository root (this file runs from dist/src/testkit/). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
-/** Compiles <dir>/<name>.c (cached; dir relative to the repo) and returns the binary's path. */
-export function compileWorkload(name: string, dir = "test/workloads"): string {
+/**
+ * Compiles <dir>/<name>.c (dir relative to the repo) with -O2 -g -pthread and any extra
+ * flags, cached by source and flags, and returns the binary's path.
+ */
+export function compileWorkload(name: string, dir = "test/workloads", extraFlags: string[] = []): string {
   const src = join(REPO_ROOT, dir, `${name}.c`);
-  const hash = createHash("sha256").update(readFileSync(src)).digest("hex").slice(0, 12);
+  const hash = createHash("sha256")
+    .update(readFileSync(src))
+    .update(extraFlags.join(" "))
+    .digest("hex")
+    .slice(0, 12);
   const cache = join(tmpdir(), "tsnap-workloads");
   const bin = join(cache, `${name}-${hash}`);
   if (!existsSync(bin)) {
     mkdirSync(cache, { recursive: true });
-    execFileSync("cc", ["-O2", "-g", "-pthread", "-o", bin, src], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync("cc", ["-O2", "-g", "-pthread", ...extraFlags, "-o", bin, src], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
   }
   return bin;
 }

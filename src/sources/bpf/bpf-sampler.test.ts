@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -12,7 +12,7 @@ import { NotSupported } from "../../errors.js";
 import type { IoEnd, Sample, SyscallEnd } from "../../model/sample.js";
 import type { RoundResult, SamplerOptions } from "../../sampler/sampler.js";
 import { TSNAP_BIN } from "../../testkit/cli.js";
-import { compileWorkload, REPO_ROOT, startWorkload } from "../../testkit/workloads.js";
+import { compileWorkload, startWorkload } from "../../testkit/workloads.js";
 import { type BpfSampler, openBpfSampler } from "./bpf-sampler.js";
 
 async function whyNot(): Promise<string | null> {
@@ -277,15 +277,7 @@ test("stacks: kernel frames symbolized, user frames walked by frame pointer, eac
   skip,
 }, async () => {
   // Built with frame pointers (the cached workloads are not), so the user walk has a chain.
-  const dir = mkdtempSync(join(tmpdir(), "tsnap-fp-"));
-  const bin = join(dir, "sleep-loop-fp");
-  execFileSync("cc", [
-    "-O2",
-    "-fno-omit-frame-pointer",
-    "-o",
-    bin,
-    join(REPO_ROOT, "test/workloads/sleep-loop.c"),
-  ]);
+  const bin = compileWorkload("sleep-loop", "test/workloads", ["-fno-omit-frame-pointer"]);
   const w = await startWorkload(bin, ["300", "20"]);
   try {
     const pid = Number(w.ready[1]);
@@ -314,7 +306,6 @@ test("stacks: kernel frames symbolized, user frames walked by frame pointer, eac
     assert.equal(new Set(hashes).size, hashes.length, "each stack is sent once");
   } finally {
     await w.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 
