@@ -1,10 +1,13 @@
 // Finds the partition files of a capture directory (tsnap's and 0x.tools xcapture v3's),
 // checks each one on its own (a truncated or corrupt file is reported by name and left
 // out; the others are still read), and records which columns each group of files has.
+// A tsnap CSV file with rows that do not parse is named with its bad lines and read
+// through a private clean copy of its good rows (csv-scan.ts): never silently short.
 import {
   accessSync,
   closeSync,
   constants,
+  createWriteStream,
   existsSync,
   openSync,
   readdirSync,
@@ -15,6 +18,7 @@ import { basename, join } from "node:path";
 import { InputError, PermissionError } from "../errors.js";
 import { tsnapCsvReader } from "../store/convert.js";
 import { csvHeader } from "../store/csv-row.js";
+import { describeRanges, scanCsv } from "../store/csv-scan.js";
 import { type FileFormat, type PartitionFile, type Producer, parsePartitionName } from "../store/files.js";
 import type { TableName } from "../store/schema.js";
 import { SCHEMA_VERSION, TABLES } from "../store/schema.js";
@@ -59,7 +63,7 @@ export interface Catalog {
 export function readerSql(g: Pick<FileGroup, "producer" | "format" | "table" | "paths">): string {
   const list = `[${g.paths.map(sqlString).join(", ")}]`;
   if (g.format === "parquet") return `read_parquet(${list}, union_by_name = true)`;
-  if (g.producer === "tsnap") return tsnapCsvReader(g.paths, g.table, true);
+  if (g.producer === "tsnap") return tsnapCsvReader(g.paths, g.table);
   return `read_csv(${list}, header = true, quote = '''', escape = '''', union_by_name = true)`;
 }
 
@@ -91,13 +95,15 @@ export async function discover(
   const byKey = new Map<string, FileGroup>();
   for (const f of chosen.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const path = join(dir, f.name);
-    const cols = await checkFile(duck, f, path).catch((err: unknown) => {
+    const checked = await checkFile(duck, f, path).catch((err: unknown) => {
       problems.push(
         `${path}: ${err instanceof InputError ? err.message : `unreadable (${duckMessage(err)})`}; skipped`,
       );
       return null;
     });
-    if (cols === null) continue;
+    if (checked === null) continue;
+    const { cols, readPath, problem } = checked;
+    if (problem) problems.push(problem);
     const key = `${f.producer}/${f.table}/${f.format}`;
     const g = byKey.get(key) ?? {
       producer: f.producer,
@@ -106,7 +112,7 @@ export async function discover(
       paths: [],
       columns: new Set(),
     };
-    g.paths.push(path);
+    g.paths.push(readPath);
     for (const c of cols) g.columns.add(c);
     byKey.set(key, g);
   }
@@ -122,8 +128,46 @@ export async function discover(
   return { dir, groups, partitionsPath, hours, problems };
 }
 
+interface Checked {
+  /** Column names (lower-case). */
+  cols: string[];
+  /** The file to read: `path`, or a clean copy of its good rows. */
+  readPath: string;
+  /** What is left out of a damaged file, in one line. */
+  problem?: string;
+}
+
 /** Check one file is readable and return its column names (lower-case). */
-async function checkFile(duck: Duck, f: PartitionFile, path: string): Promise<string[]> {
+async function checkFile(duck: Duck, f: PartitionFile, path: string): Promise<Checked> {
+  const cols = await checkColumns(duck, f, path);
+  if (f.format === "parquet" || f.producer !== "tsnap") return { cols, readPath: path };
+  try {
+    await duck.all(`SELECT count(*) AS n FROM ${tsnapCsvReader([path], f.table)}`);
+    return { cols, readPath: path };
+  } catch {
+    return salvage(duck, f, path, cols);
+  }
+}
+
+/** A tsnap CSV file that does not parse: name its bad lines, read its good rows from a copy. */
+async function salvage(duck: Duck, f: PartitionFile, path: string, cols: string[]): Promise<Checked> {
+  const dir = duck.privateTempDir();
+  const copy = join(dir, f.name);
+  const out = createWriteStream(copy, { mode: 0o600 });
+  const scan = await scanCsv(path, f.table, out);
+  await new Promise<void>((resolve, reject) => out.once("error", reject).end(resolve));
+  // The open hour's last line may be a write in progress: left out, not damage.
+  const ranges = scan.badRanges.filter(([a]) => !(scan.partialTail && a === scan.lines));
+  const bad = ranges.reduce((n, [a, b]) => n + b - a + 1, 0);
+  if (bad === 0) return { cols, readPath: copy };
+  return {
+    cols,
+    readPath: copy,
+    problem: `${path}: ${bad} line${bad === 1 ? "" : "s"} do not parse (${describeRanges(ranges)}); read its ${scan.goodRows} good rows, the rest left out`,
+  };
+}
+
+async function checkColumns(duck: Duck, f: PartitionFile, path: string): Promise<string[]> {
   try {
     accessSync(path, constants.R_OK);
   } catch {
@@ -139,13 +183,11 @@ async function checkFile(duck: Duck, f: PartitionFile, path: string): Promise<st
     return cols;
   }
   if (f.producer === "tsnap") {
-    // The open hour: its last line may be mid-write, so rows are read with ignore_errors;
-    // the header must be this schema version's.
+    // The header must be this schema version's; rows are checked by checkFile.
     const head = readFirstLine(path);
     if (head !== "" && head !== csvHeader(f.table).trimEnd()) {
       throw new InputError(`header is not tsnap schema v${SCHEMA_VERSION}'s ${f.table} header`);
     }
-    await duck.all(`SELECT count(*) AS n FROM ${tsnapCsvReader([path], f.table, true)}`);
     return TABLES[f.table].columns.map((c) => c.name);
   }
   const g = { producer: f.producer, format: f.format, table: f.table, paths: [path] };

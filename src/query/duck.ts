@@ -1,11 +1,21 @@
 // The one place that talks to DuckDB: open an in-memory database, run SQL with bound
 // parameters, return plain JS rows (bigint → number when safe, timestamps → text).
+// Extensions are never installed or loaded on demand; `lockDown` then confines the
+// database to the capture files it was opened for (no other file, network, extension
+// or setting access) before any text a user typed runs.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from "@duckdb/node-api";
+import { sqlString } from "../store/sql-text.js";
 
 export type Params = Record<string, string | number | boolean | null>;
 export type Row = Record<string, unknown>;
 
 export class Duck {
+  private tempDir: string | null = null;
+
   private constructor(
     private readonly db: DuckDBInstance,
     readonly conn: DuckDBConnection,
@@ -13,7 +23,10 @@ export class Duck {
 
   static async open(): Promise<Duck> {
     const { DuckDBInstance } = await import("@duckdb/node-api");
-    const db = await DuckDBInstance.create(":memory:");
+    const db = await DuckDBInstance.create(":memory:", {
+      autoinstall_known_extensions: "false",
+      autoload_known_extensions: "false",
+    });
     return new Duck(db, await db.connect());
   }
 
@@ -31,9 +44,29 @@ export class Duck {
     else await this.conn.run(sql);
   }
 
+  /**
+   * From now on only `paths` can be read (the capture files the views were made over);
+   * nothing can be written, attached, installed, loaded or fetched, and no setting can
+   * change (DuckDB's own enable_external_access, allowed_paths and lock_configuration).
+   */
+  async lockDown(paths: string[]): Promise<void> {
+    const list = `[${paths.map(sqlString).join(", ")}]`;
+    await this.conn.run(`SET allowed_paths = ${paths.length ? list : "[]"}`);
+    await this.conn.run("SET allowed_directories = []");
+    await this.conn.run("SET enable_external_access = false");
+    await this.conn.run("SET lock_configuration = true");
+  }
+
+  /** A private (0700) directory removed at close(), for files made while reading. */
+  privateTempDir(): string {
+    this.tempDir ??= mkdtempSync(join(tmpdir(), "tsnap-query-"));
+    return this.tempDir;
+  }
+
   close(): void {
     this.conn.closeSync();
     this.db.closeSync();
+    if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
   }
 }
 

@@ -9,6 +9,18 @@ import type { Catalog } from "./discover.js";
 import { readerSql } from "./discover.js";
 import type { Duck } from "./duck.js";
 
+/** What a query may read: the views (and the partitions table) made here. */
+export const VIEW_NAMES = [
+  "samples",
+  "syscend",
+  "iorqend",
+  "kstacks",
+  "ustacks",
+  "cgroups",
+  "rounds",
+  "partitions",
+] as const;
+
 /** Normalised columns of each view: tsnap's schema, plus xcapture's extra_info. */
 function viewColumns(table: TableName): { name: string; type: string }[] {
   const cols = TABLES[table].columns.map((c) => ({ name: c.name, type: c.type }));
@@ -37,6 +49,7 @@ function unionSql(cat: Catalog, table: TableName, where = ""): string {
   return parts.join("\nUNION ALL\n");
 }
 
+/** Create the views, then lock the database down to the files they read (Duck.lockDown). */
 export async function createViews(duck: Duck, cat: Catalog): Promise<void> {
   await duck.run(`CREATE OR REPLACE VIEW samples AS ${unionSql(cat, "samples")}`);
   await duck.run(`CREATE OR REPLACE VIEW syscend AS ${unionSql(cat, "syscend")}`);
@@ -74,6 +87,7 @@ export async function createViews(duck: Duck, cat: Catalog): Promise<void> {
       name: p.name,
     });
   }
+  await duck.lockDown(cat.groups.flatMap((g) => g.paths));
 }
 
 function readPartitions(path: string | null): string {

@@ -1,14 +1,31 @@
 // Turns a closed part's CSV files into Parquet with DuckDB: write `<name>.parquet.tmp`,
 // rename it over `<name>.parquet` (atomic), then delete the CSV. A crash at any point
 // leaves either the CSV or the complete Parquet file readable (readers prefer Parquet).
-import { existsSync, renameSync, statSync, unlinkSync } from "node:fs";
-import { join } from "node:path";
+//
+// Bounded memory for any hour: DuckDB runs with one thread and a memory limit and spills
+// to a temp directory inside the capture directory (the only place the systemd unit lets
+// it write; never the working directory). No row is dropped: a file is read strictly, and
+// if it does not parse, csv-scan.ts finds the bad lines, the good rows are converted, the
+// original is kept as `<name>.csv.damaged` and what was lost goes to `<name>.csv.damaged.json`.
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, join } from "node:path";
+import { describeRanges, type ScanResult, scanCsv } from "./csv-scan.js";
 import { type PartitionFile, partitionName } from "./files.js";
 import { csvColumnsSql, SCHEMA_VERSION, type TableName } from "./schema.js";
 import { sqlString } from "./sql-text.js";
 
-/** Read options for a tsnap CSV file (explicit types, no sniffing). */
-export function tsnapCsvReader(paths: string[], table: TableName, ignoreErrors: boolean): string {
+/** Read options for a tsnap CSV file (explicit types, no sniffing, strict unless told). */
+export function tsnapCsvReader(paths: string[], table: TableName, ignoreErrors = false): string {
   const list = `[${paths.map(sqlString).join(", ")}]`;
   return `read_csv(${list}, header = true, delim = ',', quote = '"', escape = '"', columns = ${csvColumnsSql(table)}, timestampformat = '%Y-%m-%d %H:%M:%S.%f'${ignoreErrors ? ", ignore_errors = true" : ""})`;
 }
@@ -22,18 +39,54 @@ export const SORT: Partial<Record<TableName, string>> = {
   rounds: "ORDER BY timestamp",
 };
 
+/** Where conversion spills: inside the capture directory, one folder per part. */
+export const TEMP_DIR = ".tsnap-tmp";
+
+/** Suffixes of what a damaged CSV file leaves: the original, and the record of the loss. */
+export const DAMAGED_SUFFIX = ".damaged";
+export const DAMAGED_RECORD_SUFFIX = ".damaged.json";
+
+export interface ConvertOptions {
+  /** DuckDB memory limit                                              [default: 256MB] */
+  memoryLimit?: string;
+  /** One line per damaged file (stderr / journal). */
+  notice?: (line: string) => void;
+}
+
 /** Convert the CSV files of one closed part (all tables present) to Parquet. */
-export async function convertPart(dir: string, parts: PartitionFile[]): Promise<void> {
+export async function convertPart(
+  dir: string,
+  parts: PartitionFile[],
+  opts: ConvertOptions = {},
+): Promise<void> {
+  const first = parts[0];
+  if (!first) return;
+  const tmpDir = join(dir, TEMP_DIR, `${first.hour}_${first.part}`);
+  mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
   const { DuckDBInstance } = await import("@duckdb/node-api");
-  const db = await DuckDBInstance.create(":memory:", { threads: "1", memory_limit: "256MB" });
+  const db = await DuckDBInstance.create(":memory:", {
+    threads: "1",
+    memory_limit: opts.memoryLimit ?? "256MB",
+    temp_directory: tmpDir,
+    preserve_insertion_order: "false",
+    autoinstall_known_extensions: "false",
+    autoload_known_extensions: "false",
+  });
   const conn = await db.connect();
+  const copy = (csv: string, table: TableName, to: string) =>
+    conn.run(
+      `COPY (SELECT * FROM ${tsnapCsvReader([csv], table)} ${SORT[table] ?? ""}) TO ${sqlString(to)} (${PARQUET_OPTIONS})`,
+    );
   try {
     for (const f of parts) {
       if (f.format !== "csv" || f.producer !== "tsnap") continue;
       const csvPath = join(dir, f.name);
       const pqPath = join(dir, partitionName("tsnap", f.table, f.hour, f.part, "parquet"));
+      const record = csvPath + DAMAGED_RECORD_SUFFIX;
       if (existsSync(pqPath)) {
-        unlinkSync(csvPath); // converted before a crash; the Parquet file is complete
+        // Converted before a crash; the Parquet file is complete. A damaged original stays.
+        if (existsSync(record)) renameSync(csvPath, csvPath + DAMAGED_SUFFIX);
+        else unlinkSync(csvPath);
         continue;
       }
       if (statSync(csvPath).size === 0) {
@@ -41,14 +94,49 @@ export async function convertPart(dir: string, parts: PartitionFile[]): Promise<
         continue;
       }
       const tmp = `${pqPath}.tmp`;
-      await conn.run(
-        `COPY (SELECT * FROM ${tsnapCsvReader([csvPath], f.table, true)} ${SORT[f.table] ?? ""}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`,
-      );
-      renameSync(tmp, pqPath);
-      unlinkSync(csvPath);
+      try {
+        await copy(csvPath, f.table, tmp);
+        renameSync(tmp, pqPath);
+        unlinkSync(csvPath);
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        // Damage, or something else (out of space)? Only the file's own lines can say.
+        const good = join(tmpDir, f.name);
+        const out = createWriteStream(good, { mode: 0o600 });
+        const scan = await scanCsv(csvPath, f.table, out).catch(() => null);
+        await new Promise<void>((resolve, reject) => out.once("error", reject).end(resolve));
+        if (scan === null || scan.badLines === 0) throw err;
+        await copy(good, f.table, tmp).catch((e: unknown) => {
+          rmSync(tmp, { force: true });
+          throw e;
+        });
+        writeFileSync(record, `${JSON.stringify(damageRecord(f.name, scan), null, 2)}\n`, { mode: 0o600 });
+        renameSync(tmp, pqPath);
+        renameSync(csvPath, csvPath + DAMAGED_SUFFIX);
+        rmSync(good, { force: true });
+        opts.notice?.(
+          `tsnap capture: ${csvPath}: ${scan.badLines} line${scan.badLines === 1 ? "" : "s"} do not parse (${describeRanges(scan.badRanges)}); converted its ${scan.goodRows} good rows, original kept as ${basename(csvPath)}${DAMAGED_SUFFIX}`,
+        );
+      }
     }
   } finally {
     conn.closeSync();
     db.closeSync();
+    rmSync(tmpDir, { recursive: true, force: true });
+    try {
+      rmdirSync(join(dir, TEMP_DIR)); // only when empty (another part may be converting)
+    } catch {}
   }
+}
+
+/** What a damaged file lost, written beside it. */
+export function damageRecord(name: string, scan: ScanResult) {
+  return {
+    file: name,
+    original_kept_as: name + DAMAGED_SUFFIX,
+    converted_to: name.replace(/\.csv$/, ".parquet"),
+    good_rows: scan.goodRows,
+    lost_lines: scan.badLines,
+    lost_line_ranges: scan.badRanges,
+  };
 }

@@ -207,7 +207,7 @@ export class HourlyStore {
   private convertLater(files: PartitionFile[]): void {
     if (this.opts.format !== "parquet") return;
     this.conversions = this.conversions.then(() =>
-      convertPart(this.opts.dir, files).catch((err: Error) => {
+      convertPart(this.opts.dir, files, { notice: this.opts.notice }).catch((err: Error) => {
         this.opts.notice(
           `tsnap capture: could not convert ${files[0]?.hour} to Parquet, CSV kept: ${err.message.split("\n")[0]}`,
         );
