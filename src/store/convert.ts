@@ -31,7 +31,7 @@ export function tsnapCsvReader(paths: string[], table: TableName, ignoreErrors =
 }
 
 /** The Parquet writer options of tsnap files (zstd; the schema version in the footer). */
-export const PARQUET_OPTIONS = `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000, KV_METADATA {tsnap_schema_version: '${SCHEMA_VERSION}'}`;
+export const PARQUET_OPTIONS = `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, KV_METADATA {tsnap_schema_version: '${SCHEMA_VERSION}'}`;
 
 /** Sort order inside a Parquet file: groups equal values so they compress well. */
 export const SORT: Partial<Record<TableName, string>> = {
@@ -73,10 +73,23 @@ export async function convertPart(
     autoload_known_extensions: "false",
   });
   const conn = await db.connect();
-  const copy = (csv: string, table: TableName, to: string) =>
-    conn.run(
-      `COPY (SELECT * FROM ${tsnapCsvReader([csv], table)} ${SORT[table] ?? ""}) TO ${sqlString(to)} (${PARQUET_OPTIONS})`,
+  // Sorting straight from CSV runs out of memory at a few million rows; from an unsorted
+  // Parquet copy DuckDB's sort spills and stays within the limit.
+  const copy = async (csv: string, table: TableName, to: string) => {
+    const sort = SORT[table];
+    const unsorted = sort ? join(tmpDir, `${table}.unsorted.parquet`) : to;
+    await conn.run(
+      `COPY (SELECT * FROM ${tsnapCsvReader([csv], table)}) TO ${sqlString(unsorted)} (${PARQUET_OPTIONS})`,
     );
+    if (!sort) return;
+    try {
+      await conn.run(
+        `COPY (SELECT * FROM read_parquet(${sqlString(unsorted)}) ${sort}) TO ${sqlString(to)} (${PARQUET_OPTIONS})`,
+      );
+    } finally {
+      rmSync(unsorted, { force: true });
+    }
+  };
   try {
     for (const f of parts) {
       if (f.format !== "csv" || f.producer !== "tsnap") continue;
