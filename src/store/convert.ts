@@ -30,7 +30,11 @@ export function tsnapCsvReader(paths: string[], table: TableName, ignoreErrors =
   return `read_csv(${list}, header = true, delim = ',', quote = '"', escape = '"', columns = ${csvColumnsSql(table)}, timestampformat = '%Y-%m-%d %H:%M:%S.%f'${ignoreErrors ? ", ignore_errors = true" : ""})`;
 }
 
-/** The Parquet writer options of tsnap files (zstd; the schema version in the footer). */
+/**
+ * The Parquet writer options of tsnap files (zstd; the schema version in the footer).
+ * Row groups of 122,880 rows (DuckDB's default): groups of 1,000,000 rows of the samples
+ * table do not fit in the 256 MB conversion limit.
+ */
 export const PARQUET_OPTIONS = `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, KV_METADATA {tsnap_schema_version: '${SCHEMA_VERSION}'}`;
 
 /** Sort order inside a Parquet file: groups equal values so they compress well. */
