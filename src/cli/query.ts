@@ -56,22 +56,9 @@ EXAMPLES
   tsnap query ./cap --sql "SELECT state, count(*) FROM samples GROUP BY ALL"
 `;
 
-/** Let relative times follow their flag: `--from -1h` reads as `--from=-1h`. */
-function joinRelativeTimes(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const next = argv[i + 1];
-    if ((argv[i] === "--from" || argv[i] === "--to") && next !== undefined && /^-\d/.test(next)) {
-      out.push(`${argv[i]}=${next}`);
-      i++;
-    } else out.push(argv[i]);
-  }
-  return out;
-}
-
 async function run(argv: string[], io: Io): Promise<number> {
   const { values: v, positionals } = parseArgs(
-    joinRelativeTimes(argv),
+    argv,
     {
       from: { type: "string" },
       to: { type: "string" },
@@ -117,6 +104,11 @@ async function run(argv: string[], io: Io): Promise<number> {
   const from = stringFlag(v.from);
   const to = stringFlag(v.to);
 
+  const wheres = (v.where as string[] | undefined) ?? [];
+  const whereText = wheres.length === 1 ? wheres[0] : wheres.map((w) => `(${w})`).join(" AND ");
+  // Usage errors in -w come before any file is read (times are re-resolved below).
+  if (wheres.length) parseFilter(whereText, nowUs, nowUs);
+
   const h = await openHistory(dir, { from, to }, nowUs);
   try {
     for (const p of h.catalog.problems) io.err(`tsnap: ${p}\n`);
@@ -132,14 +124,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       return status;
     }
     const win = resolveWindow(h, from, to, nowUs);
-    const wheres = (v.where as string[] | undefined) ?? [];
-    const filter = wheres.length
-      ? parseFilter(
-          wheres.length === 1 ? wheres[0] : wheres.map((w) => `(${w})`).join(" AND "),
-          nowUs,
-          h.endUs,
-        )
-      : null;
+    const filter = wheres.length ? parseFilter(whereText, nowUs, h.endUs) : null;
     const q: GroupQuery = { groups, filter, ...win, latency, weighting, limit };
     const res = await runGroupQuery(h.duck, q).catch(queryFailed);
     const window = {
