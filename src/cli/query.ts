@@ -2,10 +2,17 @@
 // xcapture v3 files), xtop's text mode done right: correct avg_threads, parameterised
 // filters, event-weighted latency, log2 histograms, top stacks, JSON/CSV output.
 import { InputError, TsnapError, UsageError } from "../errors.js";
+import { ACTIVE_STATES, type ThreadState } from "../model/sample.js";
 import { column, columnHelp, type QueryColumn } from "../query/columns.js";
-import { duckMessage } from "../query/duck.js";
+import { type Duck, duckMessage } from "../query/duck.js";
 import { parseFilter } from "../query/filter.js";
-import { type GroupQuery, type LatencyKind, runGroupQuery, type Weighting } from "../query/group-query.js";
+import {
+  type GroupQuery,
+  type LatencyKind,
+  onlyActiveStates,
+  runGroupQuery,
+  type Weighting,
+} from "../query/group-query.js";
 import { openHistory, resolveWindow, runHistogram, runTopStacks } from "../query/history.js";
 import { runReadOnlySql } from "../query/raw-sql.js";
 import { renderLog2Hist } from "../report/log2-hist.js";
@@ -92,6 +99,22 @@ async function run(argv: string[], io: Io): Promise<number> {
   const stacks =
     v.stacks === undefined ? undefined : choiceFlag(v.stacks, "--stacks", ["kernel", "user"], "kernel");
   if (v.group !== undefined && v["add-group"] !== undefined) throw new UsageError("give -g or -G, not both");
+  if (stacks !== undefined) {
+    // --stacks lists whole stacks over the filtered window: nothing else to group or measure.
+    const clash = (
+      [
+        ["group", "-g"],
+        ["add-group", "-G"],
+        ["hist", "--hist"],
+        ["lat", "--lat"],
+        ["weight", "--weight"],
+      ] as const
+    ).find(([k]) => v[k] !== undefined);
+    if (clash)
+      throw new UsageError(
+        `--stacks cannot be combined with ${clash[1]}: it ranks whole stacks over the window (narrow it with -w)`,
+      );
+  }
   const groupNames =
     v.group !== undefined ? listFlag(v.group) : [...DEFAULT_GROUPS, ...listFlag(v["add-group"])];
   const flag = v.group !== undefined ? "-g" : "-G";
@@ -178,7 +201,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       );
     } else {
       io.out(
-        `=== Active Threads === ${window.from} → ${window.to} UTC/naive, ${round(res.coveredSeconds)} s covered by data\n`,
+        `${await rowsTitle(h.duck, q, res.rows)} ${window.from} → ${window.to} UTC/naive, ${round(res.coveredSeconds)} s covered by data\n`,
       );
       if (latency.length) io.out(`latency in µs, ${weightingWords}\n`);
       io.out("\n");
@@ -194,6 +217,17 @@ async function run(argv: string[], io: Io): Promise<number> {
   } finally {
     h.close();
   }
+}
+
+/**
+ * The table's title says what the rows are: "Active Threads" only when every sample in
+ * the result is RUN, RUNQ or DISK (a capture without -a, or a -w on state).
+ */
+async function rowsTitle(duck: Duck, q: GroupQuery, rows: Record<string, unknown>[]): Promise<string> {
+  const activeOnly = q.groups.some((g) => g.name === "state")
+    ? rows.every((r) => ACTIVE_STATES.has(String(r.state) as ThreadState))
+    : await onlyActiveStates(duck, q).catch(queryFailed);
+  return activeOnly ? "=== Active Threads ===" : "=== All Sampled Threads (sleeping ones too) ===";
 }
 
 /** A DuckDB failure at query time (e.g. a regex RE2 rejects): one line, not a stack. */

@@ -191,7 +191,7 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
     durationMs: o.totalS === undefined ? undefined : o.totalS * 1000,
     signal: io.signal,
     onRound: (r, _index, slot) => {
-      agg.addRound(r.samples);
+      agg.addRound(r.samples, r.timestamp);
       win.lastSlot = slot;
       win.threads = Math.max(win.threads, r.threadsSeen);
       if ((slot + 1 - win.firstSlot) / o.hz >= o.windowS - 1e-9) flush();

@@ -12,6 +12,8 @@ export interface Column {
   needs: readonly Need[];
   /** Only the bpf source fills it. */
   bpfOnly?: boolean;
+  /** A time bucket (time_5s ...): its width in µs; rows sort by it, avg_threads is per bucket. */
+  bucketUs?: number;
   get(s: Sample): CellValue;
 }
 
@@ -140,10 +142,32 @@ export const COLUMNS: readonly Column[] = [
 
 const BY_NAME = new Map(COLUMNS.map((c) => [c.name, c]));
 
+const BUCKET_RE = /^time_(\d+)(s|m|h)$/;
+const UNIT_US = { s: 1e6, m: 60e6, h: 3600e6 } as const;
+
+/** time_<N>s|m|h: the sample's time rounded down to N seconds/minutes/hours (UTC). */
+export function timeBucketColumn(name: string): Column | null {
+  const m = BUCKET_RE.exec(name);
+  if (!m || Number(m[1]) <= 0) return null;
+  const us = Number(m[1]) * UNIT_US[m[2] as "s" | "m" | "h"];
+  return {
+    name,
+    description: "time bucket",
+    needs: [],
+    bucketUs: us,
+    get: (s) => bucketLabel(Math.floor(s.timestamp / us) * us),
+  };
+}
+
+/** "2026-12-01 18:30:05" (UTC): sorts as text in time order. */
+export function bucketLabel(us: number): string {
+  return new Date(us / 1000).toISOString().slice(0, 19).replace("T", " ");
+}
+
 /** Looks up group columns by name; an unknown name is a UsageError that lists close ones. */
 export function resolveColumns(names: readonly string[]): Column[] {
   return names.map((name) => {
-    const col = BY_NAME.get(name.toLowerCase());
+    const col = BY_NAME.get(name.toLowerCase()) ?? timeBucketColumn(name.toLowerCase());
     if (!col) {
       const near = COLUMNS.filter((c) => c.name.includes(name) || name.includes(c.name)).map((c) => c.name);
       const hint = near.length ? `; did you mean ${near.join(", ")}?` : "";

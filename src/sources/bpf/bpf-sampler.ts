@@ -12,6 +12,7 @@ import { NotSupported } from "../../errors.js";
 import {
   ACTIVE_STATES,
   blankSample,
+  refineDState,
   type Sample,
   type StackEntry,
   SYSCALL_NONE,
@@ -205,6 +206,7 @@ export class BpfSampler implements Sampler {
       s.syscall_nr = nr;
       s.syscall = syscallName(nr);
       s.syscall_active = true;
+      s.state = refineDState(s.state, s.syscall, buf.readBigUInt64LE(o + T.args));
       if (this.want.args) {
         const args: bigint[] = [];
         for (let i = 0; i < 6; i++) args.push(buf.readBigUInt64LE(o + T.args + 8 * i));
