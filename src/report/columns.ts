@@ -95,7 +95,13 @@ export const COLUMNS: readonly Column[] = [
     needs: ["kstack"],
     get: (s) => (s.kstack ? s.kstack.split(";")[0].replace(/\+0x[0-9a-f]+$/, "") : null),
   },
-  { name: "exe", description: "executable path", needs: ["exe"], get: (s) => s.exe },
+  { name: "exe", description: "executable, full path", needs: ["exe"], get: (s) => s.exe },
+  {
+    name: "exe_name",
+    description: "executable's file name (exe without its directory)",
+    needs: ["exe"],
+    get: (s) => (s.exe === null ? null : s.exe.slice(s.exe.lastIndexOf("/") + 1)),
+  },
   { name: "cmdline", description: "process command line", needs: ["cmdline"], get: (s) => s.cmdline },
   { name: "username", description: "user name of the real uid", needs: ["username"], get: (s) => s.username },
   {
