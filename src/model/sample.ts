@@ -91,6 +91,8 @@ export interface Sample {
   /** Kernel stack frames, leaf first, joined by ";" (proc source; bpf uses the hash). */
   kstack: string | null;
   kstack_hash: bigint | null;
+  /** User stack frames, leaf first, joined by ";" (bpf; module`symbol+0xoff). */
+  ustack: string | null;
   ustack_hash: bigint | null;
   cgroup: string | null;
   /** Cumulative CPU time of the thread, clock ticks (from stat). */
@@ -131,6 +133,7 @@ export function blankSample(timestamp: number, weight_us: number, tid: number, t
     wchan: null,
     kstack: null,
     kstack_hash: null,
+    ustack: null,
     ustack_hash: null,
     cgroup: null,
     utime: null,

@@ -22,14 +22,21 @@ export function starDigits(text: string): string {
   return text.replace(/\d+/g, "*");
 }
 
-/** Kernel stack for display: root first, offsets dropped, frames joined by "->". */
-export function kstackDisplay(leafFirst: string | null): string | null {
+/**
+ * A stack for display: leaf first (where the thread is, then who called it), offsets
+ * dropped, frames joined by "<-". A cut of a long cell then drops root frames, never the leaf.
+ */
+export function stackDisplay(leafFirst: string | null): string | null {
   if (leafFirst === null || leafFirst === "") return null;
   return leafFirst
     .split(";")
     .map((f) => f.replace(/\+0x[0-9a-f]+$/, ""))
-    .reverse()
-    .join("->");
+    .join("<-");
+}
+
+/** The innermost frame without its offset. */
+function leafFrame(leafFirst: string | null): string | null {
+  return leafFirst ? leafFirst.split(";")[0].replace(/\+0x[0-9a-f]+$/, "") : null;
 }
 
 const hex = (v: bigint | null): string | null => (v === null ? null : `0x${v.toString(16)}`);
@@ -85,15 +92,29 @@ export const COLUMNS: readonly Column[] = [
   },
   {
     name: "kstack",
-    description: "kernel stack, root first (root; /proc/PID/task/TID/stack or bpf)",
+    description: "kernel stack, leaf first, frames joined by <- (root; /proc/PID/task/TID/stack or bpf)",
     needs: ["kstack"],
-    get: (s) => kstackDisplay(s.kstack),
+    get: (s) => stackDisplay(s.kstack),
   },
   {
     name: "kstack_current_func",
     description: "innermost kernel stack frame",
     needs: ["kstack"],
-    get: (s) => (s.kstack ? s.kstack.split(";")[0].replace(/\+0x[0-9a-f]+$/, "") : null),
+    get: (s) => leafFrame(s.kstack),
+  },
+  {
+    name: "ustack",
+    description: "user stack, leaf first, frames module`function (frame pointers; root)",
+    needs: ["ustack"],
+    bpfOnly: true,
+    get: (s) => stackDisplay(s.ustack),
+  },
+  {
+    name: "ustack_current_func",
+    description: "innermost user stack frame",
+    needs: ["ustack"],
+    bpfOnly: true,
+    get: (s) => leafFrame(s.ustack),
   },
   { name: "exe", description: "executable, full path", needs: ["exe"], get: (s) => s.exe },
   {

@@ -100,9 +100,12 @@ export class BpfSampler implements Sampler {
     args: boolean;
     filename: boolean;
     kstack: boolean;
+    ustack: boolean;
     wchan: boolean;
     process: boolean;
   };
+  /** The current round's new stacks (user stacks join it when a sample first uses them). */
+  private newStacks: StackEntry[] = [];
   /** ns since the epoch minus CLOCK_MONOTONIC ns. */
   private readonly epochOffsetNs: bigint;
   private readonly st: SamplerStats = { rounds: 0, vanished: 0, denied: {}, lost: 0 };
@@ -140,6 +143,7 @@ export class BpfSampler implements Sampler {
       args: n.has("syscall") || n.has("filename"),
       filename: n.has("filename"),
       kstack: n.has("kstack"),
+      ustack: n.has("ustack"),
       wchan: n.has("wchan"),
       process: n.has("username") || n.has("cmdline") || n.has("cgroup") || n.has("exe"),
     };
@@ -161,6 +165,7 @@ export class BpfSampler implements Sampler {
     const { buf, len } = this.reader.read();
     const stream = splitStream(buf, len);
     const newStacks: StackEntry[] = [];
+    this.newStacks = newStacks;
     for (const off of stream.stacks) this.stacks.learn(buf, off, newStacks);
     this.processes.startRound();
     const samples: Sample[] = [];
@@ -240,7 +245,9 @@ export class BpfSampler implements Sampler {
     const uh = hash64(buf, o + T.ustack_hash);
     if (uh !== null) {
       s.ustack_hash = uh;
-      if (!this.stacks.get(uh)) this.stacks.forget(uh);
+      const known = this.stacks.userStack(uh, tgid, this.newStacks);
+      if (!known) this.stacks.forget(uh);
+      else if (this.want.ustack) s.ustack = known.joined;
     }
     if (this.want.process) this.fillProcess(s, buf.readUInt32LE(o + T.uid));
     return s;
