@@ -123,7 +123,10 @@ export function listFlag(raw: string | boolean | string[] | boolean[] | undefine
     .filter((s) => s !== "");
 }
 
-/** Compile a user regex for linear-time matching; a bad pattern is a UsageError. */
-export function regexFlag(text: string, name: string): RegExp {
-  return compileUserRegex(text, name);
+/**
+ * Compile a user regex for linear-time matching; a bad pattern is a UsageError. `memo`:
+ * remember answers per text (for names matched every round).
+ */
+export function regexFlag(text: string, name: string, memo = false): RegExp {
+  return compileUserRegex(text, name, "", memo);
 }

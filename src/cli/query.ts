@@ -44,7 +44,8 @@ OPTIONS
   --weight MODE         event: each completion once per group (default);
                         sample: once per sample that saw it (what xtop reports)
   --hist KIND           log2 histogram of sc or io latency (µs) per group, bcc style
-  --stacks KIND         top kernel or user stacks instead of groups
+  --stacks KIND         top kernel or user stacks instead of groups (narrow with -w;
+                        not with -g, -G, --hist, --lat, --weight)
   --limit N             rows to show (0 = all)          [default: 30 for table, all else]
   --format FMT          table, json or csv                        [default: table]
   --sql SQL             run one read-only SELECT over the views samples, syscend,
@@ -59,6 +60,7 @@ EXAMPLES
   tsnap query ./cap -g comm2,state -w "state=DISK OR state=RUN"
   tsnap query ./cap -g devname --lat io --hist io
   tsnap query ./cap --from 13:05 --to 13:10 -g time_1m,state --format csv
+  tsnap query ./cap -g exe_name,state -w "exe_name=postgres"
   tsnap query ./cap -w "syscall~^p(read|write)" --stacks kernel --limit 5
   tsnap query ./cap --sql "SELECT state, count(*) FROM samples GROUP BY ALL"
 `;

@@ -28,8 +28,8 @@ export interface Mapping {
 export function parseMaps(text: string): Mapping[] {
   const out: Mapping[] = [];
   for (const line of text.split("\n")) {
-    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) ([0-9a-f]+) (\S+) (\d+)\s+(\/.*)$/.exec(line);
-    if (!m || m[3][2] !== "x" || m[6] === "0") continue;
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S\Sx\S) ([0-9a-f]+) (\S+) (\d+)\s+(\/.*)$/.exec(line);
+    if (!m || m[6] === "0") continue;
     out.push({
       start: Number.parseInt(m[1], 16),
       end: Number.parseInt(m[2], 16),
