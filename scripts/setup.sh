@@ -3,27 +3,52 @@
 # when nothing changed. Used by ./tsnap (first run) and by the tests (npm test, .ci/run).
 #   scripts/setup.sh            install missing packages, build what is stale
 #   scripts/setup.sh --quiet    say nothing when there is nothing to do
+#   scripts/setup.sh --tests    also the packages the tests and benchmarks need
+#   scripts/setup.sh --no-bpf   proc source only: no eBPF compiler, headers or build
+#                               (remembered in build/no-bpf; --bpf undoes it). The
+#                               environment variable TSNAP_NO_BPF=1 does the same once.
+# Before it installs anything it says which packages, why, and how to skip the eBPF ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-quiet=0
-[ "${1:-}" = "--quiet" ] && quiet=1
+quiet=0 tests=0
+for a in "$@"; do
+  case "$a" in
+    --quiet) quiet=1 ;;
+    --tests) tests=1 ;;
+    --no-bpf) mkdir -p build && touch build/no-bpf ;;
+    --bpf) rm -f build/no-bpf ;;
+    *) echo "setup: unknown option '$a' (--quiet, --tests, --no-bpf, --bpf)" >&2; exit 2 ;;
+  esac
+done
+bpf=1
+{ [ -f build/no-bpf ] || [ "${TSNAP_NO_BPF:-0}" = 1 ]; } && bpf=0
 say() { [ "$quiet" = 1 ] || echo "setup: $*" >&2; }
 loud() { echo "setup: $*" >&2; }
 
-# Debian packages: clang-19 + llvm-19 (compile the BPF programs), libbpf-dev (headers),
-# bpftool (vmlinux.h), libbpf1 (runtime), gcc (test workloads), fio + stress-ng (test and
-# benchmark workloads), procps (ps for tests).
-DEB_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool gcc libc6-dev fio stress-ng procps)
+# Debian packages, by what they are for.
+BPF_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool) # compile and load the eBPF programs
+TEST_PACKAGES=(gcc libc6-dev fio stress-ng procps)          # test and benchmark workloads, ps
+wanted=()
+[ "$bpf" = 1 ] && wanted+=("${BPF_PACKAGES[@]}")
+[ "$tests" = 1 ] && wanted+=("${TEST_PACKAGES[@]}")
 missing=()
-if command -v dpkg-query >/dev/null 2>&1; then
-  for p in "${DEB_PACKAGES[@]}"; do
+if [ "${#wanted[@]}" -gt 0 ] && command -v dpkg-query >/dev/null 2>&1; then
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
-  loud "installing Debian packages: ${missing[*]}"
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"
+  bpf_missing=() test_missing=()
+  for p in "${missing[@]}"; do
+    if [[ " ${BPF_PACKAGES[*]} " == *" $p "* ]]; then bpf_missing+=("$p"); else test_missing+=("$p"); fi
+  done
+  loud "about to install Debian packages with ${SUDO:+sudo }apt-get (once; later runs skip this):"
+  [ "${#bpf_missing[@]}" -gt 0 ] && loud "  for the eBPF source (compiler, libbpf, bpftool): ${bpf_missing[*]}"
+  [ "${#test_missing[@]}" -gt 0 ] && loud "  for the tests and benchmarks: ${test_missing[*]}"
+  [ "${#bpf_missing[@]}" -gt 0 ] &&
+    loud "  not wanted on this machine? scripts/setup.sh --no-bpf (proc source only), then run tsnap again"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq >&2
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
@@ -46,6 +71,8 @@ if [ ! -f "$stamp" ] || [ -n "$(find src test bench tsconfig.json package.json -
 fi
 
 # BPF programs → build/bpf/*.bpf.o when sources changed (scripts/build-bpf.sh decides).
-if [ -x scripts/build-bpf.sh ]; then
+if [ "$bpf" = 0 ]; then
+  say "eBPF build skipped (--no-bpf): tsnap uses the proc source"
+elif [ -x scripts/build-bpf.sh ]; then
   scripts/build-bpf.sh $([ "$quiet" = 1 ] && echo --quiet)
 fi

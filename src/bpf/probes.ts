@@ -2,8 +2,10 @@
 // attach of a tiny program from build/bpf/probes.bpf.o (all other programs disabled before
 // load). Results are cached per process. A failure is a reason in plain words, never a
 // version comparison.
+
 import { closeSync, existsSync, readFileSync, readSync } from "node:fs";
 import { NotSupported } from "../errors.js";
+import { dynamicSymbolOffset } from "../platform/elf.js";
 import { errno as lastErrno, libbpf, perfEventOpen } from "./libbpf.js";
 import { BpfError, BpfObject, type Link } from "./object.js";
 import { bpfObjectPath } from "./paths.js";
@@ -144,38 +146,11 @@ function libcPath(): string {
 
 /** File offset of a dynamic symbol in an ELF shared object (64-bit little-endian). */
 export function symbolOffset(path: string, name: string): number {
-  const b = readFileSync(path);
-  const shoff = Number(b.readBigUInt64LE(0x28));
-  const shentsize = b.readUInt16LE(0x3a);
-  const shnum = b.readUInt16LE(0x3c);
-  const sec = (i: number) => {
-    const o = shoff + i * shentsize;
-    return {
-      type: b.readUInt32LE(o + 4),
-      addr: Number(b.readBigUInt64LE(o + 0x10)),
-      offset: Number(b.readBigUInt64LE(o + 0x18)),
-      size: Number(b.readBigUInt64LE(o + 0x20)),
-      link: b.readUInt32LE(o + 0x28),
-    };
-  };
-  for (let i = 0; i < shnum; i++) {
-    const s = sec(i);
-    if (s.type !== 11) continue; // SHT_DYNSYM
-    const strtab = sec(s.link);
-    for (let o = s.offset; o + 24 <= s.offset + s.size; o += 24) {
-      const nameOff = b.readUInt32LE(o);
-      const end = b.indexOf(0, strtab.offset + nameOff);
-      if (b.toString("latin1", strtab.offset + nameOff, end) !== name) continue;
-      const value = Number(b.readBigUInt64LE(o + 8));
-      // Virtual address → file offset through the section that holds it.
-      for (let j = 0; j < shnum; j++) {
-        const t = sec(j);
-        if (t.addr !== 0 && value >= t.addr && value < t.addr + t.size) return value - t.addr + t.offset;
-      }
-      return value;
-    }
+  try {
+    return dynamicSymbolOffset(readFileSync(path), name);
+  } catch (err) {
+    throw new Error(`${name} not found in ${path}`, { cause: err });
   }
-  throw new Error(`${name} not found in ${path}`);
 }
 
 /** One line saying why a probe failed, in the words a user can act on. */

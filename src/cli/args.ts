@@ -2,6 +2,8 @@
 // (one line, exit code 2), and number flags are checked in one place.
 import { parseArgs as nodeParseArgs } from "node:util";
 import { UsageError } from "../errors.js";
+import { parseDecimal } from "../platform/decimal.js";
+import { compileUserRegex } from "../platform/user-regex.js";
 
 export type OptionSpec = Record<
   string,
@@ -17,7 +19,8 @@ export interface Parsed {
 export function parseArgs(argv: string[], options: OptionSpec, maxPositionals = Infinity): Parsed {
   let parsed: Parsed;
   try {
-    parsed = nodeParseArgs({ args: argv, options, allowPositionals: true, strict: true }) as Parsed;
+    const args = joinNegativeValues(argv, options);
+    parsed = nodeParseArgs({ args, options, allowPositionals: true, strict: true }) as Parsed;
   } catch (err) {
     throw new UsageError(cleanParseMessage(err));
   }
@@ -25,6 +28,34 @@ export function parseArgs(argv: string[], options: OptionSpec, maxPositionals = 
     throw new UsageError(`unexpected argument '${parsed.positionals[maxPositionals]}'`);
   }
   return parsed;
+}
+
+/**
+ * A value option followed by something that starts like a negative number or relative
+ * time (`-d -5`, `--from -1h`) takes it as its value (`--duration=-5`), so that the value
+ * check, not the option parser, says what is wrong with it.
+ */
+export function joinNegativeValues(argv: readonly string[], options: OptionSpec): string[] {
+  const valueOption = new Map<string, string>();
+  for (const [long, spec] of Object.entries(options)) {
+    if (spec.type !== "string") continue;
+    valueOption.set(`--${long}`, long);
+    if (spec.short) valueOption.set(`-${spec.short}`, long);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const long = valueOption.get(argv[i]);
+    const next = argv[i + 1];
+    if (long !== undefined && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`--${long}=${next}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
 }
 
 function cleanParseMessage(err: unknown): string {
@@ -36,8 +67,11 @@ function cleanParseMessage(err: unknown): string {
   const missing = /Option '([^']+)' argument missing/.exec(msg);
   if (missing) return `option '${flag(missing[1])}' needs a value`;
   const ambiguous = /Option '([^']+)' argument is ambiguous/.exec(msg);
-  if (ambiguous)
-    return `option '${flag(ambiguous[1])}' is followed by what looks like an option; write ${flag(ambiguous[1])}=VALUE`;
+  if (ambiguous) {
+    // node names the long form to use in its advice ("use '--pid=-XYZ'").
+    const long = /use '(--[\w-]+)=/.exec(msg)?.[1] ?? flag(ambiguous[1]);
+    return `option '${flag(ambiguous[1])}' is followed by what looks like an option; if that is its value, write ${long}=VALUE`;
+  }
   return msg.split(/\.\s/)[0];
 }
 
@@ -49,8 +83,8 @@ export function numberFlag(
 ): number {
   if (raw === undefined) return opts.fallback;
   const text = String(raw).trim();
-  const value = Number(text);
-  if (text === "" || !Number.isFinite(value)) throw new UsageError(`${name} must be a number, got '${text}'`);
+  const value = parseDecimal(text);
+  if (value === null) throw new UsageError(`${name} must be a decimal number, got '${text}'`);
   if (opts.integer && !Number.isInteger(value))
     throw new UsageError(`${name} must be a whole number, got '${text}'`);
   if (opts.min !== undefined && value < opts.min)
@@ -89,13 +123,10 @@ export function listFlag(raw: string | boolean | string[] | boolean[] | undefine
     .filter((s) => s !== "");
 }
 
-/** Compile a user regex, turning a syntax error into a UsageError. */
-export function regexFlag(text: string, name: string): RegExp {
-  try {
-    return new RegExp(text);
-  } catch (err) {
-    throw new UsageError(
-      `${name}: bad regular expression '${text}': ${(err as Error).message.replace(/^Invalid regular expression: /, "")}`,
-    );
-  }
+/**
+ * Compile a user regex for linear-time matching; a bad pattern is a UsageError. `memo`:
+ * remember answers per text (for names matched every round).
+ */
+export function regexFlag(text: string, name: string, memo = false): RegExp {
+  return compileUserRegex(text, name, "", memo);
 }

@@ -172,7 +172,7 @@ test("unusable output directories and missing PIDs are one line, exit 1", async 
 test("bad flags give one clear line and exit 2", async () => {
   for (const [args, re] of [
     [["capture"], /-o DIR is required/],
-    [["capture", "-o", "/tmp/x", "--hz", "fast"], /--hz must be a number/],
+    [["capture", "-o", "/tmp/x", "--hz", "fast"], /--hz must be a decimal number/],
     [["capture", "-o", "/tmp/x", "--max-size", "lots"], /--max-size: bad size 'lots'/],
     [["capture", "-o", "/tmp/x", "--retain", "7 days"], /--retain: bad duration/],
   ] as const) {

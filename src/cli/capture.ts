@@ -220,7 +220,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       throw new UsageError(`--max-size: bad size '${v["max-size"]}' (use e.g. 500M, 5G)`);
     retention.maxBytes = bytes;
   }
-  const needs = new Set<Need>(["syscall", "wchan", "username", "exe", "filename", "cgroup"]);
+  const needs = new Set<Need>(["syscall", "wchan", "username", "exe", "cmdline", "filename", "cgroup"]);
   if (v.kstack) needs.add("kstack");
   if (v.ustack) needs.add("ustack");
   const opts: SamplerOptions = {

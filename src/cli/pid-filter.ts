@@ -18,5 +18,5 @@ export function parsePidFilter(raw: string | undefined): Pick<SamplerOptions, "p
   if (parts.some((p) => /^-?\d+$/.test(p)) && parts.length > 1)
     throw new UsageError(`-p: '${raw}' mixes PIDs and names`);
   if (/^-\d+$/.test(raw.trim())) throw new UsageError(`-p: bad PID '${raw}'`);
-  return { comm: regexFlag(raw, "-p") };
+  return { comm: regexFlag(raw, "-p", true) };
 }

@@ -2,10 +2,17 @@
 // xcapture v3 files), xtop's text mode done right: correct avg_threads, parameterised
 // filters, event-weighted latency, log2 histograms, top stacks, JSON/CSV output.
 import { InputError, TsnapError, UsageError } from "../errors.js";
+import { ACTIVE_STATES, type ThreadState } from "../model/sample.js";
 import { column, columnHelp, type QueryColumn } from "../query/columns.js";
-import { duckMessage } from "../query/duck.js";
+import { type Duck, duckMessage } from "../query/duck.js";
 import { parseFilter } from "../query/filter.js";
-import { type GroupQuery, type LatencyKind, runGroupQuery, type Weighting } from "../query/group-query.js";
+import {
+  type GroupQuery,
+  type LatencyKind,
+  onlyActiveStates,
+  runGroupQuery,
+  type Weighting,
+} from "../query/group-query.js";
 import { openHistory, resolveWindow, runHistogram, runTopStacks } from "../query/history.js";
 import { runReadOnlySql } from "../query/raw-sql.js";
 import { renderLog2Hist } from "../report/log2-hist.js";
@@ -37,7 +44,8 @@ OPTIONS
   --weight MODE         event: each completion once per group (default);
                         sample: once per sample that saw it (what xtop reports)
   --hist KIND           log2 histogram of sc or io latency (µs) per group, bcc style
-  --stacks KIND         top kernel or user stacks instead of groups
+  --stacks KIND         top kernel or user stacks instead of groups (narrow with -w;
+                        not with -g, -G, --hist, --lat, --weight)
   --limit N             rows to show (0 = all)          [default: 30 for table, all else]
   --format FMT          table, json or csv                        [default: table]
   --sql SQL             run one read-only SELECT over the views samples, syscend,
@@ -52,26 +60,14 @@ EXAMPLES
   tsnap query ./cap -g comm2,state -w "state=DISK OR state=RUN"
   tsnap query ./cap -g devname --lat io --hist io
   tsnap query ./cap --from 13:05 --to 13:10 -g time_1m,state --format csv
+  tsnap query ./cap -g exe_name,state -w "exe_name=postgres"
   tsnap query ./cap -w "syscall~^p(read|write)" --stacks kernel --limit 5
   tsnap query ./cap --sql "SELECT state, count(*) FROM samples GROUP BY ALL"
 `;
 
-/** Let relative times follow their flag: `--from -1h` reads as `--from=-1h`. */
-function joinRelativeTimes(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const next = argv[i + 1];
-    if ((argv[i] === "--from" || argv[i] === "--to") && next !== undefined && /^-\d/.test(next)) {
-      out.push(`${argv[i]}=${next}`);
-      i++;
-    } else out.push(argv[i]);
-  }
-  return out;
-}
-
 async function run(argv: string[], io: Io): Promise<number> {
   const { values: v, positionals } = parseArgs(
-    joinRelativeTimes(argv),
+    argv,
     {
       from: { type: "string" },
       to: { type: "string" },
@@ -105,6 +101,22 @@ async function run(argv: string[], io: Io): Promise<number> {
   const stacks =
     v.stacks === undefined ? undefined : choiceFlag(v.stacks, "--stacks", ["kernel", "user"], "kernel");
   if (v.group !== undefined && v["add-group"] !== undefined) throw new UsageError("give -g or -G, not both");
+  if (stacks !== undefined) {
+    // --stacks lists whole stacks over the filtered window: nothing else to group or measure.
+    const clash = (
+      [
+        ["group", "-g"],
+        ["add-group", "-G"],
+        ["hist", "--hist"],
+        ["lat", "--lat"],
+        ["weight", "--weight"],
+      ] as const
+    ).find(([k]) => v[k] !== undefined);
+    if (clash)
+      throw new UsageError(
+        `--stacks cannot be combined with ${clash[1]}: it ranks whole stacks over the window (narrow it with -w)`,
+      );
+  }
   const groupNames =
     v.group !== undefined ? listFlag(v.group) : [...DEFAULT_GROUPS, ...listFlag(v["add-group"])];
   const flag = v.group !== undefined ? "-g" : "-G";
@@ -116,6 +128,11 @@ async function run(argv: string[], io: Io): Promise<number> {
   const nowUs = Date.now() * 1000;
   const from = stringFlag(v.from);
   const to = stringFlag(v.to);
+
+  const wheres = (v.where as string[] | undefined) ?? [];
+  const whereText = wheres.length === 1 ? wheres[0] : wheres.map((w) => `(${w})`).join(" AND ");
+  // Usage errors in -w come before any file is read (times are re-resolved below).
+  if (wheres.length) parseFilter(whereText, nowUs, nowUs);
 
   const h = await openHistory(dir, { from, to }, nowUs);
   try {
@@ -132,14 +149,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       return status;
     }
     const win = resolveWindow(h, from, to, nowUs);
-    const wheres = (v.where as string[] | undefined) ?? [];
-    const filter = wheres.length
-      ? parseFilter(
-          wheres.length === 1 ? wheres[0] : wheres.map((w) => `(${w})`).join(" AND "),
-          nowUs,
-          h.endUs,
-        )
-      : null;
+    const filter = wheres.length ? parseFilter(whereText, nowUs, h.endUs) : null;
     const q: GroupQuery = { groups, filter, ...win, latency, weighting, limit };
     const res = await runGroupQuery(h.duck, q).catch(queryFailed);
     const window = {
@@ -193,7 +203,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       );
     } else {
       io.out(
-        `=== Active Threads === ${window.from} → ${window.to} UTC/naive, ${round(res.coveredSeconds)} s covered by data\n`,
+        `${await rowsTitle(h.duck, q, res.rows)} ${window.from} → ${window.to} UTC/naive, ${round(res.coveredSeconds)} s covered by data\n`,
       );
       if (latency.length) io.out(`latency in µs, ${weightingWords}\n`);
       io.out("\n");
@@ -209,6 +219,17 @@ async function run(argv: string[], io: Io): Promise<number> {
   } finally {
     h.close();
   }
+}
+
+/**
+ * The table's title says what the rows are: "Active Threads" only when every sample in
+ * the result is RUN, RUNQ or DISK (a capture without -a, or a -w on state).
+ */
+async function rowsTitle(duck: Duck, q: GroupQuery, rows: Record<string, unknown>[]): Promise<string> {
+  const activeOnly = q.groups.some((g) => g.name === "state")
+    ? rows.every((r) => ACTIVE_STATES.has(String(r.state) as ThreadState))
+    : await onlyActiveStates(duck, q).catch(queryFailed);
+  return activeOnly ? "=== Active Threads ===" : "=== All Sampled Threads (sleeping ones too) ===";
 }
 
 /** A DuckDB failure at query time (e.g. a regex RE2 rejects): one line, not a stack. */

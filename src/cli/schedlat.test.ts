@@ -199,9 +199,9 @@ test("bad input: one error line, non-zero exit", async () => {
   let missing = 4_000_000;
   while (existsSync(`/proc/${missing}`)) missing++;
   const cases: [string[], number, RegExp][] = [
-    [["abc"], 1, /^tsnap: bad PID 'abc'/],
+    [["abc"], 2, /^tsnap: bad PID 'abc'/], // a usage error, like any bad argument
     [["-5"], 2, /^tsnap: unknown option '-5'/],
-    [["0"], 1, /^tsnap: bad PID '0'/],
+    [["0"], 2, /^tsnap: bad PID '0'/],
     [[String(missing)], 1, new RegExp(`^tsnap: no process with PID ${missing}\n`)],
     [[], 2, /^tsnap: schedlat needs a PID/],
     [["-i", "0", "1"], 2, /^tsnap: -i must be at least 0.05/],

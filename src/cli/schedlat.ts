@@ -166,7 +166,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (positionals.length === 0) throw new UsageError("schedlat needs a PID (see --help)");
   const pidText = positionals[0];
   if (!/^\d+$/.test(pidText) || Number(pidText) < 1 || Number(pidText) > 2 ** 22) {
-    throw new InputError(`bad PID '${pidText}': a process ID is a positive whole number`);
+    throw new UsageError(`bad PID '${pidText}': a process ID is a positive whole number`);
   }
   const pid = Number(pidText);
 

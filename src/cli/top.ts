@@ -27,8 +27,10 @@ OPTIONS
   -d, --duration SECONDS   how long to sample (default 5; with --interval: stop after it)
       --hz N               sampling rounds per second (default 20)
   -p, --pid PID[,PID]|REGEX  only these processes, or threads whose name matches REGEX
+                           (linear-time matching: no backreferences or lookaround)
   -a, --all                include sleeping and idle threads (default: RUN, RUNQ, DISK)
-  -g, --group COLS         group by these columns (default: comm,state)
+  -g, --group COLS         group by these columns (default: comm,state); time_<N>s|m|h
+                           buckets put the rows in time order
   -G, --append-group COLS  add columns to the default grouping
       --list               list every column with a one-line description
       --format FMT         table (default), json (array of objects) or csv
@@ -45,7 +47,10 @@ EXAMPLES
   tsnap top -p mysqld -g tid,syscall,wchan -d 10
   tsnap top -p 1234,5678 --format json
   tsnap top --interval 2 --limit 20  refresh every 2 s until Ctrl-C
-  tsnap top -g kstack -p 1234        kernel stacks of process 1234 (root)
+  tsnap top -g kstack -p 1234        kernel stacks of process 1234, leaf first (root)
+  tsnap top -g ustack -p 1234        user stacks, module\`function (bpf source)
+  tsnap top -g time_1s,state -d 10   a timeline: each second's states
+  tsnap top -g exe_name,state        by executable file name (exe is the full path)
 `;
 
 export const command: Command = {
@@ -191,7 +196,7 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
     durationMs: o.totalS === undefined ? undefined : o.totalS * 1000,
     signal: io.signal,
     onRound: (r, _index, slot) => {
-      agg.addRound(r.samples);
+      agg.addRound(r.samples, r.timestamp);
       win.lastSlot = slot;
       win.threads = Math.max(win.threads, r.threadsSeen);
       if ((slot + 1 - win.firstSlot) / o.hz >= o.windowS - 1e-9) flush();

@@ -2,11 +2,19 @@
 // produce it; every consumer (tables, files, UI) reads only this. Field names are the
 // column names of the file schema (lower-case xcapture v3 names plus tsnap's own).
 
-/** Thread states. RUN = on CPU, RUNQ = runnable but waiting for a CPU (bpf only). */
+/**
+ * Thread states. RUN = on CPU, RUNQ = runnable but waiting for a CPU (bpf only), DISK =
+ * uninterruptible sleep (D: disk I/O, and locks or waits the kernel does not let signals
+ * break), VFORK = in D only because its vfork child has not exec'd or exited yet (not
+ * waiting for a disk). The bpf source also names the rarer kernel states (WAKING, NEW,
+ * FROZEN, RTLOCK); a combination of kernel state bits it cannot name is shown raw, as
+ * 0x.tools does ("0x80"). docs/states.md has the full table.
+ */
 export const STATES = [
   "RUN",
   "RUNQ",
   "DISK",
+  "VFORK",
   "SLEEP",
   "STOPPED",
   "TRACED",
@@ -14,12 +22,33 @@ export const STATES = [
   "DEAD",
   "IDLE",
   "PARKED",
+  "WAKING",
+  "NEW",
+  "FROZEN",
+  "RTLOCK",
   "UNKNOWN",
 ] as const;
-export type ThreadState = (typeof STATES)[number];
+export type ThreadState = (typeof STATES)[number] | `0x${string}`;
 
-/** States that count as "active" (shown without -a): on CPU, queued for one, or in D. */
-export const ACTIVE_STATES: ReadonlySet<ThreadState> = new Set<ThreadState>(["RUN", "RUNQ", "DISK"]);
+/**
+ * States that count as "active" (shown without -a): on CPU, queued for one, or in D
+ * (VFORK is D too: it counts in the load average and 0x.tools shows it as active).
+ */
+export const ACTIVE_STATES: ReadonlySet<ThreadState> = new Set<ThreadState>(["RUN", "RUNQ", "DISK", "VFORK"]);
+
+const CLONE_VFORK = 0x4000n;
+
+/**
+ * The state of a thread in D refined by its syscall: a parent blocked in vfork, in
+ * clone(CLONE_VFORK, ...) or in clone3 (posix_spawn's way; its flags are behind a
+ * pointer, and clone3 only sleeps uninterruptibly for a vfork child) is VFORK, not DISK.
+ */
+export function refineDState(state: ThreadState, syscall: string, arg1: bigint | null): ThreadState {
+  if (state !== "DISK") return state;
+  if (syscall === "vfork" || syscall === "clone3") return "VFORK";
+  if (syscall === "clone" && arg1 !== null && (arg1 & CLONE_VFORK) !== 0n) return "VFORK";
+  return state;
+}
 
 /** The syscall column when the thread is on CPU in user space (as psn and /proc print it). */
 export const SYSCALL_RUNNING = "[running]";
@@ -62,6 +91,8 @@ export interface Sample {
   /** Kernel stack frames, leaf first, joined by ";" (proc source; bpf uses the hash). */
   kstack: string | null;
   kstack_hash: bigint | null;
+  /** User stack frames, leaf first, joined by ";" (bpf; module`symbol+0xoff). */
+  ustack: string | null;
   ustack_hash: bigint | null;
   cgroup: string | null;
   /** Cumulative CPU time of the thread, clock ticks (from stat). */
@@ -102,6 +133,7 @@ export function blankSample(timestamp: number, weight_us: number, tid: number, t
     wchan: null,
     kstack: null,
     kstack_hash: null,
+    ustack: null,
     ustack_hash: null,
     cgroup: null,
     utime: null,

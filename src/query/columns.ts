@@ -33,6 +33,13 @@ const COMPUTED: QueryColumn[] = [
     doc: "comm with digits → *",
   },
   {
+    name: "exe_name",
+    sql: "regexp_extract(s.exe, '[^/]*$')",
+    kind: "text",
+    joins: [],
+    doc: "executable's file name (exe without its directory)",
+  },
+  {
     name: "filenamesum",
     sql: "regexp_replace(s.filename, '[0-9]+', '*', 'g')",
     kind: "text",

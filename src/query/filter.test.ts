@@ -60,3 +60,19 @@ test("bad filters are one clear UsageError naming -w", () => {
     );
   }
 });
+
+test("-w: hostile sizes are one usage error, not a stack overflow", () => {
+  const deep = `${"(".repeat(20_000)}state=RUN${")".repeat(20_000)}`;
+  assert.throws(() => parseFilter(deep, 0, 0), /^UsageError: -w: nested more than 100 deep/);
+  const nots = `${"NOT ".repeat(5_000)}state=RUN`;
+  assert.throws(() => parseFilter(nots, 0, 0), /nested more than 100 deep/);
+  assert.throws(
+    () => parseFilter(`comm~${"a".repeat(5000)}`, 0, 0),
+    /regular expression of 5000 characters is too long/,
+  );
+  assert.throws(() => parseFilter(`${"state=RUN OR ".repeat(6000)}state=RUN`, 0, 0), /too long/);
+  // Moderate nesting still works.
+  const ok = parseFilter(`${"(".repeat(50)}tid=1${")".repeat(50)}`, 0, 0);
+  assert.equal(Object.values(ok.params)[0], "1");
+  assert.throws(() => parseFilter("tid=0x10", 0, 0), /tid is a number column, got '0x10'/);
+});

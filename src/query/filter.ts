@@ -6,6 +6,8 @@
 //   value := 'text' | "text" | bare word; numbers for number columns, times for time ones
 //            (inside quotes a doubled quote stands for one; quote regexes with ( ) or spaces)
 import { UsageError } from "../errors.js";
+import { parseDecimal } from "../platform/decimal.js";
+import { MAX_PATTERN_LENGTH } from "../platform/user-regex.js";
 import { column, type Join } from "./columns.js";
 import type { Params } from "./duck.js";
 import { parseTimeValue } from "./time-range.js";
@@ -15,6 +17,10 @@ export interface FilterSql {
   params: Params;
   joins: Set<Join>;
 }
+
+/** Limits that keep a hostile filter from exhausting the parser's stack or DuckDB. */
+export const MAX_FILTER_LENGTH = 65536;
+export const MAX_FILTER_DEPTH = 100;
 
 type Tok = { kind: "word" | "str" | "op" | "lp" | "rp"; text: string; pos: number };
 
@@ -68,8 +74,11 @@ function bad(msg: string): UsageError {
 }
 
 export function parseFilter(src: string, nowUs: number, endUs: number): FilterSql {
+  if (src.length > MAX_FILTER_LENGTH)
+    throw bad(`filter of ${src.length} characters is too long (at most ${MAX_FILTER_LENGTH})`);
   const toks = tokenize(src);
   let at = 0;
+  let depth = 0;
   const params: Params = {};
   const joins = new Set<Join>();
   let n = 0;
@@ -99,6 +108,15 @@ export function parseFilter(src: string, nowUs: number, endUs: number): FilterSq
   function factor(): string {
     const t = toks[at];
     if (!t) throw bad("expression ends too early");
+    if (++depth > MAX_FILTER_DEPTH)
+      throw bad(`nested more than ${MAX_FILTER_DEPTH} deep (parentheses or NOT) at position ${t.pos + 1}`);
+    try {
+      return factorAt(t);
+    } finally {
+      depth--;
+    }
+  }
+  function factorAt(t: Tok): string {
     if (peekWord("NOT")) {
       at++;
       return `(NOT ${factor()})`;
@@ -122,6 +140,10 @@ export function parseFilter(src: string, nowUs: number, endUs: number): FilterSq
       throw bad(`expected a value after '${t.text}${op.text}'`);
     at += 3;
     if (op.text === "~" || op.text === "!~") {
+      if (v.text.length > MAX_PATTERN_LENGTH)
+        throw bad(
+          `regular expression of ${v.text.length} characters is too long (at most ${MAX_PATTERN_LENGTH})`,
+        );
       try {
         new RegExp(v.text);
       } catch {
@@ -132,9 +154,7 @@ export function parseFilter(src: string, nowUs: number, endUs: number): FilterSq
     }
     let rhs: string;
     if (col.kind === "number") {
-      const num = Number(v.text);
-      if (v.text.trim() === "" || !Number.isFinite(num))
-        throw bad(`${col.name} is a number column, got '${v.text}'`);
+      if (parseDecimal(v.text.trim()) === null) throw bad(`${col.name} is a number column, got '${v.text}'`);
       rhs = `CAST(${bind(v.text)} AS DOUBLE)`;
     } else if (col.kind === "time") {
       rhs = `CAST(${bind(parseTimeValue(v.text, nowUs, endUs, "-w"))} AS TIMESTAMP)`;

@@ -4,6 +4,7 @@
 // io_*), either per sample (a completion counts once for every sample that saw it, as
 // xtop does) or per event (each completion once per group: the event-weighted estimate).
 
+import { ACTIVE_STATES } from "../model/sample.js";
 import { formatTimestampUs } from "../store/files.js";
 import { sqlIdent } from "../store/sql-text.js";
 import { fromClause, type Join, type QueryColumn } from "./columns.js";
@@ -130,7 +131,13 @@ export async function runGroupQuery(duck: Duck, q: GroupQuery): Promise<GroupRes
       : `agg.${sqlIdent(c.name)}`,
   );
   const select = [...groupOut, "agg.samples", `agg.__wsum / 1e6 / ${denominator} AS avg_threads`, ...latCols];
-  const order = ["avg_threads DESC", ...g.map((c) => `agg.${c}`)].join(", ");
+  // Time columns order the rows by time (a timeline); other rows by avg_threads.
+  const times = q.groups.filter((c) => c.kind === "time" || c.bucketUs !== undefined);
+  const order = [
+    ...times.map((c) => `agg.${sqlIdent(c.name)}`),
+    "avg_threads DESC",
+    ...g.map((c) => `agg.${c}`),
+  ].join(", ");
   const sql = `WITH ${ctes.join(",\n")}
 SELECT ${select.join(", ")} FROM agg ${joins.join(" ")}
 ORDER BY ${order}${q.limit > 0 ? ` LIMIT ${Math.floor(q.limit)}` : ""}`;
@@ -138,4 +145,14 @@ ORDER BY ${order}${q.limit > 0 ? ` LIMIT ${Math.floor(q.limit)}` : ""}`;
   const columns =
     rows.length > 0 ? Object.keys(rows[0]) : [...q.groups.map((c) => c.name), "samples", "avg_threads"];
   return { columns, rows, coveredSeconds: covered };
+}
+
+/** True when every sample in the window (and filter) is RUN, RUNQ or DISK. */
+export async function onlyActiveStates(duck: Duck, q: GroupQuery): Promise<boolean> {
+  const base = baseCte({ ...q, groups: [], latency: [] }, ["s.state AS __state"]);
+  const rows = await duck.all(
+    `WITH base AS (${base.sql}) SELECT count(*) FILTER (WHERE __state NOT IN (${[...ACTIVE_STATES].map((x) => `'${x}'`).join(", ")})) AS n FROM base`,
+    base.params,
+  );
+  return Number(rows[0]?.n ?? 0) === 0;
 }

@@ -12,6 +12,8 @@ export interface Column {
   needs: readonly Need[];
   /** Only the bpf source fills it. */
   bpfOnly?: boolean;
+  /** A time bucket (time_5s ...): its width in µs; rows sort by it, avg_threads is per bucket. */
+  bucketUs?: number;
   get(s: Sample): CellValue;
 }
 
@@ -20,14 +22,21 @@ export function starDigits(text: string): string {
   return text.replace(/\d+/g, "*");
 }
 
-/** Kernel stack for display: root first, offsets dropped, frames joined by "->". */
-export function kstackDisplay(leafFirst: string | null): string | null {
+/**
+ * A stack for display: leaf first (where the thread is, then who called it), offsets
+ * dropped, frames joined by "<-". A cut of a long cell then drops root frames, never the leaf.
+ */
+export function stackDisplay(leafFirst: string | null): string | null {
   if (leafFirst === null || leafFirst === "") return null;
   return leafFirst
     .split(";")
     .map((f) => f.replace(/\+0x[0-9a-f]+$/, ""))
-    .reverse()
-    .join("->");
+    .join("<-");
+}
+
+/** The innermost frame without its offset. */
+function leafFrame(leafFirst: string | null): string | null {
+  return leafFirst ? leafFirst.split(";")[0].replace(/\+0x[0-9a-f]+$/, "") : null;
 }
 
 const hex = (v: bigint | null): string | null => (v === null ? null : `0x${v.toString(16)}`);
@@ -83,17 +92,37 @@ export const COLUMNS: readonly Column[] = [
   },
   {
     name: "kstack",
-    description: "kernel stack, root first (root; /proc/PID/task/TID/stack or bpf)",
+    description: "kernel stack, leaf first, frames joined by <- (root; /proc/PID/task/TID/stack or bpf)",
     needs: ["kstack"],
-    get: (s) => kstackDisplay(s.kstack),
+    get: (s) => stackDisplay(s.kstack),
   },
   {
     name: "kstack_current_func",
     description: "innermost kernel stack frame",
     needs: ["kstack"],
-    get: (s) => (s.kstack ? s.kstack.split(";")[0].replace(/\+0x[0-9a-f]+$/, "") : null),
+    get: (s) => leafFrame(s.kstack),
   },
-  { name: "exe", description: "executable path", needs: ["exe"], get: (s) => s.exe },
+  {
+    name: "ustack",
+    description: "user stack, leaf first, frames module`function (frame pointers; root)",
+    needs: ["ustack"],
+    bpfOnly: true,
+    get: (s) => stackDisplay(s.ustack),
+  },
+  {
+    name: "ustack_current_func",
+    description: "innermost user stack frame",
+    needs: ["ustack"],
+    bpfOnly: true,
+    get: (s) => leafFrame(s.ustack),
+  },
+  { name: "exe", description: "executable, full path", needs: ["exe"], get: (s) => s.exe },
+  {
+    name: "exe_name",
+    description: "executable's file name (exe without its directory)",
+    needs: ["exe"],
+    get: (s) => (s.exe === null ? null : s.exe.slice(s.exe.lastIndexOf("/") + 1)),
+  },
   { name: "cmdline", description: "process command line", needs: ["cmdline"], get: (s) => s.cmdline },
   { name: "username", description: "user name of the real uid", needs: ["username"], get: (s) => s.username },
   {
@@ -140,10 +169,32 @@ export const COLUMNS: readonly Column[] = [
 
 const BY_NAME = new Map(COLUMNS.map((c) => [c.name, c]));
 
+const BUCKET_RE = /^time_(\d+)(s|m|h)$/;
+const UNIT_US = { s: 1e6, m: 60e6, h: 3600e6 } as const;
+
+/** time_<N>s|m|h: the sample's time rounded down to N seconds/minutes/hours (UTC). */
+export function timeBucketColumn(name: string): Column | null {
+  const m = BUCKET_RE.exec(name);
+  if (!m || Number(m[1]) <= 0) return null;
+  const us = Number(m[1]) * UNIT_US[m[2] as "s" | "m" | "h"];
+  return {
+    name,
+    description: "time bucket",
+    needs: [],
+    bucketUs: us,
+    get: (s) => bucketLabel(Math.floor(s.timestamp / us) * us),
+  };
+}
+
+/** "2026-12-01 18:30:05" (UTC): sorts as text in time order. */
+export function bucketLabel(us: number): string {
+  return new Date(us / 1000).toISOString().slice(0, 19).replace("T", " ");
+}
+
 /** Looks up group columns by name; an unknown name is a UsageError that lists close ones. */
 export function resolveColumns(names: readonly string[]): Column[] {
   return names.map((name) => {
-    const col = BY_NAME.get(name.toLowerCase());
+    const col = BY_NAME.get(name.toLowerCase()) ?? timeBucketColumn(name.toLowerCase());
     if (!col) {
       const near = COLUMNS.filter((c) => c.name.includes(name) || name.includes(c.name)).map((c) => c.name);
       const hint = near.length ? `; did you mean ${near.join(", ")}?` : "";

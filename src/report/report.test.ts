@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { blankSample, type ThreadState } from "../model/sample.js";
 import { Aggregator } from "./aggregate.js";
-import { kstackDisplay, needsOf, resolveColumns, starDigits } from "./columns.js";
+import { needsOf, resolveColumns, stackDisplay, starDigits } from "./columns.js";
 import { renderCsv, renderTable, toJson } from "./table.js";
 
 function sample(tid: number, comm: string, state: ThreadState, syscall = "-") {
@@ -49,10 +49,17 @@ test("resolveColumns rejects unknown names with a hint; needsOf collects reads",
 test("computed columns: comm2 and kstack display", () => {
   assert.equal(starDigits("kworker/1:2H-events"), "kworker/*:*H-events");
   assert.equal(
-    kstackDisplay("schedule+0x27;do_nanosleep+0x5a;hrtimer_nanosleep+0x8c"),
-    "hrtimer_nanosleep->do_nanosleep->schedule",
+    stackDisplay("schedule+0x27;do_nanosleep+0x5a;hrtimer_nanosleep+0x8c"),
+    "schedule<-do_nanosleep<-hrtimer_nanosleep",
   );
-  assert.equal(kstackDisplay(null), null);
+  assert.equal(stackDisplay(null), null);
+  // A stack wider than a table cell loses root frames, never the leaf.
+  const deep = Array.from({ length: 40 }, (_, i) => `frame_number_${i}+0x1`).join(";");
+  const cell = renderTable(["kstack"], [[stackDisplay(deep)]], { maxCellWidth: 200 })
+    .split("\n")[2]
+    .trim();
+  assert.ok(cell.startsWith("frame_number_0<-frame_number_1<-"), cell);
+  assert.ok(cell.endsWith("…") && cell.length === 200, cell);
 });
 
 test("renderTable right-aligns numbers, fixes decimals where asked, shows null as -", () => {

@@ -55,7 +55,7 @@ export async function startGroundTruth(shape: GroundTruthShape = {}): Promise<Gr
     { state: "SLEEP", syscall: "clock_nanosleep", threads: sleep },
     { state: "SLEEP", syscall: "read", threads: pipe },
     vfork
-      ? { state: "DISK", syscall: "vfork", threads: 1 }
+      ? { state: "VFORK", syscall: "vfork", threads: 1 }
       : { state: "SLEEP", syscall: "pause", threads: 1 },
   ].filter((t) => t.threads > 0);
   return { pid: Number(w.ready[1]), childPid: Number(w.ready[2]), tag, expected, stop: w.stop };

@@ -4,7 +4,7 @@
 // sleep: threads in nanosleep (SLEEP, clock_nanosleep)
 // pipe: threads blocked in read() on a pipe nobody writes (SLEEP, read)
 // vfork 1: the main thread vforks a child that waits in pause(); the main thread then
-//          waits in vfork, uninterruptibly (DISK, vfork)
+//          waits in vfork, uninterruptibly (D in /proc; tsnap: VFORK, vfork)
 // tag: thread names are NAME-spin, NAME-sleep, NAME-pipe (default gt; at most 8 chars)
 // Prints "ready <pid> <child pid or 0>" once every thread is in place; runs until killed.
 #define _GNU_SOURCE

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { liveCount } from "../../bpf/handles.js";
@@ -261,18 +261,6 @@ test("pid filter in the kernel, own threads left out", { skip }, async () => {
   }
 });
 
-/** Executable mappings of a process: [start, end, path]. */
-function execMaps(pid: number): [bigint, bigint, string][] {
-  return readFileSync(`/proc/${pid}/maps`, "utf8")
-    .split("\n")
-    .filter((l) => / r-xp /.test(l))
-    .map((l) => {
-      const [range, , , , , path] = l.split(/\s+/);
-      const [a, b] = range.split("-");
-      return [BigInt(`0x${a}`), BigInt(`0x${b}`), path ?? ""];
-    });
-}
-
 test("stacks: kernel frames symbolized, user frames walked by frame pointer, each sent once", {
   skip,
 }, async () => {
@@ -298,10 +286,14 @@ test("stacks: kernel frames symbolized, user frames walked by frame pointer, eac
     assert.ok(s.ustack_hash !== null && dict.has(s.ustack_hash), "a user stack");
     const u = dict.get(s.ustack_hash)!;
     assert.equal(u.kind, "user");
-    const maps = execMaps(pid);
-    const where = (hex: string) => maps.find(([a, b]) => BigInt(hex) >= a && BigInt(hex) < b)?.[2] ?? "?";
-    assert.match(where(u.frames[0]), /libc\.so/, u.frames.join(" "));
-    assert.equal(where(u.frames[1]), bin, u.frames.join(" "));
+    // Frames are named module`function+0xoff; the names are checked against nm's listing.
+    assert.match(u.frames[0], /^libc\.so\.6`\w*clock_nanosleep\w*\+0x[0-9a-f]+$/, u.frames.join(" "));
+    const m = new RegExp(`^${basename(bin)}\`(\\w+)\\+0x[0-9a-f]+$`).exec(u.frames[1]);
+    assert.ok(m, u.frames.join(" "));
+    const nm = execFileSync("nm", [bin], { encoding: "utf8" });
+    assert.match(nm, new RegExp(` [Tt] ${m[1]}$`, "m"), `${m[1]} is a function of ${bin}`);
+    assert.ok(["sleep_once", "main"].includes(m[1]), m[1]);
+    assert.equal(s.ustack, u.frames.join(";"));
     const hashes = rs.flatMap((r) => r.newStacks).map((e) => e.hash);
     assert.equal(new Set(hashes).size, hashes.length, "each stack is sent once");
   } finally {

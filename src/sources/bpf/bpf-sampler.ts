@@ -12,6 +12,7 @@ import { NotSupported } from "../../errors.js";
 import {
   ACTIVE_STATES,
   blankSample,
+  refineDState,
   type Sample,
   type StackEntry,
   SYSCALL_NONE,
@@ -99,9 +100,12 @@ export class BpfSampler implements Sampler {
     args: boolean;
     filename: boolean;
     kstack: boolean;
+    ustack: boolean;
     wchan: boolean;
     process: boolean;
   };
+  /** The current round's new stacks (user stacks join it when a sample first uses them). */
+  private newStacks: StackEntry[] = [];
   /** ns since the epoch minus CLOCK_MONOTONIC ns. */
   private readonly epochOffsetNs: bigint;
   private readonly st: SamplerStats = { rounds: 0, vanished: 0, denied: {}, lost: 0 };
@@ -139,6 +143,7 @@ export class BpfSampler implements Sampler {
       args: n.has("syscall") || n.has("filename"),
       filename: n.has("filename"),
       kstack: n.has("kstack"),
+      ustack: n.has("ustack"),
       wchan: n.has("wchan"),
       process: n.has("username") || n.has("cmdline") || n.has("cgroup") || n.has("exe"),
     };
@@ -160,6 +165,7 @@ export class BpfSampler implements Sampler {
     const { buf, len } = this.reader.read();
     const stream = splitStream(buf, len);
     const newStacks: StackEntry[] = [];
+    this.newStacks = newStacks;
     for (const off of stream.stacks) this.stacks.learn(buf, off, newStacks);
     this.processes.startRound();
     const samples: Sample[] = [];
@@ -205,6 +211,7 @@ export class BpfSampler implements Sampler {
       s.syscall_nr = nr;
       s.syscall = syscallName(nr);
       s.syscall_active = true;
+      s.state = refineDState(s.state, s.syscall, buf.readBigUInt64LE(o + T.args));
       if (this.want.args) {
         const args: bigint[] = [];
         for (let i = 0; i < 6; i++) args.push(buf.readBigUInt64LE(o + T.args + 8 * i));
@@ -238,7 +245,9 @@ export class BpfSampler implements Sampler {
     const uh = hash64(buf, o + T.ustack_hash);
     if (uh !== null) {
       s.ustack_hash = uh;
-      if (!this.stacks.get(uh)) this.stacks.forget(uh);
+      const known = this.stacks.userStack(uh, tgid, this.newStacks);
+      if (!known) this.stacks.forget(uh);
+      else if (this.want.ustack) s.ustack = known.joined;
     }
     if (this.want.process) this.fillProcess(s, buf.readUInt32LE(o + T.uid));
     return s;

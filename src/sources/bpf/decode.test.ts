@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { IoEnd, SyscallEnd } from "../../model/sample.js";
+import { refineDState } from "../../model/sample.js";
 import { decodeCompletion, decodeStack, splitStream, taskState } from "./decode.js";
 import {
   IORQ_END_REC,
@@ -27,6 +28,30 @@ test("task states: RUN vs RUNQ by on_cpu, D vs IDLE by NOLOAD, exit states first
   assert.equal(taskState(0x40, 0, 0), "PARKED");
   assert.equal(taskState(0x80, 0x20, 0), "ZOMBIE");
   assert.equal(taskState(0x80, 0x10, 0), "DEAD");
+});
+
+test("task states: every state bit of include/linux/sched.h has a name, modifiers keep it", () => {
+  // A vfork parent waits TASK_KILLABLE | TASK_FREEZABLE: by its bits alone it is D.
+  assert.equal(taskState(0x2102, 0, 0), "DISK");
+  assert.equal(taskState(0x2001, 0, 0), "SLEEP"); // TASK_FREEZABLE sleeper
+  assert.equal(taskState(0x104, 0, 0), "STOPPED"); // TASK_STOPPED = WAKEKILL | __TASK_STOPPED
+  assert.equal(taskState(0x80, 0, 0), "DEAD");
+  assert.equal(taskState(0x200, 0, 0), "WAKING");
+  assert.equal(taskState(0x800, 0, 0), "NEW");
+  assert.equal(taskState(0x1000, 0, 0), "RTLOCK");
+  assert.equal(taskState(0x8000, 0, 0), "FROZEN");
+  // A combination the kernel does not define is shown raw, as 0x.tools does.
+  assert.equal(taskState(0x3, 0, 0), "0x3");
+  assert.equal(taskState(0x10000, 0, 0), "0x10000");
+});
+
+test("D refined by syscall: vfork, clone(CLONE_VFORK) and clone3 waits are VFORK", () => {
+  assert.equal(refineDState("DISK", "vfork", null), "VFORK");
+  assert.equal(refineDState("DISK", "clone", 0x4111n), "VFORK"); // CLONE_VM|CLONE_VFORK|SIGCHLD
+  assert.equal(refineDState("DISK", "clone", 0x1200011n), "DISK"); // fork()'s flags
+  assert.equal(refineDState("DISK", "clone3", 0n), "VFORK");
+  assert.equal(refineDState("DISK", "pread64", 3n), "DISK");
+  assert.equal(refineDState("SLEEP", "vfork", null), "SLEEP");
 });
 
 function record(kind: number, size: number): Buffer {

@@ -16,7 +16,9 @@ import {
   TASK_REC,
 } from "./records.js";
 
-// Kernel task state bits (include/linux/sched.h); stable UAPI-like values since 5.x.
+// Kernel task state bits (include/linux/sched.h); stable values since 5.14 (RTLOCK_WAIT
+// 5.15, FREEZABLE/FROZEN 6.1). TASK_WAKEKILL (killable D, stopped) and TASK_FREEZABLE are
+// modifiers and do not change the state's name.
 const TASK_INTERRUPTIBLE = 0x1;
 const TASK_UNINTERRUPTIBLE = 0x2;
 const TASK_STOPPED = 0x4;
@@ -25,20 +27,48 @@ const EXIT_DEAD = 0x10;
 const EXIT_ZOMBIE = 0x20;
 const TASK_PARKED = 0x40;
 const TASK_DEAD = 0x80;
+const TASK_WAKEKILL = 0x100;
+const TASK_WAKING = 0x200;
 const TASK_NOLOAD = 0x400;
+const TASK_NEW = 0x800;
+const TASK_RTLOCK_WAIT = 0x1000;
+const TASK_FREEZABLE = 0x2000;
+const TASK_FREEZABLE_UNSAFE = 0x4000;
+const TASK_FROZEN = 0x8000;
+const MODIFIERS = TASK_WAKEKILL | TASK_FREEZABLE | TASK_FREEZABLE_UNSAFE;
 
-/** The Sample state of a task from __state, exit_state and on_cpu. */
+/** The Sample state of a task from __state, exit_state and on_cpu; unnamed bits raw. */
 export function taskState(state: number, exitState: number, onCpu: number): ThreadState {
   if (exitState & EXIT_ZOMBIE) return "ZOMBIE";
   if (exitState & EXIT_DEAD) return "DEAD";
   if (state === 0) return onCpu ? "RUN" : "RUNQ";
-  if (state & TASK_PARKED) return "PARKED";
-  if (state & TASK_TRACED) return "TRACED";
-  if (state & TASK_STOPPED) return "STOPPED";
-  if (state & TASK_UNINTERRUPTIBLE) return state & TASK_NOLOAD ? "IDLE" : "DISK";
-  if (state & TASK_INTERRUPTIBLE) return "SLEEP";
-  if (state & TASK_DEAD) return "DEAD";
-  return "UNKNOWN";
+  switch (state & ~MODIFIERS) {
+    case TASK_INTERRUPTIBLE:
+      return "SLEEP";
+    case TASK_UNINTERRUPTIBLE:
+      return "DISK";
+    case TASK_UNINTERRUPTIBLE | TASK_NOLOAD:
+      return "IDLE";
+    case TASK_STOPPED:
+      return "STOPPED";
+    case TASK_TRACED:
+      return "TRACED";
+    case TASK_PARKED:
+      return "PARKED";
+    case TASK_DEAD:
+      return "DEAD";
+    case TASK_WAKING:
+      return "WAKING";
+    case TASK_NEW:
+    case TASK_NEW | TASK_UNINTERRUPTIBLE:
+      return "NEW";
+    case TASK_RTLOCK_WAIT:
+      return "RTLOCK";
+    case TASK_FROZEN:
+      return "FROZEN";
+    default:
+      return `0x${state.toString(16)}`;
+  }
 }
 
 /** Where the records of one iterator read are. */

@@ -5,6 +5,7 @@ import { readdirSync } from "node:fs";
 import {
   ACTIVE_STATES,
   blankSample,
+  refineDState,
   type Sample,
   SYSCALL_NONE,
   SYSCALL_RUNNING,
@@ -77,6 +78,7 @@ export class ProcSampler implements Sampler {
       s.utime = stat.utime;
       s.stime = stat.stime;
       this.fillOptional(h, s);
+      if (state === "DISK") this.refineDisk(h, s);
       samples.push(s);
     };
     for (const pid of this.listPids()) {
@@ -193,6 +195,17 @@ export class ProcSampler implements Sampler {
     if (needs.has("cmdline")) s.cmdline = this.processes.perProcess(h.tgid, "cmdline", parseCmdline);
     if (needs.has("cgroup")) s.cgroup = this.processes.perProcess(h.tgid, "cgroup", parseCgroup);
     if (needs.has("exe")) s.exe = this.processes.exe(h.tgid);
+  }
+
+  /** A thread in D: VFORK when its syscall says so (read here if no column needed it). */
+  private refineDisk(h: ThreadHandle, s: Sample): void {
+    if (!s.syscall_active && !this.needs.has("syscall") && !this.needs.has("filename")) {
+      const t = this.read(h, "syscall");
+      const sc = t === null ? null : parseSyscall(t);
+      if (sc?.kind === "syscall") s.state = refineDState(s.state, syscallName(sc.nr), sc.args[0]);
+      return;
+    }
+    s.state = refineDState(s.state, s.syscall, s.sysc_args?.[0] ?? null);
   }
 
   private fillSyscall(h: ThreadHandle, s: Sample): void {

@@ -1,0 +1,128 @@
+// Hostile input through the real CLI: catastrophic regexes on real thread names and real
+// tracefs, oversized patterns and filters, and SIGTERM/SIGINT at a busy sampling rate.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { runTsnap, TSNAP_BIN } from "../testkit/cli.js";
+import { compileWorkload, startWorkload } from "../testkit/workloads.js";
+
+const root = process.getuid?.() === 0;
+
+async function timed(argv: string[]): Promise<{ ms: number; code: number; stdout: string; stderr: string }> {
+  const t0 = Date.now();
+  const r = await runTsnap(argv, { timeoutMs: 20_000 });
+  return { ms: Date.now() - t0, ...r };
+}
+
+test("top -p with a catastrophic regex over 15-character thread names finishes", async () => {
+  // A process whose name is 15 'a's: the worst case for (a|a)*-style patterns on comm.
+  const dir = mkdtempSync(join(tmpdir(), "tsnap-re-"));
+  const bin = join(dir, "aaaaaaaaaaaaaaaaaaaa");
+  copyFileSync(compileWorkload("spin"), bin);
+  const w = await startWorkload(bin, ["1", "30"]);
+  try {
+    for (const pattern of ["(.*.*)*X", "(a*)*b", "^(a|a)*$"]) {
+      const r = await timed([
+        "top",
+        "--source",
+        "proc",
+        "-p",
+        pattern,
+        "-d",
+        "0.5",
+        "-g",
+        "comm",
+        "--format",
+        "json",
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      // Start-up (~0.3 s) + 0.5 s of sampling + < 1 s of matching at most.
+      assert.ok(r.ms < 1800, `${pattern}: ${r.ms} ms`);
+      const comms = (JSON.parse(r.stdout) as { comm: string }[]).map((x) => x.comm);
+      if (pattern === "^(a|a)*$") assert.ok(comms.includes("aaaaaaaaaaaaaaa"), r.stdout);
+      else assert.deepEqual(comms, []);
+    }
+  } finally {
+    await w.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test(`syscalls and tracepoints with catastrophic regexes finish in < 1 s${root ? "" : " (skipped: tracefs needs root)"}`, {
+  skip: !root,
+}, async () => {
+  for (const argv of [
+    ["syscalls", "(.*.*)*X"],
+    ["tracepoints", "(.*.*)*X"],
+    ["tracepoints", "^(a|a)*(_|_)*(.*.*)*Z$"],
+  ]) {
+    const r = await timed(argv);
+    assert.equal(r.code, 1, `${argv.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /^tsnap: no (syscall|tracepoint) matches/);
+    assert.ok(r.ms < 1000, `${argv.join(" ")}: ${r.ms} ms`);
+  }
+});
+
+test("patterns that need backtracking, huge patterns and deep filters: one usage line, exit 2", async () => {
+  const cases: [string[], RegExp][] = [
+    [["top", "-p", "(a)\\1"], /-p: '\(a\)\\1' needs backtracking/],
+    [["top", "-p", "a".repeat(120_000)], /-p: regular expression of 120000 characters is too long/],
+    [["syscalls", "(?=read)"], /REGEX: .* needs backtracking/],
+    [
+      ["query", "/nonexistent", "-w", `${"(".repeat(20_000)}pid=1${")".repeat(20_000)}`],
+      /-w: nested more than 100/,
+    ],
+    [["schedlat", "abc"], /bad PID 'abc'/],
+  ];
+  for (const [argv, pattern] of cases) {
+    const r = await runTsnap(argv);
+    assert.equal(r.code, 2, `${argv[0]} ${argv[1]}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assert.match(r.stderr, pattern);
+    assert.doesNotMatch(r.stderr, /this is a bug/);
+  }
+});
+
+for (const source of root ? ["proc", "bpf"] : ["proc"]) {
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    test(`${sig} ends a busy top (--hz 1000, source ${source}) within 1 s`, async () => {
+      const child = spawn(
+        process.execPath,
+        [
+          TSNAP_BIN,
+          "top",
+          "--source",
+          source,
+          "--hz",
+          "1000",
+          "-a",
+          "-g",
+          "comm,state,syscall,wchan",
+          "-d",
+          "60",
+        ],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let out = "";
+      child.stdout.on("data", (d) => {
+        out += d;
+      });
+      const closed = new Promise<number | null>((r) => child.on("close", r));
+      await new Promise((r) => setTimeout(r, 2000));
+      const t0 = Date.now();
+      child.kill(sig);
+      const code = await Promise.race([
+        closed,
+        new Promise<"late">((r) => setTimeout(() => r("late"), 5000)),
+      ]);
+      const ms = Date.now() - t0;
+      if (code === "late") child.kill("SIGKILL");
+      assert.equal(code, 0);
+      assert.ok(ms < 1000, `${sig} took ${ms} ms`);
+      assert.match(out, /rounds: \d+ of \d+ expected/);
+    });
+  }
+}
