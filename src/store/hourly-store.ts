@@ -403,7 +403,7 @@ export class HourlyStore {
       const why = formatError(err)
         .replace(/^tsnap: /, "")
         .replace(`${path}: `, "");
-      this.failing = `cannot write ${path}`;
+      this.failing = `could not write ${path}`;
       this.opts.notice(`tsnap capture: cannot write ${path}: ${why}: dropping rows until it can be written`);
     }
   }
