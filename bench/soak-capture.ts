@@ -2,7 +2,10 @@
 // storm (stress-ng --fork) across at least two hour boundaries, then checks that every
 // round has its rounds row, that RSS stays flat after the first hour, and that every hour
 // was converted to Parquet, and prints the figures.
-//   node dist/bench/soak-capture.js [--minutes 130] [--speed 1] [--threads 1000] [--source auto] [--keep DIR]
+//   node dist/bench/soak-capture.js [--minutes 130] [--speed 1] [--threads 1000] [--sleep-ms 100]
+//                                   [--forks 1] [--source auto] [--keep DIR]
+// The CPU quota figure of packaging/systemd/README.md: --threads 10000 --sleep-ms 10000
+// --forks 0 --minutes 2 (idle threads; read the "ms CPU/round" column).
 // --speed S runs capture's clock S times faster than the real one (the injected clock of
 // captureToDir): --speed 60 --minutes 4 crosses 3 hour boundaries in 4 minutes (a shortened
 // check of the script itself; the real soak is --speed 1 for 130 minutes or more).
@@ -16,6 +19,7 @@ import { captureToDir } from "../src/cli/capture.js";
 import { Duck } from "../src/query/duck.js";
 import { openSampler } from "../src/sampler/open.js";
 import type { Need } from "../src/sampler/sampler.js";
+import { tsnapCsvReader } from "../src/store/convert.js";
 import { hourKey } from "../src/store/files.js";
 import { compileWorkload, startWorkload } from "../src/testkit/workloads.js";
 
@@ -24,6 +28,8 @@ const { values } = parseArgs({
     minutes: { type: "string", default: "130" },
     speed: { type: "string", default: "1" },
     threads: { type: "string", default: "1000" },
+    "sleep-ms": { type: "string", default: "100" },
+    forks: { type: "string", default: "1" },
     source: { type: "string", default: "auto" },
     keep: { type: "string" },
   },
@@ -33,15 +39,19 @@ const SPEED = Number(values.speed);
 const THREADS = Number(values.threads);
 
 const dir = values.keep ?? join(mkdtempSync(join(tmpdir(), "tsnap-soak-")), "cap");
-const pool = await startWorkload(compileWorkload("many-threads", "bench/c"), [String(THREADS)], 30_000);
-const storm: ChildProcess = spawn(
-  "stress-ng",
-  ["--fork", "1", "--timeout", `${MINUTES * 60 + 60}s`, "--quiet"],
-  {
-    stdio: "ignore",
-    detached: true,
-  },
+const pool = await startWorkload(
+  compileWorkload("many-threads", "bench/c"),
+  [String(THREADS), String(values["sleep-ms"])],
+  60_000,
 );
+const forks = Number(values.forks);
+const storm: ChildProcess | null =
+  forks > 0
+    ? spawn("stress-ng", ["--fork", String(forks), "--timeout", `${MINUTES * 60 + 60}s`, "--quiet"], {
+        stdio: "ignore",
+        detached: true,
+      })
+    : null;
 const lines: string[] = [];
 const notice = (l: string) => {
   lines.push(l);
@@ -79,7 +89,7 @@ try {
   clearInterval(rssTimer);
   sampler.close();
   await pool.stop();
-  if (storm.pid !== undefined) process.kill(-storm.pid, "SIGKILL");
+  if (storm?.pid !== undefined) process.kill(-storm.pid, "SIGKILL");
 }
 
 const files = readdirSync(dir);
@@ -87,10 +97,21 @@ const hours = [
   ...new Set(files.filter((f) => f.startsWith("tsnap_rounds_")).map((f) => f.slice(13, 26))),
 ].sort();
 const duck = await Duck.open();
+// Rounds from Parquet and from any CSV a failed conversion left.
+const roundFiles = (ext: string) =>
+  files.filter((f) => f.startsWith("tsnap_rounds_") && f.endsWith(ext)).map((f) => `'${join(dir, f)}'`);
+const sources: string[] = [];
+if (roundFiles(".parquet").length > 0)
+  sources.push(`SELECT * FROM read_parquet([${roundFiles(".parquet")}])`);
+if (roundFiles(".csv").length > 0) {
+  const csv = roundFiles(".csv").map((f) => f.slice(1, -1));
+  sources.push(`SELECT * FROM ${tsnapCsvReader(csv, "rounds", false)}`);
+}
 const perHour = await duck.all(
-  `SELECT strftime(timestamp, '%Y-%m-%d.%H') AS hour, count(*) AS rounds, sum(sample_rows) AS rows, sum(dropped_rows) AS dropped,
-          round(avg(cpu_us) / 1000, 2) AS cpu_ms, max(threads_seen) AS threads
-     FROM read_parquet('${dir}/tsnap_rounds_*.parquet') GROUP BY 1 ORDER BY 1`,
+  `SELECT strftime(timestamp, '%Y-%m-%d.%H') AS hour, count(*) AS rounds, sum(sample_rows) AS rows,
+          sum(dropped_rows) AS dropped, round(avg(cpu_us) / 1000, 2) AS cpu_ms,
+          round(quantile_cont(cpu_us, 0.5) / 1000, 2) AS cpu_p50, max(threads_seen) AS threads
+     FROM (${sources.join(" UNION ALL ")}) GROUP BY 1 ORDER BY 1`,
 );
 duck.close();
 const roundsRows = perHour.reduce((a, r) => a + Number(r.rounds), 0);
@@ -102,14 +123,14 @@ const peak2 = Math.max(...second, 0);
 const peakLater = Math.max(...later, 0);
 
 console.log(
-  `soak: ${MINUTES} min real, clock ×${SPEED}, ${THREADS} pool threads + stress-ng --fork 1, ${sampler.source} source`,
+  `soak: ${MINUTES} min real, clock ×${SPEED}, ${THREADS} pool threads (sleeping ${values["sleep-ms"]} ms) + stress-ng --fork ${forks}, ${sampler.source} source`,
 );
 console.log(
   `rounds taken ${sum.rounds}, missed ${sum.missed}, rounds rows ${roundsRows}, rows ${sum.rows}, dropped ${sum.dropped}`,
 );
 for (const r of perHour)
   console.log(
-    `  ${r.hour}: ${r.rounds} rounds, ${r.rows} rows, dropped ${r.dropped}, ${r.cpu_ms} ms CPU/round, up to ${r.threads} threads seen`,
+    `  ${r.hour}: ${r.rounds} rounds, ${r.rows} rows, dropped ${r.dropped}, ${r.cpu_ms} ms CPU/round (p50 ${r.cpu_p50}), up to ${r.threads} threads seen`,
   );
 const byHour = new Map<string, number[]>();
 for (const r of rss) byHour.set(r.hour, [...(byHour.get(r.hour) ?? []), r.mb]);
