@@ -31,11 +31,11 @@ function mode(path: string): number {
   return lstatSync(path).mode & 0o7777;
 }
 
-/** Capture 2 s (proc source, 5 Hz) with the given umask; returns the CLI result. */
+/** Capture 2 s (proc source, all threads, 5 Hz) with the given umask; returns the CLI result. */
 async function capture(args: string[], umask = 0) {
   const old = process.umask(umask);
   try {
-    return await runTsnap(["capture", "--source", "proc", "--hz", "5", "-d", "2", ...args], {
+    return await runTsnap(["capture", "--source", "proc", "-a", "--hz", "5", "-d", "2", ...args], {
       timeoutMs: 60_000,
     });
   } finally {
