@@ -1,19 +1,21 @@
 // tsnap capture: always-on, low-overhead recording of every thread's state to
 // self-contained hourly files (0x.tools xcapture, with its flaws fixed): the open hour
 // is append-only CSV (readable after a crash or kill -9), closed hours become Parquet.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
 import { InputError, PermissionError, UsageError } from "../errors.js";
 import { parseDurationUs } from "../query/time-range.js";
 import { runRounds } from "../sampler/loop.js";
 import { openSampler, SOURCE_CHOICES } from "../sampler/open.js";
 import type { Need, RoundResult, Sampler, SamplerOptions } from "../sampler/sampler.js";
+import { groupId, prepareCaptureDir } from "../store/capture-dir.js";
 import { hourKey } from "../store/files.js";
 import { HourlyStore } from "../store/hourly-store.js";
 import { applyRetention, parseSize, type RetentionPolicy } from "../store/retention.js";
+import { type Access, umaskFor, writeFileSafely } from "../store/safe-fs.js";
 import { SCHEMA_VERSION, TABLES } from "../store/schema.js";
 import { choiceFlag, numberFlag, parseArgs, stringFlag } from "./args.js";
 import type { Command, Io } from "./command.js";
+import { MissedRounds } from "./missed-rounds.js";
 import { parsePidFilter } from "./pid-filter.js";
 
 const help = `tsnap capture -o DIR [options]: record what every thread is doing, always on, to
@@ -26,6 +28,7 @@ Schema: docs/schema.md (version ${SCHEMA_VERSION}, also written to DIR/tsnap_sch
 
 OPTIONS
   -o, --output DIR      directory for the files (created if missing)   [required]
+      --group NAME      let this group read the files (dir 0750, files 0640) [default: private]
       --hz N            sampling rounds per second                     [default: 1]
       --source SRC      auto, proc or bpf                              [default: auto]
   -a, --all             also record sleeping threads (default: RUN, RUNQ, DISK only)
@@ -37,6 +40,11 @@ OPTIONS
       --max-size SIZE   delete the oldest hours beyond SIZE (e.g. 5G)  [default: no limit]
   -d, --duration SECS   stop after this many seconds                   [default: run until stopped]
 
+The directory is private (0700, files 0600, whatever the umask). It must be tsnap's own:
+refused if another user can write it or a parent of it, if it is shared like /tmp or /,
+or if it holds files that are not tsnap's. No file is opened through a symbolic link.
+If the directory vanishes it is recreated (or waited for) and the dropped rows counted.
+
 Own overhead is in the rounds files (CPU µs per round, rows, lost events, dropped rows)
 and in one stderr line per closed hour. SIGINT/SIGTERM close the hour cleanly.
 
@@ -44,6 +52,7 @@ EXAMPLES
   tsnap capture -o /var/lib/tsnap                        1 Hz, active threads, Parquet
   tsnap capture -o /var/lib/tsnap -a --kstack --retain 7d --max-size 5G
   tsnap capture -o /tmp/cap --hz 10 -d 60 -p 1234        one process, 10 Hz, for a minute
+  tsnap capture -o /var/lib/tsnap --group adm            members of adm may query it
   systemctl enable --now tsnap-capture                   see packaging/systemd/README.md
 `;
 
@@ -57,10 +66,14 @@ export interface CaptureOptions {
   notice(line: string): void;
   /** Injected clock (µs since the epoch) that stamps rounds instead of the sampler's. */
   clock?: () => number;
+  /** Who may read the files (default: the capturing user only). */
+  access?: Access;
 }
 
 export interface CaptureSummary {
   rounds: number;
+  /** Schedule slots skipped because a round ran late. */
+  missed: number;
   rows: number;
   dropped: number;
   cpuUs: number;
@@ -68,7 +81,15 @@ export interface CaptureSummary {
 
 /** The capture loop: sampler rounds → hourly store, with rotation and retention. */
 export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise<CaptureSummary> {
-  const store = new HourlyStore({ dir: o.dir, format: o.format, notice: o.notice });
+  const access = o.access ?? {};
+  prepareDir(o.dir, access);
+  const store = new HourlyStore({
+    dir: o.dir,
+    format: o.format,
+    notice: o.notice,
+    access,
+    recreateDir: () => prepareDir(o.dir, access),
+  });
   const nowUs = () => (o.clock ? o.clock() : Date.now() * 1000);
   const startUs = nowUs();
   const startHour = hourKey(startUs);
@@ -83,7 +104,8 @@ export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise
   let hourStats = { hour: startHour, rounds: 0, rows: 0, cpuUs: 0, lost: 0 };
   const weightUs = Math.round(1e6 / o.hz);
   let first = true;
-  const onRound = (round: RoundResult) => {
+  const missed = new MissedRounds(o.hz);
+  const onRound = (round: RoundResult, index: number, slot: number) => {
     // The injected clock is read once per round (the first reading was the start time).
     if (o.clock) restamp(round, first ? startUs : o.clock());
     first = false;
@@ -93,7 +115,7 @@ export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise
       store.tick(round.timestamp);
       retain(hour, round.timestamp);
       hourStats = { hour, rounds: 0, rows: 0, cpuUs: 0, lost: 0 };
-      copyPartitions(o.dir);
+      copyPartitions(o.dir, access);
     }
     const lostNow = sampler.stats().lost;
     const cpu = process.cpuUsage(cpuMark);
@@ -110,6 +132,8 @@ export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise
     hourStats.cpuUs += cpuUs;
     hourStats.lost += lostNow - lastLost;
     lastLost = lostNow;
+    const behind = missed.observe(index, slot, round.timestamp);
+    if (behind) o.notice(behind);
   };
   let res: Awaited<ReturnType<typeof runRounds>>;
   try {
@@ -119,7 +143,13 @@ export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise
     logHour(o, hourStats);
     await store.close();
   }
-  return { rounds: res.rounds, rows: store.rowsWritten, dropped: store.droppedTotal, cpuUs: res.cpuUs };
+  return {
+    rounds: res.rounds,
+    missed: missed.total,
+    rows: store.rowsWritten,
+    dropped: store.droppedTotal,
+    cpuUs: res.cpuUs,
+  };
 }
 
 function restamp(round: RoundResult, us: number): void {
@@ -139,52 +169,30 @@ function logHour(
   );
 }
 
-function copyPartitions(dir: string): void {
+function copyPartitions(dir: string, access: Access): void {
   try {
-    writeFileSync(join(dir, "partitions"), readFileSync("/proc/partitions"), { mode: 0o644 });
+    writeFileSafely(dir, "partitions", readFileSync("/proc/partitions"), access);
   } catch {
     // devname falls back to the live /proc/partitions at query time
   }
 }
 
-/**
- * mkdir -p without Node's recursive mkdir, which spins forever where the parent exists
- * but refuses the child with ENOENT (e.g. under /proc).
- */
-function ensureDir(dir: string): void {
+/** Create or check the directory (capture-dir.ts), then write its schema and partitions. */
+function prepareDir(dir: string, access: Access): void {
+  prepareCaptureDir(dir, access);
+  const schema = Object.fromEntries(
+    Object.entries(TABLES).map(([t, d]) => [t, d.columns.map((c) => ({ name: c.name, type: c.type }))]),
+  );
   try {
-    mkdirSync(dir);
+    const text = `${JSON.stringify({ schema_version: SCHEMA_VERSION, tables: schema }, null, 2)}\n`;
+    writeFileSafely(dir, "tsnap_schema.json", text, access);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EEXIST") {
-      if (!statSync(dir).isDirectory()) throw new InputError(`-o ${dir}: not a directory`);
-      return;
-    }
-    const parent = dirname(dir);
-    if (code !== "ENOENT" || parent === dir || existsSync(parent)) throw err;
-    ensureDir(parent);
-    mkdirSync(dir);
-  }
-}
-
-function prepareDir(dir: string): void {
-  try {
-    ensureDir(dir);
-    const schema = Object.fromEntries(
-      Object.entries(TABLES).map(([t, d]) => [t, d.columns.map((c) => ({ name: c.name, type: c.type }))]),
-    );
-    writeFileSync(
-      join(dir, "tsnap_schema.json"),
-      `${JSON.stringify({ schema_version: SCHEMA_VERSION, tables: schema }, null, 2)}\n`,
-    );
-  } catch (err) {
-    if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "EACCES" || code === "EPERM" || code === "EROFS")
       throw new PermissionError(`-o ${dir}: cannot write there`, { cause: err });
     throw new InputError(`-o ${dir}: cannot use this directory`, { cause: err });
   }
-  copyPartitions(dir);
+  copyPartitions(dir, access);
 }
 
 async function run(argv: string[], io: Io): Promise<number> {
@@ -202,6 +210,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       retain: { type: "string" },
       "max-size": { type: "string" },
       duration: { type: "string", short: "d" },
+      group: { type: "string" },
     },
     0,
   );
@@ -230,7 +239,10 @@ async function run(argv: string[], io: Io): Promise<number> {
     excludeSelf: true,
     ...parsePidFilter(stringFlag(v.pid)),
   };
-  prepareDir(dir);
+  const access = accessFor(stringFlag(v.group));
+  // Files other code makes (DuckDB's Parquet) get the same modes as ours.
+  process.umask(umaskFor(access));
+  prepareDir(dir, access);
   const notice = (line: string) => io.err(`${line}\n`);
   const sampler = await openSampler(source, opts, notice);
   try {
@@ -243,14 +255,28 @@ async function run(argv: string[], io: Io): Promise<number> {
       retention,
       signal: io.signal,
       notice,
+      access,
     });
     notice(
-      `tsnap capture: stopped: ${sum.rounds} rounds, ${sum.rows} rows, ${sum.dropped} dropped, CPU ${(sum.cpuUs / Math.max(1, sum.rounds) / 1000).toFixed(2)} ms/round`,
+      `tsnap capture: stopped: ${sum.rounds} rounds (${sum.missed} missed), ${sum.rows} rows, ${sum.dropped} dropped, CPU ${(sum.cpuUs / Math.max(1, sum.rounds) / 1000).toFixed(2)} ms/round`,
     );
   } finally {
     sampler.close();
   }
   return 0;
+}
+
+function accessFor(group: string | undefined): Access {
+  if (group === undefined) return {};
+  let text = "";
+  try {
+    text = readFileSync("/etc/group", "utf8");
+  } catch {
+    // numeric groups still work
+  }
+  const gid = groupId(text, group);
+  if (gid === null) throw new UsageError(`--group: no group named '${group}'`);
+  return { gid };
 }
 
 export const command: Command = {

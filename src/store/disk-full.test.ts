@@ -1,5 +1,6 @@
 // A full disk (a real, small tmpfs): rows are dropped with a count and one warning, the
-// files stay whole (every line parses), and writing resumes when space is back.
+// files stay whole (every line parses), writing resumes when space is back, and every
+// round has its rounds row with its dropped rows.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import {
@@ -83,6 +84,15 @@ test("disk full: rows dropped with a count and a warning, files stay whole, writ
       );
       assert.equal(rows[0].n, written);
       assert.equal(lines, written);
+      // Every round has its rounds row (those of the full disk written once space was back),
+      // with the rows it dropped: the coverage record does not lie when it matters.
+      const rounds = readdirSync(dir).find((f) => f.startsWith("tsnap_rounds_"))!;
+      const r = await duck.all(
+        `SELECT count(*) AS n, sum(dropped_rows) AS dropped, sum(sample_rows) AS kept FROM ${tsnapCsvReader([join(dir, rounds)], "rounds", false)}`,
+      );
+      assert.equal(Number(r[0].n), 15);
+      assert.equal(Number(r[0].dropped), expectedDropped);
+      assert.equal(Number(r[0].kept), written);
     } finally {
       duck.close();
     }

@@ -2,16 +2,30 @@
 // write per table per round (so `kill -9` loses at most the round being written); when
 // the hour closes (or on clean shutdown) its files become Parquet in the background.
 // Every stack hash and cgroup id used in a part is written to that part's dictionary.
-// A failed write (disk full) is rolled back to the last whole row, counted, warned about
-// once, and writing resumes when space is back.
-import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, statSync, writeSync } from "node:fs";
+// A failed write (disk full, an immutable or deleted file, a vanished directory) is
+// rolled back to the last whole row, counted, warned about once with the path, and
+// writing resumes when it can; every round keeps its `rounds` row (held in memory while
+// nothing can be written). Files are opened through safe-fs (no symlinks, explicit modes).
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  lstatSync,
+  readSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
+import { formatError } from "../errors.js";
 import type { Sample } from "../model/sample.js";
 import type { RoundResult } from "../sampler/sampler.js";
+import { prepareCaptureDir } from "./capture-dir.js";
 import { convertPart } from "./convert.js";
 import { type CellValue, csvHeader, csvLine, iorqendRecord, sampleRecord, syscendRecord } from "./csv-row.js";
 import { type FileFormat, formatTimestampUs, hourKey, type PartitionFile, partitionName } from "./files.js";
 import { listParts } from "./parts.js";
+import { type Access, openAppend } from "./safe-fs.js";
 import { TABLE_NAMES, type TableName } from "./schema.js";
 import { fnv1a64, hashHex } from "./stack-hash.js";
 
@@ -21,7 +35,14 @@ export interface StoreOptions {
   format: FileFormat;
   /** Warnings and progress lines (stderr / journal). */
   notice(line: string): void;
+  /** Modes of the files (default private: 0600). */
+  access?: Access;
+  /** Recreate the directory after it vanished (default: mkdir with the access modes). */
+  recreateDir?: () => void;
 }
+
+/** Rounds rows kept in memory while nothing can be written (about 100 bytes each). */
+const MAX_PENDING_ROUNDS = 100_000;
 
 export interface RoundMeta {
   source: string;
@@ -49,9 +70,18 @@ export class HourlyStore {
   private stackText = new Map<string, string>();
   private textHash = new Map<string, string>();
   private conversions: Promise<void> = Promise.resolve();
-  /** Rows dropped since the last successful write (disk full). */
+  /** Rows dropped since the last successful write, and why writing fails (null: it works). */
   private dropping = 0;
+  private failing: string | null = null;
+  /** Rounds rows not yet on disk, oldest first. */
+  private pendingRounds: string[] = [];
+  private dirId: { dev: number; ino: number } | null = null;
+  private dirLost = false;
+  /** An hour whose open part lost a file: the next part must not continue it. */
+  private noResume: string | null = null;
   droppedTotal = 0;
+  /** Rounds rows that could not be kept (more than MAX_PENDING_ROUNDS unwritten). */
+  roundsLost = 0;
   rowsWritten = 0;
 
   constructor(private readonly opts: StoreOptions) {}
@@ -70,6 +100,11 @@ export class HourlyStore {
   /** Write one round; returns the number of sample rows written (0 when dropped). */
   writeRound(round: RoundResult, meta: RoundMeta): number {
     const hour = hourKey(round.timestamp);
+    if (!this.checkDir()) {
+      this.noteDropped(round.samples.length);
+      this.queueRound(round, meta, false);
+      return 0;
+    }
     if (hour !== this.hour) this.openHour(hour);
     const chunks = new Map<TableName, string[]>(TABLE_NAMES.map((t) => [t, []]));
     for (const st of round.newStacks) this.stackText.set(hashHex(st.hash), st.frames.join(";"));
@@ -90,26 +125,109 @@ export class HourlyStore {
       for (const l of chunks.get("cgroups")!) this.seenCgroups.delete(l.slice(0, l.indexOf(",")));
       this.noteDropped(dropped);
     }
-    const roundLine = csvLine("rounds", {
-      timestamp: formatTimestampUs(round.timestamp),
-      weight_us: meta.weightUs,
-      source: meta.source,
-      threads_seen: round.threadsSeen,
-      sample_rows: ok ? round.samples.length : 0,
-      cpu_us: Math.round(meta.cpuUs),
-      lost: meta.lost,
-      dropped_rows: dropped,
-    });
-    if (ok && this.append("rounds", roundLine)) {
-      if (this.dropping > 0) {
-        this.opts.notice(`tsnap capture: writing again after dropping ${this.dropping} rows (disk full)`);
-        this.dropping = 0;
-      }
-      this.rowsWritten += round.samples.length;
-      return round.samples.length;
+    this.queueRound(round, meta, ok);
+    const flushed = this.flushRounds();
+    if (ok && flushed && this.failing !== null) {
+      this.opts.notice(`tsnap capture: writing again after dropping ${this.dropping} rows (${this.failing})`);
+      this.dropping = 0;
+      this.failing = null;
     }
-    if (ok) this.noteDropped(0);
-    return 0;
+    if (!ok) return 0;
+    this.rowsWritten += round.samples.length;
+    return round.samples.length;
+  }
+
+  /** Rounds rows still in memory (not yet written). */
+  get pendingRoundRows(): number {
+    return this.pendingRounds.length;
+  }
+
+  private queueRound(round: RoundResult, meta: RoundMeta, ok: boolean): void {
+    this.pendingRounds.push(
+      csvLine("rounds", {
+        timestamp: formatTimestampUs(round.timestamp),
+        weight_us: meta.weightUs,
+        source: meta.source,
+        threads_seen: round.threadsSeen,
+        sample_rows: ok ? round.samples.length : 0,
+        cpu_us: Math.round(meta.cpuUs),
+        lost: meta.lost,
+        dropped_rows: ok ? 0 : round.samples.length,
+      }),
+    );
+    if (this.pendingRounds.length > MAX_PENDING_ROUNDS) {
+      this.pendingRounds.shift();
+      if (this.roundsLost++ === 0)
+        this.opts.notice(
+          `tsnap capture: over ${MAX_PENDING_ROUNDS} rounds rows unwritten: dropping the oldest`,
+        );
+    }
+  }
+
+  /** Write the rounds rows held in memory (rows of earlier hours go to the open hour's file). */
+  private flushRounds(): boolean {
+    if (this.pendingRounds.length === 0) return true;
+    if (this.hour === null || !this.append("rounds", this.pendingRounds.join(""))) return false;
+    this.pendingRounds = [];
+    return true;
+  }
+
+  /**
+   * Is the directory (still) there? A vanished or replaced directory is recreated (a new
+   * part starts in it) or waited for; a deleted file of the open part starts a new part.
+   */
+  private checkDir(): boolean {
+    const dir = this.opts.dir;
+    const st = lstatOrNull(dir);
+    const same =
+      st?.isDirectory() && (this.dirId === null || (st.dev === this.dirId.dev && st.ino === this.dirId.ino));
+    if (same && !this.dirLost) {
+      this.dirId ??= { dev: st!.dev, ino: st!.ino };
+      for (const [table, f] of this.files) {
+        if (fstatSync(f.fd).nlink > 0) continue;
+        const name = partitionName("tsnap", table, this.hour!, this.part, "csv");
+        this.opts.notice(
+          `tsnap capture: ${join(dir, name)} was deleted: starting a new part of ${this.hour}`,
+        );
+        this.noResume = this.hour;
+        this.closeHour();
+        break;
+      }
+      return true;
+    }
+    if (!this.dirLost) this.dropFiles();
+    try {
+      (this.opts.recreateDir ?? (() => defaultRecreate(dir)))();
+      const now = lstatOrNull(dir)!;
+      this.dirId = { dev: now.dev, ino: now.ino };
+    } catch (err) {
+      if (!this.dirLost) {
+        this.opts.notice(
+          `tsnap capture: ${dir} vanished and cannot be recreated (${formatError(err).replace(/^tsnap: /, "")}): dropping rows until it can`,
+        );
+        this.failing ??= `${dir} missing`;
+        this.dirLost = true;
+      }
+      return false;
+    }
+    this.opts.notice(
+      this.dirLost
+        ? `tsnap capture: ${dir} recreated after dropping ${this.dropping} rows`
+        : `tsnap capture: ${dir} vanished (deleted or replaced): recreated it, rows of the open hour written before are gone`,
+    );
+    if (this.dirLost) {
+      this.dropping = 0;
+      this.failing = null;
+    }
+    this.dirLost = false;
+    return true;
+  }
+
+  /** Forget the open files of a directory that is gone (nothing left to convert). */
+  private dropFiles(): void {
+    for (const f of this.files.values()) closeSync(f.fd);
+    this.files.clear();
+    this.hour = null;
   }
 
   /** Close the open hour (if `nowUs` is past it) so it gets converted. */
@@ -120,6 +238,10 @@ export class HourlyStore {
   /** Close the open part, convert it, and wait for every pending conversion. */
   async close(): Promise<void> {
     this.closeHour();
+    if (this.pendingRounds.length > 0)
+      this.opts.notice(
+        `tsnap capture: ${this.pendingRounds.length} rounds rows could not be written (${this.failing ?? "no space"})`,
+      );
     await this.conversions;
   }
 
@@ -172,7 +294,7 @@ export class HourlyStore {
     // Continue a CSV part left by a crash in this same hour; otherwise start a new part.
     const parts = listParts(this.opts.dir).filter((p) => p.hour === hour);
     const last = parts.at(-1);
-    const resume = last?.files.every((f) => f.format === "csv") ?? false;
+    const resume = this.noResume !== hour && (last?.files.every((f) => f.format === "csv") ?? false);
     this.part = last === undefined ? 0 : resume ? last.part : last.part + 1;
     this.seenKstacks.clear();
     this.seenUstacks.clear();
@@ -182,6 +304,7 @@ export class HourlyStore {
 
   private closeHour(): void {
     if (this.hour === null) return;
+    this.flushRounds();
     const closed: PartitionFile[] = [];
     for (const [table, f] of this.files) {
       try {
@@ -190,8 +313,10 @@ export class HourlyStore {
         // best effort
       }
       closeSync(f.fd);
+      const name = partitionName("tsnap", table, this.hour, this.part, "csv");
+      if (!existsSync(join(this.opts.dir, name))) continue; // deleted under us
       closed.push({
-        name: partitionName("tsnap", table, this.hour, this.part, "csv"),
+        name,
         producer: "tsnap",
         table,
         hour: this.hour,
@@ -220,8 +345,8 @@ export class HourlyStore {
     try {
       f = this.file(table);
     } catch (err) {
-      if (isSpaceError(err)) return false;
-      throw err;
+      this.noteFailure(err, table);
+      return false;
     }
     const buf = Buffer.from(text, "utf8");
     try {
@@ -230,7 +355,7 @@ export class HourlyStore {
       f.size += buf.length;
       return true;
     } catch (err) {
-      if (!isSpaceError(err)) throw err;
+      this.noteFailure(err, table);
       try {
         ftruncateSync(f.fd, f.size); // back to the last whole row
       } catch {
@@ -244,8 +369,8 @@ export class HourlyStore {
     const open = this.files.get(table);
     if (open) return open;
     const path = join(this.opts.dir, partitionName("tsnap", table, this.hour!, this.part, "csv"));
-    const fd = openSync(path, "a+");
-    let size = statSync(path).size;
+    const fd = openAppend(path, this.opts.access ?? {});
+    let size = fstatSync(fd).size;
     if (size > 0) size = lastNewline(fd, size); // drop a torn last line from a crash
     ftruncateSync(fd, size);
     const f = { fd, size };
@@ -265,18 +390,40 @@ export class HourlyStore {
     return f;
   }
 
-  private noteDropped(rows: number): void {
-    if (this.dropping === 0) {
+  /** A write or open failed: say so once per episode, with the path and the reason. */
+  private noteFailure(err: unknown, table: TableName): void {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (typeof code !== "string") throw err; // a bug, not the file system
+    if (this.failing !== null) return;
+    const path = join(this.opts.dir, partitionName("tsnap", table, this.hour!, this.part, "csv"));
+    if (code === "ENOSPC" || code === "EDQUOT" || code === "EFBIG") {
+      this.failing = "disk full";
       this.opts.notice(`tsnap capture: disk full in ${this.opts.dir}: dropping rows until space is back`);
+    } else {
+      const why = formatError(err)
+        .replace(/^tsnap: /, "")
+        .replace(`${path}: `, "");
+      this.failing = `could not write ${path}`;
+      this.opts.notice(`tsnap capture: cannot write ${path}: ${why}: dropping rows until it can be written`);
     }
+  }
+
+  private noteDropped(rows: number): void {
     this.dropping += rows;
     this.droppedTotal += rows;
   }
 }
 
-function isSpaceError(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  return code === "ENOSPC" || code === "EDQUOT" || code === "EFBIG";
+function lstatOrNull(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function defaultRecreate(dir: string): void {
+  prepareCaptureDir(dir, {});
 }
 
 /** Offset just after the last newline in the first `size` bytes of fd. */
