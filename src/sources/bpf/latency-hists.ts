@@ -1,0 +1,177 @@
+// The in-kernel latency histograms of the sampler object (src/bpf/kernel/latency-hists.bpf.h):
+// syscall latency per syscall (an mmapped array: read without a syscall), block I/O per
+// device (issue → complete as biolatency, insert → complete as biolatency -Q) and run-queue
+// latency per process (runqlat -P). `snapshot()` copies the counters; `diff()` turns two
+// snapshots into non-zero bucket deltas; `delta()` is the delta since the previous call.
+import { existsSync } from "node:fs";
+import { mapDelete, mapEntries } from "../../bpf/maps.js";
+import type { BpfObject } from "../../bpf/object.js";
+import { libbpf, mmapFd, PROT_READ, pageSize, type Ptr, view } from "../../bpf/libbpf.js";
+import { HIST_BUCKETS } from "../../model/latency-buckets.js";
+import { syscallName } from "../../platform/syscall-table.js";
+import { cString, NR_SYSCALL_SLOTS } from "./records.js";
+
+/** sc: syscalls; io: block I/O issue → complete; ioq: insert → complete; rq: run queue. */
+export type LatKind = "sc" | "io" | "ioq" | "rq";
+export const LAT_KINDS: readonly LatKind[] = ["sc", "io", "ioq", "rq"];
+
+/** Non-zero bucket deltas of one histogram. */
+export interface LatencyDelta {
+  kind: LatKind;
+  /** sc: syscall name */
+  syscall: string | null;
+  /** io, ioq: device */
+  devMajor: number | null;
+  devMinor: number | null;
+  /** rq: process and its name */
+  tgid: number | null;
+  comm: string | null;
+  /** [bucket, count] pairs, count > 0 */
+  buckets: [number, number][];
+}
+
+/** Layout of struct tsnap_hist_config (latency-hists.bpf.h): four u8. */
+export const HIST_CONFIG_SIZE = 4;
+const BUCKET_BYTES = HIST_BUCKETS * 4;
+const SC_VALUE = BUCKET_BYTES; // struct sc_hist
+const IO_VALUE = 2 * BUCKET_BYTES; // struct io_hist: service, total
+const RQ_VALUE = 16 + BUCKET_BYTES; // struct rq_hist: comm, buckets
+
+export interface HistChoice {
+  sc: boolean;
+  io: boolean;
+  rq: boolean;
+}
+
+/** Which histograms to keep: all, unless TSNAP_LATENCY_HISTS says (e.g. "sc,io" or "none"). */
+export function histChoice(env = process.env.TSNAP_LATENCY_HISTS): HistChoice {
+  if (env === undefined || env === "") return { sc: true, io: true, rq: true };
+  const list = env.split(",").map((s) => s.trim());
+  return { sc: list.includes("sc"), io: list.includes("io"), rq: list.includes("rq") };
+}
+
+/** The bytes of `.rodata.hist` (pure). */
+export function histConfigBytes(c: HistChoice, filterPids: boolean): Buffer {
+  return Buffer.from([c.sc ? 1 : 0, c.io ? 1 : 0, c.rq ? 1 : 0, filterPids ? 1 : 0]);
+}
+
+/** Hooks (without the flavour prefix) the run-queue histogram needs. */
+export const RQ_HOOKS = ["sched_wakeup", "sched_wakeup_new", "sched_switch"];
+
+export interface LatencySnapshot {
+  sc: Buffer;
+  io: Map<number, Buffer>;
+  rq: Map<number, Buffer>;
+}
+
+export class LatencyHistograms {
+  private readonly scPtr: Ptr;
+  private readonly scLen: number;
+  private readonly scView: Buffer;
+  private last: LatencySnapshot;
+  private closed = false;
+
+  constructor(
+    obj: BpfObject,
+    readonly choice: HistChoice,
+  ) {
+    const fd = obj.mapFd("sc_hist");
+    const page = pageSize();
+    this.scLen = Math.ceil((NR_SYSCALL_SLOTS * SC_VALUE) / page) * page;
+    this.scPtr = mmapFd(this.scLen, PROT_READ, fd, 0);
+    if (this.scPtr === 0n) throw new Error("mmap of the syscall latency histograms failed");
+    this.scView = view(this.scPtr, NR_SYSCALL_SLOTS * SC_VALUE);
+    this.ioFd = obj.mapFd("io_hist");
+    this.rqFd = obj.mapFd("rq_hist");
+    this.last = this.snapshot();
+  }
+
+  private readonly ioFd: number;
+  private readonly rqFd: number;
+
+  /** A copy of every counter now. */
+  snapshot(): LatencySnapshot {
+    if (this.closed) throw new Error("latency histograms are closed");
+    const io = new Map<number, Buffer>();
+    if (this.choice.io)
+      for (const [k, v] of mapEntries(this.ioFd, 4, IO_VALUE, 64)) io.set(k.readUInt32LE(), v);
+    const rq = new Map<number, Buffer>();
+    if (this.choice.rq)
+      for (const [k, v] of mapEntries(this.rqFd, 4, RQ_VALUE, 256)) rq.set(k.readUInt32LE(), v);
+    return { sc: Buffer.from(this.scView), io, rq };
+  }
+
+  /** Non-zero deltas since the previous call (the first: since the hooks attached). */
+  delta(): LatencyDelta[] {
+    const now = this.snapshot();
+    const out = diffSnapshots(this.last, now);
+    this.last = now;
+    if (++this.deltas % 64 === 0) this.pruneExited(now);
+    return out;
+  }
+
+  private deltas = 0;
+
+  /** Forget run-queue histograms of processes that exited (their last delta is taken). */
+  private pruneExited(snap: LatencySnapshot): void {
+    const key = Buffer.alloc(4);
+    for (const tgid of snap.rq.keys()) {
+      if (existsSync(`/proc/${tgid}`)) continue;
+      key.writeUInt32LE(tgid);
+      mapDelete(this.rqFd, key);
+      snap.rq.delete(tgid);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    libbpf().munmap(this.scPtr, this.scLen);
+  }
+}
+
+/** Bucket deltas of one histogram at `off` (u32 counters wrap: deltas are mod 2^32). */
+function bucketDelta(a: Buffer | undefined, b: Buffer, off: number): [number, number][] {
+  const out: [number, number][] = [];
+  if (a !== undefined && a.compare(b, off, off + BUCKET_BYTES, off, off + BUCKET_BYTES) === 0) return out;
+  for (let i = 0; i < HIST_BUCKETS; i++) {
+    const o = off + 4 * i;
+    const d = (b.readUInt32LE(o) - (a === undefined ? 0 : a.readUInt32LE(o))) >>> 0;
+    if (d !== 0) out.push([i, d]);
+  }
+  return out;
+}
+
+const blank = (kind: LatKind): LatencyDelta => ({
+  kind,
+  syscall: null,
+  devMajor: null,
+  devMinor: null,
+  tgid: null,
+  comm: null,
+  buckets: [],
+});
+
+/** What happened between two snapshots, non-zero buckets only. */
+export function diffSnapshots(a: LatencySnapshot, b: LatencySnapshot): LatencyDelta[] {
+  const out: LatencyDelta[] = [];
+  for (let nr = 0; nr < NR_SYSCALL_SLOTS; nr++) {
+    const off = nr * SC_VALUE;
+    const buckets = bucketDelta(a.sc, b.sc, off);
+    if (buckets.length) out.push({ ...blank("sc"), syscall: syscallName(nr), buckets });
+  }
+  for (const [dev, v] of b.io) {
+    const prev = a.io.get(dev);
+    const devMajor = dev >>> 20;
+    const devMinor = dev & 0xfffff;
+    const service = bucketDelta(prev, v, 0);
+    if (service.length) out.push({ ...blank("io"), devMajor, devMinor, buckets: service });
+    const total = bucketDelta(prev, v, BUCKET_BYTES);
+    if (total.length) out.push({ ...blank("ioq"), devMajor, devMinor, buckets: total });
+  }
+  for (const [tgid, v] of b.rq) {
+    const buckets = bucketDelta(a.rq.get(tgid), v, 16);
+    if (buckets.length) out.push({ ...blank("rq"), tgid, comm: cString(v, 0, 16), buckets });
+  }
+  return out;
+}
