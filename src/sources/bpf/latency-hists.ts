@@ -4,9 +4,9 @@
 // latency per process (runqlat -P). `snapshot()` copies the counters; `diff()` turns two
 // snapshots into non-zero bucket deltas; `delta()` is the delta since the previous call.
 import { existsSync } from "node:fs";
+import { libbpf, mmapFd, PROT_READ, type Ptr, pageSize, view } from "../../bpf/libbpf.js";
 import { mapDelete, mapEntries } from "../../bpf/maps.js";
 import type { BpfObject } from "../../bpf/object.js";
-import { libbpf, mmapFd, PROT_READ, pageSize, type Ptr, view } from "../../bpf/libbpf.js";
 import { HIST_BUCKETS } from "../../model/latency-buckets.js";
 import { syscallName } from "../../platform/syscall-table.js";
 import { cString, NR_SYSCALL_SLOTS } from "./records.js";
