@@ -8,8 +8,10 @@ import { parseDurationUs } from "../query/time-range.js";
 import { runRounds } from "../sampler/loop.js";
 import { openSampler, SOURCE_CHOICES } from "../sampler/open.js";
 import type { Need, RoundResult, Sampler, SamplerOptions } from "../sampler/sampler.js";
+import { latencyHistogramsOf } from "../sources/bpf/latency-hists.js";
 import { hourKey } from "../store/files.js";
 import { HourlyStore } from "../store/hourly-store.js";
+import { lathistRecords } from "../store/lathist-rows.js";
 import { applyRetention, parseSize, type RetentionPolicy } from "../store/retention.js";
 import { SCHEMA_VERSION, TABLES } from "../store/schema.js";
 import { choiceFlag, numberFlag, parseArgs, stringFlag } from "./args.js";
@@ -19,7 +21,7 @@ import { parsePidFilter } from "./pid-filter.js";
 const help = `tsnap capture -o DIR [options]: record what every thread is doing, always on, to
 self-contained hourly files that \`tsnap query\` (or DuckDB, or any Parquet/CSV tool) reads.
 
-Files per hour (UTC): tsnap_{samples,syscend,iorqend,kstacks,ustacks,cgroups,rounds}_
+Files per hour (UTC): tsnap_{samples,syscend,iorqend,kstacks,ustacks,cgroups,rounds,lathist}_
 YYYY-MM-DD.HH.{csv,parquet}. The open hour is CSV, appended once per round (a crash or
 kill -9 loses at most the round being written); a closed hour is converted to Parquet.
 Schema: docs/schema.md (version ${SCHEMA_VERSION}, also written to DIR/tsnap_schema.json).
@@ -36,6 +38,10 @@ OPTIONS
       --retain AGE      delete hours older than AGE (e.g. 7d, 12h)     [default: keep]
       --max-size SIZE   delete the oldest hours beyond SIZE (e.g. 5G)  [default: no limit]
   -d, --duration SECS   stop after this many seconds                   [default: run until stopped]
+
+With the bpf source, lathist holds latency histograms of EVERY syscall (per syscall),
+block I/O (per device) and run-queue wait (per process), counted in the kernel and
+written per round as deltas (non-zero buckets only); -p narrows them to those processes.
 
 Own overhead is in the rounds files (CPU µs per round, rows, lost events, dropped rows)
 and in one stderr line per closed hour. SIGINT/SIGTERM close the hour cleanly.
@@ -82,6 +88,10 @@ export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise
   let cpuMark = process.cpuUsage();
   let hourStats = { hour: startHour, rounds: 0, rows: 0, cpuUs: 0, lost: 0 };
   const weightUs = Math.round(1e6 / o.hz);
+  // Latency histograms of every completion (bpf source): written per round as deltas.
+  const hists = latencyHistogramsOf(sampler);
+  hists?.delta();
+  let histMarkUs = startUs;
   let first = true;
   const onRound = (round: RoundResult) => {
     // The injected clock is read once per round (the first reading was the start time).
@@ -105,6 +115,13 @@ export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise
       lost: lostNow - lastLost,
       weightUs,
     });
+    if (hists) {
+      store.appendRows(
+        "lathist",
+        lathistRecords(round.timestamp, round.timestamp - histMarkUs, hists.delta()),
+      );
+      histMarkUs = round.timestamp;
+    }
     hourStats.rounds++;
     hourStats.rows += rows;
     hourStats.cpuUs += cpuUs;

@@ -175,3 +175,9 @@ export function diffSnapshots(a: LatencySnapshot, b: LatencySnapshot): LatencyDe
   }
   return out;
 }
+
+/** The histograms of a sampler that keeps them (the bpf source with hooks), else null. */
+export function latencyHistogramsOf(sampler: object): LatencyHistograms | null {
+  const s = sampler as { latencyHistograms?: () => LatencyHistograms | null };
+  return typeof s.latencyHistograms === "function" ? s.latencyHistograms() : null;
+}
