@@ -12,8 +12,9 @@ loud() { echo "setup: $*" >&2; }
 
 # Debian packages: clang-19 + llvm-19 (compile the BPF programs), libbpf-dev (headers),
 # bpftool (vmlinux.h), libbpf1 (runtime), gcc (test workloads), fio + stress-ng (test and
-# benchmark workloads), procps (ps for tests).
-DEB_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool gcc libc6-dev fio stress-ng procps)
+# benchmark workloads), procps (ps for tests), libbpf-tools (biolatency and runqlat: the
+# references the latency-histogram tests compare with).
+DEB_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool gcc libc6-dev fio stress-ng procps libbpf-tools)
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for p in "${DEB_PACKAGES[@]}"; do
