@@ -89,22 +89,37 @@ export class LatencyHistograms {
   private readonly ioFd: number;
   private readonly rqFd: number;
 
-  /** A copy of every counter now. */
-  snapshot(): LatencySnapshot {
+  private readonly ioScratch = { keys: Buffer.alloc(4 * 16), values: Buffer.alloc(IO_VALUE * 16) };
+  private readonly rqScratch = { keys: Buffer.alloc(4 * 64), values: Buffer.alloc(RQ_VALUE * 64) };
+
+  private readMaps(): Pick<LatencySnapshot, "io" | "rq"> {
     if (this.closed) throw new Error("latency histograms are closed");
     const io = new Map<number, Buffer>();
     if (this.choice.io)
-      for (const [k, v] of mapEntries(this.ioFd, 4, IO_VALUE, 64)) io.set(k.readUInt32LE(), v);
+      for (const [k, v] of mapEntries(this.ioFd, 4, IO_VALUE, 16, this.ioScratch))
+        io.set(k.readUInt32LE(), v);
     const rq = new Map<number, Buffer>();
     if (this.choice.rq)
-      for (const [k, v] of mapEntries(this.rqFd, 4, RQ_VALUE, 256)) rq.set(k.readUInt32LE(), v);
-    return { sc: Buffer.from(this.scView), io, rq };
+      for (const [k, v] of mapEntries(this.rqFd, 4, RQ_VALUE, 64, this.rqScratch))
+        rq.set(k.readUInt32LE(), v);
+    return { io, rq };
   }
 
-  /** Non-zero deltas since the previous call (the first: since the hooks attached). */
+  /** A copy of every counter now. */
+  snapshot(): LatencySnapshot {
+    const maps = this.readMaps();
+    return { sc: Buffer.from(this.scView), ...maps };
+  }
+
+  /**
+   * Non-zero deltas since the previous call (the first: since the hooks attached). The
+   * syscall counters are compared in place with the mmapped map: only syscalls that
+   * changed are read and copied.
+   */
   delta(): LatencyDelta[] {
-    const now = this.snapshot();
-    const out = diffSnapshots(this.last, now);
+    const now = { sc: this.last.sc, ...this.readMaps() };
+    const out = scDeltas(this.last.sc, this.scView, true);
+    out.push(...mapDeltas(this.last, now));
     this.last = now;
     if (++this.deltas % 64 === 0) this.pruneExited(now);
     return out;
@@ -154,12 +169,35 @@ const blank = (kind: LatKind): LatencyDelta => ({
 
 /** What happened between two snapshots, non-zero buckets only. */
 export function diffSnapshots(a: LatencySnapshot, b: LatencySnapshot): LatencyDelta[] {
+  return [...scDeltas(a.sc, b.sc, false), ...mapDeltas(a, b)];
+}
+
+const BLOCK = 16; // syscalls compared at once before looking at each
+
+/** Syscall deltas from `a` to `b`; with `update`, `a` is brought up to `b` where it differed. */
+function scDeltas(a: Buffer, b: Buffer, update: boolean): LatencyDelta[] {
   const out: LatencyDelta[] = [];
-  for (let nr = 0; nr < NR_SYSCALL_SLOTS; nr++) {
-    const off = nr * SC_VALUE;
-    const buckets = bucketDelta(a.sc, b.sc, off);
-    if (buckets.length) out.push({ ...blank("sc"), syscall: syscallName(nr), buckets });
+  for (let blk = 0; blk < NR_SYSCALL_SLOTS; blk += BLOCK) {
+    const start = blk * SC_VALUE;
+    const end = start + BLOCK * SC_VALUE;
+    if (b.compare(a, start, end, start, end) === 0) continue;
+    for (let nr = blk; nr < blk + BLOCK; nr++) {
+      const off = nr * SC_VALUE;
+      const buckets = bucketDelta(a, b, off);
+      if (buckets.length === 0) continue;
+      out.push({ ...blank("sc"), syscall: syscallName(nr), buckets });
+      if (update)
+        for (const [i, d] of buckets) a.writeUInt32LE((a.readUInt32LE(off + 4 * i) + d) >>> 0, off + 4 * i);
+    }
   }
+  return out;
+}
+
+function mapDeltas(
+  a: Pick<LatencySnapshot, "io" | "rq">,
+  b: Pick<LatencySnapshot, "io" | "rq">,
+): LatencyDelta[] {
+  const out: LatencyDelta[] = [];
   for (const [dev, v] of b.io) {
     const prev = a.io.get(dev);
     const devMajor = dev >>> 20;
