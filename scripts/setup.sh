@@ -26,8 +26,10 @@ say() { [ "$quiet" = 1 ] || echo "setup: $*" >&2; }
 loud() { echo "setup: $*" >&2; }
 
 # Debian packages, by what they are for.
-BPF_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool) # compile and load the eBPF programs
-TEST_PACKAGES=(gcc libc6-dev fio stress-ng procps)          # test and benchmark workloads, ps
+# eBPF: compile and load the programs. Tests: workloads (gcc, fio, stress-ng), ps, and
+# libbpf-tools (biolatency, runqlat: references the latency-histogram tests compare with).
+BPF_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool)
+TEST_PACKAGES=(gcc libc6-dev fio stress-ng procps libbpf-tools)
 wanted=()
 [ "$bpf" = 1 ] && wanted+=("${BPF_PACKAGES[@]}")
 [ "$tests" = 1 ] && wanted+=("${TEST_PACKAGES[@]}")

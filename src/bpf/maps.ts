@@ -30,10 +30,19 @@ export function mapDelete(fd: number, key: Buffer): boolean {
  * All keys and values of a hash map: one batch syscall per `chunk` entries where the kernel
  * supports batch ops, else key-by-key iteration.
  */
-export function mapEntries(fd: number, keySize: number, valueSize: number, chunk = 256): [Buffer, Buffer][] {
+export function mapEntries(
+  fd: number,
+  keySize: number,
+  valueSize: number,
+  chunk = 256,
+  /** Reusable batch buffers (callers reading large values every round avoid re-allocating). */
+  scratch?: { keys: Buffer; values: Buffer },
+): [Buffer, Buffer][] {
   const out: [Buffer, Buffer][] = [];
-  const keys = Buffer.alloc(keySize * chunk);
-  const values = Buffer.alloc(valueSize * chunk);
+  const keys =
+    scratch && scratch.keys.length >= keySize * chunk ? scratch.keys : Buffer.alloc(keySize * chunk);
+  const values =
+    scratch && scratch.values.length >= valueSize * chunk ? scratch.values : Buffer.alloc(valueSize * chunk);
   const inBatch = Buffer.alloc(Math.max(8, keySize));
   const outBatch = Buffer.alloc(Math.max(8, keySize));
   const count = [chunk];

@@ -93,19 +93,19 @@ export class BpfObject {
     for (const n of this.programNames()) libbpf().bpf_program__set_autoload(this.prog(n), want.has(n));
   }
 
-  /** Before load: the initial bytes of the read-only `.rodata` (the config struct). */
-  setReadOnlyConfig(bytes: Buffer): void {
-    const map = this.mapPtr(".rodata");
+  /** Before load: the initial bytes of a read-only section (`.rodata`: the config struct). */
+  setReadOnlyConfig(bytes: Buffer, section = ".rodata"): void {
+    const map = this.mapPtr(section);
     const size = [0];
     const cur = libbpf().bpf_map__initial_value(map, size) as Ptr | null;
-    if (isNull(cur)) throw new Error(`${this.path}: .rodata has no initial value`);
+    if (isNull(cur)) throw new Error(`${this.path}: ${section} has no initial value`);
     if (size[0] !== bytes.length) {
       throw new Error(
-        `${this.path}: .rodata is ${size[0]} bytes, config is ${bytes.length}; rebuild (scripts/build-bpf.sh)`,
+        `${this.path}: ${section} is ${size[0]} bytes, config is ${bytes.length}; rebuild (scripts/build-bpf.sh)`,
       );
     }
     const rc = libbpf().bpf_map__set_initial_value(map, bytes, bytes.length) as number;
-    if (rc < 0) throw new BpfError("set .rodata", -rc);
+    if (rc < 0) throw new BpfError(`set ${section}`, -rc);
   }
 
   load(): void {

@@ -7,9 +7,11 @@ import { parseDurationUs } from "../query/time-range.js";
 import { runRounds } from "../sampler/loop.js";
 import { openSampler, SOURCE_CHOICES } from "../sampler/open.js";
 import type { Need, RoundResult, Sampler, SamplerOptions } from "../sampler/sampler.js";
+import { latencyHistogramsOf } from "../sources/bpf/latency-hists.js";
 import { groupId, prepareCaptureDir } from "../store/capture-dir.js";
 import { hourKey } from "../store/files.js";
 import { HourlyStore } from "../store/hourly-store.js";
+import { lathistRecords } from "../store/lathist-rows.js";
 import { applyRetention, parseSize, type RetentionPolicy } from "../store/retention.js";
 import { type Access, umaskFor, writeFileSafely } from "../store/safe-fs.js";
 import { SCHEMA_VERSION, TABLES } from "../store/schema.js";
@@ -21,7 +23,7 @@ import { parsePidFilter } from "./pid-filter.js";
 const help = `tsnap capture -o DIR [options]: record what every thread is doing, always on, to
 self-contained hourly files that \`tsnap query\` (or DuckDB, or any Parquet/CSV tool) reads.
 
-Files per hour (UTC): tsnap_{samples,syscend,iorqend,kstacks,ustacks,cgroups,rounds}_
+Files per hour (UTC): tsnap_{samples,syscend,iorqend,kstacks,ustacks,cgroups,rounds,lathist}_
 YYYY-MM-DD.HH.{csv,parquet}. The open hour is CSV, appended once per round (a crash or
 kill -9 loses at most the round being written); a closed hour is converted to Parquet.
 Schema: docs/schema.md (version ${SCHEMA_VERSION}, also written to DIR/tsnap_schema.json).
@@ -44,6 +46,10 @@ The directory is private (0700, files 0600, whatever the umask). It must be tsna
 refused if another user can write it or a parent of it, if it is shared like /tmp or /,
 or if it holds files that are not tsnap's. No file is opened through a symbolic link.
 If the directory vanishes it is recreated (or waited for) and the dropped rows counted.
+
+With the bpf source, lathist holds latency histograms of EVERY syscall (per syscall),
+block I/O (per device) and run-queue wait (per process), counted in the kernel and
+written per round as deltas (non-zero buckets only); -p narrows them to those processes.
 
 Own overhead is in the rounds files (CPU µs per round, rows, lost events, dropped rows)
 and in one stderr line per closed hour. SIGINT/SIGTERM close the hour cleanly.
@@ -103,6 +109,10 @@ export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise
   let cpuMark = process.cpuUsage();
   let hourStats = { hour: startHour, rounds: 0, rows: 0, cpuUs: 0, lost: 0 };
   const weightUs = Math.round(1e6 / o.hz);
+  // Latency histograms of every completion (bpf source): written per round as deltas.
+  const hists = latencyHistogramsOf(sampler);
+  hists?.delta();
+  let histMarkUs = startUs;
   let first = true;
   const missed = new MissedRounds(o.hz);
   const onRound = (round: RoundResult, index: number, slot: number) => {
@@ -127,6 +137,13 @@ export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise
       lost: lostNow - lastLost,
       weightUs,
     });
+    if (hists) {
+      store.appendRows(
+        "lathist",
+        lathistRecords(round.timestamp, round.timestamp - histMarkUs, hists.delta()),
+      );
+      histMarkUs = round.timestamp;
+    }
     hourStats.rounds++;
     hourStats.rows += rows;
     hourStats.cpuUs += cpuUs;

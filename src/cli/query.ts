@@ -5,7 +5,7 @@ import { InputError, TsnapError, UsageError } from "../errors.js";
 import { ACTIVE_STATES, type ThreadState } from "../model/sample.js";
 import { column, columnHelp, type QueryColumn } from "../query/columns.js";
 import { type Duck, duckMessage } from "../query/duck.js";
-import { parseFilter } from "../query/filter.js";
+import { type FilterSql, parseFilter } from "../query/filter.js";
 import {
   type GroupQuery,
   type LatencyKind,
@@ -13,8 +13,16 @@ import {
   runGroupQuery,
   type Weighting,
 } from "../query/group-query.js";
+import {
+  HIST_KEY,
+  type HistKind,
+  hasHistograms,
+  statColumns,
+  windowHistograms,
+} from "../query/hist-latency.js";
 import { openHistory, resolveWindow, runHistogram, runTopStacks } from "../query/history.js";
 import { runReadOnlySql } from "../query/raw-sql.js";
+import { renderLatencyHists } from "../report/latency-hists-text.js";
 import { renderLog2Hist } from "../report/log2-hist.js";
 import { type Cell, renderCsv, renderTable, toJson } from "../report/table.js";
 import { formatTimestampUs } from "../store/files.js";
@@ -39,13 +47,21 @@ OPTIONS
   -w, --where FILTER    col=value, col!=value, col~regex, col!~regex, <, <=, >, >=,
                         AND, OR, NOT, ( ); quote values with spaces: comm='my app'.
                         Values are bound as parameters, never pasted into SQL.
-  --lat KINDS           latency columns: sc (syscalls), io (block I/O), none
-                        [default: sc when grouping by syscall, io when by devname]
-  --weight MODE         event: each completion once per group (default);
-                        sample: once per sample that saw it (what xtop reports)
-  --hist KIND           log2 histogram of sc or io latency (µs) per group, bcc style
+  --lat KINDS           latency columns: sc (syscalls), io (block I/O), rq (run queue),
+                        none   [default: sc when grouping by syscall, io when by devname,
+                        rq when by tgid]
+  --latency MODE        all: every completion in the window, from the in-kernel
+                        histograms capture records (default when the files have them);
+                        sampled: only completions of calls the samples saw, joined to
+                        the samples (what the sampled threads waited for; xtop's view;
+                        leans to long calls)
+  --weight MODE         with --latency sampled: event: each completion once per group
+                        (default); sample: once per sample that saw it (xtop)
+  --hist KIND           log2 histogram (µs), bcc style: sc per syscall, io per disk
+                        (issue → complete, biolatency), ioq (insert → complete,
+                        biolatency -Q), rq per process (runqlat -P)
   --stacks KIND         top kernel or user stacks instead of groups (narrow with -w;
-                        not with -g, -G, --hist, --lat, --weight)
+                        not with -g, -G, --hist, --lat, --latency, --weight)
   --limit N             rows to show (0 = all)          [default: 30 for table, all else]
   --format FMT          table, json or csv                        [default: table]
   --sql SQL             run one read-only SELECT over the views samples, syscend,
@@ -53,12 +69,19 @@ OPTIONS
   --columns             list the columns you can group and filter by
 
 avg_threads = sum(weight_us) / 1e6 / seconds covered by sampling rounds in the window.
-Latency columns are in µs: <kind>_n, _min, _avg, _p50, _p95, _p99, _max.
+Latency columns are in µs: <kind>_n, _min, _avg, _p50, _p95, _p99, _max. With
+--latency all, <kind>_n counts every call of the row's syscall (device, process) in the
+window, whatever the other group columns; quantiles come from buckets (within ~3%).
 
 EXAMPLES
   tsnap query                                    last hour of /var/lib/tsnap by state,syscall
   tsnap query ./cap -g comm2,state -w "state=DISK OR state=RUN"
-  tsnap query ./cap -g devname --lat io --hist io
+  tsnap query ./cap -g syscall -w syscall=pread64   every pread64 call: n, p50, p95, p99
+  tsnap query ./cap --hist sc -w syscall~^pread    bcc histogram of every pread64 call
+  tsnap query ./cap --hist io                      biolatency over the window, per disk
+  tsnap query ./cap --hist rq --limit 5            runqlat -P for the 5 busiest processes
+  tsnap query ./cap -g tgid,state --lat rq         RUNQ avg_threads beside run-queue waits
+  tsnap query ./cap -g syscall --latency sampled   what the sampled threads waited for
   tsnap query ./cap --from 13:05 --to 13:10 -g time_1m,state --format csv
   tsnap query ./cap -g exe_name,state -w "exe_name=postgres"
   tsnap query ./cap -w "syscall~^p(read|write)" --stacks kernel --limit 5
@@ -75,6 +98,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       "add-group": { type: "string", short: "G" },
       where: { type: "string", short: "w", multiple: true },
       lat: { type: "string" },
+      latency: { type: "string" },
       weight: { type: "string" },
       hist: { type: "string" },
       stacks: { type: "string" },
@@ -96,8 +120,14 @@ async function run(argv: string[], io: Io): Promise<number> {
     integer: true,
     fallback: format === "table" ? 30 : 0,
   });
-  const hist =
-    v.hist === undefined ? undefined : choiceFlag<LatencyKind>(v.hist, "--hist", ["sc", "io"], "sc");
+  const histArg =
+    v.hist === undefined
+      ? undefined
+      : choiceFlag<HistKind>(v.hist, "--hist", ["sc", "io", "ioq", "rq"], "sc");
+  const latencyMode =
+    v.latency === undefined
+      ? undefined
+      : choiceFlag(v.latency, "--latency", ["all", "sampled"] as const, "all");
   const stacks =
     v.stacks === undefined ? undefined : choiceFlag(v.stacks, "--stacks", ["kernel", "user"], "kernel");
   if (v.group !== undefined && v["add-group"] !== undefined) throw new UsageError("give -g or -G, not both");
@@ -109,6 +139,7 @@ async function run(argv: string[], io: Io): Promise<number> {
         ["add-group", "-G"],
         ["hist", "--hist"],
         ["lat", "--lat"],
+        ["latency", "--latency"],
         ["weight", "--weight"],
       ] as const
     ).find(([k]) => v[k] !== undefined);
@@ -123,7 +154,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   const groups: QueryColumn[] = [...new Set(groupNames.map((n) => n.toLowerCase()))].map((n) =>
     column(n, flag),
   );
-  let latency = latencyKinds(stringFlag(v.lat), groups, hist);
+  let latency = latencyKinds(stringFlag(v.lat), groups, histArg);
   const dir = positionals[0] ?? process.env.TSNAP_DIR ?? DEFAULT_DIR;
   const nowUs = Date.now() * 1000;
   const from = stringFlag(v.from);
@@ -137,8 +168,30 @@ async function run(argv: string[], io: Io): Promise<number> {
   const h = await openHistory(dir, { from, to }, nowUs);
   try {
     for (const p of h.catalog.problems) io.err(`tsnap: ${p}\n`);
-    // Chosen automatically: only kinds the files have completions for (proc records none).
-    if (v.lat === undefined) {
+    const histMode = latencyMode === "all" || (latencyMode === undefined && hasHistograms(h.catalog));
+    if (latencyMode === "all" && !hasHistograms(h.catalog))
+      throw new InputError(
+        `${dir}: no latency histograms in these files (captured by the proc source, before schema v2, or by xcapture): use --latency sampled`,
+      );
+    if (!histMode && v.lat === undefined) latency = latency.filter((k) => k !== "rq");
+    if (!histMode && (histArg === "ioq" || histArg === "rq" || latency.includes("rq")))
+      throw new UsageError(
+        `${histArg === "ioq" || histArg === "rq" ? `--hist ${histArg}` : "--lat rq"} needs latency histograms (tsnap capture with the bpf source)`,
+      );
+    const hist = histArg as LatencyKind | undefined;
+    if (histMode) {
+      for (const k of latency) {
+        const col = HIST_KEY[k].column;
+        if (
+          v.lat !== undefined &&
+          !groups.some((g) => g.name === col || (k === "sc" && g.name === "syscall_active"))
+        )
+          throw new UsageError(
+            `--lat ${k}: the histograms are per ${col}: group by ${col} (-g/-G ${col}), or use --latency sampled`,
+          );
+      }
+    } else if (v.lat === undefined) {
+      // Chosen automatically: only kinds the files have completions for (proc records none).
       const has = (t: string) => h.catalog.groups.some((g) => g.table === t);
       latency = latency.filter((k) => has(k === "sc" ? "syscend" : "iorqend") || k === hist);
     }
@@ -150,7 +203,14 @@ async function run(argv: string[], io: Io): Promise<number> {
     }
     const win = resolveWindow(h, from, to, nowUs);
     const filter = wheres.length ? parseFilter(whereText, nowUs, h.endUs) : null;
-    const q: GroupQuery = { groups, filter, ...win, latency, weighting, limit };
+    const q: GroupQuery = {
+      groups,
+      filter,
+      ...win,
+      latency: histMode ? [] : (latency as LatencyKind[]),
+      weighting,
+      limit,
+    };
     const res = await runGroupQuery(h.duck, q).catch(queryFailed);
     const window = {
       from: formatTimestampUs(win.fromUs),
@@ -172,6 +232,22 @@ async function run(argv: string[], io: Io): Promise<number> {
       io.out(format === "json" ? `${toJson({ window, stacks: rows }, 2)}\n` : renderStacks(rows, format));
       return status;
     }
+    if (histArg && histMode) {
+      const { hists, filtered } = await windowHistograms(h.duck, win, histArg, filter).catch(queryFailed);
+      const top = hists.slice(0, limit || 10);
+      if (format === "json") {
+        io.out(
+          `${toJson({ window, kind: histArg, unit: "usecs", latency: "all completions", filtered, histograms: top.map((x) => ({ key: x.key, comm: x.comm, n: x.n, ...statColumns(histArg, x.counts), buckets: Object.fromEntries(x.counts) })) }, 2)}\n`,
+        );
+        return status;
+      }
+      io.out(
+        `${HIST_KEY[histArg].what}, every completion ${window.from} → ${window.to}${filter && !filtered ? " (-w does not narrow histograms: it uses columns they lack)" : ""}\n`,
+      );
+      io.out(renderLatencyHists(top.map((x) => ({ label: HIST_KEY[histArg].label, ...x }))));
+      if (top.length === 0) io.out("no completions in this window\n");
+      return status;
+    }
     if (hist) {
       const hs = await runHistogram(h.duck, q, hist, limit || 10).catch(queryFailed);
       if (format === "json")
@@ -188,11 +264,17 @@ async function run(argv: string[], io: Io): Promise<number> {
       }
       return status;
     }
+    let histNote = "";
+    if (histMode && latency.length > 0)
+      histNote = await addHistColumns(h.duck, res.rows, latency, groups, win, filter);
+    if (histMode)
+      for (const k of latency)
+        if (!res.columns.includes(`${k}_n`)) res.columns.push(...Object.keys(statColumns(k, undefined)));
     const order = ["samples", "avg_threads", ...groups.map((g) => g.name)];
     const columns = [...order, ...res.columns.filter((c) => !order.includes(c))];
     if (format === "json") {
       io.out(
-        `${toJson({ window, group_by: groups.map((g) => g.name), latency_weighting: latency.length ? weighting : null, rows: res.rows }, 2)}\n`,
+        `${toJson({ window, group_by: groups.map((g) => g.name), latency: latency.length ? (histMode ? "all completions" : "sampled") : null, latency_weighting: latency.length && !histMode ? weighting : null, rows: res.rows }, 2)}\n`,
       );
     } else if (format === "csv") {
       io.out(
@@ -205,7 +287,14 @@ async function run(argv: string[], io: Io): Promise<number> {
       io.out(
         `${await rowsTitle(h.duck, q, res.rows)} ${window.from} → ${window.to} UTC/naive, ${round(res.coveredSeconds)} s covered by data\n`,
       );
-      if (latency.length) io.out(`latency in µs, ${weightingWords}\n`);
+      if (latency.length && histMode)
+        io.out(
+          `latency in µs over EVERY completion in the window (in-kernel histograms${histNote}): ${latency.map((k) => `${k}_* per ${HIST_KEY[k].column}`).join(", ")}, not split by other group columns\n`,
+        );
+      else if (latency.length)
+        io.out(
+          `latency in µs, SAMPLED: only completions of calls the samples saw (leans to long calls), ${weightingWords}${hasHistograms(h.catalog) ? "" : "; these files have no histograms of every call"}\n`,
+        );
       io.out("\n");
       io.out(
         renderTable(
@@ -232,6 +321,26 @@ async function rowsTitle(duck: Duck, q: GroupQuery, rows: Record<string, unknown
   return activeOnly ? "=== Active Threads ===" : "=== All Sampled Threads (sleeping ones too) ===";
 }
 
+/** Latency columns from the histograms, joined to the rows on their syscall/devname/tgid. */
+async function addHistColumns(
+  duck: Parameters<typeof windowHistograms>[0],
+  rows: Record<string, unknown>[],
+  kinds: HistKind[],
+  groups: QueryColumn[],
+  win: { fromUs: number; toUs: number },
+  filter: FilterSql | null,
+): Promise<string> {
+  let note = "";
+  for (const k of kinds) {
+    const { hists, filtered } = await windowHistograms(duck, win, k, filter).catch(queryFailed);
+    if (filter && !filtered) note = "; -w does not narrow them: it uses columns they lack";
+    const byKey = new Map(hists.map((x) => [x.key, x.counts]));
+    const col = groups.some((g) => g.name === HIST_KEY[k].column) ? HIST_KEY[k].column : "syscall_active";
+    for (const r of rows) Object.assign(r, statColumns(k, byKey.get(String(r[col]))));
+  }
+  return note;
+}
+
 /** A DuckDB failure at query time (e.g. a regex RE2 rejects): one line, not a stack. */
 function queryFailed(err: unknown): never {
   if (err instanceof TsnapError) throw err;
@@ -241,21 +350,23 @@ function queryFailed(err: unknown): never {
 function latencyKinds(
   raw: string | undefined,
   groups: QueryColumn[],
-  hist: LatencyKind | undefined,
-): LatencyKind[] {
+  hist: HistKind | undefined,
+): HistKind[] {
   if (raw === undefined) {
     const names = new Set(groups.map((g) => g.name));
-    const out: LatencyKind[] = [];
+    const out: HistKind[] = [];
     if (names.has("syscall") || names.has("syscall_active")) out.push("sc");
     if (names.has("devname")) out.push("io");
-    if (hist && !out.includes(hist)) out.push(hist);
+    if (names.has("tgid")) out.push("rq");
+    if ((hist === "sc" || hist === "io") && !out.includes(hist)) out.push(hist);
     return out;
   }
   const list = listFlag(raw);
   if (list.length === 1 && list[0] === "none") return [];
   for (const k of list)
-    if (k !== "sc" && k !== "io") throw new UsageError(`--lat must be sc, io or none, got '${k}'`);
-  return [...new Set(list)] as LatencyKind[];
+    if (k !== "sc" && k !== "io" && k !== "rq")
+      throw new UsageError(`--lat must be sc, io, rq or none, got '${k}'`);
+  return [...new Set(list)] as HistKind[];
 }
 
 function round(n: number): number {

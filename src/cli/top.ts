@@ -1,13 +1,17 @@
 // tsnap top: sample all threads for a few seconds and show which are active, grouped by
 // any columns, as "average active threads" (0x.tools psn, with its flags).
-import { UsageError } from "../errors.js";
+import { readFileSync } from "node:fs";
+import { NotSupported, UsageError } from "../errors.js";
+import { parsePartitions } from "../query/views.js";
 import { Aggregator } from "../report/aggregate.js";
 import { COLUMNS, type Column, needsOf, resolveColumns } from "../report/columns.js";
 import { renderTable } from "../report/table.js";
 import { renderTop, type TopFormat, type WindowStats } from "../report/top-report.js";
+import { latencyColumns, renderWindowHists, windowLatency } from "../report/window-latency.js";
 import { runRounds } from "../sampler/loop.js";
 import { openSampler, SOURCE_CHOICES } from "../sampler/open.js";
 import type { Sampler, SamplerOptions } from "../sampler/sampler.js";
+import { type LatencyHistograms, type LatKind, latencyHistogramsOf } from "../sources/bpf/latency-hists.js";
 import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "./args.js";
 import type { Command, Io } from "./command.js";
 import { parsePidFilter } from "./pid-filter.js";
@@ -37,6 +41,9 @@ OPTIONS
       --interval SECONDS   report every SECONDS until Ctrl-C, like top
       --limit N            print at most N rows
       --source SRC         auto (bpf where it works, else proc), proc or bpf
+      --hist KIND          after each window, bcc-style histograms of EVERY call in it:
+                           sc per syscall, io per disk (biolatency), ioq (biolatency -Q),
+                           rq per process (runqlat -P) [bpf]
       --include-self       do not leave tsnap's own threads out
   -v, --verbose            the source's diagnostic log (bpf: libbpf and verifier output)
 
@@ -51,6 +58,9 @@ EXAMPLES
   tsnap top -g ustack -p 1234        user stacks, module\`function (bpf source)
   tsnap top -g time_1s,state -d 10   a timeline: each second's states
   tsnap top -g exe_name,state        by executable file name (exe is the full path)
+  tsnap top -g syscall -p 1234       + sc_n, sc_p50_us ... of every call of each syscall
+  tsnap top -g pid,state -d 10       + rq_p50_us ...: run-queue waits beside RUNQ
+  tsnap top --hist io -d 10          biolatency over 10 s;  --hist rq: runqlat -P
 `;
 
 export const command: Command = {
@@ -76,6 +86,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       limit: { type: "string" },
       source: { type: "string" },
       "include-self": { type: "boolean" },
+      hist: { type: "string" },
       verbose: { type: "boolean", short: "v" },
     },
     0,
@@ -108,6 +119,10 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (groupNames.length === 0) throw new UsageError("-g needs at least one column");
   const columns = resolveColumns(groupNames);
   const all = Boolean(values.all);
+  const hist =
+    values.hist === undefined
+      ? undefined
+      : choiceFlag<LatKind>(values.hist, "--hist", ["sc", "io", "ioq", "rq"], "sc");
 
   const opts: SamplerOptions = {
     hz,
@@ -121,7 +136,13 @@ async function run(argv: string[], io: Io): Promise<number> {
   try {
     // One window of -d seconds, or with --interval a window every N s (until -d if given).
     const repeated = intervalS !== undefined;
+    // Latency of every call (bpf source with hooks): histogram deltas per window.
+    const latency = latencyHistogramsOf(sampler);
+    if (hist && !latency) throw new NotSupported("--hist", "needs the bpf source with its hooks");
+    latency?.delta();
     await report(sampler, io, {
+      latency,
+      hist,
       columns,
       format,
       all,
@@ -147,6 +168,8 @@ interface ReportOptions {
   totalS: number | undefined;
   /** Print a timestamp before each window (and clear a terminal screen). */
   repeated: boolean;
+  latency: LatencyHistograms | null;
+  hist: LatKind | undefined;
 }
 
 /** Samples until totalS (or Ctrl-C), printing one report per window of windowS. */
@@ -175,7 +198,16 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
       startedAt: win.startedAt,
       root: process.getuid?.() === 0,
     };
-    const text = renderTop(o.format, o.columns, agg.rows(o.limit), w, o.all);
+    const lat = o.latency ? windowLatency(o.latency.delta(), devName) : null;
+    const extra = lat
+      ? latencyColumns(
+          o.columns.map((c) => c.name),
+          lat,
+        )
+      : null;
+    let text = renderTop(o.format, o.columns, agg.rows(o.limit), w, o.all, extra);
+    if (lat && o.hist && o.format === "table")
+      text += renderWindowHists(lat, o.hist, Number.isFinite(o.limit) ? o.limit : 10);
     const stamp =
       o.repeated && o.format === "table"
         ? `${io.isTTY ? "\x1b[H\x1b[2J" : ""}${new Date(win.startedAt).toISOString()}`
@@ -203,6 +235,22 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
     },
   });
   if (agg.rounds > 0) flush();
+}
+
+let devNames: Map<string, string> | null = null;
+
+/** Device name of major:minor from /proc/partitions (read once). */
+function devName(major: number, minor: number): string {
+  if (devNames === null) {
+    devNames = new Map();
+    try {
+      for (const p of parsePartitions(readFileSync("/proc/partitions", "utf8")))
+        devNames.set(`${p.major}:${p.minor}`, p.name);
+    } catch {
+      // numbers then
+    }
+  }
+  return devNames.get(`${major}:${minor}`) ?? `${major}:${minor}`;
 }
 
 function diffCounts(after: Record<string, number>, before: Record<string, number>): Record<string, number> {

@@ -208,4 +208,5 @@ const REQUIRED: Record<TableName, string[]> = {
   ustacks: ["ustack_hash", "ustack_syms"],
   cgroups: ["cgroup_id", "cgroup_path"],
   rounds: ["timestamp", "weight_us"],
+  lathist: ["timestamp", "kind", "bucket", "count"],
 };

@@ -54,6 +54,7 @@ export async function createViews(duck: Duck, cat: Catalog): Promise<void> {
   await duck.run(`CREATE OR REPLACE VIEW samples AS ${unionSql(cat, "samples")}`);
   await duck.run(`CREATE OR REPLACE VIEW syscend AS ${unionSql(cat, "syscend")}`);
   await duck.run(`CREATE OR REPLACE VIEW iorqend AS ${unionSql(cat, "iorqend")}`);
+  await duck.run(`CREATE OR REPLACE VIEW lathist AS ${unionSql(cat, "lathist")}`);
   await duck.run(
     `CREATE OR REPLACE VIEW kstacks AS SELECT kstack_hash, any_value(kstack_syms) AS kstack_syms FROM (${unionSql(cat, "kstacks")}) GROUP BY 1`,
   );

@@ -1,7 +1,8 @@
 // Renders one `tsnap top` window: the psn-style table with its footer, or JSON/CSV rows.
 import type { GroupRow } from "./aggregate.js";
 import type { Column } from "./columns.js";
-import { renderCsv, renderTable, toJson } from "./table.js";
+import { type Cell, renderCsv, renderTable, toJson } from "./table.js";
+import type { ExtraColumns } from "./window-latency.js";
 
 export type TopFormat = "table" | "json" | "csv";
 
@@ -27,35 +28,42 @@ export function renderTop(
   rows: readonly GroupRow[],
   w: WindowStats,
   all: boolean,
+  /** Latency columns of every call (window-latency.ts), when the grouping has them. */
+  extra: ExtraColumns | null = null,
 ): string {
   const names = columns.map((c) => c.name);
+  const more = (r: GroupRow): Cell[] => (extra ? extra.cells(r.values) : []);
   if (format === "json") {
     const objects = rows.map((r) => ({
       ...Object.fromEntries(names.map((n, i) => [n, r.values[i]])),
       samples: r.samples,
       avg_threads: round2(r.avg_threads),
+      ...(extra ? Object.fromEntries(extra.headers.map((h, i) => [h, more(r)[i]])) : {}),
     }));
     return `${toJson(objects)}\n`;
   }
-  const headers = ["samples", "avg_threads", ...names];
+  const headers = ["samples", "avg_threads", ...names, ...(extra?.headers ?? [])];
   if (format === "csv") {
     return renderCsv(
       headers,
-      rows.map((r) => [r.samples, round2(r.avg_threads), ...r.values]),
+      rows.map((r) => [r.samples, round2(r.avg_threads), ...r.values, ...more(r)]),
     );
   }
   const title = all ? "=== All Threads ===" : "=== Active Threads ===";
   const body = rows.length
     ? renderTable(
         headers,
-        rows.map((r) => [r.samples, r.avg_threads, ...r.values]),
+        rows.map((r) => [r.samples, r.avg_threads, ...r.values, ...more(r)]),
         {
           maxCellWidth: 200,
           fixedDecimals: [1],
         },
       )
     : " (no threads matched)\n";
-  return `\n${title}\n\n${body}\n${footer(w)}\n`;
+  const latNote = extra
+    ? `latency in µs of EVERY call in the window (in-kernel histograms), per ${extra.headers.some((h) => h.startsWith("sc_")) ? "syscall" : "process (run-queue waits)"}, not split by other columns\n`
+    : "";
+  return `\n${title}\n\n${latNote}${body}\n${footer(w)}\n`;
 }
 
 export function footer(w: WindowStats): string {

@@ -19,12 +19,12 @@ export interface PartitionFile {
 }
 
 const NAME_RE =
-  /^(tsnap|xcapture)_(samples|syscend|iorqend|kstacks|ustacks|cgroups|rounds)_(\d{4}-\d{2}-\d{2}\.\d{2})(?:_(\d+))?\.(csv|parquet)$/;
+  /^(tsnap|xcapture)_(samples|syscend|iorqend|kstacks|ustacks|cgroups|rounds|lathist)_(\d{4}-\d{2}-\d{2}\.\d{2})(?:_(\d+))?\.(csv|parquet)$/;
 
 export function parsePartitionName(name: string): PartitionFile | null {
   const m = NAME_RE.exec(name);
   if (!m) return null;
-  if (m[1] === "xcapture" && m[2] === "rounds") return null;
+  if (m[1] === "xcapture" && (m[2] === "rounds" || m[2] === "lathist")) return null;
   const part = m[4] ? Number(m[4]) : 0;
   return {
     name,

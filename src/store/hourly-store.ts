@@ -230,6 +230,17 @@ export class HourlyStore {
     this.hour = null;
   }
 
+  /**
+   * Rows of a table written once per round beside the samples (lathist), into the hour
+   * the last writeRound opened; false when dropped (disk full, counted like samples).
+   */
+  appendRows(table: TableName, records: Record<string, CellValue>[]): boolean {
+    if (records.length === 0 || this.hour === null) return true;
+    const ok = this.append(table, records.map((r) => csvLine(table, r)).join(""));
+    if (!ok) this.noteDropped(records.length);
+    return ok;
+  }
+
   /** Close the open hour (if `nowUs` is past it) so it gets converted. */
   tick(nowUs: number): void {
     if (this.hour !== null && hourKey(nowUs) !== this.hour) this.closeHour();

@@ -3,7 +3,7 @@
 // DuckDB queries (case-insensitive names) work over both tools' files.
 // Documented in docs/schema.md; bump SCHEMA_VERSION on any incompatible change.
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** DuckDB types used in the files. */
 export type ColumnType = "TIMESTAMP" | "BIGINT" | "INTEGER" | "VARCHAR";
@@ -14,7 +14,15 @@ export interface ColumnDef {
   doc: string;
 }
 
-export type TableName = "samples" | "syscend" | "iorqend" | "kstacks" | "ustacks" | "cgroups" | "rounds";
+export type TableName =
+  | "samples"
+  | "syscend"
+  | "iorqend"
+  | "kstacks"
+  | "ustacks"
+  | "cgroups"
+  | "rounds"
+  | "lathist";
 
 const c = (name: string, type: ColumnType, doc: string): ColumnDef => ({ name, type, doc });
 
@@ -136,6 +144,28 @@ export const TABLES: Record<TableName, { doc: string; columns: ColumnDef[] }> = 
       c("cpu_us", "BIGINT", "CPU tsnap used for this round (sample + write), µs"),
       c("lost", "BIGINT", "events the kernel side dropped since the previous round"),
       c("dropped_rows", "BIGINT", "rows not written (disk full) in this round"),
+    ],
+  },
+  lathist: {
+    doc: "latency histograms over every completion (not only what a sample saw), kept in the kernel (bpf source) and written per round as deltas: one row per non-zero bucket (since version 2)",
+    columns: [
+      c("timestamp", "TIMESTAMP", "end of the interval the counts cover (the round's time), UTC"),
+      c("interval_us", "BIGINT", "length of that interval, µs"),
+      c(
+        "kind",
+        "VARCHAR",
+        "sc: syscall entry → exit; io: block I/O issue → complete (biolatency); ioq: insert → complete (biolatency -Q); rq: wakeup or preemption → on CPU (runqlat -P)",
+      ),
+      c("syscall", "VARCHAR", "syscall name (sc)"),
+      c("dev_maj", "BIGINT", "device major (io, ioq; see /proc/partitions)"),
+      c("dev_min", "BIGINT", "device minor (io, ioq)"),
+      c("tgid", "BIGINT", "process id (rq)"),
+      c("comm", "VARCHAR", "process name (rq)"),
+      c("bucket", "INTEGER", "slot * 16 + linear sub-bucket of the slot"),
+      c("slot", "INTEGER", "bcc log2 slot: floor(log2(µs)), 0 for 0 and 1 µs"),
+      c("low_us", "BIGINT", "lowest latency in the bucket, µs (latency in µs rounded down, as bcc)"),
+      c("high_us", "BIGINT", "highest latency in the bucket, µs (inclusive)"),
+      c("count", "BIGINT", "completions in this bucket during the interval"),
     ],
   },
 };

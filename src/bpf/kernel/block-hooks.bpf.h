@@ -74,10 +74,14 @@ static __always_inline void on_rq_complete(struct request *rq, int error, unsign
 	__u64 key = (__u64)rq;
 	struct iorq_track *e = bpf_map_lookup_elem(&iorq_track, &key);
 	struct iorq_end_rec *r;
-	__u64 id;
+	__u64 id, now = 0;
 
 	if (!e)
 		return;
+	if (hist_cfg.io) { /* every completion into the histogram (latency-hists.bpf.h) */
+		now = bpf_ktime_get_ns();
+		hist_iorq(e, now);
+	}
 	if (e->sampled) {
 		r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 		if (r) {
@@ -98,7 +102,7 @@ static __always_inline void on_rq_complete(struct request *rq, int error, unsign
 			r->seq = e->seq;
 			r->insert_ns = e->insert_ns;
 			r->issue_ns = e->issue_ns;
-			r->complete_ns = bpf_ktime_get_ns();
+			r->complete_ns = now ? now : bpf_ktime_get_ns();
 			bpf_ringbuf_submit(r, 0);
 		} else {
 			count_lost();

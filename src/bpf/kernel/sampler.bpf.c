@@ -10,6 +10,7 @@
 #include "sampler-records.h"
 #include "task.bpf.h"
 #include "tracking.bpf.h"
+#include "latency-hists.bpf.h"
 #include "syscall-hooks.bpf.h"
 #include "block-hooks.bpf.h"
 #include "stacks.bpf.h"
@@ -18,14 +19,6 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Read-only config, set by user space before load (records.ts: CONFIG). */
 const volatile struct tsnap_config cfg = {};
-
-/* tgids to sample when cfg.filter_pids (filled by user space before attach). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, __u8);
-} pid_filter SEC(".maps");
 
 struct scratch {
 	struct task_rec task;

@@ -40,15 +40,20 @@ static __always_inline void sys_exit_common(long ret)
 {
 	struct task_track *t = track_of_current(0);
 	struct sysc_end_rec *e;
-	__u64 now;
+	__u64 now = 0;
 
 	if (!t || !t->in_sc)
 		return;
 	t->in_sc = 0;
+	if (hist_cfg.sc) { /* every completion into the histogram (latency-hists.bpf.h) */
+		now = bpf_ktime_get_ns();
+		hist_syscall(t->sc_nr, now - t->sc_entry_ns);
+	}
 	if (!t->sc_sampled)
 		return;
 	t->sc_sampled = 0;
-	now = bpf_ktime_get_ns();
+	if (!now)
+		now = bpf_ktime_get_ns();
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost();

@@ -44,6 +44,15 @@ struct {
 	__type(value, struct iorq_track);
 } iorq_track SEC(".maps");
 
+/* tgids to sample when cfg.filter_pids (and the latency histograms
+ * when hist_cfg.filter_pids) (filled by user space before attach). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} pid_filter SEC(".maps");
+
 /* Completion records (sysc_end_rec, iorq_end_rec) for user space. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

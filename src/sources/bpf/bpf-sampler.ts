@@ -23,6 +23,7 @@ import type { RoundResult, Sampler, SamplerOptions, SamplerStats } from "../../s
 import { parseCgroup, parseCmdline } from "../proc/parse.js";
 import { ProcessInfoCache } from "../proc/process-info.js";
 import { decodeCompletion, splitStream, taskState } from "./decode.js";
+import { LatencyHistograms } from "./latency-hists.js";
 import { type LoadedSampler, loadSampler } from "./load.js";
 import {
   cString,
@@ -261,6 +262,16 @@ export class BpfSampler implements Sampler {
     if (needs.has("exe")) s.exe = this.processes.exe(s.tgid);
   }
 
+  /** The in-kernel latency histograms of this sampler's hooks (null without hooks). */
+  latencyHistograms(): LatencyHistograms | null {
+    const h = this.loaded.spec.hists;
+    if (this.closed || !(h.sc || h.io || h.rq)) return null;
+    this.hists ??= new LatencyHistograms(this.loaded.obj, h);
+    return this.hists;
+  }
+
+  private hists: LatencyHistograms | undefined;
+
   /** The kernel id of the iterator program (for `bpftool prog show id N`; benchmarks). */
   iterProgramId(): number | null {
     try {
@@ -283,6 +294,7 @@ export class BpfSampler implements Sampler {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.hists?.close();
     this.iterLink.close();
     for (const l of this.loaded.hookLinks) l.close();
     this.ring.close();

@@ -27,7 +27,16 @@ test("spec: one hook flavour, the iterator, nothing else", () => {
     "tp_btf_rq_insert",
     "tp_btf_rq_issue",
     "tp_btf_rq_complete",
+    "tp_btf_sched_wakeup",
+    "tp_btf_sched_wakeup_new",
+    "tp_btf_sched_switch",
   ]);
+  assert.deepEqual(
+    [...s.histConfig],
+    [1, 1, 1, 1],
+    "syscall, block I/O and run-queue histograms, pid filter on",
+  );
+  assert.deepEqual([...samplerSpec({ ...base, pids: null }).histConfig], [1, 1, 1, 0]);
   assert.equal(s.iter, "dump_tasks");
   assert.deepEqual(samplerSpec({ ...base, flavour: "raw_tp" }).hooks[0], "raw_tp_sys_enter");
   assert.deepEqual(samplerSpec({ ...base, flavour: "none" }).programs, ["dump_tasks"]);

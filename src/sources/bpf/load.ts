@@ -7,6 +7,7 @@ import { bpfObjectPath } from "../../bpf/paths.js";
 import { FEATURES, probe } from "../../bpf/probes.js";
 import { NotSupported } from "../../errors.js";
 import { FD_ARG_SYSCALLS, syscallNumber } from "../../platform/syscall-table.js";
+import { type HistChoice, histChoice, histConfigBytes, RQ_HOOKS } from "./latency-hists.js";
 import { CONFIG, NR_SYSCALL_SLOTS } from "./records.js";
 
 export type HookFlavour = "tp_btf" | "raw_tp" | "none";
@@ -17,6 +18,9 @@ export interface SamplerSpec {
   hooks: string[];
   iter: string;
   config: Buffer;
+  /** `.rodata.hist`: which latency histograms the hooks keep (latency-hists.ts). */
+  histConfig: Buffer;
+  hists: HistChoice;
   flavour: HookFlavour;
 }
 
@@ -56,9 +60,19 @@ export function configBytes(input: SpecInput): Buffer {
 
 /** Which programs and config a sampler with these options needs (pure). */
 export function samplerSpec(input: SpecInput): SamplerSpec {
-  const hooks = input.flavour === "none" ? [] : HOOKS.map((h) => `${input.flavour}_${h}`);
+  const hists = input.flavour === "none" ? { sc: false, io: false, rq: false } : histChoice();
+  const names = hists.rq ? [...HOOKS, ...RQ_HOOKS] : HOOKS;
+  const hooks = input.flavour === "none" ? [] : names.map((h) => `${input.flavour}_${h}`);
   const iter = input.ustack ? "dump_tasks_ustack" : "dump_tasks";
-  return { programs: [...hooks, iter], hooks, iter, config: configBytes(input), flavour: input.flavour };
+  return {
+    programs: [...hooks, iter],
+    hooks,
+    iter,
+    config: configBytes(input),
+    histConfig: histConfigBytes(hists, input.pids !== null),
+    hists,
+    flavour: input.flavour,
+  };
 }
 
 export interface LoadedSampler {
@@ -78,6 +92,7 @@ function loadVariant(path: string, spec: SamplerSpec): Omit<LoadedSampler, "fall
   try {
     obj.onlyPrograms(spec.programs);
     obj.setReadOnlyConfig(spec.config);
+    obj.setReadOnlyConfig(spec.histConfig, ".rodata.hist");
     obj.load();
     for (const h of spec.hooks) links.push(obj.attach(h));
     return { obj, hookLinks: links, spec };

@@ -1,0 +1,101 @@
+// Latency from the lathist table: histograms of EVERY completion (syscalls per syscall,
+// block I/O per device, run-queue waits per process), summed over a time window. These
+// are what fio, biolatency and runqlat measure; the sample-joined latency of
+// group-query.ts (what the sampled threads were waiting for) is a different question.
+import { type BucketCounts, type LatencyStats, latencyStats } from "../model/latency-buckets.js";
+import type { Catalog } from "./discover.js";
+import type { Duck, Params } from "./duck.js";
+import type { FilterSql } from "./filter.js";
+import { windowParams } from "./group-query.js";
+
+export type HistKind = "sc" | "io" | "ioq" | "rq";
+
+/** What each kind is keyed by, and the group column a grouped query joins it on. */
+export const HIST_KEY: Record<HistKind, { label: string; column: string; what: string }> = {
+  sc: { label: "syscall", column: "syscall", what: "syscall latency (entry → exit)" },
+  io: { label: "disk", column: "devname", what: "block I/O latency (issue → complete, as biolatency)" },
+  ioq: { label: "disk", column: "devname", what: "block I/O latency (insert → complete, as biolatency -Q)" },
+  rq: { label: "pid", column: "tgid", what: "run-queue latency (wakeup → on CPU, as runqlat -P)" },
+};
+
+export function hasHistograms(cat: Catalog): boolean {
+  return cat.groups.some((g) => g.table === "lathist");
+}
+
+const KEY_SQL: Record<HistKind, string> = {
+  sc: "s.syscall",
+  io: "coalesce(part.devname, s.dev_maj || ':' || s.dev_min)",
+  ioq: "coalesce(part.devname, s.dev_maj || ':' || s.dev_min)",
+  rq: "s.tgid",
+};
+
+export interface KeyedHistogram {
+  /** syscall name, device name or tgid (as text) */
+  key: string;
+  /** rq: the process name */
+  comm: string | null;
+  counts: BucketCounts;
+  n: number;
+}
+
+/**
+ * Histograms of one kind over [fromUs, toUs), one per key, most completions first. A -w
+ * filter applies when it uses only columns the histograms have (syscall, tgid, comm,
+ * devname, timestamp); `filtered` says whether it did.
+ */
+export async function windowHistograms(
+  duck: Duck,
+  win: { fromUs: number; toUs: number },
+  kind: HistKind,
+  filter: FilterSql | null,
+): Promise<{ hists: KeyedHistogram[]; filtered: boolean }> {
+  const run = async (f: FilterSql | null) => {
+    const where = [
+      "s.kind = $kind",
+      "s.timestamp >= CAST($t_from AS TIMESTAMP) AND s.timestamp < CAST($t_to AS TIMESTAMP)",
+    ];
+    if (f) where.push(f.sql);
+    const sql = `SELECT ${KEY_SQL[kind]} AS k, any_value(s.comm) AS comm, s.bucket AS b, sum(s.count) AS n
+FROM (SELECT *, syscall AS syscall_active FROM lathist) s
+  LEFT JOIN partitions part ON part.dev_maj = s.dev_maj AND part.dev_min = s.dev_min
+WHERE ${where.join(" AND ")}
+GROUP BY k, b`;
+    const params: Params = { kind, ...windowParams(win), ...(f?.params ?? {}) };
+    return duck.all(sql, params);
+  };
+  let rows: Awaited<ReturnType<typeof run>>;
+  let filtered = filter !== null;
+  try {
+    rows = await run(filter);
+  } catch (err) {
+    if (filter === null) throw err;
+    rows = await run(null); // the filter names a column histograms do not have
+    filtered = false;
+  }
+  const byKey = new Map<string, KeyedHistogram>();
+  for (const r of rows) {
+    const key = String(r.k);
+    const h = byKey.get(key) ?? { key, comm: null, counts: new Map(), n: 0 };
+    const n = Number(r.n);
+    h.counts.set(Number(r.b), (h.counts.get(Number(r.b)) ?? 0) + n);
+    h.n += n;
+    if (r.comm !== null && r.comm !== undefined) h.comm = String(r.comm);
+    byKey.set(key, h);
+  }
+  const hists = [...byKey.values()].sort((a, b) => b.n - a.n || (a.key < b.key ? -1 : 1));
+  return { hists, filtered };
+}
+
+/** Latency columns `<kind>_n, _min_us, ... _max_us` of one histogram. */
+export function statColumns(kind: HistKind, counts: BucketCounts | undefined): Record<string, number | null> {
+  const st: LatencyStats = latencyStats(counts ?? new Map());
+  return {
+    [`${kind}_n`]: st.n,
+    [`${kind}_min_us`]: st.min_us,
+    [`${kind}_avg_us`]: st.avg_us,
+    [`${kind}_p50_us`]: st.p50_us,
+    [`${kind}_p95_us`]: st.p95_us,
+    [`${kind}_p99_us`]: st.p99_us,
+    [`${kind}_max_us`]: st.max_us,
+  };
+}

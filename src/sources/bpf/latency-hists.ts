@@ -1,0 +1,221 @@
+// The in-kernel latency histograms of the sampler object (src/bpf/kernel/latency-hists.bpf.h):
+// syscall latency per syscall (an mmapped array: read without a syscall), block I/O per
+// device (issue → complete as biolatency, insert → complete as biolatency -Q) and run-queue
+// latency per process (runqlat -P). `snapshot()` copies the counters; `diff()` turns two
+// snapshots into non-zero bucket deltas; `delta()` is the delta since the previous call.
+import { existsSync } from "node:fs";
+import { libbpf, mmapFd, PROT_READ, type Ptr, pageSize, view } from "../../bpf/libbpf.js";
+import { mapDelete, mapEntries } from "../../bpf/maps.js";
+import type { BpfObject } from "../../bpf/object.js";
+import { HIST_BUCKETS } from "../../model/latency-buckets.js";
+import { syscallName } from "../../platform/syscall-table.js";
+import { cString, NR_SYSCALL_SLOTS } from "./records.js";
+
+/** sc: syscalls; io: block I/O issue → complete; ioq: insert → complete; rq: run queue. */
+export type LatKind = "sc" | "io" | "ioq" | "rq";
+export const LAT_KINDS: readonly LatKind[] = ["sc", "io", "ioq", "rq"];
+
+/** Non-zero bucket deltas of one histogram. */
+export interface LatencyDelta {
+  kind: LatKind;
+  /** sc: syscall name */
+  syscall: string | null;
+  /** io, ioq: device */
+  devMajor: number | null;
+  devMinor: number | null;
+  /** rq: process and its name */
+  tgid: number | null;
+  comm: string | null;
+  /** [bucket, count] pairs, count > 0 */
+  buckets: [number, number][];
+}
+
+/** Layout of struct tsnap_hist_config (latency-hists.bpf.h): four u8. */
+export const HIST_CONFIG_SIZE = 4;
+const BUCKET_BYTES = HIST_BUCKETS * 4;
+const SC_VALUE = BUCKET_BYTES; // struct sc_hist
+const IO_VALUE = 2 * BUCKET_BYTES; // struct io_hist: service, total
+const RQ_VALUE = 16 + BUCKET_BYTES; // struct rq_hist: comm, buckets
+
+export interface HistChoice {
+  sc: boolean;
+  io: boolean;
+  rq: boolean;
+}
+
+/** Which histograms to keep: all, unless TSNAP_LATENCY_HISTS says (e.g. "sc,io" or "none"). */
+export function histChoice(env = process.env.TSNAP_LATENCY_HISTS): HistChoice {
+  if (env === undefined || env === "") return { sc: true, io: true, rq: true };
+  const list = env.split(",").map((s) => s.trim());
+  return { sc: list.includes("sc"), io: list.includes("io"), rq: list.includes("rq") };
+}
+
+/** The bytes of `.rodata.hist` (pure). */
+export function histConfigBytes(c: HistChoice, filterPids: boolean): Buffer {
+  return Buffer.from([c.sc ? 1 : 0, c.io ? 1 : 0, c.rq ? 1 : 0, filterPids ? 1 : 0]);
+}
+
+/** Hooks (without the flavour prefix) the run-queue histogram needs. */
+export const RQ_HOOKS = ["sched_wakeup", "sched_wakeup_new", "sched_switch"];
+
+export interface LatencySnapshot {
+  sc: Buffer;
+  io: Map<number, Buffer>;
+  rq: Map<number, Buffer>;
+}
+
+export class LatencyHistograms {
+  private readonly scPtr: Ptr;
+  private readonly scLen: number;
+  private readonly scView: Buffer;
+  private last: LatencySnapshot;
+  private closed = false;
+
+  constructor(
+    obj: BpfObject,
+    readonly choice: HistChoice,
+  ) {
+    const fd = obj.mapFd("sc_hist");
+    const page = pageSize();
+    this.scLen = Math.ceil((NR_SYSCALL_SLOTS * SC_VALUE) / page) * page;
+    this.scPtr = mmapFd(this.scLen, PROT_READ, fd, 0);
+    if (this.scPtr === 0n) throw new Error("mmap of the syscall latency histograms failed");
+    this.scView = view(this.scPtr, NR_SYSCALL_SLOTS * SC_VALUE);
+    this.ioFd = obj.mapFd("io_hist");
+    this.rqFd = obj.mapFd("rq_hist");
+    this.last = this.snapshot();
+  }
+
+  private readonly ioFd: number;
+  private readonly rqFd: number;
+
+  private readonly ioScratch = { keys: Buffer.alloc(4 * 16), values: Buffer.alloc(IO_VALUE * 16) };
+  private readonly rqScratch = { keys: Buffer.alloc(4 * 64), values: Buffer.alloc(RQ_VALUE * 64) };
+
+  private readMaps(): Pick<LatencySnapshot, "io" | "rq"> {
+    if (this.closed) throw new Error("latency histograms are closed");
+    const io = new Map<number, Buffer>();
+    if (this.choice.io)
+      for (const [k, v] of mapEntries(this.ioFd, 4, IO_VALUE, 16, this.ioScratch))
+        io.set(k.readUInt32LE(), v);
+    const rq = new Map<number, Buffer>();
+    if (this.choice.rq)
+      for (const [k, v] of mapEntries(this.rqFd, 4, RQ_VALUE, 64, this.rqScratch))
+        rq.set(k.readUInt32LE(), v);
+    return { io, rq };
+  }
+
+  /** A copy of every counter now. */
+  snapshot(): LatencySnapshot {
+    const maps = this.readMaps();
+    return { sc: Buffer.from(this.scView), ...maps };
+  }
+
+  /**
+   * Non-zero deltas since the previous call (the first: since the hooks attached). The
+   * syscall counters are compared in place with the mmapped map: only syscalls that
+   * changed are read and copied.
+   */
+  delta(): LatencyDelta[] {
+    const now = { sc: this.last.sc, ...this.readMaps() };
+    const out = scDeltas(this.last.sc, this.scView, true);
+    out.push(...mapDeltas(this.last, now));
+    this.last = now;
+    if (++this.deltas % 64 === 0) this.pruneExited(now);
+    return out;
+  }
+
+  private deltas = 0;
+
+  /** Forget run-queue histograms of processes that exited (their last delta is taken). */
+  private pruneExited(snap: LatencySnapshot): void {
+    const key = Buffer.alloc(4);
+    for (const tgid of snap.rq.keys()) {
+      if (existsSync(`/proc/${tgid}`)) continue;
+      key.writeUInt32LE(tgid);
+      mapDelete(this.rqFd, key);
+      snap.rq.delete(tgid);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    libbpf().munmap(this.scPtr, this.scLen);
+  }
+}
+
+/** Bucket deltas of one histogram at `off` (u32 counters wrap: deltas are mod 2^32). */
+function bucketDelta(a: Buffer | undefined, b: Buffer, off: number): [number, number][] {
+  const out: [number, number][] = [];
+  if (a !== undefined && a.compare(b, off, off + BUCKET_BYTES, off, off + BUCKET_BYTES) === 0) return out;
+  for (let i = 0; i < HIST_BUCKETS; i++) {
+    const o = off + 4 * i;
+    const d = (b.readUInt32LE(o) - (a === undefined ? 0 : a.readUInt32LE(o))) >>> 0;
+    if (d !== 0) out.push([i, d]);
+  }
+  return out;
+}
+
+const blank = (kind: LatKind): LatencyDelta => ({
+  kind,
+  syscall: null,
+  devMajor: null,
+  devMinor: null,
+  tgid: null,
+  comm: null,
+  buckets: [],
+});
+
+/** What happened between two snapshots, non-zero buckets only. */
+export function diffSnapshots(a: LatencySnapshot, b: LatencySnapshot): LatencyDelta[] {
+  return [...scDeltas(a.sc, b.sc, false), ...mapDeltas(a, b)];
+}
+
+const BLOCK = 16; // syscalls compared at once before looking at each
+
+/** Syscall deltas from `a` to `b`; with `update`, `a` is brought up to `b` where it differed. */
+function scDeltas(a: Buffer, b: Buffer, update: boolean): LatencyDelta[] {
+  const out: LatencyDelta[] = [];
+  for (let blk = 0; blk < NR_SYSCALL_SLOTS; blk += BLOCK) {
+    const start = blk * SC_VALUE;
+    const end = start + BLOCK * SC_VALUE;
+    if (b.compare(a, start, end, start, end) === 0) continue;
+    for (let nr = blk; nr < blk + BLOCK; nr++) {
+      const off = nr * SC_VALUE;
+      const buckets = bucketDelta(a, b, off);
+      if (buckets.length === 0) continue;
+      out.push({ ...blank("sc"), syscall: syscallName(nr), buckets });
+      if (update)
+        for (const [i, d] of buckets) a.writeUInt32LE((a.readUInt32LE(off + 4 * i) + d) >>> 0, off + 4 * i);
+    }
+  }
+  return out;
+}
+
+function mapDeltas(
+  a: Pick<LatencySnapshot, "io" | "rq">,
+  b: Pick<LatencySnapshot, "io" | "rq">,
+): LatencyDelta[] {
+  const out: LatencyDelta[] = [];
+  for (const [dev, v] of b.io) {
+    const prev = a.io.get(dev);
+    const devMajor = dev >>> 20;
+    const devMinor = dev & 0xfffff;
+    const service = bucketDelta(prev, v, 0);
+    if (service.length) out.push({ ...blank("io"), devMajor, devMinor, buckets: service });
+    const total = bucketDelta(prev, v, BUCKET_BYTES);
+    if (total.length) out.push({ ...blank("ioq"), devMajor, devMinor, buckets: total });
+  }
+  for (const [tgid, v] of b.rq) {
+    const buckets = bucketDelta(a.rq.get(tgid), v, 16);
+    if (buckets.length) out.push({ ...blank("rq"), tgid, comm: cString(v, 0, 16), buckets });
+  }
+  return out;
+}
+
+/** The histograms of a sampler that keeps them (the bpf source with hooks), else null. */
+export function latencyHistogramsOf(sampler: object): LatencyHistograms | null {
+  const s = sampler as { latencyHistograms?: () => LatencyHistograms | null };
+  return typeof s.latencyHistograms === "function" ? s.latencyHistograms() : null;
+}
