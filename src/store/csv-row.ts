@@ -6,16 +6,37 @@ import { TABLES, type TableName } from "./schema.js";
 
 export type CellValue = string | number | bigint | boolean | null | undefined;
 
+/** A string that must be quoted: separators, quotes, line breaks, or edge whitespace (trim's). */
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+
 export function csvField(v: CellValue): string {
   if (v === null || v === undefined) return "";
   if (typeof v !== "string") return String(v);
-  if (v === "" || /[",\r\n]/.test(v) || v.trim() !== v) return `"${v.replaceAll('"', '""')}"`;
+  if (v === "" || NEEDS_QUOTES.test(v)) return `"${v.replaceAll('"', '""')}"`;
   return v;
 }
 
+const COLUMN_NAMES = Object.fromEntries(
+  Object.entries(TABLES).map(([t, d]) => [t, d.columns.map((c) => c.name)]),
+) as Record<TableName, string[]>;
+
 /** One CSV line (with newline) of `table` from a record keyed by column name. */
 export function csvLine(table: TableName, rec: Record<string, CellValue>): string {
-  return `${TABLES[table].columns.map((col) => csvField(rec[col.name])).join(",")}\n`;
+  const names = COLUMN_NAMES[table];
+  let line = csvField(rec[names[0]]);
+  for (let i = 1; i < names.length; i++) line += `,${csvField(rec[names[i]])}`;
+  return `${line}\n`;
+}
+
+let lastUs = Number.NaN;
+let lastText = "";
+/** formatTimestampUs, remembered for the last value (every row of a round has the same). */
+function timestampText(us: number): string {
+  if (us !== lastUs) {
+    lastText = formatTimestampUs(us);
+    lastUs = us;
+  }
+  return lastText;
 }
 
 export function csvHeader(table: TableName): string {
@@ -33,7 +54,7 @@ export function sampleRecord(
 ): Record<string, CellValue> {
   const a = s.sysc_args;
   return {
-    timestamp: formatTimestampUs(s.timestamp),
+    timestamp: timestampText(s.timestamp),
     weight_us: s.weight_us,
     tid: s.tid,
     tgid: s.tgid,
