@@ -7,7 +7,7 @@
 // alternating the cases, repeated; prints min and median beside the targets.
 //   node dist/bench/overhead.js [--threads 600] [--reps 3] [--sources bpf,proc]
 //        [--tools capture,top] [--hz 1,20] [--modes active,all] [--secs1 30] [--secs20 10]
-//        [--convert] [--node-flags "--max-semi-space-size=1"]
+//        [--convert] [--node-flags=--max-semi-space-size=1]
 // --convert also measures a Parquet conversion of an hour (what closing an hour adds
 // to RSS): in a process of its own (as capture does it) vs in the capture process.
 // The bpf source needs root. Run alone, under the CPU lock.
