@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Sample } from "../model/sample.js";
 import type { RoundResult } from "../sampler/sampler.js";
 import { convertPartInChild } from "./convert-child.js";
-import { type CellValue, csvHeader, csvLine, iorqendRecord, sampleRecord, syscendRecord } from "./csv-row.js";
+import { csvHeader, csvLine, iorqendRecord, sampleCsvLine, syscendRecord } from "./csv-row.js";
 import { type FileFormat, formatTimestampUs, hourKey, type PartitionFile, partitionName } from "./files.js";
 import { listParts } from "./parts.js";
 import { TABLE_NAMES, type TableName } from "./schema.js";
@@ -164,7 +164,7 @@ export class HourlyStore {
         chunks.get("cgroups")!.push(csvLine("cgroups", { cgroup_id: cg, cgroup_path: s.cgroup }));
       }
     }
-    return csvLine("samples", sampleRecord(s, kh, uh, cg) as Record<string, CellValue>);
+    return sampleCsvLine(s, kh, uh, cg);
   }
 
   private openHour(hour: string): void {
