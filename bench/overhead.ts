@@ -7,7 +7,10 @@
 // alternating the cases, repeated; prints min and median beside the targets.
 //   node dist/bench/overhead.js [--threads 600] [--reps 3] [--sources bpf,proc]
 //        [--tools capture,top] [--hz 1,20] [--modes active,all] [--secs1 30] [--secs20 10]
-//        [--convert] [--node-flags=--max-semi-space-size=1]
+//        [--warmup 10] [--convert] [--node-flags=--max-semi-space-size=1]
+//        [--bins A/bin/tsnap.js,B/bin/tsnap.js]
+// --warmup: seconds after spawn before the window (start-up, JIT, V8's memory-reducer GCs
+// about 8 s after start are not per-round costs). --bins alternates builds case by case.
 // --convert also measures a Parquet conversion of an hour (what closing an hour adds
 // to RSS): in a process of its own (as capture does it) vs in the capture process.
 // The bpf source needs root. Run alone, under the CPU lock.
@@ -21,6 +24,8 @@ import { TSNAP_BIN } from "../src/testkit/cli.js";
 import { compileWorkload, startWorkload } from "../src/testkit/workloads.js";
 
 interface Case {
+  /** bin/tsnap.js to run (--bins compares builds, alternating). */
+  bin: string;
   tool: "capture" | "top";
   source: string;
   all: boolean;
@@ -102,7 +107,15 @@ async function lastActivity(pid: number, ms: number): Promise<number | null> {
   return last;
 }
 
-async function runCase(c: Case, secs: number, nodeFlags: string[]): Promise<RunResult> {
+interface RunOptions {
+  secs: number;
+  warmupMs: number;
+  nodeFlags: string[];
+  bin: string;
+}
+
+async function runCase(c: Case, o: RunOptions): Promise<RunResult> {
+  const secs = o.secs;
   const period = 1000 / c.hz;
   const dir = c.tool === "capture" ? mkdtempSync(join(tmpdir(), "tsnap-overhead-")) : null;
   const args =
@@ -112,7 +125,7 @@ async function runCase(c: Case, secs: number, nodeFlags: string[]): Promise<RunR
   args.push("--hz", String(c.hz), "--source", c.source);
   if (c.all) args.push("-a");
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeFlags, TSNAP_BIN, ...args], {
+  const child = spawn(process.execPath, [...o.nodeFlags, o.bin, ...args], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
@@ -137,8 +150,9 @@ async function runCase(c: Case, secs: number, nodeFlags: string[]): Promise<RunR
       }
       firstRowS = (performance.now() - t0) / 1000;
     }
-    // Start-up over: wait a few rounds (at least 2 s), then find the rounds' phase.
-    await sleep(Math.max(2000, 3 * period) - (performance.now() - t0));
+    // Start-up over (JIT warm-up, V8's memory-reducer GCs ~8 s after start): wait
+    // warmupMs and at least 3 rounds, then find the rounds' phase.
+    await sleep(Math.max(o.warmupMs, 3 * period) - (performance.now() - t0));
     if (done) throw fail("exited");
     const act = await lastActivity(pid, period + 20);
     if (act === null) throw fail("main thread idle for a whole period");
@@ -234,6 +248,8 @@ async function main(): Promise<void> {
       secs20: { type: "string" },
       convert: { type: "boolean" },
       "node-flags": { type: "string" },
+      warmup: { type: "string" },
+      bins: { type: "string" },
     },
   });
   const list = (v: string | undefined, d: string) => (v ?? d).split(",").filter(Boolean);
@@ -244,7 +260,8 @@ async function main(): Promise<void> {
     for (const hz of list(values.hz, "1,20").map(Number))
       for (const mode of list(values.modes, tool === "top" ? "active" : "active,all"))
         for (const source of list(values.sources, "bpf,proc"))
-          cases.push({ tool, source, all: mode === "all", hz });
+          for (const bin of list(values.bins, TSNAP_BIN))
+            cases.push({ bin, tool, source, all: mode === "all", hz });
 
   const extra = Math.max(0, Number(values.threads ?? 600) - systemThreads());
   const gt = await startWorkload(compileWorkload("ground-truth"), [
@@ -266,11 +283,12 @@ async function main(): Promise<void> {
     for (let rep = 0; rep < reps; rep++) {
       for (const c of cases) {
         try {
-          const r = await runCase(
-            c,
-            secsAt(c.hz),
-            list(values["node-flags"], "").flatMap((f) => f.split(" ")),
-          );
+          const r = await runCase(c, {
+            secs: secsAt(c.hz),
+            warmupMs: Number(values.warmup ?? 10) * 1000,
+            nodeFlags: list(values["node-flags"], "").flatMap((f) => f.split(" ")),
+            bin: c.bin,
+          });
           results.get(c)!.push(r);
           if (r.dir !== null) {
             if (values.convert && c.all && c.hz === 1) {
@@ -296,6 +314,7 @@ async function main(): Promise<void> {
   const rows = cases.map((c) => {
     const rs = results.get(c)!;
     return [
+      ...(values.bins ? [c.bin] : []),
       c.tool,
       c.source,
       c.all ? "-a" : "active",
@@ -322,6 +341,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${renderTable(
       [
+        ...(values.bins ? ["build"] : []),
         "tool",
         "source",
         "threads",
