@@ -1,7 +1,6 @@
 // Paces sampling rounds on an absolute schedule (no drift), for a duration or until the
 // signal aborts. A round that runs late makes the loop skip the slots it missed; those
 // count as missed, so "rounds taken vs expected" tells the truth about overload.
-import { setTimeout as sleep } from "node:timers/promises";
 import type { RoundResult, Sampler } from "./sampler.js";
 
 export interface LoopOptions {
@@ -41,12 +40,7 @@ export async function runRounds(sampler: Sampler, opts: LoopOptions): Promise<Lo
     // Skip slots that have already passed.
     if (slot * period < elapsed) slot = Math.ceil(elapsed / period);
     if (opts.durationMs !== undefined && slot * period >= opts.durationMs - 1e-6) break;
-    const wait = slot * period - elapsed;
-    try {
-      await sleep(wait, undefined, { signal: opts.signal });
-    } catch {
-      break; // aborted
-    }
+    await sleepUnlessAborted(slot * period - elapsed, opts.signal);
   }
   const elapsedMs = now() - start;
   const cpu = process.cpuUsage(cpu0);
@@ -57,4 +51,22 @@ export async function runRounds(sampler: Sampler, opts: LoopOptions): Promise<Lo
     elapsedMs,
     cpuUs: cpu.user + cpu.system,
   };
+}
+
+/**
+ * Resolves after ms, or at once when the signal aborts. A bare timer and a once-listener
+ * (timers/promises with a signal costs more promises and bookkeeping every round).
+ */
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }

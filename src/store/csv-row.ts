@@ -6,16 +6,37 @@ import { TABLES, type TableName } from "./schema.js";
 
 export type CellValue = string | number | bigint | boolean | null | undefined;
 
+/** A string that must be quoted: separators, quotes, line breaks, or edge whitespace (trim's). */
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+
 export function csvField(v: CellValue): string {
   if (v === null || v === undefined) return "";
   if (typeof v !== "string") return String(v);
-  if (v === "" || /[",\r\n]/.test(v) || v.trim() !== v) return `"${v.replaceAll('"', '""')}"`;
+  if (v === "" || NEEDS_QUOTES.test(v)) return `"${v.replaceAll('"', '""')}"`;
   return v;
 }
 
+const COLUMN_NAMES = Object.fromEntries(
+  Object.entries(TABLES).map(([t, d]) => [t, d.columns.map((c) => c.name)]),
+) as Record<TableName, string[]>;
+
 /** One CSV line (with newline) of `table` from a record keyed by column name. */
 export function csvLine(table: TableName, rec: Record<string, CellValue>): string {
-  return `${TABLES[table].columns.map((col) => csvField(rec[col.name])).join(",")}\n`;
+  const names = COLUMN_NAMES[table];
+  let line = csvField(rec[names[0]]);
+  for (let i = 1; i < names.length; i++) line += `,${csvField(rec[names[i]])}`;
+  return `${line}\n`;
+}
+
+let lastUs = Number.NaN;
+let lastText = "";
+/** formatTimestampUs, remembered for the last value (every row of a round has the same). */
+function timestampText(us: number): string {
+  if (us !== lastUs) {
+    lastText = formatTimestampUs(us);
+    lastUs = us;
+  }
+  return lastText;
 }
 
 export function csvHeader(table: TableName): string {
@@ -24,51 +45,72 @@ export function csvHeader(table: TableName): string {
 
 const hex = (v: bigint | undefined): string | null => (v === undefined ? null : v.toString(16));
 
-/** The samples record for one Sample; hashes and cgroup id are resolved by the caller. */
-export function sampleRecord(
+/** What the store resolves per sample: dictionary hashes and the cgroup id. */
+interface SampleRefs {
+  kh: string | null;
+  uh: string | null;
+  cg: bigint | number | null;
+}
+
+const arg = (i: number) => (s: Sample) => (s.sysc_args ? hex(s.sysc_args[i]) : null);
+
+/** Every samples column's value, by column name (checked against the schema below). */
+const SAMPLE_CELLS: Record<string, (s: Sample, r: SampleRefs) => CellValue> = {
+  timestamp: (s) => timestampText(s.timestamp),
+  weight_us: (s) => s.weight_us,
+  tid: (s) => s.tid,
+  tgid: (s) => s.tgid,
+  ppid: (s) => s.ppid,
+  pidns: (s) => s.pidns,
+  cgroup_id: (_s, r) => r.cg,
+  state: (s) => s.state,
+  cpu: (s) => s.cpu,
+  username: (s) => s.username,
+  exe: (s) => s.exe,
+  comm: (s) => s.comm,
+  cmdline: (s) => s.cmdline,
+  syscall: (s) => s.syscall,
+  syscall_active: (s) => (s.syscall_active ? s.syscall : "-"),
+  sysc_entry_ns: (s) => s.sysc_entry_time,
+  sysc_ns_so_far: (s) => s.sysc_ns_so_far,
+  sysc_seq_num: (s) => s.sysc_seq_num,
+  iorq_seq_num: (s) => s.iorq_seq_num,
+  sysc_arg1: arg(0),
+  sysc_arg2: arg(1),
+  sysc_arg3: arg(2),
+  sysc_arg4: arg(3),
+  sysc_arg5: arg(4),
+  sysc_arg6: arg(5),
+  filename: (s) => s.filename,
+  connection: (s) => s.connection,
+  conn_state: (s) => s.conn_state,
+  wchan: (s) => s.wchan,
+  kstack_hash: (_s, r) => r.kh,
+  ustack_hash: (_s, r) => r.uh,
+  utime: (s) => s.utime,
+  stime: (s) => s.stime,
+  read_bytes: (s) => s.read_bytes,
+  write_bytes: (s) => s.write_bytes,
+};
+
+/** The getters in the schema's column order; a column without one fails at load. */
+const SAMPLE_GETTERS = COLUMN_NAMES.samples.map((name) => {
+  const get = SAMPLE_CELLS[name];
+  if (get === undefined) throw new Error(`csv-row: no value for samples column ${name}`);
+  return get;
+});
+
+/** One samples CSV line straight from a Sample (no record in between: capture's hot path). */
+export function sampleCsvLine(
   s: Sample,
   kstackHash: string | null,
   ustackHash: string | null,
   cgroupId: bigint | number | null,
-): Record<string, CellValue> {
-  const a = s.sysc_args;
-  return {
-    timestamp: formatTimestampUs(s.timestamp),
-    weight_us: s.weight_us,
-    tid: s.tid,
-    tgid: s.tgid,
-    ppid: s.ppid,
-    pidns: s.pidns,
-    cgroup_id: cgroupId,
-    state: s.state,
-    cpu: s.cpu,
-    username: s.username,
-    exe: s.exe,
-    comm: s.comm,
-    cmdline: s.cmdline,
-    syscall: s.syscall,
-    syscall_active: s.syscall_active ? s.syscall : "-",
-    sysc_entry_ns: s.sysc_entry_time,
-    sysc_ns_so_far: s.sysc_ns_so_far,
-    sysc_seq_num: s.sysc_seq_num,
-    iorq_seq_num: s.iorq_seq_num,
-    sysc_arg1: a ? hex(a[0]) : null,
-    sysc_arg2: a ? hex(a[1]) : null,
-    sysc_arg3: a ? hex(a[2]) : null,
-    sysc_arg4: a ? hex(a[3]) : null,
-    sysc_arg5: a ? hex(a[4]) : null,
-    sysc_arg6: a ? hex(a[5]) : null,
-    filename: s.filename,
-    connection: s.connection,
-    conn_state: s.conn_state,
-    wchan: s.wchan,
-    kstack_hash: kstackHash,
-    ustack_hash: ustackHash,
-    utime: s.utime,
-    stime: s.stime,
-    read_bytes: s.read_bytes,
-    write_bytes: s.write_bytes,
-  };
+): string {
+  const refs = { kh: kstackHash, uh: ustackHash, cg: cgroupId };
+  let line = csvField(SAMPLE_GETTERS[0](s, refs));
+  for (let i = 1; i < SAMPLE_GETTERS.length; i++) line += `,${csvField(SAMPLE_GETTERS[i](s, refs))}`;
+  return `${line}\n`;
 }
 
 /** ns since the epoch → CSV timestamp (µs precision). */

@@ -1,6 +1,7 @@
 // The hourly partition writer. Rows of the open hour go to append-only CSV files, one
 // write per table per round (so `kill -9` loses at most the round being written); when
-// the hour closes (or on clean shutdown) its files become Parquet in the background.
+// the hour closes (or on clean shutdown) its files become Parquet in the background, in
+// a short-lived child process (convert-child.ts: DuckDB never loads into the capture).
 // Every stack hash and cgroup id used in a part is written to that part's dictionary.
 // A failed write (disk full, an immutable or deleted file, a vanished directory) is
 // rolled back to the last whole row, counted, warned about once with the path, and
@@ -21,8 +22,15 @@ import { formatError } from "../errors.js";
 import type { Sample } from "../model/sample.js";
 import type { RoundResult } from "../sampler/sampler.js";
 import { prepareCaptureDir } from "./capture-dir.js";
-import { convertPart } from "./convert.js";
-import { type CellValue, csvHeader, csvLine, iorqendRecord, sampleRecord, syscendRecord } from "./csv-row.js";
+import { convertPartInChild } from "./convert-child.js";
+import {
+  type CellValue,
+  csvHeader,
+  csvLine,
+  iorqendRecord,
+  sampleCsvLine,
+  syscendRecord,
+} from "./csv-row.js";
 import { type FileFormat, formatTimestampUs, hourKey, type PartitionFile, partitionName } from "./files.js";
 import { listParts } from "./parts.js";
 import { type Access, openAppend } from "./safe-fs.js";
@@ -296,7 +304,7 @@ export class HourlyStore {
         chunks.get("cgroups")!.push(csvLine("cgroups", { cgroup_id: cg, cgroup_path: s.cgroup }));
       }
     }
-    return csvLine("samples", sampleRecord(s, kh, uh, cg) as Record<string, CellValue>);
+    return sampleCsvLine(s, kh, uh, cg);
   }
 
   private openHour(hour: string): void {
@@ -343,7 +351,7 @@ export class HourlyStore {
   private convertLater(files: PartitionFile[]): void {
     if (this.opts.format !== "parquet") return;
     this.conversions = this.conversions.then(() =>
-      convertPart(this.opts.dir, files, { notice: this.opts.notice }).catch((err: Error) => {
+      convertPartInChild(this.opts.dir, files, this.opts.notice).catch((err: Error) => {
         this.opts.notice(
           `tsnap capture: could not convert ${files[0]?.hour} to Parquet, CSV kept: ${err.message.split("\n")[0]}`,
         );

@@ -20,7 +20,6 @@ import {
 } from "../../model/sample.js";
 import { syscallName } from "../../platform/syscall-table.js";
 import type { RoundResult, Sampler, SamplerOptions, SamplerStats } from "../../sampler/sampler.js";
-import { parseCgroup, parseCmdline } from "../proc/parse.js";
 import { ProcessInfoCache } from "../proc/process-info.js";
 import { decodeCompletion, splitStream, taskState } from "./decode.js";
 import { LatencyHistograms } from "./latency-hists.js";
@@ -223,10 +222,9 @@ export class BpfSampler implements Sampler {
         s.sysc_ns_so_far = u64(buf, o + T.sysc_ns_so_far);
       }
       if (this.want.filename && buf[o + T.filename] !== 0) {
-        s.filename =
-          // The kernel record carries only the last path component; /proc has the full path.
-          this.processes.fdPath(tgid, buf.readInt32LE(o + T.args)) ??
-          cString(buf, o + T.filename, FILENAME_LEN);
+        // The kernel record carries only the last path component; /proc has the full path.
+        const name = cString(buf, o + T.filename, FILENAME_LEN);
+        s.filename = this.processes.fdPath(tgid, buf.readInt32LE(o + T.args), name) ?? name;
       }
     } else {
       s.syscall = s.state === "RUN" || s.state === "RUNQ" ? SYSCALL_RUNNING : SYSCALL_NONE;
@@ -257,8 +255,10 @@ export class BpfSampler implements Sampler {
   private fillProcess(s: Sample, uid: number): void {
     const needs = this.opts.needs;
     if (needs.has("username")) s.username = this.processes.userName(uid);
-    if (needs.has("cmdline")) s.cmdline = this.processes.perProcess(s.tgid, "cmdline", parseCmdline);
-    if (needs.has("cgroup")) s.cgroup = this.processes.perProcess(s.tgid, "cgroup", parseCgroup);
+    if (needs.has("cmdline")) s.cmdline = this.processes.cmdline(s.tgid);
+    if (needs.has("cgroup"))
+      s.cgroup =
+        s.cgroup_id !== null ? this.processes.cgroupPath(s.cgroup_id, s.tgid) : this.processes.cgroup(s.tgid);
     if (needs.has("exe")) s.exe = this.processes.exe(s.tgid);
   }
 
@@ -299,6 +299,7 @@ export class BpfSampler implements Sampler {
     for (const l of this.loaded.hookLinks) l.close();
     this.ring.close();
     this.loaded.obj.close();
+    this.processes.close();
   }
 }
 

@@ -13,8 +13,6 @@ import {
 import { FD_ARG_SYSCALLS, syscallName } from "../../platform/syscall-table.js";
 import type { Need, RoundResult, Sampler, SamplerOptions, SamplerStats } from "../../sampler/sampler.js";
 import {
-  parseCgroup,
-  parseCmdline,
   parseIo,
   parseKstack,
   parseStat,
@@ -122,6 +120,7 @@ export class ProcSampler implements Sampler {
     this.closed = true;
     for (const h of this.threads.values()) this.files.release(h);
     this.threads.clear();
+    this.processes.close();
   }
 
   private listPids(): number[] {
@@ -192,8 +191,8 @@ export class ProcSampler implements Sampler {
         s.pidns = parseStatusNsPid(st);
       }
     }
-    if (needs.has("cmdline")) s.cmdline = this.processes.perProcess(h.tgid, "cmdline", parseCmdline);
-    if (needs.has("cgroup")) s.cgroup = this.processes.perProcess(h.tgid, "cgroup", parseCgroup);
+    if (needs.has("cmdline")) s.cmdline = this.processes.cmdline(h.tgid);
+    if (needs.has("cgroup")) s.cgroup = this.processes.cgroup(h.tgid);
     if (needs.has("exe")) s.exe = this.processes.exe(h.tgid);
   }
 
