@@ -46,6 +46,7 @@ function declare() {
     bpf_map__fd: b.func("int bpf_map__fd(void *map)"),
     bpf_map__name: b.func("const char *bpf_map__name(void *map)"),
     bpf_map__max_entries: b.func("uint32_t bpf_map__max_entries(void *map)"),
+    bpf_map__set_max_entries: b.func("int bpf_map__set_max_entries(void *map, uint32_t max_entries)"),
     bpf_map__set_initial_value: b.func(
       "int bpf_map__set_initial_value(void *map, const void *data, size_t size)",
     ),

@@ -126,6 +126,12 @@ export class BpfObject {
     return libbpf().bpf_map__fd(this.mapPtr(name)) as number;
   }
 
+  /** Before load: a map's size (a ring buffer's bytes: a power of two, whole pages). */
+  setMaxEntries(name: string, n: number): void {
+    const rc = libbpf().bpf_map__set_max_entries(this.mapPtr(name), n) as number;
+    if (rc < 0) throw new BpfError(`set max_entries of ${name}`, -rc);
+  }
+
   mapMaxEntries(name: string): number {
     return libbpf().bpf_map__max_entries(this.mapPtr(name)) as number;
   }

@@ -16,12 +16,20 @@ export interface SamplerSpec {
   programs: string[];
   hooks: string[];
   iter: string;
+  /** The in-kernel sampling clock's program, or null (user-clocked rounds only). */
+  clock: string | null;
+  /** Bytes of the `rounds` ring the clock writes into (a power of two). */
+  ringBytes: number;
   config: Buffer;
   flavour: HookFlavour;
 }
 
 export interface SpecInput {
   selfTgid: number;
+  /** tsnap's own tgid, counted at each clock instant when on a CPU or runnable. */
+  countTgid: number;
+  /** Load the in-kernel clock (perf_event program) and size its ring for this many bytes. */
+  clockRingBytes: number | null;
   all: boolean;
   pids: readonly number[] | null;
   kstack: boolean;
@@ -39,6 +47,7 @@ export function configBytes(input: SpecInput): Buffer {
   const c = Buffer.alloc(CONFIG.size);
   const o = CONFIG.off;
   c.writeUInt32LE(input.selfTgid, o.self_tgid);
+  c.writeUInt32LE(input.countTgid, o.count_tgid);
   c[o.filter_pids] = input.pids !== null ? 1 : 0;
   c[o.all_tasks] = input.all ? 1 : 0;
   c[o.want_kstack] = input.kstack ? 1 : 0;
@@ -58,7 +67,24 @@ export function configBytes(input: SpecInput): Buffer {
 export function samplerSpec(input: SpecInput): SamplerSpec {
   const hooks = input.flavour === "none" ? [] : HOOKS.map((h) => `${input.flavour}_${h}`);
   const iter = input.ustack ? "dump_tasks_ustack" : "dump_tasks";
-  return { programs: [...hooks, iter], hooks, iter, config: configBytes(input), flavour: input.flavour };
+  // User stacks need a sleepable program (they read user memory): the iterator only.
+  const clock = input.clockRingBytes !== null && !input.ustack ? "sample_clock" : null;
+  return {
+    programs: [...hooks, iter, ...(clock ? [clock] : [])],
+    hooks,
+    iter,
+    clock,
+    ringBytes: ringSize(input.clockRingBytes ?? 0),
+    config: configBytes(input),
+    flavour: input.flavour,
+  };
+}
+
+/** The ring size for `bytes`: a power of two from 1 MiB to 256 MiB. */
+export function ringSize(bytes: number): number {
+  let n = 1 << 20;
+  while (n < bytes && n < 1 << 28) n *= 2;
+  return n;
 }
 
 export interface LoadedSampler {
@@ -78,6 +104,7 @@ function loadVariant(path: string, spec: SamplerSpec): Omit<LoadedSampler, "fall
   try {
     obj.onlyPrograms(spec.programs);
     obj.setReadOnlyConfig(spec.config);
+    obj.setMaxEntries("rounds", spec.ringBytes);
     obj.load();
     for (const h of spec.hooks) links.push(obj.attach(h));
     return { obj, hookLinks: links, spec };
