@@ -99,6 +99,9 @@ export class HourlyStore {
       cpu_us: Math.round(meta.cpuUs),
       lost: meta.lost,
       dropped_rows: dropped,
+      lost_rounds: round.lostBefore ?? 0,
+      late_rounds: round.lateBefore ?? 0,
+      self_active: round.selfActive ?? null,
     });
     if (ok && this.append("rounds", roundLine)) {
       if (this.dropping > 0) {

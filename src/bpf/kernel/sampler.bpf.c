@@ -30,6 +30,10 @@ struct {
 struct scratch {
 	struct task_rec task;
 	struct stack_rec stack;
+	/* The clock's round totals live here, not on the stack: the verifier does not track
+	 * map memory, so the loop's state is the same at every iteration and converges. */
+	struct round_end_rec end;
+	__u32 bytes;
 };
 
 struct {
@@ -243,10 +247,10 @@ SEC("perf_event")
 int sample_clock(struct bpf_perf_event_data *ctx)
 {
 	struct round_start_rec start = { .kind = REC_ROUND_START, .size = sizeof(start) };
-	struct round_end_rec end = { .kind = REC_ROUND_END, .size = sizeof(end) };
 	struct bpf_iter_task it;
 	struct task_struct *task;
-	__u32 one = 1, bytes = 0;
+	struct round_end_rec *end;
+	__u32 one = 1;
 	struct scratch *sc;
 	struct task_rec *r;
 	__u32 tgid, state;
@@ -255,8 +259,6 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 
 	start.seq = ++clock_seq;
 	start.ktime_ns = now;
-	end.seq = start.seq;
-	end.ktime_ns = now;
 	/* Skip the whole round (user space sees the gap in seq) rather than write half of
 	 * it when the ring cannot hold what the last round took. */
 	if (bpf_ringbuf_query(&rounds, BPF_RB_AVAIL_DATA) + clock_round_bytes + clock_round_bytes / 4 +
@@ -266,7 +268,14 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 	if (!sc)
 		return 0;
 	r = &sc->task;
-	if (ring_out(&start, sizeof(start), &bytes))
+	end = &sc->end;
+	__builtin_memset(end, 0, sizeof(*end));
+	end->kind = REC_ROUND_END;
+	end->size = sizeof(*end);
+	end->seq = start.seq;
+	end->ktime_ns = now;
+	sc->bytes = 0;
+	if (ring_out(&start, sizeof(start), &sc->bytes))
 		return 0;
 	bpf_iter_task_new(&it, 0, BPF_TASK_ITER_ALL_THREADS);
 	while ((task = bpf_iter_task_next(&it))) {
@@ -276,15 +285,15 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 		state = task_state(task);
 		if (cfg.count_tgid && tgid == cfg.count_tgid && state == 0) {
 			if (task->on_cpu)
-				end.self_oncpu++;
+				end->self_oncpu++;
 			else
-				end.self_runnable++;
+				end->self_runnable++;
 		}
 		if (cfg.self_tgid && tgid == cfg.self_tgid)
 			continue;
 		if (cfg.filter_pids && !bpf_map_lookup_elem(&pid_filter, &tgid))
 			continue;
-		end.visited++;
+		end->visited++;
 		if (!cfg.all_tasks && !state_is_active(state))
 			continue;
 		fill_task(task, r, tgid, state, now);
@@ -292,27 +301,27 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 			len = bpf_get_task_stack(task, sc->stack.frames, sizeof(sc->stack.frames), 0);
 			if (len > 0) {
 				if (stack_is_new(&sc->stack, len / 8, 0) &&
-				    ring_out(&sc->stack, sizeof(sc->stack), &bytes)) {
+				    ring_out(&sc->stack, sizeof(sc->stack), &sc->bytes)) {
 					/* Not sent: let a later sample send it again. */
 					bpf_map_delete_elem(&known_stacks, &sc->stack.hash);
-					end.flags |= RF_INCOMPLETE;
+					end->flags |= RF_INCOMPLETE;
 				}
 				r->kstack_hash = sc->stack.hash;
 			}
 		}
-		if (ring_out(r, sizeof(*r), &bytes))
-			end.flags |= RF_INCOMPLETE;
+		if (ring_out(r, sizeof(*r), &sc->bytes))
+			end->flags |= RF_INCOMPLETE;
 		else
-			end.emitted++;
+			end->emitted++;
 	}
 	bpf_iter_task_destroy(&it);
 	/* What the next round needs free; at most half the ring, so that a round too big
 	 * for the ring is still tried (and flagged) rather than skipped for ever. */
-	clock_round_bytes = bytes + sizeof(end) + 8;
+	clock_round_bytes = sc->bytes + sizeof(*end) + 8;
 	if (clock_round_bytes > bpf_ringbuf_query(&rounds, BPF_RB_RING_SIZE) / 2)
 		clock_round_bytes = bpf_ringbuf_query(&rounds, BPF_RB_RING_SIZE) / 2;
 	/* The end record may not fit either: user space then drops the round when the next
 	 * start record arrives, and counts it lost. */
-	ring_out(&end, sizeof(end), &bytes);
+	ring_out(end, sizeof(*end), &sc->bytes);
 	return 0;
 }

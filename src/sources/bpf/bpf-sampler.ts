@@ -71,7 +71,8 @@ export async function openBpfSampler(opts: SamplerOptions): Promise<Sampler> {
   const loaded = loadSampler({
     selfTgid: opts.excludeSelf === false ? 0 : process.pid,
     countTgid: process.pid,
-    clockRingBytes: opts.userClock ? null : clockRingBytes(opts),
+    // TSNAP_CLOCK=user: rounds from user space, as before the kernel clock (comparisons).
+    clockRingBytes: opts.userClock || process.env.TSNAP_CLOCK === "user" ? null : clockRingBytes(opts),
     // A thread-name filter runs here, in user space: it needs every thread to count them.
     all: opts.all || opts.comm !== undefined,
     pids,
