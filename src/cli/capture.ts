@@ -37,8 +37,11 @@ OPTIONS
       --max-size SIZE   delete the oldest hours beyond SIZE (e.g. 5G)  [default: no limit]
   -d, --duration SECS   stop after this many seconds                   [default: run until stopped]
 
-Own overhead is in the rounds files (CPU µs per round, rows, lost events, dropped rows)
-and in one stderr line per closed hour. SIGINT/SIGTERM close the hour cleanly.
+Own overhead is in the rounds files (CPU µs per round, rows, lost events, dropped rows,
+rounds lost or late, tsnap's threads active at the sampling instant) and in one stderr
+line per closed hour (plus a WARNING line when rounds were missed or tsnap was active at
+an instant). The bpf source's rounds are taken by an in-kernel clock and collected once a
+second. SIGINT/SIGTERM close the hour cleanly.
 
 EXAMPLES
   tsnap capture -o /var/lib/tsnap                        1 Hz, active threads, Parquet

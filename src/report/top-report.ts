@@ -95,7 +95,7 @@ export function clockLines(w: WindowStats): string[] {
   if (w.clock === null) {
     const what =
       w.source === "bpf"
-        ? "rounds taken from user space (user stacks need the sleepable task iterator): tsnap held a CPU at every sampling instant, so a thread it displaced reads as RUNQ, not RUN (up to 1 thread per round)"
+        ? "rounds taken from user space (the task iterator: user stacks need it, or TSNAP_CLOCK=user): tsnap held a CPU at every sampling instant, so a thread it displaced reads as RUNQ, not RUN (up to 1 thread per round)"
         : "rounds read from /proc by tsnap itself: it holds a CPU while it reads and each thread is read at a different moment";
     return ["sampling: user space", `WARNING: ${what}`];
   }

@@ -29,7 +29,7 @@ export function blockDeviceDir(): string | null {
     const m = mounts
       .filter(([, at]) => d === at || d.startsWith(at === "/" ? "/" : `${at}/`))
       .sort((x, y) => y[1].length - x[1].length)[0];
-    if (m && m[0].startsWith("/dev/")) return d;
+    if (m?.[0].startsWith("/dev/")) return d;
   }
   return null;
 }

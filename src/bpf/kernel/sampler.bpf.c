@@ -234,6 +234,23 @@ struct {
 	__uint(max_entries, 4 << 20); /* user space sizes it before load */
 } rounds SEC(".maps");
 
+/* Rounds the clock could not deliver, for user space at any time: [0] skipped (the ring
+ * could not hold a round), [1] incomplete (a record did not fit; user space drops it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} clock_lost SEC(".maps");
+
+static __always_inline void count_clock_lost(__u32 k)
+{
+	__u64 *v = bpf_map_lookup_elem(&clock_lost, &k);
+
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
+
 __u64 clock_seq;	/* firings of the clock, skipped rounds included */
 __u64 clock_round_bytes; /* bytes the last complete round took in the ring */
 
@@ -262,8 +279,10 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 	/* Skip the whole round (user space sees the gap in seq) rather than write half of
 	 * it when the ring cannot hold what the last round took. */
 	if (bpf_ringbuf_query(&rounds, BPF_RB_AVAIL_DATA) + clock_round_bytes + clock_round_bytes / 4 +
-		    4096 > bpf_ringbuf_query(&rounds, BPF_RB_RING_SIZE))
+		    4096 > bpf_ringbuf_query(&rounds, BPF_RB_RING_SIZE)) {
+		count_clock_lost(0);
 		return 0;
+	}
 	sc = bpf_map_lookup_elem(&scratch, &one);
 	if (!sc)
 		return 0;
@@ -275,8 +294,10 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 	end->seq = start.seq;
 	end->ktime_ns = now;
 	sc->bytes = 0;
-	if (ring_out(&start, sizeof(start), &sc->bytes))
+	if (ring_out(&start, sizeof(start), &sc->bytes)) {
+		count_clock_lost(0);
 		return 0;
+	}
 	bpf_iter_task_new(&it, 0, BPF_TASK_ITER_ALL_THREADS);
 	while ((task = bpf_iter_task_next(&it))) {
 		if (!task->pid)
@@ -322,6 +343,7 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 		clock_round_bytes = bpf_ringbuf_query(&rounds, BPF_RB_RING_SIZE) / 2;
 	/* The end record may not fit either: user space then drops the round when the next
 	 * start record arrives, and counts it lost. */
-	ring_out(end, sizeof(*end), &sc->bytes);
+	if ((end->flags & RF_INCOMPLETE) || ring_out(end, sizeof(*end), &sc->bytes))
+		count_clock_lost(1);
 	return 0;
 }

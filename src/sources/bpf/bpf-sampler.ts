@@ -338,7 +338,7 @@ export class BpfSampler implements Sampler {
     }
     const c = this.kernelClock?.counters;
     if (c) {
-      this.st.roundsLost = c.lost;
+      this.st.roundsLost = this.kernelClock!.lostSoFar();
       this.st.roundsLate = c.late;
       this.st.perturbedRounds = c.perturbed;
       this.st.selfOnCpu = c.selfOnCpu;

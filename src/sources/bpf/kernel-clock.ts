@@ -5,6 +5,7 @@
 // delivered only when complete (start record, records, end record with the same seq);
 // the gaps in seq are rounds lost (ring full), gaps in time beyond them rounds late.
 import { closeSync, readFileSync } from "node:fs";
+import { mapLookup } from "../../bpf/maps.js";
 import type { BpfObject, Link } from "../../bpf/object.js";
 import { openCpuClock } from "../../bpf/probes.js";
 import { RingBuffer } from "../../bpf/ringbuf.js";
@@ -68,6 +69,7 @@ export class BpfKernelClock implements KernelClock {
   readonly periodMs: number;
   readonly counters: ClockCounters = { lost: 0, late: 0, perturbed: 0, selfOnCpu: 0, selfRunnable: 0 };
   private readonly ring: RingBuffer;
+  private readonly lostFd: number;
   private readonly cpu: number;
   private link: Link | null = null;
   private startNs = 0n;
@@ -93,6 +95,7 @@ export class BpfKernelClock implements KernelClock {
     this.cpu = firstOnlineCpu();
     this.what = `in-kernel clock (perf_event cpu-clock on CPU ${this.cpu})`;
     this.ring = new RingBuffer(obj.mapFd("rounds"), obj.mapMaxEntries("rounds"));
+    this.lostFd = obj.mapFd("clock_lost");
     this.perfOffsetMs = performance.now() - Number(process.hrtime.bigint()) / 1e6;
   }
 
@@ -203,6 +206,22 @@ export class BpfKernelClock implements KernelClock {
         lateBefore: late,
       });
     }
+  }
+
+  /**
+   * Rounds lost so far: what the kernel counted (skipped for a full ring, or incomplete),
+   * which includes rounds after the last one collected; at least the gaps seen here.
+   */
+  lostSoFar(): number {
+    if (this.closed) return this.counters.lost;
+    let kernel = 0;
+    const k = Buffer.alloc(4);
+    const v = Buffer.alloc(8);
+    for (const i of [0, 1]) {
+      k.writeUInt32LE(i);
+      if (mapLookup(this.lostFd, k, v)) kernel += Number(v.readBigUInt64LE());
+    }
+    return Math.max(kernel, this.counters.lost);
   }
 
   /** The kernel id of the clock's program (for `bpftool prog show id N`; benchmarks). */
