@@ -416,7 +416,7 @@ test("in-kernel clock: a ring left full loses whole rounds, counted, never half 
   for (const r of rs) assert.equal(r.samples.length, r.threadsSeen, "a delivered round is complete");
   const due = rs.length + stats.roundsLost + stats.roundsLate;
   assert.ok(
-    due >= 280 && due <= 305,
+    due >= 280 && due <= 320,
     `delivered ${rs.length} + lost ${stats.roundsLost} + late ${stats.roundsLate}`,
   );
 });
