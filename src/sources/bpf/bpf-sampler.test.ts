@@ -438,3 +438,34 @@ test("in-kernel clock: threads seen counts what the filters let through (-p PID,
     await w.stop();
   }
 });
+
+test("under `node --cpu-prof` (SIGPROF every ms) the sampler still loads: signals wait during the verifier", {
+  skip,
+}, async () => {
+  const dir = mkdtempSync("/tmp/tsnap-cpuprof-");
+  try {
+    const r = await new Promise<{ code: number | null; out: string }>((res) => {
+      const child = spawn(
+        process.execPath,
+        ["--cpu-prof", `--cpu-prof-dir=${dir}`, TSNAP_BIN, "top", "--source", "bpf", "-d", "0.3"],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let out = "";
+      child.stdout.on("data", (d) => {
+        out += d;
+      });
+      child.stderr.on("data", (d) => {
+        out += d;
+      });
+      child.once("close", (code) => res({ code, out }));
+    });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /source: bpf/);
+    assert.ok(
+      readdirSync(dir).some((f) => f.endsWith(".cpuprofile")),
+      "the profiler ran",
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
