@@ -6,8 +6,8 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync 
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { Worker } from "node:worker_threads";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Worker } from "node:worker_threads";
 import { liveCount } from "../../bpf/handles.js";
 import { NotSupported } from "../../errors.js";
 import type { IoEnd, Sample, SyscallEnd } from "../../model/sample.js";
