@@ -3,12 +3,13 @@
 // batches) or when user space asks (round(): the task iterator); tp_btf (or raw_tp) hooks
 // keep the syscall in progress and the block I/O in flight per thread; completions of
 // what a sample saw arrive through a ring buffer.
-import { accessSync, constants, readFileSync } from "node:fs";
+import { accessSync, closeSync, constants, readFileSync } from "node:fs";
 import { IterReader } from "../../bpf/iter.js";
 import { kernelSymbols } from "../../bpf/kallsyms.js";
 import { setPrint } from "../../bpf/libbpf.js";
 import { mapLookup, mapUpdate } from "../../bpf/maps.js";
 import type { Link } from "../../bpf/object.js";
+import { openCpuClock } from "../../bpf/probes.js";
 import { RingBuffer } from "../../bpf/ringbuf.js";
 import { NotSupported } from "../../errors.js";
 import {
@@ -181,20 +182,36 @@ export class BpfSampler implements Sampler {
     };
     this.epochOffsetNs =
       BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)) - process.hrtime.bigint();
-    this.kernelClock =
-      loaded.spec.clock === null ? null : new BpfKernelClock(obj, loaded.spec.clock, opts.hz, this.sink());
+    this.kernelClock = loaded.spec.clock === null ? null : this.openClock(loaded.spec.clock);
     if (loaded.spec.clock === null && opts.needs.has("ustack") && !opts.userClock && opts.notice) {
       opts.notice(
         "tsnap: user stacks need the sleepable task iterator: rounds are taken from user space, so tsnap holds a CPU at every sampling instant (see the footer)",
       );
     }
     if (loaded.fallbacks.length > 0 && opts.notice) {
-      const what =
-        this.hooks === "none"
-          ? "without syscall and I/O tracking"
-          : `with ${this.hooks} hooks${loaded.spec.iter === "dump_tasks" && opts.needs.has("ustack") ? ", no user stacks" : ""}`;
-      opts.notice(`tsnap: bpf source running ${what} (${loaded.fallbacks[0]})`);
+      const what = [
+        this.hooks === "none" ? "without syscall and I/O tracking" : `with ${this.hooks} hooks`,
+        loaded.spec.iter === "dump_tasks" && opts.needs.has("ustack") ? "no user stacks" : "",
+        loaded.spec.clock === null && !opts.needs.has("ustack")
+          ? "rounds from user space (no in-kernel clock)"
+          : "",
+      ].filter((x) => x !== "");
+      opts.notice(`tsnap: bpf source running ${what.join(", ")} (${loaded.fallbacks[0]})`);
     }
+  }
+
+  /** The in-kernel clock, or null (with a notice) when this kernel cannot open its event. */
+  private openClock(program: string): BpfKernelClock | null {
+    try {
+      // The perf event is opened for real at start(); a trial now finds a refusal early.
+      closeSync(openCpuClock(0, 0, 1e9 / this.opts.hz));
+    } catch (err) {
+      this.opts.notice?.(
+        `tsnap: bpf source taking rounds from user space: no cpu-clock perf event for the in-kernel clock (${(err as Error).message})`,
+      );
+      return null;
+    }
+    return new BpfKernelClock(this.loaded.obj, program, this.opts.hz, this.sink());
   }
 
   /** How the kernel clock hands records back: decoded by this sampler's own methods. */

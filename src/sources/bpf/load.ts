@@ -126,6 +126,9 @@ export function loadSampler(base: Omit<SpecInput, "flavour">): LoadedSampler {
   for (const flavour of ["tp_btf", "raw_tp", "none"] as const) {
     if (forced && forced !== flavour) continue;
     variants.push({ ...base, flavour });
+    // Without the in-kernel clock (no open-coded task iterator here): user-space rounds.
+    if (base.clockRingBytes !== null && !base.ustack)
+      variants.push({ ...base, clockRingBytes: null, flavour });
     if (base.ustack) variants.push({ ...base, ustack: false, flavour });
   }
   if (variants.length === 0)
@@ -140,7 +143,8 @@ export function loadSampler(base: Omit<SpecInput, "flavour">): LoadedSampler {
         const again = err instanceof BpfError && (err.errno === EAGAIN || err.errno === EINTR);
         if (again && attempt < 2) continue;
         firstErr ??= err;
-        fallbacks.push(`${v.flavour}${v.ustack ? "+ustack" : ""}: ${(err as Error).message}`);
+        const clock = v.clockRingBytes !== null && !v.ustack ? "+clock" : "";
+        fallbacks.push(`${v.flavour}${v.ustack ? "+ustack" : ""}${clock}: ${(err as Error).message}`);
         break;
       }
     }
