@@ -54,8 +54,10 @@ export interface ClockCounters {
   selfRunnable: number;
 }
 
-/** The CPU the clock runs on: the first online one. */
-function firstOnlineCpu(): number {
+/** The CPU the clock runs on: TSNAP_CLOCK_CPU (troubleshooting), else the first online one. */
+function clockCpu(): number {
+  const forced = process.env.TSNAP_CLOCK_CPU;
+  if (forced !== undefined && /^\d+$/.test(forced)) return Number(forced);
   try {
     const m = /^(\d+)/.exec(readFileSync("/sys/devices/system/cpu/online", "utf8"));
     return m ? Number(m[1]) : 0;
@@ -92,7 +94,7 @@ export class BpfKernelClock implements KernelClock {
     private readonly sink: RoundSink,
   ) {
     this.periodMs = 1000 / hz;
-    this.cpu = firstOnlineCpu();
+    this.cpu = clockCpu();
     this.what = `in-kernel clock (perf_event cpu-clock on CPU ${this.cpu})`;
     this.ring = new RingBuffer(obj.mapFd("rounds"), obj.mapMaxEntries("rounds"));
     this.lostFd = obj.mapFd("clock_lost");
