@@ -175,7 +175,11 @@ export class HourlyStore {
     // Continue a CSV part left by a crash in this same hour; otherwise start a new part.
     const parts = listParts(this.opts.dir).filter((p) => p.hour === hour);
     const last = parts.at(-1);
-    const resume = last?.files.every((f) => f.format === "csv") ?? false;
+    // Only a part written with this schema's columns: rows are never appended under the
+    // header of another version (e.g. before columns were added to `rounds`).
+    const resume =
+      (last?.files.every((f) => f.format === "csv") ?? false) &&
+      last!.files.every((f) => sameHeader(join(this.opts.dir, f.name), f.table));
     this.part = last === undefined ? 0 : resume ? last.part : last.part + 1;
     this.seenKstacks.clear();
     this.seenUstacks.clear();
@@ -294,4 +298,21 @@ function lastNewline(fd: number, size: number): number {
     end = start;
   }
   return 0;
+}
+
+/** True when a CSV file is empty or starts with this schema's header for its table. */
+function sameHeader(path: string, table: TableName): boolean {
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const want = csvHeader(table);
+      const buf = Buffer.alloc(want.length);
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      return n === 0 || buf.subarray(0, n).toString("utf8") === want;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
 }
