@@ -39,6 +39,9 @@ export interface RoundSink {
   monoToEpochUs(ns: bigint): number;
 }
 
+/** Timer expiries jitter by a few µs: a round up to this much "early" is on time. */
+const JITTER_NS = 200_000n;
+
 interface Building {
   seq: number;
   ktimeNs: bigint;
@@ -49,6 +52,8 @@ interface Building {
 export interface ClockCounters {
   lost: number;
   late: number;
+  /** Of `late`: rounds taken too long after their slot, not delivered. */
+  lateHeld: number;
   perturbed: number;
   selfOnCpu: number;
   selfRunnable: number;
@@ -69,14 +74,29 @@ function clockCpu(): number {
 export class BpfKernelClock implements KernelClock {
   readonly what: string;
   readonly periodMs: number;
-  readonly counters: ClockCounters = { lost: 0, late: 0, perturbed: 0, selfOnCpu: 0, selfRunnable: 0 };
+  readonly counters: ClockCounters = {
+    lost: 0,
+    late: 0,
+    lateHeld: 0,
+    perturbed: 0,
+    selfOnCpu: 0,
+    selfRunnable: 0,
+  };
   private readonly ring: RingBuffer;
   private readonly lostFd: number;
   private readonly cpu: number;
   private link: Link | null = null;
   private startNs = 0n;
   private prevSeq = 0;
-  private prevNs = 0n;
+  /** The timer's grid: slot n expires at originNs + n * periodNs (from the earliest round). */
+  private originNs: bigint | null = null;
+  private prevIdx = 0n;
+  private readonly periodNs: bigint;
+  /** A round taken more than this after its slot was held up: not delivered, late. */
+  private readonly lateNs: bigint;
+  /** Rounds lost or late (held up, not delivered) since the last delivered one. */
+  private pendingLost = 0;
+  private pendingLate = 0;
   private building: Building | null = null;
   /** Stacks learned from rounds that were not delivered: they go with the next one. */
   private carryStacks: StackEntry[] = [];
@@ -94,6 +114,8 @@ export class BpfKernelClock implements KernelClock {
     private readonly sink: RoundSink,
   ) {
     this.periodMs = 1000 / hz;
+    this.periodNs = BigInt(Math.round(1e9 / hz));
+    this.lateNs = BigInt(Math.round(Math.min(1e6, 1e9 / hz / 4)));
     this.cpu = clockCpu();
     this.what = `in-kernel clock (perf_event cpu-clock on CPU ${this.cpu})`;
     this.ring = new RingBuffer(obj.mapFd("rounds"), obj.mapMaxEntries("rounds"));
@@ -103,9 +125,8 @@ export class BpfKernelClock implements KernelClock {
 
   start(): void {
     if (this.link !== null || this.closed) return;
-    const fd = openCpuClock(this.cpu, 0, this.periodMs * 1e6);
+    const fd = openCpuClock(this.cpu, 0, Number(this.periodNs));
     this.startNs = process.hrtime.bigint();
-    this.prevNs = this.startNs;
     this.lastMs = Number(this.startNs) / 1e6 + this.perfOffsetMs;
     try {
       this.link = this.obj.attachPerfEvent(this.program, fd); // the link owns the fd now
@@ -181,16 +202,39 @@ export class BpfKernelClock implements KernelClock {
       const runnable = buf.readUInt32LE(off + E.self_runnable);
       // Rounds due since the previous one: seq gaps were skipped by the kernel (ring
       // full), or dropped here (incomplete); instants beyond the seqs were never taken.
+      // Where this round sits on the timer's grid (the timer keeps it: expiry n = first
+      // expiry + n * period, and never fires early): how long after its slot it ran, and
+      // the slot's index. Firings in which the program did not run shift seq against the
+      // slots by whole periods, hence the modulo.
+      const P = this.periodNs;
+      const onGrid = b.ktimeNs - P * BigInt(seq);
+      if (this.originNs === null || onGrid < this.originNs) this.originNs = onGrid;
+      let lateBy = (onGrid - this.originNs) % P;
+      if (lateBy > P - JITTER_NS) lateBy -= P; // on time, a hair earlier than the earliest
+      const idx = (b.ktimeNs - lateBy - this.originNs + P / 2n) / P;
       const dueSeqs = seq - this.prevSeq;
-      const slots = Math.max(1, Math.round(Number(b.ktimeNs - this.prevNs) / 1e6 / this.periodMs));
-      const lost = dueSeqs - 1;
-      const late = Math.max(0, slots - dueSeqs);
+      const gapLost = dueSeqs - 1;
+      const gapLate = Math.max(0, Number(idx - this.prevIdx) - dueSeqs);
       this.prevSeq = seq;
-      this.prevNs = b.ktimeNs;
+      this.prevIdx = idx;
       this.lastMs = Number(b.ktimeNs) / 1e6 + this.perfOffsetMs;
       const c = this.counters;
-      c.lost += lost;
-      c.late += late;
+      c.lost += gapLost;
+      c.late += gapLate;
+      // A round taken well after its slot was held up (a frozen virtual CPU, interrupts
+      // off): it reads the moment everything resumes, when the wake-ups held back meanwhile
+      // all land at once, not the moment it was due. It is not delivered; it counts as late.
+      if (lateBy > this.lateNs) {
+        c.late++;
+        c.lateHeld++;
+        this.pendingLost += gapLost;
+        this.pendingLate += gapLate + 1;
+        return;
+      }
+      const lost = gapLost + this.pendingLost;
+      const late = gapLate + this.pendingLate;
+      this.pendingLost = 0;
+      this.pendingLate = 0;
       c.selfOnCpu += onCpu;
       c.selfRunnable += runnable;
       if (onCpu + runnable > 0) c.perturbed++;
