@@ -46,6 +46,7 @@ function declare() {
     bpf_map__fd: b.func("int bpf_map__fd(void *map)"),
     bpf_map__name: b.func("const char *bpf_map__name(void *map)"),
     bpf_map__max_entries: b.func("uint32_t bpf_map__max_entries(void *map)"),
+    bpf_map__set_max_entries: b.func("int bpf_map__set_max_entries(void *map, uint32_t max_entries)"),
     bpf_map__set_initial_value: b.func(
       "int bpf_map__set_initial_value(void *map, const void *data, size_t size)",
     ),
@@ -64,6 +65,7 @@ function declare() {
     syscall: c.func("long syscall(long number, ...)"),
     vsnprintf: c.func("int vsnprintf(_Out_ uint8_t *buf, size_t size, void *fmt, void *args)"),
     sysconf: c.func("long sysconf(int name)"),
+    pthread_sigmask: c.func("int pthread_sigmask(int how, const uint8_t *set, _Out_ uint8_t *oldset)"),
   };
 }
 
@@ -156,4 +158,23 @@ export function strerror(err: number): string {
   libbpf().libbpf_strerror(Math.abs(err), buf, buf.length);
   const end = buf.indexOf(0);
   return buf.toString("utf8", 0, end < 0 ? buf.length : end);
+}
+
+const SIG_BLOCK = 0;
+const SIG_SETMASK = 2;
+
+/**
+ * Runs `fn` with every signal blocked on this thread (restored after): a signal that
+ * arrives meanwhile (the profiler's SIGPROF under `node --cpu-prof`, a Ctrl-C) waits
+ * instead of making the verifier give up with EAGAIN; it is delivered right after.
+ */
+export function withSignalsBlocked<T>(fn: () => T): T {
+  const all = Buffer.alloc(128, 0xff); // sigset_t (glibc: 1024 bits)
+  const old = Buffer.alloc(128);
+  const blocked = libbpf().pthread_sigmask(SIG_BLOCK, all, old) === 0;
+  try {
+    return fn();
+  } finally {
+    if (blocked) libbpf().pthread_sigmask(SIG_SETMASK, old, null);
+  }
 }

@@ -24,6 +24,8 @@ test("hash map: update, lookup, delete, and batch reads across several batches",
     obj.setReadOnlyConfig(
       configBytes({
         selfTgid: 0,
+        countTgid: 0,
+        clockRingBytes: null,
         all: false,
         pids: null,
         kstack: false,

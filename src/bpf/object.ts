@@ -3,7 +3,15 @@
 // objects still open at process exit are closed by the exit hook in handles.ts.
 import { NotSupported } from "../errors.js";
 import { track, untrack } from "./handles.js";
-import { addressOf as addressOfBuffer, errno, isNull, libbpf, type Ptr, strerror } from "./libbpf.js";
+import {
+  addressOf as addressOfBuffer,
+  errno,
+  isNull,
+  libbpf,
+  type Ptr,
+  strerror,
+  withSignalsBlocked,
+} from "./libbpf.js";
 
 /** A failed libbpf call, with errno; `words` is libbpf's text for it. */
 export class BpfError extends Error {
@@ -109,7 +117,8 @@ export class BpfObject {
   }
 
   load(): void {
-    const rc = libbpf().bpf_object__load(this.handle) as number;
+    // The verifier stops with EAGAIN when a signal is pending: hold signals off meanwhile.
+    const rc = withSignalsBlocked(() => libbpf().bpf_object__load(this.handle) as number);
     if (rc < 0) throw new BpfError(`load ${this.path}`, -rc || errno());
     this.loaded = true;
   }
@@ -124,6 +133,12 @@ export class BpfObject {
   mapFd(name: string): number {
     if (!this.loaded) throw new Error(`map ${name}: object not loaded`);
     return libbpf().bpf_map__fd(this.mapPtr(name)) as number;
+  }
+
+  /** Before load: a map's size (a ring buffer's bytes: a power of two, whole pages). */
+  setMaxEntries(name: string, n: number): void {
+    const rc = libbpf().bpf_map__set_max_entries(this.mapPtr(name), n) as number;
+    if (rc < 0) throw new BpfError(`set max_entries of ${name}`, -rc);
   }
 
   mapMaxEntries(name: string): number {

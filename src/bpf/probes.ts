@@ -124,14 +124,22 @@ function readIterOnce(link: Link): void {
   }
 }
 
-/** A software cpu-clock perf event on CPU 0, 49 Hz (what `tsnap profile` would use). */
-export function openCpuClock(cpu = 0, hz = 49): number {
+/**
+ * A software cpu-clock perf event on one CPU: `hz` samples per second (frequency mode,
+ * what `tsnap profile` would use), or with `periodNs` a fixed period in ns (the kernel's
+ * cpu-clock counts ns), which fires on schedule whether the CPU is busy or idle.
+ */
+export function openCpuClock(cpu = 0, hz = 49, periodNs?: number): number {
   const attr = Buffer.alloc(128); // struct perf_event_attr, PERF_ATTR_SIZE_VER7
   attr.writeUInt32LE(1, 0); // type = PERF_TYPE_SOFTWARE
   attr.writeUInt32LE(128, 4); // size
   attr.writeBigUInt64LE(0n, 8); // config = PERF_COUNT_SW_CPU_CLOCK
-  attr.writeBigUInt64LE(BigInt(hz), 16); // sample_freq
-  attr.writeBigUInt64LE(1n << 10n, 40); // flags: freq
+  if (periodNs === undefined) {
+    attr.writeBigUInt64LE(BigInt(hz), 16); // sample_freq
+    attr.writeBigUInt64LE(1n << 10n, 40); // flags: freq
+  } else {
+    attr.writeBigUInt64LE(BigInt(Math.round(periodNs)), 16); // sample_period
+  }
   const fd = perfEventOpen(attr, -1, cpu, -1, 0x8 /* PERF_FLAG_FD_CLOEXEC */);
   if (fd < 0) throw new BpfError("perf_event_open cpu-clock", -fd);
   return fd;

@@ -40,8 +40,11 @@ export class RingBuffer {
     track(this);
   }
 
-  /** Calls `onRecord(buf, offset, length)` for each committed record; returns how many. */
-  drain(onRecord: (buf: Buffer, off: number, len: number) => void): number {
+  /**
+   * Calls `onRecord(buf, offset, length)` for each committed record; returns how many.
+   * A callback that returns true stops the drain after its record (the rest stays queued).
+   */
+  drain(onRecord: (buf: Buffer, off: number, len: number) => unknown): number {
     if (this.closed) return 0;
     let cons = this.cons.readBigUInt64LE(0);
     const prod = this.prod.readBigUInt64LE(0);
@@ -51,14 +54,21 @@ export class RingBuffer {
       const hdr = this.data.readUInt32LE(off);
       if (hdr & BUSY) break;
       const len = hdr & ~(BUSY | DISCARD);
+      let stop = false;
       if (!(hdr & DISCARD)) {
-        onRecord(this.data, off + HDR, len);
+        stop = onRecord(this.data, off + HDR, len) === true;
         n++;
       }
       cons += BigInt((len + HDR + 7) & ~7);
       this.cons.writeBigUInt64LE(cons, 0);
+      if (stop) break;
     }
     return n;
+  }
+
+  /** True when committed records wait to be drained. */
+  pending(): boolean {
+    return !this.closed && this.cons.readBigUInt64LE(0) < this.prod.readBigUInt64LE(0);
   }
 
   close(): void {

@@ -51,8 +51,11 @@ With the bpf source, lathist holds latency histograms of EVERY syscall (per sysc
 block I/O (per device) and run-queue wait (per process), counted in the kernel and
 written per round as deltas (non-zero buckets only); -p narrows them to those processes.
 
-Own overhead is in the rounds files (CPU µs per round, rows, lost events, dropped rows)
-and in one stderr line per closed hour. SIGINT/SIGTERM close the hour cleanly.
+Own overhead is in the rounds files (CPU µs per round, rows, lost events, dropped rows,
+rounds lost or late, tsnap's threads active at the sampling instant) and in one stderr
+line per closed hour (plus a WARNING line when rounds were missed or tsnap was active at
+an instant). The bpf source's rounds are taken by an in-kernel clock and collected once a
+second. SIGINT/SIGTERM close the hour cleanly.
 
 EXAMPLES
   tsnap capture -o /var/lib/tsnap                        1 Hz, active threads, Parquet
@@ -107,7 +110,7 @@ export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise
   retain(startHour, startUs);
   let lastLost = sampler.stats().lost;
   let cpuMark = process.cpuUsage();
-  let hourStats = { hour: startHour, rounds: 0, rows: 0, cpuUs: 0, lost: 0 };
+  let hourStats = newHourStats(startHour);
   const weightUs = Math.round(1e6 / o.hz);
   // Latency histograms of every completion (bpf source): written per round as deltas.
   const hists = latencyHistogramsOf(sampler);
@@ -124,7 +127,7 @@ export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise
       logHour(o, hourStats);
       store.tick(round.timestamp);
       retain(hour, round.timestamp);
-      hourStats = { hour, rounds: 0, rows: 0, cpuUs: 0, lost: 0 };
+      hourStats = newHourStats(hour);
       copyPartitions(o.dir, access);
     }
     const lostNow = sampler.stats().lost;
@@ -148,13 +151,22 @@ export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise
     hourStats.rows += rows;
     hourStats.cpuUs += cpuUs;
     hourStats.lost += lostNow - lastLost;
+    hourStats.missed += (round.lostBefore ?? 0) + (round.lateBefore ?? 0);
+    if ((round.selfActive ?? 0) > 0) hourStats.perturbed++;
     lastLost = lostNow;
     const behind = missed.observe(index, slot, round.timestamp);
     if (behind) o.notice(behind);
   };
   let res: Awaited<ReturnType<typeof runRounds>>;
   try {
-    res = await runRounds(sampler, { hz: o.hz, durationMs: o.durationMs, signal: o.signal, onRound });
+    // The kernel clock's rounds are collected once a second (or each round, if slower).
+    res = await runRounds(sampler, {
+      hz: o.hz,
+      durationMs: o.durationMs,
+      signal: o.signal,
+      onRound,
+      batchMs: 1000,
+    });
   } finally {
     // Also on a failure: close the open hour so what was written is converted and kept.
     logHour(o, hourStats);
@@ -174,16 +186,22 @@ function restamp(round: RoundResult, us: number): void {
   for (const s of round.samples) s.timestamp = us;
 }
 
-function logHour(
-  o: CaptureOptions,
-  h: { hour: string; rounds: number; rows: number; cpuUs: number; lost: number },
-): void {
+function newHourStats(hour: string) {
+  return { hour, rounds: 0, rows: 0, cpuUs: 0, lost: 0, missed: 0, perturbed: 0 };
+}
+
+function logHour(o: CaptureOptions, h: ReturnType<typeof newHourStats>): void {
   if (h.rounds === 0) return;
   const perRound = h.cpuUs / h.rounds / 1000;
   const pct = (perRound * o.hz) / 10;
   o.notice(
     `tsnap capture: ${h.hour}: ${h.rounds} rounds, ${h.rows} rows, CPU ${perRound.toFixed(2)} ms/round (${pct.toFixed(3)}% of one CPU), lost events ${h.lost}`,
   );
+  // Never silent when the sampler fell behind or could not keep out of the samples.
+  if (h.missed > 0 || h.perturbed > 0)
+    o.notice(
+      `tsnap capture: WARNING: ${h.hour}: ${h.missed} rounds missed (lost or late), tsnap on a CPU or runnable at ${h.perturbed} sampling instants (rounds table: lost_rounds, late_rounds, self_active)`,
+    );
 }
 
 function copyPartitions(dir: string, access: Access): void {
@@ -251,6 +269,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (v.ustack) needs.add("ustack");
   const opts: SamplerOptions = {
     hz,
+    batchRounds: Math.max(1, Math.ceil(hz)),
     all: Boolean(v.all),
     needs,
     excludeSelf: true,
@@ -263,7 +282,8 @@ async function run(argv: string[], io: Io): Promise<number> {
   const notice = (line: string) => io.err(`${line}\n`);
   const sampler = await openSampler(source, opts, notice);
   try {
-    notice(`tsnap capture: ${sampler.source} source, ${hz} Hz, writing ${dir}`);
+    const clock = sampler.kernelClock ? "in-kernel clock" : "user-space rounds";
+    notice(`tsnap capture: ${sampler.source} source, ${hz} Hz (${clock}), writing ${dir}`);
     const sum = await captureToDir(sampler, {
       dir,
       hz,

@@ -182,6 +182,7 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
     firstSlot: 0,
     lastSlot: -1,
     threads: 0,
+    ...clockCounts(),
   };
   const flush = () => {
     const cpu = process.cpuUsage(win.cpu);
@@ -197,6 +198,11 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
       source: sampler.source,
       startedAt: win.startedAt,
       root: process.getuid?.() === 0,
+      clock: sampler.kernelClock?.what ?? null,
+      roundsLost: win.lost,
+      roundsLate: win.late,
+      perturbedRounds: win.perturbed,
+      selfActive: win.selfActive,
     };
     const lat = o.latency ? windowLatency(o.latency.delta(), devName) : null;
     const extra = lat
@@ -221,6 +227,7 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
       firstSlot: win.lastSlot + 1,
       lastSlot: win.lastSlot,
       threads: 0,
+      ...clockCounts(),
     };
   };
   await runRounds(sampler, {
@@ -230,6 +237,10 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
     onRound: (r, _index, slot) => {
       agg.addRound(r.samples, r.timestamp);
       win.lastSlot = slot;
+      win.lost += r.lostBefore ?? 0;
+      win.late += r.lateBefore ?? 0;
+      win.selfActive += r.selfActive ?? 0;
+      if ((r.selfActive ?? 0) > 0) win.perturbed++;
       win.threads = Math.max(win.threads, r.threadsSeen);
       if ((slot + 1 - win.firstSlot) / o.hz >= o.windowS - 1e-9) flush();
     },
@@ -251,6 +262,10 @@ function devName(major: number, minor: number): string {
     }
   }
   return devNames.get(`${major}:${minor}`) ?? `${major}:${minor}`;
+}
+
+function clockCounts() {
+  return { lost: 0, late: 0, perturbed: 0, selfActive: 0 };
 }
 
 function diffCounts(after: Record<string, number>, before: Record<string, number>): Record<string, number> {

@@ -20,6 +20,14 @@ export interface WindowStats {
   startedAt: number;
   /** True when this process runs as root (changes the advice on permission errors). */
   root: boolean;
+  /** What took the rounds: an in-kernel clock (its words), or null for user space. */
+  clock: string | null;
+  /** Kernel clock: rounds lost (ring full) and late, rounds at whose instant tsnap's own
+   * threads were on a CPU or runnable, and how many of them, summed over the rounds. */
+  roundsLost: number;
+  roundsLate: number;
+  perturbedRounds: number;
+  selfActive: number;
 }
 
 export function renderTop(
@@ -85,7 +93,39 @@ export function footer(w: WindowStats): string {
     parts.push(`permission denied for ${what}: ${advice}`);
   }
   if (parts.length > 0) lines.push(`skipped: ${parts.join("; ")}`);
+  lines.push(...clockLines(w));
   return lines.join("\n");
+}
+
+/** How the rounds were taken, and a WARNING line for each way they fell short. */
+export function clockLines(w: WindowStats): string[] {
+  const n = w.rounds;
+  if (w.clock === null) {
+    const what =
+      w.source === "bpf"
+        ? "rounds taken from user space (the task iterator: user stacks need it, or TSNAP_CLOCK=user): tsnap held a CPU at every sampling instant, so a thread it displaced reads as RUNQ, not RUN (up to 1 thread per round)"
+        : "rounds read from /proc by tsnap itself: it holds a CPU while it reads and each thread is read at a different moment";
+    return ["sampling: user space", `WARNING: ${what}`];
+  }
+  const lines = [
+    `sampling: ${w.clock} | tsnap on a CPU or runnable at ${w.perturbedRounds} of ${n} instants | rounds lost: ${w.roundsLost}, late: ${w.roundsLate}`,
+  ];
+  if (w.perturbedRounds > 0) {
+    lines.push(
+      `WARNING: tsnap's own threads were on a CPU or runnable at ${w.perturbedRounds} of ${n} sampling instants (${w.selfActive} thread-instants): others' RUN may read low and RUNQ high by up to ${(w.selfActive / Math.max(1, n)).toFixed(2)} threads`,
+    );
+  }
+  if (w.roundsLost > 0) {
+    lines.push(
+      `WARNING: ${w.roundsLost} rounds lost (the kernel's ring buffer was full: tsnap collected too late); avg_threads covers only the rounds taken`,
+    );
+  }
+  if (w.roundsLate > 0) {
+    lines.push(
+      `WARNING: ${w.roundsLate} rounds late (the in-kernel clock did not fire on time); avg_threads covers only the rounds taken`,
+    );
+  }
+  return lines;
 }
 
 function round2(x: number): number {

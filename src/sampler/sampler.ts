@@ -1,5 +1,7 @@
-// The one interface both sources implement. A sampler takes one round at a time; the
-// loop that paces rounds (sampler/loop.ts) is shared and source-agnostic.
+// The one interface both sources implement. A sampler takes one round when asked
+// (`round()`: the user-space clock, paced by sampler/loop.ts); a source that has an
+// in-kernel clock (bpf) also offers `kernelClock`: the kernel takes the rounds at hz, at
+// instants when tsnap is not running, and the loop collects them in batches in between.
 import type { IoEnd, Sample, StackEntry, SyscallEnd } from "../model/sample.js";
 
 export type SourceName = "proc" | "bpf";
@@ -36,6 +38,10 @@ export interface SamplerOptions {
   verbose?: boolean;
   /** One-line notices (a source running with less than it could, e.g. no syscall tracking). */
   notice?: (line: string) => void;
+  /** Rounds per batch the consumer collects at most (sizes the kernel clock's buffer). */
+  batchRounds?: number;
+  /** Take rounds from user space even where a kernel clock exists (comparisons, tests). */
+  userClock?: boolean;
 }
 
 export interface RoundResult {
@@ -49,6 +55,37 @@ export interface RoundResult {
   ioEnds: IoEnd[];
   /** Stacks seen for the first time since the sampler started. */
   newStacks: StackEntry[];
+  /**
+   * Threads of tsnap itself on a CPU or runnable at the sampling instant (the kernel
+   * clock counts them; they are never in `samples`). Absent: not measured (user clock,
+   * where tsnap's reading thread always holds a CPU while it reads).
+   */
+  selfActive?: number;
+  /** Kernel clock: rounds due right before this one that were lost (ring buffer full). */
+  lostBefore?: number;
+  /** Kernel clock: rounds due right before this one that the clock did not take (late). */
+  lateBefore?: number;
+}
+
+/**
+ * An in-kernel sampling clock: rounds are taken by the kernel at hz and written where
+ * user space collects them, at instants of its choosing between the sampling instants.
+ */
+export interface KernelClock {
+  /** What takes the rounds, in words (footers, notices). */
+  readonly what: string;
+  readonly periodMs: number;
+  /** Starts the clock (idempotent): the first round comes one period later. */
+  start(): void;
+  /**
+   * Complete rounds the kernel took since the last call, oldest first. With a deadline
+   * (performance.now() ms) it stops after the first round decoded past it; the rest wait.
+   */
+  collect(deadlineMs?: number): RoundResult[];
+  /** True when rounds (or parts of one) wait to be collected. */
+  pending(): boolean;
+  /** performance.now() of the latest sampling instant collected, or of start(); null before. */
+  lastInstantMs(): number | null;
 }
 
 export interface SamplerStats {
@@ -59,12 +96,23 @@ export interface SamplerStats {
   denied: Record<string, number>;
   /** Events the kernel side had to drop (bpf ring buffer full). */
   lost: number;
+  /** Kernel clock: rounds dropped because the ring was full when they were due. */
+  roundsLost: number;
+  /** Kernel clock: rounds due that the clock did not take in time (fired late, or blocked). */
+  roundsLate: number;
+  /** Kernel clock: rounds at whose instant a tsnap thread was on a CPU or runnable. */
+  perturbedRounds: number;
+  /** Kernel clock: tsnap threads on a CPU / runnable, summed over the rounds' instants. */
+  selfOnCpu: number;
+  selfRunnable: number;
 }
 
 export interface Sampler {
   readonly source: SourceName;
-  /** Take one round now. */
+  /** Take one round now, from user space (tsnap's own thread holds a CPU while it reads). */
   round(): RoundResult;
+  /** The in-kernel clock, when this sampler has one (the loop then prefers it), else null. */
+  readonly kernelClock: KernelClock | null;
   stats(): SamplerStats;
   /** Release every fd, map and link. Safe to call twice. */
   close(): void;

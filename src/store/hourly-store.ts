@@ -9,11 +9,13 @@
 // nothing can be written). Files are opened through safe-fs (no symlinks, explicit modes).
 import {
   closeSync,
+  constants,
   existsSync,
   fstatSync,
   fsyncSync,
   ftruncateSync,
   lstatSync,
+  openSync,
   readSync,
   writeSync,
 } from "node:fs";
@@ -161,6 +163,9 @@ export class HourlyStore {
         cpu_us: Math.round(meta.cpuUs),
         lost: meta.lost,
         dropped_rows: ok ? 0 : round.samples.length,
+        lost_rounds: round.lostBefore ?? 0,
+        late_rounds: round.lateBefore ?? 0,
+        self_active: round.selfActive ?? null,
       }),
     );
     if (this.pendingRounds.length > MAX_PENDING_ROUNDS) {
@@ -313,7 +318,12 @@ export class HourlyStore {
     // Continue a CSV part left by a crash in this same hour; otherwise start a new part.
     const parts = listParts(this.opts.dir).filter((p) => p.hour === hour);
     const last = parts.at(-1);
-    const resume = this.noResume !== hour && (last?.files.every((f) => f.format === "csv") ?? false);
+    // Only a part written with this schema's columns: rows are never appended under the
+    // header of another version (e.g. before columns were added to `rounds`).
+    const resume =
+      this.noResume !== hour &&
+      (last?.files.every((f) => f.format === "csv") ?? false) &&
+      last!.files.every((f) => sameHeader(join(this.opts.dir, f.name), f.table));
     this.part = last === undefined ? 0 : resume ? last.part : last.part + 1;
     this.seenKstacks.clear();
     this.seenUstacks.clear();
@@ -457,4 +467,21 @@ function lastNewline(fd: number, size: number): number {
     end = start;
   }
   return 0;
+}
+
+/** True when a CSV file is empty or starts with this schema's header for its table. */
+function sameHeader(path: string, table: TableName): boolean {
+  try {
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const want = csvHeader(table);
+      const buf = Buffer.alloc(want.length);
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      return n === 0 || buf.subarray(0, n).toString("utf8") === want;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
 }

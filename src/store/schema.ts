@@ -144,6 +144,13 @@ export const TABLES: Record<TableName, { doc: string; columns: ColumnDef[] }> = 
       c("cpu_us", "BIGINT", "CPU tsnap used for this round (sample + write), µs"),
       c("lost", "BIGINT", "events the kernel side dropped since the previous round"),
       c("dropped_rows", "BIGINT", "rows not written (disk full) in this round"),
+      c("lost_rounds", "BIGINT", "rounds due just before this one and lost (bpf clock: ring buffer full)"),
+      c("late_rounds", "BIGINT", "rounds due just before this one that the sampling clock did not take"),
+      c(
+        "self_active",
+        "BIGINT",
+        "tsnap's own threads on a CPU or runnable at this round's instant (bpf clock; empty: not measured, user-space rounds)",
+      ),
     ],
   },
   lathist: {

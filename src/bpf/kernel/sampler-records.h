@@ -8,6 +8,8 @@
 #define REC_ROUND_END 3
 #define REC_SYSC_END 4
 #define REC_IORQ_END 5
+#define REC_ROUND_START 6
+#define RF_INCOMPLETE 1
 #define TF_IN_SYSCALL 1
 #define TF_SYSC_FROM_REGS 2
 #define TF_KTHREAD 4
@@ -27,8 +29,9 @@ struct tsnap_config {
 	__u8 track_iorq; /* offset 10 */
 	__u8 want_args; /* offset 11 */
 	__u8 fd_syscalls[512]; /* offset 12 */
+	__u32 count_tgid; /* offset 524 */
 };
-_Static_assert(sizeof(struct tsnap_config) == 524, "tsnap_config size");
+_Static_assert(sizeof(struct tsnap_config) == 528, "tsnap_config size");
 
 struct task_rec {
 	__u32 kind; /* offset 0 */
@@ -70,14 +73,27 @@ struct stack_rec {
 };
 _Static_assert(sizeof(struct stack_rec) == 536, "stack_rec size");
 
+struct round_start_rec {
+	__u32 kind; /* offset 0 */
+	__u32 size; /* offset 4 */
+	__u64 seq; /* offset 8 */
+	__u64 ktime_ns; /* offset 16 */
+};
+_Static_assert(sizeof(struct round_start_rec) == 24, "round_start_rec size");
+
 struct round_end_rec {
 	__u32 kind; /* offset 0 */
 	__u32 size; /* offset 4 */
 	__u32 visited; /* offset 8 */
 	__u32 emitted; /* offset 12 */
 	__u64 ktime_ns; /* offset 16 */
+	__u64 seq; /* offset 24 */
+	__u32 self_oncpu; /* offset 32 */
+	__u32 self_runnable; /* offset 36 */
+	__u32 flags; /* offset 40 */
+	__u32 pad0; /* offset 44 */
 };
-_Static_assert(sizeof(struct round_end_rec) == 24, "round_end_rec size");
+_Static_assert(sizeof(struct round_end_rec) == 48, "round_end_rec size");
 
 struct sysc_end_rec {
 	__u32 kind; /* offset 0 */

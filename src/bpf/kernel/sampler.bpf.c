@@ -23,11 +23,15 @@ const volatile struct tsnap_config cfg = {};
 struct scratch {
 	struct task_rec task;
 	struct stack_rec stack;
+	/* The clock's round totals live here, not on the stack: the verifier does not track
+	 * map memory, so the loop's state is the same at every iteration and converges. */
+	struct round_end_rec end;
+	__u32 bytes;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2); /* [0] the iterator, [1] the clock (may interrupt it) */
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
@@ -53,48 +57,13 @@ static __always_inline void fill_filename(struct task_struct *task, struct task_
 		bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), name);
 }
 
-static __always_inline int dump_task(struct bpf_iter__task *ctx, int sleepable)
+/* Fills *r for one thread (everything but stacks); `now` is the sampling instant. */
+static __always_inline void fill_task(struct task_struct *task, struct task_rec *r, __u32 tgid,
+				      __u32 state, __u64 now)
 {
-	struct seq_file *seq = ctx->meta->seq;
-	struct task_struct *task = ctx->task;
-	__u32 zero = 0;
-	struct scratch *sc;
-	struct task_rec *r;
 	struct task_track *t;
-	__u32 tgid, state, n;
-	__u64 now;
-	long len;
 
-	if (ctx->meta->seq_num == 0) {
-		visited = 0;
-		emitted = 0;
-	}
-	if (!task) {
-		struct round_end_rec end = {
-			.kind = REC_ROUND_END,
-			.size = sizeof(end),
-			.visited = visited,
-			.emitted = emitted,
-			.ktime_ns = bpf_ktime_get_ns(),
-		};
-		bpf_seq_write(seq, &end, sizeof(end));
-		return 0;
-	}
-	tgid = task->tgid;
-	if (cfg.self_tgid && tgid == cfg.self_tgid)
-		return 0;
-	if (cfg.filter_pids && !bpf_map_lookup_elem(&pid_filter, &tgid))
-		return 0;
-	visited++;
-	state = task_state(task);
-	if (!cfg.all_tasks && !state_is_active(state))
-		return 0;
-	sc = bpf_map_lookup_elem(&scratch, &zero);
-	if (!sc)
-		return 0;
-	r = &sc->task;
 	__builtin_memset(r, 0, sizeof(*r));
-	now = bpf_ktime_get_ns();
 	r->kind = REC_TASK;
 	r->size = sizeof(*r);
 	r->tid = task->pid;
@@ -164,17 +133,63 @@ static __always_inline int dump_task(struct bpf_iter__task *ctx, int sleepable)
 	if (cfg.want_filename && r->sysc_nr >= 0 && r->sysc_nr < NR_SYSCALL_SLOTS &&
 	    cfg.fd_syscalls[r->sysc_nr & (NR_SYSCALL_SLOTS - 1)])
 		fill_filename(task, r);
+}
 
+static __always_inline int dump_task(struct bpf_iter__task *ctx, int sleepable)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	__u32 zero = 0;
+	struct scratch *sc;
+	struct task_rec *r;
+	__u32 tgid, state, n;
+	long len;
+
+	if (ctx->meta->seq_num == 0) {
+		visited = 0;
+		emitted = 0;
+	}
+	if (!task) {
+		struct round_end_rec end = {
+			.kind = REC_ROUND_END,
+			.size = sizeof(end),
+			.visited = visited,
+			.emitted = emitted,
+			.ktime_ns = bpf_ktime_get_ns(),
+		};
+		bpf_seq_write(seq, &end, sizeof(end));
+		return 0;
+	}
+	tgid = task->tgid;
+	if (cfg.self_tgid && tgid == cfg.self_tgid)
+		return 0;
+	if (cfg.filter_pids && !bpf_map_lookup_elem(&pid_filter, &tgid))
+		return 0;
+	visited++;
+	state = task_state(task);
+	if (!cfg.all_tasks && !state_is_active(state))
+		return 0;
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	r = &sc->task;
+	fill_task(task, r, tgid, state, bpf_ktime_get_ns());
 	if (cfg.want_kstack) {
 		len = bpf_get_task_stack(task, sc->stack.frames, sizeof(sc->stack.frames), 0);
-		if (len > 0)
-			r->kstack_hash = stack_once(seq, &sc->stack, len / 8, 0);
+		if (len > 0) {
+			if (stack_is_new(&sc->stack, len / 8, 0))
+				bpf_seq_write(seq, &sc->stack, sizeof(sc->stack));
+			r->kstack_hash = sc->stack.hash;
+		}
 	}
 	if (sleepable && cfg.want_ustack && !(r->flags & TF_KTHREAD)) {
 		n = 0;
 		user_stack(task, &sc->stack, &n);
-		if (n > 0)
-			r->ustack_hash = stack_once(seq, &sc->stack, n, 1);
+		if (n > 0) {
+			if (stack_is_new(&sc->stack, n, 1))
+				bpf_seq_write(seq, &sc->stack, sizeof(sc->stack));
+			r->ustack_hash = sc->stack.hash;
+		}
 	}
 	emitted++;
 	bpf_seq_write(seq, r, sizeof(*r));
@@ -192,4 +207,136 @@ SEC("iter.s/task")
 int dump_tasks_ustack(struct bpf_iter__task *ctx)
 {
 	return dump_task(ctx, 1);
+}
+
+/* ---- the in-kernel sampling clock ---------------------------------------------------- */
+/* A perf_event program on a software cpu-clock event of one CPU: at every period it walks
+ * all threads with the open-coded task iterator and writes a round (start record, stacks
+ * seen for the first time, task records, end record) into the `rounds` ring without
+ * waking anyone. User space drains the ring in batches at instants between the sampling
+ * instants, so tsnap never runs, wakes or queues for a CPU because of the sampling
+ * itself; whether one of its threads was on a CPU or runnable anyway is counted. */
+
+extern int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task,
+			     unsigned int flags) __weak __ksym;
+extern struct task_struct *bpf_iter_task_next(struct bpf_iter_task *it) __weak __ksym;
+extern void bpf_iter_task_destroy(struct bpf_iter_task *it) __weak __ksym;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20); /* user space sizes it before load */
+} rounds SEC(".maps");
+
+/* Rounds the clock could not deliver, for user space at any time: [0] skipped (the ring
+ * could not hold a round), [1] incomplete (a record did not fit; user space drops it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} clock_lost SEC(".maps");
+
+static __always_inline void count_clock_lost(__u32 k)
+{
+	__u64 *v = bpf_map_lookup_elem(&clock_lost, &k);
+
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
+
+__u64 clock_seq;	/* firings of the clock, skipped rounds included */
+__u64 clock_round_bytes; /* bytes the last complete round took in the ring */
+
+static __always_inline int ring_out(void *data, __u64 size, __u32 *bytes)
+{
+	*bytes += size + 8;
+	return bpf_ringbuf_output(&rounds, data, size, BPF_RB_NO_WAKEUP);
+}
+
+SEC("perf_event")
+int sample_clock(struct bpf_perf_event_data *ctx)
+{
+	struct round_start_rec start = { .kind = REC_ROUND_START, .size = sizeof(start) };
+	struct bpf_iter_task it;
+	struct task_struct *task;
+	struct round_end_rec *end;
+	__u32 one = 1;
+	struct scratch *sc;
+	struct task_rec *r;
+	__u32 tgid, state;
+	__u64 now = bpf_ktime_get_ns();
+	long len;
+
+	start.seq = ++clock_seq;
+	start.ktime_ns = now;
+	/* Skip the whole round (user space sees the gap in seq) rather than write half of
+	 * it when the ring cannot hold what the last round took. */
+	if (bpf_ringbuf_query(&rounds, BPF_RB_AVAIL_DATA) + clock_round_bytes + clock_round_bytes / 4 +
+		    4096 > bpf_ringbuf_query(&rounds, BPF_RB_RING_SIZE)) {
+		count_clock_lost(0);
+		return 0;
+	}
+	sc = bpf_map_lookup_elem(&scratch, &one);
+	if (!sc)
+		return 0;
+	r = &sc->task;
+	end = &sc->end;
+	__builtin_memset(end, 0, sizeof(*end));
+	end->kind = REC_ROUND_END;
+	end->size = sizeof(*end);
+	end->seq = start.seq;
+	end->ktime_ns = now;
+	sc->bytes = 0;
+	if (ring_out(&start, sizeof(start), &sc->bytes)) {
+		count_clock_lost(0);
+		return 0;
+	}
+	bpf_iter_task_new(&it, 0, BPF_TASK_ITER_ALL_THREADS);
+	while ((task = bpf_iter_task_next(&it))) {
+		if (!task->pid)
+			continue; /* the boot CPU's idle task (swapper/0): not a thread /proc lists */
+		tgid = task->tgid;
+		state = task_state(task);
+		if (cfg.count_tgid && tgid == cfg.count_tgid && state == 0) {
+			if (task->on_cpu)
+				end->self_oncpu++;
+			else
+				end->self_runnable++;
+		}
+		if (cfg.self_tgid && tgid == cfg.self_tgid)
+			continue;
+		if (cfg.filter_pids && !bpf_map_lookup_elem(&pid_filter, &tgid))
+			continue;
+		end->visited++;
+		if (!cfg.all_tasks && !state_is_active(state))
+			continue;
+		fill_task(task, r, tgid, state, now);
+		if (cfg.want_kstack) {
+			len = bpf_get_task_stack(task, sc->stack.frames, sizeof(sc->stack.frames), 0);
+			if (len > 0) {
+				if (stack_is_new(&sc->stack, len / 8, 0) &&
+				    ring_out(&sc->stack, sizeof(sc->stack), &sc->bytes)) {
+					/* Not sent: let a later sample send it again. */
+					bpf_map_delete_elem(&known_stacks, &sc->stack.hash);
+					end->flags |= RF_INCOMPLETE;
+				}
+				r->kstack_hash = sc->stack.hash;
+			}
+		}
+		if (ring_out(r, sizeof(*r), &sc->bytes))
+			end->flags |= RF_INCOMPLETE;
+		else
+			end->emitted++;
+	}
+	bpf_iter_task_destroy(&it);
+	/* What the next round needs free; at most half the ring, so that a round too big
+	 * for the ring is still tried (and flagged) rather than skipped for ever. */
+	clock_round_bytes = sc->bytes + sizeof(*end) + 8;
+	if (clock_round_bytes > bpf_ringbuf_query(&rounds, BPF_RB_RING_SIZE) / 2)
+		clock_round_bytes = bpf_ringbuf_query(&rounds, BPF_RB_RING_SIZE) / 2;
+	/* The end record may not fit either: user space then drops the round when the next
+	 * start record arrives, and counts it lost. */
+	if ((end->flags & RF_INCOMPLETE) || ring_out(end, sizeof(*end), &sc->bytes))
+		count_clock_lost(1);
+	return 0;
 }

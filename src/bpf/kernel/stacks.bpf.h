@@ -25,8 +25,9 @@ static __always_inline __u64 hash_frames(__u64 *frames, __u32 n)
 	return h ? h : 1;
 }
 
-/* Hash the stack in s->stack; send it once (the first time its hash is seen). */
-static __always_inline __u64 stack_once(struct seq_file *seq, struct stack_rec *s, __u32 n, __u32 user)
+/* Hash the stack in *s and fill its record header; returns 1 when the hash was not sent
+ * before (the caller writes the record: to the iterator's seq_file or to a ring). */
+static __always_inline int stack_is_new(struct stack_rec *s, __u32 n, __u32 user)
 {
 	__u8 one = 1;
 
@@ -35,11 +36,10 @@ static __always_inline __u64 stack_once(struct seq_file *seq, struct stack_rec *
 	s->user = user;
 	s->nframes = n;
 	s->hash = hash_frames(s->frames, n);
-	if (!bpf_map_lookup_elem(&known_stacks, &s->hash)) {
-		bpf_map_update_elem(&known_stacks, &s->hash, &one, BPF_ANY);
-		bpf_seq_write(seq, s, sizeof(*s));
-	}
-	return s->hash;
+	if (bpf_map_lookup_elem(&known_stacks, &s->hash))
+		return 0;
+	bpf_map_update_elem(&known_stacks, &s->hash, &one, BPF_ANY);
+	return 1;
 }
 
 static __always_inline void user_stack(struct task_struct *task, struct stack_rec *s, __u32 *n)

@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Worker } from "node:worker_threads";
 import { liveCount } from "../../bpf/handles.js";
 import { NotSupported } from "../../errors.js";
 import type { IoEnd, Sample, SyscallEnd } from "../../model/sample.js";
@@ -348,3 +349,115 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
     );
   });
 }
+
+/** Rounds from the in-kernel clock after `ms`, collected in one batch. */
+async function clockRounds(opts: SamplerOptions, ms: number, during?: () => Promise<void>) {
+  const s = (await openBpfSampler(opts)) as BpfSampler;
+  try {
+    assert.ok(s.kernelClock, "the bpf source has an in-kernel clock");
+    s.kernelClock.start();
+    await (during ? Promise.all([sleep(ms), during()]) : sleep(ms));
+    return { rounds: s.kernelClock.collect(), stats: s.stats() };
+  } finally {
+    s.close();
+  }
+}
+
+test("in-kernel clock: rounds at hz from kernel time, complete, own threads counted but never sampled", {
+  skip,
+}, async () => {
+  // A thread of this process spins for the whole window: at every instant it is on a CPU
+  // or runnable, so the kernel must count tsnap (this process) as active at each one.
+  const spinMs = 1200;
+  const worker = new Worker(`const end = Date.now() + ${spinMs}; while (Date.now() < end);`, { eval: true });
+  const exited = new Promise((r) => worker.once("exit", r));
+  const { rounds: rs, stats } = await clockRounds({ hz: 50, all: true, needs: new Set() }, 1000);
+  await exited;
+  assert.ok(rs.length >= 40, `${rs.length} rounds in 1 s at 50 Hz`);
+  const missed = rs.reduce((a, r) => a + (r.lostBefore ?? 0) + (r.lateBefore ?? 0), 0);
+  const span = (rs.at(-1)!.timestamp - rs[0].timestamp) / 1e3;
+  assert.ok(
+    Math.abs(rs.length - 1 + missed - span / 20) <= 1,
+    `rounds ${rs.length}, missed ${missed}, span ${span} ms`,
+  );
+  for (let i = 1; i < rs.length; i++) {
+    const gap = (rs[i].timestamp - rs[i - 1].timestamp) / 1e3;
+    const due = 1 + (rs[i].lostBefore ?? 0) + (rs[i].lateBefore ?? 0);
+    assert.ok(Math.abs(gap - 20 * due) < 2, `instants ${gap} ms apart`);
+  }
+  for (const r of rs) {
+    assert.equal(r.samples.length, r.threadsSeen, "-a: every thread visited is in the round");
+    assert.ok(!r.samples.some((s) => s.tgid === process.pid), "tsnap's own threads are never samples");
+    assert.ok(!r.samples.some((s) => s.tid === 0), "no idle task");
+  }
+  const active = rs.filter((r) => (r.selfActive ?? 0) >= 1).length;
+  assert.ok(active >= rs.length * 0.9, `own spinning thread seen at ${active} of ${rs.length} instants`);
+  assert.equal(stats.perturbedRounds, active);
+});
+
+test("in-kernel clock: a ring left full loses whole rounds, counted, never half a round", {
+  skip,
+}, async () => {
+  // 200 Hz with every thread, collected once after 1.5 s: far more than the ring holds.
+  const { rounds: rs, stats } = await clockRounds(
+    { hz: 200, all: true, needs: new Set(), batchRounds: 1 },
+    1500,
+  );
+  assert.ok(stats.roundsLost > 0, `lost ${stats.roundsLost}`);
+  assert.ok(rs.length > 0);
+  for (const r of rs) assert.equal(r.samples.length, r.threadsSeen, "a delivered round is complete");
+  const due = rs.length + stats.roundsLost + stats.roundsLate;
+  assert.ok(
+    due >= 280 && due <= 320,
+    `delivered ${rs.length} + lost ${stats.roundsLost} + late ${stats.roundsLate}`,
+  );
+});
+
+test("in-kernel clock: threads seen counts what the filters let through (-p PID, -p REGEX)", {
+  skip,
+}, async () => {
+  const w = await startWorkload(compileWorkload("spin"), ["3", "20"]);
+  try {
+    const pid = w.child.pid!;
+    const byPid = await clockRounds({ hz: 20, all: false, needs: new Set(), pids: new Set([pid]) }, 300);
+    assert.ok(byPid.rounds.length > 0);
+    for (const r of byPid.rounds) assert.equal(r.threadsSeen, 4, "3 spinners and the main thread");
+    const none = await clockRounds({ hz: 20, all: false, needs: new Set(), comm: /^no-such-thread$/ }, 300);
+    for (const r of none.rounds) assert.equal(r.threadsSeen, 0);
+    const spin = await clockRounds({ hz: 20, all: false, needs: new Set(), comm: /^spin-/ }, 300);
+    for (const r of spin.rounds) assert.ok(r.threadsSeen >= 4, `${r.threadsSeen}`);
+  } finally {
+    await w.stop();
+  }
+});
+
+test("under `node --cpu-prof` (SIGPROF every ms) the sampler still loads: signals wait during the verifier", {
+  skip,
+}, async () => {
+  const dir = mkdtempSync("/tmp/tsnap-cpuprof-");
+  try {
+    const r = await new Promise<{ code: number | null; out: string }>((res) => {
+      const child = spawn(
+        process.execPath,
+        ["--cpu-prof", `--cpu-prof-dir=${dir}`, TSNAP_BIN, "top", "--source", "bpf", "-d", "0.3"],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let out = "";
+      child.stdout.on("data", (d) => {
+        out += d;
+      });
+      child.stderr.on("data", (d) => {
+        out += d;
+      });
+      child.once("close", (code) => res({ code, out }));
+    });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /source: bpf/);
+    assert.ok(
+      readdirSync(dir).some((f) => f.endsWith(".cpuprofile")),
+      "the profiler ran",
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

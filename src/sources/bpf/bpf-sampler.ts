@@ -1,12 +1,15 @@
-// The bpf source: a task iterator reads every thread's state inside the kernel in one pass
-// per round; tp_btf (or raw_tp) hooks keep the syscall in progress and the block I/O in
-// flight per thread; completions of what a sample saw arrive through a ring buffer.
-import { accessSync, constants, readFileSync } from "node:fs";
+// The bpf source: the kernel reads every thread's state in one pass per round, either at
+// instants of its own clock (kernel-clock.ts: a perf_event program, rounds collected in
+// batches) or when user space asks (round(): the task iterator); tp_btf (or raw_tp) hooks
+// keep the syscall in progress and the block I/O in flight per thread; completions of
+// what a sample saw arrive through a ring buffer.
+import { accessSync, closeSync, constants, readFileSync } from "node:fs";
 import { IterReader } from "../../bpf/iter.js";
 import { kernelSymbols } from "../../bpf/kallsyms.js";
 import { setPrint } from "../../bpf/libbpf.js";
 import { mapLookup, mapUpdate } from "../../bpf/maps.js";
 import type { Link } from "../../bpf/object.js";
+import { openCpuClock } from "../../bpf/probes.js";
 import { RingBuffer } from "../../bpf/ringbuf.js";
 import { NotSupported } from "../../errors.js";
 import {
@@ -22,11 +25,13 @@ import { syscallName } from "../../platform/syscall-table.js";
 import type { RoundResult, Sampler, SamplerOptions, SamplerStats } from "../../sampler/sampler.js";
 import { ProcessInfoCache } from "../proc/process-info.js";
 import { decodeCompletion, splitStream, taskState } from "./decode.js";
+import { BpfKernelClock, type RoundSink } from "./kernel-clock.js";
 import { LatencyHistograms } from "./latency-hists.js";
 import { type LoadedSampler, loadSampler } from "./load.js";
 import {
   cString,
   FILENAME_LEN,
+  STACK_REC,
   TASK_REC,
   TF_IN_SYSCALL,
   TF_IORQ_INFLIGHT,
@@ -67,7 +72,11 @@ export async function openBpfSampler(opts: SamplerOptions): Promise<Sampler> {
   const pids = opts.pids && opts.pids.size > 0 ? [...opts.pids] : null;
   const loaded = loadSampler({
     selfTgid: opts.excludeSelf === false ? 0 : process.pid,
-    all: opts.all,
+    countTgid: process.pid,
+    // TSNAP_CLOCK=user: rounds from user space, as before the kernel clock (comparisons).
+    clockRingBytes: opts.userClock || process.env.TSNAP_CLOCK === "user" ? null : clockRingBytes(opts),
+    // A thread-name filter runs here, in user space: it needs every thread to count them.
+    all: opts.all || opts.comm !== undefined,
     pids,
     kstack: needs.has("kstack") || needs.has("wchan"),
     ustack: needs.has("ustack"),
@@ -85,8 +94,25 @@ export async function openBpfSampler(opts: SamplerOptions): Promise<Sampler> {
   }
 }
 
+/** Bytes the clock's ring must hold: a batch of rounds plus two, with room to spare. */
+function clockRingBytes(opts: SamplerOptions): number {
+  let threads = 1000;
+  try {
+    // "0.10 0.20 0.30 2/615 1234": runnable/total threads on the machine
+    threads = Number(/\/(\d+)/.exec(readFileSync("/proc/loadavg", "latin1"))?.[1] ?? threads);
+  } catch {
+    // keep the guess
+  }
+  const perThread =
+    TASK_REC.size + 8 + (opts.needs.has("kstack") || opts.needs.has("wchan") ? STACK_REC.size + 8 : 0);
+  const rounds = (opts.batchRounds ?? Math.max(1, Math.ceil(opts.hz / 4))) + 2;
+  const share = opts.all || opts.comm !== undefined ? 1 : 0.5;
+  return threads * perThread * rounds * share * 2;
+}
+
 export class BpfSampler implements Sampler {
   readonly source = "bpf" as const;
+  readonly kernelClock: BpfKernelClock | null;
   /** Which hooks keep per-thread state: tp_btf, raw_tp, or none (iterator only). */
   readonly hooks: string;
   private readonly iterLink: Link;
@@ -108,7 +134,19 @@ export class BpfSampler implements Sampler {
   private newStacks: StackEntry[] = [];
   /** ns since the epoch minus CLOCK_MONOTONIC ns. */
   private readonly epochOffsetNs: bigint;
-  private readonly st: SamplerStats = { rounds: 0, vanished: 0, denied: {}, lost: 0 };
+  private readonly st: SamplerStats = {
+    rounds: 0,
+    vanished: 0,
+    denied: {},
+    lost: 0,
+    roundsLost: 0,
+    roundsLate: 0,
+    perturbedRounds: 0,
+    selfOnCpu: 0,
+    selfRunnable: 0,
+  };
+  /** Threads that matched the comm filter in the round being decoded. */
+  private commMatched = 0;
   private closed = false;
 
   constructor(
@@ -149,18 +187,65 @@ export class BpfSampler implements Sampler {
     };
     this.epochOffsetNs =
       BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)) - process.hrtime.bigint();
+    this.kernelClock = loaded.spec.clock === null ? null : this.openClock(loaded.spec.clock);
+    if (loaded.spec.clock === null && opts.needs.has("ustack") && !opts.userClock && opts.notice) {
+      opts.notice(
+        "tsnap: user stacks need the sleepable task iterator: rounds are taken from user space, so tsnap holds a CPU at every sampling instant (see the footer)",
+      );
+    }
     if (loaded.fallbacks.length > 0 && opts.notice) {
-      const what =
-        this.hooks === "none"
-          ? "without syscall and I/O tracking"
-          : `with ${this.hooks} hooks${loaded.spec.iter === "dump_tasks" && opts.needs.has("ustack") ? ", no user stacks" : ""}`;
-      opts.notice(`tsnap: bpf source running ${what} (${loaded.fallbacks[0]})`);
+      const what = [
+        this.hooks === "none" ? "without syscall and I/O tracking" : `with ${this.hooks} hooks`,
+        loaded.spec.iter === "dump_tasks" && opts.needs.has("ustack") ? "no user stacks" : "",
+        loaded.spec.clock === null && !opts.needs.has("ustack")
+          ? "rounds from user space (no in-kernel clock)"
+          : "",
+      ].filter((x) => x !== "");
+      opts.notice(`tsnap: bpf source running ${what.join(", ")} (${loaded.fallbacks[0]})`);
     }
   }
 
+  /** The in-kernel clock, or null (with a notice) when this kernel cannot open its event. */
+  private openClock(program: string): BpfKernelClock | null {
+    try {
+      // The perf event is opened for real at start(); a trial now finds a refusal early.
+      closeSync(openCpuClock(0, 0, 1e9 / this.opts.hz));
+    } catch (err) {
+      this.opts.notice?.(
+        `tsnap: bpf source taking rounds from user space: no cpu-clock perf event for the in-kernel clock (${(err as Error).message})`,
+      );
+      return null;
+    }
+    return new BpfKernelClock(this.loaded.obj, program, this.opts.hz, this.sink());
+  }
+
+  /** How the kernel clock hands records back: decoded by this sampler's own methods. */
+  private sink(): RoundSink {
+    return {
+      task: (buf, off, ts) => this.toSample(buf, off, ts),
+      stack: (buf, off, out) => this.stacks.learn(buf, off, out),
+      startRound: () => {
+        this.st.rounds++;
+        this.commMatched = 0;
+        this.processes.startRound();
+      },
+      commSeen: () => (this.opts.comm ? this.commMatched : null),
+      completions: () => {
+        const done = { syscallEnds: [], ioEnds: [] } as Pick<RoundResult, "syscallEnds" | "ioEnds">;
+        this.ring.drain((b, off, n) => decodeCompletion(b, off, n, this.toEpoch, done));
+        return done;
+      },
+      monoToEpochUs: (ns) => Number((ns + this.epochOffsetNs) / 1000n),
+    };
+  }
+
+  private readonly toEpoch = (mono: bigint) => mono + this.epochOffsetNs;
+
+  /** One round now, read through the task iterator from user space (the user clock). */
   round(): RoundResult {
     if (this.closed) throw new Error("bpf sampler is closed");
     this.st.rounds++;
+    this.commMatched = 0;
     const timestamp = Math.round((performance.timeOrigin + performance.now()) * 1000);
     const { buf, len } = this.reader.read();
     const stream = splitStream(buf, len);
@@ -174,12 +259,11 @@ export class BpfSampler implements Sampler {
       if (s !== null) samples.push(s);
     }
     const done = { syscallEnds: [], ioEnds: [] } as Pick<RoundResult, "syscallEnds" | "ioEnds">;
-    const toEpoch = (mono: bigint) => mono + this.epochOffsetNs;
-    this.ring.drain((b, off, n) => decodeCompletion(b, off, n, toEpoch, done));
+    this.ring.drain((b, off, n) => decodeCompletion(b, off, n, this.toEpoch, done));
     return {
       timestamp,
       samples,
-      threadsSeen: stream.visited ?? stream.tasks.length,
+      threadsSeen: this.opts.comm ? this.commMatched : (stream.visited ?? stream.tasks.length),
       syscallEnds: done.syscallEnds,
       ioEnds: done.ioEnds,
       newStacks,
@@ -189,6 +273,7 @@ export class BpfSampler implements Sampler {
   private toSample(buf: Buffer, o: number, timestamp: number): Sample | null {
     const comm = cString(buf, o + T.comm, 16);
     if (this.opts.comm && !this.opts.comm.test(comm)) return null;
+    this.commMatched++;
     const tgid = buf.readUInt32LE(o + T.tgid);
     const s = blankSample(timestamp, this.weightUs, buf.readUInt32LE(o + T.tid), tgid);
     s.comm = comm;
@@ -288,6 +373,14 @@ export class BpfSampler implements Sampler {
       const v = Buffer.alloc(8);
       if (mapLookup(this.counterFd, k, v)) this.st.lost = Number(v.readBigUInt64LE());
     }
+    const c = this.kernelClock?.counters;
+    if (c) {
+      this.st.roundsLost = this.kernelClock!.lostSoFar();
+      this.st.roundsLate = c.late;
+      this.st.perturbedRounds = c.perturbed;
+      this.st.selfOnCpu = c.selfOnCpu;
+      this.st.selfRunnable = c.selfRunnable;
+    }
     return { ...this.st, denied: { ...this.st.denied } };
   }
 
@@ -295,6 +388,7 @@ export class BpfSampler implements Sampler {
     if (this.closed) return;
     this.closed = true;
     this.hists?.close();
+    this.kernelClock?.close();
     this.iterLink.close();
     for (const l of this.loaded.hookLinks) l.close();
     this.ring.close();

@@ -10,6 +10,8 @@ import { CONFIG } from "./records.js";
 
 const base: SpecInput = {
   selfTgid: 4242,
+  countTgid: 4242,
+  clockRingBytes: null,
   all: false,
   pids: [7],
   kstack: true,
@@ -41,6 +43,19 @@ test("spec: one hook flavour, the iterator, nothing else", () => {
   assert.deepEqual(samplerSpec({ ...base, flavour: "raw_tp" }).hooks[0], "raw_tp_sys_enter");
   assert.deepEqual(samplerSpec({ ...base, flavour: "none" }).programs, ["dump_tasks"]);
   assert.equal(samplerSpec({ ...base, ustack: true }).iter, "dump_tasks_ustack");
+  assert.equal(samplerSpec(base).clock, null);
+});
+
+test("spec: the in-kernel clock when asked for, never with user stacks; its ring a power of two", () => {
+  const s = samplerSpec({ ...base, clockRingBytes: 3_000_000 });
+  assert.equal(s.clock, "sample_clock");
+  assert.ok(s.programs.includes("sample_clock") && s.programs.includes("dump_tasks"));
+  assert.equal(s.ringBytes, 4 << 20);
+  assert.equal(samplerSpec({ ...base, clockRingBytes: 10 }).ringBytes, 1 << 20);
+  assert.equal(samplerSpec({ ...base, clockRingBytes: 1e12 }).ringBytes, 1 << 28);
+  const u = samplerSpec({ ...base, clockRingBytes: 1 << 20, ustack: true });
+  assert.equal(u.clock, null);
+  assert.ok(!u.programs.includes("sample_clock"));
 });
 
 test("config bytes: filters, wants and the fd-syscall table at their declared offsets", () => {
@@ -48,6 +63,7 @@ test("config bytes: filters, wants and the fd-syscall table at their declared of
   const o = CONFIG.off;
   assert.equal(c.length, CONFIG.size);
   assert.equal(c.readUInt32LE(o.self_tgid), 4242);
+  assert.equal(c.readUInt32LE(o.count_tgid), 4242);
   assert.deepEqual([c[o.filter_pids], c[o.all_tasks], c[o.want_kstack], c[o.want_ustack]], [1, 0, 1, 0]);
   assert.equal(c[o.want_args], 1, "filename needs the fd argument");
   assert.equal(c[o.fd_syscalls + syscallNumber("read")!], 1);
@@ -64,7 +80,10 @@ test("the object opens without the kernel and has every program the specs name",
     const names = new Set(obj.programNames());
     for (const flavour of ["tp_btf", "raw_tp"] as const) {
       for (const p of samplerSpec({ ...base, flavour, ustack: true }).programs) assert.ok(names.has(p), p);
+      for (const p of samplerSpec({ ...base, flavour, clockRingBytes: 1 }).programs)
+        assert.ok(names.has(p), p);
     }
+    assert.equal(obj.section("sample_clock"), "perf_event");
     assert.equal(obj.section("tp_btf_sys_enter"), "tp_btf/sys_enter");
     assert.equal(obj.section("dump_tasks_ustack"), "iter.s/task");
   } finally {

@@ -17,6 +17,10 @@ export interface SamplerSpec {
   programs: string[];
   hooks: string[];
   iter: string;
+  /** The in-kernel sampling clock's program, or null (user-clocked rounds only). */
+  clock: string | null;
+  /** Bytes of the `rounds` ring the clock writes into (a power of two). */
+  ringBytes: number;
   config: Buffer;
   /** `.rodata.hist`: which latency histograms the hooks keep (latency-hists.ts). */
   histConfig: Buffer;
@@ -26,6 +30,10 @@ export interface SamplerSpec {
 
 export interface SpecInput {
   selfTgid: number;
+  /** tsnap's own tgid, counted at each clock instant when on a CPU or runnable. */
+  countTgid: number;
+  /** Load the in-kernel clock (perf_event program) and size its ring for this many bytes. */
+  clockRingBytes: number | null;
   all: boolean;
   pids: readonly number[] | null;
   kstack: boolean;
@@ -43,6 +51,7 @@ export function configBytes(input: SpecInput): Buffer {
   const c = Buffer.alloc(CONFIG.size);
   const o = CONFIG.off;
   c.writeUInt32LE(input.selfTgid, o.self_tgid);
+  c.writeUInt32LE(input.countTgid, o.count_tgid);
   c[o.filter_pids] = input.pids !== null ? 1 : 0;
   c[o.all_tasks] = input.all ? 1 : 0;
   c[o.want_kstack] = input.kstack ? 1 : 0;
@@ -64,15 +73,26 @@ export function samplerSpec(input: SpecInput): SamplerSpec {
   const names = hists.rq ? [...HOOKS, ...RQ_HOOKS] : HOOKS;
   const hooks = input.flavour === "none" ? [] : names.map((h) => `${input.flavour}_${h}`);
   const iter = input.ustack ? "dump_tasks_ustack" : "dump_tasks";
+  // User stacks need a sleepable program (they read user memory): the iterator only.
+  const clock = input.clockRingBytes !== null && !input.ustack ? "sample_clock" : null;
   return {
-    programs: [...hooks, iter],
+    programs: [...hooks, iter, ...(clock ? [clock] : [])],
     hooks,
     iter,
+    clock,
+    ringBytes: ringSize(input.clockRingBytes ?? 0),
     config: configBytes(input),
     histConfig: histConfigBytes(hists, input.pids !== null),
     hists,
     flavour: input.flavour,
   };
+}
+
+/** The ring size for `bytes`: a power of two from 1 MiB to 256 MiB. */
+export function ringSize(bytes: number): number {
+  let n = 1 << 20;
+  while (n < bytes && n < 1 << 28) n *= 2;
+  return n;
 }
 
 export interface LoadedSampler {
@@ -93,6 +113,7 @@ function loadVariant(path: string, spec: SamplerSpec): Omit<LoadedSampler, "fall
     obj.onlyPrograms(spec.programs);
     obj.setReadOnlyConfig(spec.config);
     obj.setReadOnlyConfig(spec.histConfig, ".rodata.hist");
+    obj.setMaxEntries("rounds", spec.ringBytes);
     obj.load();
     for (const h of spec.hooks) links.push(obj.attach(h));
     return { obj, hookLinks: links, spec };
@@ -114,6 +135,9 @@ export function loadSampler(base: Omit<SpecInput, "flavour">): LoadedSampler {
   for (const flavour of ["tp_btf", "raw_tp", "none"] as const) {
     if (forced && forced !== flavour) continue;
     variants.push({ ...base, flavour });
+    // Without the in-kernel clock (no open-coded task iterator here): user-space rounds.
+    if (base.clockRingBytes !== null && !base.ustack)
+      variants.push({ ...base, clockRingBytes: null, flavour });
     if (base.ustack) variants.push({ ...base, ustack: false, flavour });
   }
   if (variants.length === 0)
@@ -128,7 +152,8 @@ export function loadSampler(base: Omit<SpecInput, "flavour">): LoadedSampler {
         const again = err instanceof BpfError && (err.errno === EAGAIN || err.errno === EINTR);
         if (again && attempt < 2) continue;
         firstErr ??= err;
-        fallbacks.push(`${v.flavour}${v.ustack ? "+ustack" : ""}: ${(err as Error).message}`);
+        const clock = v.clockRingBytes !== null && !v.ustack ? "+clock" : "";
+        fallbacks.push(`${v.flavour}${v.ustack ? "+ustack" : ""}${clock}: ${(err as Error).message}`);
         break;
       }
     }

@@ -56,12 +56,16 @@ export const REC_STACK = 2;
 export const REC_ROUND_END = 3;
 export const REC_SYSC_END = 4;
 export const REC_IORQ_END = 5;
+export const REC_ROUND_START = 6;
 
 /** Bits of task_rec.flags. */
 export const TF_IN_SYSCALL = 1; // tracked by sys_enter (entry time and seq known)
 export const TF_SYSC_FROM_REGS = 2; // syscall nr read from the task's saved registers
 export const TF_KTHREAD = 4;
 export const TF_IORQ_INFLIGHT = 8;
+
+/** Bits of round_end_rec.flags. */
+export const RF_INCOMPLETE = 1; // some records of the round did not fit in the ring
 
 export const MAX_FRAMES = 64;
 export const FILENAME_LEN = 64;
@@ -79,6 +83,9 @@ export const CONFIG = layout("tsnap_config", [
   ["track_iorq", "u8"],
   ["want_args", "u8"],
   ["fd_syscalls", { array: "u8", len: NR_SYSCALL_SLOTS }],
+  // tsnap's own tgid, counted (never emitted) at each in-kernel sampling instant when it
+  // is on a CPU or runnable: the perturbation the clock could not avoid.
+  ["count_tgid", "u32"],
 ] as const);
 
 /** One thread, emitted by the task iterator. */
@@ -121,13 +128,26 @@ export const STACK_REC = layout("stack_rec", [
   ["frames", { array: "u64", len: MAX_FRAMES }],
 ] as const);
 
-/** Last record of an iterator pass: how many tasks the kernel visited. */
+/** First record of a round taken by the in-kernel clock (ring buffer `rounds`). */
+export const ROUND_START_REC = layout("round_start_rec", [
+  ["kind", "u32"],
+  ["size", "u32"],
+  ["seq", "u64"], // firings of the clock since attach, including rounds it had to skip
+  ["ktime_ns", "u64"], // the sampling instant, CLOCK_MONOTONIC
+] as const);
+
+/** Last record of a round (iterator pass or clock round): what the kernel visited. */
 export const ROUND_END_REC = layout("round_end_rec", [
   ["kind", "u32"],
   ["size", "u32"],
-  ["visited", "u32"],
-  ["emitted", "u32"],
+  ["visited", "u32"], // threads that passed the pid filter (own threads never count)
+  ["emitted", "u32"], // task records written
   ["ktime_ns", "u64"],
+  ["seq", "u64"], // clock rounds: the round_start_rec's seq
+  ["self_oncpu", "u32"], // threads of count_tgid on a CPU at the instant
+  ["self_runnable", "u32"], // threads of count_tgid runnable, waiting for a CPU
+  ["flags", "u32"], // RF_*
+  ["pad0", "u32"],
 ] as const);
 
 /** Completion of a syscall a sample saw (ring buffer). */
@@ -169,6 +189,7 @@ export const ALL_LAYOUTS: readonly Layout<string>[] = [
   CONFIG,
   TASK_REC,
   STACK_REC,
+  ROUND_START_REC,
   ROUND_END_REC,
   SYSC_END_REC,
   IORQ_END_REC,
@@ -180,6 +201,8 @@ const CONSTANTS: Record<string, number> = {
   REC_ROUND_END,
   REC_SYSC_END,
   REC_IORQ_END,
+  REC_ROUND_START,
+  RF_INCOMPLETE,
   TF_IN_SYSCALL,
   TF_SYSC_FROM_REGS,
   TF_KTHREAD,

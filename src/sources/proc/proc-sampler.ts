@@ -39,13 +39,25 @@ const FD_RESERVE = 256;
 
 export class ProcSampler implements Sampler {
   readonly source = "proc" as const;
+  /** /proc has no clock of its own: rounds are read from user space when asked. */
+  readonly kernelClock = null;
   private readonly files: ProcFiles;
   private readonly threads = new Map<number, ThreadHandle>();
   private readonly processes: ProcessInfoCache;
   private readonly weightUs: number;
   private readonly needs: ReadonlySet<Need>;
   private readonly selfPid: number | null;
-  private readonly st: SamplerStats = { rounds: 0, vanished: 0, denied: {}, lost: 0 };
+  private readonly st: SamplerStats = {
+    rounds: 0,
+    vanished: 0,
+    denied: {},
+    lost: 0,
+    roundsLost: 0,
+    roundsLate: 0,
+    perturbedRounds: 0,
+    selfOnCpu: 0,
+    selfRunnable: 0,
+  };
   private closed = false;
 
   constructor(private readonly opts: SamplerOptions) {

@@ -1,0 +1,122 @@
+// Benchmark: does the sampler move the samples? The contention workload (4 threads in
+// O_DIRECT 4 KiB random preads of a real file + twice as many spinners as CPUs) sampled by
+// `tsnap top --source bpf --hz N` with the in-kernel clock and with user-space rounds
+// (TSNAP_CLOCK=user, the path before the clock), each against the kernel's schedstat
+// deltas of the same threads over the same window; and the clock program's kernel time
+// per round (bpf_stats) at this machine's thread count.
+//   node dist/bench/sampling-clock.js [--runs N] [--seconds S] [--hz N]
+// Run it alone, under the CPU lock (flock /tmp/tsnap-cpu.lock ...). Needs root.
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { renderTable } from "../src/report/table.js";
+import { openBpfSampler } from "../src/sources/bpf/bpf-sampler.js";
+import type { BpfKernelClock } from "../src/sources/bpf/kernel-clock.js";
+import { runTsnap } from "../src/testkit/cli.js";
+import { reference, snapshot, startContention } from "../src/testkit/contention.js";
+
+const { values } = parseArgs({
+  options: { runs: { type: "string" }, seconds: { type: "string" }, hz: { type: "string" } },
+});
+const runs = Number(values.runs ?? 3);
+const seconds = Number(values.seconds ?? 8);
+const hz = values.hz ?? "20";
+
+interface Row {
+  pid: number;
+  state: string;
+  avg_threads: number;
+}
+
+const w = await startContention({ seconds: runs * 2 * (seconds + 5) + 30 });
+const table: (string | number)[][] = [];
+try {
+  await new Promise((r) => setTimeout(r, 500));
+  for (let i = 0; i < runs; i++) {
+    for (const clock of ["kernel", "user"]) {
+      const a = [snapshot(w.ioPid), snapshot(w.hogPid)];
+      const r = await runTsnap(
+        [
+          "top",
+          "--source",
+          "bpf",
+          "--hz",
+          hz,
+          "-d",
+          String(seconds),
+          "-p",
+          `${w.ioPid},${w.hogPid}`,
+          "-g",
+          "pid,state",
+          "--format",
+          "json",
+        ],
+        { env: { ...process.env, TSNAP_CLOCK: clock } },
+      );
+      const b = [snapshot(w.ioPid), snapshot(w.hogPid)];
+      if (r.code !== 0) throw new Error(r.stderr);
+      const rows = JSON.parse(r.stdout) as Row[];
+      const got = (pid: number, s: string) =>
+        rows.filter((x) => x.pid === pid && x.state === s).reduce((t, x) => t + x.avg_threads, 0);
+      const io = reference(a[0], b[0]);
+      const hog = reference(a[1], b[1]);
+      const cell = (g: number, want: number) =>
+        `${g.toFixed(2)} / ${want.toFixed(2)} (${(g - want >= 0 ? "+" : "") + (g - want).toFixed(2)})`;
+      table.push([
+        clock,
+        cell(got(w.ioPid, "RUN"), io.RUN),
+        cell(got(w.ioPid, "RUNQ"), io.RUNQ),
+        cell(got(w.ioPid, "DISK"), io.DISK),
+        cell(got(w.hogPid, "RUN"), hog.RUN),
+        cell(got(w.hogPid, "RUNQ"), hog.RUNQ),
+      ]);
+    }
+  }
+} finally {
+  await w.stop();
+}
+process.stdout.write(
+  `top --hz ${hz} -d ${seconds}, tsnap / schedstat reference (difference), avg_threads\n` +
+    renderTable(["clock", "readers RUN", "readers RUNQ", "readers DISK", "hogs RUN", "hogs RUNQ"], table),
+);
+
+// Kernel time of the clock program per round, with bpf_stats on.
+const stats = "/proc/sys/kernel/bpf_stats_enabled";
+const old = readFileSync(stats, "utf8");
+writeFileSync(stats, "1");
+try {
+  const lines: (string | number)[][] = [];
+  for (const [what, all, needs] of [
+    ["active only", false, []],
+    ["-a", true, []],
+    ["-a, syscall args, filename, kstack", true, ["syscall", "filename", "kstack"]],
+  ] as const) {
+    const s = await openBpfSampler({ hz: 20, all, needs: new Set(needs) });
+    try {
+      s.kernelClock!.start();
+      await new Promise((r) => setTimeout(r, 2000));
+      const rs = s.kernelClock!.collect();
+      const info = JSON.parse(
+        execFileSync(
+          "bpftool",
+          ["-j", "prog", "show", "id", String((s.kernelClock as BpfKernelClock).programId())],
+          {
+            encoding: "utf8",
+          },
+        ),
+      );
+      lines.push([
+        what,
+        rs.at(-1)?.threadsSeen ?? 0,
+        (info.run_time_ns / Math.max(1, info.run_cnt) / 1000).toFixed(1),
+      ]);
+    } finally {
+      s.close();
+    }
+  }
+  process.stdout.write(
+    `\nin-kernel clock program (bpf_stats)\n${renderTable(["rows", "threads", "µs per round"], lines)}`,
+  );
+} finally {
+  writeFileSync(stats, old);
+}

@@ -1,0 +1,291 @@
+// The bpf source's in-kernel sampling clock: a perf_event program on a software cpu-clock
+// event of one CPU takes a round every period (walking all threads with the open-coded
+// task iterator, in the kernel) and writes it into the `rounds` ring buffer without a
+// wake-up. collect() drains the ring in place and reassembles the rounds: a round is
+// delivered only when complete (start record, records, end record with the same seq);
+// the gaps in seq are rounds lost (ring full), gaps in time beyond them rounds late.
+import { closeSync, readFileSync } from "node:fs";
+import { mapLookup } from "../../bpf/maps.js";
+import type { BpfObject, Link } from "../../bpf/object.js";
+import { openCpuClock } from "../../bpf/probes.js";
+import { RingBuffer } from "../../bpf/ringbuf.js";
+import type { Sample, StackEntry } from "../../model/sample.js";
+import type { KernelClock, RoundResult } from "../../sampler/sampler.js";
+import {
+  REC_ROUND_END,
+  REC_ROUND_START,
+  REC_STACK,
+  REC_TASK,
+  RF_INCOMPLETE,
+  ROUND_END_REC,
+  ROUND_START_REC,
+  STACK_REC,
+  TASK_REC,
+} from "./records.js";
+
+/** What the clock needs from the sampler: record decoding and the completions so far. */
+export interface RoundSink {
+  /** A task record → a Sample (null when filtered out); counts comm matches itself. */
+  task(buf: Buffer, off: number, timestampUs: number): Sample | null;
+  /** A stack record; a stack not seen before is pushed to `out`. */
+  stack(buf: Buffer, off: number, out: StackEntry[]): void;
+  /** Called at a round's start: resets the per-round comm-match count. */
+  startRound(): void;
+  /** Threads that matched the comm filter this round, or null when there is none. */
+  commSeen(): number | null;
+  /** Completion records that arrived since the last call. */
+  completions(): Pick<RoundResult, "syscallEnds" | "ioEnds">;
+  /** CLOCK_MONOTONIC ns → µs since the epoch. */
+  monoToEpochUs(ns: bigint): number;
+}
+
+/** Timer expiries jitter by a few µs: a round up to this much "early" is on time. */
+const JITTER_NS = 200_000n;
+
+interface Building {
+  seq: number;
+  ktimeNs: bigint;
+  timestampUs: number;
+  samples: Sample[];
+}
+
+export interface ClockCounters {
+  lost: number;
+  late: number;
+  /** Of `late`: rounds taken too long after their slot, not delivered. */
+  lateHeld: number;
+  perturbed: number;
+  selfOnCpu: number;
+  selfRunnable: number;
+}
+
+/** The CPU the clock runs on: TSNAP_CLOCK_CPU (troubleshooting), else the first online one. */
+function clockCpu(): number {
+  const forced = process.env.TSNAP_CLOCK_CPU;
+  if (forced !== undefined && /^\d+$/.test(forced)) return Number(forced);
+  try {
+    const m = /^(\d+)/.exec(readFileSync("/sys/devices/system/cpu/online", "utf8"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export class BpfKernelClock implements KernelClock {
+  readonly what: string;
+  readonly periodMs: number;
+  readonly counters: ClockCounters = {
+    lost: 0,
+    late: 0,
+    lateHeld: 0,
+    perturbed: 0,
+    selfOnCpu: 0,
+    selfRunnable: 0,
+  };
+  private readonly ring: RingBuffer;
+  private readonly lostFd: number;
+  private readonly cpu: number;
+  private link: Link | null = null;
+  private startNs = 0n;
+  private prevSeq = 0;
+  /** The timer's grid: slot n expires at originNs + n * periodNs (from the earliest round). */
+  private originNs: bigint | null = null;
+  private prevIdx = 0n;
+  private readonly periodNs: bigint;
+  /** A round taken more than this after its slot was held up: not delivered, late. */
+  private readonly lateNs: bigint;
+  /** Rounds lost or late (held up, not delivered) since the last delivered one. */
+  private pendingLost = 0;
+  private pendingLate = 0;
+  private building: Building | null = null;
+  /** Stacks learned from rounds that were not delivered: they go with the next one. */
+  private carryStacks: StackEntry[] = [];
+  private lastMs: number | null = null;
+  /** Completions that arrived when no round did: they go with the next round. */
+  private pendingEnds: Pick<RoundResult, "syscallEnds" | "ioEnds"> | null = null;
+  /** performance.now() ms minus CLOCK_MONOTONIC ms. */
+  private readonly perfOffsetMs: number;
+  private closed = false;
+
+  constructor(
+    private readonly obj: BpfObject,
+    private readonly program: string,
+    hz: number,
+    private readonly sink: RoundSink,
+  ) {
+    this.periodMs = 1000 / hz;
+    this.periodNs = BigInt(Math.round(1e9 / hz));
+    this.lateNs = BigInt(Math.round(Math.min(1e6, 1e9 / hz / 4)));
+    this.cpu = clockCpu();
+    this.what = `in-kernel clock (perf_event cpu-clock on CPU ${this.cpu})`;
+    this.ring = new RingBuffer(obj.mapFd("rounds"), obj.mapMaxEntries("rounds"));
+    this.lostFd = obj.mapFd("clock_lost");
+    this.perfOffsetMs = performance.now() - Number(process.hrtime.bigint()) / 1e6;
+  }
+
+  start(): void {
+    if (this.link !== null || this.closed) return;
+    const fd = openCpuClock(this.cpu, 0, Number(this.periodNs));
+    this.startNs = process.hrtime.bigint();
+    this.lastMs = Number(this.startNs) / 1e6 + this.perfOffsetMs;
+    try {
+      this.link = this.obj.attachPerfEvent(this.program, fd); // the link owns the fd now
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  }
+
+  pending(): boolean {
+    return this.ring.pending();
+  }
+
+  lastInstantMs(): number | null {
+    return this.lastMs;
+  }
+
+  collect(deadlineMs = Number.POSITIVE_INFINITY): RoundResult[] {
+    const out: RoundResult[] = [];
+    if (this.closed) return out;
+    this.ring.drain((buf, off, len) => {
+      const n = out.length;
+      this.record(buf, off, len, out);
+      return out.length > n && performance.now() >= deadlineMs;
+    });
+    const done = this.sink.completions();
+    if (out.length > 0) {
+      const last = out[out.length - 1];
+      last.syscallEnds = done.syscallEnds;
+      last.ioEnds = done.ioEnds;
+    } else if (done.syscallEnds.length + done.ioEnds.length > 0) {
+      this.pendingEnds = {
+        syscallEnds: [...(this.pendingEnds?.syscallEnds ?? []), ...done.syscallEnds],
+        ioEnds: [...(this.pendingEnds?.ioEnds ?? []), ...done.ioEnds],
+      };
+    }
+    if (out.length > 0 && this.pendingEnds) {
+      out[0].syscallEnds = [...this.pendingEnds.syscallEnds, ...out[0].syscallEnds];
+      out[0].ioEnds = [...this.pendingEnds.ioEnds, ...out[0].ioEnds];
+      this.pendingEnds = null;
+    }
+    return out;
+  }
+
+  private record(buf: Buffer, off: number, len: number, out: RoundResult[]): void {
+    if (len < 8) return;
+    const kind = buf.readUInt32LE(off);
+    if (kind === REC_TASK && len >= TASK_REC.size) {
+      const b = this.building;
+      if (b === null) return; // its round's start was lost
+      const s = this.sink.task(buf, off, b.timestampUs);
+      if (s !== null) b.samples.push(s);
+    } else if (kind === REC_STACK && len >= STACK_REC.size) {
+      this.sink.stack(buf, off, this.carryStacks);
+    } else if (kind === REC_ROUND_START && len >= ROUND_START_REC.size) {
+      // A start while another round is open: that round's end never came (ring full).
+      this.building = null;
+      const ktimeNs = buf.readBigUInt64LE(off + ROUND_START_REC.off.ktime_ns);
+      this.sink.startRound();
+      this.building = {
+        seq: Number(buf.readBigUInt64LE(off + ROUND_START_REC.off.seq)),
+        ktimeNs,
+        timestampUs: this.sink.monoToEpochUs(ktimeNs),
+        samples: [],
+      };
+    } else if (kind === REC_ROUND_END && len >= ROUND_END_REC.size) {
+      const E = ROUND_END_REC.off;
+      const b = this.building;
+      this.building = null;
+      const seq = Number(buf.readBigUInt64LE(off + E.seq));
+      if (b === null || b.seq !== seq || buf.readUInt32LE(off + E.flags) & RF_INCOMPLETE) return;
+      const onCpu = buf.readUInt32LE(off + E.self_oncpu);
+      const runnable = buf.readUInt32LE(off + E.self_runnable);
+      // Rounds due since the previous one: seq gaps were skipped by the kernel (ring
+      // full), or dropped here (incomplete); instants beyond the seqs were never taken.
+      // Where this round sits on the timer's grid (the timer keeps it: expiry n = first
+      // expiry + n * period, and never fires early): how long after its slot it ran, and
+      // the slot's index. Firings in which the program did not run shift seq against the
+      // slots by whole periods, hence the modulo.
+      const P = this.periodNs;
+      const onGrid = b.ktimeNs - P * BigInt(seq);
+      if (this.originNs === null || onGrid < this.originNs) this.originNs = onGrid;
+      let lateBy = (onGrid - this.originNs) % P;
+      if (lateBy > P - JITTER_NS) lateBy -= P; // on time, a hair earlier than the earliest
+      const idx = (b.ktimeNs - lateBy - this.originNs + P / 2n) / P;
+      const dueSeqs = seq - this.prevSeq;
+      const gapLost = dueSeqs - 1;
+      const gapLate = Math.max(0, Number(idx - this.prevIdx) - dueSeqs);
+      this.prevSeq = seq;
+      this.prevIdx = idx;
+      this.lastMs = Number(b.ktimeNs) / 1e6 + this.perfOffsetMs;
+      const c = this.counters;
+      c.lost += gapLost;
+      c.late += gapLate;
+      // A round taken well after its slot was held up (a frozen virtual CPU, interrupts
+      // off): it reads the moment everything resumes, when the wake-ups held back meanwhile
+      // all land at once, not the moment it was due. It is not delivered; it counts as late.
+      if (lateBy > this.lateNs) {
+        c.late++;
+        c.lateHeld++;
+        this.pendingLost += gapLost;
+        this.pendingLate += gapLate + 1;
+        return;
+      }
+      const lost = gapLost + this.pendingLost;
+      const late = gapLate + this.pendingLate;
+      this.pendingLost = 0;
+      this.pendingLate = 0;
+      c.selfOnCpu += onCpu;
+      c.selfRunnable += runnable;
+      if (onCpu + runnable > 0) c.perturbed++;
+      const stacks = this.carryStacks;
+      this.carryStacks = [];
+      out.push({
+        timestamp: b.timestampUs,
+        samples: b.samples,
+        threadsSeen: this.sink.commSeen() ?? buf.readUInt32LE(off + E.visited),
+        syscallEnds: [],
+        ioEnds: [],
+        newStacks: stacks,
+        selfActive: onCpu + runnable,
+        lostBefore: lost,
+        lateBefore: late,
+      });
+    }
+  }
+
+  /**
+   * Rounds lost so far: what the kernel counted (skipped for a full ring, or incomplete),
+   * which includes rounds after the last one collected; at least the gaps seen here.
+   */
+  lostSoFar(): number {
+    if (this.closed) return this.counters.lost;
+    let kernel = 0;
+    const k = Buffer.alloc(4);
+    const v = Buffer.alloc(8);
+    for (const i of [0, 1]) {
+      k.writeUInt32LE(i);
+      if (mapLookup(this.lostFd, k, v)) kernel += Number(v.readBigUInt64LE());
+    }
+    return Math.max(kernel, this.counters.lost);
+  }
+
+  /** The kernel id of the clock's program (for `bpftool prog show id N`; benchmarks). */
+  programId(): number | null {
+    if (this.link === null) return null;
+    try {
+      const m = /^prog_id:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${this.link.fd}`, "utf8"));
+      return m ? Number(m[1]) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.link?.close();
+    this.link = null;
+    this.ring.close();
+  }
+}
