@@ -60,9 +60,10 @@ struct {
 	__type(value, struct rq_hist);
 } rq_hist SEC(".maps");
 
-/* When each thread became runnable (tid → ns); deleted when it gets a CPU. */
+/* When each thread became runnable (tid → ns); deleted when it gets a CPU. LRU, so that
+ * threads that exit before they run cannot fill it and stop the histogram. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, __u64);
