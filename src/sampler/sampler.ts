@@ -107,6 +107,21 @@ export interface SamplerStats {
   selfRunnable: number;
 }
 
+/** Every counter at zero: where a sampler's stats start. */
+export function zeroStats(): SamplerStats {
+  return {
+    rounds: 0,
+    vanished: 0,
+    denied: {},
+    lost: 0,
+    roundsLost: 0,
+    roundsLate: 0,
+    perturbedRounds: 0,
+    selfOnCpu: 0,
+    selfRunnable: 0,
+  };
+}
+
 export interface Sampler {
   readonly source: SourceName;
   /** Take one round now, from user space (tsnap's own thread holds a CPU while it reads). */

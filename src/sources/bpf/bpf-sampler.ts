@@ -22,7 +22,13 @@ import {
   SYSCALL_RUNNING,
 } from "../../model/sample.js";
 import { syscallName } from "../../platform/syscall-table.js";
-import type { RoundResult, Sampler, SamplerOptions, SamplerStats } from "../../sampler/sampler.js";
+import {
+  type RoundResult,
+  type Sampler,
+  type SamplerOptions,
+  type SamplerStats,
+  zeroStats,
+} from "../../sampler/sampler.js";
 import { ProcessInfoCache } from "../proc/process-info.js";
 import { decodeCompletion, splitStream, taskState } from "./decode.js";
 import { BpfKernelClock, type RoundSink } from "./kernel-clock.js";
@@ -134,17 +140,7 @@ export class BpfSampler implements Sampler {
   private newStacks: StackEntry[] = [];
   /** ns since the epoch minus CLOCK_MONOTONIC ns. */
   private readonly epochOffsetNs: bigint;
-  private readonly st: SamplerStats = {
-    rounds: 0,
-    vanished: 0,
-    denied: {},
-    lost: 0,
-    roundsLost: 0,
-    roundsLate: 0,
-    perturbedRounds: 0,
-    selfOnCpu: 0,
-    selfRunnable: 0,
-  };
+  private readonly st: SamplerStats = zeroStats();
   /** Threads that matched the comm filter in the round being decoded. */
   private commMatched = 0;
   private closed = false;

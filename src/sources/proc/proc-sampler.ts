@@ -11,7 +11,14 @@ import {
   SYSCALL_RUNNING,
 } from "../../model/sample.js";
 import { FD_ARG_SYSCALLS, syscallName } from "../../platform/syscall-table.js";
-import type { Need, RoundResult, Sampler, SamplerOptions, SamplerStats } from "../../sampler/sampler.js";
+import {
+  type Need,
+  type RoundResult,
+  type Sampler,
+  type SamplerOptions,
+  type SamplerStats,
+  zeroStats,
+} from "../../sampler/sampler.js";
 import {
   parseIo,
   parseKstack,
@@ -47,17 +54,7 @@ export class ProcSampler implements Sampler {
   private readonly weightUs: number;
   private readonly needs: ReadonlySet<Need>;
   private readonly selfPid: number | null;
-  private readonly st: SamplerStats = {
-    rounds: 0,
-    vanished: 0,
-    denied: {},
-    lost: 0,
-    roundsLost: 0,
-    roundsLate: 0,
-    perturbedRounds: 0,
-    selfOnCpu: 0,
-    selfRunnable: 0,
-  };
+  private readonly st: SamplerStats = zeroStats();
   private closed = false;
 
   constructor(private readonly opts: SamplerOptions) {
