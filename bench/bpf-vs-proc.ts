@@ -6,14 +6,14 @@
 // Each source is measured in its own child process (this file with --child SOURCE), so
 // RSS and start-up are the source's own. Needs root for the bpf source.
 import { execFileSync, spawn } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { formatError } from "../src/errors.js";
 import { renderTable } from "../src/report/table.js";
 import { openSampler, type SourceChoice } from "../src/sampler/open.js";
 import type { Sampler } from "../src/sampler/sampler.js";
 import { TSNAP_BIN } from "../src/testkit/cli.js";
-import { compileWorkload, startWorkload } from "../src/testkit/workloads.js";
+import { compileWorkload, startWorkload, systemThreads } from "../src/testkit/workloads.js";
 
 interface ChildResult {
   source: string;
@@ -138,19 +138,6 @@ async function trackingOverhead(): Promise<{ without: number; with: number }> {
     await new Promise((r) => top.once("exit", r));
   }
   return { without: Math.min(...without), with: Math.min(...withT) };
-}
-
-function systemThreads(): number {
-  let n = 0;
-  for (const p of readdirSync("/proc")) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      n += readdirSync(`/proc/${p}/task`).length;
-    } catch {
-      // exited
-    }
-  }
-  return n;
 }
 
 async function main(): Promise<void> {

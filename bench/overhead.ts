@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { renderTable } from "../src/report/table.js";
 import { TSNAP_BIN } from "../src/testkit/cli.js";
-import { compileWorkload, startWorkload } from "../src/testkit/workloads.js";
+import { compileWorkload, startWorkload, systemThreads } from "../src/testkit/workloads.js";
 
 interface Case {
   /** bin/tsnap.js to run (--bins compares builds, alternating). */
@@ -208,19 +208,6 @@ async function convertRss(dir: string): Promise<{ baseMb: number; peakMb: number
     });
     c.on("close", (rc) => (rc === 0 ? resolve(JSON.parse(out)) : reject(new Error(`convert exited ${rc}`))));
   });
-}
-
-function systemThreads(): number {
-  let n = 0;
-  for (const p of readdirSync("/proc")) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      n += readdirSync(`/proc/${p}/task`).length;
-    } catch {
-      // exited
-    }
-  }
-  return n;
 }
 
 const median = (xs: number[]) => {

@@ -2,7 +2,7 @@
 // first use with the system C compiler into a cache keyed by the source's content.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -74,4 +74,18 @@ export function startWorkload(bin: string, args: string[], timeoutMs = 10_000): 
       rej(new Error(`${bin} exited with ${code} before it was ready`));
     });
   });
+}
+
+/** Threads on the machine now (every /proc/PID/task entry): benchmarks size their workloads by it. */
+export function systemThreads(): number {
+  let n = 0;
+  for (const p of readdirSync("/proc")) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      n += readdirSync(`/proc/${p}/task`).length;
+    } catch {
+      // exited
+    }
+  }
+  return n;
 }
