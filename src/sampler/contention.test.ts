@@ -196,17 +196,20 @@ describe("ground truth under contention (bpf source)", { skip }, () => {
         "--format",
         "json",
         "--sql",
-        "SELECT count(*) AS n, sum(self_active) AS self_active, sum(lost_rounds) AS lost, sum(late_rounds) AS late FROM rounds",
+        "SELECT count(*) AS n, count(*) FILTER (WHERE self_active > 0) AS perturbed, sum(self_active) AS self_active, sum(lost_rounds) AS lost, sum(late_rounds) AS late FROM rounds",
       ]);
       const [tot] = (
-        JSON.parse(rq.stdout) as { rows: { n: number; self_active: number; lost: number; late: number }[] }
+        JSON.parse(rq.stdout) as {
+          rows: { n: number; perturbed: number; self_active: number; lost: number; late: number }[];
+        }
       ).rows;
       log(`rounds: ${JSON.stringify(tot)}`);
       assert.ok(Number(tot.n) >= 75, `rounds: ${JSON.stringify(tot)}`);
       assert.ok(tot.self_active !== null, "self_active is measured by the kernel clock");
       // Once a second tsnap wakes half a period away from the instants: it should never be
-      // caught on a CPU (its other threads, e.g. the GC, rarely).
-      assert.ok(Number(tot.self_active) <= 3, `tsnap active at instants: ${JSON.stringify(tot)}`);
+      // caught on a CPU (its other threads, e.g. the GC, rarely). Counted in instants:
+      // self_active sums threads, and one GC pass can make several runnable at one instant.
+      assert.ok(Number(tot.perturbed) <= 3, `instants with tsnap active: ${JSON.stringify(tot)}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
