@@ -3,6 +3,7 @@
 // byte range does not touch. `tsnap query` names the file and line and exits 1 with every
 // good row counted; conversion keeps every good row, the damaged original and a record.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -31,9 +32,26 @@ let goodTidSum = 0n;
 let firstBadLine = 0;
 let damaged: Buffer;
 
+/** Byte ranges [start, end) of the CSV records after the header; a quoted field may hold "\n". */
+function records(buf: Buffer): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = buf.indexOf(10) + 1;
+  let quoted = false;
+  for (let i = start; i < buf.length; i++) {
+    if (buf[i] === 0x22) quoted = !quoted;
+    else if (buf[i] === 10 && !quoted) {
+      out.push([start, i]);
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
 before(async () => {
   root = mkdtempSync(join(tmpdir(), "tsnap-dmg-"));
   cap = join(root, "cap");
+  // A process whose command line holds a newline and a comma: its rows are records of two lines.
+  const twoLines = spawn("sh", ["-c", "sleep 30; :", "x,\ny"], { stdio: "ignore" });
   const r = await runCli([
     "capture",
     "-o",
@@ -48,6 +66,7 @@ before(async () => {
     "--format",
     "csv",
   ]);
+  twoLines.kill();
   assert.equal(r.code, 0, r.stderr);
   samplesName = readdirSync(cap).find((n) => n.startsWith("tsnap_samples_") && n.endsWith(".csv")) ?? "";
   const path = join(cap, samplesName);
@@ -59,16 +78,18 @@ before(async () => {
   damaged = Buffer.from(orig);
   junk.copy(damaged, off);
   writeFileSync(path, damaged);
-  // Truth from the original bytes: rows whose line [start, end] misses [off, off + 200).
-  let start = orig.indexOf(10) + 1; // after the header
-  while (start < orig.length) {
-    const end = orig.indexOf(10, start);
+  // Truth from the original bytes: records whose bytes [start, end] miss [off, off + 200).
+  const recs = records(orig);
+  assert.ok(
+    recs.some(([s, e]) => orig.subarray(s, e).includes("x,\ny")),
+    "the two-line command line is in the capture",
+  );
+  for (const [start, end] of recs) {
     const touched = end >= off && start < off + 200;
     if (!touched) {
       goodRows++;
       goodTidSum += BigInt(orig.subarray(start, end).toString().split(",")[2]);
     }
-    start = end + 1;
   }
   firstBadLine = orig.subarray(0, off).toString("latin1").split("\n").length;
   assert.ok(goodRows > 100, `a capture with rows (${goodRows})`);
