@@ -43,7 +43,7 @@ if [ ! -s "$out/vmlinux.h" ] || [ "$force" = 1 ]; then
   mv "$out/vmlinux.h.tmp" "$out/vmlinux.h"
 fi
 
-headers=("$src"/*.h)
+mapfile -t headers < <(find "$src" -name "*.h")
 for c in "$src"/*.bpf.c; do
   name=$(basename "$c" .c)
   obj="$out/$name.o"
