@@ -5,10 +5,11 @@
 // delivered only when complete (start record, records, end record with the same seq);
 // the gaps in seq are rounds lost (ring full), gaps in time beyond them rounds late.
 import { closeSync, readFileSync } from "node:fs";
+import type { Collection } from "../../bpf/collection.js";
 import { mapLookup } from "../../bpf/maps.js";
-import type { BpfObject, Link } from "../../bpf/object.js";
+import type { Link } from "../../bpf/object.js";
 import { openCpuClock } from "../../bpf/probes.js";
-import { RingBuffer } from "../../bpf/ringbuf.js";
+import type { RingBuffer } from "../../bpf/ringbuf.js";
 import type { Sample, StackEntry } from "../../model/sample.js";
 import type { KernelClock, RoundResult } from "../../sampler/sampler.js";
 import {
@@ -22,6 +23,7 @@ import {
   STACK_REC,
   TASK_REC,
 } from "./records.js";
+import { MAPS } from "./sampler-object.js";
 
 /** What the clock needs from the sampler: record decoding and the completions so far. */
 export interface RoundSink {
@@ -108,7 +110,7 @@ export class BpfKernelClock implements KernelClock {
   private closed = false;
 
   constructor(
-    private readonly obj: BpfObject,
+    private readonly obj: Collection,
     private readonly program: string,
     hz: number,
     private readonly sink: RoundSink,
@@ -118,8 +120,8 @@ export class BpfKernelClock implements KernelClock {
     this.lateNs = BigInt(Math.round(Math.min(1e6, 1e9 / hz / 4)));
     this.cpu = clockCpu();
     this.what = `in-kernel clock (perf_event cpu-clock on CPU ${this.cpu})`;
-    this.ring = new RingBuffer(obj.mapFd("rounds"), obj.mapMaxEntries("rounds"));
-    this.lostFd = obj.mapFd("clock_lost");
+    this.ring = obj.ringBuffer(MAPS.rounds);
+    this.lostFd = obj.mapFd(MAPS.clockLost);
     this.perfOffsetMs = performance.now() - Number(process.hrtime.bigint()) / 1e6;
   }
 
