@@ -69,6 +69,11 @@ stamp=dist/.build-stamp
 if [ ! -f "$stamp" ] || [ -n "$(find src test bench tsconfig.json package.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
   say "compiling TypeScript"
   npx --no-install tsc -p tsconfig.json
+  # Output of a source that was moved or deleted would still run (npm test finds dist/**/*.test.js).
+  find dist -name '*.js' | while read -r f; do
+    s=${f#dist/}
+    [ -f "${s%.js}.ts" ] || rm -f "$f" "$f.map"
+  done
   touch "$stamp"
 fi
 

@@ -2,6 +2,7 @@
 // xcapture v3 files), xtop's text mode done right: correct avg_threads, parameterised
 // filters, event-weighted latency, log2 histograms, top stacks, JSON/CSV output.
 import { InputError, TsnapError, UsageError } from "../errors.js";
+import { statColumns } from "../model/latency-buckets.js";
 import { ACTIVE_STATES, type ThreadState } from "../model/sample.js";
 import { column, columnHelp, type QueryColumn } from "../query/columns.js";
 import { type Duck, duckMessage } from "../query/duck.js";
@@ -13,13 +14,7 @@ import {
   runGroupQuery,
   type Weighting,
 } from "../query/group-query.js";
-import {
-  HIST_KEY,
-  type HistKind,
-  hasHistograms,
-  statColumns,
-  windowHistograms,
-} from "../query/hist-latency.js";
+import { HIST_KEY, type HistKind, hasHistograms, windowHistograms } from "../query/hist-latency.js";
 import { openHistory, resolveWindow, runHistogram, runTopStacks } from "../query/history.js";
 import { runReadOnlySql } from "../query/raw-sql.js";
 import { renderLatencyHists } from "../report/latency-hists-text.js";
