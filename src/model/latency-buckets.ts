@@ -111,3 +111,36 @@ export function latencyStats(counts: BucketCounts): LatencyStats {
     max_us: bucketBounds(items[items.length - 1][0]).high + 1,
   };
 }
+
+/** sc: syscalls; io: block I/O issue → complete; ioq: insert → complete; rq: run queue. */
+export type LatKind = "sc" | "io" | "ioq" | "rq";
+export const LAT_KINDS: readonly LatKind[] = ["sc", "io", "ioq", "rq"];
+
+/** Non-zero bucket deltas of one histogram. */
+export interface LatencyDelta {
+  kind: LatKind;
+  /** sc: syscall name */
+  syscall: string | null;
+  /** io, ioq: device */
+  devMajor: number | null;
+  devMinor: number | null;
+  /** rq: process and its name */
+  tgid: number | null;
+  comm: string | null;
+  /** [bucket, count] pairs, count > 0 */
+  buckets: [number, number][];
+}
+
+/** Latency columns `<kind>_n, _min_us, ... _max_us` of one histogram. */
+export function statColumns(kind: LatKind, counts: BucketCounts | undefined): Record<string, number | null> {
+  const st: LatencyStats = latencyStats(counts ?? new Map());
+  return {
+    [`${kind}_n`]: st.n,
+    [`${kind}_min_us`]: st.min_us,
+    [`${kind}_avg_us`]: st.avg_us,
+    [`${kind}_p50_us`]: st.p50_us,
+    [`${kind}_p95_us`]: st.p95_us,
+    [`${kind}_p99_us`]: st.p99_us,
+    [`${kind}_max_us`]: st.max_us,
+  };
+}

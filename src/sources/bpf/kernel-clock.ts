@@ -11,7 +11,7 @@ import type { Link } from "../../bpf/object.js";
 import { openCpuClock } from "../../bpf/probes.js";
 import type { RingBuffer } from "../../bpf/ringbuf.js";
 import type { Sample, StackEntry } from "../../model/sample.js";
-import type { KernelClock, RoundResult } from "../../sampler/sampler.js";
+import type { KernelClock, RoundResult } from "../../model/sampler.js";
 import {
   REC_ROUND_END,
   REC_ROUND_START,
