@@ -1,5 +1,5 @@
 // The list of commands. Modules load lazily so `tsnap top` never pays for DuckDB or libbpf.
-import type { Command } from "./command.js";
+import type { Command } from "../command/command.js";
 
 export interface CommandEntry {
   name: string;
