@@ -1,4 +1,4 @@
-// Latency histogram buckets shared by the kernel (src/bpf/kernel/hist.bpf.h), the capture
+// Latency histogram buckets shared by the kernel (src/bpf/kernel/lib/hist.bpf.h), the capture
 // files (table lathist) and every printer. A latency in µs (ns / 1000, rounded down, as
 // bcc does) falls in bcc's log2 slot floor(log2(us)) (slot 0 holds 0 and 1; the last slot
 // everything above), refined into SUBS linear sub-buckets per slot: bucket = slot * SUBS +

@@ -45,7 +45,7 @@ test("the checker finds upward imports, mutual folders and unknown folders in ma
     "folders model and sampler import each other",
     "model/a.ts: imports ../sampler/loop.js: model may not import sampler (a higher layer)",
     "sources/proc/p.ts: imports ../bpf/b.js: sources/proc may not import sources/bpf (a higher layer)",
-    "store/c.test.ts: imports ../cli/capture.js: tests reach commands through testkit/cli.ts",
+    "store/c.test.ts: imports ../cli/capture.js: tests below command/ reach commands through testkit/cli.ts",
     "widgets/w.ts: folder widgets is not in the layer table (testkit/layers.ts LAYERS)",
   ]);
 });
