@@ -86,6 +86,13 @@ export interface KernelClock {
   pending(): boolean;
   /** performance.now() of the latest sampling instant collected, or of start(); null before. */
   lastInstantMs(): number | null;
+  /** performance.now() ms at which period 0 starts (the kernel's first tick); null before. */
+  originMs(): number | null;
+  /**
+   * The first sampling instant after `afterMs` (performance.now() ms): the instants are
+   * dithered within their periods, and known ahead. Null until originMs() is known.
+   */
+  nextInstantMs(afterMs: number): number | null;
 }
 
 export interface SamplerStats {
