@@ -12,7 +12,10 @@ test("wakeTime: at the target when no instant is near, else just after the insta
   assert.equal(wakeTime(1050.5, next), 1051); // just after one: let its round finish
   assert.equal(wakeTime(1138, next), 1141); // and the next is 4 ms later: still worth it
   assert.equal(wakeTime(1300, next), 1300); // no instant known after it
-  assert.equal(wakeTime(1020, () => null), 1020); // instants unknown yet
+  assert.equal(
+    wakeTime(1020, () => null),
+    1020,
+  ); // instants unknown yet
   // Whatever the target: never within 2 ms before an instant nor 1 ms after one, never early.
   for (let t = 990; t < 1200; t += 0.37) {
     const w = wakeTime(t, next);

@@ -111,7 +111,7 @@ async function runKernelClocked(clock: KernelClock, opts: LoopOptions): Promise<
     // now, right after the next instant while no round came yet (the first row is not held
     // back a batch) or while rounds still wait to be decoded, and never close to an instant.
     let target: number;
-    if (origin === null) target = t + 2;
+    if (origin === null) target = t + 3;
     else if (rounds === 0 || clock.pending()) target = (next(t) ?? t) + AFTER_MS;
     else target = t + batchMs;
     if (target > endAt) target = Math.max(t, endAt);
@@ -122,7 +122,9 @@ async function runKernelClocked(clock: KernelClock, opts: LoopOptions): Promise<
     }
     // Decode until shortly before the next sampling instant; the rest waits.
     const upcoming = next(performance.now());
-    await deliver(clock.collect(aborted || upcoming === null ? Number.POSITIVE_INFINITY : upcoming - GUARD_MS));
+    await deliver(
+      clock.collect(aborted || upcoming === null ? Number.POSITIVE_INFINITY : upcoming - GUARD_MS),
+    );
     if (aborted || slot >= want - 1 || performance.now() > endAt + 2 * batchMs) break;
   }
   const elapsedMs = performance.now() - start;

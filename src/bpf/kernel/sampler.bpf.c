@@ -255,11 +255,14 @@ struct {
 	__type(value, struct clock_state);
 } clock_state SEC(".maps");
 
-/* records.ts ditherTick(): murmur3's 32-bit finaliser of seed ^ k * golden ratio. */
+/* records.ts ditherTick(): murmur3's 32-bit finaliser of seed ^ k * golden ratio; period 0
+ * at its second tick (the first row comes at once, a tick after user space learnt origin). */
 static __always_inline __u32 dither_tick(__u32 seed, __u32 k, __u64 ticks)
 {
 	__u32 x = seed ^ (k * 0x9e3779b9u);
 
+	if (k == 0)
+		return ticks > 1 ? 1 : 0;
 	x ^= x >> 16;
 	x *= 0x85ebca6bu;
 	x ^= x >> 13;

@@ -58,4 +58,9 @@ test("ditherTick: every tick of a period equally likely, independent of the peri
     [0, 1, 2, 3, 4, 5, 6, 7].map((k) => ditherTick(2, k, 10)),
   );
   assert.equal(ditherTick(7, 3, 1), 0);
+  // Period 0: its second tick, whatever the seed (the first round comes at once).
+  assert.deepEqual(
+    [1, 2, 3].map((seed) => ditherTick(seed, 0, 200)),
+    [1, 1, 1],
+  );
 });
