@@ -146,7 +146,7 @@ export class BpfKernelClock implements KernelClock {
     this.periodMs = (ticks * tickNs) / 1e6;
     this.lateNs = BigInt(Math.round(Math.min(1e6, 1e9 / hz / 4)));
     this.cpu = clockCpu();
-    this.what = `in-kernel clock (perf_event cpu-clock on CPU ${this.cpu}, ${ticks > 1 ? `one of ${ticks} ticks per period, dithered` : "every tick"})`;
+    this.what = `in-kernel clock (perf_event cpu-clock on CPU ${this.cpu}${ticks > 1 ? `, dithered over ${ticks} ticks` : ""})`;
     this.ring = new RingBuffer(obj.mapFd("rounds"), obj.mapMaxEntries("rounds"));
     this.lostFd = obj.mapFd("clock_lost");
     this.stateFd = obj.mapFd("clock_state");
