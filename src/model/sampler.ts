@@ -3,7 +3,7 @@
 // in-kernel clock (bpf) also offers `kernelClock`: the kernel takes the rounds at hz, at
 // dithered instants known ahead, when tsnap is not running, and the loop collects them in
 // batches in between.
-import type { IoEnd, Sample, StackEntry, SyscallEnd } from "../model/sample.js";
+import type { IoEnd, Sample, StackEntry, SyscallEnd } from "./sample.js";
 
 export type SourceName = "proc" | "bpf";
 
