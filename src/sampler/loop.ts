@@ -35,8 +35,10 @@ export interface LoopResult {
 const GUARD_MS = 2;
 /** Wake this long after an instant at the earliest: the kernel's round is written by then. */
 const AFTER_MS = 1;
-/** Waking is worth it only with at least this long to decode before the next instant. */
+/** Waking is worth it only with at least this long before the next instant (and period / 2). */
 const MIN_WORK_MS = 3;
+/** ...up to this long: writing a batch of rounds out (CSV, -a) can take tens of ms. */
+const MAX_WORK_MS = 50;
 
 export async function runRounds(sampler: Sampler, opts: LoopOptions): Promise<LoopResult> {
   if (sampler.kernelClock !== null) return runKernelClocked(sampler.kernelClock, opts);
@@ -71,12 +73,19 @@ export async function runRounds(sampler: Sampler, opts: LoopOptions): Promise<Lo
 
 /**
  * When to wake for a wake-up wanted at `target`, given the sampling instants (`next(t)`: the
- * first instant after t, null when unknown): at target, unless an instant is due within
- * AFTER_MS before it or GUARD_MS + MIN_WORK_MS after it; then AFTER_MS after that instant.
+ * first instant after t, null when unknown): at target when the next instant is at least
+ * `room` ms away (and none was due within AFTER_MS before it); else AFTER_MS after the first
+ * instant from there that is followed by that much room (dithered instants can come a tick
+ * apart), looking a few instants ahead.
  */
-export function wakeTime(target: number, next: (after: number) => number | null): number {
-  const i = next(target - AFTER_MS);
-  if (i === null || i - target >= GUARD_MS + MIN_WORK_MS) return target;
+export function wakeTime(target: number, next: (after: number) => number | null, room: number): number {
+  let i = next(target - AFTER_MS);
+  if (i === null || i - target >= room) return target;
+  for (let n = 0; n < 8; n++) {
+    const j = next(i);
+    if (j === null || j - i >= room + AFTER_MS) break;
+    i = j;
+  }
   return i + AFTER_MS;
 }
 
@@ -94,14 +103,24 @@ async function runKernelClocked(clock: KernelClock, opts: LoopOptions): Promise<
   let rounds = 0;
   let slot = -1;
   let aborted = false;
-  const deliver = async (batch: RoundResult[]) => {
-    for (const r of batch) {
+  // Rounds collected but not handed on yet: handing on (writing) stops at the deadline too.
+  let carry: RoundResult[] = [];
+  const deliver = async (batch: RoundResult[], deadlineMs: number) => {
+    const queue = carry.length ? [...carry, ...batch] : batch;
+    carry = [];
+    for (let k = 0; k < queue.length; k++) {
+      if (k > 0 && performance.now() >= deadlineMs) {
+        carry = queue.slice(k);
+        return;
+      }
+      const r = queue[k];
       slot += 1 + (r.lostBefore ?? 0) + (r.lateBefore ?? 0);
       if (slot >= want) return;
       await opts.onRound(r, rounds, slot);
       rounds++;
     }
   };
+  const room = Math.max(GUARD_MS + MIN_WORK_MS, Math.min(period / 2, MAX_WORK_MS));
   const next = (t: number) => clock.nextInstantMs(t);
   for (;;) {
     const origin = clock.originMs();
@@ -112,19 +131,18 @@ async function runKernelClocked(clock: KernelClock, opts: LoopOptions): Promise<
     // back a batch) or while rounds still wait to be decoded, and never close to an instant.
     let target: number;
     if (origin === null) target = t + 3;
-    else if (rounds === 0 || clock.pending()) target = (next(t) ?? t) + AFTER_MS;
+    else if (rounds === 0 || carry.length > 0 || clock.pending()) target = (next(t) ?? t) + AFTER_MS;
     else target = t + batchMs;
     if (target > endAt) target = Math.max(t, endAt);
-    const at = wakeTime(target, next);
+    const at = wakeTime(target, next, room);
     if (!aborted) {
       await sleepUnlessAborted(Math.max(0, at - performance.now()), opts.signal);
       aborted = opts.signal.aborted; // then one last collection below
     }
-    // Decode until shortly before the next sampling instant; the rest waits.
+    // Decode and hand on until shortly before the next sampling instant; the rest waits.
     const upcoming = next(performance.now());
-    await deliver(
-      clock.collect(aborted || upcoming === null ? Number.POSITIVE_INFINITY : upcoming - GUARD_MS),
-    );
+    const deadline = aborted || upcoming === null ? Number.POSITIVE_INFINITY : upcoming - GUARD_MS;
+    await deliver(clock.collect(deadline), deadline);
     if (aborted || slot >= want - 1 || performance.now() > endAt + 2 * batchMs) break;
   }
   const elapsedMs = performance.now() - start;
