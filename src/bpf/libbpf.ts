@@ -61,6 +61,7 @@ function declare() {
     bpf_map_lookup_batch: b.func(
       "int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, _Inout_ uint32_t *count, void *opts)",
     ),
+    bpf_enable_stats: b.func("int bpf_enable_stats(int type)"),
     mmap: c.func("void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)"),
     munmap: c.func("int munmap(void *addr, size_t length)"),
     syscall: c.func("long syscall(long number, ...)"),

@@ -2,7 +2,9 @@
 // syscall latency per syscall (an mmapped array: read without a syscall), block I/O per
 // device (issue → complete as biolatency, insert → complete as biolatency -Q) and run-queue
 // latency per process (runqlat -P). `snapshot()` copies the counters; `diff()` turns two
-// snapshots into non-zero bucket deltas; `delta()` is the delta since the previous call.
+// snapshots into non-zero bucket deltas; `delta()` is the delta since the previous call
+// (the two hash maps, a few syscalls and a buffer per entry, only when asked: capture reads
+// them every few seconds, not every round).
 import { existsSync } from "node:fs";
 import type { Collection } from "../../bpf/collection.js";
 import { slotDeltas } from "../../bpf/hist.js";
@@ -94,11 +96,13 @@ export class LatencyHistograms {
   /**
    * Non-zero deltas since the previous call (the first: since the hooks attached). The
    * syscall counters are compared in place with the mmapped map: only syscalls that
-   * changed are read and copied.
+   * changed are read and copied. With `maps` false the block-I/O and run-queue maps are
+   * not read: their deltas accumulate into the next call that reads them.
    */
-  delta(): LatencyDelta[] {
-    const now = { sc: this.last.sc, ...this.readMaps() };
+  delta(maps = true): LatencyDelta[] {
     const out = scDeltas(this.last.sc, this.scView, true);
+    if (!maps) return out;
+    const now = { sc: this.last.sc, ...this.readMaps() };
     out.push(...mapDeltas(this.last, now));
     this.last = now;
     if (++this.deltas % 64 === 0) this.pruneExited(now);

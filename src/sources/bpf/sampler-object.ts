@@ -65,6 +65,8 @@ export const MAPS = {
   /** The clock's rounds, and rounds it could not deliver. */
   rounds: "rounds",
   clockLost: "clock_lost",
+  /** The clock's origin and dither seed, written once by user space (kernel-clock.ts). */
+  clockState: "clock_state",
   scHist: "sc_hist",
   ioHist: "io_hist",
   rqHist: "rq_hist",
