@@ -39,6 +39,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./tracepoints.js")).command,
   },
   {
+    name: "flame",
+    summary: "flame graphs (SVG) of folded stacks, differential, and of thread states in history",
+    load: async () => (await import("./flame.js")).command,
+  },
+  {
     name: "doctor",
     summary: "what this machine supports: kernel, BTF, privileges, BPF probes, commands",
     load: async () => (await import("./doctor.js")).command,
