@@ -153,6 +153,10 @@ async function run(argv: string[], io: Io): Promise<number> {
       throw new UsageError("no input: give a file of folded stacks, or pipe them in (see --help)");
     stacks = parseFolded(readInput(file), inputName(file));
   }
+  if (dir === undefined && stacks.length === 0)
+    throw new InputError(
+      `${positionals.join(", ") || "stdin"}: no stacks (folded stacks: frame;frame;frame COUNT)`,
+    );
   svg.title = stringFlag(v.title) ?? defaultTitle;
   if (v.reverse) stacks = reverseStacks(stacks);
 
@@ -174,7 +178,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     try {
       writeFileSync(output, out);
     } catch (err) {
-      throw new InputError(`cannot write ${output}`, { cause: err });
+      throw new InputError("cannot write output", { cause: err });
     }
   }
   return 0;
@@ -205,7 +209,7 @@ function readInput(file: string): string {
   try {
     return readFileSync(file === "-" ? 0 : file, "utf8");
   } catch (err) {
-    throw new InputError(`cannot read ${inputName(file)}`, { cause: err });
+    throw new InputError(file === "-" ? "cannot read stdin" : "cannot read input", { cause: err });
   }
 }
 
