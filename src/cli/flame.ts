@@ -15,7 +15,7 @@ import {
 } from "../flame/folded.js";
 import { DEFAULT_LEVELS, historyStacks, parseLevels } from "../flame/history-stacks.js";
 import { DEFAULT_SVG, renderSvg, type SvgOptions, XPAD } from "../flame/svg.js";
-import { buildTree, layout } from "../flame/tree.js";
+import { flow, totalOf } from "../flame/tree.js";
 import { duckMessage } from "../query/duck.js";
 import { parseFilter } from "../query/filter.js";
 import { openHistory, resolveWindow } from "../query/history.js";
@@ -163,14 +163,14 @@ async function run(argv: string[], io: Io): Promise<number> {
   let out: string;
   if (v.folded) out = formatFolded(v.flamechart ? stacks : collapse(stacks));
   else {
-    const tree = buildTree(stacks, { chart: Boolean(v.flamechart) });
-    const perSample = tree.value > 0 ? (svg.width - 2 * XPAD) / tree.value : 0;
+    const total = totalOf(stacks);
+    const perSample = total > 0 ? (svg.width - 2 * XPAD) / total : 0;
     const minSamples = minwidth.percent
-      ? (tree.value * minwidth.value) / 100
+      ? (total * minwidth.value) / 100
       : perSample > 0
         ? minwidth.value / perSample
         : 0;
-    out = renderSvg(layout(tree, minSamples), svg);
+    out = renderSvg(flow(stacks, { chart: Boolean(v.flamechart), minSamples }), svg);
   }
   const output = stringFlag(v.output);
   if (output === undefined || output === "-") io.out(out);

@@ -54,7 +54,8 @@ test("parse: a bad line is an InputError naming the line", () => {
 });
 
 test("each frame's width and x equal its share of the samples", async () => {
-  // total 200 samples over 1000 px: 5 px each. d has 30 samples of its own and e above it.
+  // total 200 samples over 1000 px: 5 px each. d has 30 samples of its own (drawn left of
+  // its children, as flamegraph.pl does) and e above it.
   const { frames } = await render("a;b 100\na;c 50\nd 30\nd;e 20\n");
   const want: [string, number, number][] = [
     ["all", 10, 1000],
@@ -62,7 +63,7 @@ test("each frame's width and x equal its share of the samples", async () => {
     ["b", 10, 500],
     ["c", 510, 250],
     ["d", 760, 250],
-    ["e", 760, 100],
+    ["e", 910, 100],
   ];
   for (const [name, x, w] of want) {
     const f = frameNamed(frames, name);

@@ -36,9 +36,14 @@ export function parseFolded(text: string, name = "input", diff = false): FoldedS
   return out;
 }
 
+/** The text before the last run of spaces/tabs, and the word after it. */
 function splitCount(line: string): [string, string] | null {
-  const m = /^(.*?)[ \t]+(\S+)$/.exec(line);
-  return m ? [m[1], m[2]] : null;
+  let i = line.length - 1;
+  while (i >= 0 && line.charCodeAt(i) !== 32 && line.charCodeAt(i) !== 9) i--;
+  if (i < 0 || i === line.length - 1) return null;
+  const word = line.slice(i + 1);
+  while (i >= 0 && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i--;
+  return [line.slice(0, i + 1), word];
 }
 
 function parseLine(line: string, name: string, lineNo: number, diff: boolean): FoldedStack {

@@ -1,68 +1,12 @@
-// Stacks merged into a tree, and the tree laid out as frames (x and width in samples).
-// Flame graph: siblings merged by name and sorted alphabetically (flamegraph.pl sorts its
-// input). Flame chart: input order kept (time order), only adjacent identical frames
-// merged. Differential: widths from the second profile, each frame's delta is the change
-// of the samples that end in it (flamegraph.pl's semantics for difffolded input).
+// Stacks merged into frames with x and width in samples, as flamegraph.pl's flow() does:
+// stacks sorted frame by frame (a flame graph) or kept in input order (a flame chart);
+// each stack keeps open the frames it shares with the previous one and opens new ones;
+// a frame spans the samples of the stacks that passed through it while it was open. No
+// tree is built, so memory is the frames drawn plus one stack. A frame's own samples
+// (stacks ending in it) lie left of its children, as in flamegraph.pl. Differential: the
+// widths are the second profile's counts, and a frame's delta is (after - before) of the
+// stacks that end in it (flamegraph.pl's semantics for difffolded input).
 import type { FoldedStack } from "./folded.js";
-
-export interface FlameNode {
-  name: string;
-  /** Samples in this frame and everything above it. */
-  value: number;
-  /** Differential: (after - before) of the stacks whose leaf is this frame. */
-  delta: number;
-  children: FlameNode[];
-}
-
-export interface TreeOptions {
-  /** Keep input order and merge only adjacent identical frames (flame chart). */
-  chart?: boolean;
-}
-
-/** The root frame ("all") with every stack merged under it. */
-export function buildTree(stacks: readonly FoldedStack[], opts: TreeOptions = {}): FlameNode {
-  const root: FlameNode = { name: "all", value: 0, delta: 0, children: [] };
-  const index = new Map<FlameNode, Map<string, FlameNode>>();
-  for (const s of stacks) {
-    if (s.count === 0 && (s.before ?? 0) === 0) continue;
-    let node = root;
-    node.value += s.count;
-    for (const name of s.frames) {
-      let next: FlameNode | undefined;
-      let kids: Map<string, FlameNode> | undefined;
-      if (opts.chart) {
-        const last = node.children[node.children.length - 1];
-        if (last && last.name === name) next = last;
-      } else {
-        kids = index.get(node);
-        if (!kids) {
-          kids = new Map();
-          index.set(node, kids);
-        }
-        next = kids.get(name);
-      }
-      if (!next) {
-        next = { name, value: 0, delta: 0, children: [] };
-        node.children.push(next);
-        kids?.set(name, next);
-      }
-      next.value += s.count;
-      node = next;
-    }
-    if (s.before !== undefined) node.delta += s.count - s.before;
-  }
-  if (!opts.chart) sortTree(root);
-  return root;
-}
-
-function sortTree(root: FlameNode): void {
-  const todo = [root];
-  while (todo.length) {
-    const n = todo.pop()!;
-    if (n.children.length > 1) n.children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const c of n.children) todo.push(c);
-  }
-}
 
 export interface Frame {
   name: string;
@@ -75,6 +19,7 @@ export interface Frame {
 }
 
 export interface Layout {
+  /** Frames, the root ("all", depth 0) included. */
   frames: Frame[];
   total: number;
   maxDepth: number;
@@ -82,30 +27,66 @@ export interface Layout {
   maxDelta: number;
 }
 
-/**
- * Frames in drawing order (parents before children). Frames narrower than `minSamples`
- * are left out with everything above them (flamegraph.pl --minwidth).
- */
-export function layout(root: FlameNode, minSamples = 0): Layout {
+export interface FlowOptions {
+  /** Keep input order, merge only adjacent identical frames (a flame chart). */
+  chart?: boolean;
+  /** Leave out frames narrower than this many samples (--minwidth). */
+  minSamples?: number;
+}
+
+/** Frame by frame, in UTF-16 code unit order; a stack sorts before the stacks above it. */
+export function compareStacks(a: readonly string[], b: readonly string[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+export function totalOf(stacks: readonly FoldedStack[]): number {
+  let t = 0;
+  for (const s of stacks) t += s.count;
+  return t;
+}
+
+interface Open {
+  name: string;
+  x: number;
+  delta: number;
+}
+
+/** Lay out stacks as frames. */
+export function flow(stacks: readonly FoldedStack[], opts: FlowOptions = {}): Layout {
+  const ordered = opts.chart ? stacks : [...stacks].sort((a, b) => compareStacks(a.frames, b.frames));
+  const min = opts.minSamples ?? 0;
   const frames: Frame[] = [];
   let maxDepth = 0;
   let maxDelta = 0;
-  const stack: [FlameNode, number, number][] = [[root, 0, 0]];
-  while (stack.length) {
-    const [n, depth, x] = stack.pop()!;
-    if (n.value <= 0 || (depth > 0 && n.value < minSamples)) continue;
-    frames.push({ name: n.name, depth, x, w: n.value, delta: n.delta });
+  // open[i] is the frame at depth i + 1 of the previous stack; the root is implicit.
+  const open: Open[] = [];
+  let time = 0;
+  const close = (depth: number, end: number, o: Open) => {
+    const w = end - o.x;
+    if (w <= 0 || w < min) return;
+    frames.push({ name: o.name, depth, x: o.x, w, delta: o.delta });
     if (depth > maxDepth) maxDepth = depth;
-    if (Math.abs(n.delta) > maxDelta) maxDelta = Math.abs(n.delta);
-    // Children start at the parent's left edge; pushed right to left so they come out
-    // left to right.
-    const xs: number[] = [];
-    let cx = x;
-    for (const c of n.children) {
-      xs.push(cx);
-      cx += c.value;
-    }
-    for (let i = n.children.length - 1; i >= 0; i--) stack.push([n.children[i], depth + 1, xs[i]]);
+    if (Math.abs(o.delta) > maxDelta) maxDelta = Math.abs(o.delta);
+  };
+  for (const s of ordered) {
+    if (s.count <= 0 && (s.before ?? 0) === 0) continue;
+    const f = s.frames;
+    let same = 0;
+    const n = Math.min(f.length, open.length);
+    while (same < n && open[same].name === f[same]) same++;
+    for (let i = open.length - 1; i >= same; i--) close(i + 1, time, open[i]);
+    open.length = same;
+    for (let i = same; i < f.length; i++) open.push({ name: f[i], x: time, delta: 0 });
+    if (s.before !== undefined && f.length > 0) open[f.length - 1].delta += s.count - s.before;
+    time += s.count;
   }
-  return { frames, total: root.value, maxDepth, maxDelta };
+  for (let i = open.length - 1; i >= 0; i--) close(i + 1, time, open[i]);
+  if (time > 0) frames.push({ name: "all", depth: 0, x: 0, w: time, delta: 0 });
+  // Parents before children: the root first, then by depth.
+  frames.reverse();
+  return { frames, total: time, maxDepth, maxDelta };
 }

@@ -35,9 +35,9 @@ export function svgFrames(svg: string): SvgFrame[] {
   return out;
 }
 
-/** The frame with this name (the only one, or the n-th). */
+/** The frame with this name (the only one, or the n-th from the left). */
 export function frameNamed(frames: SvgFrame[], name: string, nth = 0): SvgFrame {
-  const hits = frames.filter((f) => f.name === name);
+  const hits = frames.filter((f) => f.name === name).sort((a, b) => a.x - b.x);
   if (!hits[nth]) throw new Error(`no frame '${name}' (#${nth}) in the SVG`);
   return hits[nth];
 }
