@@ -8,11 +8,11 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { seededRandom } from "../src/flame/colors.js";
-import { parseFolded } from "../src/flame/folded.js";
-import { DEFAULT_SVG, renderSvg, XPAD } from "../src/flame/svg.js";
-import { flow, totalOf } from "../src/flame/tree.js";
 import { TSNAP_BIN } from "../src/testkit/cli.js";
+import { seededRandom } from "../src/tools/flame/colors.js";
+import { parseFolded } from "../src/tools/flame/folded.js";
+import { DEFAULT_SVG, renderSvg, XPAD } from "../src/tools/flame/svg.js";
+import { flow, totalOf } from "../src/tools/flame/tree.js";
 
 const N = Number(process.argv[2] ?? 50_000);
 const rand = seededRandom(42);

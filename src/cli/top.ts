@@ -2,6 +2,8 @@
 // any columns, as "average active threads" (0x.tools psn, with its flags).
 import { readFileSync } from "node:fs";
 import { NotSupported, UsageError } from "../errors.js";
+import type { LatKind } from "../model/latency-buckets.js";
+import type { Sampler, SamplerOptions } from "../model/sampler.js";
 import { parsePartitions } from "../query/views.js";
 import { Aggregator } from "../report/aggregate.js";
 import { COLUMNS, type Column, needsOf, resolveColumns } from "../report/columns.js";
@@ -10,8 +12,7 @@ import { renderTop, type TopFormat, type WindowStats } from "../report/top-repor
 import { latencyColumns, renderWindowHists, windowLatency } from "../report/window-latency.js";
 import { runRounds } from "../sampler/loop.js";
 import { openSampler, SOURCE_CHOICES } from "../sampler/open.js";
-import type { Sampler, SamplerOptions } from "../sampler/sampler.js";
-import { type LatencyHistograms, type LatKind, latencyHistogramsOf } from "../sources/bpf/latency-hists.js";
+import { type LatencyHistograms, latencyHistogramsOf } from "../sources/bpf/latency-hists.js";
 import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "./args.js";
 import type { Command, Io } from "./command.js";
 import { parsePidFilter } from "./pid-filter.js";

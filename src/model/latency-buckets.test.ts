@@ -16,7 +16,7 @@ import {
   slotOfBucket,
 } from "./latency-buckets.js";
 
-const HIST_H = fileURLToPath(new URL("../../../src/bpf/kernel/hist.bpf.h", import.meta.url));
+const HIST_H = fileURLToPath(new URL("../../../src/bpf/kernel/lib/hist.bpf.h", import.meta.url));
 
 /** A deterministic pseudo-random sequence (xorshift32), for fixtures without Math.random. */
 function rng(seed: number): () => number {

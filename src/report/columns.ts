@@ -2,7 +2,7 @@
 // read for it, and how to get its value from a Sample. One table; --list prints it.
 import { UsageError } from "../errors.js";
 import type { Sample } from "../model/sample.js";
-import type { Need } from "../sampler/sampler.js";
+import type { Need } from "../model/sampler.js";
 
 export type CellValue = string | number | null;
 

@@ -64,3 +64,8 @@ export function toJson(value: unknown, indent?: number): string {
     indent,
   );
 }
+
+/** A JSON array with one element per line: valid JSON that still greps well. Pure. */
+export function jsonArray(items: readonly unknown[]): string {
+  return items.length === 0 ? "[]\n" : `[\n${items.map((x) => JSON.stringify(x)).join(",\n")}\n]\n`;
+}

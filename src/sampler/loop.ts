@@ -6,7 +6,7 @@
 // - Otherwise (proc, or bpf with user stacks): the loop takes each round itself, on an
 //   absolute schedule (no drift); a round that runs late makes it skip the slots it
 //   missed, and those count as missed. Here tsnap's own thread holds a CPU while it reads.
-import type { KernelClock, RoundResult, Sampler } from "./sampler.js";
+import type { KernelClock, RoundResult, Sampler } from "../model/sampler.js";
 
 export interface LoopOptions {
   hz: number;

@@ -8,12 +8,14 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "sampler-records.h"
-#include "task.bpf.h"
-#include "tracking.bpf.h"
-#include "latency-hists.bpf.h"
-#include "syscall-hooks.bpf.h"
-#include "block-hooks.bpf.h"
-#include "stacks.bpf.h"
+#include "lib/hooks.bpf.h"
+#include "lib/task.bpf.h"
+/* This object's own maps and hooks, one include per concern (src/bpf/kernel/sampler/). */
+#include "sampler/tracking.bpf.h"
+#include "sampler/latency-hists.bpf.h"
+#include "sampler/syscall-hooks.bpf.h"
+#include "sampler/block-hooks.bpf.h"
+#include "sampler/stacks.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -184,7 +186,7 @@ static __always_inline int dump_task(struct bpf_iter__task *ctx, int sleepable)
 	}
 	if (sleepable && cfg.want_ustack && !(r->flags & TF_KTHREAD)) {
 		n = 0;
-		user_stack(task, &sc->stack, &n);
+		user_stack(task, sc->stack.frames, &n);
 		if (n > 0) {
 			if (stack_is_new(&sc->stack, n, 1))
 				bpf_seq_write(seq, &sc->stack, sizeof(sc->stack));

@@ -11,7 +11,7 @@ import { Worker } from "node:worker_threads";
 import { liveCount } from "../../bpf/handles.js";
 import { NotSupported } from "../../errors.js";
 import type { IoEnd, Sample, SyscallEnd } from "../../model/sample.js";
-import type { RoundResult, SamplerOptions } from "../../sampler/sampler.js";
+import type { RoundResult, SamplerOptions } from "../../model/sampler.js";
 import { TSNAP_BIN } from "../../testkit/cli.js";
 import { compileWorkload, startWorkload } from "../../testkit/workloads.js";
 import { type BpfSampler, openBpfSampler } from "./bpf-sampler.js";

@@ -21,14 +21,14 @@ import {
   SYSCALL_NONE,
   SYSCALL_RUNNING,
 } from "../../model/sample.js";
-import { syscallName } from "../../platform/syscall-table.js";
 import {
   type RoundResult,
   type Sampler,
   type SamplerOptions,
   type SamplerStats,
   zeroStats,
-} from "../../sampler/sampler.js";
+} from "../../model/sampler.js";
+import { syscallName } from "../../platform/syscall-table.js";
 import { ProcessInfoCache } from "../proc/process-info.js";
 import { decodeCompletion, splitStream, taskState } from "./decode.js";
 import { BpfKernelClock, type RoundSink } from "./kernel-clock.js";

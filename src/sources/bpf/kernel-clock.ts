@@ -10,7 +10,7 @@ import type { BpfObject, Link } from "../../bpf/object.js";
 import { openCpuClock } from "../../bpf/probes.js";
 import { RingBuffer } from "../../bpf/ringbuf.js";
 import type { Sample, StackEntry } from "../../model/sample.js";
-import type { KernelClock, RoundResult } from "../../sampler/sampler.js";
+import type { KernelClock, RoundResult } from "../../model/sampler.js";
 import {
   REC_ROUND_END,
   REC_ROUND_START,

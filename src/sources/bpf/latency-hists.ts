@@ -7,28 +7,9 @@ import { existsSync } from "node:fs";
 import { libbpf, mmapFd, PROT_READ, type Ptr, pageSize, view } from "../../bpf/libbpf.js";
 import { mapDelete, mapEntries } from "../../bpf/maps.js";
 import type { BpfObject } from "../../bpf/object.js";
-import { HIST_BUCKETS } from "../../model/latency-buckets.js";
+import { HIST_BUCKETS, type LatencyDelta, type LatKind } from "../../model/latency-buckets.js";
 import { syscallName } from "../../platform/syscall-table.js";
 import { cString, NR_SYSCALL_SLOTS } from "./records.js";
-
-/** sc: syscalls; io: block I/O issue → complete; ioq: insert → complete; rq: run queue. */
-export type LatKind = "sc" | "io" | "ioq" | "rq";
-export const LAT_KINDS: readonly LatKind[] = ["sc", "io", "ioq", "rq"];
-
-/** Non-zero bucket deltas of one histogram. */
-export interface LatencyDelta {
-  kind: LatKind;
-  /** sc: syscall name */
-  syscall: string | null;
-  /** io, ioq: device */
-  devMajor: number | null;
-  devMinor: number | null;
-  /** rq: process and its name */
-  tgid: number | null;
-  comm: string | null;
-  /** [bucket, count] pairs, count > 0 */
-  buckets: [number, number][];
-}
 
 /** Layout of struct tsnap_hist_config (latency-hists.bpf.h): four u8. */
 export const HIST_CONFIG_SIZE = 4;

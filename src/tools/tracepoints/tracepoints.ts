@@ -1,11 +1,13 @@
 // `tsnap tracepoints [REGEX]`: tracepoints `category:name` with their record fields, read
 // from tracefs events/*/*/format (0x.tools tracepointargs). -v adds offsets and sizes.
-import { InputError } from "../errors.js";
-import { openTracefs, type Tracefs } from "../platform/tracefs.js";
-import { fieldDeclaration, type TraceField } from "../platform/tracefs-format.js";
-import { choiceFlag, parseArgs, regexFlag } from "./args.js";
-import type { Command, Io } from "./command.js";
-import { jsonArray } from "./syscalls.js";
+
+import { choiceFlag, parseArgs, regexFlag } from "../../cli/args.js";
+import type { Command, Io } from "../../cli/command.js";
+import { InputError } from "../../errors.js";
+import { openTracefs, type Tracefs } from "../../platform/tracefs.js";
+import { fieldDeclaration, type TraceField } from "../../platform/tracefs-format.js";
+import { jsonArray } from "../../report/table.js";
+import { tool } from "./tracepoints.tool.js";
 
 export interface TracepointEntry {
   /** `category:name`, e.g. `sched:sched_switch`. */
@@ -102,8 +104,8 @@ async function run(argv: string[], io: Io): Promise<number> {
 }
 
 export const command: Command = {
-  name: "tracepoints",
-  summary: "list tracepoints and their arguments",
+  name: tool.name,
+  summary: tool.summary,
   help: HELP,
   run,
 };

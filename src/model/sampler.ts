@@ -2,7 +2,7 @@
 // (`round()`: the user-space clock, paced by sampler/loop.ts); a source that has an
 // in-kernel clock (bpf) also offers `kernelClock`: the kernel takes the rounds at hz, at
 // instants when tsnap is not running, and the loop collects them in batches in between.
-import type { IoEnd, Sample, StackEntry, SyscallEnd } from "../model/sample.js";
+import type { IoEnd, Sample, StackEntry, SyscallEnd } from "./sample.js";
 
 export type SourceName = "proc" | "bpf";
 

@@ -3,15 +3,16 @@
 // from /proc/PID/task/*/schedstat (0x.tools schedlat). Math in sources/proc/schedstat.ts.
 import { readdirSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { InputError, UsageError } from "../errors.js";
+import { choiceFlag, numberFlag, parseArgs } from "../../cli/args.js";
+import type { Command, Io } from "../../cli/command.js";
+import { InputError, UsageError } from "../../errors.js";
 import {
   type ProcessInterval,
   parseSchedstat,
   processInterval,
   type SchedStat,
-} from "../sources/proc/schedstat.js";
-import { choiceFlag, numberFlag, parseArgs } from "./args.js";
-import type { Command, Io } from "./command.js";
+} from "../../sources/proc/schedstat.js";
+import { tool } from "./schedlat.tool.js";
 
 /** Counters of every thread of `pid` now, or null when the process is gone. Vanished threads are skipped. */
 export function readThreadStats(pid: number): Map<number, SchedStat> | null {
@@ -217,8 +218,8 @@ async function run(argv: string[], io: Io): Promise<number> {
 }
 
 export const command: Command = {
-  name: "schedlat",
-  summary: "per-second %CPU, %run-queue latency, %sleep of a process",
+  name: tool.name,
+  summary: tool.summary,
   help: HELP,
   run,
 };

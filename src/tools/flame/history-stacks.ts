@@ -3,11 +3,11 @@
 // each group a folded stack whose count is its avg_threads. The grouping, window, -w
 // filter and avg_threads are the query layer's (runGroupQuery); this only turns rows into
 // frames.
-import { UsageError } from "../errors.js";
-import { column, type QueryColumn } from "../query/columns.js";
-import type { Duck, Row } from "../query/duck.js";
-import type { FilterSql } from "../query/filter.js";
-import { runGroupQuery } from "../query/group-query.js";
+import { UsageError } from "../../errors.js";
+import { column, type QueryColumn } from "../../query/columns.js";
+import type { Duck, Row } from "../../query/duck.js";
+import type { FilterSql } from "../../query/filter.js";
+import { runGroupQuery } from "../../query/group-query.js";
 import type { FoldedStack } from "./folded.js";
 
 export const DEFAULT_LEVELS = ["state", "comm", "ustack", "syscall", "kstack"];

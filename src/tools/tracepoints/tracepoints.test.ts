@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { runCli } from "../testkit/cli.js";
+import { runCli } from "../../testkit/cli.js";
 
 const skip = process.getuid?.() === 0 ? false : "needs root to read tracefs";
 const EVENTS = "/sys/kernel/tracing/events";
@@ -91,7 +91,7 @@ test("bad input: one error line and a non-zero exit", async () => {
 test("as a non-root user: one PermissionError line, exit 1", {
   skip: skip ? "needs root to switch to nobody" : false,
 }, (t) => {
-  const bin = fileURLToPath(new URL("../../../bin/tsnap.js", import.meta.url));
+  const bin = fileURLToPath(new URL("../../../../bin/tsnap.js", import.meta.url));
   const r = spawnSync(
     "setpriv",
     ["--reuid=65534", "--regid=65534", "--clear-groups", "node", bin, "tracepoints", "sched"],

@@ -1,11 +1,14 @@
 // `tsnap syscalls [REGEX]`: the syscalls this kernel can trace, with their numbers and
 // argument lists, read from tracefs events/syscalls/sys_enter_*/format (0x.tools syscallargs).
-import { InputError } from "../errors.js";
-import { syscallNumber } from "../platform/syscall-table.js";
-import { openTracefs, type Tracefs } from "../platform/tracefs.js";
-import { syscallArgs } from "../platform/tracefs-format.js";
-import { choiceFlag, parseArgs, regexFlag } from "./args.js";
-import type { Command, Io } from "./command.js";
+
+import { choiceFlag, parseArgs, regexFlag } from "../../cli/args.js";
+import type { Command, Io } from "../../cli/command.js";
+import { InputError } from "../../errors.js";
+import { syscallNumber } from "../../platform/syscall-table.js";
+import { openTracefs, type Tracefs } from "../../platform/tracefs.js";
+import { syscallArgs } from "../../platform/tracefs-format.js";
+import { jsonArray } from "../../report/table.js";
+import { tool } from "./syscalls.tool.js";
 
 export interface SyscallEntry {
   name: string;
@@ -43,11 +46,6 @@ export function renderSyscallTable(entries: readonly SyscallEntry[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** A JSON array with one element per line: valid JSON that still greps well. Pure. */
-export function jsonArray(items: readonly unknown[]): string {
-  return items.length === 0 ? "[]\n" : `[\n${items.map((x) => JSON.stringify(x)).join(",\n")}\n]\n`;
-}
-
 const HELP = `tsnap syscalls: list syscalls and their arguments (like 0x.tools syscallargs)
 
 USAGE
@@ -83,8 +81,8 @@ async function run(argv: string[], io: Io): Promise<number> {
 }
 
 export const command: Command = {
-  name: "syscalls",
-  summary: "list syscalls and their arguments",
+  name: tool.name,
+  summary: tool.summary,
   help: HELP,
   run,
 };

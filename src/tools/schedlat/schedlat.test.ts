@@ -7,8 +7,8 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { after, before, test } from "node:test";
-import { runCli } from "../testkit/cli.js";
-import { compileWorkload, type RunningWorkload, startWorkload } from "../testkit/workloads.js";
+import { runCli } from "../../testkit/cli.js";
+import { compileWorkload, type RunningWorkload, startWorkload } from "../../testkit/workloads.js";
 
 interface ProcRecord {
   threads: number;

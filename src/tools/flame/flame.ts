@@ -1,10 +1,16 @@
 // tsnap flame: folded stacks (a file, stdin, or two files for a differential graph) or a
 // capture directory's thread states to a self-contained interactive SVG, or back to folded
-// text (--folded). The parsing, tree, layout and SVG are pure (src/flame/); this reads
+// text (--folded). The parsing, tree, layout and SVG are pure (the other modules of this folder); this reads
 // inputs, resolves flags and writes the output.
 import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { InputError, TsnapError, UsageError } from "../errors.js";
-import { PALETTES, type Palette } from "../flame/colors.js";
+import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "../../cli/args.js";
+import type { Command, Io } from "../../cli/command.js";
+import { InputError, TsnapError, UsageError } from "../../errors.js";
+import { duckMessage } from "../../query/duck.js";
+import { parseFilter } from "../../query/filter.js";
+import { openHistory, resolveWindow } from "../../query/history.js";
+import { formatTimestampUs } from "../../store/files.js";
+import { PALETTES, type Palette } from "./colors.js";
 import {
   collapse,
   diffFolded,
@@ -12,16 +18,10 @@ import {
   formatFolded,
   parseFolded,
   reverseStacks,
-} from "../flame/folded.js";
-import { DEFAULT_LEVELS, historyStacks, parseLevels } from "../flame/history-stacks.js";
-import { DEFAULT_SVG, renderSvg, type SvgOptions, XPAD } from "../flame/svg.js";
-import { flow, totalOf } from "../flame/tree.js";
-import { duckMessage } from "../query/duck.js";
-import { parseFilter } from "../query/filter.js";
-import { openHistory, resolveWindow } from "../query/history.js";
-import { formatTimestampUs } from "../store/files.js";
-import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "./args.js";
-import type { Command, Io } from "./command.js";
+} from "./folded.js";
+import { DEFAULT_LEVELS, historyStacks, parseLevels } from "./history-stacks.js";
+import { DEFAULT_SVG, renderSvg, type SvgOptions, XPAD } from "./svg.js";
+import { flow, totalOf } from "./tree.js";
 
 const help = `tsnap flame [FILE|-] [options]: folded stacks to an interactive flame graph (SVG)
 tsnap flame --diff BEFORE AFTER [options]: differential flame graph of two profiles

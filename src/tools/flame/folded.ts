@@ -2,7 +2,7 @@
 // joined by ';', then whitespace and a count (decimals allowed). difffolded output has two
 // counts (before, after). Pure: text in, records out; bad lines are an InputError that
 // names the line.
-import { InputError } from "../errors.js";
+import { InputError } from "../../errors.js";
 
 export interface FoldedStack {
   /** Frames, root first. */

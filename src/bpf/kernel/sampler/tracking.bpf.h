@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Per-thread tracked state (task storage) and block requests in flight, kept current by
+/* Part of sampler.bpf.c (included from it only). Per-thread tracked state (task storage) and block requests in flight, kept current by
  * the sys_enter/sys_exit and block_rq_* hooks, read by the task iterator. Kernel-only
  * layouts: user space never reads these maps, so they are not in records.ts. */
-#ifndef TSNAP_TRACKING_BPF_H
-#define TSNAP_TRACKING_BPF_H
+#ifndef TSNAP_SAMPLER_TRACKING_BPF_H
+#define TSNAP_SAMPLER_TRACKING_BPF_H
 
 struct task_track {
 	__u64 sc_entry_ns;

@@ -3,9 +3,9 @@
 // order, differential colours, --minwidth, --hash, and hostile frame names.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { InputError } from "../errors.js";
-import { runCli } from "../testkit/cli.js";
-import { frameNamed, type SvgFrame, svgFrames } from "../testkit/svg-frames.js";
+import { InputError } from "../../errors.js";
+import { runCli } from "../../testkit/cli.js";
+import { frameNamed, type SvgFrame, svgFrames } from "../../testkit/svg-frames.js";
 import { nameHash } from "./colors.js";
 import { parseFolded } from "./folded.js";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
-import { runCli } from "../testkit/cli.js";
+import { runCli } from "../../testkit/cli.js";
 
 const skip = process.getuid?.() === 0 ? false : "needs root to read tracefs";
 const EVENTS = "/sys/kernel/tracing/events/syscalls";

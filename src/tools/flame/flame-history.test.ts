@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runCli, runTsnap } from "../testkit/cli.js";
-import { startGroundTruth } from "../testkit/ground-truth.js";
-import { svgFrames } from "../testkit/svg-frames.js";
+import { runCli, runTsnap } from "../../testkit/cli.js";
+import { startGroundTruth } from "../../testkit/ground-truth.js";
+import { svgFrames } from "../../testkit/svg-frames.js";
 
 test("flame DIR: 2 spinning + 1 nanosleep + 1 pause thread, widths within ±0.3 avg threads", async (t) => {
   const gt = await startGroundTruth({ spin: 2, sleep: 1, pipe: 0, vfork: false });
