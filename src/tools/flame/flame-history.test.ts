@@ -1,8 +1,9 @@
 // tsnap flame DIR: a thread-state flame graph of captured history against a workload whose
 // threads are known: 2 spinning (RUN, or RUNQ while the other holds a CPU), 1 sleeping in
-// clock_nanosleep, and its main thread in pause. Widths in avg threads within ±0.3 of that.
+// clock_nanosleep, and its main thread in pause. Widths in avg threads within ±0.3 of that,
+// from history (capture, then flame DIR) and live (top --flame).
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -80,6 +81,63 @@ test("flame DIR: 2 spinning + 1 nanosleep + 1 pause thread, widths within ±0.3 
     assert.match(
       svgRun.stdout,
       /<text id="subtitle"[^>]*>[^<]*state → comm → syscall; widths in avg threads/,
+    );
+  } finally {
+    await gt.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("top --flame: the live window as a flame graph, widths within ±0.3 avg threads", async () => {
+  const gt = await startGroundTruth({ spin: 2, sleep: 1, pipe: 0, vfork: false });
+  const dir = mkdtempSync(join(tmpdir(), "tsnap-flame-top-"));
+  try {
+    const svgPath = join(dir, "top.svg");
+    const r = await runTsnap(
+      [
+        "top",
+        "-a",
+        "-p",
+        String(gt.pid),
+        "-g",
+        "state,comm,syscall",
+        "--hz",
+        "20",
+        "-d",
+        "4",
+        "--flame",
+        svgPath,
+      ],
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const frames = svgFrames(readFileSync(svgPath, "utf8"));
+    const root = frames.find((f) => f.name === "all")!;
+    const total = Number(root.info.split(" ")[0]);
+    const threads = (pred: (name: string) => boolean) =>
+      frames.filter((f) => pred(f.name)).reduce((a, f) => a + (f.width / root.width) * total, 0);
+    const within = (got: number, want: number, what: string) =>
+      assert.ok(Math.abs(got - want) <= 0.3, `${what}: ${got.toFixed(3)}, expected ${want}`);
+    within(total, 4, "all threads");
+    within(
+      threads((n) => n === "RUN" || n === "RUNQ"),
+      2,
+      "RUN + RUNQ (or proc's RUN)",
+    );
+    within(
+      threads((n) => n === `${gt.tag}-spin`),
+      2,
+      "spinners' comm frame",
+    );
+    within(
+      threads((n) => n === "clock_nanosleep"),
+      1,
+      "clock_nanosleep",
+    );
+    within(
+      threads((n) => n === "pause"),
+      1,
+      "pause",
     );
   } finally {
     await gt.stop();

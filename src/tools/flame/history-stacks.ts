@@ -9,6 +9,7 @@ import type { Duck, Row } from "../../query/duck.js";
 import type { FilterSql } from "../../query/filter.js";
 import { runGroupQuery } from "../../query/group-query.js";
 import type { FoldedStack } from "./folded.js";
+import { levelFrames, levelKind } from "./level-frames.js";
 
 export const DEFAULT_LEVELS = ["state", "comm", "ustack", "syscall", "kstack"];
 
@@ -36,16 +37,8 @@ export function parseLevels(names: string[]): Level[] {
 /** Frames of one row: stack levels root first (the files keep them leaf first). */
 export function rowFrames(row: Row, levels: Level[], keepOffsets: boolean): string[] {
   const frames: string[] = [];
-  for (const l of levels) {
-    const v = row[l.column.name];
-    if (v === null || v === undefined) continue;
-    const text = String(v);
-    if (l.stack) {
-      const parts = text.split(";").filter((f) => f !== "");
-      for (let i = parts.length - 1; i >= 0; i--)
-        frames.push(keepOffsets ? parts[i] : parts[i].replace(/\+0x[0-9a-fA-F]+(\/0x[0-9a-fA-F]+)?$/, ""));
-    } else if (!(l.name === "syscall" && text === "-") && text !== "") frames.push(text);
-  }
+  for (const l of levels)
+    frames.push(...levelFrames(row[l.column.name], l.stack ? "stack" : levelKind(l.name), { keepOffsets }));
   return frames;
 }
 
