@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Latency histograms over every completion (not only what a sample saw), bucketed in the
+/* Part of sampler.bpf.c (included from it only). Latency histograms over every completion (not only what a sample saw), bucketed in the
  * kernel (hist.bpf.h): syscall latency per syscall number (an mmapable array user space
  * reads without a syscall), block I/O latency per device (issue → complete as biolatency,
  * insert → complete as biolatency -Q), and run-queue latency per process (runqlat -P:
  * wakeup or preemption → switch-in). All honour the sampler's pid filter (-p). User
- * space: src/sources/bpf/latency-hists.ts. Needs tracking.bpf.h and task.bpf.h first. */
-#ifndef TSNAP_LATENCY_HISTS_BPF_H
-#define TSNAP_LATENCY_HISTS_BPF_H
+ * space: src/sources/bpf/latency-hists.ts. Needs tracking.bpf.h first. */
+#ifndef TSNAP_SAMPLER_LATENCY_HISTS_BPF_H
+#define TSNAP_SAMPLER_LATENCY_HISTS_BPF_H
 
-#include "hist.bpf.h"
+#include "lib/hist.bpf.h"
+#include "lib/task.bpf.h"
 
 /* Which histograms are on; its own read-only section so that the sampler's config layout
  * (records.ts) is untouched. Set by user space before load (latency-hists.ts). */
@@ -124,13 +125,6 @@ static __always_inline void hist_iorq(struct iorq_track *e, __u64 now)
 
 /* ---- run-queue latency (runqlat -P) ------------------------------------------------- */
 
-static __always_inline __u32 hist_task_state(struct task_struct *t)
-{
-	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
-}
-
 static __always_inline void rq_enqueue(struct task_struct *p)
 {
 	__u32 tid = BPF_CORE_READ(p, pid);
@@ -148,7 +142,7 @@ static __always_inline void rq_switch(struct task_struct *prev, struct task_stru
 	__u64 *tsp, now;
 	struct rq_hist *h;
 
-	if (hist_task_state(prev) == 0) /* TASK_RUNNING: preempted, back in the queue */
+	if (task_state_core(prev) == 0) /* TASK_RUNNING: preempted, back in the queue */
 		rq_enqueue(prev);
 	tid = BPF_CORE_READ(next, pid);
 	tsp = bpf_map_lookup_elem(&rq_start, &tid);
@@ -167,43 +161,20 @@ static __always_inline void rq_switch(struct task_struct *prev, struct task_stru
 	bpf_map_delete_elem(&rq_start, &tid);
 }
 
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(tp_btf_sched_wakeup, struct task_struct *p)
+TP_BTF_OR_RAW_TP(sched_wakeup, sched_wakeup, struct task_struct *p)
 {
 	rq_enqueue(p);
 	return 0;
 }
 
-SEC("raw_tp/sched_wakeup")
-int BPF_PROG(raw_tp_sched_wakeup, struct task_struct *p)
+TP_BTF_OR_RAW_TP(sched_wakeup_new, sched_wakeup_new, struct task_struct *p)
 {
 	rq_enqueue(p);
 	return 0;
 }
 
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(tp_btf_sched_wakeup_new, struct task_struct *p)
-{
-	rq_enqueue(p);
-	return 0;
-}
-
-SEC("raw_tp/sched_wakeup_new")
-int BPF_PROG(raw_tp_sched_wakeup_new, struct task_struct *p)
-{
-	rq_enqueue(p);
-	return 0;
-}
-
-SEC("tp_btf/sched_switch")
-int BPF_PROG(tp_btf_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
-{
-	rq_switch(prev, next);
-	return 0;
-}
-
-SEC("raw_tp/sched_switch")
-int BPF_PROG(raw_tp_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+TP_BTF_OR_RAW_TP(sched_switch, sched_switch, bool preempt, struct task_struct *prev,
+		 struct task_struct *next)
 {
 	rq_switch(prev, next);
 	return 0;

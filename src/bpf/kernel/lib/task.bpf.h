@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Reading task_struct fields that moved between kernel versions (CO-RE guarded). */
-#ifndef TSNAP_TASK_BPF_H
-#define TSNAP_TASK_BPF_H
+/* Reading task_struct fields that moved between kernel versions (CO-RE guarded); helpers
+ * only (no maps, no programs). */
+#ifndef TSNAP_LIB_TASK_BPF_H
+#define TSNAP_LIB_TASK_BPF_H
 
 #define TASK_UNINTERRUPTIBLE_ 0x2
 #define TASK_NOLOAD_ 0x400
@@ -29,10 +30,20 @@ struct task_struct___precpu {
 	unsigned int cpu;
 } __attribute__((preserve_access_index));
 
+/* State of a BTF-typed task pointer (direct loads). */
 static __always_inline __u32 task_state(struct task_struct *t)
 {
 	if (bpf_core_field_exists(t->__state))
 		return t->__state;
+	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+}
+
+/* The same through probe reads, for pointers the verifier does not type (raw_tp
+ * arguments, pointers read from other structs). */
+static __always_inline __u32 task_state_core(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
 	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
 }
 

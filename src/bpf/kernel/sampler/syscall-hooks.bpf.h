@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* sys_enter / sys_exit: the syscall in progress per thread (number, entry time, sequence
- * number) in task storage, and a SYSC_END completion for syscalls a sample saw. Each hook
- * is a tp_btf/raw_tp pair; user space loads one of the two. */
-#ifndef TSNAP_SYSCALL_HOOKS_BPF_H
-#define TSNAP_SYSCALL_HOOKS_BPF_H
+/* Part of sampler.bpf.c (included from it only): sys_enter / sys_exit keep the syscall in
+ * progress per thread (number, entry time, sequence number) in task storage, and emit a
+ * SYSC_END completion for syscalls a sample saw. Each hook is a tp_btf/raw_tp pair
+ * (lib/hooks.bpf.h); user space loads one of the two. */
+#ifndef TSNAP_SAMPLER_SYSCALL_HOOKS_BPF_H
+#define TSNAP_SAMPLER_SYSCALL_HOOKS_BPF_H
 
 static __always_inline void sys_enter_common(struct task_track *t, long id)
 {
@@ -16,18 +17,7 @@ static __always_inline void sys_enter_common(struct task_track *t, long id)
 
 /* Kept to the minimum: this runs on every syscall of every thread. The arguments are not
  * copied; the iterator reads them from the task's saved registers when it samples. */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(tp_btf_sys_enter, struct pt_regs *regs, long id)
-{
-	struct task_track *t = track_of_current(1);
-
-	if (t)
-		sys_enter_common(t, id);
-	return 0;
-}
-
-SEC("raw_tp/sys_enter")
-int BPF_PROG(raw_tp_sys_enter, struct pt_regs *regs, long id)
+TP_BTF_OR_RAW_TP(sys_enter, sys_enter, struct pt_regs *regs, long id)
 {
 	struct task_track *t = track_of_current(1);
 
@@ -54,11 +44,9 @@ static __always_inline void sys_exit_common(long ret)
 	t->sc_sampled = 0;
 	if (!now)
 		now = bpf_ktime_get_ns();
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
+	e = ringbuf_reserve_counted(&events, sizeof(*e), &counters, COUNTER_EVENTS_LOST);
+	if (!e)
 		return;
-	}
 	e->kind = REC_SYSC_END;
 	e->size = sizeof(*e);
 	e->tid = (__u32)bpf_get_current_pid_tgid();
@@ -72,15 +60,7 @@ static __always_inline void sys_exit_common(long ret)
 	bpf_ringbuf_submit(e, 0);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(tp_btf_sys_exit, struct pt_regs *regs, long ret)
-{
-	sys_exit_common(ret);
-	return 0;
-}
-
-SEC("raw_tp/sys_exit")
-int BPF_PROG(raw_tp_sys_exit, struct pt_regs *regs, long ret)
+TP_BTF_OR_RAW_TP(sys_exit, sys_exit, struct pt_regs *regs, long ret)
 {
 	sys_exit_common(ret);
 	return 0;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* block_rq_insert / issue / complete: block requests in flight (keyed by the request),
- * the submitting thread's current I/O, and an IORQ_END completion for requests a sample
- * saw in flight. Each hook is a tp_btf/raw_tp pair; user space loads one of the two. */
-#ifndef TSNAP_BLOCK_HOOKS_BPF_H
-#define TSNAP_BLOCK_HOOKS_BPF_H
+/* Part of sampler.bpf.c (included from it only): block_rq_insert / issue / complete keep
+ * block requests in flight (keyed by the request) and the submitting thread's current
+ * I/O, and emit an IORQ_END completion for requests a sample saw in flight. Each hook is
+ * a tp_btf/raw_tp pair (lib/hooks.bpf.h); user space loads one of the two. */
+#ifndef TSNAP_SAMPLER_BLOCK_HOOKS_BPF_H
+#define TSNAP_SAMPLER_BLOCK_HOOKS_BPF_H
 
 /* Sequence numbers of block requests, global to this object. */
 __u64 iorq_seq_counter;
@@ -83,7 +84,7 @@ static __always_inline void on_rq_complete(struct request *rq, int error, unsign
 		hist_iorq(e, now);
 	}
 	if (e->sampled) {
-		r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+		r = ringbuf_reserve_counted(&events, sizeof(*r), &counters, COUNTER_EVENTS_LOST);
 		if (r) {
 			id = bpf_get_current_pid_tgid();
 			r->kind = REC_IORQ_END;
@@ -104,50 +105,24 @@ static __always_inline void on_rq_complete(struct request *rq, int error, unsign
 			r->issue_ns = e->issue_ns;
 			r->complete_ns = now ? now : bpf_ktime_get_ns();
 			bpf_ringbuf_submit(r, 0);
-		} else {
-			count_lost();
 		}
 	}
 	bpf_map_delete_elem(&iorq_track, &key);
 }
 
-SEC("tp_btf/block_rq_insert")
-int BPF_PROG(tp_btf_rq_insert, struct request *rq)
+TP_BTF_OR_RAW_TP(block_rq_insert, rq_insert, struct request *rq)
 {
 	on_rq_insert(rq);
 	return 0;
 }
 
-SEC("raw_tp/block_rq_insert")
-int BPF_PROG(raw_tp_rq_insert, struct request *rq)
-{
-	on_rq_insert(rq);
-	return 0;
-}
-
-SEC("tp_btf/block_rq_issue")
-int BPF_PROG(tp_btf_rq_issue, struct request *rq)
+TP_BTF_OR_RAW_TP(block_rq_issue, rq_issue, struct request *rq)
 {
 	on_rq_issue(rq);
 	return 0;
 }
 
-SEC("raw_tp/block_rq_issue")
-int BPF_PROG(raw_tp_rq_issue, struct request *rq)
-{
-	on_rq_issue(rq);
-	return 0;
-}
-
-SEC("tp_btf/block_rq_complete")
-int BPF_PROG(tp_btf_rq_complete, struct request *rq, int error, unsigned int nr_bytes)
-{
-	on_rq_complete(rq, error, nr_bytes);
-	return 0;
-}
-
-SEC("raw_tp/block_rq_complete")
-int BPF_PROG(raw_tp_rq_complete, struct request *rq, int error, unsigned int nr_bytes)
+TP_BTF_OR_RAW_TP(block_rq_complete, rq_complete, struct request *rq, int error, unsigned int nr_bytes)
 {
 	on_rq_complete(rq, error, nr_bytes);
 	return 0;

@@ -1,7 +1,7 @@
 // The -p flag shared by top and capture: PIDs (each must exist) or a regex on thread names.
 import { existsSync } from "node:fs";
 import { InputError, UsageError } from "../errors.js";
-import type { SamplerOptions } from "../sampler/sampler.js";
+import type { SamplerOptions } from "../model/sampler.js";
 import { regexFlag } from "./args.js";
 
 /** -p: a comma-separated list of PIDs (each must exist), or else a regex on thread names. */

@@ -6,13 +6,13 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { captureToDir } from "../cli/capture.js";
+import type { Need } from "../model/sampler.js";
 import { Duck } from "../query/duck.js";
-import type { Need } from "../sampler/sampler.js";
 import { ProcSampler } from "../sources/proc/proc-sampler.js";
+import { HourlyStore } from "../store/hourly-store.js";
+import { applyRetention } from "../store/retention.js";
 import { startGroundTruth } from "../testkit/ground-truth.js";
-import { HourlyStore } from "./hourly-store.js";
-import { applyRetention } from "./retention.js";
+import { captureToDir } from "./capture-to-dir.js";
 
 const root = process.getuid?.() === 0;
 
