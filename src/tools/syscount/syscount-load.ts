@@ -1,8 +1,9 @@
 // Loads syscount.bpf.o with its config, attaches the pair of hooks this kernel supports
 // (tp_btf, else raw_tp; probed first, the other pair not loaded), and reads the counters.
 // The only module of the tool that touches libbpf, imported when the command runs.
+
+import { Collection } from "../../bpf/collection.js";
 import { mapDelete, mapEntries } from "../../bpf/maps.js";
-import { BpfObject, type Link } from "../../bpf/object.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
 import { probe } from "../../bpf/probes.js";
 import { NotSupported } from "../../errors.js";
@@ -13,7 +14,7 @@ export interface SyscountCounters {
   read(): Counter[];
   /** Deletes these keys from the kernel's map. */
   forget(keys: readonly number[]): void;
-  /** Detaches and closes everything (idempotent). */
+  /** Detaches and closes everything (the collection's one close; idempotent). */
   close(): void;
 }
 
@@ -25,23 +26,21 @@ export function hookKind(): "tp_btf" | "raw_tp" {
   throw new NotSupported("syscount", `neither tp_btf nor raw_tp programs load here: ${raw.reason}`);
 }
 
-export function loadSyscount(config: SyscountConfig): SyscountCounters {
-  const kind = hookKind();
-  const programs = [`syscount_${kind}_exit`, ...(config.latency ? [`syscount_${kind}_enter`] : [])];
-  const obj = BpfObject.open(bpfObjectPath("syscount"));
-  const links: Link[] = [];
+/** `kind` forces one hook pair (tests load the raw_tp pair on a kernel that has tp_btf). */
+export function loadSyscount(config: SyscountConfig, kind = hookKind()): SyscountCounters {
+  const programs = [`${kind}_syscount_exit`, ...(config.latency ? [`${kind}_syscount_enter`] : [])];
+  const col = Collection.open(bpfObjectPath("syscount"));
   try {
-    obj.onlyPrograms(programs);
-    obj.setReadOnlyConfig(configBytes(config));
-    obj.load();
+    col.setAutoload(programs);
+    col.setReadOnlyConfig(configBytes(config));
+    col.load();
     // sys_enter first: a call that exits after attach is timed only if its entry was seen.
-    for (const p of [...programs].reverse()) links.push(obj.attach(p));
+    for (const p of [...programs].reverse()) col.attach(p);
   } catch (err) {
-    for (const l of links) l.close();
-    obj.close();
+    col.close();
     throw err;
   }
-  const fd = obj.mapFd("data");
+  const fd = col.mapFd("data");
   const key = Buffer.alloc(4);
   return {
     read: () => mapEntries(fd, 4, VALUE.size).map(([k, v]) => decodeCounter(k, v)),
@@ -51,9 +50,6 @@ export function loadSyscount(config: SyscountConfig): SyscountCounters {
         mapDelete(fd, key);
       }
     },
-    close() {
-      for (const l of links.splice(0)) l.close();
-      obj.close();
-    },
+    close: () => col.close(),
   };
 }

@@ -2,13 +2,14 @@
 /* tsnap syscount: syscalls counted in the kernel (bcc/libbpf-tools syscount). sys_exit
  * adds one to the entry of the syscall (or, with count_by_process, of the process) in
  * `data`; with measure_latency, sys_enter keeps each thread's entry time in `start` and
- * sys_exit adds the time spent. Each hook is a tp_btf/raw_tp pair: user space loads the
- * pair the kernel supports (autoload off for the other). */
+ * sys_exit adds the time spent. Each hook is a tp_btf/raw_tp pair (lib/hooks.bpf.h): user
+ * space loads the pair the kernel supports (autoload off for the other). */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "task.bpf.h"
+#include "lib/hooks.bpf.h"
+#include "lib/task.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -99,32 +100,17 @@ static __always_inline void on_exit(long nr, long ret)
 		__sync_fetch_and_add(&v->total_ns, ns);
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(syscount_tp_btf_enter, struct pt_regs *regs, long id)
+TP_BTF_OR_RAW_TP(sys_enter, syscount_enter, struct pt_regs *regs, long id)
 {
 	on_enter();
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(syscount_tp_btf_exit, struct pt_regs *regs, long ret)
-{
-	on_exit(SC_NR(regs), ret);
-	return 0;
-}
-
-SEC("raw_tp/sys_enter")
-int BPF_PROG(syscount_raw_tp_enter, struct pt_regs *regs, long id)
-{
-	on_enter();
-	return 0;
-}
-
-SEC("raw_tp/sys_exit")
-int BPF_PROG(syscount_raw_tp_exit, struct pt_regs *regs, long ret)
+TP_BTF_OR_RAW_TP(sys_exit, syscount_exit, struct pt_regs *regs, long ret)
 {
 	long nr = 0;
 
+	/* read, not a direct load: raw_tp's regs is not a BTF-typed pointer */
 	bpf_probe_read_kernel(&nr, sizeof(nr), &SC_NR(regs));
 	on_exit(nr, ret);
 	return 0;

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
 import { main } from "../../cli/main.js";
+import { syscallNumber } from "../../platform/syscall-table.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
 import { compileWorkload, type RunningWorkload, startWorkload } from "../../testkit/workloads.js";
 
@@ -237,6 +238,31 @@ test("-i: consecutive reports add up to every call (counters are never reset, re
     counts.join(","),
   );
   assert.ok(counts.filter((c) => c > 0).length >= 2, `both rounds seen in different reports: ${counts}`);
+});
+
+test("the raw_tp pair counts the same as tp_btf (the syscall number read from the saved registers)", {
+  skip,
+}, async () => {
+  const { loadSyscount } = await import("./syscount-load.js");
+  const cfg = { pid, errno: 0, byProcess: false, latency: true, failedOnly: false };
+  const raw = loadSyscount(cfg, "raw_tp");
+  const btf = loadSyscount(cfg, "tp_btf");
+  try {
+    await round();
+    const names = Object.keys(N) as (keyof typeof N)[];
+    for (const c of [raw, btf]) {
+      const got = c.read();
+      const nr = (name: string) => syscallNumber(name)!;
+      for (const name of names) {
+        const e = got.find((x) => x.key === nr(name));
+        assert.equal(e?.count, BigInt(N[name]), name);
+        assert.ok(e.totalNs > 0n, name);
+      }
+    }
+  } finally {
+    raw.close();
+    btf.close();
+  }
 });
 
 test("-d ends by itself; -T limits the rows", { skip }, async () => {

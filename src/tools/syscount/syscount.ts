@@ -3,8 +3,8 @@
 // syscount.bpf.c (raw_syscalls sys_exit, and sys_enter with -L); this module loads it,
 // reads the counters every interval and prints the difference (syscount-report.ts).
 import { setTimeout as sleep } from "node:timers/promises";
-import { numberFlag, parseArgs } from "../../cli/args.js";
-import type { Command, Io } from "../../cli/command.js";
+import { numberFlag, parseArgs } from "../../command/args.js";
+import type { Command, Io } from "../../command/command.js";
 import { NotSupported, UsageError } from "../../errors.js";
 import { tool } from "./syscount.tool.js";
 import type { Counter, SyscountConfig } from "./syscount-records.js";
