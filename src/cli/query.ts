@@ -4,15 +4,21 @@
 // Argv and printing only: planning is query/plan.ts, running query/run-query.ts,
 // rendering query/render.ts.
 
-import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "../command/args.js";
+import {
+  choiceFlag,
+  listFlag,
+  numberFlag,
+  outputFormatFlag,
+  parseArgs,
+  stringFlag,
+} from "../command/args.js";
 import type { Command, Io } from "../command/command.js";
 import { columnHelp } from "../query/columns.js";
 import type { Weighting } from "../query/group-query.js";
 import type { HistKind } from "../query/hist-latency.js";
 import { planQuery } from "../query/plan.js";
-import { type QueryFormat, renderQueryResult } from "../query/render.js";
+import { renderQueryResult } from "../query/render.js";
 import { runQuery } from "../query/run-query.js";
-import { OUTPUT_FORMATS } from "../report/output.js";
 
 export const DEFAULT_DIR = "/var/lib/tsnap";
 
@@ -97,7 +103,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.out(`Columns for -g, -G and -w:\n${columnHelp()}`);
     return 0;
   }
-  const format = choiceFlag<QueryFormat>(v.format, "--format", OUTPUT_FORMATS, "table");
+  const format = outputFormatFlag(v.format);
   const weighting =
     v.weight === undefined
       ? undefined

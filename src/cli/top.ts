@@ -1,7 +1,14 @@
 // tsnap top: sample all threads for a few seconds and show which are active, grouped by
 // any columns, as "average active threads" (0x.tools psn, with its flags).
 import { readFileSync } from "node:fs";
-import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "../command/args.js";
+import {
+  choiceFlag,
+  listFlag,
+  numberFlag,
+  outputFormatFlag,
+  parseArgs,
+  stringFlag,
+} from "../command/args.js";
 import type { Command, Io } from "../command/command.js";
 import { parsePidFilter } from "../command/pid-filter.js";
 import { NotSupported, UsageError } from "../errors.js";
@@ -10,7 +17,7 @@ import type { Sampler, SamplerOptions } from "../model/sampler.js";
 import { parsePartitions } from "../query/views.js";
 import { Aggregator } from "../report/aggregate.js";
 import { COLUMNS, type Column, needsOf, resolveColumns } from "../report/columns.js";
-import { OUTPUT_FORMATS, windowFrame } from "../report/output.js";
+import { windowFrame } from "../report/output.js";
 import { renderTable } from "../report/table.js";
 import { renderTop, type TopFormat, type WindowStats } from "../report/top-report.js";
 import { latencyColumns, renderWindowHists, windowLatency } from "../report/window-latency.js";
@@ -111,7 +118,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       ? undefined
       : numberFlag(values.interval, "--interval", { fallback: 0, min: 0.1 });
   const limit = numberFlag(values.limit, "--limit", { fallback: Infinity, min: 1, integer: true });
-  const format = choiceFlag<TopFormat>(values.format, "--format", OUTPUT_FORMATS, "table");
+  const format = outputFormatFlag(values.format);
   const source = choiceFlag(values.source, "--source", SOURCE_CHOICES, "auto");
   const groupNames =
     values.group !== undefined
