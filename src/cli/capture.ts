@@ -44,7 +44,8 @@ If the directory vanishes it is recreated (or waited for) and the dropped rows c
 
 With the bpf source, lathist holds latency histograms of EVERY syscall (per syscall),
 block I/O (per device) and run-queue wait (per process), counted in the kernel and
-written per round as deltas (non-zero buckets only); -p narrows them to those processes.
+written as deltas (non-zero buckets only: syscalls every round, block I/O and run queue
+every 5 s); -p narrows them to those processes.
 
 Own overhead is in the rounds files (CPU µs per round, rows, lost events, dropped rows,
 rounds lost or late, tsnap's threads active at the sampling instant) and in one stderr
