@@ -41,21 +41,22 @@ export function renderTop(
   /** Terminal width for the table (Io.columns), 0: no limit. */
   width = 0,
 ): string {
+  const counts = (r: GroupRow) => [r.samples, round2(r.avg_threads)];
+  const latency = (r: GroupRow) => (extra ? extra.cells(r.values) : []);
+  const countColumns = [{ name: "samples" }, { name: "avg_threads", fixedDecimals: true }];
+  const groupColumns = columns.map((c) => ({ name: c.name }));
+  const latencyColumns = (extra?.headers ?? []).map((name) => ({ name }));
+  // Objects (json, ndjson) lead with the group columns; tables and CSV with the counts.
+  if (format === "json" || format === "ndjson")
+    return formatRows(format, {
+      columns: [...groupColumns, ...countColumns, ...latencyColumns],
+      rows: rows.map((r) => [...r.values, ...counts(r), ...latency(r)]),
+    });
   const rs: Rowset = {
-    columns: [
-      { name: "samples" },
-      { name: "avg_threads", fixedDecimals: true },
-      ...columns.map((c) => ({ name: c.name })),
-      ...(extra?.headers ?? []).map((name) => ({ name })),
-    ],
-    rows: rows.map((r) => [
-      r.samples,
-      round2(r.avg_threads),
-      ...r.values,
-      ...(extra ? extra.cells(r.values) : []),
-    ]),
+    columns: [...countColumns, ...groupColumns, ...latencyColumns],
+    rows: rows.map((r) => [...counts(r), ...r.values, ...latency(r)]),
   };
-  if (format !== "table") return formatRows(format, rs);
+  if (format === "csv") return formatRows(format, rs);
   const title = all ? "=== All Threads ===" : "=== Active Threads ===";
   const body = rows.length
     ? formatRows("table", rs, { maxCellWidth: 200, width })
