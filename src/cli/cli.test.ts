@@ -63,7 +63,7 @@ const BAD: [string[], RegExp][] = [
   [["top", "-d", "abc"], /-d must be a decimal number/],
   [["top", "-d", "0x10"], /-d must be a decimal number, got '0x10'/],
   [["top", "-d", "-5"], /-d must be more than 0 seconds, got -5/],
-  [["top", "--format", "xml"], /--format must be one of table, json, csv/],
+  [["top", "--format", "xml"], /--format must be one of table, json, ndjson, csv/],
   [["top", "--hz=-5"], /--hz must be at least/],
   [["top", "--hz", "-5"], /--hz must be at least/],
   [["top", "-p", "-foo"], /write --pid=VALUE/],
