@@ -3,6 +3,9 @@
 // is append-only CSV (readable after a crash or kill -9), closed hours become Parquet.
 import { readFileSync } from "node:fs";
 import { captureToDir, prepareDir } from "../capture/capture-to-dir.js";
+import { choiceFlag, numberFlag, parseArgs, stringFlag } from "../command/args.js";
+import type { Command, Io } from "../command/command.js";
+import { parsePidFilter } from "../command/pid-filter.js";
 import { UsageError } from "../errors.js";
 import type { Need, SamplerOptions } from "../model/sampler.js";
 import { parseDurationUs } from "../query/time-range.js";
@@ -11,9 +14,6 @@ import { groupId } from "../store/capture-dir.js";
 import { parseSize, type RetentionPolicy } from "../store/retention.js";
 import { type Access, umaskFor } from "../store/safe-fs.js";
 import { SCHEMA_VERSION } from "../store/schema.js";
-import { choiceFlag, numberFlag, parseArgs, stringFlag } from "./args.js";
-import type { Command, Io } from "./command.js";
-import { parsePidFilter } from "./pid-filter.js";
 
 const help = `tsnap capture -o DIR [options]: record what every thread is doing, always on, to
 self-contained hourly files that \`tsnap query\` (or DuckDB, or any Parquet/CSV tool) reads.

@@ -8,10 +8,11 @@
 // records, end record with the same seq); the gaps in seq are rounds lost (ring full),
 // periods without a round beyond them rounds late.
 import { closeSync, readFileSync } from "node:fs";
+import type { Collection } from "../../bpf/collection.js";
 import { mapLookup, mapUpdate } from "../../bpf/maps.js";
-import type { BpfObject, Link } from "../../bpf/object.js";
+import type { Link } from "../../bpf/object.js";
 import { openCpuClock } from "../../bpf/probes.js";
-import { RingBuffer } from "../../bpf/ringbuf.js";
+import type { RingBuffer } from "../../bpf/ringbuf.js";
 import type { Sample, StackEntry } from "../../model/sample.js";
 import type { KernelClock, RoundResult } from "../../model/sampler.js";
 import {
@@ -27,6 +28,7 @@ import {
   STACK_REC,
   TASK_REC,
 } from "./records.js";
+import { MAPS } from "./sampler-object.js";
 
 /** What the clock needs from the sampler: record decoding and the completions so far. */
 export interface RoundSink {
@@ -135,7 +137,7 @@ export class BpfKernelClock implements KernelClock {
   private closed = false;
 
   constructor(
-    private readonly obj: BpfObject,
+    private readonly obj: Collection,
     private readonly program: string,
     hz: number,
     private readonly sink: RoundSink,
@@ -147,9 +149,9 @@ export class BpfKernelClock implements KernelClock {
     this.lateNs = BigInt(Math.round(Math.min(1e6, 1e9 / hz / 4)));
     this.cpu = clockCpu();
     this.what = `in-kernel clock (perf_event cpu-clock on CPU ${this.cpu}${ticks > 1 ? `, dithered over ${ticks} ticks` : ""})`;
-    this.ring = new RingBuffer(obj.mapFd("rounds"), obj.mapMaxEntries("rounds"));
-    this.lostFd = obj.mapFd("clock_lost");
-    this.stateFd = obj.mapFd("clock_state");
+    this.ring = obj.ringBuffer(MAPS.rounds);
+    this.lostFd = obj.mapFd(MAPS.clockLost);
+    this.stateFd = obj.mapFd(MAPS.clockState);
     this.perfOffsetMs = performance.now() - Number(process.hrtime.bigint()) / 1e6;
   }
 
