@@ -20,6 +20,12 @@ export interface LoopOptions {
   batchMs?: number;
   /** Injected clock for tests; defaults to performance.now(). */
   now?: () => number;
+  /**
+   * Kernel clock: after an abort, rounds still waiting are decoded and handed on for at most
+   * this long (default 250 ms), so Ctrl-C ends a loaded, busy tsnap promptly; rounds left
+   * then are not counted (rounds < expected says so).
+   */
+  stopBudgetMs?: number;
 }
 
 export interface LoopResult {
@@ -105,9 +111,12 @@ async function runKernelClocked(clock: KernelClock, opts: LoopOptions): Promise<
   let aborted = false;
   // Rounds decoded before the deadline are all handed on (written): stopping there too
   // would lose whole rounds (ring full) when handing on takes longer than the room between
-  // instants (-a at 20 Hz with ~1,200 threads).
-  const deliver = async (batch: RoundResult[]) => {
-    for (const r of batch) {
+  // instants (-a at 20 Hz with ~1,200 threads). After an abort, handing on stops at the
+  // stop budget (`stopAt`); what is left is not counted.
+  const deliver = async (batch: RoundResult[], stopAt: number) => {
+    for (let k = 0; k < batch.length; k++) {
+      if (k > 0 && performance.now() >= stopAt) return;
+      const r = batch[k];
       slot += 1 + (r.lostBefore ?? 0) + (r.lateBefore ?? 0);
       if (slot >= want) return;
       await opts.onRound(r, rounds, slot);
@@ -135,9 +144,12 @@ async function runKernelClocked(clock: KernelClock, opts: LoopOptions): Promise<
     }
     // Decode until shortly before the next sampling instant; the rest waits.
     const upcoming = next(performance.now());
-    await deliver(
-      clock.collect(aborted || upcoming === null ? Number.POSITIVE_INFINITY : upcoming - GUARD_MS),
-    );
+    const deadline = aborted
+      ? performance.now() + (opts.stopBudgetMs ?? 250)
+      : upcoming === null
+        ? Number.POSITIVE_INFINITY
+        : upcoming - GUARD_MS;
+    await deliver(clock.collect(deadline), aborted ? deadline : Number.POSITIVE_INFINITY);
     if (aborted || slot >= want - 1 || performance.now() > endAt + 2 * batchMs) break;
   }
   const elapsedMs = performance.now() - start;
