@@ -16,6 +16,7 @@ import { latencyColumns, renderWindowHists, windowLatency } from "../report/wind
 import { runRounds } from "../sampler/loop.js";
 import { openSampler, SOURCE_CHOICES } from "../sampler/open.js";
 import { type LatencyHistograms, latencyHistogramsOf } from "../sources/bpf/latency-hists.js";
+import { writeLiveFlame } from "../tools/flame/live-flame.js";
 
 const DEFAULT_GROUP = ["comm", "state"];
 
@@ -46,6 +47,9 @@ OPTIONS
                            sc per syscall, io per disk (biolatency), ioq (biolatency -Q),
                            rq per process (runqlat -P) [bpf]
       --include-self       do not leave tsnap's own threads out
+      --flame FILE         also write the window as a flame graph SVG: frames are the -g
+                           columns in order (kstack/ustack expand to their frames, root
+                           first), widths in avg threads (replaced at every --interval)
   -v, --verbose            the source's diagnostic log (bpf: libbpf and verifier output)
 
 EXAMPLES
@@ -62,6 +66,7 @@ EXAMPLES
   tsnap top -g syscall -p 1234       + sc_n, sc_p50_us ... of every call of each syscall
   tsnap top -g pid,state -d 10       + rq_p50_us ...: run-queue waits beside RUNQ
   tsnap top --hist io -d 10          biolatency over 10 s;  --hist rq: runqlat -P
+  tsnap top -a -g state,comm,syscall,kstack --flame top.svg   all threads as a flame graph
 `;
 
 export const command: Command = {
@@ -89,6 +94,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       "include-self": { type: "boolean" },
       hist: { type: "string" },
       verbose: { type: "boolean", short: "v" },
+      flame: { type: "string" },
     },
     0,
   );
@@ -152,6 +158,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       windowS: intervalS ?? durationS,
       totalS: repeated && values.duration === undefined ? undefined : durationS,
       repeated,
+      flame: stringFlag(values.flame),
     });
   } finally {
     sampler.close();
@@ -171,6 +178,8 @@ interface ReportOptions {
   repeated: boolean;
   latency: LatencyHistograms | null;
   hist: LatKind | undefined;
+  /** Also write each window as a flame graph SVG here. */
+  flame?: string;
 }
 
 /** Samples until totalS (or Ctrl-C), printing one report per window of windowS. */
@@ -220,6 +229,13 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
         ? `${io.isTTY ? "\x1b[H\x1b[2J" : ""}${new Date(win.startedAt).toISOString()}`
         : "";
     io.out(stamp + text);
+    if (o.flame)
+      writeLiveFlame(
+        o.flame,
+        o.columns.map((c) => c.name),
+        agg.rows(),
+        `${new Date(win.startedAt).toISOString()}, ${agg.rounds} rounds at ${o.hz} Hz, ${sampler.source} source`,
+      );
     agg.reset();
     win = {
       startedAt: Date.now(),
