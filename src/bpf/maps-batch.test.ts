@@ -13,7 +13,7 @@ import { BpfObject } from "./object.js";
 const VALUE = 148;
 const skip = bpfWitnessUnavailable() ?? false;
 
-function valueOf(k: number): Buffer {
+function valueFor(k: number): Buffer {
   const v = Buffer.alloc(VALUE);
   for (let i = 0; i < VALUE; i++) v[i] = (k + i) & 0xff;
   return v;
@@ -28,7 +28,7 @@ function withTable(n: number, body: (fd: number) => void): void {
     const key = Buffer.alloc(4);
     for (let k = 5000; k < 5000 + n; k++) {
       key.writeUInt32LE(k);
-      mapUpdate(fd, key, valueOf(k));
+      mapUpdate(fd, key, valueFor(k));
     }
     body(fd);
   } finally {
@@ -46,7 +46,7 @@ test("mapEntriesInto: every entry, in batches, into the arena; values byte for b
     for (let i = 0; i < n; i++) {
       const k = keys.readUInt32LE(4 * i);
       assert.ok(k >= 5000 && k < 5700, `key ${k}`);
-      assert.ok(values.subarray(i * VALUE, (i + 1) * VALUE).equals(valueOf(k)), `value of ${k}`);
+      assert.ok(values.subarray(i * VALUE, (i + 1) * VALUE).equals(valueFor(k)), `value of ${k}`);
       seen.add(k);
     }
     assert.equal(seen.size, 700, "no key twice");
@@ -63,7 +63,7 @@ test("mapEntriesInto: an arena smaller than the map gets what fits, each entry w
     assert.equal(n, 100);
     for (let i = 0; i < n; i++) {
       const k = keys.readUInt32LE(4 * i);
-      assert.ok(values.subarray(i * VALUE, (i + 1) * VALUE).equals(valueOf(k)), `value of ${k}`);
+      assert.ok(values.subarray(i * VALUE, (i + 1) * VALUE).equals(valueFor(k)), `value of ${k}`);
     }
   });
 });
@@ -80,7 +80,7 @@ test("mapEntries: copies the scratch cannot change, one allocation per batch", {
     const all = mapEntries(fd, 4, VALUE, 64, scratch);
     assert.equal(all.length, 200);
     scratch.values.fill(0xee); // the caller reuses its scratch: the results must not move
-    for (const [k, v] of all) assert.ok(v.equals(valueOf(k.readUInt32LE())), `value of ${k.readUInt32LE()}`);
+    for (const [k, v] of all) assert.ok(v.equals(valueFor(k.readUInt32LE())), `value of ${k.readUInt32LE()}`);
     // The first batch's 64 values share one backing store of exactly 64 values: no 8 KiB
     // pool slab per handful of entries.
     assert.equal(all[0]![1].buffer, all[63]![1].buffer);
