@@ -57,8 +57,11 @@ export function geometry(o: SvgOptions, maxDepth: number) {
   return { ypad1, ypad2, top, height };
 }
 
+const NEEDS_ESCAPE = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
+
 /** Text safe in XML character data and attribute values (XML 1.0 forbids most controls). */
 export function xmlEscape(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s;
   return s
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd")
     .replace(/[&<>"']|[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, (c) => {
