@@ -29,6 +29,9 @@ export interface CaptureOptions {
   access?: Access;
 }
 
+/** How often capture reads the block-I/O and run-queue latency maps (µs of sampling time). */
+const MAPS_EVERY_US = 5_000_000;
+
 export interface CaptureSummary {
   rounds: number;
   /** Schedule slots skipped because a round ran late. */
@@ -62,10 +65,25 @@ export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise
   let cpuMark = process.cpuUsage();
   let hourStats = newHourStats(startHour);
   const weightUs = Math.round(1e6 / o.hz);
-  // Latency histograms of every completion (bpf source): written per round as deltas.
+  // Latency histograms of every completion (bpf source): written as deltas, the syscalls'
+  // (an mmapped array) every round, block I/O and run queue (hash maps: a syscall per 16
+  // or 64 entries and a buffer each) every MAPS_EVERY_US and at the end; sums are exact.
   const hists = latencyHistogramsOf(sampler);
   hists?.delta();
   let histMarkUs = startUs;
+  let mapsMarkUs = startUs;
+  let lastRoundUs = startUs;
+  const writeHists = (atUs: number, maps: boolean) => {
+    if (!hists) return;
+    const deltas = hists.delta(maps);
+    const sc = deltas.filter((d) => d.kind === "sc");
+    store.appendRows("lathist", lathistRecords(atUs, atUs - histMarkUs, sc));
+    histMarkUs = atUs;
+    if (!maps) return;
+    const rest = deltas.filter((d) => d.kind !== "sc");
+    if (rest.length) store.appendRows("lathist", lathistRecords(atUs, atUs - mapsMarkUs, rest));
+    mapsMarkUs = atUs;
+  };
   let first = true;
   const missed = new MissedRounds(o.hz);
   const onRound = (round: RoundResult, index: number, slot: number) => {
@@ -90,13 +108,8 @@ export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise
       lost: lostNow - lastLost,
       weightUs,
     });
-    if (hists) {
-      store.appendRows(
-        "lathist",
-        lathistRecords(round.timestamp, round.timestamp - histMarkUs, hists.delta()),
-      );
-      histMarkUs = round.timestamp;
-    }
+    writeHists(round.timestamp, round.timestamp - mapsMarkUs >= MAPS_EVERY_US);
+    lastRoundUs = round.timestamp;
     hourStats.rounds++;
     hourStats.rows += rows;
     hourStats.cpuUs += cpuUs;
@@ -118,9 +131,14 @@ export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise
       batchMs: 1000,
     });
   } finally {
-    // Also on a failure: close the open hour so what was written is converted and kept.
-    logHour(o, hourStats);
-    await store.close();
+    // The maps' deltas since their last read go with the last round. Also on a failure:
+    // close the open hour so what was written is converted and kept.
+    try {
+      writeHists(lastRoundUs, true);
+    } finally {
+      logHour(o, hourStats);
+      await store.close();
+    }
   }
   return {
     rounds: res.rounds,

@@ -3,6 +3,9 @@
 // is append-only CSV (readable after a crash or kill -9), closed hours become Parquet.
 import { readFileSync } from "node:fs";
 import { captureToDir, prepareDir } from "../capture/capture-to-dir.js";
+import { choiceFlag, numberFlag, parseArgs, stringFlag } from "../command/args.js";
+import type { Command, Io } from "../command/command.js";
+import { parsePidFilter } from "../command/pid-filter.js";
 import { UsageError } from "../errors.js";
 import type { Need, SamplerOptions } from "../model/sampler.js";
 import { parseDurationUs } from "../query/time-range.js";
@@ -11,9 +14,6 @@ import { groupId } from "../store/capture-dir.js";
 import { parseSize, type RetentionPolicy } from "../store/retention.js";
 import { type Access, umaskFor } from "../store/safe-fs.js";
 import { SCHEMA_VERSION } from "../store/schema.js";
-import { choiceFlag, numberFlag, parseArgs, stringFlag } from "./args.js";
-import type { Command, Io } from "./command.js";
-import { parsePidFilter } from "./pid-filter.js";
 
 const help = `tsnap capture -o DIR [options]: record what every thread is doing, always on, to
 self-contained hourly files that \`tsnap query\` (or DuckDB, or any Parquet/CSV tool) reads.
@@ -44,7 +44,8 @@ If the directory vanishes it is recreated (or waited for) and the dropped rows c
 
 With the bpf source, lathist holds latency histograms of EVERY syscall (per syscall),
 block I/O (per device) and run-queue wait (per process), counted in the kernel and
-written per round as deltas (non-zero buckets only); -p narrows them to those processes.
+written as deltas (non-zero buckets only: syscalls every round, block I/O and run queue
+every 5 s); -p narrows them to those processes.
 
 Own overhead is in the rounds files (CPU µs per round, rows, lost events, dropped rows,
 rounds lost or late, tsnap's threads active at the sampling instant) and in one stderr

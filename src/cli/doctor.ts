@@ -6,8 +6,8 @@ import { arch, release } from "node:os";
 import { libbpf } from "../bpf/libbpf.js";
 import { bpfObjectPath } from "../bpf/paths.js";
 import type { FeatureName, ProbeResult } from "../bpf/probes.js";
-import { choiceFlag, parseArgs } from "./args.js";
-import type { Command, Io, Needs } from "./command.js";
+import { choiceFlag, parseArgs } from "../command/args.js";
+import type { Command, Io, Needs } from "../command/command.js";
 import { COMMANDS } from "./registry.js";
 
 interface Check {

@@ -3,14 +3,15 @@
 // filters, event-weighted latency, log2 histograms, top stacks, JSON/CSV output.
 // Argv and printing only: planning is query/plan.ts, running query/run-query.ts,
 // rendering query/render.ts.
+
+import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "../command/args.js";
+import type { Command, Io } from "../command/command.js";
 import { columnHelp } from "../query/columns.js";
 import type { Weighting } from "../query/group-query.js";
 import type { HistKind } from "../query/hist-latency.js";
 import { planQuery } from "../query/plan.js";
 import { type QueryFormat, renderQueryResult } from "../query/render.js";
 import { runQuery } from "../query/run-query.js";
-import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "./args.js";
-import type { Command, Io } from "./command.js";
 
 export const DEFAULT_DIR = "/var/lib/tsnap";
 

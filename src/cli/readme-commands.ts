@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { CommandEntry } from "./command.js";
+import type { CommandEntry } from "../command/command.js";
 import { COMMANDS } from "./registry.js";
 
 export const BEGIN =

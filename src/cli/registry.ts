@@ -1,8 +1,9 @@
 // The list of commands: the core ones declared here, then every tool folder of src/tools/
 // (its `<name>.tool.ts`, listed by the generated `tools/index.ts`). Modules load lazily so
 // `tsnap top` never pays for DuckDB or libbpf, nor for any tool.
+
+import type { CommandEntry, ToolDescriptor } from "../command/command.js";
 import { TOOLS } from "../tools/index.js";
-import type { CommandEntry, ToolDescriptor } from "./command.js";
 
 /** What the bpf source of `top` and `capture` needs, part by part (the proc source needs nothing). */
 const SAMPLER_PARTS: NonNullable<ToolDescriptor["parts"]> = [

@@ -1,6 +1,9 @@
 // tsnap top: sample all threads for a few seconds and show which are active, grouped by
 // any columns, as "average active threads" (0x.tools psn, with its flags).
 import { readFileSync } from "node:fs";
+import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "../command/args.js";
+import type { Command, Io } from "../command/command.js";
+import { parsePidFilter } from "../command/pid-filter.js";
 import { NotSupported, UsageError } from "../errors.js";
 import type { LatKind } from "../model/latency-buckets.js";
 import type { Sampler, SamplerOptions } from "../model/sampler.js";
@@ -14,9 +17,6 @@ import { runRounds } from "../sampler/loop.js";
 import { openSampler, SOURCE_CHOICES } from "../sampler/open.js";
 import { type LatencyHistograms, latencyHistogramsOf } from "../sources/bpf/latency-hists.js";
 import { writeLiveFlame } from "../tools/flame/live-flame.js";
-import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "./args.js";
-import type { Command, Io } from "./command.js";
-import { parsePidFilter } from "./pid-filter.js";
 
 const DEFAULT_GROUP = ["comm", "state"];
 

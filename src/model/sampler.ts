@@ -1,7 +1,8 @@
 // The one interface both sources implement. A sampler takes one round when asked
 // (`round()`: the user-space clock, paced by sampler/loop.ts); a source that has an
 // in-kernel clock (bpf) also offers `kernelClock`: the kernel takes the rounds at hz, at
-// instants when tsnap is not running, and the loop collects them in batches in between.
+// dithered instants known ahead, when tsnap is not running, and the loop collects them in
+// batches in between.
 import type { IoEnd, Sample, StackEntry, SyscallEnd } from "./sample.js";
 
 export type SourceName = "proc" | "bpf";
@@ -86,6 +87,13 @@ export interface KernelClock {
   pending(): boolean;
   /** performance.now() of the latest sampling instant collected, or of start(); null before. */
   lastInstantMs(): number | null;
+  /** performance.now() ms at which period 0 starts (the kernel's first tick); null before. */
+  originMs(): number | null;
+  /**
+   * The first sampling instant after `afterMs` (performance.now() ms): the instants are
+   * dithered within their periods, and known ahead. Null until originMs() is known.
+   */
+  nextInstantMs(afterMs: number): number | null;
 }
 
 export interface SamplerStats {

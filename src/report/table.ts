@@ -1,5 +1,7 @@
 // Plain-text tables and CSV: the one renderer every command uses. Pure: takes rows and
 // returns text. Numbers are right-aligned, text left-aligned, "|" between columns (psn).
+import { plainBigint } from "../platform/values.js";
+
 export type Cell = string | number | bigint | boolean | null | undefined;
 
 export interface TableOptions {
@@ -53,16 +55,7 @@ export function renderCsv(headers: readonly string[], rows: readonly (readonly C
 
 /** JSON with bigints written as numbers when safe, else as decimal strings. */
 export function toJson(value: unknown, indent?: number): string {
-  return JSON.stringify(
-    value,
-    (_k, v) =>
-      typeof v === "bigint"
-        ? v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER)
-          ? Number(v)
-          : v.toString()
-        : v,
-    indent,
-  );
+  return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? plainBigint(v) : v), indent);
 }
 
 /** A JSON array with one element per line: valid JSON that still greps well. Pure. */

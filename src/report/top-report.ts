@@ -122,7 +122,7 @@ export function clockLines(w: WindowStats): string[] {
   }
   if (w.roundsLate > 0) {
     lines.push(
-      `WARNING: ${w.roundsLate} rounds late (the in-kernel clock did not fire on time); avg_threads covers only the rounds taken`,
+      `WARNING: ${w.roundsLate} rounds late (the in-kernel clock did not fire on time: a vCPU frozen by the host, interrupts off); avg_threads covers only the rounds taken`,
     );
   }
   return lines;

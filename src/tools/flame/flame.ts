@@ -3,8 +3,8 @@
 // text (--folded). The parsing, tree, layout and SVG are pure (the other modules of this folder); this reads
 // inputs, resolves flags and writes the output.
 import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "../../cli/args.js";
-import type { Command, Io } from "../../cli/command.js";
+import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "../../command/args.js";
+import type { Command, Io } from "../../command/command.js";
 import { InputError, TsnapError, UsageError } from "../../errors.js";
 import { duckMessage } from "../../query/duck.js";
 import { parseFilter } from "../../query/filter.js";

@@ -3,8 +3,8 @@
 // from /proc/PID/task/*/schedstat (0x.tools schedlat). Math in sources/proc/schedstat.ts.
 import { readdirSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { choiceFlag, numberFlag, parseArgs } from "../../cli/args.js";
-import type { Command, Io } from "../../cli/command.js";
+import { choiceFlag, numberFlag, parseArgs } from "../../command/args.js";
+import type { Command, Io } from "../../command/command.js";
 import { InputError, UsageError } from "../../errors.js";
 import {
   type ProcessInterval,

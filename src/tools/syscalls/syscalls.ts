@@ -1,8 +1,8 @@
 // `tsnap syscalls [REGEX]`: the syscalls this kernel can trace, with their numbers and
 // argument lists, read from tracefs events/syscalls/sys_enter_*/format (0x.tools syscallargs).
 
-import { choiceFlag, parseArgs, regexFlag } from "../../cli/args.js";
-import type { Command, Io } from "../../cli/command.js";
+import { choiceFlag, parseArgs, regexFlag } from "../../command/args.js";
+import type { Command, Io } from "../../command/command.js";
 import { InputError } from "../../errors.js";
 import { syscallNumber } from "../../platform/syscall-table.js";
 import { openTracefs, type Tracefs } from "../../platform/tracefs.js";

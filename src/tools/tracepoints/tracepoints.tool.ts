@@ -1,5 +1,5 @@
 // The tracepoints tool's descriptor: what the registry, `tsnap --help`, doctor and the README read.
-import type { ToolDescriptor } from "../../cli/command.js";
+import type { ToolDescriptor } from "../../command/command.js";
 
 export const tool: ToolDescriptor = {
   name: "tracepoints",

@@ -1,8 +1,8 @@
 // `tsnap tracepoints [REGEX]`: tracepoints `category:name` with their record fields, read
 // from tracefs events/*/*/format (0x.tools tracepointargs). -v adds offsets and sizes.
 
-import { choiceFlag, parseArgs, regexFlag } from "../../cli/args.js";
-import type { Command, Io } from "../../cli/command.js";
+import { choiceFlag, parseArgs, regexFlag } from "../../command/args.js";
+import type { Command, Io } from "../../command/command.js";
 import { InputError } from "../../errors.js";
 import { openTracefs, type Tracefs } from "../../platform/tracefs.js";
 import { fieldDeclaration, type TraceField } from "../../platform/tracefs-format.js";

@@ -84,7 +84,7 @@ static __always_inline void on_rq_complete(struct request *rq, int error, unsign
 		hist_iorq(e, now);
 	}
 	if (e->sampled) {
-		r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+		r = ringbuf_reserve_counted(&events, sizeof(*r), &counters, COUNTER_EVENTS_LOST);
 		if (r) {
 			id = bpf_get_current_pid_tgid();
 			r->kind = REC_IORQ_END;
@@ -105,8 +105,6 @@ static __always_inline void on_rq_complete(struct request *rq, int error, unsign
 			r->issue_ns = e->issue_ns;
 			r->complete_ns = now ? now : bpf_ktime_get_ns();
 			bpf_ringbuf_submit(r, 0);
-		} else {
-			count_lost();
 		}
 	}
 	bpf_map_delete_elem(&iorq_track, &key);

@@ -44,11 +44,9 @@ static __always_inline void sys_exit_common(long ret)
 	t->sc_sampled = 0;
 	if (!now)
 		now = bpf_ktime_get_ns();
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
+	e = ringbuf_reserve_counted(&events, sizeof(*e), &counters, COUNTER_EVENTS_LOST);
+	if (!e)
 		return;
-	}
 	e->kind = REC_SYSC_END;
 	e->size = sizeof(*e);
 	e->tid = (__u32)bpf_get_current_pid_tgid();

@@ -5,6 +5,8 @@
 #ifndef TSNAP_SAMPLER_TRACKING_BPF_H
 #define TSNAP_SAMPLER_TRACKING_BPF_H
 
+#include "lib/ringbuf.bpf.h"
+
 struct task_track {
 	__u64 sc_entry_ns;
 	__u64 sc_seq;		/* syscalls entered by this thread since tsnap attached */
@@ -59,22 +61,15 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
-/* Counters user space reads: [0] completions dropped because the ring buffer was full. */
+/* Counters user space reads: [COUNTER_EVENTS_LOST] completions dropped because the
+ * events ring was full (lib/ringbuf.bpf.h counts them; ringbuf.ts lost() reads them). */
+#define COUNTER_EVENTS_LOST 0
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
-
-static __always_inline void count_lost(void)
-{
-	__u32 k = 0;
-	__u64 *v = bpf_map_lookup_elem(&counters, &k);
-
-	if (v)
-		__sync_fetch_and_add(v, 1);
-}
 
 static __always_inline struct task_track *track_of_current(int create)
 {
