@@ -33,7 +33,7 @@ test("headless Chromium: click zooms, Reset Zoom restores, Search highlights wit
   });
   try {
     const page = await browser.newPage();
-    await page.setViewport({ width: 1200, height: 200 });
+    await page.setViewport({ width: 1200, height: 150 }); // the SVG: 5 frames of 16 px + title + details
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(String(e)));
     await page.goto(`file://${svgPath}`, { waitUntil: "load" });
