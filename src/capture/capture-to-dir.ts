@@ -129,6 +129,8 @@ export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise
       signal: o.signal,
       onRound,
       batchMs: 1000,
+      // Rounds already taken are data: at a stop, up to 5 s to write them (systemd waits 90 s).
+      stopBudgetMs: 5000,
     });
   } finally {
     // The maps' deltas since their last read go with the last round. Also on a failure:

@@ -20,6 +20,12 @@ export interface LoopOptions {
   batchMs?: number;
   /** Injected clock for tests; defaults to performance.now(). */
   now?: () => number;
+  /**
+   * Kernel clock: after an abort, rounds still waiting are decoded and handed on for at most
+   * this long (default 250 ms), so Ctrl-C ends a loaded, busy tsnap promptly; rounds left
+   * then are not counted (rounds < expected says so).
+   */
+  stopBudgetMs?: number;
 }
 
 export interface LoopResult {
@@ -141,7 +147,11 @@ async function runKernelClocked(clock: KernelClock, opts: LoopOptions): Promise<
     }
     // Decode and hand on until shortly before the next sampling instant; the rest waits.
     const upcoming = next(performance.now());
-    const deadline = aborted || upcoming === null ? Number.POSITIVE_INFINITY : upcoming - GUARD_MS;
+    const deadline = aborted
+      ? performance.now() + (opts.stopBudgetMs ?? 250)
+      : upcoming === null
+        ? Number.POSITIVE_INFINITY
+        : upcoming - GUARD_MS;
     await deliver(clock.collect(deadline), deadline);
     if (aborted || slot >= want - 1 || performance.now() > endAt + 2 * batchMs) break;
   }
