@@ -51,20 +51,24 @@ console.log(`${N} distinct stacks, ${(text.length / 1e6).toFixed(1)} MB of folde
 
 for (const minPx of [0.1, 0]) {
   const ms: number[] = [];
+  const cpuMs: number[] = [];
   let frames = 0;
   let bytes = 0;
   for (let r = 0; r < 7; r++) {
     const t = performance.now();
+    const c = process.cpuUsage();
     const stacks = parseFolded(text);
     const per = (DEFAULT_SVG.width - 2 * XPAD) / totalOf(stacks);
     const l = flow(stacks, { minSamples: minPx / per });
     const svg = renderSvg(l, DEFAULT_SVG);
     ms.push(performance.now() - t);
+    const u = process.cpuUsage(c);
+    cpuMs.push((u.user + u.system) / 1000);
     frames = l.frames.length;
     bytes = svg.length;
   }
   console.log(
-    `in-process, --minwidth ${minPx}: min ${Math.min(...ms).toFixed(0)} ms, median ${median(ms).toFixed(0)} ms (${frames} frames, ${(bytes / 1e6).toFixed(1)} MB SVG)`,
+    `in-process, --minwidth ${minPx}: min ${Math.min(...ms).toFixed(0)} ms, median ${median(ms).toFixed(0)} ms; CPU (all threads, GC included) min ${Math.min(...cpuMs).toFixed(0)} ms, median ${median(cpuMs).toFixed(0)} ms (${frames} frames, ${(bytes / 1e6).toFixed(1)} MB SVG)`,
   );
 }
 

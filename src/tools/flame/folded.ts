@@ -22,6 +22,9 @@ const NUMBER = /^\d+(?:\.\d*)?(?:[eE][+-]?\d+)?$|^\.\d+$/;
  */
 export function parseFolded(text: string, name = "input", diff = false): FoldedStack[] {
   const out: FoldedStack[] = [];
+  // One string per distinct frame name: equal frames compare by identity, and a profile of
+  // a million frames over a few thousand functions keeps a few thousand strings.
+  const names = new Map<string, string>();
   let lineNo = 0;
   let start = 0;
   while (start <= text.length) {
@@ -31,7 +34,14 @@ export function parseFolded(text: string, name = "input", diff = false): FoldedS
     const line = text.slice(start, end).trimEnd();
     start = end + 1;
     if (line.trim() === "") continue;
-    out.push(parseLine(line, name, lineNo, diff));
+    const rec = parseLine(line, name, lineNo, diff);
+    const f = rec.frames;
+    for (let i = 0; i < f.length; i++) {
+      const known = names.get(f[i]);
+      if (known === undefined) names.set(f[i], f[i]);
+      else f[i] = known;
+    }
+    out.push(rec);
   }
   return out;
 }

@@ -16,7 +16,7 @@ function init(evt) {
     var g = gs[i], r = g.getElementsByTagName("rect")[0], t = g.getElementsByTagName("title")[0].textContent;
     var y = parseFloat(r.getAttribute("y"));
     var depth = CONFIG.inverted ? Math.round((y - CONFIG.base) / CONFIG.fh) : Math.round((CONFIG.base - y) / CONFIG.fh) - 1;
-    nodes.push({ g: g, rect: r, text: g.getElementsByTagName("text")[0], x: parseFloat(r.getAttribute("x")),
+    nodes.push({ g: g, rect: r, text: g.getElementsByTagName("text")[0] || null, y: y, x: parseFloat(r.getAttribute("x")),
       w: parseFloat(r.getAttribute("width")), depth: depth, name: t.slice(0, t.lastIndexOf(" (")), title: t,
       fill: r.getAttribute("fill") });
     g.setAttribute("data-i", String(i));
@@ -57,8 +57,15 @@ function fit(n, w) {
 function place(n, x, w) {
   n.rect.setAttribute("x", x.toFixed(2));
   n.rect.setAttribute("width", w.toFixed(2));
+  var label = fit(n, w);
+  if (!n.text) {
+    if (label === "") return;
+    n.text = document.createElementNS("http://www.w3.org/2000/svg", "text");
+    n.text.setAttribute("y", (n.y + CONFIG.textDy).toFixed(2));
+    n.g.appendChild(n.text);
+  }
   n.text.setAttribute("x", (x + 3).toFixed(2));
-  n.text.textContent = fit(n, w);
+  n.text.textContent = label;
 }
 function zoom(z) {
   zoomed = z;

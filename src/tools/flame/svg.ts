@@ -57,8 +57,11 @@ export function geometry(o: SvgOptions, maxDepth: number) {
   return { ypad1, ypad2, top, height };
 }
 
+const NEEDS_ESCAPE = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
+
 /** Text safe in XML character data and attribute values (XML 1.0 forbids most controls). */
 export function xmlEscape(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s;
   return s
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd")
     .replace(/[&<>"']|[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, (c) => {
@@ -86,7 +89,11 @@ export function fitLabel(name: string, widthPx: number, fontSize: number, fontWi
   return name.length > chars ? `${name.slice(0, chars - 2)}..` : name;
 }
 
+/** A coordinate with at most 2 decimals (toFixed costs more and pads zeros). */
+const r2 = (v: number): number => Math.round(v * 100) / 100;
+
 export function formatCount(n: number): string {
+  if (Number.isInteger(n) && n < 1000 && n > -1000) return String(n);
   const s = Number.isInteger(n) ? String(n) : n.toFixed(2);
   const [i, f] = s.split(".");
   const grouped = i.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -119,7 +126,7 @@ text { font-family:Verdana,sans-serif; font-size:${fs}px; fill:rgb(0,0,0); }
 .parent { opacity:0.5; }
 </style>
 <script type="text/ecmascript"><![CDATA[
-var CONFIG = ${JSON.stringify({ xpad: XPAD, width: o.width, fh: o.frameHeight, fs, fw: o.fontWidth, inverted: o.inverted, base: o.inverted ? g.top : g.height - g.ypad2, nametype: xmlSafeJs(o.nameType) })};
+var CONFIG = ${JSON.stringify({ textDy: (o.frameHeight - FRAMEPAD) / 2 + fs / 2 - 1, xpad: XPAD, width: o.width, fh: o.frameHeight, fs, fw: o.fontWidth, inverted: o.inverted, base: o.inverted ? g.top : g.height - g.ypad2, nametype: xmlSafeJs(o.nameType) })};
 ${FLAME_SCRIPT}
 ]]></script>
 <rect x="0" y="0" width="${o.width}" height="${g.height}" fill="url(#background)"/>
@@ -136,6 +143,8 @@ ${FLAME_SCRIPT}
 `);
   const pct = (n: number) => (l.total > 0 ? ((100 * n) / l.total).toFixed(2) : "0.00");
   const countName = xmlEscape(o.countName);
+  // A frame too narrow for a label gets no <text>; the script adds one when a zoom widens it.
+  const textDy = (o.frameHeight - FRAMEPAD) / 2 + fs / 2 - 1;
   for (const f of l.frames) {
     const x = XPAD + f.x * perSample;
     const w = f.w * perSample;
@@ -156,7 +165,7 @@ ${FLAME_SCRIPT}
     const esc = xmlEscape(name);
     const label = xmlEscape(fitLabel(name, w, fs, o.fontWidth));
     out.push(
-      `<g><title>${esc} (${info})</title><rect x="${x.toFixed(2)}" y="${y.toFixed(1)}" width="${w.toFixed(2)}" height="${o.frameHeight - FRAMEPAD}" fill="${fill}" rx="2" ry="2"/><text x="${(x + 3).toFixed(2)}" y="${(y + (o.frameHeight - FRAMEPAD) / 2 + fs / 2 - 1).toFixed(1)}">${label}</text></g>\n`,
+      `<g><title>${esc} (${info})</title><rect x="${r2(x)}" y="${r2(y)}" width="${r2(w)}" height="${o.frameHeight - FRAMEPAD}" fill="${fill}" rx="2" ry="2"/>${label === "" ? "" : `<text x="${r2(x + 3)}" y="${r2(y + textDy)}">${label}</text>`}</g>\n`,
     );
   }
   out.push("</g>\n</svg>\n");
