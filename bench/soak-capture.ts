@@ -6,9 +6,15 @@
 //        [--sleep-ms 100] [--forks 1 | --fork-rate N] [--source auto] [--keep DIR] [--log FILE]
 // --until HH:MM (UTC) runs until that time (the next one to come). --fork-rate N replaces
 // stress-ng by bench/c/fork-storm.c at N processes per second (a storm that leaves CPU to
-// others). --log FILE appends one line a minute (time, RSS, heap, external, rounds so far),
-// written as the soak runs, for the real-clock soak of issue 16:
-//   nice -n 10 node dist/bench/soak-capture.js --until 23:10 --fork-rate 200 --log soak.log --keep DIR
+// others). --log FILE appends one line a minute (time, RSS, heap, external, CPU seconds)
+// and capture's notices, written as the soak runs, for the real-clock soak of issue 16
+// (a long run shares the machine: niced, not under the CPU lock):
+//   nice -n 10 node dist/bench/soak-capture.js --until 23:10 --threads 1000 --sleep-ms 500 \
+//     --fork-rate 200 --log soak.log --keep DIR
+// SOAK_TRACE=1 prints RSS, heap and external memory every 5 s on stderr: where memory
+// grows (external: Buffers) shows at once. That is how the run-queue histogram snapshot
+// (a pooled copy per process per round) was found holding ~100 MB under a fork storm:
+//   SOAK_TRACE=1 node dist/bench/soak-capture.js --minutes 2.5 --speed 60
 // The CPU quota figure of packaging/systemd/README.md: --threads 10000 --sleep-ms 10000
 // --forks 0 --minutes 2 (idle threads; read the "ms CPU/round" column).
 // --speed S runs capture's clock S times faster than the real one (the injected clock of

@@ -4,13 +4,20 @@
 // Argv and printing only: planning is query/plan.ts, running query/run-query.ts,
 // rendering query/render.ts.
 
-import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "../command/args.js";
+import {
+  choiceFlag,
+  listFlag,
+  numberFlag,
+  outputFormatFlag,
+  parseArgs,
+  stringFlag,
+} from "../command/args.js";
 import type { Command, Io } from "../command/command.js";
 import { columnHelp } from "../query/columns.js";
 import type { Weighting } from "../query/group-query.js";
 import type { HistKind } from "../query/hist-latency.js";
 import { planQuery } from "../query/plan.js";
-import { type QueryFormat, renderQueryResult } from "../query/render.js";
+import { renderQueryResult } from "../query/render.js";
 import { runQuery } from "../query/run-query.js";
 
 export const DEFAULT_DIR = "/var/lib/tsnap";
@@ -45,7 +52,8 @@ OPTIONS
   --stacks KIND         top kernel or user stacks instead of groups (narrow with -w;
                         not with -g, -G, --hist, --lat, --latency, --weight)
   --limit N             rows to show (0 = all)          [default: 30 for table, all else]
-  --format FMT          table, json or csv                        [default: table]
+  --format FMT          table, json, ndjson (one row, stack or histogram per line)
+                        or csv                                    [default: table]
   --sql SQL             run one read-only SELECT over the views samples, syscend,
                         iorqend, kstacks, ustacks, cgroups, rounds, partitions
   --columns             list the columns you can group and filter by
@@ -95,7 +103,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.out(`Columns for -g, -G and -w:\n${columnHelp()}`);
     return 0;
   }
-  const format = choiceFlag<QueryFormat>(v.format, "--format", ["table", "json", "csv"], "table");
+  const format = outputFormatFlag(v.format);
   const weighting =
     v.weight === undefined
       ? undefined
@@ -137,7 +145,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     problem: (p) => io.err(`tsnap: ${p}\n`),
     activeTitle: format === "table",
   });
-  io.out(renderQueryResult(result, format));
+  io.out(renderQueryResult(result, format, io.columns));
   return problems > 0 ? 1 : 0;
 }
 

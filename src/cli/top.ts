@@ -1,7 +1,14 @@
 // tsnap top: sample all threads for a few seconds and show which are active, grouped by
 // any columns, as "average active threads" (0x.tools psn, with its flags).
 import { readFileSync } from "node:fs";
-import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "../command/args.js";
+import {
+  choiceFlag,
+  listFlag,
+  numberFlag,
+  outputFormatFlag,
+  parseArgs,
+  stringFlag,
+} from "../command/args.js";
 import type { Command, Io } from "../command/command.js";
 import { parsePidFilter } from "../command/pid-filter.js";
 import { NotSupported, UsageError } from "../errors.js";
@@ -10,6 +17,7 @@ import type { Sampler, SamplerOptions } from "../model/sampler.js";
 import { parsePartitions } from "../query/views.js";
 import { Aggregator } from "../report/aggregate.js";
 import { COLUMNS, type Column, needsOf, resolveColumns } from "../report/columns.js";
+import { windowFrame } from "../report/output.js";
 import { renderTable } from "../report/table.js";
 import { renderTop, type TopFormat, type WindowStats } from "../report/top-report.js";
 import { latencyColumns, renderWindowHists, windowLatency } from "../report/window-latency.js";
@@ -39,7 +47,8 @@ OPTIONS
                            buckets put the rows in time order
   -G, --append-group COLS  add columns to the default grouping
       --list               list every column with a one-line description
-      --format FMT         table (default), json (array of objects) or csv
+      --format FMT         table (default), json (array of objects), ndjson (one object
+                           per line) or csv
       --interval SECONDS   report every SECONDS until Ctrl-C, like top
       --limit N            print at most N rows
       --source SRC         auto (bpf where it works, else proc), proc or bpf
@@ -115,7 +124,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       ? undefined
       : numberFlag(values.interval, "--interval", { fallback: 0, min: 0.1 });
   const limit = numberFlag(values.limit, "--limit", { fallback: Infinity, min: 1, integer: true });
-  const format = choiceFlag<TopFormat>(values.format, "--format", ["table", "json", "csv"], "table");
+  const format = outputFormatFlag(values.format);
   const source = choiceFlag(values.source, "--source", SOURCE_CHOICES, "auto");
   const groupNames =
     values.group !== undefined
@@ -221,13 +230,10 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
           lat,
         )
       : null;
-    let text = renderTop(o.format, o.columns, agg.rows(o.limit), w, o.all, extra);
+    let text = renderTop(o.format, o.columns, agg.rows(o.limit), w, o.all, extra, io.columns);
     if (lat && o.hist && o.format === "table")
       text += renderWindowHists(lat, o.hist, Number.isFinite(o.limit) ? o.limit : 10);
-    const stamp =
-      o.repeated && o.format === "table"
-        ? `${io.isTTY ? "\x1b[H\x1b[2J" : ""}${new Date(win.startedAt).toISOString()}`
-        : "";
+    const stamp = o.repeated ? windowFrame(o.format, io.isTTY, win.startedAt) : "";
     io.out(stamp + text);
     if (o.flame)
       writeLiveFlame(

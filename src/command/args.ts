@@ -4,6 +4,7 @@ import { parseArgs as nodeParseArgs } from "node:util";
 import { UsageError } from "../errors.js";
 import { parseDecimal } from "../platform/decimal.js";
 import { compileUserRegex } from "../platform/user-regex.js";
+import { OUTPUT_FORMATS, type OutputFormat } from "../report/output.js";
 
 export type OptionSpec = Record<
   string,
@@ -107,6 +108,11 @@ export function choiceFlag<T extends string>(
     throw new UsageError(`${name} must be one of ${choices.join(", ")}, got '${text}'`);
   }
   return text as T;
+}
+
+/** --format of a command with row output (report/output.ts): table, json, ndjson or csv. */
+export function outputFormatFlag(raw: string | boolean | string[] | boolean[] | undefined): OutputFormat {
+  return choiceFlag(raw, "--format", OUTPUT_FORMATS, "table");
 }
 
 /** A string flag (or undefined). */

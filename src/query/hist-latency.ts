@@ -2,7 +2,7 @@
 // block I/O per device, run-queue waits per process), summed over a time window. These
 // are what fio, biolatency and runqlat measure; the sample-joined latency of
 // group-query.ts (what the sampled threads were waiting for) is a different question.
-import { type BucketCounts, type LatKind, latencyStats } from "../model/latency-buckets.js";
+import type { BucketCounts, LatKind } from "../model/latency-buckets.js";
 import type { Catalog } from "./discover.js";
 import type { Duck, Params } from "./duck.js";
 import type { FilterSql } from "./filter.js";

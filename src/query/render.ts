@@ -3,34 +3,53 @@
 import { statColumns } from "../model/latency-buckets.js";
 import { renderLatencyHists } from "../report/latency-hists-text.js";
 import { renderLog2Hist } from "../report/log2-hist.js";
-import { type Cell, renderCsv, renderTable, toJson } from "../report/table.js";
-import type { Row } from "./duck.js";
+import { formatRows, type OutputFormat, rowsetOf } from "../report/output.js";
+import { type Cell, renderCsv, toJson } from "../report/table.js";
 import type { LatencyKind } from "./group-query.js";
 import { HIST_KEY } from "./hist-latency.js";
 import type { StackRow } from "./history.js";
 import type { QueryResult } from "./run-query.js";
 
-export type QueryFormat = "table" | "json" | "csv";
+export type QueryFormat = OutputFormat;
+
+/** One JSON object per line (ndjson): rows, stacks or histograms without the envelope. */
+const ndjson = (items: readonly unknown[]) => items.map((x) => `${toJson(x)}\n`).join("");
 
 type Of<K extends QueryResult["kind"]> = Extract<QueryResult, { kind: K }>;
 
-const RENDERERS: { [K in QueryResult["kind"]]: (r: Of<K>, format: QueryFormat) => string } = {
-  sql: (r, format) => emit(format, r.columns, r.rows, { rows: r.rows }),
+const RENDERERS: { [K in QueryResult["kind"]]: (r: Of<K>, format: QueryFormat, width: number) => string } = {
+  sql: (r, format, width) =>
+    format === "json"
+      ? `${toJson({ rows: r.rows }, 2)}\n`
+      : formatRows(format, rowsetOf(r.columns, r.rows), { maxCellWidth: 120, width }),
   stacks: (r, format) =>
-    format === "json" ? `${toJson({ window: r.window, stacks: r.rows }, 2)}\n` : renderStacks(r.rows, format),
+    format === "json"
+      ? `${toJson({ window: r.window, stacks: r.rows }, 2)}\n`
+      : format === "ndjson"
+        ? ndjson(r.rows)
+        : renderStacks(r.rows, format),
   histograms: renderAllHistograms,
   "sampled-histograms": renderSampledHistograms,
   groups: renderGroups,
 };
 
-export function renderQueryResult(r: QueryResult, format: QueryFormat): string {
-  return (RENDERERS[r.kind] as (r: QueryResult, f: QueryFormat) => string)(r, format);
+/** `width`: the terminal's (Io.columns) for tables, 0 for no limit. */
+export function renderQueryResult(r: QueryResult, format: QueryFormat, width = 0): string {
+  return (RENDERERS[r.kind] as (r: QueryResult, f: QueryFormat, w: number) => string)(r, format, width);
 }
 
 function renderAllHistograms(r: Of<"histograms">, format: QueryFormat): string {
   const { window, histKind: kind } = r;
+  const histograms = r.hists.map((x) => ({
+    key: x.key,
+    comm: x.comm,
+    n: x.n,
+    ...statColumns(kind, x.counts),
+    buckets: Object.fromEntries(x.counts),
+  }));
   if (format === "json")
-    return `${toJson({ window, kind, unit: "usecs", latency: "all completions", filtered: r.filtered, histograms: r.hists.map((x) => ({ key: x.key, comm: x.comm, n: x.n, ...statColumns(kind, x.counts), buckets: Object.fromEntries(x.counts) })) }, 2)}\n`;
+    return `${toJson({ window, kind, unit: "usecs", latency: "all completions", filtered: r.filtered, histograms }, 2)}\n`;
+  if (format === "ndjson") return ndjson(histograms);
   let out = `${HIST_KEY[kind].what}, every completion ${window.from} → ${window.to}${r.unfiltered ? " (-w does not narrow histograms: it uses columns they lack)" : ""}\n`;
   out += renderLatencyHists(r.hists.map((x) => ({ label: HIST_KEY[kind].label, ...x })));
   if (r.hists.length === 0) out += "no completions in this window\n";
@@ -41,6 +60,7 @@ function renderSampledHistograms(r: Of<"sampled-histograms">, format: QueryForma
   const kind: LatencyKind = r.histKind;
   if (format === "json")
     return `${toJson({ window: r.window, kind, unit: "usecs", weighting: "event", histograms: r.hists }, 2)}\n`;
+  if (format === "ndjson") return ndjson(r.hists);
   let out = "";
   for (const hg of r.hists) {
     const key = r.groups.map((g) => `${g}=${hg.key[g] ?? "-"}`).join(" ");
@@ -51,12 +71,13 @@ function renderSampledHistograms(r: Of<"sampled-histograms">, format: QueryForma
   return out;
 }
 
-function renderGroups(r: Of<"groups">, format: QueryFormat): string {
+function renderGroups(r: Of<"groups">, format: QueryFormat, width: number): string {
   const { window, columns, latency, histMode } = r;
   if (format === "json")
     return `${toJson({ window, group_by: r.groups, latency: latency.length ? (histMode ? "all completions" : "sampled") : null, latency_weighting: latency.length && !histMode ? r.weighting : null, rows: r.rows }, 2)}\n`;
-  const cells = r.rows.map((row) => columns.map((c) => row[c] as Cell));
-  if (format === "csv") return renderCsv(columns, cells);
+  if (format === "ndjson") return ndjson(r.rows);
+  const rows = rowsetOf(columns, r.rows, ["avg_threads"]);
+  if (format === "csv") return formatRows("csv", rows);
   const title = r.activeOnly ? "=== Active Threads ===" : "=== All Sampled Threads (sleeping ones too) ===";
   let out = `${title} ${window.from} → ${window.to} UTC/naive, ${round(window.covered_seconds)} s covered by data\n`;
   const weightingWords =
@@ -68,18 +89,12 @@ function renderGroups(r: Of<"groups">, format: QueryFormat): string {
   else if (latency.length)
     out += `latency in µs, SAMPLED: only completions of calls the samples saw (leans to long calls), ${weightingWords}${r.hasHistograms ? "" : "; these files have no histograms of every call"}\n`;
   out += "\n";
-  out += renderTable(columns, cells, { maxCellWidth: 80, fixedDecimals: [1] });
+  out += formatRows("table", rows, { maxCellWidth: 80, width });
   return out;
 }
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
-}
-
-function emit(format: QueryFormat, columns: string[], rows: Row[], json: unknown): string {
-  if (format === "json") return `${toJson(json, 2)}\n`;
-  const cells = rows.map((r) => columns.map((c) => r[c] as Cell));
-  return format === "csv" ? renderCsv(columns, cells) : renderTable(columns, cells, { maxCellWidth: 120 });
 }
 
 function renderStacks(rows: StackRow[], format: QueryFormat): string {

@@ -109,17 +109,14 @@ async function runKernelClocked(clock: KernelClock, opts: LoopOptions): Promise<
   let rounds = 0;
   let slot = -1;
   let aborted = false;
-  // Rounds collected but not handed on yet: handing on (writing) stops at the deadline too.
-  let carry: RoundResult[] = [];
-  const deliver = async (batch: RoundResult[], deadlineMs: number) => {
-    const queue = carry.length ? [...carry, ...batch] : batch;
-    carry = [];
-    for (let k = 0; k < queue.length; k++) {
-      if (k > 0 && performance.now() >= deadlineMs) {
-        carry = queue.slice(k);
-        return;
-      }
-      const r = queue[k];
+  // Rounds decoded before the deadline are all handed on (written): stopping there too
+  // would lose whole rounds (ring full) when handing on takes longer than the room between
+  // instants (-a at 20 Hz with ~1,200 threads). After an abort, handing on stops at the
+  // stop budget (`stopAt`); what is left is not counted.
+  const deliver = async (batch: RoundResult[], stopAt: number) => {
+    for (let k = 0; k < batch.length; k++) {
+      if (k > 0 && performance.now() >= stopAt) return;
+      const r = batch[k];
       slot += 1 + (r.lostBefore ?? 0) + (r.lateBefore ?? 0);
       if (slot >= want) return;
       await opts.onRound(r, rounds, slot);
@@ -137,7 +134,7 @@ async function runKernelClocked(clock: KernelClock, opts: LoopOptions): Promise<
     // back a batch) or while rounds still wait to be decoded, and never close to an instant.
     let target: number;
     if (origin === null) target = t + 3;
-    else if (rounds === 0 || carry.length > 0 || clock.pending()) target = (next(t) ?? t) + AFTER_MS;
+    else if (rounds === 0 || clock.pending()) target = (next(t) ?? t) + AFTER_MS;
     else target = t + batchMs;
     if (target > endAt) target = Math.max(t, endAt);
     const at = wakeTime(target, next, room);
@@ -145,14 +142,14 @@ async function runKernelClocked(clock: KernelClock, opts: LoopOptions): Promise<
       await sleepUnlessAborted(Math.max(0, at - performance.now()), opts.signal);
       aborted = opts.signal.aborted; // then one last collection below
     }
-    // Decode and hand on until shortly before the next sampling instant; the rest waits.
+    // Decode until shortly before the next sampling instant; the rest waits.
     const upcoming = next(performance.now());
     const deadline = aborted
       ? performance.now() + (opts.stopBudgetMs ?? 250)
       : upcoming === null
         ? Number.POSITIVE_INFINITY
         : upcoming - GUARD_MS;
-    await deliver(clock.collect(deadline), deadline);
+    await deliver(clock.collect(deadline), aborted ? deadline : Number.POSITIVE_INFINITY);
     if (aborted || slot >= want - 1 || performance.now() > endAt + 2 * batchMs) break;
   }
   const elapsedMs = performance.now() - start;

@@ -19,7 +19,7 @@ export interface BpfTaskView {
   pid1Found: boolean;
 }
 
-/** Why the witness cannot run here, or null. */
+/** Why the witness (or any test BPF object) cannot run here, or null. */
 export function bpfWitnessUnavailable(): string | null {
   if (process.getuid?.() !== 0) return "needs root to load BPF";
   if (!existsSync(join(REPO_ROOT, "build", "bpf", "vmlinux.h"))) return "build/bpf/vmlinux.h not built";
@@ -58,7 +58,12 @@ function clang(): string | null {
 }
 
 function compileWitness(): string {
-  const src = join(REPO_ROOT, "test", "bpf", "task-list.bpf.c");
+  return compileTestBpf("task-list");
+}
+
+/** test/bpf/NAME.bpf.c compiled against build/bpf/vmlinux.h (cached by content hash). */
+export function compileTestBpf(name: string): string {
+  const src = join(REPO_ROOT, "test", "bpf", `${name}.bpf.c`);
   const inc = join(REPO_ROOT, "build", "bpf");
   const hash = createHash("sha256")
     .update(readFileSync(src))
@@ -66,7 +71,7 @@ function compileWitness(): string {
     .digest("hex")
     .slice(0, 12);
   const dir = join(tmpdir(), "tsnap-workloads");
-  const obj = join(dir, `task-list-${hash}.bpf.o`);
+  const obj = join(dir, `${name}-${hash}.bpf.o`);
   if (!existsSync(obj)) {
     mkdirSync(dir, { recursive: true });
     execFileSync(clang()!, ["-g", "-O2", "-target", "bpf", `-I${inc}`, "-c", src, "-o", obj], {

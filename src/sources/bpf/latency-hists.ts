@@ -1,4 +1,4 @@
-// The in-kernel latency histograms of the sampler object (src/bpf/kernel/latency-hists.bpf.h):
+// The in-kernel latency histograms of the sampler object (src/bpf/kernel/sampler/latency-hists.bpf.h):
 // syscall latency per syscall (an mmapped array: read without a syscall), block I/O per
 // device (issue → complete as biolatency, insert → complete as biolatency -Q) and run-queue
 // latency per process (runqlat -P). `snapshot()` copies the counters; `diff()` turns two
