@@ -60,7 +60,8 @@ test("mapEntriesInto: an arena smaller than the map gets what fits, each entry w
     const keys = Buffer.alloc(4 * 100);
     const values = Buffer.alloc(VALUE * 100);
     const n = mapEntriesInto(fd, 4, VALUE, keys, values, 64);
-    assert.equal(n, 100);
+    // Up to 100; the kernel hands out whole hash buckets, so the last one may not fit.
+    assert.ok(n <= 100 && n >= 90, `${n} entries in an arena of 100`);
     for (let i = 0; i < n; i++) {
       const k = keys.readUInt32LE(4 * i);
       assert.ok(values.subarray(i * VALUE, (i + 1) * VALUE).equals(valueFor(k)), `value of ${k}`);
@@ -81,10 +82,16 @@ test("mapEntries: copies the scratch cannot change, one allocation per batch", {
     assert.equal(all.length, 200);
     scratch.values.fill(0xee); // the caller reuses its scratch: the results must not move
     for (const [k, v] of all) assert.ok(v.equals(valueFor(k.readUInt32LE())), `value of ${k.readUInt32LE()}`);
-    // The first batch's 64 values share one backing store of exactly 64 values: no 8 KiB
-    // pool slab per handful of entries.
-    assert.equal(all[0]![1].buffer, all[63]![1].buffer);
-    assert.equal(all[0]![1].buffer.byteLength, 64 * VALUE);
-    assert.notEqual(all[0]![1].buffer, all[64]![1].buffer);
+    // One backing store per batch, sized exactly for that batch's values: no 8 KiB pool slab
+    // per handful of entries. (The kernel ends a hash-map batch at a bucket boundary, so a
+    // batch may hold fewer than 64 entries; 200 entries still come in a few batches.)
+    const stores = new Map<ArrayBufferLike, number>();
+    for (const [, v] of all) stores.set(v.buffer, (stores.get(v.buffer) ?? 0) + 1);
+    for (const [store, n] of stores)
+      assert.equal(store.byteLength, n * VALUE, "a store holds its batch only");
+    assert.ok(
+      stores.size >= Math.ceil(200 / 64) && stores.size <= 40,
+      `${stores.size} batches for 200 entries`,
+    );
   });
 });

@@ -4,6 +4,7 @@ import { libbpf } from "./libbpf.js";
 import { BpfError } from "./object.js";
 
 const ENOENT = 2;
+const ENOSPC = 28;
 
 export function mapUpdate(fd: number, key: Buffer, value: Buffer, flags = 0): void {
   const rc = libbpf().bpf_map_update_elem(fd, key, value, flags) as number;
@@ -137,7 +138,10 @@ function lookupBatches(
       count,
       null,
     ) as number;
-    if (rc < 0 && rc !== -ENOENT && start) return false;
+    if (rc < 0 && rc !== -ENOENT && rc !== -ENOSPC && start) return false;
+    // ENOSPC: the next hash bucket holds more entries than the room left (an arena nearly
+    // full); the kernel copied nothing this time, and what fits was read.
+    if (rc === -ENOSPC) return true;
     target = got(count[0]);
     if (rc === -ENOENT) return true; // end of map
     if (rc < 0) throw new BpfError("map lookup batch", -rc);
