@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Compiles the kernel programs (src/bpf/kernel/*.bpf.c) into CO-RE objects in build/bpf/,
-# with vmlinux.h generated from this machine's BTF. Rebuilds only what is older than its
-# sources; nothing here is needed at run time except the .bpf.o files.
+# Compiles the kernel programs (src/bpf/kernel/*.bpf.c, src/tools/*/*.bpf.c) into CO-RE
+# objects in build/bpf/, with vmlinux.h generated from this machine's BTF. Rebuilds only
+# what is older than its sources; nothing here is needed at run time except the .bpf.o files.
 #   scripts/build-bpf.sh [--quiet] [--force]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,7 +44,8 @@ if [ ! -s "$out/vmlinux.h" ] || [ "$force" = 1 ]; then
 fi
 
 headers=("$src"/*.h)
-for c in "$src"/*.bpf.c; do
+shopt -s nullglob
+for c in "$src"/*.bpf.c src/tools/*/*.bpf.c; do
   name=$(basename "$c" .c)
   obj="$out/$name.o"
   stale=$force
@@ -57,6 +58,6 @@ for c in "$src"/*.bpf.c; do
   [ "$stale" = 1 ] || continue
   say "compiling $c"
   "$CLANG" -g -O2 -target bpf -D__TARGET_ARCH_$arch -Wall -Wno-unused-function \
-    -I"$out" -I"$src" -c "$c" -o "$obj.tmp"
+    -I"$out" -I"$src" -I"$(dirname "$c")" -c "$c" -o "$obj.tmp"
   mv "$obj.tmp" "$obj"
 done

@@ -29,6 +29,16 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./schedlat.js")).command,
   },
   {
+    name: "profile",
+    summary: "on-CPU stacks sampled at a frequency, text or folded (bcc profile)",
+    load: async () => (await import("../tools/profile/profile.js")).command,
+  },
+  {
+    name: "offcputime",
+    summary: "off-CPU time by stack from sched_switch, text or folded (bcc offcputime)",
+    load: async () => (await import("../tools/offcputime/offcputime.js")).command,
+  },
+  {
     name: "syscalls",
     summary: "list syscalls and their arguments",
     load: async () => (await import("./syscalls.js")).command,
