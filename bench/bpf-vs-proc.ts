@@ -9,9 +9,9 @@ import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { formatError } from "../src/errors.js";
+import type { Sampler } from "../src/model/sampler.js";
 import { renderTable } from "../src/report/table.js";
 import { openSampler, type SourceChoice } from "../src/sampler/open.js";
-import type { Sampler } from "../src/sampler/sampler.js";
 import { TSNAP_BIN } from "../src/testkit/cli.js";
 import { compileWorkload, startWorkload, systemThreads } from "../src/testkit/workloads.js";
 

@@ -9,16 +9,20 @@
 //        [--tools capture,top] [--hz 1,20] [--modes active,all] [--secs1 30] [--secs20 10]
 //        [--warmup 10] [--convert] [--node-flags=--max-semi-space-size=1]
 //        [--bins A/bin/tsnap.js,B/bin/tsnap.js]
+// With the bpf source it also counts what the process's CPU does not show: the in-kernel
+// clock's program run time (bpf_stats, switched on for the benchmark with BPF_ENABLE_STATS,
+// read from /proc/PID/fdinfo of the child's programs), per round, and the whole total.
 // --warmup: seconds after spawn before the window (start-up, JIT, V8's memory-reducer GCs
 // about 8 s after start are not per-round costs). --bins alternates builds case by case.
 // --convert also measures a Parquet conversion of an hour (what closing an hour adds
 // to RSS): in a process of its own (as capture does it) vs in the capture process.
 // The bpf source needs root. Run alone, under the CPU lock.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { libbpf } from "../src/bpf/libbpf.js";
 import { renderTable } from "../src/report/table.js";
 import { TSNAP_BIN } from "../src/testkit/cli.js";
 import { compileWorkload, startWorkload, systemThreads } from "../src/testkit/workloads.js";
@@ -34,6 +38,10 @@ interface Case {
 
 interface RunResult {
   msPerRound: number;
+  /** bpf: the in-kernel clock's program (perf_event) run time per round, ms; else null. */
+  clockMsPerRound: number | null;
+  /** bpf: the clock program's runs (ticks) per second; else null. */
+  ticksPerS: number | null;
   rounds: number;
   rssMb: number;
   /** capture only: spawn → first sample row on disk, s. */
@@ -57,6 +65,33 @@ function cpuNs(pid: number): Map<string, number> {
     }
   }
   return m;
+}
+
+/** BPF_PROG_TYPE_PERF_EVENT: the in-kernel clock (tsnap loads no other perf_event program). */
+const PROG_TYPE_PERF_EVENT = 7;
+
+/** Run time (ns) and runs of pid's perf_event programs, from fdinfo (bpf_stats on). */
+function clockProgStats(pid: number): { ns: number; runs: number } {
+  const seen = new Set<string>();
+  let ns = 0;
+  let runs = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
+    let info: string;
+    try {
+      info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, "latin1");
+    } catch {
+      continue;
+    }
+    const field = (k: string) => new RegExp(`^${k}:\\s+(\\d+)$`, "m").exec(info)?.[1];
+    const id = field("prog_id");
+    const time = field("run_time_ns");
+    if (id === undefined || time === undefined || seen.has(id)) continue; // not a program fd
+    if (Number(field("prog_type")) !== PROG_TYPE_PERF_EVENT) continue;
+    seen.add(id);
+    ns += Number(time);
+    runs += Number(field("run_cnt") ?? 0);
+  }
+  return { ns, runs };
 }
 
 function mainThreadNs(pid: number): number {
@@ -151,19 +186,24 @@ async function runCase(c: Case, o: RunOptions): Promise<RunResult> {
       firstRowS = (performance.now() - t0) / 1000;
     }
     // Start-up over (JIT warm-up, V8's memory-reducer GCs ~8 s after start): wait
-    // warmupMs and at least 3 rounds, then find the rounds' phase.
-    await sleep(Math.max(o.warmupMs, 3 * period) - (performance.now() - t0));
+    // warmupMs and at least 3 rounds, then find the phase of the process's wake-ups: each
+    // round (user-space rounds) or each collection (the bpf source's in-kernel clock: every
+    // second for capture, every 250 ms for top; loop.ts).
+    const spacing = c.source === "bpf" ? Math.max(period, c.tool === "capture" ? 1000 : 250) : period;
+    await sleep(Math.max(o.warmupMs, 3 * spacing) - (performance.now() - t0));
     if (done) throw fail("exited");
-    const act = await lastActivity(pid, period + 20);
-    if (act === null) throw fail("main thread idle for a whole period");
-    // Snapshots halfway between rounds, a whole number of periods (and seconds) apart.
-    const start = act + period / 2 + Math.ceil((performance.now() - act) / period) * period;
+    const act = await lastActivity(pid, spacing + 50);
+    if (act === null) throw fail(`main thread idle for ${spacing + 50} ms`);
+    // Snapshots halfway between wake-ups, a whole number of them (and seconds) apart.
+    const start = act + spacing / 2 + Math.ceil((performance.now() - act) / spacing) * spacing;
     const windowMs = Math.max(1, Math.round(secs)) * 1000;
     await sleep(start - performance.now());
     const r0 = dir !== null ? roundsOnDisk(dir) : 0;
     const c0 = cpuNs(pid);
+    const k0 = clockProgStats(pid);
     await sleep(start + windowMs - performance.now());
     const c1 = cpuNs(pid);
+    const k1 = clockProgStats(pid);
     const r1 = dir !== null ? roundsOnDisk(dir) : 0;
     const rssMb = vmHwmMb(pid);
     if (done) throw fail("exited during the window");
@@ -173,7 +213,17 @@ async function runCase(c: Case, o: RunOptions): Promise<RunResult> {
     for (const t of c0.keys()) if (!c1.has(t)) lostThreads++;
     const rounds = dir !== null ? r1 - r0 : (windowMs / 1000) * c.hz;
     if (rounds <= 0) throw fail("no rounds in the window");
-    return { msPerRound: ns / 1e6 / rounds, rounds, rssMb, firstRowS, lostThreads, dir };
+    const clock = k1.runs > k0.runs;
+    return {
+      msPerRound: ns / 1e6 / rounds,
+      clockMsPerRound: clock ? (k1.ns - k0.ns) / 1e6 / rounds : null,
+      ticksPerS: clock ? (k1.runs - k0.runs) / (windowMs / 1000) : null,
+      rounds,
+      rssMb,
+      firstRowS,
+      lostThreads,
+      dir,
+    };
   } catch (err) {
     if (dir !== null) rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -262,6 +312,10 @@ async function main(): Promise<void> {
     "1",
   ]);
   const results = new Map<Case, RunResult[]>(cases.map((c) => [c, []]));
+  // The kernel keeps programs' run time while this fd is open (BPF_STATS_RUN_TIME = 0).
+  const statsFd = cases.some((c) => c.source === "bpf") ? Number(libbpf().bpf_enable_stats(0)) : -1;
+  if (statsFd < 0 && cases.some((c) => c.source === "bpf"))
+    process.stdout.write("  note: BPF_ENABLE_STATS refused: the clock's kernel time is not counted\n");
   const convert: { child: number[]; inProcess: number[] } = { child: [], inProcess: [] };
   try {
     process.stdout.write(
@@ -295,6 +349,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await gt.stop();
+    if (statsFd >= 0) closeSync(statsFd);
   }
   const f = (xs: number[], d: number) =>
     xs.length === 0 ? "-" : `${Math.min(...xs).toFixed(d)} / ${median(xs).toFixed(d)}`;
@@ -311,6 +366,24 @@ async function main(): Promise<void> {
         rs.map((r) => r.msPerRound),
         3,
       ),
+      c.source === "bpf"
+        ? f(
+            rs.flatMap((r) => (r.clockMsPerRound === null ? [] : [r.clockMsPerRound])),
+            3,
+          )
+        : "",
+      c.source === "bpf"
+        ? f(
+            rs.flatMap((r) => (r.clockMsPerRound === null ? [] : [r.msPerRound + r.clockMsPerRound])),
+            3,
+          )
+        : "",
+      c.source === "bpf"
+        ? f(
+            rs.flatMap((r) => (r.ticksPerS === null ? [] : [r.ticksPerS])),
+            0,
+          )
+        : "",
       target(c),
       f(
         rs.map((r) => r.rssMb),
@@ -335,6 +408,9 @@ async function main(): Promise<void> {
         "hz",
         "rounds",
         "CPU ms/round min / median",
+        "+ clock in kernel",
+        "= total",
+        "clock runs/s",
         "target",
         "peak RSS MB",
         "target",

@@ -4,8 +4,8 @@
 //   node dist/bench/proc-sampler.js [rounds]
 import { execFileSync } from "node:child_process";
 import { closeSync, openSync, readdirSync, readSync } from "node:fs";
+import type { Need } from "../src/model/sampler.js";
 import { renderTable } from "../src/report/table.js";
-import type { Need } from "../src/sampler/sampler.js";
 import { ProcSampler } from "../src/sources/proc/proc-sampler.js";
 import { compileWorkload, startWorkload } from "../src/testkit/workloads.js";
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Compiles the kernel programs (src/bpf/kernel/*.bpf.c, src/tools/*/*.bpf.c) into CO-RE
-# objects in build/bpf/, with vmlinux.h generated from this machine's BTF. Rebuilds only
-# what is older than its sources; nothing here is needed at run time except the .bpf.o files.
+# Compiles every kernel program of the tree (src/**/*.bpf.c: the engine's in src/bpf/kernel/,
+# each tool's in src/tools/<name>/) into CO-RE objects build/bpf/<name>.bpf.o, with
+# vmlinux.h generated from this machine's BTF. Headers are found in the source's own folder
+# and in src/bpf/kernel/ (and its lib/). Rebuilds only what is older than its sources (the
+# .bpf.c, any header under src/, vmlinux.h, this script); two sources with one name are an
+# error. Nothing here is needed at run time except the .bpf.o files.
 #   scripts/build-bpf.sh [--quiet] [--force]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +18,7 @@ for a in "$@"; do
 done
 say() { [ "$quiet" = 1 ] || echo "build-bpf: $*" >&2; }
 
-src=src/bpf/kernel
+kernel=src/bpf/kernel
 out=build/bpf
 mkdir -p "$out"
 
@@ -43,9 +46,20 @@ if [ ! -s "$out/vmlinux.h" ] || [ "$force" = 1 ]; then
   mv "$out/vmlinux.h.tmp" "$out/vmlinux.h"
 fi
 
-headers=("$src"/*.h)
-shopt -s nullglob
-for c in "$src"/*.bpf.c src/tools/*/*.bpf.c; do
+mapfile -t sources < <(find src -name '*.bpf.c' | sort)
+mapfile -t headers < <(find src -name '*.h' | sort)
+declare -A seen=()
+for c in "${sources[@]}"; do
+  name=$(basename "$c" .c)
+  if [ -n "${seen[$name]:-}" ]; then
+    echo "build-bpf: $c and ${seen[$name]} would both be $out/$name.o: rename one" >&2
+    exit 1
+  fi
+  seen[$name]=$c
+done
+includes=(-I"$out" -I"$kernel")
+[ -d "$kernel/lib" ] && includes+=(-I"$kernel/lib")
+for c in "${sources[@]}"; do
   name=$(basename "$c" .c)
   obj="$out/$name.o"
   stale=$force
@@ -58,6 +72,6 @@ for c in "$src"/*.bpf.c src/tools/*/*.bpf.c; do
   [ "$stale" = 1 ] || continue
   say "compiling $c"
   "$CLANG" -g -O2 -target bpf -D__TARGET_ARCH_$arch -Wall -Wno-unused-function \
-    -I"$out" -I"$src" -I"$(dirname "$c")" -c "$c" -o "$obj.tmp"
+    "${includes[@]}" -I"$(dirname "$c")" -c "$c" -o "$obj.tmp"
   mv "$obj.tmp" "$obj"
 done

@@ -29,7 +29,8 @@ loud() { echo "setup: $*" >&2; }
 # eBPF: compile and load the programs. Tests: workloads (gcc, fio, stress-ng), ps, and
 # libbpf-tools (biolatency, runqlat: references the latency-histogram tests compare with).
 BPF_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool)
-TEST_PACKAGES=(gcc libc6-dev fio stress-ng procps libbpf-tools)
+# linux-perf: perf record -g + perf script, what tsnap profile is compared with.
+TEST_PACKAGES=(gcc libc6-dev fio stress-ng procps libbpf-tools linux-perf)
 wanted=()
 [ "$bpf" = 1 ] && wanted+=("${BPF_PACKAGES[@]}")
 [ "$tests" = 1 ] && wanted+=("${TEST_PACKAGES[@]}")
@@ -64,11 +65,21 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm install --no-save --no-audit --no-fund --ignore-scripts --loglevel=error >&2
 fi
 
-# TypeScript → dist/ when any source is newer than the last build.
+# The tool list (src/tools/index.ts, generated from the folders of src/tools/), then
+# TypeScript → dist/ when any source is newer than the last build. Compiled files whose
+# source is gone (a moved or deleted module) are removed, so no stale test runs; the
+# README's command list is rewritten from the registry when it differs.
+scripts/gen-tools-index.sh
 stamp=dist/.build-stamp
 if [ ! -f "$stamp" ] || [ -n "$(find src test bench tsconfig.json package.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
   say "compiling TypeScript"
   npx --no-install tsc -p tsconfig.json
+  for js in $(find dist/src dist/test dist/bench -name '*.js' 2>/dev/null); do
+    ts=${js#dist/}
+    [ -f "${ts%.js}.ts" ] || rm -f "$js" "$js.map"
+  done
+  find dist -type d -empty -delete 2>/dev/null || true
+  node dist/src/cli/readme-commands.js --write
   touch "$stamp"
 fi
 

@@ -28,6 +28,7 @@ function declare() {
       "void *bpf_object__find_program_by_name(void *obj, const char *name)",
     ),
     bpf_object__next_program: b.func("void *bpf_object__next_program(void *obj, void *prog)"),
+    bpf_object__next_map: b.func("void *bpf_object__next_map(void *obj, void *map)"),
     bpf_object__find_map_by_name: b.func("void *bpf_object__find_map_by_name(void *obj, const char *name)"),
     bpf_program__name: b.func("const char *bpf_program__name(void *prog)"),
     bpf_program__section_name: b.func("const char *bpf_program__section_name(void *prog)"),
@@ -60,11 +61,16 @@ function declare() {
     bpf_map_lookup_batch: b.func(
       "int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, _Inout_ uint32_t *count, void *opts)",
     ),
+    bpf_enable_stats: b.func("int bpf_enable_stats(int type)"),
     mmap: c.func("void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)"),
     munmap: c.func("int munmap(void *addr, size_t length)"),
     syscall: c.func("long syscall(long number, ...)"),
     vsnprintf: c.func("int vsnprintf(_Out_ uint8_t *buf, size_t size, void *fmt, void *args)"),
     sysconf: c.func("long sysconf(int name)"),
+    epoll_create1: c.func("int epoll_create1(int flags)"),
+    epoll_ctl: c.func("int epoll_ctl(int epfd, int op, int fd, void *event)"),
+    epoll_wait: c.func("int epoll_wait(int epfd, void *events, int maxevents, int timeout)"),
+    eventfd: c.func("int eventfd(unsigned int initval, int flags)"),
     pthread_sigmask: c.func("int pthread_sigmask(int how, const uint8_t *set, _Out_ uint8_t *oldset)"),
   };
 }

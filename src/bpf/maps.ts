@@ -28,7 +28,8 @@ export function mapDelete(fd: number, key: Buffer): boolean {
 
 /**
  * All keys and values of a hash map: one batch syscall per `chunk` entries where the kernel
- * supports batch ops, else key-by-key iteration.
+ * supports batch ops, else key-by-key iteration. The entries of a batch are views of one
+ * copy (no small pooled Buffer per entry: those pin the pool's 8 KB slabs).
  */
 export function mapEntries(
   fd: number,
@@ -43,35 +44,107 @@ export function mapEntries(
     scratch && scratch.keys.length >= keySize * chunk ? scratch.keys : Buffer.alloc(keySize * chunk);
   const values =
     scratch && scratch.values.length >= valueSize * chunk ? scratch.values : Buffer.alloc(valueSize * chunk);
+  const batched = lookupBatches(
+    fd,
+    keySize,
+    (n) => {
+      const k = Buffer.allocUnsafeSlow(n * keySize);
+      const v = Buffer.allocUnsafeSlow(n * valueSize);
+      keys.copy(k, 0, 0, n * keySize);
+      values.copy(v, 0, 0, n * valueSize);
+      for (let i = 0; i < n; i++)
+        out.push([
+          k.subarray(i * keySize, (i + 1) * keySize),
+          v.subarray(i * valueSize, (i + 1) * valueSize),
+        ]);
+      return { keys, values, room: chunk };
+    },
+    { keys, values, room: chunk },
+  );
+  return batched ? out : mapEntriesOneByOne(fd, keySize, valueSize);
+}
+
+/**
+ * Every entry of a hash map into caller-owned `keys`/`values` (entry i at i × size), with
+ * no allocation: the number of entries read, at most what the buffers hold (size them for
+ * the map's max_entries). Without kernel batch ops: key by key.
+ */
+export function mapEntriesInto(
+  fd: number,
+  keySize: number,
+  valueSize: number,
+  keys: Buffer,
+  values: Buffer,
+  chunk = 256,
+): number {
+  const cap = Math.min(Math.floor(keys.length / keySize), Math.floor(values.length / valueSize));
+  let n = 0;
+  const at = () => ({
+    keys: keys.subarray(n * keySize),
+    values: values.subarray(n * valueSize),
+    room: Math.min(chunk, cap - n),
+  });
+  const batched = lookupBatches(
+    fd,
+    keySize,
+    (got) => {
+      n += got;
+      return at();
+    },
+    at(),
+  );
+  if (batched) return n;
+  n = 0;
+  for (const [k, v] of mapEntriesOneByOne(fd, keySize, valueSize)) {
+    if (n === cap) break;
+    k.copy(keys, n * keySize);
+    v.copy(values, n * valueSize);
+    n++;
+  }
+  return n;
+}
+
+interface BatchTarget {
+  keys: Buffer;
+  values: Buffer;
+  /** Entries the next batch may hold (0: stop). */
+  room: number;
+}
+
+/**
+ * bpf_map_lookup_batch from the start of the map to its end: each batch goes to `first`
+ * then to what `got(count)` returns. False when the kernel has no batch ops for this map.
+ */
+function lookupBatches(
+  fd: number,
+  keySize: number,
+  got: (count: number) => BatchTarget,
+  first: BatchTarget,
+): boolean {
   const inBatch = Buffer.alloc(Math.max(8, keySize));
   const outBatch = Buffer.alloc(Math.max(8, keySize));
-  const count = [chunk];
-  let first = true;
-  for (;;) {
-    count[0] = chunk;
+  const count = [0];
+  let target = first;
+  let start = true;
+  while (target.room > 0) {
+    count[0] = target.room;
     const rc = libbpf().bpf_map_lookup_batch(
       fd,
-      first ? null : inBatch,
+      start ? null : inBatch,
       outBatch,
-      keys,
-      values,
+      target.keys,
+      target.values,
       count,
       null,
     ) as number;
-    for (let i = 0; i < count[0]; i++) {
-      out.push([
-        Buffer.from(keys.subarray(i * keySize, (i + 1) * keySize)),
-        Buffer.from(values.subarray(i * valueSize, (i + 1) * valueSize)),
-      ]);
-    }
-    if (rc === -ENOENT) return out; // end of map
-    if (rc < 0) {
-      if (first) return mapEntriesOneByOne(fd, keySize, valueSize);
-      throw new BpfError("map lookup batch", -rc);
-    }
+    if (rc < 0 && rc !== -ENOENT && start) return false;
+    target = got(count[0]);
+    if (rc === -ENOENT) return true; // end of map
+    if (rc < 0) throw new BpfError("map lookup batch", -rc);
     outBatch.copy(inBatch);
-    first = false;
+    start = false;
   }
+  return true;
 }
 
 function mapEntriesOneByOne(fd: number, keySize: number, valueSize: number): [Buffer, Buffer][] {

@@ -1,7 +1,7 @@
 // A BPF object: open (parse the ELF, no kernel), configure (read-only config, which
 // programs load), load (the verifier), attach. Every holder of an fd or link has close();
 // objects still open at process exit are closed by the exit hook in handles.ts.
-import { NotSupported } from "../errors.js";
+import { NotSupported, TsnapError } from "../errors.js";
 import { track, untrack } from "./handles.js";
 import {
   addressOf as addressOfBuffer,
@@ -13,14 +13,18 @@ import {
   withSignalsBlocked,
 } from "./libbpf.js";
 
-/** A failed libbpf call, with errno; `words` is libbpf's text for it. */
-export class BpfError extends Error {
+/**
+ * A failed libbpf or bpf(2) call, with errno. A TsnapError: printed as one line (the
+ * kernel refused something, tsnap did not crash); callers that know what the refusal
+ * means for the user rethrow it as InputError, NotSupported or PermissionError.
+ */
+export class BpfError extends TsnapError {
   override name = "BpfError";
   constructor(
     readonly op: string,
     readonly errno: number,
   ) {
-    super(`${op}: ${strerror(errno)} (errno ${errno})`);
+    super(`bpf ${op}: ${strerror(errno)} (errno ${errno})`);
   }
 }
 
@@ -80,6 +84,17 @@ export class BpfObject {
     for (let p = b.bpf_object__next_program(this.handle, null) as Ptr | null; !isNull(p); ) {
       names.push(b.bpf_program__name(p) as string);
       p = b.bpf_object__next_program(this.handle, p) as Ptr | null;
+    }
+    return names;
+  }
+
+  /** Names of all maps in the object (internal ones such as `.rodata` included). */
+  mapNames(): string[] {
+    const b = libbpf();
+    const names: string[] = [];
+    for (let m = b.bpf_object__next_map(this.handle, null) as Ptr | null; !isNull(m); ) {
+      names.push(b.bpf_map__name(m) as string);
+      m = b.bpf_object__next_map(this.handle, m) as Ptr | null;
     }
     return names;
   }

@@ -6,8 +6,9 @@
 import { closeSync, existsSync, readFileSync, readSync } from "node:fs";
 import { NotSupported } from "../errors.js";
 import { dynamicSymbolOffset } from "../platform/elf.js";
+import { Collection } from "./collection.js";
 import { errno as lastErrno, libbpf, perfEventOpen } from "./libbpf.js";
-import { BpfError, BpfObject, type Link } from "./object.js";
+import { BpfError, type Link } from "./object.js";
 import { bpfObjectPath } from "./paths.js";
 
 export type FeatureName =
@@ -18,6 +19,7 @@ export type FeatureName =
   | "tp_btf_sched"
   | "task_iter"
   | "task_iter_sleepable"
+  | "task_iter_open"
   | "task_storage"
   | "ringbuf"
   | "task_stack"
@@ -44,6 +46,11 @@ export const FEATURES: Readonly<Record<FeatureName, FeatureSpec>> = {
     prog: "probe_task_iter_sleepable",
     what: "sleepable task iterator (iter.s/task)",
     attach: "iter",
+  },
+  task_iter_open: {
+    prog: "probe_task_iter_open",
+    what: "open-coded task iterator in a perf_event program (the in-kernel clock)",
+    attach: "perf",
   },
   task_storage: { prog: "probe_task_storage", what: "task local storage", attach: "plain" },
   ringbuf: { prog: "probe_ringbuf_prog", what: "BPF ring buffer", attach: "plain" },
@@ -90,27 +97,23 @@ export function requireFeature(feature: FeatureName): void {
 function runProbe(spec: FeatureSpec): void {
   const path = bpfObjectPath("probes");
   if (!existsSync(path)) throw new NotSupported("probes", `${path} is missing; run scripts/setup.sh`);
-  const obj = BpfObject.open(path);
-  let link: Link | null = null;
+  const coll = Collection.open(path);
   let perfFd = -1;
   try {
-    obj.onlyPrograms([spec.prog]);
-    obj.load();
-    if (spec.attach === "plain") link = obj.attach(spec.prog);
-    else if (spec.attach === "iter") {
-      link = obj.attachTaskIter(spec.prog);
-      readIterOnce(link);
-    } else if (spec.attach === "perf") {
+    coll.setAutoload([spec.prog]);
+    coll.load();
+    if (spec.attach === "plain") coll.attach(spec.prog);
+    else if (spec.attach === "iter") readIterOnce(coll.attachTaskIter(spec.prog));
+    else if (spec.attach === "perf") {
       perfFd = openCpuClock();
-      link = obj.attachPerfEvent(spec.prog, perfFd);
+      coll.attachPerfEvent(spec.prog, perfFd);
       perfFd = -1; // the link owns the perf event fd now and closes it
     } else {
-      link = obj.attachUprobe(spec.prog, libcPath(), symbolOffset(libcPath(), "getpid"));
+      coll.attachUprobe(spec.prog, libcPath(), symbolOffset(libcPath(), "getpid"));
     }
   } finally {
-    link?.close();
     if (perfFd >= 0) closeSync(perfFd);
-    obj.close();
+    coll.close();
   }
 }
 

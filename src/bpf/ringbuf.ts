@@ -2,9 +2,19 @@
 // consumer page (read-write) and the producer page plus data (read-only, data mapped
 // twice by the kernel so records that wrap are contiguous) are mmapped, and records are
 // read in place. Layout per the kernel's ringbuf.c: 8-byte header {u32 len | BUSY | DISCARD,
-// u32 pg_off}, payload, padded to 8 bytes.
+// u32 pg_off}, payload, padded to 8 bytes. wait() sleeps until records arrive or a
+// deadline passes (epoll on the map fd, as ring_buffer__poll); lost() is what the BPF side
+// counted when bpf_ringbuf_reserve/output failed (a u64 slot of an ARRAY map it increments:
+// kernel/lib/ringbuf.bpf.h), since a full ring drops records without a trace otherwise.
+import { FdWaiter } from "./fd-wait.js";
 import { track, untrack } from "./handles.js";
 import { libbpf, mmapFd, PROT_READ, PROT_WRITE, type Ptr, pageSize, view } from "./libbpf.js";
+import { mapLookup } from "./maps.js";
+
+export interface RingBufferOptions {
+  /** Where the BPF side counts records it could not reserve: an ARRAY map of u64, a slot. */
+  lost?: { mapFd: number; index: number };
+}
 
 const BUSY = 0x80000000;
 const DISCARD = 0x40000000;
@@ -19,12 +29,16 @@ export class RingBuffer {
   private readonly mask: bigint;
   private readonly page: number;
   private closed = false;
+  private waiter: FdWaiter | null = null;
+  private readonly lostAt: RingBufferOptions["lost"];
 
   /** `size` is the map's max_entries (a power of two, a multiple of the page size). */
   constructor(
-    mapFd: number,
+    private readonly mapFd: number,
     private readonly size: number,
+    opts: RingBufferOptions = {},
   ) {
+    this.lostAt = opts.lost;
     this.page = pageSize();
     this.consPtr = mmapFd(this.page, PROT_READ | PROT_WRITE, mapFd, 0);
     if (this.consPtr === 0n) throw new Error("mmap ring buffer consumer page");
@@ -71,9 +85,48 @@ export class RingBuffer {
     return !this.closed && this.cons.readBigUInt64LE(0) < this.prod.readBigUInt64LE(0);
   }
 
+  /**
+   * Resolves true as soon as records wait to be drained, false when `timeoutMs` passes
+   * first (or the ring is closed meanwhile). The kernel wakes the waiter when a record is
+   * committed without BPF_RB_NO_WAKEUP (and the consumer had caught up).
+   */
+  async wait(timeoutMs: number): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      if (this.pending()) return true;
+      const left = deadline - performance.now();
+      if (this.closed || left <= 0) return false;
+      this.waiter ??= new FdWaiter(this.mapFd);
+      await this.waiter.wait(left);
+    }
+  }
+
+  /** wait(), blocking this thread (for loops that have nothing else to do meanwhile). */
+  waitSync(timeoutMs: number): boolean {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      if (this.pending()) return true;
+      const left = deadline - performance.now();
+      if (this.closed || left <= 0) return false;
+      this.waiter ??= new FdWaiter(this.mapFd);
+      this.waiter.waitSync(left);
+    }
+  }
+
+  /** Records the BPF side could not reserve since load (0 without a counter). */
+  lost(): number {
+    if (this.lostAt === undefined || this.closed) return 0;
+    const k = Buffer.alloc(4);
+    k.writeUInt32LE(this.lostAt.index);
+    const v = Buffer.alloc(8);
+    return mapLookup(this.lostAt.mapFd, k, v) ? Number(v.readBigUInt64LE()) : 0;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.waiter?.close();
+    this.waiter = null;
     libbpf().munmap(this.prodPtr, this.page + 2 * this.size);
     libbpf().munmap(this.consPtr, this.page);
     this.prodPtr = 0n;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { COLUMNS } from "../report/columns.js";
 import { runCli, runTsnap, TSNAP_BIN } from "../testkit/cli.js";
-import { REPO_ROOT } from "../testkit/workloads.js";
+import { compileWorkload, REPO_ROOT, startWorkload } from "../testkit/workloads.js";
 import { COMMANDS } from "./registry.js";
 
 test("every command's --help has USAGE and EXAMPLES that run that command", async () => {
@@ -63,7 +63,7 @@ const BAD: [string[], RegExp][] = [
   [["top", "-d", "abc"], /-d must be a decimal number/],
   [["top", "-d", "0x10"], /-d must be a decimal number, got '0x10'/],
   [["top", "-d", "-5"], /-d must be more than 0 seconds, got -5/],
-  [["top", "--format", "xml"], /--format must be one of table, json, csv/],
+  [["top", "--format", "xml"], /--format must be one of table, json, ndjson, csv/],
   [["top", "--hz=-5"], /--hz must be at least/],
   [["top", "--hz", "-5"], /--hz must be at least/],
   [["top", "-p", "-foo"], /write --pid=VALUE/],
@@ -104,29 +104,41 @@ test("top --format csv and json carry the group columns, samples and avg_threads
   assert.deepEqual(Object.keys(rows[0]), ["pid", "comm", "samples", "avg_threads"]);
 });
 
-test("top --interval prints one report per interval", async () => {
-  const r = await runCli([
-    "top",
-    "--source",
-    "proc",
-    "-a",
-    "-g",
-    "state",
-    "--hz",
-    "10",
-    "--interval",
-    "0.5",
-    "-d",
-    "1.5",
-    "--format",
-    "json",
-  ]);
-  const reports = r.stdout.trim().split("\n");
-  assert.equal(reports.length, 3, r.stdout);
-  for (const line of reports) {
-    const rows = JSON.parse(line) as { samples: number }[];
-    // 0.5 s at 10 Hz = 5 rounds per report; every thread is in some state each round.
-    assert.ok(rows.length > 0);
+test("top --interval prints one report per interval, each of its 5 rounds", async () => {
+  // One sleeping thread: -a shows it in every round, so its samples count the rounds.
+  const w = await startWorkload(compileWorkload("sleep-loop"), ["300", "30"]);
+  try {
+    const r = await runCli([
+      "top",
+      "--source",
+      "proc",
+      "-a",
+      "-p",
+      String(w.child.pid),
+      "-g",
+      "tid",
+      "--hz",
+      "10",
+      "--interval",
+      "0.5",
+      "-d",
+      "1.5",
+      "--format",
+      "json",
+    ]);
+    const reports = r.stdout.trim().split("\n");
+    assert.equal(reports.length, 3, r.stdout);
+    for (const line of reports) {
+      const rows = JSON.parse(line) as { tid: number; samples: number }[];
+      // 0.5 s at 10 Hz = 5 rounds per report.
+      assert.deepEqual(
+        rows.map((x) => [x.tid, x.samples]),
+        [[w.child.pid, 5]],
+        line,
+      );
+    }
+  } finally {
+    await w.stop();
   }
 });
 

@@ -8,7 +8,7 @@ interface Report {
   system: { name: string; ok: boolean; detail: string }[];
   probes: { feature: string; ok: boolean; reason: string }[];
   probes_skipped: string | null;
-  commands: { command: string; ok: boolean; detail: string }[];
+  commands: { command: string; part?: string; ok: boolean; detail: string }[];
 }
 
 const root = process.getuid?.() === 0;
@@ -37,8 +37,10 @@ test("doctor probes: real answers (kprobe iff a kprobe PMU exists, the task iter
   // Every failed probe says why, on one line.
   for (const p of rep.probes) if (!p.ok) assert.ok(p.reason.length > 0 && !p.reason.includes("\n"));
   // The verdict for the bpf source follows its probes.
-  const bpf = rep.commands.find((c) => c.command === "top/capture --source bpf")!;
-  assert.equal(bpf.ok, probes.get("task_iter")!.ok && probes.get("ringbuf")!.ok);
+  for (const command of ["top", "capture"]) {
+    const bpf = rep.commands.find((c) => c.command === command && c.part === "--source bpf")!;
+    assert.equal(bpf.ok, probes.get("task_iter")!.ok && probes.get("ringbuf")!.ok);
+  }
 });
 
 test("doctor as an unprivileged user: reports, skips probes with the reason, exit 0", {
@@ -50,7 +52,8 @@ test("doctor as an unprivileged user: reports, skips probes with the reason, exi
   });
   assert.match(out, /NO\s+privileges/);
   assert.match(out, /skipped: .*need root/);
-  assert.match(out, /NO\s+top\/capture --source bpf\s+not here: .*need root/);
+  assert.match(out, /\n {2}ok {3}top +--source proc reads \/proc/);
+  assert.match(out, /\n {2}NO {5}--source bpf +not here: .*need root/);
 });
 
 test("top --source bpf as an unprivileged user: one line, exit 1, no stack trace", {

@@ -6,37 +6,15 @@ import { arch, release } from "node:os";
 import { libbpf } from "../bpf/libbpf.js";
 import { bpfObjectPath } from "../bpf/paths.js";
 import type { FeatureName, ProbeResult } from "../bpf/probes.js";
-import { choiceFlag, parseArgs } from "./args.js";
-import type { Command, Io } from "./command.js";
+import { choiceFlag, parseArgs } from "../command/args.js";
+import type { Command, Io, Needs } from "../command/command.js";
+import { COMMANDS } from "./registry.js";
 
 interface Check {
   name: string;
   ok: boolean;
   detail: string;
 }
-
-interface CommandNeed {
-  command: string;
-  /** Every feature in one inner list is needed; any one of the outer alternatives will do. */
-  needs: FeatureName[][];
-  note?: string;
-}
-
-/** Which commands need which features (the bpf paths; proc paths need none of them). */
-const COMMAND_NEEDS: CommandNeed[] = [
-  { command: "top/capture --source bpf", needs: [["task_iter", "ringbuf"]] },
-  {
-    command: "  syscall + block I/O tracking",
-    needs: [
-      ["tp_btf", "tp_btf_block", "task_storage"],
-      ["raw_tp", "task_storage"],
-    ],
-  },
-  { command: "  kernel stacks (-g kstack)", needs: [["task_stack"]] },
-  { command: "  user stacks (-g ustack)", needs: [["task_iter_sleepable"]] },
-  { command: "top/capture --source proc", needs: [[]], note: "reads /proc; works for any user" },
-  { command: "schedlat, syscalls, tracepoints", needs: [[]], note: "read /proc and tracefs" },
-];
 
 const ORDER: FeatureName[] = [
   "task_iter",
@@ -115,29 +93,48 @@ function systemChecks(): Check[] {
   ];
 }
 
-function commandVerdicts(
+interface Verdict {
+  command: string;
+  /** An optional part of the command (e.g. "--source bpf"), absent for the command itself. */
+  part?: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** Works here or not, and why: the first alternative whose features all probed ok wins. */
+function verdict(
+  needs: Needs,
+  note: string | undefined,
   results: Map<FeatureName, ProbeResult>,
   skipped: string | null,
-): { command: string; ok: boolean; detail: string }[] {
-  return COMMAND_NEEDS.map((c) => {
-    let firstMissing: ProbeResult | undefined;
-    for (const alt of c.needs) {
-      const missing = alt.filter((f) => results.get(f)?.ok !== true);
-      if (missing.length === 0) {
-        const via = alt.length > 0 && c.needs.length > 1 ? ` (via ${alt[0]})` : "";
-        return { command: c.command, ok: true, detail: c.note ?? `works${via}` };
-      }
-      firstMissing ??= results.get(missing[0]);
+): { ok: boolean; detail: string } {
+  let firstMissing: ProbeResult | undefined;
+  for (const alt of needs) {
+    const missing = alt.filter((f) => results.get(f)?.ok !== true);
+    if (missing.length === 0) {
+      const via = alt.length > 0 && needs.length > 1 ? ` (via ${alt[0]})` : "";
+      return { ok: true, detail: note ?? `works${via}` };
     }
-    return {
-      command: c.command,
-      ok: false,
-      detail:
-        firstMissing === undefined
-          ? `not here: ${skipped ?? "not probed"}`
-          : `not here: ${firstMissing.feature}: ${firstMissing.reason}`,
-    };
-  });
+    firstMissing ??= results.get(missing[0]);
+  }
+  return {
+    ok: false,
+    detail:
+      firstMissing === undefined
+        ? `not here: ${skipped ?? "not probed"}`
+        : `not here: ${firstMissing.feature}: ${firstMissing.reason}`,
+  };
+}
+
+/** One verdict per command of the registry and per declared part, from their needs. */
+function commandVerdicts(results: Map<FeatureName, ProbeResult>, skipped: string | null): Verdict[] {
+  const out: Verdict[] = [];
+  for (const c of COMMANDS) {
+    out.push({ command: c.name, ...verdict(c.needs, c.note, results, skipped) });
+    for (const p of c.parts ?? [])
+      out.push({ command: c.name, part: p.what, ...verdict(p.needs, p.note, results, skipped) });
+  }
+  return out;
 }
 
 export const command: Command = {
@@ -212,7 +209,10 @@ EXAMPLES
       );
     }
     lines.push("", "commands");
-    for (const c of commands) lines.push(`  ${c.ok ? "ok  " : "NO  "} ${c.command.padEnd(32)} ${c.detail}`);
+    for (const c of commands) {
+      const label = c.part === undefined ? c.command : `  ${c.part}`;
+      lines.push(`  ${c.ok ? "ok  " : "NO  "} ${label.padEnd(36)} ${c.detail}`);
+    }
     io.out(`${lines.join("\n")}\n`);
     return 0;
   },

@@ -2,7 +2,7 @@
 // tracefs, oversized patterns and filters, and SIGTERM/SIGINT at a busy sampling rate.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -10,6 +10,22 @@ import { runTsnap, TSNAP_BIN } from "../testkit/cli.js";
 import { compileWorkload, startWorkload } from "../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
+
+/** Resolves once process `pid` holds a BPF link fd; throws after `ms`. */
+async function untilBpfLink(pid: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        try {
+          if (readlinkSync(`/proc/${pid}/fd/${fd}`) === "anon_inode:bpf_link") return;
+        } catch {} // closed meanwhile
+      }
+    } catch {} // not started yet
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`process ${pid} attached no BPF program within ${ms} ms`);
+}
 
 async function timed(argv: string[]): Promise<{ ms: number; code: number; stdout: string; stderr: string }> {
   const t0 = Date.now();
@@ -111,6 +127,9 @@ for (const source of root ? ["proc", "bpf"] : ["proc"]) {
         out += d;
       });
       const closed = new Promise<number | null>((r) => child.on("close", r));
+      // Busy = sampling: for bpf, wait until the programs are attached (a bpf_link fd), which
+      // takes seconds on a loaded machine; then let it run.
+      if (source === "bpf") await untilBpfLink(child.pid ?? 0, 20_000);
       await new Promise((r) => setTimeout(r, 2000));
       const t0 = Date.now();
       child.kill(sig);

@@ -1,6 +1,7 @@
 // Entry point: finds the command, runs it, and turns any error into one line.
+
+import type { Io } from "../command/command.js";
 import { exitCodeFor, formatError, isExpected } from "../errors.js";
-import type { Io } from "./command.js";
 import { COMMANDS } from "./registry.js";
 import { VERSION } from "./version.js";
 

@@ -1,56 +1,69 @@
-// The list of commands. Modules load lazily so `tsnap top` never pays for DuckDB or libbpf.
-import type { Command } from "./command.js";
+// The list of commands: the core ones declared here, then every tool folder of src/tools/
+// (its `<name>.tool.ts`, listed by the generated `tools/index.ts`). Modules load lazily so
+// `tsnap top` never pays for DuckDB or libbpf, nor for any tool.
 
-export interface CommandEntry {
-  name: string;
-  summary: string;
-  load(): Promise<Command>;
-}
+import type { CommandEntry, ToolDescriptor } from "../command/command.js";
+import { TOOLS } from "../tools/index.js";
 
-export const COMMANDS: CommandEntry[] = [
+/** What the bpf source of `top` and `capture` needs, part by part (the proc source needs nothing). */
+const SAMPLER_PARTS: NonNullable<ToolDescriptor["parts"]> = [
+  { what: "--source bpf", needs: [["task_iter", "ringbuf"]] },
+  {
+    what: "bpf: syscall + block I/O tracking",
+    needs: [
+      ["tp_btf", "tp_btf_block", "task_storage"],
+      ["raw_tp", "task_storage"],
+    ],
+  },
+  { what: "bpf: kernel stacks (-g kstack)", needs: [["task_stack"]] },
+  { what: "bpf: user stacks (-g ustack)", needs: [["task_iter_sleepable"]] },
+];
+
+const CORE: CommandEntry[] = [
   {
     name: "top",
     summary: "active threads grouped by any columns (psn)",
+    needs: [[]],
+    note: "--source proc reads /proc, for any user",
+    parts: SAMPLER_PARTS,
+    doc: "README.md#tsnap-top",
     load: async () => (await import("./top.js")).command,
   },
   {
     name: "capture",
     summary: "always-on capture of thread activity to hourly files (xcapture)",
+    needs: [[]],
+    note: "--source proc reads /proc, for any user",
+    parts: SAMPLER_PARTS,
+    doc: "docs/cmd-capture.md",
     load: async () => (await import("./capture.js")).command,
   },
   {
     name: "query",
     summary: "analyse captured history by any columns (xtop)",
+    needs: [[]],
+    note: "reads capture files",
+    doc: "docs/cmd-query.md",
     load: async () => (await import("./query.js")).command,
-  },
-  {
-    name: "schedlat",
-    summary: "per-second %CPU, %run-queue latency, %sleep of a process",
-    load: async () => (await import("./schedlat.js")).command,
-  },
-  {
-    name: "profile",
-    summary: "on-CPU stacks sampled at a frequency, text or folded (bcc profile)",
-    load: async () => (await import("../tools/profile/profile.js")).command,
-  },
-  {
-    name: "offcputime",
-    summary: "off-CPU time by stack from sched_switch, text or folded (bcc offcputime)",
-    load: async () => (await import("../tools/offcputime/offcputime.js")).command,
-  },
-  {
-    name: "syscalls",
-    summary: "list syscalls and their arguments",
-    load: async () => (await import("./syscalls.js")).command,
-  },
-  {
-    name: "tracepoints",
-    summary: "list tracepoints and their arguments",
-    load: async () => (await import("./tracepoints.js")).command,
   },
   {
     name: "doctor",
     summary: "what this machine supports: kernel, BTF, privileges, BPF probes, commands",
+    needs: [[]],
+    doc: "docs/cmd-doctor.md",
     load: async () => (await import("./doctor.js")).command,
   },
+];
+
+/** Where a tool's doc page is: in its folder, named after it. */
+export function toolDoc(name: string): string {
+  return `src/tools/${name}/${name}.md`;
+}
+
+/** Core commands first, then the tools by name. */
+export const COMMANDS: readonly CommandEntry[] = [
+  ...CORE,
+  ...[...TOOLS]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((t) => ({ ...t, doc: toolDoc(t.name) })),
 ];

@@ -1,20 +1,30 @@
 // tsnap top: sample all threads for a few seconds and show which are active, grouped by
 // any columns, as "average active threads" (0x.tools psn, with its flags).
 import { readFileSync } from "node:fs";
+import {
+  choiceFlag,
+  listFlag,
+  numberFlag,
+  outputFormatFlag,
+  parseArgs,
+  stringFlag,
+} from "../command/args.js";
+import type { Command, Io } from "../command/command.js";
+import { parsePidFilter } from "../command/pid-filter.js";
 import { NotSupported, UsageError } from "../errors.js";
+import type { LatKind } from "../model/latency-buckets.js";
+import type { Sampler, SamplerOptions } from "../model/sampler.js";
 import { parsePartitions } from "../query/views.js";
 import { Aggregator } from "../report/aggregate.js";
 import { COLUMNS, type Column, needsOf, resolveColumns } from "../report/columns.js";
+import { windowFrame } from "../report/output.js";
 import { renderTable } from "../report/table.js";
 import { renderTop, type TopFormat, type WindowStats } from "../report/top-report.js";
 import { latencyColumns, renderWindowHists, windowLatency } from "../report/window-latency.js";
 import { runRounds } from "../sampler/loop.js";
 import { openSampler, SOURCE_CHOICES } from "../sampler/open.js";
-import type { Sampler, SamplerOptions } from "../sampler/sampler.js";
-import { type LatencyHistograms, type LatKind, latencyHistogramsOf } from "../sources/bpf/latency-hists.js";
-import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "./args.js";
-import type { Command, Io } from "./command.js";
-import { parsePidFilter } from "./pid-filter.js";
+import { type LatencyHistograms, latencyHistogramsOf } from "../sources/bpf/latency-hists.js";
+import { writeLiveFlame } from "../tools/flame/live-flame.js";
 
 const DEFAULT_GROUP = ["comm", "state"];
 
@@ -37,7 +47,8 @@ OPTIONS
                            buckets put the rows in time order
   -G, --append-group COLS  add columns to the default grouping
       --list               list every column with a one-line description
-      --format FMT         table (default), json (array of objects) or csv
+      --format FMT         table (default), json (array of objects), ndjson (one object
+                           per line) or csv
       --interval SECONDS   report every SECONDS until Ctrl-C, like top
       --limit N            print at most N rows
       --source SRC         auto (bpf where it works, else proc), proc or bpf
@@ -45,6 +56,9 @@ OPTIONS
                            sc per syscall, io per disk (biolatency), ioq (biolatency -Q),
                            rq per process (runqlat -P) [bpf]
       --include-self       do not leave tsnap's own threads out
+      --flame FILE         also write the window as a flame graph SVG: frames are the -g
+                           columns in order (kstack/ustack expand to their frames, root
+                           first), widths in avg threads (replaced at every --interval)
   -v, --verbose            the source's diagnostic log (bpf: libbpf and verifier output)
 
 EXAMPLES
@@ -61,6 +75,7 @@ EXAMPLES
   tsnap top -g syscall -p 1234       + sc_n, sc_p50_us ... of every call of each syscall
   tsnap top -g pid,state -d 10       + rq_p50_us ...: run-queue waits beside RUNQ
   tsnap top --hist io -d 10          biolatency over 10 s;  --hist rq: runqlat -P
+  tsnap top -a -g state,comm,syscall,kstack --flame top.svg   all threads as a flame graph
 `;
 
 export const command: Command = {
@@ -88,6 +103,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       "include-self": { type: "boolean" },
       hist: { type: "string" },
       verbose: { type: "boolean", short: "v" },
+      flame: { type: "string" },
     },
     0,
   );
@@ -108,7 +124,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       ? undefined
       : numberFlag(values.interval, "--interval", { fallback: 0, min: 0.1 });
   const limit = numberFlag(values.limit, "--limit", { fallback: Infinity, min: 1, integer: true });
-  const format = choiceFlag<TopFormat>(values.format, "--format", ["table", "json", "csv"], "table");
+  const format = outputFormatFlag(values.format);
   const source = choiceFlag(values.source, "--source", SOURCE_CHOICES, "auto");
   const groupNames =
     values.group !== undefined
@@ -151,6 +167,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       windowS: intervalS ?? durationS,
       totalS: repeated && values.duration === undefined ? undefined : durationS,
       repeated,
+      flame: stringFlag(values.flame),
     });
   } finally {
     sampler.close();
@@ -170,6 +187,8 @@ interface ReportOptions {
   repeated: boolean;
   latency: LatencyHistograms | null;
   hist: LatKind | undefined;
+  /** Also write each window as a flame graph SVG here. */
+  flame?: string;
 }
 
 /** Samples until totalS (or Ctrl-C), printing one report per window of windowS. */
@@ -211,14 +230,18 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
           lat,
         )
       : null;
-    let text = renderTop(o.format, o.columns, agg.rows(o.limit), w, o.all, extra);
+    let text = renderTop(o.format, o.columns, agg.rows(o.limit), w, o.all, extra, io.columns);
     if (lat && o.hist && o.format === "table")
       text += renderWindowHists(lat, o.hist, Number.isFinite(o.limit) ? o.limit : 10);
-    const stamp =
-      o.repeated && o.format === "table"
-        ? `${io.isTTY ? "\x1b[H\x1b[2J" : ""}${new Date(win.startedAt).toISOString()}`
-        : "";
+    const stamp = o.repeated ? windowFrame(o.format, io.isTTY, win.startedAt) : "";
     io.out(stamp + text);
+    if (o.flame)
+      writeLiveFlame(
+        o.flame,
+        o.columns.map((c) => c.name),
+        agg.rows(),
+        `${new Date(win.startedAt).toISOString()}, ${agg.rounds} rounds at ${o.hz} Hz, ${sampler.source} source`,
+      );
     agg.reset();
     win = {
       startedAt: Date.now(),

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { log2Slot } from "../report/log2-hist.js";
 import {
   addCounts,
   type BucketCounts,
@@ -13,10 +12,11 @@ import {
   HIST_SLOTS,
   HIST_SUB_BITS,
   latencyStats,
+  log2SlotOf,
   slotOfBucket,
 } from "./latency-buckets.js";
 
-const HIST_H = fileURLToPath(new URL("../../../src/bpf/kernel/hist.bpf.h", import.meta.url));
+const HIST_H = fileURLToPath(new URL("../../../src/bpf/kernel/lib/hist.bpf.h", import.meta.url));
 
 /** A deterministic pseudo-random sequence (xorshift32), for fixtures without Math.random. */
 function rng(seed: number): () => number {
@@ -28,6 +28,15 @@ function rng(seed: number): () => number {
     return (x >>> 0) / 4294967296;
   };
 }
+
+/** bcc's log2 slot by bit length (an independent computation), for v < 2^32. */
+const bitSlot = (v: number) => (v < 2 ? 0 : 31 - Math.clz32(v));
+
+test("log2 slots follow bcc: 0,1 → 0; 2,3 → 1; 4..7 → 2", () => {
+  assert.deepEqual([0, 1, 2, 3, 4, 7, 8, 1023, 1024].map(log2SlotOf), [0, 0, 1, 1, 2, 2, 3, 9, 10]);
+  for (let v = 0; v < 70000; v += 7) assert.equal(log2SlotOf(v), bitSlot(v), String(v));
+  assert.equal(log2SlotOf(2 ** 32 - 1), 31);
+});
 
 test("the constants are the kernel header's", () => {
   const h = readFileSync(HIST_H, "utf8");
@@ -43,7 +52,7 @@ test("every value's bucket lies in its bcc log2 slot and holds the value", () =>
   for (const us of values) {
     const b = bucketOfUs(us);
     assert.ok(b >= 0 && b < HIST_BUCKETS, `bucket of ${us}`);
-    assert.equal(slotOfBucket(b), log2Slot(us), `slot of ${us}`);
+    assert.equal(slotOfBucket(b), bitSlot(us), `slot of ${us}`);
     const { low, high } = bucketBounds(b);
     assert.ok(low <= us && us <= high, `${us} in [${low}, ${high}]`);
   }
@@ -73,7 +82,7 @@ test("folding into bcc slots equals binning the values the way bcc does", () => 
   for (let i = 0; i < 20000; i++) {
     const us = Math.floor(Math.exp(3 + r() * 8));
     addCounts(counts, [[bucketOfUs(us), 1]]);
-    const s = log2Slot(us);
+    const s = bitSlot(us);
     while (bcc.length <= s) bcc.push(0);
     bcc[s]++;
   }

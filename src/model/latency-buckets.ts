@@ -1,4 +1,4 @@
-// Latency histogram buckets shared by the kernel (src/bpf/kernel/hist.bpf.h), the capture
+// Latency histogram buckets shared by the kernel (src/bpf/kernel/lib/hist.bpf.h), the capture
 // files (table lathist) and every printer. A latency in µs (ns / 1000, rounded down, as
 // bcc does) falls in bcc's log2 slot floor(log2(us)) (slot 0 holds 0 and 1; the last slot
 // everything above), refined into SUBS linear sub-buckets per slot: bucket = slot * SUBS +
@@ -109,5 +109,38 @@ export function latencyStats(counts: BucketCounts): LatencyStats {
     p95_us: q(0.95),
     p99_us: q(0.99),
     max_us: bucketBounds(items[items.length - 1][0]).high + 1,
+  };
+}
+
+/** sc: syscalls; io: block I/O issue → complete; ioq: insert → complete; rq: run queue. */
+export type LatKind = "sc" | "io" | "ioq" | "rq";
+export const LAT_KINDS: readonly LatKind[] = ["sc", "io", "ioq", "rq"];
+
+/** Non-zero bucket deltas of one histogram. */
+export interface LatencyDelta {
+  kind: LatKind;
+  /** sc: syscall name */
+  syscall: string | null;
+  /** io, ioq: device */
+  devMajor: number | null;
+  devMinor: number | null;
+  /** rq: process and its name */
+  tgid: number | null;
+  comm: string | null;
+  /** [bucket, count] pairs, count > 0 */
+  buckets: [number, number][];
+}
+
+/** Latency columns `<kind>_n, _min_us, ... _max_us` of one histogram. */
+export function statColumns(kind: LatKind, counts: BucketCounts | undefined): Record<string, number | null> {
+  const st: LatencyStats = latencyStats(counts ?? new Map());
+  return {
+    [`${kind}_n`]: st.n,
+    [`${kind}_min_us`]: st.min_us,
+    [`${kind}_avg_us`]: st.avg_us,
+    [`${kind}_p50_us`]: st.p50_us,
+    [`${kind}_p95_us`]: st.p95_us,
+    [`${kind}_p99_us`]: st.p99_us,
+    [`${kind}_max_us`]: st.max_us,
   };
 }

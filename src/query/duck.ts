@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from "@duckdb/node-api";
+import { plainBigint } from "../platform/values.js";
 import { sqlString } from "../store/sql-text.js";
 
 export type Params = Record<string, string | number | boolean | null>;
@@ -71,10 +72,7 @@ export class Duck {
 }
 
 export function plainValue(v: unknown): unknown {
-  if (typeof v === "bigint")
-    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)
-      ? Number(v)
-      : v.toString();
+  if (typeof v === "bigint") return plainBigint(v);
   if (v instanceof Date) return v.toISOString().replace("T", " ").replace("Z", "");
   if (Array.isArray(v)) return v.map(plainValue);
   return v;

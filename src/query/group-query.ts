@@ -36,6 +36,15 @@ const LAT = {
   io: { join: "iorqend" as Join, seq: "io.iorq_seq_num", ns: "io.duration_ns" },
 };
 
+/**
+ * Each completion once per group (event weighting): the rows of `base` that saw one,
+ * deduplicated on (tid, sequence number) within the group columns `g`; its latency as `d` (ns).
+ */
+export function eventsOnce(g: readonly string[], k: LatencyKind): string {
+  const keys = [...g, "__tid", `__${k}_seq`].join(", ");
+  return `SELECT ${[...g, `any_value(__${k}_ns) AS d`].join(", ")} FROM base WHERE __${k}_ns IS NOT NULL GROUP BY ${keys}`;
+}
+
 /** Latency aggregate columns over a ns expression, reported in µs. */
 function latencyAggs(kind: LatencyKind, ns: string): string[] {
   return [
@@ -98,9 +107,8 @@ export async function runGroupQuery(duck: Duck, q: GroupQuery): Promise<GroupRes
         ...["n", "min_us", "avg_us", "p50_us", "p95_us", "p99_us", "max_us"].map((s) => `agg.${k}_${s}`),
       );
     } else {
-      const keys = [...g, "__tid", `__${k}_seq`].join(", ");
       ctes.push(
-        `ev_${k} AS (SELECT ${[...g, `any_value(__${k}_ns) AS d`].join(", ")} FROM base WHERE __${k}_ns IS NOT NULL GROUP BY ${keys})`,
+        `ev_${k} AS (${eventsOnce(g, k)})`,
         `lat_${k} AS (SELECT ${[...g, ...latencyAggs(k, "d")].join(", ")} FROM ev_${k} ${g.length ? `GROUP BY ${g.join(", ")}` : ""})`,
       );
       const on = g.length

@@ -2,13 +2,13 @@
 // block I/O per device, run-queue waits per process), summed over a time window. These
 // are what fio, biolatency and runqlat measure; the sample-joined latency of
 // group-query.ts (what the sampled threads were waiting for) is a different question.
-import { type BucketCounts, type LatencyStats, latencyStats } from "../model/latency-buckets.js";
+import type { BucketCounts, LatKind } from "../model/latency-buckets.js";
 import type { Catalog } from "./discover.js";
 import type { Duck, Params } from "./duck.js";
 import type { FilterSql } from "./filter.js";
 import { windowParams } from "./group-query.js";
 
-export type HistKind = "sc" | "io" | "ioq" | "rq";
+export type HistKind = LatKind;
 
 /** What each kind is keyed by, and the group column a grouped query joins it on. */
 export const HIST_KEY: Record<HistKind, { label: string; column: string; what: string }> = {
@@ -84,18 +84,4 @@ GROUP BY k, b`;
   }
   const hists = [...byKey.values()].sort((a, b) => b.n - a.n || (a.key < b.key ? -1 : 1));
   return { hists, filtered };
-}
-
-/** Latency columns `<kind>_n, _min_us, ... _max_us` of one histogram. */
-export function statColumns(kind: HistKind, counts: BucketCounts | undefined): Record<string, number | null> {
-  const st: LatencyStats = latencyStats(counts ?? new Map());
-  return {
-    [`${kind}_n`]: st.n,
-    [`${kind}_min_us`]: st.min_us,
-    [`${kind}_avg_us`]: st.avg_us,
-    [`${kind}_p50_us`]: st.p50_us,
-    [`${kind}_p95_us`]: st.p95_us,
-    [`${kind}_p99_us`]: st.p99_us,
-    [`${kind}_max_us`]: st.max_us,
-  };
 }

@@ -6,7 +6,7 @@ import { hourKey, hourStartUs } from "../store/files.js";
 import { sqlIdent } from "../store/sql-text.js";
 import { type Catalog, discover } from "./discover.js";
 import { Duck, type Row } from "./duck.js";
-import { baseCte, type GroupQuery, type LatencyKind } from "./group-query.js";
+import { baseCte, eventsOnce, type GroupQuery, type LatencyKind } from "./group-query.js";
 import { parseTimeUs } from "./time-range.js";
 import { createViews } from "./views.js";
 
@@ -84,9 +84,8 @@ export async function runHistogram(
 ): Promise<HistGroup[]> {
   const base = baseCte({ ...q, latency: [kind] });
   const g = q.groups.map((c) => sqlIdent(c.name));
-  const keys = [...g, "__tid", `__${kind}_seq`].join(", ");
   const sql = `WITH base AS (${base.sql}),
-ev AS (SELECT ${[...g, `any_value(__${kind}_ns) AS d`].join(", ")} FROM base WHERE __${kind}_ns IS NOT NULL GROUP BY ${keys}),
+ev AS (${eventsOnce(g, kind)}),
 sl AS (SELECT ${[...g, "CASE WHEN d < 2000 THEN 0 ELSE floor(log2(d // 1000))::INT END AS slot"].join(", ")} FROM ev),
 top AS (SELECT ${[...g, "count(*) AS n"].join(", ")} FROM ev ${g.length ? `GROUP BY ${g.join(", ")}` : ""} ORDER BY n DESC LIMIT ${maxGroups})
 SELECT ${[...g.map((c) => `top.${c}`), "top.n", "sl.slot", "count(*) AS c"].join(", ")}

@@ -24,7 +24,7 @@ export function parseTimeUs(text: string, nowUs: number, endUs: number, flag: st
   }
   if (t === "now") return nowUs;
   const tod = /^(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d+)?))?$/.exec(t);
-  if (tod) {
+  if (tod && Number(tod[1]) < 24 && Number(tod[2]) < 60 && Number(tod[3] ?? 0) < 60) {
     const day = new Date(Math.floor(endUs / 1000)).toISOString().slice(0, 10);
     const us = Date.parse(`${day}T00:00:00Z`) * 1000;
     return us + Number(tod[1]) * 3600e6 + Number(tod[2]) * 60e6 + Number(tod[3] ?? 0) * 1e6;

@@ -1,8 +1,11 @@
 // The columns `tsnap top` can group by: name, one-line description, what the source must
 // read for it, and how to get its value from a Sample. One table; --list prints it.
 import { UsageError } from "../errors.js";
+import { derivedColumn, frameName, timeBucketUs } from "../model/derived-columns.js";
 import type { Sample } from "../model/sample.js";
-import type { Need } from "../sampler/sampler.js";
+import type { Need } from "../model/sampler.js";
+import { hexText } from "../platform/values.js";
+import { hashHex } from "../store/stack-hash.js";
 
 export type CellValue = string | number | null;
 
@@ -17,41 +20,33 @@ export interface Column {
   get(s: Sample): CellValue;
 }
 
-/** Digits → "*": groups kworker/0:1, kworker/1:2 ... as kworker/*:*. */
-export function starDigits(text: string): string {
-  return text.replace(/\d+/g, "*");
-}
-
 /**
  * A stack for display: leaf first (where the thread is, then who called it), offsets
  * dropped, frames joined by "<-". A cut of a long cell then drops root frames, never the leaf.
  */
 export function stackDisplay(leafFirst: string | null): string | null {
   if (leafFirst === null || leafFirst === "") return null;
-  return leafFirst
-    .split(";")
-    .map((f) => f.replace(/\+0x[0-9a-f]+$/, ""))
-    .join("<-");
+  return leafFirst.split(";").map(frameName).join("<-");
 }
 
-/** The innermost frame without its offset. */
-function leafFrame(leafFirst: string | null): string | null {
-  return leafFirst ? leafFirst.split(";")[0].replace(/\+0x[0-9a-f]+$/, "") : null;
+/** A column computed the same way live and in history (model/derived-columns.ts). */
+function derived(name: string): Column {
+  const d = derivedColumn(name);
+  return {
+    name: d.name,
+    description: d.description,
+    needs: d.needs,
+    ...(d.bpfOnly ? { bpfOnly: true } : {}),
+    get: d.live,
+  };
 }
-
-const hex = (v: bigint | null): string | null => (v === null ? null : `0x${v.toString(16)}`);
 
 export const COLUMNS: readonly Column[] = [
   { name: "pid", description: "process ID (thread group ID)", needs: [], get: (s) => s.tgid },
   { name: "tid", description: "thread ID", needs: [], get: (s) => s.tid },
   { name: "ppid", description: "parent process ID", needs: [], get: (s) => s.ppid },
   { name: "comm", description: "thread name", needs: [], get: (s) => s.comm },
-  {
-    name: "comm2",
-    description: "thread name with digits replaced by *",
-    needs: [],
-    get: (s) => starDigits(s.comm),
-  },
+  derived("comm2"),
   {
     name: "state",
     description: "RUN, RUNQ (bpf), DISK, SLEEP, STOPPED, ZOMBIE, IDLE, ...",
@@ -70,7 +65,7 @@ export const COLUMNS: readonly Column[] = [
     name: "arg1",
     description: "first syscall argument (hex)",
     needs: ["syscall"],
-    get: (s) => hex(s.sysc_args?.[0] ?? null),
+    get: (s) => hexText(s.sysc_args?.[0], "0x"),
   },
   {
     name: "wchan",
@@ -84,24 +79,14 @@ export const COLUMNS: readonly Column[] = [
     needs: ["filename"],
     get: (s) => s.filename,
   },
-  {
-    name: "filenamesum",
-    description: "filename with digits replaced by *",
-    needs: ["filename"],
-    get: (s) => (s.filename === null ? null : starDigits(s.filename)),
-  },
+  derived("filenamesum"),
   {
     name: "kstack",
     description: "kernel stack, leaf first, frames joined by <- (root; /proc/PID/task/TID/stack or bpf)",
     needs: ["kstack"],
     get: (s) => stackDisplay(s.kstack),
   },
-  {
-    name: "kstack_current_func",
-    description: "innermost kernel stack frame",
-    needs: ["kstack"],
-    get: (s) => leafFrame(s.kstack),
-  },
+  derived("kstack_current_func"),
   {
     name: "ustack",
     description: "user stack, leaf first, frames module`function (frame pointers; root)",
@@ -109,20 +94,9 @@ export const COLUMNS: readonly Column[] = [
     bpfOnly: true,
     get: (s) => stackDisplay(s.ustack),
   },
-  {
-    name: "ustack_current_func",
-    description: "innermost user stack frame",
-    needs: ["ustack"],
-    bpfOnly: true,
-    get: (s) => leafFrame(s.ustack),
-  },
+  derived("ustack_current_func"),
   { name: "exe", description: "executable, full path", needs: ["exe"], get: (s) => s.exe },
-  {
-    name: "exe_name",
-    description: "executable's file name (exe without its directory)",
-    needs: ["exe"],
-    get: (s) => (s.exe === null ? null : s.exe.slice(s.exe.lastIndexOf("/") + 1)),
-  },
+  derived("exe_name"),
   { name: "cmdline", description: "process command line", needs: ["cmdline"], get: (s) => s.cmdline },
   { name: "username", description: "user name of the real uid", needs: ["username"], get: (s) => s.username },
   {
@@ -153,30 +127,26 @@ export const COLUMNS: readonly Column[] = [
   },
   {
     name: "kstack_hash",
-    description: "hash of the kernel stack",
+    description: "hash of the kernel stack (as in capture files)",
     needs: ["kstack"],
     bpfOnly: true,
-    get: (s) => hex(s.kstack_hash),
+    get: (s) => (s.kstack_hash === null ? null : hashHex(s.kstack_hash)),
   },
   {
     name: "ustack_hash",
-    description: "hash of the user stack",
+    description: "hash of the user stack (as in capture files)",
     needs: ["ustack"],
     bpfOnly: true,
-    get: (s) => hex(s.ustack_hash),
+    get: (s) => (s.ustack_hash === null ? null : hashHex(s.ustack_hash)),
   },
 ];
 
 const BY_NAME = new Map(COLUMNS.map((c) => [c.name, c]));
 
-const BUCKET_RE = /^time_(\d+)(s|m|h)$/;
-const UNIT_US = { s: 1e6, m: 60e6, h: 3600e6 } as const;
-
 /** time_<N>s|m|h: the sample's time rounded down to N seconds/minutes/hours (UTC). */
 export function timeBucketColumn(name: string): Column | null {
-  const m = BUCKET_RE.exec(name);
-  if (!m || Number(m[1]) <= 0) return null;
-  const us = Number(m[1]) * UNIT_US[m[2] as "s" | "m" | "h"];
+  const us = timeBucketUs(name);
+  if (us === null) return null;
   return {
     name,
     description: "time bucket",

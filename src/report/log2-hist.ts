@@ -1,11 +1,7 @@
 // bcc/libbpf-tools log2 histogram text (print_log2_hist): slot i covers
 // [2^i, 2^(i+1)-1] (slot 0 is "0 -> 1"), printed from slot 0 to the last non-zero slot,
-// stars = count * width / max. Pure: counts in, text out.
-
-/** Slot of a value: 0 for 0 and 1, else floor(log2(v)). */
-export function log2Slot(v: number): number {
-  return v < 2 ? 0 : Math.floor(Math.log2(v));
-}
+// stars = count * width / max. Pure: counts in, text out. The slot of a value is computed
+// in one place per side: kernel/lib/hist.bpf.h (BPF) and model/latency-buckets.ts (TS).
 
 export function renderLog2Hist(counts: readonly number[], unit: string): string {
   let last = -1;

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { starDigits } from "../model/derived-columns.js";
 import { blankSample, type ThreadState } from "../model/sample.js";
 import { Aggregator } from "./aggregate.js";
-import { needsOf, resolveColumns, stackDisplay, starDigits } from "./columns.js";
+import { needsOf, resolveColumns, stackDisplay } from "./columns.js";
 import { renderCsv, renderTable, toJson } from "./table.js";
 
 function sample(tid: number, comm: string, state: ThreadState, syscall = "-") {

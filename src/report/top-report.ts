@@ -1,10 +1,10 @@
 // Renders one `tsnap top` window: the psn-style table with its footer, or JSON/CSV rows.
 import type { GroupRow } from "./aggregate.js";
 import type { Column } from "./columns.js";
-import { type Cell, renderCsv, renderTable, toJson } from "./table.js";
+import { formatRows, type OutputFormat, type Rowset } from "./output.js";
 import type { ExtraColumns } from "./window-latency.js";
 
-export type TopFormat = "table" | "json" | "csv";
+export type TopFormat = OutputFormat;
 
 export interface WindowStats {
   rounds: number;
@@ -38,35 +38,28 @@ export function renderTop(
   all: boolean,
   /** Latency columns of every call (window-latency.ts), when the grouping has them. */
   extra: ExtraColumns | null = null,
+  /** Terminal width for the table (Io.columns), 0: no limit. */
+  width = 0,
 ): string {
-  const names = columns.map((c) => c.name);
-  const more = (r: GroupRow): Cell[] => (extra ? extra.cells(r.values) : []);
-  if (format === "json") {
-    const objects = rows.map((r) => ({
-      ...Object.fromEntries(names.map((n, i) => [n, r.values[i]])),
-      samples: r.samples,
-      avg_threads: round2(r.avg_threads),
-      ...(extra ? Object.fromEntries(extra.headers.map((h, i) => [h, more(r)[i]])) : {}),
-    }));
-    return `${toJson(objects)}\n`;
-  }
-  const headers = ["samples", "avg_threads", ...names, ...(extra?.headers ?? [])];
-  if (format === "csv") {
-    return renderCsv(
-      headers,
-      rows.map((r) => [r.samples, round2(r.avg_threads), ...r.values, ...more(r)]),
-    );
-  }
+  const counts = (r: GroupRow) => [r.samples, round2(r.avg_threads)];
+  const latency = (r: GroupRow) => (extra ? extra.cells(r.values) : []);
+  const countColumns = [{ name: "samples" }, { name: "avg_threads", fixedDecimals: true }];
+  const groupColumns = columns.map((c) => ({ name: c.name }));
+  const latencyColumns = (extra?.headers ?? []).map((name) => ({ name }));
+  // Objects (json, ndjson) lead with the group columns; tables and CSV with the counts.
+  if (format === "json" || format === "ndjson")
+    return formatRows(format, {
+      columns: [...groupColumns, ...countColumns, ...latencyColumns],
+      rows: rows.map((r) => [...r.values, ...counts(r), ...latency(r)]),
+    });
+  const rs: Rowset = {
+    columns: [...countColumns, ...groupColumns, ...latencyColumns],
+    rows: rows.map((r) => [...counts(r), ...r.values, ...latency(r)]),
+  };
+  if (format === "csv") return formatRows(format, rs);
   const title = all ? "=== All Threads ===" : "=== Active Threads ===";
   const body = rows.length
-    ? renderTable(
-        headers,
-        rows.map((r) => [r.samples, r.avg_threads, ...r.values, ...more(r)]),
-        {
-          maxCellWidth: 200,
-          fixedDecimals: [1],
-        },
-      )
+    ? formatRows("table", rs, { maxCellWidth: 200, width })
     : " (no threads matched)\n";
   const latNote = extra
     ? `latency in µs of EVERY call in the window (in-kernel histograms), per ${extra.headers.some((h) => h.startsWith("sc_")) ? "syscall" : "process (run-queue waits)"}, not split by other columns\n`
@@ -122,7 +115,7 @@ export function clockLines(w: WindowStats): string[] {
   }
   if (w.roundsLate > 0) {
     lines.push(
-      `WARNING: ${w.roundsLate} rounds late (the in-kernel clock did not fire on time); avg_threads covers only the rounds taken`,
+      `WARNING: ${w.roundsLate} rounds late (the in-kernel clock did not fire on time: a vCPU frozen by the host, interrupts off); avg_threads covers only the rounds taken`,
     );
   }
   return lines;

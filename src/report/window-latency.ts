@@ -1,9 +1,13 @@
 // Latency of every call over one `tsnap top` window, from the in-kernel histogram deltas:
 // columns for rows grouped by syscall (sc_*) or pid (rq_*: run-queue waits, runqlat -P),
 // and bcc-style histograms for --hist. Pure: deltas in, cells and text out.
-import { addCounts, type BucketCounts } from "../model/latency-buckets.js";
-import { statColumns } from "../query/hist-latency.js";
-import type { LatencyDelta, LatKind } from "../sources/bpf/latency-hists.js";
+import {
+  addCounts,
+  type BucketCounts,
+  type LatencyDelta,
+  type LatKind,
+  statColumns,
+} from "../model/latency-buckets.js";
 import { type PrintableHist, renderLatencyHists } from "./latency-hists-text.js";
 import type { Cell } from "./table.js";
 

@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { NotSupported } from "../errors.js";
+import type { SourceName } from "../model/sampler.js";
 import { runCli } from "../testkit/cli.js";
 import { type GroundTruth, startGroundTruth } from "../testkit/ground-truth.js";
 import { openSampler } from "./open.js";
-import type { SourceName } from "./sampler.js";
 
 const TOLERANCE = 0.15;
 

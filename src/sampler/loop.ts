@@ -1,12 +1,13 @@
 // Paces sampling rounds for a duration or until the signal aborts.
-// - With a kernel clock (bpf): the kernel takes the rounds at hz; this loop wakes about
-//   every `batchMs`, always half a period after a sampling instant, collects the rounds
-//   taken since, and stops decoding before the next instant comes (the rest waits for the
-//   next half-period), so tsnap is not on a CPU when states are read.
+// - With a kernel clock (bpf): the kernel takes the rounds at hz, one per period at a
+//   dithered instant this loop knows ahead; it wakes about every `batchMs`, never close to
+//   an instant, collects the rounds taken since, and stops decoding shortly before the next
+//   instant (the rest waits until just after it), so tsnap is not on a CPU when states are
+//   read. The first round is collected right after its instant.
 // - Otherwise (proc, or bpf with user stacks): the loop takes each round itself, on an
 //   absolute schedule (no drift); a round that runs late makes it skip the slots it
 //   missed, and those count as missed. Here tsnap's own thread holds a CPU while it reads.
-import type { KernelClock, RoundResult, Sampler } from "./sampler.js";
+import type { KernelClock, RoundResult, Sampler } from "../model/sampler.js";
 
 export interface LoopOptions {
   hz: number;
@@ -19,6 +20,12 @@ export interface LoopOptions {
   batchMs?: number;
   /** Injected clock for tests; defaults to performance.now(). */
   now?: () => number;
+  /**
+   * Kernel clock: after an abort, rounds still waiting are decoded and handed on for at most
+   * this long (default 250 ms), so Ctrl-C ends a loaded, busy tsnap promptly; rounds left
+   * then are not counted (rounds < expected says so).
+   */
+  stopBudgetMs?: number;
 }
 
 export interface LoopResult {
@@ -32,6 +39,12 @@ export interface LoopResult {
 
 /** Stop decoding this long before the next sampling instant. */
 const GUARD_MS = 2;
+/** Wake this long after an instant at the earliest: the kernel's round is written by then. */
+const AFTER_MS = 1;
+/** Waking is worth it only with at least this long before the next instant (and period / 2). */
+const MIN_WORK_MS = 3;
+/** ...up to this long: writing a batch of rounds out (CSV, -a) can take tens of ms. */
+const MAX_WORK_MS = 50;
 
 export async function runRounds(sampler: Sampler, opts: LoopOptions): Promise<LoopResult> {
   if (sampler.kernelClock !== null) return runKernelClocked(sampler.kernelClock, opts);
@@ -64,49 +77,79 @@ export async function runRounds(sampler: Sampler, opts: LoopOptions): Promise<Lo
   };
 }
 
-/** The first instant halfway between two sampling instants at or after `t`. */
-export function midpointAfter(t: number, lastInstant: number, period: number): number {
-  const k = Math.max(0, Math.ceil((t - lastInstant) / period - 0.5));
-  return lastInstant + (k + 0.5) * period;
+/**
+ * When to wake for a wake-up wanted at `target`, given the sampling instants (`next(t)`: the
+ * first instant after t, null when unknown): at target when the next instant is at least
+ * `room` ms away (and none was due within AFTER_MS before it); else AFTER_MS after the first
+ * instant from there that is followed by that much room (dithered instants can come a tick
+ * apart), looking a few instants ahead.
+ */
+export function wakeTime(target: number, next: (after: number) => number | null, room: number): number {
+  let i = next(target - AFTER_MS);
+  if (i === null || i - target >= room) return target;
+  for (let n = 0; n < 8; n++) {
+    const j = next(i);
+    if (j === null || j - i >= room + AFTER_MS) break;
+    i = j;
+  }
+  return i + AFTER_MS;
 }
 
 async function runKernelClocked(clock: KernelClock, opts: LoopOptions): Promise<LoopResult> {
   const period = clock.periodMs;
   const batchMs = Math.max(period, opts.batchMs ?? 250);
-  // Rounds the window holds: instants 1..n after the start.
+  // Rounds the window holds: those of periods 0..n-1 (period 0 starts at the first tick).
   const want = opts.durationMs === undefined ? Infinity : Math.max(1, Math.round(opts.durationMs / period));
   const cpu0 = process.cpuUsage();
   clock.start();
-  const start = clock.lastInstantMs() ?? performance.now();
-  const endAt = opts.durationMs === undefined ? Infinity : start + want * period + period / 2;
+  const start = performance.now();
+  // The last instant of the window is before origin + want * period; an estimate until
+  // the kernel's first tick gives the origin.
+  let endAt = opts.durationMs === undefined ? Infinity : start + (want + 1) * period;
   let rounds = 0;
   let slot = -1;
   let aborted = false;
-  const deliver = async (batch: RoundResult[]) => {
-    for (const r of batch) {
+  // Rounds decoded before the deadline are all handed on (written): stopping there too
+  // would lose whole rounds (ring full) when handing on takes longer than the room between
+  // instants (-a at 20 Hz with ~1,200 threads). After an abort, handing on stops at the
+  // stop budget (`stopAt`); what is left is not counted.
+  const deliver = async (batch: RoundResult[], stopAt: number) => {
+    for (let k = 0; k < batch.length; k++) {
+      if (k > 0 && performance.now() >= stopAt) return;
+      const r = batch[k];
       slot += 1 + (r.lostBefore ?? 0) + (r.lateBefore ?? 0);
       if (slot >= want) return;
       await opts.onRound(r, rounds, slot);
       rounds++;
     }
   };
+  const room = Math.max(GUARD_MS + MIN_WORK_MS, Math.min(period / 2, MAX_WORK_MS));
+  const next = (t: number) => clock.nextInstantMs(t);
   for (;;) {
-    const last = clock.lastInstantMs() ?? start;
+    const origin = clock.originMs();
+    if (origin !== null && opts.durationMs !== undefined) endAt = origin + want * period + AFTER_MS;
     const t = performance.now();
-    // Wake up halfway between two instants: about a batch from now, at the end of the
-    // window, or at the next midpoint when rounds are still waiting to be decoded.
-    let at = clock.pending()
-      ? midpointAfter(t, last, period)
-      : midpointAfter(t + batchMs - period, last, period);
-    if (at > endAt) at = midpointAfter(Math.max(t, endAt - period), last, period);
+    // Until the origin is known (a tick or two), poll for it; then wake about a batch from
+    // now, right after the next instant while no round came yet (the first row is not held
+    // back a batch) or while rounds still wait to be decoded, and never close to an instant.
+    let target: number;
+    if (origin === null) target = t + 3;
+    else if (rounds === 0 || clock.pending()) target = (next(t) ?? t) + AFTER_MS;
+    else target = t + batchMs;
+    if (target > endAt) target = Math.max(t, endAt);
+    const at = wakeTime(target, next, room);
     if (!aborted) {
       await sleepUnlessAborted(Math.max(0, at - performance.now()), opts.signal);
       aborted = opts.signal.aborted; // then one last collection below
     }
     // Decode until shortly before the next sampling instant; the rest waits.
-    const anchor = clock.lastInstantMs() ?? start;
-    const next = anchor + Math.max(1, Math.ceil((performance.now() - anchor) / period)) * period;
-    await deliver(clock.collect(aborted ? Number.POSITIVE_INFINITY : next - GUARD_MS));
+    const upcoming = next(performance.now());
+    const deadline = aborted
+      ? performance.now() + (opts.stopBudgetMs ?? 250)
+      : upcoming === null
+        ? Number.POSITIVE_INFINITY
+        : upcoming - GUARD_MS;
+    await deliver(clock.collect(deadline), aborted ? deadline : Number.POSITIVE_INFINITY);
     if (aborted || slot >= want - 1 || performance.now() > endAt + 2 * batchMs) break;
   }
   const elapsedMs = performance.now() - start;

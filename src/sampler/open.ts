@@ -1,7 +1,7 @@
 // Picks and opens a source: proc, bpf, or auto (bpf where it works, else proc with one
 // notice line saying why).
 import { NotSupported, UsageError } from "../errors.js";
-import type { Sampler, SamplerOptions } from "./sampler.js";
+import type { Sampler, SamplerOptions } from "../model/sampler.js";
 
 export type SourceChoice = "auto" | "proc" | "bpf";
 export const SOURCE_CHOICES: readonly SourceChoice[] = ["auto", "proc", "bpf"];

@@ -1,6 +1,8 @@
 // CSV encoding of rows for the open hour's files, in the column order of schema.ts.
 // Empty unquoted field = NULL; an empty string is written as "".
+
 import type { IoEnd, Sample, SyscallEnd } from "../model/sample.js";
+import { hexText } from "../platform/values.js";
 import { formatTimestampUs } from "./files.js";
 import { TABLES, type TableName } from "./schema.js";
 
@@ -43,8 +45,6 @@ export function csvHeader(table: TableName): string {
   return `${TABLES[table].columns.map((col) => col.name).join(",")}\n`;
 }
 
-const hex = (v: bigint | undefined): string | null => (v === undefined ? null : v.toString(16));
-
 /** What the store resolves per sample: dictionary hashes and the cgroup id. */
 interface SampleRefs {
   kh: string | null;
@@ -52,7 +52,7 @@ interface SampleRefs {
   cg: bigint | number | null;
 }
 
-const arg = (i: number) => (s: Sample) => (s.sysc_args ? hex(s.sysc_args[i]) : null);
+const arg = (i: number) => (s: Sample) => (s.sysc_args ? hexText(s.sysc_args[i], "") : null);
 
 /** Every samples column's value, by column name (checked against the schema below). */
 const SAMPLE_CELLS: Record<string, (s: Sample, r: SampleRefs) => CellValue> = {

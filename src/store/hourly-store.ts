@@ -22,7 +22,7 @@ import {
 import { join } from "node:path";
 import { formatError } from "../errors.js";
 import type { Sample } from "../model/sample.js";
-import type { RoundResult } from "../sampler/sampler.js";
+import type { RoundResult } from "../model/sampler.js";
 import { prepareCaptureDir } from "./capture-dir.js";
 import { convertPartInChild } from "./convert-child.js";
 import {

@@ -1,7 +1,6 @@
 // Rows of the lathist table from latency histogram deltas (one row per non-zero bucket).
 // Pure: deltas in, records out.
-import { bucketBounds, slotOfBucket } from "../model/latency-buckets.js";
-import type { LatencyDelta } from "../sources/bpf/latency-hists.js";
+import { bucketBounds, type LatencyDelta, slotOfBucket } from "../model/latency-buckets.js";
 import type { CellValue } from "./csv-row.js";
 import { formatTimestampUs } from "./files.js";
 

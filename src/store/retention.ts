@@ -58,7 +58,7 @@ function sizeOf(path: string): number {
 
 /** Parse a size: "5G", "500M", "10k", "123" (bytes; binary units). */
 export function parseSize(text: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)\s*([kKmMgGtT])?i?[bB]?$/.exec(text.trim());
+  const m = /^(\d+(?:\.\d+)?)\s*(?:([kKmMgGtT])i?[bB]?|[bB])?$/.exec(text.trim());
   if (!m) return null;
   const mult = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[(m[2] ?? "").toLowerCase() as "k"] ?? 1;
   return Math.floor(Number(m[1]) * mult);

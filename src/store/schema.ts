@@ -154,9 +154,9 @@ export const TABLES: Record<TableName, { doc: string; columns: ColumnDef[] }> = 
     ],
   },
   lathist: {
-    doc: "latency histograms over every completion (not only what a sample saw), kept in the kernel (bpf source) and written per round as deltas: one row per non-zero bucket (since version 2)",
+    doc: "latency histograms over every completion (not only what a sample saw), kept in the kernel (bpf source) and written as deltas, syscalls every round, block I/O and run queue every 5 s and at the end: one row per non-zero bucket (since version 2)",
     columns: [
-      c("timestamp", "TIMESTAMP", "end of the interval the counts cover (the round's time), UTC"),
+      c("timestamp", "TIMESTAMP", "end of the interval the counts cover (a round's time), UTC"),
       c("interval_us", "BIGINT", "length of that interval, µs"),
       c(
         "kind",

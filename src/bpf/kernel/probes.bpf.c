@@ -134,3 +134,22 @@ int probe_task_stack(struct bpf_iter__task *ctx)
 		bpf_get_task_stack(task, buf, sizeof(buf), 0);
 	return 0;
 }
+
+/* The open-coded task iterator (kfuncs, 6.7+) in a perf_event program: what the sampler's
+ * in-kernel clock needs. */
+extern int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task,
+			     unsigned int flags) __weak __ksym;
+extern struct task_struct *bpf_iter_task_next(struct bpf_iter_task *it) __weak __ksym;
+extern void bpf_iter_task_destroy(struct bpf_iter_task *it) __weak __ksym;
+
+SEC("perf_event")
+int probe_task_iter_open(void *ctx)
+{
+	struct bpf_iter_task it;
+
+	bpf_iter_task_new(&it, 0, BPF_TASK_ITER_ALL_THREADS);
+	if (bpf_iter_task_next(&it))
+		__sync_fetch_and_add(&hits, 1);
+	bpf_iter_task_destroy(&it);
+	return 0;
+}

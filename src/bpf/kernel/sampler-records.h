@@ -78,8 +78,10 @@ struct round_start_rec {
 	__u32 size; /* offset 4 */
 	__u64 seq; /* offset 8 */
 	__u64 ktime_ns; /* offset 16 */
+	__u64 due_ns; /* offset 24 */
+	__u64 period; /* offset 32 */
 };
-_Static_assert(sizeof(struct round_start_rec) == 24, "round_start_rec size");
+_Static_assert(sizeof(struct round_start_rec) == 40, "round_start_rec size");
 
 struct round_end_rec {
 	__u32 kind; /* offset 0 */
@@ -129,5 +131,14 @@ struct iorq_end_rec {
 	__u64 complete_ns; /* offset 80 */
 };
 _Static_assert(sizeof(struct iorq_end_rec) == 88, "iorq_end_rec size");
+
+struct clock_state {
+	__u64 tick_ns; /* offset 0 */
+	__u64 ticks; /* offset 8 */
+	__u64 origin_ns; /* offset 16 */
+	__u64 seed; /* offset 24 */
+	__u64 next_period; /* offset 32 */
+};
+_Static_assert(sizeof(struct clock_state) == 40, "clock_state size");
 
 #endif

@@ -8,12 +8,14 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "sampler-records.h"
-#include "task.bpf.h"
-#include "tracking.bpf.h"
-#include "latency-hists.bpf.h"
-#include "syscall-hooks.bpf.h"
-#include "block-hooks.bpf.h"
-#include "stacks.bpf.h"
+#include "lib/hooks.bpf.h"
+#include "lib/task.bpf.h"
+/* This object's own maps and hooks, one include per concern (src/bpf/kernel/sampler/). */
+#include "sampler/tracking.bpf.h"
+#include "sampler/latency-hists.bpf.h"
+#include "sampler/syscall-hooks.bpf.h"
+#include "sampler/block-hooks.bpf.h"
+#include "sampler/stacks.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -184,7 +186,7 @@ static __always_inline int dump_task(struct bpf_iter__task *ctx, int sleepable)
 	}
 	if (sleepable && cfg.want_ustack && !(r->flags & TF_KTHREAD)) {
 		n = 0;
-		user_stack(task, &sc->stack, &n);
+		user_stack(task, sc->stack.frames, &n);
 		if (n > 0) {
 			if (stack_is_new(&sc->stack, n, 1))
 				bpf_seq_write(seq, &sc->stack, sizeof(sc->stack));
@@ -210,12 +212,15 @@ int dump_tasks_ustack(struct bpf_iter__task *ctx)
 }
 
 /* ---- the in-kernel sampling clock ---------------------------------------------------- */
-/* A perf_event program on a software cpu-clock event of one CPU: at every period it walks
- * all threads with the open-coded task iterator and writes a round (start record, stacks
- * seen for the first time, task records, end record) into the `rounds` ring without
- * waking anyone. User space drains the ring in batches at instants between the sampling
- * instants, so tsnap never runs, wakes or queues for a CPU because of the sampling
- * itself; whether one of its threads was on a CPU or runnable anyway is counted. */
+/* A perf_event program on a software cpu-clock event of one CPU, ticking `ticks` times per
+ * sampling period: at one tick of each period, chosen pseudo-randomly (dither_tick), it
+ * walks all threads with the open-coded task iterator and writes a round (start record,
+ * stacks seen for the first time, task records, end record) into the `rounds` ring without
+ * waking anyone. Dithered instants cannot stay in phase with a periodic disturbance (the
+ * host's CPU-quota freezes of a VM, a workload's own period). User space computes the same
+ * instants from origin and seed and drains the ring in batches between them, so tsnap
+ * never runs, wakes or queues for a CPU because of the sampling itself; whether one of its
+ * threads was on a CPU or runnable anyway is counted. */
 
 extern int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task,
 			     unsigned int flags) __weak __ksym;
@@ -244,7 +249,32 @@ static __always_inline void count_clock_lost(__u32 k)
 		__sync_fetch_and_add(v, 1);
 }
 
-__u64 clock_seq;	/* firings of the clock, skipped rounds included */
+/* One entry (records.ts CLOCK_STATE): tick and ticks from user space, the rest ours. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct clock_state);
+} clock_state SEC(".maps");
+
+/* records.ts ditherTick(): murmur3's 32-bit finaliser of seed ^ k * golden ratio; period 0
+ * at its second tick (the first row comes at once, a tick after user space learnt origin). */
+static __always_inline __u32 dither_tick(__u32 seed, __u32 k, __u64 ticks)
+{
+	__u32 x = seed ^ (k * 0x9e3779b9u);
+
+	if (k == 0)
+		return ticks > 1 ? 1 : 0;
+	x ^= x >> 16;
+	x *= 0x85ebca6bu;
+	x ^= x >> 13;
+	x *= 0xc2b2ae35u;
+	x ^= x >> 16;
+	return ticks ? x % (__u32)ticks : 0;
+}
+
+__u64 clock_seq;	/* rounds the clock set out to take, skipped rounds included */
+__u64 clock_last_tick;	/* until origin is set: the previous tick */
 __u64 clock_round_bytes; /* bytes the last complete round took in the ring */
 
 static __always_inline int ring_out(void *data, __u64 size, __u32 *bytes)
@@ -265,10 +295,44 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 	struct task_rec *r;
 	__u32 tgid, state;
 	__u64 now = bpf_ktime_get_ns();
+	__u32 zero = 0;
+	struct clock_state *cs;
+	__u64 n, k, due_tick;
 	long len;
+
+	cs = bpf_map_lookup_elem(&clock_state, &zero);
+	if (!cs || !cs->tick_ns || !cs->ticks)
+		return 0;
+	if (!cs->origin_ns) {
+		/* Period 0 starts at the first tick that came on time (a tick after its previous
+		 * one by one tick within an eighth): a tick held up by a frozen vCPU would shift
+		 * the grid the instants are computed on. */
+		__u64 prev = clock_last_tick;
+
+		clock_last_tick = now;
+		if (!prev || now - prev > cs->tick_ns + cs->tick_ns / 8 ||
+		    now - prev < cs->tick_ns - cs->tick_ns / 8)
+			return 0;
+		cs->seed = bpf_get_prandom_u32();
+		cs->origin_ns = now;
+	}
+	/* This tick's index from origin (rounded: ticks jitter by a few µs either way), its
+	 * period, and the tick of that period the round is due at. A tick after the due one
+	 * (the CPU was frozen or had interrupts off at the due tick) still takes the round:
+	 * user space sees how late it is from due_ns and judges it. */
+	n = (now - cs->origin_ns + cs->tick_ns / 2) / cs->tick_ns;
+	k = n / cs->ticks;
+	if (k < cs->next_period)
+		return 0; /* this period's round is taken */
+	due_tick = k * cs->ticks + dither_tick((__u32)cs->seed, (__u32)k, cs->ticks);
+	if (n < due_tick)
+		return 0;
+	cs->next_period = k + 1;
 
 	start.seq = ++clock_seq;
 	start.ktime_ns = now;
+	start.due_ns = cs->origin_ns + due_tick * cs->tick_ns;
+	start.period = k;
 	/* Skip the whole round (user space sees the gap in seq) rather than write half of
 	 * it when the ring cannot hold what the last round took. */
 	if (bpf_ringbuf_query(&rounds, BPF_RB_AVAIL_DATA) + clock_round_bytes + clock_round_bytes / 4 +

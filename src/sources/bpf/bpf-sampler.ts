@@ -7,11 +7,11 @@ import { accessSync, closeSync, constants, readFileSync } from "node:fs";
 import { IterReader } from "../../bpf/iter.js";
 import { kernelSymbols } from "../../bpf/kallsyms.js";
 import { setPrint } from "../../bpf/libbpf.js";
-import { mapLookup, mapUpdate } from "../../bpf/maps.js";
-import type { Link } from "../../bpf/object.js";
+import { mapUpdate } from "../../bpf/maps.js";
+import { BpfError, type Link } from "../../bpf/object.js";
 import { openCpuClock } from "../../bpf/probes.js";
-import { RingBuffer } from "../../bpf/ringbuf.js";
-import { NotSupported } from "../../errors.js";
+import type { RingBuffer } from "../../bpf/ringbuf.js";
+import { InputError, NotSupported } from "../../errors.js";
 import {
   ACTIVE_STATES,
   blankSample,
@@ -21,14 +21,14 @@ import {
   SYSCALL_NONE,
   SYSCALL_RUNNING,
 } from "../../model/sample.js";
-import { syscallName } from "../../platform/syscall-table.js";
 import {
   type RoundResult,
   type Sampler,
   type SamplerOptions,
   type SamplerStats,
   zeroStats,
-} from "../../sampler/sampler.js";
+} from "../../model/sampler.js";
+import { syscallName } from "../../platform/syscall-table.js";
 import { ProcessInfoCache } from "../proc/process-info.js";
 import { decodeCompletion, splitStream, taskState } from "./decode.js";
 import { BpfKernelClock, type RoundSink } from "./kernel-clock.js";
@@ -43,6 +43,7 @@ import {
   TF_IORQ_INFLIGHT,
   TF_SYSC_FROM_REGS,
 } from "./records.js";
+import { COUNTER_EVENTS_LOST, MAPS, PROGRAMS } from "./sampler-object.js";
 import { StackDictionary } from "./stacks.js";
 
 const T = TASK_REC.off;
@@ -94,8 +95,7 @@ export async function openBpfSampler(opts: SamplerOptions): Promise<Sampler> {
   try {
     return new BpfSampler(opts, loaded, pids);
   } catch (err) {
-    for (const l of loaded.hookLinks) l.close();
-    loaded.obj.close();
+    loaded.coll.close();
     throw err;
   }
 }
@@ -124,7 +124,6 @@ export class BpfSampler implements Sampler {
   private readonly iterLink: Link;
   private readonly reader: IterReader;
   private readonly ring: RingBuffer;
-  private readonly counterFd: number;
   private readonly stacks: StackDictionary;
   private readonly processes = new ProcessInfoCache();
   private readonly weightUs: number;
@@ -150,27 +149,13 @@ export class BpfSampler implements Sampler {
     private readonly loaded: LoadedSampler,
     pids: number[] | null,
   ) {
-    const obj = loaded.obj;
+    const coll = loaded.coll;
     this.hooks = loaded.spec.flavour;
-    if (pids !== null) {
-      const fd = obj.mapFd("pid_filter");
-      const k = Buffer.alloc(4);
-      const one = Buffer.from([1]);
-      for (const p of pids) {
-        k.writeUInt32LE(p);
-        mapUpdate(fd, k, one);
-      }
-    }
+    if (pids !== null) fillPidFilter(coll.mapFd(MAPS.pidFilter), coll.mapMaxEntries(MAPS.pidFilter), pids);
     this.iterLink = attachIter(loaded, pids);
     this.reader = new IterReader(this.iterLink);
-    try {
-      this.ring = new RingBuffer(obj.mapFd("events"), obj.mapMaxEntries("events"));
-    } catch (err) {
-      this.iterLink.close();
-      throw err;
-    }
-    this.counterFd = obj.mapFd("counters");
-    this.stacks = new StackDictionary(obj.mapFd("known_stacks"));
+    this.ring = coll.ringBuffer(MAPS.events, { map: MAPS.counters, index: COUNTER_EVENTS_LOST });
+    this.stacks = new StackDictionary(coll.mapFd(MAPS.knownStacks));
     this.weightUs = Math.round(1e6 / opts.hz);
     const n = opts.needs;
     this.want = {
@@ -189,10 +174,11 @@ export class BpfSampler implements Sampler {
         "tsnap: user stacks need the sleepable task iterator: rounds are taken from user space, so tsnap holds a CPU at every sampling instant (see the footer)",
       );
     }
+    if (loaded.unexpected !== null) opts.notice?.(`tsnap: bpf source: ${loaded.unexpected}`);
     if (loaded.fallbacks.length > 0 && opts.notice) {
       const what = [
         this.hooks === "none" ? "without syscall and I/O tracking" : `with ${this.hooks} hooks`,
-        loaded.spec.iter === "dump_tasks" && opts.needs.has("ustack") ? "no user stacks" : "",
+        loaded.spec.iter === PROGRAMS.iter.name && opts.needs.has("ustack") ? "no user stacks" : "",
         loaded.spec.clock === null && !opts.needs.has("ustack")
           ? "rounds from user space (no in-kernel clock)"
           : "",
@@ -212,7 +198,7 @@ export class BpfSampler implements Sampler {
       );
       return null;
     }
-    return new BpfKernelClock(this.loaded.obj, program, this.opts.hz, this.sink());
+    return this.loaded.coll.own(new BpfKernelClock(this.loaded.coll, program, this.opts.hz, this.sink()));
   }
 
   /** How the kernel clock hands records back: decoded by this sampler's own methods. */
@@ -347,7 +333,7 @@ export class BpfSampler implements Sampler {
   latencyHistograms(): LatencyHistograms | null {
     const h = this.loaded.spec.hists;
     if (this.closed || !(h.sc || h.io || h.rq)) return null;
-    this.hists ??= new LatencyHistograms(this.loaded.obj, h);
+    this.hists ??= this.loaded.coll.own(new LatencyHistograms(this.loaded.coll, h));
     return this.hists;
   }
 
@@ -364,11 +350,7 @@ export class BpfSampler implements Sampler {
   }
 
   stats(): SamplerStats {
-    if (!this.closed) {
-      const k = Buffer.alloc(4);
-      const v = Buffer.alloc(8);
-      if (mapLookup(this.counterFd, k, v)) this.st.lost = Number(v.readBigUInt64LE());
-    }
+    if (!this.closed) this.st.lost = this.ring.lost();
     const c = this.kernelClock?.counters;
     if (c) {
       this.st.roundsLost = this.kernelClock!.lostSoFar();
@@ -383,13 +365,11 @@ export class BpfSampler implements Sampler {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.hists?.close();
-    this.kernelClock?.close();
-    this.iterLink.close();
-    for (const l of this.loaded.hookLinks) l.close();
-    this.ring.close();
-    this.loaded.obj.close();
-    this.processes.close();
+    try {
+      this.loaded.coll.close(); // the clock, histograms, rings, links, then the object
+    } finally {
+      this.processes.close();
+    }
   }
 }
 
@@ -397,10 +377,31 @@ export class BpfSampler implements Sampler {
 function attachIter(loaded: LoadedSampler, pids: number[] | null): Link {
   if (pids !== null && pids.length === 1) {
     try {
-      return loaded.obj.attachTaskIter(loaded.spec.iter, pids[0]);
+      return loaded.coll.attachTaskIter(loaded.spec.iter, pids[0]);
     } catch {
       // kernels before 6.1 have no per-process task iterator: the pid_filter map does it
     }
   }
-  return loaded.obj.attachTaskIter(loaded.spec.iter);
+  return loaded.coll.attachTaskIter(loaded.spec.iter);
+}
+
+const E2BIG = 7;
+
+/** The tgids -p names, into the kernel's filter map; more than it holds is an input error. */
+function fillPidFilter(fd: number, capacity: number, pids: readonly number[]): void {
+  const k = Buffer.alloc(4);
+  const one = Buffer.from([1]);
+  for (const p of pids) {
+    k.writeUInt32LE(p);
+    try {
+      mapUpdate(fd, k, one);
+    } catch (err) {
+      if (err instanceof BpfError && err.errno === E2BIG)
+        throw new InputError(
+          `-p: the bpf source filters at most ${capacity} PIDs in the kernel, ${pids.length} given; name fewer, use a thread-name regex, or --source proc`,
+          { cause: err },
+        );
+      throw err;
+    }
+  }
 }

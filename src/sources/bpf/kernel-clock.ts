@@ -1,17 +1,23 @@
 // The bpf source's in-kernel sampling clock: a perf_event program on a software cpu-clock
-// event of one CPU takes a round every period (walking all threads with the open-coded
-// task iterator, in the kernel) and writes it into the `rounds` ring buffer without a
-// wake-up. collect() drains the ring in place and reassembles the rounds: a round is
-// delivered only when complete (start record, records, end record with the same seq);
-// the gaps in seq are rounds lost (ring full), gaps in time beyond them rounds late.
+// event of one CPU ticks `ticks` times per period and takes one round per period, at a
+// tick chosen pseudo-randomly (dithered: records.ts ditherTick), walking all threads with
+// the open-coded task iterator in the kernel and writing the round into the `rounds` ring
+// buffer without a wake-up. The instants are known here from the kernel's origin and seed
+// (nextInstantMs), so user space wakes away from them. collect() drains the ring in place
+// and reassembles the rounds: a round is delivered only when complete (start record,
+// records, end record with the same seq); the gaps in seq are rounds lost (ring full),
+// periods without a round beyond them rounds late.
 import { closeSync, readFileSync } from "node:fs";
-import { mapLookup } from "../../bpf/maps.js";
-import type { BpfObject, Link } from "../../bpf/object.js";
+import type { Collection } from "../../bpf/collection.js";
+import { mapLookup, mapUpdate } from "../../bpf/maps.js";
+import type { Link } from "../../bpf/object.js";
 import { openCpuClock } from "../../bpf/probes.js";
-import { RingBuffer } from "../../bpf/ringbuf.js";
+import type { RingBuffer } from "../../bpf/ringbuf.js";
 import type { Sample, StackEntry } from "../../model/sample.js";
-import type { KernelClock, RoundResult } from "../../sampler/sampler.js";
+import type { KernelClock, RoundResult } from "../../model/sampler.js";
 import {
+  CLOCK_STATE,
+  ditherTick,
   REC_ROUND_END,
   REC_ROUND_START,
   REC_STACK,
@@ -22,6 +28,7 @@ import {
   STACK_REC,
   TASK_REC,
 } from "./records.js";
+import { MAPS } from "./sampler-object.js";
 
 /** What the clock needs from the sampler: record decoding and the completions so far. */
 export interface RoundSink {
@@ -39,12 +46,30 @@ export interface RoundSink {
   monoToEpochUs(ns: bigint): number;
 }
 
-/** Timer expiries jitter by a few µs: a round up to this much "early" is on time. */
-const JITTER_NS = 200_000n;
+/**
+ * The clock's tick when the period allows (TSNAP_CLOCK_TICK_US overrides): the instant of
+ * each round is one of period / tick ticks. Finer dithers better and costs more timer
+ * interrupts on the clock's CPU (200 a second at 5 ms; bench/overhead.ts counts them).
+ */
+const TICK_NS = 5_000_000;
+
+/** Ticks per period and the tick (ns) for a rate: ticks * tick is the period, within 1 ns per tick. */
+export function clockTicks(hz: number, tickNs = tickFromEnv()): { ticks: number; tickNs: number } {
+  const periodNs = 1e9 / hz;
+  const ticks = Math.max(1, Math.round(periodNs / tickNs));
+  return { ticks, tickNs: Math.round(periodNs / ticks) };
+}
+
+function tickFromEnv(): number {
+  const us = process.env.TSNAP_CLOCK_TICK_US;
+  return us !== undefined && /^\d+$/.test(us) && Number(us) >= 100 ? Number(us) * 1000 : TICK_NS;
+}
 
 interface Building {
   seq: number;
   ktimeNs: bigint;
+  dueNs: bigint;
+  period: number;
   timestampUs: number;
   samples: Sample[];
 }
@@ -82,16 +107,20 @@ export class BpfKernelClock implements KernelClock {
     selfOnCpu: 0,
     selfRunnable: 0,
   };
+  /** Ticks per period, and the tick in ns. */
+  readonly ticks: number;
+  readonly tickNs: number;
   private readonly ring: RingBuffer;
   private readonly lostFd: number;
+  private readonly stateFd: number;
   private readonly cpu: number;
   private link: Link | null = null;
   private startNs = 0n;
   private prevSeq = 0;
-  /** The timer's grid: slot n expires at originNs + n * periodNs (from the earliest round). */
-  private originNs: bigint | null = null;
-  private prevIdx = 0n;
-  private readonly periodNs: bigint;
+  private prevPeriod = -1;
+  /** The kernel's first tick (performance.now() ms) and seed, once it came. */
+  private originMsCache: number | null = null;
+  private seed = 0;
   /** A round taken more than this after its slot was held up: not delivered, late. */
   private readonly lateNs: bigint;
   /** Rounds lost or late (held up, not delivered) since the last delivered one. */
@@ -108,24 +137,31 @@ export class BpfKernelClock implements KernelClock {
   private closed = false;
 
   constructor(
-    private readonly obj: BpfObject,
+    private readonly obj: Collection,
     private readonly program: string,
     hz: number,
     private readonly sink: RoundSink,
   ) {
-    this.periodMs = 1000 / hz;
-    this.periodNs = BigInt(Math.round(1e9 / hz));
+    const { ticks, tickNs } = clockTicks(hz);
+    this.ticks = ticks;
+    this.tickNs = tickNs;
+    this.periodMs = (ticks * tickNs) / 1e6;
     this.lateNs = BigInt(Math.round(Math.min(1e6, 1e9 / hz / 4)));
     this.cpu = clockCpu();
-    this.what = `in-kernel clock (perf_event cpu-clock on CPU ${this.cpu})`;
-    this.ring = new RingBuffer(obj.mapFd("rounds"), obj.mapMaxEntries("rounds"));
-    this.lostFd = obj.mapFd("clock_lost");
+    this.what = `in-kernel clock (perf_event cpu-clock on CPU ${this.cpu}${ticks > 1 ? `, dithered over ${ticks} ticks` : ""})`;
+    this.ring = obj.ringBuffer(MAPS.rounds);
+    this.lostFd = obj.mapFd(MAPS.clockLost);
+    this.stateFd = obj.mapFd(MAPS.clockState);
     this.perfOffsetMs = performance.now() - Number(process.hrtime.bigint()) / 1e6;
   }
 
   start(): void {
     if (this.link !== null || this.closed) return;
-    const fd = openCpuClock(this.cpu, 0, Number(this.periodNs));
+    const st = Buffer.alloc(CLOCK_STATE.size);
+    st.writeBigUInt64LE(BigInt(this.tickNs), CLOCK_STATE.off.tick_ns);
+    st.writeBigUInt64LE(BigInt(this.ticks), CLOCK_STATE.off.ticks);
+    mapUpdate(this.stateFd, Buffer.alloc(4), st);
+    const fd = openCpuClock(this.cpu, 0, this.tickNs);
     this.startNs = process.hrtime.bigint();
     this.lastMs = Number(this.startNs) / 1e6 + this.perfOffsetMs;
     try {
@@ -142,6 +178,35 @@ export class BpfKernelClock implements KernelClock {
 
   lastInstantMs(): number | null {
     return this.lastMs;
+  }
+
+  /** performance.now() ms of the kernel's first tick (period 0 starts there); null before it. */
+  originMs(): number | null {
+    if (this.originMsCache !== null || this.closed) return this.originMsCache;
+    const st = Buffer.alloc(CLOCK_STATE.size);
+    if (!mapLookup(this.stateFd, Buffer.alloc(4), st)) return null;
+    const origin = st.readBigUInt64LE(CLOCK_STATE.off.origin_ns);
+    if (origin === 0n) return null;
+    this.seed = Number(st.readBigUInt64LE(CLOCK_STATE.off.seed) & 0xffffffffn);
+    this.originMsCache = Number(origin) / 1e6 + this.perfOffsetMs;
+    return this.originMsCache;
+  }
+
+  /** The instant (performance.now() ms) the round of period k is due at. */
+  instantMs(k: number): number | null {
+    const origin = this.originMs();
+    if (origin === null) return null;
+    const tick = k * this.ticks + ditherTick(this.seed, k, this.ticks);
+    return origin + (tick * this.tickNs) / 1e6;
+  }
+
+  nextInstantMs(afterMs: number): number | null {
+    const origin = this.originMs();
+    if (origin === null) return null;
+    for (let k = Math.max(0, Math.floor((afterMs - origin) / this.periodMs)); ; k++) {
+      const at = this.instantMs(k) as number;
+      if (at > afterMs) return at;
+    }
   }
 
   collect(deadlineMs = Number.POSITIVE_INFINITY): RoundResult[] {
@@ -189,6 +254,8 @@ export class BpfKernelClock implements KernelClock {
       this.building = {
         seq: Number(buf.readBigUInt64LE(off + ROUND_START_REC.off.seq)),
         ktimeNs,
+        dueNs: buf.readBigUInt64LE(off + ROUND_START_REC.off.due_ns),
+        period: Number(buf.readBigUInt64LE(off + ROUND_START_REC.off.period)),
         timestampUs: this.sink.monoToEpochUs(ktimeNs),
         samples: [],
       };
@@ -201,30 +268,24 @@ export class BpfKernelClock implements KernelClock {
       const onCpu = buf.readUInt32LE(off + E.self_oncpu);
       const runnable = buf.readUInt32LE(off + E.self_runnable);
       // Rounds due since the previous one: seq gaps were skipped by the kernel (ring
-      // full), or dropped here (incomplete); instants beyond the seqs were never taken.
-      // Where this round sits on the timer's grid (the timer keeps it: expiry n = first
-      // expiry + n * period, and never fires early): how long after its slot it ran, and
-      // the slot's index. Firings in which the program did not run shift seq against the
-      // slots by whole periods, hence the modulo.
-      const P = this.periodNs;
-      const onGrid = b.ktimeNs - P * BigInt(seq);
-      if (this.originNs === null || onGrid < this.originNs) this.originNs = onGrid;
-      let lateBy = (onGrid - this.originNs) % P;
-      if (lateBy > P - JITTER_NS) lateBy -= P; // on time, a hair earlier than the earliest
-      const idx = (b.ktimeNs - lateBy - this.originNs + P / 2n) / P;
+      // full), or dropped here (incomplete); periods beyond the seqs had no round at all
+      // (the clock's CPU was frozen or its tick did not come through the whole period).
+      const lateBy = b.ktimeNs - b.dueNs;
       const dueSeqs = seq - this.prevSeq;
       const gapLost = dueSeqs - 1;
-      const gapLate = Math.max(0, Number(idx - this.prevIdx) - dueSeqs);
+      const gapLate = Math.max(0, b.period - this.prevPeriod - dueSeqs);
       this.prevSeq = seq;
-      this.prevIdx = idx;
+      this.prevPeriod = b.period;
       this.lastMs = Number(b.ktimeNs) / 1e6 + this.perfOffsetMs;
       const c = this.counters;
       c.lost += gapLost;
       c.late += gapLate;
-      // A round taken well after its slot was held up (a frozen virtual CPU, interrupts
+      // A round taken well after its tick was held up (a frozen virtual CPU, interrupts
       // off): it reads the moment everything resumes, when the wake-ups held back meanwhile
       // all land at once, not the moment it was due. It is not delivered; it counts as late.
-      if (lateBy > this.lateNs) {
+      // (A tick held up by half a tick or more rounds to the next tick's index: it shows as
+      // early, and is the same case.)
+      if (lateBy > this.lateNs || lateBy < -this.lateNs) {
         c.late++;
         c.lateHeld++;
         this.pendingLost += gapLost;

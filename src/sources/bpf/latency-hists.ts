@@ -1,34 +1,19 @@
-// The in-kernel latency histograms of the sampler object (src/bpf/kernel/latency-hists.bpf.h):
+// The in-kernel latency histograms of the sampler object (src/bpf/kernel/sampler/latency-hists.bpf.h):
 // syscall latency per syscall (an mmapped array: read without a syscall), block I/O per
 // device (issue → complete as biolatency, insert → complete as biolatency -Q) and run-queue
 // latency per process (runqlat -P). `snapshot()` copies the counters; `diff()` turns two
-// snapshots into non-zero bucket deltas; `delta()` is the delta since the previous call.
+// snapshots into non-zero bucket deltas; `delta()` is the delta since the previous call
+// (the two hash maps, a few syscalls and a buffer per entry, only when asked: capture reads
+// them every few seconds, not every round).
 import { existsSync } from "node:fs";
+import type { Collection } from "../../bpf/collection.js";
+import { slotDeltas } from "../../bpf/hist.js";
 import { libbpf, mmapFd, PROT_READ, type Ptr, pageSize, view } from "../../bpf/libbpf.js";
-import { mapDelete, mapEntries } from "../../bpf/maps.js";
-import type { BpfObject } from "../../bpf/object.js";
-import { HIST_BUCKETS } from "../../model/latency-buckets.js";
+import { mapDelete, mapEntries, mapEntriesInto } from "../../bpf/maps.js";
+import { HIST_BUCKETS, type LatencyDelta, type LatKind } from "../../model/latency-buckets.js";
 import { syscallName } from "../../platform/syscall-table.js";
 import { cString, NR_SYSCALL_SLOTS } from "./records.js";
-
-/** sc: syscalls; io: block I/O issue → complete; ioq: insert → complete; rq: run queue. */
-export type LatKind = "sc" | "io" | "ioq" | "rq";
-export const LAT_KINDS: readonly LatKind[] = ["sc", "io", "ioq", "rq"];
-
-/** Non-zero bucket deltas of one histogram. */
-export interface LatencyDelta {
-  kind: LatKind;
-  /** sc: syscall name */
-  syscall: string | null;
-  /** io, ioq: device */
-  devMajor: number | null;
-  devMinor: number | null;
-  /** rq: process and its name */
-  tgid: number | null;
-  comm: string | null;
-  /** [bucket, count] pairs, count > 0 */
-  buckets: [number, number][];
-}
+import { MAPS } from "./sampler-object.js";
 
 /** Layout of struct tsnap_hist_config (latency-hists.bpf.h): four u8. */
 export const HIST_CONFIG_SIZE = 4;
@@ -55,9 +40,6 @@ export function histConfigBytes(c: HistChoice, filterPids: boolean): Buffer {
   return Buffer.from([c.sc ? 1 : 0, c.io ? 1 : 0, c.rq ? 1 : 0, filterPids ? 1 : 0]);
 }
 
-/** Hooks (without the flavour prefix) the run-queue histogram needs. */
-export const RQ_HOOKS = ["sched_wakeup", "sched_wakeup_new", "sched_switch"];
-
 export interface LatencySnapshot {
   sc: Buffer;
   io: Map<number, Buffer>;
@@ -72,17 +54,22 @@ export class LatencyHistograms {
   private closed = false;
 
   constructor(
-    obj: BpfObject,
+    obj: Collection,
     readonly choice: HistChoice,
   ) {
-    const fd = obj.mapFd("sc_hist");
+    const fd = obj.mapFd(MAPS.scHist);
     const page = pageSize();
     this.scLen = Math.ceil((NR_SYSCALL_SLOTS * SC_VALUE) / page) * page;
     this.scPtr = mmapFd(this.scLen, PROT_READ, fd, 0);
     if (this.scPtr === 0n) throw new Error("mmap of the syscall latency histograms failed");
     this.scView = view(this.scPtr, NR_SYSCALL_SLOTS * SC_VALUE);
-    this.ioFd = obj.mapFd("io_hist");
-    this.rqFd = obj.mapFd("rq_hist");
+    this.ioFd = obj.mapFd(MAPS.ioHist);
+    this.rqFd = obj.mapFd(MAPS.rqHist);
+    const rqMax = obj.mapMaxEntries(MAPS.rqHist);
+    this.rqArenas = [0, 1].map(() => ({
+      keys: Buffer.alloc(4 * rqMax),
+      values: Buffer.alloc(RQ_VALUE * rqMax),
+    }));
     this.last = this.snapshot();
   }
 
@@ -90,35 +77,50 @@ export class LatencyHistograms {
   private readonly rqFd: number;
 
   private readonly ioScratch = { keys: Buffer.alloc(4 * 16), values: Buffer.alloc(IO_VALUE * 16) };
-  private readonly rqScratch = { keys: Buffer.alloc(4 * 64), values: Buffer.alloc(RQ_VALUE * 64) };
+  /**
+   * The run-queue map (up to max_entries processes; a fork storm fills it every round) is
+   * read into one of two arenas, the other holding the previous snapshot: no allocation
+   * per process per round (pooled copies pinned ~100 MB of 8 KB slabs in a soak).
+   */
+  private readonly rqArenas: { keys: Buffer; values: Buffer }[];
+  private rqNext = 0;
 
-  private readMaps(): Pick<LatencySnapshot, "io" | "rq"> {
+  private readMaps(arena?: { keys: Buffer; values: Buffer }): Pick<LatencySnapshot, "io" | "rq"> {
     if (this.closed) throw new Error("latency histograms are closed");
     const io = new Map<number, Buffer>();
     if (this.choice.io)
       for (const [k, v] of mapEntries(this.ioFd, 4, IO_VALUE, 16, this.ioScratch))
         io.set(k.readUInt32LE(), v);
     const rq = new Map<number, Buffer>();
-    if (this.choice.rq)
-      for (const [k, v] of mapEntries(this.rqFd, 4, RQ_VALUE, 64, this.rqScratch))
-        rq.set(k.readUInt32LE(), v);
+    if (this.choice.rq) {
+      const a = arena ?? this.rqArenas[this.rqNext++ % 2]!;
+      const n = mapEntriesInto(this.rqFd, 4, RQ_VALUE, a.keys, a.values, 256);
+      for (let i = 0; i < n; i++)
+        rq.set(a.keys.readUInt32LE(4 * i), a.values.subarray(i * RQ_VALUE, (i + 1) * RQ_VALUE));
+    }
     return { io, rq };
   }
 
-  /** A copy of every counter now. */
+  /** A copy of every counter now (its own buffers: it stays valid across delta()). */
   snapshot(): LatencySnapshot {
-    const maps = this.readMaps();
+    const own = {
+      keys: Buffer.alloc(this.rqArenas[0]!.keys.length),
+      values: Buffer.alloc(this.rqArenas[0]!.values.length),
+    };
+    const maps = this.readMaps(own);
     return { sc: Buffer.from(this.scView), ...maps };
   }
 
   /**
    * Non-zero deltas since the previous call (the first: since the hooks attached). The
    * syscall counters are compared in place with the mmapped map: only syscalls that
-   * changed are read and copied.
+   * changed are read and copied. With `maps` false the block-I/O and run-queue maps are
+   * not read: their deltas accumulate into the next call that reads them.
    */
-  delta(): LatencyDelta[] {
-    const now = { sc: this.last.sc, ...this.readMaps() };
+  delta(maps = true): LatencyDelta[] {
     const out = scDeltas(this.last.sc, this.scView, true);
+    if (!maps) return out;
+    const now = { sc: this.last.sc, ...this.readMaps() };
     out.push(...mapDeltas(this.last, now));
     this.last = now;
     if (++this.deltas % 64 === 0) this.pruneExited(now);
@@ -145,16 +147,9 @@ export class LatencyHistograms {
   }
 }
 
-/** Bucket deltas of one histogram at `off` (u32 counters wrap: deltas are mod 2^32). */
+/** Bucket deltas of one histogram at `off` (bpf/hist.ts: u32 counters, deltas mod 2^32). */
 function bucketDelta(a: Buffer | undefined, b: Buffer, off: number): [number, number][] {
-  const out: [number, number][] = [];
-  if (a !== undefined && a.compare(b, off, off + BUCKET_BYTES, off, off + BUCKET_BYTES) === 0) return out;
-  for (let i = 0; i < HIST_BUCKETS; i++) {
-    const o = off + 4 * i;
-    const d = (b.readUInt32LE(o) - (a === undefined ? 0 : a.readUInt32LE(o))) >>> 0;
-    if (d !== 0) out.push([i, d]);
-  }
-  return out;
+  return slotDeltas(a, b, off, HIST_BUCKETS);
 }
 
 const blank = (kind: LatKind): LatencyDelta => ({

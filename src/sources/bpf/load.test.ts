@@ -4,9 +4,18 @@ import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { BpfObject } from "../../bpf/object.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
+import type { FeatureName } from "../../bpf/probes.js";
 import { syscallNumber } from "../../platform/syscall-table.js";
-import { configBytes, type SpecInput, samplerSpec } from "./load.js";
+import {
+  type BaseInput,
+  chooseVariant,
+  configBytes,
+  fallbackChain,
+  type SpecInput,
+  samplerSpec,
+} from "./load.js";
 import { CONFIG } from "./records.js";
+import { HIST_CONFIG_SECTION, HOOKS, MAPS, PROGRAMS } from "./sampler-object.js";
 
 const base: SpecInput = {
   selfTgid: 4242,
@@ -72,21 +81,71 @@ test("config bytes: filters, wants and the fd-syscall table at their declared of
 });
 
 const built = existsSync(bpfObjectPath("sampler"));
-test("the object opens without the kernel and has every program the specs name", {
+test("the declared names and the object agree both ways: programs, their sections, maps", {
   skip: built ? false : "build/bpf not built",
 }, () => {
   const obj = BpfObject.open(bpfObjectPath("sampler"));
   try {
-    const names = new Set(obj.programNames());
-    for (const flavour of ["tp_btf", "raw_tp"] as const) {
-      for (const p of samplerSpec({ ...base, flavour, ustack: true }).programs) assert.ok(names.has(p), p);
-      for (const p of samplerSpec({ ...base, flavour, clockRingBytes: 1 }).programs)
-        assert.ok(names.has(p), p);
+    const inObject = new Set(obj.programNames());
+    const declared = new Set<string>();
+    for (const h of Object.values(HOOKS)) {
+      for (const flavour of ["tp_btf", "raw_tp"] as const) {
+        declared.add(h[flavour]);
+        assert.equal(obj.section(h[flavour]), `${flavour}/${h.tracepoint}`, h[flavour]);
+      }
     }
-    assert.equal(obj.section("sample_clock"), "perf_event");
-    assert.equal(obj.section("tp_btf_sys_enter"), "tp_btf/sys_enter");
-    assert.equal(obj.section("dump_tasks_ustack"), "iter.s/task");
+    for (const p of Object.values(PROGRAMS)) {
+      declared.add(p.name);
+      assert.equal(obj.section(p.name), p.section, p.name);
+    }
+    assert.deepEqual([...inObject].sort(), [...declared].sort(), "every program of the object is declared");
+    const maps = new Set(obj.mapNames());
+    for (const m of Object.values(MAPS)) assert.ok(maps.has(m), `map ${m}`);
+    assert.ok(maps.has(HIST_CONFIG_SECTION), HIST_CONFIG_SECTION);
+    for (const flavour of ["tp_btf", "raw_tp"] as const) {
+      for (const p of samplerSpec({ ...base, flavour, ustack: true }).programs) assert.ok(inObject.has(p), p);
+      for (const p of samplerSpec({ ...base, flavour, clockRingBytes: 1 }).programs)
+        assert.ok(inObject.has(p), p);
+    }
   } finally {
     obj.close();
   }
+});
+
+const wanted: BaseInput = { ...base, clockRingBytes: 1 << 20, ustack: false };
+const probes =
+  (missing: FeatureName[]) =>
+  (f: FeatureName): { ok: boolean; reason: string } =>
+    missing.includes(f) ? { ok: false, reason: `no ${f} here` } : { ok: true, reason: "works" };
+
+test("variant choice from probe results: the richest the probes allow, each step down said why", () => {
+  const all = chooseVariant(wanted, probes([]));
+  assert.equal(all.input.flavour, "tp_btf");
+  assert.equal(all.input.clockRingBytes, 1 << 20);
+  assert.deepEqual(all.skipped, []);
+
+  const noBtf = chooseVariant(wanted, probes(["tp_btf_block"]));
+  assert.equal(noBtf.input.flavour, "raw_tp");
+  assert.match(noBtf.skipped[0], /^tp_btf: .*no tp_btf_block here/);
+
+  const bare = chooseVariant(wanted, probes(["tp_btf", "raw_tp", "task_iter_open"]));
+  assert.equal(bare.input.flavour, "none");
+  assert.equal(bare.input.clockRingBytes, null, "no open-coded task iterator: no in-kernel clock");
+  assert.equal(bare.skipped.length, 3);
+
+  const u = chooseVariant({ ...wanted, ustack: true }, probes(["task_iter_sleepable"]));
+  assert.equal(u.input.ustack, false);
+  assert.equal(u.input.clockRingBytes, 1 << 20, "without user stacks the clock is possible again");
+  assert.equal(chooseVariant(wanted, probes(["tp_btf"]), "none").input.flavour, "none", "forced");
+});
+
+test("after an unexpected load failure: poorer variants only, richest first, never the same one", () => {
+  const v: SpecInput = { ...wanted, flavour: "tp_btf" };
+  const chain = fallbackChain(v).map((x) => `${x.flavour}${x.clockRingBytes === null ? "" : "+clock"}`);
+  assert.deepEqual(chain, ["tp_btf", "raw_tp+clock", "raw_tp", "none+clock", "none"]);
+  assert.deepEqual(
+    fallbackChain({ ...v, flavour: "none", clockRingBytes: null }),
+    [],
+    "nothing poorer than the iterator alone",
+  );
 });

@@ -1,19 +1,33 @@
-// Spec → load → attach for the sampler object. The spec (which programs, the read-only
-// config) is pure; loading tries tp_btf hooks, then raw_tp hooks, then the iterator alone,
-// so a kernel missing a hook loses that tracking, not the whole source.
+// Spec → probe → load → attach for the sampler object, as libbpf-tools do it: the feature
+// probes (bpf/probes.ts, cached per process) pick the variant first (hook flavour tp_btf,
+// raw_tp or none; the in-kernel clock or not; user stacks or not), autoload is turned off
+// for every program not chosen, and the object is loaded once. Only a load that fails
+// although the probes passed falls back to poorer variants, with a notice saying so.
 import { existsSync } from "node:fs";
-import { BpfError, BpfObject, type Link } from "../../bpf/object.js";
+import { Collection } from "../../bpf/collection.js";
+import { BpfError } from "../../bpf/object.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
-import { FEATURES, probe } from "../../bpf/probes.js";
+import { FEATURES, type FeatureName, type ProbeResult, probe } from "../../bpf/probes.js";
 import { NotSupported } from "../../errors.js";
 import { FD_ARG_SYSCALLS, syscallNumber } from "../../platform/syscall-table.js";
-import { type HistChoice, histChoice, histConfigBytes, RQ_HOOKS } from "./latency-hists.js";
+import { type HistChoice, histChoice, histConfigBytes } from "./latency-hists.js";
 import { CONFIG, NR_SYSCALL_SLOTS } from "./records.js";
+import {
+  HIST_CONFIG_SECTION,
+  type Hook,
+  type HookFlavour,
+  hookProgram,
+  MAPS,
+  PROGRAMS,
+  RQ_HOOKS,
+  TRACKING_HOOKS,
+} from "./sampler-object.js";
 
-export type HookFlavour = "tp_btf" | "raw_tp" | "none";
+/** The hook flavour loaded, or none (the iterator alone: no syscall or I/O tracking). */
+export type HookChoice = HookFlavour | "none";
 
 export interface SamplerSpec {
-  /** Programs to load (everything else in the object is disabled before load). */
+  /** Programs to load (autoload is off for everything else in the object). */
   programs: string[];
   hooks: string[];
   iter: string;
@@ -25,7 +39,7 @@ export interface SamplerSpec {
   /** `.rodata.hist`: which latency histograms the hooks keep (latency-hists.ts). */
   histConfig: Buffer;
   hists: HistChoice;
-  flavour: HookFlavour;
+  flavour: HookChoice;
 }
 
 export interface SpecInput {
@@ -41,10 +55,8 @@ export interface SpecInput {
   filename: boolean;
   /** Syscall arguments (read from the saved registers in the iterator). */
   args: boolean;
-  flavour: HookFlavour;
+  flavour: HookChoice;
 }
-
-const HOOKS = ["sys_enter", "sys_exit", "rq_insert", "rq_issue", "rq_complete"];
 
 /** The read-only config bytes (records.ts CONFIG layout). */
 export function configBytes(input: SpecInput): Buffer {
@@ -70,11 +82,12 @@ export function configBytes(input: SpecInput): Buffer {
 /** Which programs and config a sampler with these options needs (pure). */
 export function samplerSpec(input: SpecInput): SamplerSpec {
   const hists = input.flavour === "none" ? { sc: false, io: false, rq: false } : histChoice();
-  const names = hists.rq ? [...HOOKS, ...RQ_HOOKS] : HOOKS;
-  const hooks = input.flavour === "none" ? [] : names.map((h) => `${input.flavour}_${h}`);
-  const iter = input.ustack ? "dump_tasks_ustack" : "dump_tasks";
+  const names: readonly Hook[] = hists.rq ? [...TRACKING_HOOKS, ...RQ_HOOKS] : TRACKING_HOOKS;
+  const flavour = input.flavour;
+  const hooks = flavour === "none" ? [] : names.map((h) => hookProgram(h, flavour));
+  const iter = input.ustack ? PROGRAMS.iterUstack.name : PROGRAMS.iter.name;
   // User stacks need a sleepable program (they read user memory): the iterator only.
-  const clock = input.clockRingBytes !== null && !input.ustack ? "sample_clock" : null;
+  const clock = input.clockRingBytes !== null && !input.ustack ? PROGRAMS.clock.name : null;
   return {
     programs: [...hooks, iter, ...(clock ? [clock] : [])],
     hooks,
@@ -84,7 +97,7 @@ export function samplerSpec(input: SpecInput): SamplerSpec {
     config: configBytes(input),
     histConfig: histConfigBytes(hists, input.pids !== null),
     hists,
-    flavour: input.flavour,
+    flavour,
   };
 }
 
@@ -95,73 +108,156 @@ export function ringSize(bytes: number): number {
   return n;
 }
 
+export type BaseInput = Omit<SpecInput, "flavour">;
+
+/** Probe results by feature (probe() in use; fixtures in tests). */
+export type ProbeFn = (f: FeatureName) => Pick<ProbeResult, "ok" | "reason">;
+
+/**
+ * The richest variant the probes allow (pure given `probeFn`), and why each richer one was
+ * not chosen ("tp_btf: <reason>"). `forced` (TSNAP_BPF_HOOKS) pins the flavour.
+ */
+export function chooseVariant(
+  base: BaseInput,
+  probeFn: ProbeFn,
+  forced?: string,
+): { input: SpecInput; skipped: string[] } {
+  const skipped: string[] = [];
+  const failed = (features: FeatureName[]): string | null => {
+    for (const f of features) {
+      const r = probeFn(f);
+      if (!r.ok) return `${FEATURES[f].what}: ${r.reason}`;
+    }
+    return null;
+  };
+  let flavour: HookChoice = "none";
+  if (forced === "tp_btf" || forced === "raw_tp" || forced === "none") flavour = forced;
+  else {
+    const tpBtf: FeatureName[] = [
+      "tp_btf",
+      "tp_btf_block",
+      ...(histChoice().rq ? ["tp_btf_sched" as const] : []),
+    ];
+    const whyNotTpBtf = failed(tpBtf);
+    const whyNotRawTp = whyNotTpBtf === null ? null : failed(["raw_tp"]);
+    if (whyNotTpBtf === null) flavour = "tp_btf";
+    else {
+      skipped.push(`tp_btf: ${whyNotTpBtf}`);
+      if (whyNotRawTp === null) flavour = "raw_tp";
+      else skipped.push(`raw_tp: ${whyNotRawTp}`);
+    }
+  }
+  let { ustack, clockRingBytes } = base;
+  if (ustack) {
+    const why = failed(["task_iter_sleepable"]);
+    if (why !== null) {
+      skipped.push(`ustack: ${why}`);
+      ustack = false;
+    }
+  }
+  if (clockRingBytes !== null && !ustack) {
+    const why = failed(["perf_event", "task_iter_open"]);
+    if (why !== null) {
+      skipped.push(`clock: ${why}`);
+      clockRingBytes = null;
+    }
+  }
+  return { input: { ...base, ustack, clockRingBytes, flavour }, skipped };
+}
+
+/** Poorer variants to try after `v` failed to load unexpectedly, richest first. */
+export function fallbackChain(v: SpecInput): SpecInput[] {
+  const out: SpecInput[] = [];
+  const order: HookChoice[] = ["tp_btf", "raw_tp", "none"];
+  for (const flavour of order.slice(order.indexOf(v.flavour))) {
+    const same = { ...v, flavour };
+    if (flavour !== v.flavour) out.push(same);
+    if (same.clockRingBytes !== null && !same.ustack) out.push({ ...same, clockRingBytes: null });
+    if (same.ustack) out.push({ ...same, ustack: false });
+  }
+  return out;
+}
+
+function describe(v: SpecInput): string {
+  return `${v.flavour}${v.ustack ? "+ustack" : ""}${v.clockRingBytes !== null && !v.ustack ? "+clock" : ""}`;
+}
+
 export interface LoadedSampler {
-  obj: BpfObject;
-  hookLinks: Link[];
+  /** The loaded object: programs, maps, and every link and ring made from it. */
+  coll: Collection;
   spec: SamplerSpec;
-  /** Why richer variants were not used (empty when the first worked). */
+  /** Why richer variants were not used (empty when the richest was). */
   fallbacks: string[];
+  /** A load that failed although the probes passed, in words (null normally). */
+  unexpected: string | null;
+  /** Verifier loads of the sampler object this took (1 unless a load failed). */
+  loads: number;
 }
 
 const EINTR = 4;
 const EAGAIN = 11;
 
-function loadVariant(path: string, spec: SamplerSpec): Omit<LoadedSampler, "fallbacks"> {
-  const obj = BpfObject.open(path);
-  const links: Link[] = [];
+function loadVariant(path: string, spec: SamplerSpec): Collection {
+  const coll = Collection.open(path);
   try {
-    obj.onlyPrograms(spec.programs);
-    obj.setReadOnlyConfig(spec.config);
-    obj.setReadOnlyConfig(spec.histConfig, ".rodata.hist");
-    obj.setMaxEntries("rounds", spec.ringBytes);
-    obj.load();
-    for (const h of spec.hooks) links.push(obj.attach(h));
-    return { obj, hookLinks: links, spec };
+    coll.setAutoload(spec.programs);
+    coll.setReadOnlyConfig(spec.config);
+    coll.setReadOnlyConfig(spec.histConfig, HIST_CONFIG_SECTION);
+    coll.setMaxEntries(MAPS.rounds, spec.ringBytes);
+    // The verifier gives up with EAGAIN when a signal arrives mid-load: try again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        coll.load();
+        break;
+      } catch (err) {
+        const again = err instanceof BpfError && (err.errno === EAGAIN || err.errno === EINTR);
+        if (!again || attempt >= 2) throw err;
+      }
+    }
+    for (const h of spec.hooks) coll.attach(h);
+    return coll;
   } catch (err) {
-    for (const l of links) l.close();
-    obj.close();
+    coll.close();
     throw err;
   }
 }
 
-/** Opens, loads and attaches the hooks of the first variant this kernel accepts. */
-export function loadSampler(base: Omit<SpecInput, "flavour">): LoadedSampler {
+/** Probes, then opens, loads (once) and attaches the hooks of the variant chosen. */
+export function loadSampler(base: BaseInput, probeFn: ProbeFn = probe): LoadedSampler {
   const path = bpfObjectPath("sampler");
   if (!existsSync(path)) throw new NotSupported("bpf source", `${path} is missing; run scripts/setup.sh`);
-  const fallbacks: string[] = [];
-  const variants: SpecInput[] = [];
-  // TSNAP_BPF_HOOKS=raw_tp|none forces a flavour (troubleshooting, and tests of the fallbacks).
-  const forced = process.env.TSNAP_BPF_HOOKS;
-  for (const flavour of ["tp_btf", "raw_tp", "none"] as const) {
-    if (forced && forced !== flavour) continue;
-    variants.push({ ...base, flavour });
-    // Without the in-kernel clock (no open-coded task iterator here): user-space rounds.
-    if (base.clockRingBytes !== null && !base.ustack)
-      variants.push({ ...base, clockRingBytes: null, flavour });
-    if (base.ustack) variants.push({ ...base, ustack: false, flavour });
+  // Without the task iterator nothing works: say so before any load.
+  for (const f of ["task_iter"] as const) {
+    const r = probeFn(f);
+    if (!r.ok) throw new NotSupported(`bpf source (${FEATURES[f].what})`, r.reason);
   }
-  if (variants.length === 0)
+  // TSNAP_BPF_HOOKS=tp_btf|raw_tp|none forces a flavour (troubleshooting, tests).
+  const forced = process.env.TSNAP_BPF_HOOKS;
+  if (forced !== undefined && forced !== "" && !["tp_btf", "raw_tp", "none"].includes(forced))
     throw new NotSupported("bpf source", "TSNAP_BPF_HOOKS must be tp_btf, raw_tp or none");
+  const { input, skipped } = chooseVariant(base, probeFn, forced || undefined);
+  const fallbacks = [...skipped];
+  let loads = 0;
   let firstErr: unknown = null;
-  for (const v of variants) {
-    // The verifier gives up with EAGAIN when a signal arrives mid-load: try again.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        return { ...loadVariant(path, samplerSpec(v)), fallbacks };
-      } catch (err) {
-        const again = err instanceof BpfError && (err.errno === EAGAIN || err.errno === EINTR);
-        if (again && attempt < 2) continue;
-        firstErr ??= err;
-        const clock = v.clockRingBytes !== null && !v.ustack ? "+clock" : "";
-        fallbacks.push(`${v.flavour}${v.ustack ? "+ustack" : ""}${clock}: ${(err as Error).message}`);
-        break;
-      }
+  for (const v of [input, ...fallbackChain(input)]) {
+    if (forced && v.flavour !== forced) continue;
+    loads++;
+    try {
+      const spec = samplerSpec(v);
+      const coll = loadVariant(path, spec);
+      const unexpected =
+        firstErr === null
+          ? null
+          : `the ${describe(input)} variant failed to load although the feature probes passed (${(firstErr as Error).message}); loaded ${describe(v)} instead`;
+      return { coll, spec, fallbacks, unexpected, loads };
+    } catch (err) {
+      firstErr ??= err;
+      fallbacks.push(`${describe(v)}: ${(err as Error).message}`);
     }
   }
-  // Every variant failed: name the missing feature if a probe finds one (costs nothing on
-  // the success path).
-  for (const f of ["task_iter", "ringbuf", "task_storage"] as const) {
-    const r = probe(f);
+  // Every variant failed: name the missing feature if a probe finds one.
+  for (const f of ["ringbuf", "task_storage"] as const) {
+    const r = probeFn(f);
     if (!r.ok) throw new NotSupported(`bpf source (${FEATURES[f].what})`, r.reason, { cause: firstErr });
   }
   throw new NotSupported("bpf source", (firstErr as Error)?.message ?? "load failed", { cause: firstErr });

@@ -134,7 +134,41 @@ export const ROUND_START_REC = layout("round_start_rec", [
   ["size", "u32"],
   ["seq", "u64"], // firings of the clock since attach, including rounds it had to skip
   ["ktime_ns", "u64"], // the sampling instant, CLOCK_MONOTONIC
+  ["due_ns", "u64"], // when the round was due (its dithered tick), CLOCK_MONOTONIC
+  ["period", "u64"], // index of the period it belongs to (0: the first after start)
 ] as const);
+
+/**
+ * The clock's state (array map `clock_state`, one entry). User space sets the tick and the
+ * ticks per period before attaching; the kernel sets origin and seed at its first tick.
+ * Period k spans ticks k*ticks..k*ticks+ticks-1 from origin; its round is taken at tick
+ * dither_tick(seed, k) % ticks of it (records.ts ditherTick and sampler.bpf.c agree).
+ */
+export const CLOCK_STATE = layout("clock_state", [
+  ["tick_ns", "u64"], // the cpu-clock event's period
+  ["ticks", "u64"], // ticks per sampling period
+  ["origin_ns", "u64"], // CLOCK_MONOTONIC of the first tick; 0 until it came
+  ["seed", "u64"], // bpf_get_prandom_u32() at the first tick
+  ["next_period", "u64"], // the first period whose round is not taken yet
+] as const);
+
+/**
+ * The tick of period k (0..ticks-1) at which its round is taken: a 32-bit hash of the seed
+ * and k (murmur3's finaliser), so that user space knows every future instant without
+ * asking, and the instants follow no period a workload or the host could be in phase with.
+ * Period 0 takes its second tick: the first row comes at once (user space polls for the
+ * origin, set at the first tick).
+ */
+export function ditherTick(seed: number, k: number, ticks: number): number {
+  if (k === 0) return ticks > 1 ? 1 : 0;
+  let x = (seed ^ Math.imul(k >>> 0, 0x9e3779b9)) >>> 0;
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x85ebca6b) >>> 0;
+  x = (x ^ (x >>> 13)) >>> 0;
+  x = Math.imul(x, 0xc2b2ae35) >>> 0;
+  x = (x ^ (x >>> 16)) >>> 0;
+  return x % ticks;
+}
 
 /** Last record of a round (iterator pass or clock round): what the kernel visited. */
 export const ROUND_END_REC = layout("round_end_rec", [
@@ -193,6 +227,7 @@ export const ALL_LAYOUTS: readonly Layout<string>[] = [
   ROUND_END_REC,
   SYSC_END_REC,
   IORQ_END_REC,
+  CLOCK_STATE,
 ];
 
 const CONSTANTS: Record<string, number> = {

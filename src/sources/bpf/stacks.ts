@@ -5,6 +5,7 @@
 // uses it names its process (UserSymbolizer read that process's maps at first sight).
 import { kernelSymbols } from "../../bpf/kallsyms.js";
 import { mapDelete } from "../../bpf/maps.js";
+import { frameName } from "../../model/derived-columns.js";
 import type { StackEntry } from "../../model/sample.js";
 import { UserSymbolizer } from "../../platform/user-symbols.js";
 import { decodeStack } from "./decode.js";
@@ -36,7 +37,7 @@ export class StackDictionary {
     const syms = kernelSymbols();
     const frames = raw.addrs.map((a) => syms.symbolize(a));
     const w = raw.addrs.find((a) => !syms.inSchedText(a));
-    const wchan = w === undefined ? null : syms.symbolize(w).replace(/\+0x[0-9a-f]+$/, "");
+    const wchan = w === undefined ? null : frameName(syms.symbolize(w));
     this.known.set(raw.hash, { joined: frames.join(";"), wchan });
     out.push({ kind: "kernel", hash: raw.hash, frames });
   }

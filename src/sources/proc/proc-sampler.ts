@@ -10,7 +10,6 @@ import {
   SYSCALL_NONE,
   SYSCALL_RUNNING,
 } from "../../model/sample.js";
-import { FD_ARG_SYSCALLS, syscallName } from "../../platform/syscall-table.js";
 import {
   type Need,
   type RoundResult,
@@ -18,7 +17,8 @@ import {
   type SamplerOptions,
   type SamplerStats,
   zeroStats,
-} from "../../sampler/sampler.js";
+} from "../../model/sampler.js";
+import { FD_ARG_SYSCALLS, syscallName } from "../../platform/syscall-table.js";
 import {
   parseIo,
   parseKstack,

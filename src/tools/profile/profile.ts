@@ -7,8 +7,8 @@ import { mapEntries } from "../../bpf/maps.js";
 import { BpfObject, type Link } from "../../bpf/object.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
 import { openCpuClock } from "../../bpf/probes.js";
-import { numberFlag, parseArgs } from "../../cli/args.js";
-import type { Command, Io } from "../../cli/command.js";
+import { numberFlag, parseArgs } from "../../command/args.js";
+import type { Command, Io } from "../../command/command.js";
 import { UsageError } from "../../errors.js";
 import {
   renderFolded,

@@ -1,0 +1,256 @@
+// tsnap flame: folded stacks (a file, stdin, or two files for a differential graph) or a
+// capture directory's thread states to a self-contained interactive SVG, or back to folded
+// text (--folded). The parsing, tree, layout and SVG are pure (the other modules of this folder); this reads
+// inputs, resolves flags and writes the output.
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "../../command/args.js";
+import type { Command, Io } from "../../command/command.js";
+import { InputError, TsnapError, UsageError } from "../../errors.js";
+import { duckMessage } from "../../query/duck.js";
+import { parseFilter } from "../../query/filter.js";
+import { openHistory, resolveWindow } from "../../query/history.js";
+import { formatTimestampUs } from "../../store/files.js";
+import { PALETTES, type Palette } from "./colors.js";
+import {
+  collapse,
+  diffFolded,
+  type FoldedStack,
+  formatFolded,
+  parseFolded,
+  reverseStacks,
+} from "./folded.js";
+import { DEFAULT_LEVELS, historyStacks, parseLevels } from "./history-stacks.js";
+import { DEFAULT_SVG, renderSvg, type SvgOptions, XPAD } from "./svg.js";
+import { flow, totalOf } from "./tree.js";
+
+const help = `tsnap flame [FILE|-] [options]: folded stacks to an interactive flame graph (SVG)
+tsnap flame --diff BEFORE AFTER [options]: differential flame graph of two profiles
+tsnap flame DIR [--from T] [--to T] [-w FILTER] [options]: what every sampled thread was
+  doing in a window of captured history, on and off CPU, widths in avg threads
+
+Input is folded stacks (FlameGraph's format, root first): frame;frame;frame COUNT
+(counts may have decimals; blank lines are skipped). FILE '-' or no FILE reads stdin.
+The SVG is self-contained (inline script, no network): click a frame to zoom, Reset
+Zoom, Search (regex; matches in purple with "Matched: N%" of all samples; "ic" ignores
+case; Ctrl-F), tooltips with count and share.
+
+OUTPUT
+  -o, --output FILE     write here instead of stdout
+  --folded              print folded stacks instead of an SVG (merged and sorted; with
+                        --diff: BEFORE AFTER counts per line, difffolded's format)
+GRAPH
+  --title TEXT          [default: Flame Graph; Icicle Graph; Flame Chart; Thread States]
+  --subtitle TEXT
+  --width PX            image width                               [default: 1200]
+  --height PX           height of one frame                       [default: 16]
+  --fontsize PX                                                   [default: 12]
+  --minwidth PX|N%      leave out frames narrower than this       [default: 0.1]
+  --colors PALETTE      ${PALETTES.join(", ")}  [default: hot]
+  --hash                colour by name: the same function, the same colour in every graph
+  --countname NAME      what a count is                           [default: samples]
+  --nametype TEXT       label of the hovered frame                [default: Function:]
+  --reverse             reverse each stack (leaf at the bottom: who calls the hot leaves)
+  --inverted            icicle graph: root at the top
+  --flamechart          keep input order (time order), merge only adjacent identical
+                        frames, no sorting
+DIFFERENTIAL (difffolded semantics)
+  --diff                two inputs, BEFORE and AFTER (or one with two counts a line):
+                        widths from AFTER; red = the frame's samples grew, blue = shrank
+  --negate              swap the hues (red = shrank)
+  --normalize           scale BEFORE to AFTER's total first (difffolded -n)
+HISTORY (DIR is a tsnap capture or 0x.tools xcapture directory)
+  --from TIME, --to TIME   window, as in tsnap query      [default: the last hour of data]
+  -w, --where FILTER    narrow the samples, as in tsnap query (e.g. "tgid=1234")
+  --levels LIST         frames from the root up: state, comm, ustack, syscall, kstack, or
+                        any tsnap query column      [default: ${DEFAULT_LEVELS.join(",")}]
+  --offsets             keep +0x offsets in stack frames (default: merged by function)
+
+EXAMPLES
+  tsnap flame out.folded -o cpu.svg                   a CPU flame graph
+  perf script | stackcollapse-perf.pl | tsnap flame > perf.svg
+  tsnap flame --diff before.folded after.folded -o diff.svg
+  tsnap flame --reverse --colors blue --countname us offcpu.folded -o offcpu.svg
+  tsnap flame --flamechart trace.folded -o chart.svg  time order kept
+  tsnap flame ./cap --from 13:05 --to 13:10 -o threads.svg    all threads, 5 minutes
+  tsnap flame ./cap -w "comm~^postgres" --levels state,syscall,kstack -o pg.svg
+  tsnap flame ./cap --folded | grep DISK               thread states as folded text
+`;
+
+async function run(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseArgs(argv, {
+    output: { type: "string", short: "o" },
+    folded: { type: "boolean" },
+    title: { type: "string" },
+    subtitle: { type: "string" },
+    width: { type: "string" },
+    height: { type: "string" },
+    fontsize: { type: "string" },
+    minwidth: { type: "string" },
+    colors: { type: "string" },
+    hash: { type: "boolean" },
+    countname: { type: "string" },
+    nametype: { type: "string" },
+    reverse: { type: "boolean" },
+    inverted: { type: "boolean" },
+    flamechart: { type: "boolean" },
+    diff: { type: "boolean" },
+    negate: { type: "boolean" },
+    normalize: { type: "boolean" },
+    from: { type: "string" },
+    to: { type: "string" },
+    where: { type: "string", short: "w", multiple: true },
+    levels: { type: "string" },
+    offsets: { type: "boolean" },
+  });
+  const svg: SvgOptions = {
+    ...DEFAULT_SVG,
+    width: numberFlag(v.width, "--width", { min: 2 * XPAD + 10, max: 1e6, fallback: DEFAULT_SVG.width }),
+    frameHeight: numberFlag(v.height, "--height", { min: 2, max: 1000, fallback: DEFAULT_SVG.frameHeight }),
+    fontSize: numberFlag(v.fontsize, "--fontsize", { min: 1, max: 200, fallback: DEFAULT_SVG.fontSize }),
+    palette: choiceFlag<Palette>(v.colors, "--colors", PALETTES, "hot"),
+    hash: Boolean(v.hash),
+    countName: stringFlag(v.countname) ?? DEFAULT_SVG.countName,
+    nameType: stringFlag(v.nametype) ?? DEFAULT_SVG.nameType,
+    inverted: Boolean(v.inverted),
+    diff: Boolean(v.diff),
+    negate: Boolean(v.negate),
+    subtitle: stringFlag(v.subtitle),
+  };
+  const minwidth = minWidthFlag(stringFlag(v.minwidth));
+  if (v.negate && !v.diff) throw new UsageError("--negate needs --diff");
+  if (v.normalize && !v.diff) throw new UsageError("--normalize needs --diff");
+
+  let stacks: FoldedStack[];
+  let defaultTitle = v.flamechart ? "Flame Chart" : v.inverted ? "Icicle Graph" : "Flame Graph";
+  const dir = positionals.length === 1 && !v.diff && isDir(positionals[0]) ? positionals[0] : undefined;
+  const historyOnly = (["from", "to", "where", "levels", "offsets"] as const).find((k) => v[k] !== undefined);
+  if (dir === undefined && historyOnly)
+    throw new UsageError(`--${historyOnly} reads captured history: give a capture directory`);
+  if (dir !== undefined) {
+    if (v.flamechart)
+      throw new UsageError("--flamechart needs folded input in time order, not a capture directory");
+    const h = await historyInput(dir, v, io);
+    stacks = h.stacks;
+    defaultTitle = "Thread States";
+    if (v.countname === undefined) svg.countName = "avg threads";
+    svg.subtitle ??= h.subtitle;
+  } else if (v.diff) {
+    if (positionals.length === 1)
+      stacks = parseFolded(readInput(positionals[0]), inputName(positionals[0]), true);
+    else if (positionals.length === 2) {
+      if (positionals[0] === "-" && positionals[1] === "-")
+        throw new UsageError("only one input can be stdin");
+      const a = parseFolded(readInput(positionals[0]), inputName(positionals[0]));
+      const b = parseFolded(readInput(positionals[1]), inputName(positionals[1]));
+      stacks = diffFolded(a, b, Boolean(v.normalize));
+    } else throw new UsageError("--diff takes BEFORE AFTER (or one file with two counts a line)");
+    if (v.normalize && positionals.length === 1) throw new UsageError("--normalize needs two inputs");
+  } else {
+    if (positionals.length > 1)
+      throw new UsageError(`unexpected argument '${positionals[1]}' (two inputs need --diff)`);
+    const file = positionals[0] ?? "-";
+    if (file === "-" && process.stdin.isTTY)
+      throw new UsageError("no input: give a file of folded stacks, or pipe them in (see --help)");
+    stacks = parseFolded(readInput(file), inputName(file));
+  }
+  if (dir === undefined && stacks.length === 0)
+    throw new InputError(
+      `${positionals.join(", ") || "stdin"}: no stacks (folded stacks: frame;frame;frame COUNT)`,
+    );
+  svg.title = stringFlag(v.title) ?? defaultTitle;
+  if (v.reverse) stacks = reverseStacks(stacks);
+
+  let out: string;
+  if (v.folded) out = formatFolded(v.flamechart ? stacks : collapse(stacks));
+  else {
+    const total = totalOf(stacks);
+    const perSample = total > 0 ? (svg.width - 2 * XPAD) / total : 0;
+    const minSamples = minwidth.percent
+      ? (total * minwidth.value) / 100
+      : perSample > 0
+        ? minwidth.value / perSample
+        : 0;
+    out = renderSvg(flow(stacks, { chart: Boolean(v.flamechart), minSamples }), svg);
+  }
+  const output = stringFlag(v.output);
+  if (output === undefined || output === "-") io.out(out);
+  else {
+    try {
+      writeFileSync(output, out);
+    } catch (err) {
+      throw new InputError("cannot write output", { cause: err });
+    }
+  }
+  return 0;
+}
+
+function minWidthFlag(raw: string | undefined): { value: number; percent: boolean } {
+  if (raw === undefined) return { value: 0.1, percent: false };
+  const percent = raw.trim().endsWith("%");
+  const text = percent ? raw.trim().slice(0, -1) : raw;
+  const value = numberFlag(text, "--minwidth", { min: 0, max: percent ? 100 : 1e6, fallback: 0.1 });
+  return { value, percent };
+}
+
+function isDir(path: string): boolean {
+  if (path === "-") return false;
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function inputName(file: string): string {
+  return file === "-" ? "stdin" : file;
+}
+
+function readInput(file: string): string {
+  try {
+    return readFileSync(file === "-" ? 0 : file, "utf8");
+  } catch (err) {
+    throw new InputError(file === "-" ? "cannot read stdin" : "cannot read input", { cause: err });
+  }
+}
+
+async function historyInput(
+  dir: string,
+  v: Record<string, unknown>,
+  io: Io,
+): Promise<{ stacks: FoldedStack[]; subtitle: string }> {
+  const levels = parseLevels(v.levels === undefined ? DEFAULT_LEVELS : listFlag(v.levels as string));
+  const nowUs = Date.now() * 1000;
+  const from = stringFlag(v.from as string | undefined);
+  const to = stringFlag(v.to as string | undefined);
+  const wheres = (v.where as string[] | undefined) ?? [];
+  const whereText = wheres.length === 1 ? wheres[0] : wheres.map((w) => `(${w})`).join(" AND ");
+  if (wheres.length) parseFilter(whereText, nowUs, nowUs);
+  const h = await openHistory(dir, { from, to }, nowUs);
+  try {
+    for (const p of h.catalog.problems) io.err(`tsnap: ${p}\n`);
+    const win = resolveWindow(h, from, to, nowUs);
+    const filter = wheres.length ? parseFilter(whereText, nowUs, h.endUs) : null;
+    const res = await historyStacks(h.duck, {
+      levels,
+      filter,
+      ...win,
+      keepOffsets: Boolean(v.offsets),
+    }).catch((err: unknown) => {
+      if (err instanceof TsnapError) throw err;
+      throw new InputError(`query failed: ${duckMessage(err)}`);
+    });
+    const where = wheres.length ? `, where ${whereText}` : "";
+    const subtitle = `${formatTimestampUs(win.fromUs)} → ${formatTimestampUs(win.toUs)} (${Math.round(res.coveredSeconds * 10) / 10} s of data${where}); ${levels.map((l) => l.name).join(" → ")}; widths in avg threads`;
+    if (res.stacks.length === 0) io.err("tsnap: no samples in this window\n");
+    return { stacks: res.stacks, subtitle };
+  } finally {
+    h.close();
+  }
+}
+
+export const command: Command = {
+  name: "flame",
+  summary: "flame graphs (SVG) of folded stacks, differential, and of thread states in history",
+  help,
+  run,
+};

@@ -1,0 +1,55 @@
+// Loads syscount.bpf.o with its config, attaches the pair of hooks this kernel supports
+// (tp_btf, else raw_tp; probed first, the other pair not loaded), and reads the counters.
+// The only module of the tool that touches libbpf, imported when the command runs.
+
+import { Collection } from "../../bpf/collection.js";
+import { mapDelete, mapEntries } from "../../bpf/maps.js";
+import { bpfObjectPath } from "../../bpf/paths.js";
+import { probe } from "../../bpf/probes.js";
+import { NotSupported } from "../../errors.js";
+import { type Counter, configBytes, decodeCounter, type SyscountConfig, VALUE } from "./syscount-records.js";
+
+export interface SyscountCounters {
+  /** Every counter, cumulative since attach. */
+  read(): Counter[];
+  /** Deletes these keys from the kernel's map. */
+  forget(keys: readonly number[]): void;
+  /** Detaches and closes everything (the collection's one close; idempotent). */
+  close(): void;
+}
+
+/** Which hook pair: "tp_btf" or "raw_tp", the first that probes ok. */
+export function hookKind(): "tp_btf" | "raw_tp" {
+  if (probe("tp_btf").ok) return "tp_btf";
+  const raw = probe("raw_tp");
+  if (raw.ok) return "raw_tp";
+  throw new NotSupported("syscount", `neither tp_btf nor raw_tp programs load here: ${raw.reason}`);
+}
+
+/** `kind` forces one hook pair (tests load the raw_tp pair on a kernel that has tp_btf). */
+export function loadSyscount(config: SyscountConfig, kind = hookKind()): SyscountCounters {
+  const programs = [`${kind}_syscount_exit`, ...(config.latency ? [`${kind}_syscount_enter`] : [])];
+  const col = Collection.open(bpfObjectPath("syscount"));
+  try {
+    col.setAutoload(programs);
+    col.setReadOnlyConfig(configBytes(config));
+    col.load();
+    // sys_enter first: a call that exits after attach is timed only if its entry was seen.
+    for (const p of [...programs].reverse()) col.attach(p);
+  } catch (err) {
+    col.close();
+    throw err;
+  }
+  const fd = col.mapFd("data");
+  const key = Buffer.alloc(4);
+  return {
+    read: () => mapEntries(fd, 4, VALUE.size).map(([k, v]) => decodeCounter(k, v)),
+    forget(keys) {
+      for (const k of keys) {
+        key.writeUInt32LE(k);
+        mapDelete(fd, key);
+      }
+    },
+    close: () => col.close(),
+  };
+}

@@ -1,0 +1,142 @@
+// `tsnap syscount`: syscalls counted in the kernel per syscall (or per process), with their
+// total and average latency, like bcc/libbpf-tools syscount. The counting is in
+// syscount.bpf.c (raw_syscalls sys_exit, and sys_enter with -L); this module loads it,
+// reads the counters every interval and prints the difference (syscount-report.ts).
+import { setTimeout as sleep } from "node:timers/promises";
+import { numberFlag, parseArgs } from "../../command/args.js";
+import type { Command, Io } from "../../command/command.js";
+import { NotSupported, UsageError } from "../../errors.js";
+import { tool } from "./syscount.tool.js";
+import type { Counter, SyscountConfig } from "./syscount-records.js";
+import { parseErrno, type ReportOptions, renderReport, since, syscallList } from "./syscount-report.js";
+
+const HELP = `tsnap syscount: count syscalls in the kernel, per syscall or per process (bcc syscount)
+
+USAGE
+  tsnap syscount [-p PID] [-i SECONDS] [-d SECONDS] [-T TOP] [-L [-m]] [-P] [-x | -e ERRNO]
+  tsnap syscount -l
+
+Counts every syscall as it returns (raw_syscalls:sys_exit, in the kernel: nothing is
+sampled or copied per call) and prints the most frequent ones, every interval or once at
+the end (Ctrl-C, or -d). With -L it also times each call from sys_enter to sys_exit and
+prints the total and average time, sorted by total time. Options and layout are bcc's
+syscount (AVG is added). Needs root and a kernel with tp_btf or raw_tp programs.
+
+OPTIONS
+  -p, --pid PID          only this process (all its threads)
+  -i, --interval SECS    print a report every SECS seconds (default: once, at the end)
+  -d, --duration SECS    stop after SECS seconds (default: at Ctrl-C)
+  -T, --top N            rows per report (default 10)
+  -L, --latency          time the calls: TIME (total) and AVG columns, sorted by TIME
+  -m, --milliseconds     times in ms (default µs)
+  -P, --process          count per process (PID COMM) instead of per syscall
+  -x, --failures         only calls that failed (returned an error)
+  -e, --errno ERRNO      only calls that failed with ERRNO (ENOENT or 2)
+  -l, --list             list the syscalls this architecture's table knows and exit
+  -h, --help             this text
+
+EXAMPLES
+  sudo tsnap syscount                  top 10 syscalls until Ctrl-C
+  sudo tsnap syscount -p 1234 -i 1     one process, every second
+  sudo tsnap syscount -L -d 5          the 10 syscalls taking the most time over 5 s
+  sudo tsnap syscount -P -T 5 -i 2     the 5 busiest processes every 2 s
+  sudo tsnap syscount -e ENOENT -i 5   who keeps looking for missing files
+  tsnap syscount -l | grep open
+`;
+
+interface Options extends SyscountConfig, ReportOptions {
+  intervalS: number;
+  durationS: number;
+}
+
+/** Flags → options; every bad value is a UsageError. Pure. */
+export function parseOptions(argv: string[]): Options | "list" {
+  const { values } = parseArgs(
+    argv,
+    {
+      pid: { type: "string", short: "p" },
+      interval: { type: "string", short: "i" },
+      duration: { type: "string", short: "d" },
+      top: { type: "string", short: "T" },
+      latency: { type: "boolean", short: "L" },
+      milliseconds: { type: "boolean", short: "m" },
+      process: { type: "boolean", short: "P" },
+      failures: { type: "boolean", short: "x" },
+      errno: { type: "string", short: "e" },
+      list: { type: "boolean", short: "l" },
+    },
+    0,
+  );
+  if (values.list) return "list";
+  const errno = values.errno === undefined ? 0 : parseErrno(String(values.errno));
+  if (errno && values.failures) throw new UsageError("-x and -e ERRNO: -e already counts failed calls only");
+  return {
+    pid: numberFlag(values.pid, "-p", { min: 1, max: 2 ** 22, integer: true, fallback: 0 }),
+    intervalS: numberFlag(values.interval, "-i", { min: 0.1, max: 86400, fallback: 0 }),
+    durationS: numberFlag(values.duration, "-d", { min: 0.1, max: 365 * 86400, fallback: 0 }),
+    top: numberFlag(values.top, "-T", { min: 1, max: 10000, integer: true, fallback: 10 }),
+    latency: values.latency === true,
+    ms: values.milliseconds === true,
+    byProcess: values.process === true,
+    failedOnly: values.failures === true,
+    errno,
+  };
+}
+
+/** Waits `ms`, or less when the command is aborted (Ctrl-C); true when aborted. */
+async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
+  try {
+    await sleep(ms, undefined, { signal });
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+async function run(argv: string[], io: Io): Promise<number> {
+  const o = parseOptions(argv);
+  if (o === "list") {
+    io.out(syscallList());
+    return 0;
+  }
+  if (process.getuid?.() !== 0) throw new NotSupported("syscount", "needs root (CAP_BPF and CAP_PERFMON)");
+  const { loadSyscount } = await import("./syscount-load.js");
+  const counters = loadSyscount(o);
+  try {
+    io.out(
+      `Tracing ${o.failedOnly || o.errno ? "failed " : ""}syscalls, printing top ${o.top}... Ctrl+C to quit.\n`,
+    );
+    const t0 = performance.now();
+    let prev = new Map<number, Counter>();
+    for (;;) {
+      const left = o.durationS > 0 ? o.durationS * 1000 - (performance.now() - t0) : Infinity;
+      const step = Math.min(o.intervalS > 0 ? o.intervalS * 1000 : Infinity, left);
+      const aborted = io.signal.aborted || (await wait(Math.min(step, 2 ** 31 - 1), io.signal));
+      if (io.signal.reason === "EPIPE") return 0; // nobody reads the output any more
+      const now = counters.read();
+      const rows = since(prev, now);
+      io.out(renderReport(rows, o, new Date()));
+      if (aborted || (o.durationS > 0 && performance.now() - t0 >= o.durationS * 1000 - 1)) break;
+      // Per process, the keys of processes that made no call for a whole interval are
+      // deleted (they may have exited), so that the map cannot fill up with dead pids.
+      let idle = new Set<number>();
+      if (o.byProcess) {
+        const active = new Set(rows.map((r) => r.key));
+        idle = new Set(now.filter((c) => !active.has(c.key) && prev.has(c.key)).map((c) => c.key));
+        counters.forget([...idle]);
+      }
+      prev = new Map(now.filter((c) => !idle.has(c.key)).map((c) => [c.key, c]));
+    }
+    io.out("Detaching...\n");
+  } finally {
+    counters.close();
+  }
+  return 0;
+}
+
+export const command: Command = {
+  name: tool.name,
+  summary: tool.summary,
+  help: HELP,
+  run,
+};
