@@ -78,7 +78,7 @@ export function probe(feature: FeatureName): ProbeResult {
   const t0 = performance.now();
   let result: ProbeResult;
   try {
-    runProbe(FEATURES[feature]);
+    runProbe([FEATURES[feature]]);
     result = { feature, ok: true, reason: "works", ms: 0 };
   } catch (err) {
     result = { feature, ok: false, reason: explain(feature, err), ms: 0 };
@@ -94,25 +94,49 @@ export function requireFeature(feature: FeatureName): void {
   if (!r.ok) throw new NotSupported(FEATURES[feature].what, r.reason);
 }
 
-function runProbe(spec: FeatureSpec): void {
+/**
+ * Probes several features with one load of probes.bpf.o (each load parses the kernel's BTF
+ * again, ~100 ms, which dwarfs verifying the tiny programs). All pass: all cached as
+ * working. One fails: each is probed on its own, so every answer names its own reason.
+ */
+export function probeAll(features: readonly FeatureName[]): ProbeResult[] {
+  const todo = [...new Set(features)].filter((f) => !cache.has(f));
+  if (todo.length > 1) {
+    const t0 = performance.now();
+    try {
+      runProbe(todo.map((f) => FEATURES[f]));
+      const ms = (performance.now() - t0) / todo.length;
+      for (const feature of todo) cache.set(feature, { feature, ok: true, reason: "works", ms });
+    } catch {
+      // probed one by one below
+    }
+  }
+  return features.map(probe);
+}
+
+function runProbe(specs: readonly FeatureSpec[]): void {
   const path = bpfObjectPath("probes");
   if (!existsSync(path)) throw new NotSupported("probes", `${path} is missing; run scripts/setup.sh`);
   const coll = Collection.open(path);
-  let perfFd = -1;
   try {
-    coll.setAutoload([spec.prog]);
+    coll.setAutoload(specs.map((s) => s.prog));
     coll.load();
-    if (spec.attach === "plain") coll.attach(spec.prog);
-    else if (spec.attach === "iter") readIterOnce(coll.attachTaskIter(spec.prog));
-    else if (spec.attach === "perf") {
-      perfFd = openCpuClock();
-      coll.attachPerfEvent(spec.prog, perfFd);
-      perfFd = -1; // the link owns the perf event fd now and closes it
-    } else {
-      coll.attachUprobe(spec.prog, libcPath(), symbolOffset(libcPath(), "getpid"));
+    for (const spec of specs) {
+      if (spec.attach === "plain") coll.attach(spec.prog);
+      else if (spec.attach === "iter") readIterOnce(coll.attachTaskIter(spec.prog));
+      else if (spec.attach === "perf") {
+        const perfFd = openCpuClock();
+        try {
+          coll.attachPerfEvent(spec.prog, perfFd); // the link owns the perf event fd now
+        } catch (err) {
+          closeSync(perfFd);
+          throw err;
+        }
+      } else {
+        coll.attachUprobe(spec.prog, libcPath(), symbolOffset(libcPath(), "getpid"));
+      }
     }
   } finally {
-    if (perfFd >= 0) closeSync(perfFd);
     coll.close();
   }
 }

@@ -350,7 +350,7 @@ export class BpfSampler implements Sampler {
   }
 
   stats(): SamplerStats {
-    if (!this.closed) this.st.lost = this.ring.lost();
+    if (!this.closed) this.st.lost = this.ring.lost() + (this.kernelClock?.completionsDropped() ?? 0);
     const c = this.kernelClock?.counters;
     if (c) {
       this.st.roundsLost = this.kernelClock!.lostSoFar();

@@ -31,6 +31,9 @@ import {
 import { MAPS } from "./sampler-object.js";
 
 /** What the clock needs from the sampler: record decoding and the completions so far. */
+/** Completions held at most while no round comes to carry them, per kind. */
+const MAX_PENDING_ENDS = 100_000;
+
 export interface RoundSink {
   /** A task record → a Sample (null when filtered out); counts comm matches itself. */
   task(buf: Buffer, off: number, timestampUs: number): Sample | null;
@@ -118,8 +121,10 @@ export class BpfKernelClock implements KernelClock {
   private startNs = 0n;
   private prevSeq = 0;
   private prevPeriod = -1;
-  /** The kernel's first tick (performance.now() ms) and seed, once it came. */
+  /** The kernel's grid origin (performance.now() ms) and seed, once it came. */
   private originMsCache: number | null = null;
+  /** When the origin was last read: the kernel moves it to follow its timer's drift. */
+  private originReadAt = Number.NEGATIVE_INFINITY;
   private seed = 0;
   /** A round taken more than this after its slot was held up: not delivered, late. */
   private readonly lateNs: bigint;
@@ -132,6 +137,8 @@ export class BpfKernelClock implements KernelClock {
   private lastMs: number | null = null;
   /** Completions that arrived when no round did: they go with the next round. */
   private pendingEnds: Pick<RoundResult, "syscallEnds" | "ioEnds"> | null = null;
+  /** Completions dropped because no round came to carry them (MAX_PENDING_ENDS). */
+  private endsDropped = 0;
   /** performance.now() ms minus CLOCK_MONOTONIC ms. */
   private readonly perfOffsetMs: number;
   private closed = false;
@@ -180,11 +187,23 @@ export class BpfKernelClock implements KernelClock {
     return this.lastMs;
   }
 
-  /** performance.now() ms of the kernel's first tick (period 0 starts there); null before it. */
+  /** Completions dropped while no round came to carry them (counted with lost events). */
+  completionsDropped(): number {
+    return this.endsDropped;
+  }
+
+  /**
+   * performance.now() ms of the grid origin (period 0 starts there); null before the first
+   * tick. Read again at most once a second: the kernel pulls the origin along with its
+   * timer (~1 µs/s of drift here), and a prediction from a stale one drifts into the instants.
+   */
   originMs(): number | null {
-    if (this.originMsCache !== null || this.closed) return this.originMsCache;
+    const t = performance.now();
+    if (this.closed || (this.originMsCache !== null && t - this.originReadAt < 1000))
+      return this.originMsCache;
+    this.originReadAt = t;
     const st = Buffer.alloc(CLOCK_STATE.size);
-    if (!mapLookup(this.stateFd, Buffer.alloc(4), st)) return null;
+    if (!mapLookup(this.stateFd, Buffer.alloc(4), st)) return this.originMsCache;
     const origin = st.readBigUInt64LE(CLOCK_STATE.off.origin_ns);
     if (origin === 0n) return null;
     this.seed = Number(st.readBigUInt64LE(CLOCK_STATE.off.seed) & 0xffffffffn);
@@ -223,9 +242,15 @@ export class BpfKernelClock implements KernelClock {
       last.syscallEnds = done.syscallEnds;
       last.ioEnds = done.ioEnds;
     } else if (done.syscallEnds.length + done.ioEnds.length > 0) {
+      // Held for the next round; bounded, so rounds that stop coming cannot grow the heap.
+      const keep = <T>(a: T[]): T[] => {
+        if (a.length <= MAX_PENDING_ENDS) return a;
+        this.endsDropped += a.length - MAX_PENDING_ENDS;
+        return a.slice(a.length - MAX_PENDING_ENDS);
+      };
       this.pendingEnds = {
-        syscallEnds: [...(this.pendingEnds?.syscallEnds ?? []), ...done.syscallEnds],
-        ioEnds: [...(this.pendingEnds?.ioEnds ?? []), ...done.ioEnds],
+        syscallEnds: keep([...(this.pendingEnds?.syscallEnds ?? []), ...done.syscallEnds]),
+        ioEnds: keep([...(this.pendingEnds?.ioEnds ?? []), ...done.ioEnds]),
       };
     }
     if (out.length > 0 && this.pendingEnds) {

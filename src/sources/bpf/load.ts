@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { Collection } from "../../bpf/collection.js";
 import { BpfError } from "../../bpf/object.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
-import { FEATURES, type FeatureName, type ProbeResult, probe } from "../../bpf/probes.js";
+import { FEATURES, type FeatureName, type ProbeResult, probe, probeAll } from "../../bpf/probes.js";
 import { NotSupported } from "../../errors.js";
 import { FD_ARG_SYSCALLS, syscallNumber } from "../../platform/syscall-table.js";
 import { type HistChoice, histChoice, histConfigBytes } from "./latency-hists.js";
@@ -112,6 +112,16 @@ export type BaseInput = Omit<SpecInput, "flavour">;
 
 /** Probe results by feature (probe() in use; fixtures in tests). */
 export type ProbeFn = (f: FeatureName) => Pick<ProbeResult, "ok" | "reason">;
+
+/** The features the richest variant for `base` needs (probed together: one load). */
+export function samplerFeatures(base: BaseInput, forced?: string): FeatureName[] {
+  const out: FeatureName[] = ["task_iter"];
+  if (forced === undefined)
+    out.push("tp_btf", "tp_btf_block", ...(histChoice().rq ? ["tp_btf_sched" as const] : []));
+  if (base.ustack) out.push("task_iter_sleepable");
+  else if (base.clockRingBytes !== null) out.push("perf_event", "task_iter_open");
+  return out;
+}
 
 /**
  * The richest variant the probes allow (pure given `probeFn`), and why each richer one was
@@ -226,15 +236,15 @@ function loadVariant(path: string, spec: SamplerSpec): Collection {
 export function loadSampler(base: BaseInput, probeFn: ProbeFn = probe): LoadedSampler {
   const path = bpfObjectPath("sampler");
   if (!existsSync(path)) throw new NotSupported("bpf source", `${path} is missing; run scripts/setup.sh`);
-  // Without the task iterator nothing works: say so before any load.
-  for (const f of ["task_iter"] as const) {
-    const r = probeFn(f);
-    if (!r.ok) throw new NotSupported(`bpf source (${FEATURES[f].what})`, r.reason);
-  }
   // TSNAP_BPF_HOOKS=tp_btf|raw_tp|none forces a flavour (troubleshooting, tests).
   const forced = process.env.TSNAP_BPF_HOOKS;
   if (forced !== undefined && forced !== "" && !["tp_btf", "raw_tp", "none"].includes(forced))
     throw new NotSupported("bpf source", "TSNAP_BPF_HOOKS must be tp_btf, raw_tp or none");
+  // Everything the richest variant needs, probed in one load of probes.bpf.o (cached).
+  if (probeFn === probe) probeAll(samplerFeatures(base, forced || undefined));
+  // Without the task iterator nothing works: say so before any load.
+  const iter = probeFn("task_iter");
+  if (!iter.ok) throw new NotSupported(`bpf source (${FEATURES.task_iter.what})`, iter.reason);
   const { input, skipped } = chooseVariant(base, probeFn, forced || undefined);
   const fallbacks = [...skipped];
   let loads = 0;

@@ -5,19 +5,32 @@
 // screenshot of the searched graph (docs/img/flame.png is made this way).
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCli } from "../../testkit/cli.js";
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
+const DRIVER = (() => {
+  try {
+    createRequire(import.meta.url).resolve("puppeteer-core");
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 // 200 samples: main → worker (100: hot_a 75, hot_b 25 with tiny 1 above it), main → idle
 // (100). tiny (5.9 px) is too narrow for a label until hot_b is zoomed.
 const FOLDED = "main;worker;hot_a 75\nmain;worker;hot_b 24\nmain;worker;hot_b;tiny 1\nmain;idle 100\n";
 
 test("headless Chromium: click zooms, Reset Zoom restores, Search highlights with the match percentage", {
-  skip: CHROMIUM ? false : "chromium is not installed (scripts/setup.sh --tests installs it)",
+  skip: !CHROMIUM
+    ? "chromium is not installed (scripts/setup.sh --tests installs it)"
+    : !DRIVER
+      ? "puppeteer-core is not installed (scripts/setup.sh installs the npm packages)"
+      : false,
 }, async () => {
   const { default: puppeteer } = await import("puppeteer-core");
   const dir = mkdtempSync(join(tmpdir(), "tsnap-flame-browser-"));
