@@ -29,7 +29,8 @@ loud() { echo "setup: $*" >&2; }
 # eBPF: compile and load the programs. Tests: workloads (gcc, fio, stress-ng), ps, and
 # libbpf-tools (biolatency, runqlat: references the latency-histogram tests compare with).
 BPF_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool)
-TEST_PACKAGES=(gcc libc6-dev fio stress-ng procps libbpf-tools)
+# linux-perf: perf record -g + perf script, what tsnap profile is compared with.
+TEST_PACKAGES=(gcc libc6-dev fio stress-ng procps libbpf-tools linux-perf)
 wanted=()
 [ "$bpf" = 1 ] && wanted+=("${BPF_PACKAGES[@]}")
 [ "$tests" = 1 ] && wanted+=("${TEST_PACKAGES[@]}")

@@ -1,12 +1,18 @@
 // A small reader of 64-bit little-endian ELF files (x86_64, aarch64): the loadable
 // segments (to turn a file offset into a virtual address), function symbols from .symtab
-// and .dynsym, and a dynamic symbol's file offset (for uprobes). Pure: takes the bytes.
+// and .dynsym, the GNU build-id and .gnu_debuglink (to find a separate debug file), and a
+// dynamic symbol's file offset (for uprobes). Pure: takes the bytes. The input is hostile
+// (any file a process maps): every offset is checked against the buffer, never trusted.
 
 const SHT_SYMTAB = 2;
 const SHT_DYNSYM = 11;
 const PT_LOAD = 1;
 const STT_FUNC = 2;
 const STT_GNU_IFUNC = 10;
+const SHT_NOTE = 7;
+const NT_GNU_BUILD_ID = 3;
+/** Longest symbol name read (a name without its NUL would otherwise scan the whole file). */
+const MAX_NAME = 4096;
 
 export interface ElfSection {
   type: number;
@@ -14,6 +20,8 @@ export interface ElfSection {
   offset: number;
   size: number;
   link: number;
+  /** Offset of the name in the section-name string table. */
+  nameOff: number;
 }
 
 export interface ElfSegment {
@@ -49,6 +57,7 @@ export function elfSections(b: Buffer): ElfSection[] {
       offset: Number(b.readBigUInt64LE(o + 0x18)),
       size: Number(b.readBigUInt64LE(o + 0x20)),
       link: b.readUInt32LE(o + 0x28),
+      nameOff: b.readUInt32LE(o),
     });
   }
   return out;
@@ -84,14 +93,70 @@ function eachSymbol(
     if (!types.includes(s.type)) continue;
     const strtab = sections[s.link];
     if (!strtab) continue;
+    const strEnd = Math.min(b.length, strtab.offset + strtab.size);
     for (let o = s.offset; o + 24 <= s.offset + s.size && o + 24 <= b.length; o += 24) {
-      const nameOff = strtab.offset + b.readUInt32LE(o);
-      const end = b.indexOf(0, nameOff);
-      const name = b.toString("latin1", nameOff, end < 0 ? nameOff : end);
+      const name = cString(b, strtab.offset + b.readUInt32LE(o), strEnd);
       if (fn(name, Number(b.readBigUInt64LE(o + 8)), Number(b.readBigUInt64LE(o + 16)), b[o + 4]) === true)
         return;
     }
   }
+}
+
+/** The NUL-terminated string at `at`, read no further than `end` (empty when out of bounds). */
+function cString(b: Buffer, at: number, end: number): string {
+  if (at >= end) return "";
+  const stop = Math.min(end, at + MAX_NAME);
+  const nul = b.subarray(at, stop).indexOf(0);
+  return b.toString("latin1", at, nul < 0 ? stop : at + nul);
+}
+
+/** A section's name (through e_shstrndx). */
+export function sectionName(b: Buffer, sections: readonly ElfSection[], s: ElfSection): string {
+  const strtab = sections[b.readUInt16LE(0x3e)];
+  if (!strtab) return "";
+  return cString(b, strtab.offset + s.nameOff, Math.min(b.length, strtab.offset + strtab.size));
+}
+
+/** True when the file has a .symtab with entries (not stripped). */
+export function hasSymtab(b: Buffer): boolean {
+  return elfSections(b).some((s) => s.type === SHT_SYMTAB && s.size >= 48 && s.offset < b.length);
+}
+
+/** The GNU build-id as lowercase hex, or null. */
+export function elfBuildId(b: Buffer): string | null {
+  for (const s of elfSections(b)) {
+    if (s.type !== SHT_NOTE) continue;
+    const end = Math.min(b.length, s.offset + s.size);
+    for (let o = s.offset; o + 12 <= end; ) {
+      const namesz = b.readUInt32LE(o);
+      const descsz = b.readUInt32LE(o + 4);
+      const type = b.readUInt32LE(o + 8);
+      const desc = o + 12 + align4(namesz);
+      if (desc + descsz > end) break;
+      if (
+        type === NT_GNU_BUILD_ID &&
+        namesz === 4 &&
+        b.toString("latin1", o + 12, o + 15) === "GNU" &&
+        descsz > 0
+      )
+        return b.toString("hex", desc, desc + Math.min(descsz, 64));
+      o = desc + align4(descsz);
+    }
+  }
+  return null;
+}
+
+const align4 = (n: number) => (n + 3) & ~3;
+
+/** The file name in .gnu_debuglink (the separate debug file's name), or null. */
+export function elfDebugLink(b: Buffer): string | null {
+  const sections = elfSections(b);
+  for (const s of sections) {
+    if (sectionName(b, sections, s) !== ".gnu_debuglink") continue;
+    const name = cString(b, s.offset, Math.min(b.length, s.offset + s.size));
+    return name !== "" && !name.includes("/") ? name : null;
+  }
+  return null;
 }
 
 /** Function symbols of .symtab and .dynsym, sorted by address, without duplicates. */

@@ -1,18 +1,15 @@
 // User stack frames to names: each process's executable mappings are read from
 // /proc/PID/maps when the process is first seen (so frames of a process that has exited
-// since still resolve), and each mapped file's function symbols (.symtab, .dynsym) once
-// per file. A frame prints as DTrace's `module`symbol+0xoff`, or `module+0xoff` (file
-// offset) without a symbol, or the bare address outside any file mapping. No unwinding,
-// no DWARF, no debuginfod: a later issue's work.
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
-import {
-  type ElfSegment,
-  type ElfSymbol,
-  elfFunctions,
-  elfLoadSegments,
-  fileOffsetToVaddr,
-  functionAt,
-} from "./elf.js";
+// since still resolve), and each mapped file's function symbols (.symtab, .dynsym, or its
+// separate debug file's) once per file (elf-image.ts), shared across processes by inode
+// and build-id. Frames in anonymous memory are looked up in the process's JIT map
+// (/tmp/perf-PID.map). Two spellings: DTrace's `module`symbol+0xoff` (frames()), and
+// bcc's bare function name or `[unknown] (module)` (names(): profile, offcputime).
+// No unwinding here, no debuginfod.
+import { readFileSync } from "node:fs";
+import { fileOffsetToVaddr, functionAt } from "./elf.js";
+import { type Image, ImageCache } from "./elf-image.js";
+import { type PerfMap, readPerfMap } from "./perf-map.js";
 
 export interface Mapping {
   start: number;
@@ -41,19 +38,26 @@ export function parseMaps(text: string): Mapping[] {
   return out;
 }
 
-interface Image {
-  funcs: ElfSymbol[];
-  segments: ElfSegment[];
-}
-
-/** Files larger than this are not read for symbols (their frames stay module+0xoff). */
-const MAX_SYMBOL_FILE = 256 << 20;
 /** Processes whose mappings are kept; the oldest are forgotten beyond this. */
 const MAX_PROCESSES = 4096;
 
+/** A frame resolved: `name` null when no symbol covers it; `module` null outside file mappings. */
+export interface Resolved {
+  module: string | null;
+  name: string | null;
+  /** Offset in the function, or the file offset in the module when `name` is null. */
+  off: number;
+}
+
 export class UserSymbolizer {
   private readonly maps = new Map<number, Mapping[]>();
-  private readonly images = new Map<string, Image | null>();
+  private readonly perfMaps = new Map<number, PerfMap | null>();
+  private readonly images: ImageCache;
+
+  /** `images` may be shared by several symbolizers (a long-running capture and a command). */
+  constructor(images = new ImageCache()) {
+    this.images = images;
+  }
 
   /** Reads the process's mappings the first time it is seen (cheap afterwards). */
   see(tgid: number): void {
@@ -61,10 +65,59 @@ export class UserSymbolizer {
     this.load(tgid);
   }
 
-  /** Frames (leaf first) of the process, named as well as the files allow. */
+  /** Frames (leaf first) of the process as `module`symbol+0xoff`, module+0xoff or 0xaddr. */
   frames(tgid: number, addrs: readonly bigint[]): string[] {
     this.see(tgid);
-    return addrs.map((a) => this.frame(tgid, Number(a)));
+    return addrs.map((a) => {
+      const addr = Number(a);
+      const r = this.resolve(tgid, addr);
+      if (r.module === null)
+        return r.name === null ? `0x${addr.toString(16)}` : `${r.name}+0x${r.off.toString(16)}`;
+      if (r.name === null) return `${r.module}+0x${r.off.toString(16)}`;
+      return `${r.module}\`${r.name}+0x${r.off.toString(16)}`;
+    });
+  }
+
+  /** One frame as bcc prints it: the function name, else `[unknown] (module)`, else `[unknown]`. */
+  name(tgid: number, addr: number): string {
+    const r = this.resolve(tgid, addr);
+    if (r.name !== null) return r.name;
+    return r.module === null ? "[unknown]" : `[unknown] (${r.module})`;
+  }
+
+  resolve(tgid: number, addr: number): Resolved {
+    this.see(tgid);
+    // A library mapped after we first read the maps (dlopen): read them once more.
+    const m = findMapping(this.maps.get(tgid) ?? [], addr) ?? this.reloadFor(tgid, addr);
+    if (!m) return this.jit(tgid, addr);
+    const module = m.path.slice(m.path.lastIndexOf("/") + 1);
+    const fileOff = addr - m.start + m.offset;
+    const img = this.image(tgid, m);
+    const vaddr = img ? fileOffsetToVaddr(img.segments, fileOff) : null;
+    const f = img && vaddr !== null ? functionAt(img.funcs, vaddr) : null;
+    if (f && vaddr !== null) return { module, name: f.name, off: vaddr - f.addr };
+    return { module, name: null, off: fileOff };
+  }
+
+  private reloadFor(tgid: number, addr: number): Mapping | undefined {
+    const maps = this.load(tgid);
+    return findMapping(maps, addr);
+  }
+
+  private jit(tgid: number, addr: number): Resolved {
+    let pm = this.perfMaps.get(tgid);
+    let f = pm ? functionAt(pm.funcs, addr) : null;
+    if (!f) {
+      // Not read yet, or the JIT wrote more since: read the map again (when it grew).
+      const again = readPerfMap(tgid, pm);
+      if (again !== pm || pm === undefined) {
+        pm = again;
+        this.perfMaps.set(tgid, pm);
+        f = pm ? functionAt(pm.funcs, addr) : null;
+      }
+    }
+    if (f) return { module: null, name: f.name, off: addr - f.addr };
+    return { module: null, name: null, off: addr };
   }
 
   private load(tgid: number): Mapping[] {
@@ -72,58 +125,25 @@ export class UserSymbolizer {
     try {
       maps = parseMaps(readFileSync(`/proc/${tgid}/maps`, "latin1"));
     } catch {
-      // gone or not ours: frames stay addresses
+      if (this.maps.has(tgid)) return this.maps.get(tgid) ?? []; // gone: keep what we had
     }
-    if (this.maps.size >= MAX_PROCESSES) this.maps.delete(this.maps.keys().next().value as number);
+    if (!this.maps.has(tgid) && this.maps.size >= MAX_PROCESSES) {
+      const oldest = this.maps.keys().next().value as number;
+      this.maps.delete(oldest);
+      this.perfMaps.delete(oldest);
+    }
     this.maps.set(tgid, maps);
     return maps;
   }
 
-  private frame(tgid: number, addr: number): string {
-    const find = (maps: Mapping[]) => maps.find((m) => addr >= m.start && addr < m.end);
-    // A library mapped after we first read the maps (dlopen): read them once more.
-    const m = find(this.maps.get(tgid) ?? []) ?? find(this.load(tgid));
-    if (!m) return `0x${addr.toString(16)}`;
-    const module = m.path.slice(m.path.lastIndexOf("/") + 1);
-    const fileOff = addr - m.start + m.offset;
-    const img = this.image(tgid, m);
-    const vaddr = img ? fileOffsetToVaddr(img.segments, fileOff) : null;
-    const f = img && vaddr !== null ? functionAt(img.funcs, vaddr) : null;
-    if (f && vaddr !== null) return `${module}\`${f.name}+0x${(vaddr - f.addr).toString(16)}`;
-    return `${module}+0x${fileOff.toString(16)}`;
-  }
-
   private image(tgid: number, m: Mapping): Image | null {
-    let img = this.images.get(m.file);
-    if (img !== undefined) return img;
     // Through the process's root, so that files of containers resolve too.
-    img = readImage(`/proc/${tgid}/root${m.path}`) ?? readImage(m.path);
-    this.images.set(m.file, img);
-    return img;
+    const root = `/proc/${tgid}/root`;
+    return this.images.get(m.file, [`${root}${m.path}`, m.path], root);
   }
 }
 
-function readImage(file: string): Image | null {
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch {
-    return null;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    if (size > MAX_SYMBOL_FILE) return null;
-    const b = Buffer.allocUnsafe(size);
-    let got = 0;
-    while (got < size) {
-      const n = readSync(fd, b, got, size - got, got);
-      if (n <= 0) break;
-      got += n;
-    }
-    return { funcs: elfFunctions(b.subarray(0, got)), segments: elfLoadSegments(b.subarray(0, got)) };
-  } catch {
-    return null; // not ELF, or damaged
-  } finally {
-    closeSync(fd);
-  }
+function findMapping(maps: readonly Mapping[], addr: number): Mapping | undefined {
+  for (const m of maps) if (addr >= m.start && addr < m.end) return m;
+  return undefined;
 }

@@ -1,0 +1,135 @@
+// A mapped file's symbol image: its function symbols and loadable segments, with the
+// symbols of its separate debug file when the file itself is stripped (found by build-id
+// under /usr/lib/debug/.build-id/, then by .gnu_debuglink beside it, in .debug/ and under
+// /usr/lib/debug). Images are shared by build-id (the same library in two containers is
+// read once) and by dev:inode (the caller's key).
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { dirname } from "node:path";
+import {
+  type ElfSegment,
+  type ElfSymbol,
+  elfBuildId,
+  elfDebugLink,
+  elfFunctions,
+  elfLoadSegments,
+  hasSymtab,
+} from "./elf.js";
+
+export interface Image {
+  funcs: ElfSymbol[];
+  segments: ElfSegment[];
+  buildId: string | null;
+  /** The debug file whose symbols were added, if any. */
+  debugFile: string | null;
+}
+
+/** Files larger than this are not read for symbols (their frames stay module+0xoff). */
+const MAX_SYMBOL_FILE = 512 << 20;
+
+export function readFileBounded(path: string, max = MAX_SYMBOL_FILE): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > max) return null;
+    const b = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const n = readSync(fd, b, got, st.size - got, got);
+      if (n <= 0) break;
+      got += n;
+    }
+    return b.subarray(0, got);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Where a separate debug file may be, most specific first (gdb's search order). */
+export function debugFileCandidates(
+  path: string,
+  buildId: string | null,
+  link: string | null,
+  root = "",
+): string[] {
+  const out: string[] = [];
+  if (buildId && buildId.length > 2)
+    out.push(`${root}/usr/lib/debug/.build-id/${buildId.slice(0, 2)}/${buildId.slice(2)}.debug`);
+  if (link) {
+    const dir = dirname(path);
+    out.push(`${root}${dir}/${link}`, `${root}${dir}/.debug/${link}`, `${root}/usr/lib/debug${dir}/${link}`);
+  }
+  return out;
+}
+
+/** Merges two sorted symbol lists; at one address the first list's symbol is kept. */
+function mergeFunctions(a: ElfSymbol[], b: ElfSymbol[]): ElfSymbol[] {
+  const byAddr = new Map<number, ElfSymbol>();
+  for (const s of b) byAddr.set(s.addr, s);
+  for (const s of a) byAddr.set(s.addr, s);
+  return [...byAddr.values()].sort((x, y) => x.addr - y.addr);
+}
+
+export class ImageCache {
+  private readonly byFile = new Map<string, Image | null>();
+  private readonly byBuildId = new Map<string, Image>();
+
+  /**
+   * The image of a mapped file, keyed by `file` (dev:inode); `paths` are tried in order
+   * (through the process's root first, so that container files resolve); `root` is where
+   * debug files are looked for first.
+   */
+  get(file: string, paths: readonly string[], root = ""): Image | null {
+    let img = this.byFile.get(file);
+    if (img !== undefined) return img;
+    img = null;
+    for (const p of paths) {
+      img = this.read(p, root);
+      if (img) break;
+    }
+    this.byFile.set(file, img);
+    return img;
+  }
+
+  private read(path: string, root: string): Image | null {
+    const b = readFileBounded(path);
+    if (!b) return null;
+    try {
+      const buildId = elfBuildId(b);
+      const known = buildId ? this.byBuildId.get(buildId) : undefined;
+      if (known) return known;
+      const segments = elfLoadSegments(b);
+      let funcs = elfFunctions(b);
+      let debugFile: string | null = null;
+      if (!hasSymtab(b)) {
+        const logical = root && path.startsWith(root) ? path.slice(root.length) : path;
+        const roots = root ? [root, ""] : [""];
+        outer: for (const r of roots) {
+          for (const cand of debugFileCandidates(logical, buildId, elfDebugLink(b), r)) {
+            const d = readFileBounded(cand);
+            if (!d) continue;
+            try {
+              if (buildId && elfBuildId(d) !== buildId) continue; // a debug file of another build
+              funcs = mergeFunctions(elfFunctions(d), funcs);
+              debugFile = cand;
+              break outer;
+            } catch {
+              // not ELF: try the next place
+            }
+          }
+        }
+      }
+      const img: Image = { funcs, segments, buildId, debugFile };
+      if (buildId) this.byBuildId.set(buildId, img);
+      return img;
+    } catch {
+      return null; // not ELF, or damaged
+    }
+  }
+}

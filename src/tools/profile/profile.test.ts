@@ -1,0 +1,175 @@
+// tsnap profile against workloads whose on-CPU split is constructed: hot-cold.c spends
+// 3/4 of its loop in main → worker → hot_a and 1/4 in hot_b (same loop body, 3:1
+// iterations); a Node program with --perf-basic-prof names its JS function through the
+// JIT map; perf (linux-perf) sampling the same process agrees on the leaf functions.
+import assert from "node:assert/strict";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { runTsnap } from "../../testkit/cli.js";
+import { containsSeq, parseFolded, sumWhere } from "../../testkit/folded.js";
+import { compileWorkload, startWorkload } from "../../testkit/workloads.js";
+import { onlineCpus, parseProfileArgs } from "./profile.js";
+
+const root = process.getuid?.() === 0;
+const FP_FLAGS = ["-fno-omit-frame-pointer", "-fno-optimize-sibling-calls"];
+
+test("flags parse as bcc's profile", () => {
+  const o = parseProfileArgs([
+    "-F",
+    "99",
+    "-p",
+    "42",
+    "-U",
+    "-d",
+    "-a",
+    "-f",
+    "--stack-storage-size",
+    "1024",
+    "5",
+  ]);
+  assert.equal(o.hz, 99);
+  assert.equal(o.pid, 42);
+  assert.ok(o.userOnly && o.delimited && o.annotate && o.folded);
+  assert.equal(o.stackStorageSize, 1024);
+  assert.equal(o.durationS, 5);
+  assert.equal(parseProfileArgs([]).hz, 49);
+  assert.throws(() => parseProfileArgs(["-U", "-K"]), /exclude/);
+  assert.throws(() => parseProfileArgs(["-F", "0"]), /-F/);
+  assert.deepEqual(onlineCpus("0-2,5\n"), [0, 1, 2, 5]);
+});
+
+test("usage errors are one tsnap: line with exit 2", async () => {
+  const r = await runTsnap(["profile", "-p", "abc"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^tsnap: -p must be/);
+  assert.equal(r.stderr.trim().split("\n").length, 1);
+});
+
+test("profile -p: main;worker;hot_a holds 75% ±5 points of the thread's samples, names exact", {
+  skip: !root && "needs root",
+}, async () => {
+  const bin = compileWorkload("hot-cold", "test/workloads", FP_FLAGS);
+  const w = await startWorkload(bin, []);
+  try {
+    const r = await runTsnap(["profile", "-F", "199", "-p", w.ready[1], "-f", "6"], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const stacks = parseFolded(r.stdout);
+    const total = sumWhere(stacks, () => true);
+    const a = sumWhere(stacks, (s) => containsSeq(s.frames, ["main", "worker", "hot_a"]));
+    const b = sumWhere(stacks, (s) => containsSeq(s.frames, ["main", "worker", "hot_b"]));
+    assert.ok(total > 600, `enough samples: ${total}`);
+    assert.ok(a + b >= 0.95 * total, `hot_a + hot_b are the loop: ${a + b} of ${total}\n${r.stdout}`);
+    const share = (100 * a) / (a + b);
+    assert.ok(Math.abs(share - 75) <= 5, `hot_a share ${share.toFixed(1)}% (want 75 ±5)\n${r.stdout}`);
+    // bcc's folded form: the comm (the binary's name, cut to 15 characters) first.
+    assert.ok(
+      stacks.every((s) => s.frames[0].startsWith("hot-cold")),
+      r.stdout,
+    );
+  } finally {
+    await w.stop();
+  }
+});
+
+test("the text form lists each stack leaf first with '- comm (pid)' and its count", {
+  skip: !root && "needs root",
+}, async () => {
+  const bin = compileWorkload("hot-cold", "test/workloads", FP_FLAGS);
+  const w = await startWorkload(bin, []);
+  try {
+    const r = await runTsnap(["profile", "-U", "-p", w.ready[1], "2"], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Sampling at 49 Hertz of PID \d+ by user stack for 2 secs\.\n/);
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `    hot_a\\n    worker\\n    main\\n(    .*\\n)*    -{1} {16}hot-cold\\S* \\(${w.ready[1]}\\)\\n        \\d+\\n`,
+      ),
+    );
+  } finally {
+    await w.stop();
+  }
+});
+
+const JS = `
+function tsnapHotLoop(n) { let x = 0; for (let i = 0; i < n; i++) x = (x * 31 + i) | 0; return x; }
+let sink = 0;
+console.log("ready " + process.pid);
+for (;;) sink ^= tsnapHotLoop(1e6);
+`;
+
+test("a Node program run with --perf-basic-prof shows its JS function by name", {
+  skip: !root && "needs root",
+}, async () => {
+  const child = spawn(process.execPath, ["--perf-basic-prof", "-e", JS], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  try {
+    const pid = child.pid as number;
+    for (let i = 0; i < 50 && !existsSync(`/tmp/perf-${pid}.map`); i++) await sleep(100);
+    await sleep(500); // the function is compiled and in the map
+    const r = await runTsnap(["profile", "-U", "-p", String(pid), "-f", "3"], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const stacks = parseFolded(r.stdout);
+    const total = sumWhere(stacks, () => true);
+    const js = sumWhere(stacks, (s) => s.frames.some((f) => f.includes("tsnapHotLoop")));
+    assert.ok(js >= 0.5 * total, `tsnapHotLoop in ${js} of ${total} samples\n${r.stdout.slice(0, 2000)}`);
+  } finally {
+    child.kill("SIGKILL");
+  }
+});
+
+/** perf record -g + perf script on `pid`: leaf function → samples. */
+function perfLeaves(pid: string, seconds: number): Map<string, number> | string {
+  const data = `/tmp/tsnap-perf-${process.pid}.data`;
+  const rec = spawnSync(
+    "perf",
+    ["record", "-F", "199", "-g", "-o", data, "-p", pid, "--", "sleep", String(seconds)],
+    {
+      encoding: "utf8",
+    },
+  );
+  if (rec.status !== 0) return `perf record failed: ${(rec.stderr || "").trim().split("\n").pop()}`;
+  const text = execFileSync("perf", ["script", "-i", data], { encoding: "utf8", maxBuffer: 1 << 28 });
+  execFileSync("rm", ["-f", data]);
+  const out = new Map<string, number>();
+  // Each sample: a header line, then frames "\t addr sym+off (dso)", leaf first.
+  for (const block of text.split("\n\n")) {
+    const frame = block.split("\n").find((l) => /^\s+[0-9a-f]+ /.test(l));
+    const m = frame && /^\s+[0-9a-f]+ (\S+?)(\+0x[0-9a-f]+)? \(/.exec(frame);
+    if (m) out.set(m[1], (out.get(m[1]) ?? 0) + 1);
+  }
+  return out;
+}
+
+const havePerf = spawnSync("perf", ["--version"]).status === 0;
+
+test("side by side with perf record -g: the top leaf functions agree", {
+  skip: !root ? "needs root" : !havePerf && "perf (linux-perf) is not installed: scripts/setup.sh --tests",
+}, async (t) => {
+  const bin = compileWorkload("hot-cold", "test/workloads", FP_FLAGS);
+  const w = await startWorkload(bin, []);
+  try {
+    const [ours, theirs] = await Promise.all([
+      runTsnap(["profile", "-F", "199", "-p", w.ready[1], "-f", "3"], { timeoutMs: 30_000 }),
+      Promise.resolve().then(() => perfLeaves(w.ready[1], 3)),
+    ]);
+    if (typeof theirs === "string") {
+      t.skip(theirs);
+      return;
+    }
+    const leaves = new Map<string, number>();
+    for (const s of parseFolded(ours.stdout))
+      leaves.set(s.frames.at(-1) ?? "", (leaves.get(s.frames.at(-1) ?? "") ?? 0) + s.count);
+    const top = (m: Map<string, number>) =>
+      [...m]
+        .sort((x, y) => y[1] - x[1])
+        .slice(0, 2)
+        .map(([k]) => k);
+    assert.deepEqual(top(leaves), top(theirs), `ours ${[...leaves]} perf ${[...theirs]}`);
+  } finally {
+    await w.stop();
+  }
+});

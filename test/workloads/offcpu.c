@@ -1,0 +1,135 @@
+// Test workload for `tsnap offcputime`: after SIGUSR1, two threads block a known time:
+// "sleeper" sleeps 300 ms per loop in nanosleep from sleeper_fn (LOOPS times), "reader"
+// reads 4 KiB with O_DIRECT pread at random offsets of FILE (64 MiB, written first) from
+// reader_fn for as long. Each thread measures the time spent inside its blocking calls
+// (CLOCK_MONOTONIC around each call), and its whole off-CPU time as the kernel accounts
+// it (its wall time minus its on-CPU time from /proc/thread-self/schedstat):
+//   offcpu FILE [LOOPS]      prints "ready <pid>", waits for SIGUSR1, then one line per
+//                            thread: "<name> <tid> <ns in calls> <calls> <off-CPU ns>"
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FILE_BYTES (64L << 20)
+#define BLOCK 4096
+
+static int fd;
+static int loops = 10;
+static volatile int stop;
+static long long sleeper_ns, reader_ns;
+static long sleeps, reads;
+static struct result {
+  int tid;
+  long long offcpu_ns;
+} res_sleeper, res_reader;
+
+static long long now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+__attribute__((noipa)) void sleeper_fn(void) {
+  struct timespec d = {0, 300 * 1000000L};
+  for (int i = 0; i < loops; i++) {
+    long long t0 = now_ns();
+    nanosleep(&d, NULL);
+    sleeper_ns += now_ns() - t0;
+    sleeps++;
+  }
+}
+
+__attribute__((noipa)) void reader_fn(void *buf) {
+  unsigned int seed = 12345;
+  while (!stop) {
+    off_t off = (off_t)(rand_r(&seed) % (FILE_BYTES / BLOCK)) * BLOCK;
+    long long t0 = now_ns();
+    if (pread(fd, buf, BLOCK, off) != BLOCK) {
+      perror("pread");
+      exit(1);
+    }
+    reader_ns += now_ns() - t0;
+    reads++;
+  }
+}
+
+/* Wall time since `t0` minus the thread's on-CPU time (schedstat's first field). */
+static void finish(struct result *r, long long t0) {
+  long long wall = now_ns() - t0, oncpu = 0;
+  FILE *f = fopen("/proc/thread-self/schedstat", "r");
+  if (!f || fscanf(f, "%lld", &oncpu) != 1) oncpu = -1;
+  if (f) fclose(f);
+  r->tid = gettid();
+  r->offcpu_ns = oncpu < 0 ? -1 : wall - oncpu;
+}
+
+static void *sleeper(void *arg) {
+  (void)arg;
+  long long t0 = now_ns();
+  pthread_setname_np(pthread_self(), "sleeper");
+  sleeper_fn();
+  stop = 1;
+  finish(&res_sleeper, t0);
+  return NULL;
+}
+
+static void *reader(void *arg) {
+  (void)arg;
+  long long t0 = now_ns();
+  void *buf;
+  if (posix_memalign(&buf, BLOCK, BLOCK) != 0) return NULL;
+  pthread_setname_np(pthread_self(), "reader");
+  reader_fn(buf);
+  finish(&res_reader, t0);
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: offcpu FILE [LOOPS]\n");
+    return 2;
+  }
+  if (argc > 2) loops = atoi(argv[2]);
+  int wfd = open(argv[1], O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (wfd < 0) {
+    perror(argv[1]);
+    return 1;
+  }
+  char *chunk = malloc(1 << 20);
+  memset(chunk, 0x5a, 1 << 20);
+  for (long off = 0; off < FILE_BYTES; off += 1 << 20)
+    if (write(wfd, chunk, 1 << 20) != 1 << 20) {
+      perror("write");
+      return 1;
+    }
+  fsync(wfd);
+  close(wfd);
+  fd = open(argv[1], O_RDONLY | O_DIRECT);
+  if (fd < 0) {
+    perror("open O_DIRECT");
+    return 1;
+  }
+  sigset_t set;
+  int sig;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  printf("ready %d\n", getpid());
+  fflush(stdout);
+  sigwait(&set, &sig);
+  pthread_t a, b;
+  pthread_create(&a, NULL, sleeper, NULL);
+  pthread_create(&b, NULL, reader, NULL);
+  pthread_join(a, NULL);
+  pthread_join(b, NULL);
+  printf("sleeper %d %lld %ld %lld\n", res_sleeper.tid, sleeper_ns, sleeps, res_sleeper.offcpu_ns);
+  printf("reader %d %lld %ld %lld\n", res_reader.tid, reader_ns, reads, res_reader.offcpu_ns);
+  fflush(stdout);
+  return 0;
+}
