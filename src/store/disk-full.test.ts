@@ -39,7 +39,7 @@ test("disk full: rows dropped with a count and a warning, files stay whole, writ
   skip,
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "tsnap-full-"));
-  execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tsnap-test", dir]);
+  execFileSync("mount", ["-t", "tmpfs", "-o", "size=16m", "tsnap-test", dir]);
   const sampler = new ProcSampler({
     hz: 10,
     all: true,
@@ -98,7 +98,8 @@ test("disk full: rows dropped with a count and a warning, files stay whole, writ
     }
   } finally {
     sampler.close();
-    execFileSync("umount", [dir]);
+    // Lazy: a converter still closing a file must not turn a failed assertion into "busy".
+    execFileSync("umount", ["-l", dir]);
     rmdirSync(dir);
   }
 });
