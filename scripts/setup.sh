@@ -30,7 +30,6 @@ loud() { echo "setup: $*" >&2; }
 # libbpf-tools (biolatency, runqlat, syscount, offcputime: references the tests compare with),
 # linux-perf (perf record/script: profile's reference), chromium (the flame graph SVG in a browser).
 BPF_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool)
-# linux-perf: perf record -g + perf script, what tsnap profile is compared with.
 TEST_PACKAGES=(gcc libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium)
 wanted=()
 [ "$bpf" = 1 ] && wanted+=("${BPF_PACKAGES[@]}")
