@@ -8,7 +8,8 @@ import { mapEntries, mapLookup } from "../bpf/maps.js";
 import { BpfError } from "../bpf/object.js";
 import { PermissionError } from "../errors.js";
 import { UserSymbolizer } from "../platform/user-symbols.js";
-import type { StackSide } from "../report/stack-report.js";
+import type { StackRow, StackSide } from "../report/stack-report.js";
+import { cString } from "../sources/bpf/records.js";
 
 /** Frames per stack in the stack map (the kernel's PERF_MAX_STACK_DEPTH default). */
 export const MAX_STACK_DEPTH = 127;
@@ -114,4 +115,49 @@ export function explainLoadError(what: string, err: unknown): unknown {
       cause: err,
     });
   return err;
+}
+
+/** Where a stack-counting map's key holds the fields of a report row (byte offsets). */
+export interface StackKeyFields {
+  size: number;
+  comm: number;
+  /** The row's id (thread or process, as the tool reports it). */
+  id: number;
+  /** The process whose maps name the user frames. */
+  tgid: number;
+  userStackId: number;
+  kernStackId: number;
+}
+
+/**
+ * Every entry of a stack-counting map (u64 values) as report rows, stacks symbolized; `lost`
+ * counts rows with a stack the stack map could not hold.
+ */
+export function readStackCounts(
+  fd: number,
+  key: StackKeyFields,
+  stacks: StackResolver,
+  o: { userOnly: boolean; kernelOnly: boolean },
+  value: (v: bigint) => number,
+): { rows: StackRow[]; lost: number } {
+  const rows: StackRow[] = [];
+  let lost = 0;
+  for (const [k, v] of mapEntries(fd, key.size, 8)) {
+    const user = stacks.userSide(k.readInt32LE(key.userStackId), k.readUInt32LE(key.tgid), !o.kernelOnly);
+    const kernel = stacks.kernelSide(k.readInt32LE(key.kernStackId), !o.userOnly);
+    if (user.kind === "missed" || kernel.kind === "missed") lost++;
+    rows.push({
+      comm: cString(k, key.comm, 16),
+      id: k.readUInt32LE(key.id),
+      user,
+      kernel,
+      value: value(v.readBigUInt64LE(0)),
+    });
+  }
+  return { rows, lost };
+}
+
+/** The warning both tools print when stacks were lost. */
+export function lostStacksWarning(lost: number): string {
+  return `WARNING: ${lost} stack traces were lost (stack map full?); try a larger --stack-storage-size\n`;
 }

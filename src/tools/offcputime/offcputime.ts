@@ -4,7 +4,6 @@
 // kernel; at the end the totals are read once, symbolized, and printed in µs as bcc's text
 // or folded form. tp_btf hook, raw_tp where BTF-typed tracepoints are refused.
 
-import { mapEntries } from "../../bpf/maps.js";
 import { BpfObject, type Link } from "../../bpf/object.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
 import { choiceFlag, numberFlag, parseArgs } from "../../command/args.js";
@@ -16,8 +15,15 @@ import {
   type StackReportOptions,
   type StackRow,
 } from "../../report/stack-report.js";
-import { cString, layout } from "../../sources/bpf/records.js";
-import { explainLoadError, runFor, StackResolver, seenProcesses } from "../stack-tool.js";
+import { layout } from "../../sources/bpf/records.js";
+import {
+  explainLoadError,
+  lostStacksWarning,
+  readStackCounts,
+  runFor,
+  StackResolver,
+  seenProcesses,
+} from "../stack-tool.js";
 
 /** The layouts of offcputime.bpf.c (its _Static_asserts check the sizes). */
 export const OFFCPU_CONFIG = layout("offcpu_config", [
@@ -204,22 +210,15 @@ export async function offcputime(
     await runFor(o.durationS, signal, learn);
     link.close();
     learn();
-    const rows: StackRow[] = [];
-    let lost = 0;
-    for (const [k, v] of mapEntries(totalsFd, OFFCPU_KEY.size, 8)) {
-      const tgid = k.readUInt32LE(OFFCPU_KEY.off.tgid);
-      const user = stacks.userSide(k.readInt32LE(OFFCPU_KEY.off.user_stack_id), tgid, !o.kernelOnly);
-      const kernel = stacks.kernelSide(k.readInt32LE(OFFCPU_KEY.off.kern_stack_id), !o.userOnly);
-      if (user.kind === "missed" || kernel.kind === "missed") lost++;
-      rows.push({
-        comm: cString(k, OFFCPU_KEY.off.comm, 16),
-        id: k.readUInt32LE(OFFCPU_KEY.off.pid),
-        user,
-        kernel,
-        value: Math.round(Number(v.readBigUInt64LE(0)) / 1000),
-      });
-    }
-    return { rows, lost };
+    const key = {
+      size: OFFCPU_KEY.size,
+      comm: OFFCPU_KEY.off.comm,
+      id: OFFCPU_KEY.off.pid,
+      tgid: OFFCPU_KEY.off.tgid,
+      userStackId: OFFCPU_KEY.off.user_stack_id,
+      kernStackId: OFFCPU_KEY.off.kern_stack_id,
+    };
+    return readStackCounts(totalsFd, key, stacks, o, (ns) => Math.round(Number(ns) / 1000));
   } finally {
     link.close();
     obj.close();
@@ -231,8 +230,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (!o.folded) io.out(header(o));
   const { rows, lost } = await offcputime(o, io.signal);
   io.out(o.folded ? renderFolded(rows, o) : renderText(rows, o));
-  if (lost > 0)
-    io.err(`WARNING: ${lost} stack traces were lost (stack map full?); try a larger --stack-storage-size\n`);
+  if (lost > 0) io.err(lostStacksWarning(lost));
   return 0;
 }
 

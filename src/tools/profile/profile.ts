@@ -3,7 +3,6 @@
 // (process, comm, kernel stack, user stack) in the kernel; at the end the counts are read
 // once, symbolized, and printed as bcc's text or folded form (flame graphs).
 import { readFileSync } from "node:fs";
-import { mapEntries } from "../../bpf/maps.js";
 import { BpfObject, type Link } from "../../bpf/object.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
 import { openCpuClock } from "../../bpf/probes.js";
@@ -16,8 +15,15 @@ import {
   type StackReportOptions,
   type StackRow,
 } from "../../report/stack-report.js";
-import { cString, layout } from "../../sources/bpf/records.js";
-import { explainLoadError, runFor, StackResolver, seenProcesses } from "../stack-tool.js";
+import { layout } from "../../sources/bpf/records.js";
+import {
+  explainLoadError,
+  lostStacksWarning,
+  readStackCounts,
+  runFor,
+  StackResolver,
+  seenProcesses,
+} from "../stack-tool.js";
 
 /** The layouts of profile.bpf.c (its _Static_asserts check the sizes). */
 export const PROFILE_CONFIG = layout("profile_config", [
@@ -182,24 +188,15 @@ export async function profile(
     await runFor(o.durationS, signal, learn);
     for (const l of links.splice(0)) l.close(); // stop sampling before reading
     learn();
-    const rows: StackRow[] = [];
-    let lost = 0;
-    for (const [k, v] of mapEntries(countsFd, PROFILE_KEY.size, 8)) {
-      const pid = k.readUInt32LE(PROFILE_KEY.off.pid);
-      const uid = k.readInt32LE(PROFILE_KEY.off.user_stack_id);
-      const kid = k.readInt32LE(PROFILE_KEY.off.kern_stack_id);
-      const user = stacks.userSide(uid, pid, !o.kernelOnly);
-      const kernel = stacks.kernelSide(kid, !o.userOnly);
-      if (user.kind === "missed" || kernel.kind === "missed") lost++;
-      rows.push({
-        comm: cString(k, PROFILE_KEY.off.comm, 16),
-        id: pid,
-        user,
-        kernel,
-        value: Number(v.readBigUInt64LE(0)),
-      });
-    }
-    return { rows, lost };
+    const key = {
+      size: PROFILE_KEY.size,
+      comm: PROFILE_KEY.off.comm,
+      id: PROFILE_KEY.off.pid,
+      tgid: PROFILE_KEY.off.pid,
+      userStackId: PROFILE_KEY.off.user_stack_id,
+      kernStackId: PROFILE_KEY.off.kern_stack_id,
+    };
+    return readStackCounts(countsFd, key, stacks, o, Number);
   } finally {
     for (const l of links) l.close();
     obj.close();
@@ -211,8 +208,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (!o.folded) io.out(header(o));
   const { rows, lost } = await profile(o, io.signal);
   io.out(o.folded ? renderFolded(rows, o) : renderText(rows, o));
-  if (lost > 0)
-    io.err(`WARNING: ${lost} stack traces were lost (stack map full?); try a larger --stack-storage-size\n`);
+  if (lost > 0) io.err(lostStacksWarning(lost));
   return 0;
 }
 
