@@ -85,8 +85,9 @@ test("rotation by an injected clock: two self-contained hours, each converted to
 test("retention deletes whole hours older than --retain, then the oldest beyond --max-size", async () => {
   const dir = mkdtempSync(join(tmpdir(), "tsnap-ret-"));
   try {
+    // 10 Hz, not 50: a 20 ms stall of a loaded machine missed a round (4 hours, not 5).
     const sampler = new ProcSampler({
-      hz: 50,
+      hz: 10,
       all: false,
       pids: new Set([process.pid]),
       needs: new Set(),
@@ -96,9 +97,9 @@ test("retention deletes whole hours older than --retain, then the oldest beyond 
     let t = Date.parse("2026-01-02T00:30:00Z") * 1000;
     await captureToDir(sampler, {
       dir,
-      hz: 50,
+      hz: 10,
       format: "csv",
-      durationMs: 100,
+      durationMs: 500,
       retention: {},
       signal: new AbortController().signal,
       notice: () => {},
