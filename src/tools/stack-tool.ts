@@ -6,9 +6,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { kernelSymbols } from "../bpf/kallsyms.js";
 import { mapEntries, mapLookup } from "../bpf/maps.js";
 import { BpfError } from "../bpf/object.js";
+import type { Io } from "../command/command.js";
 import { PermissionError } from "../errors.js";
 import { UserSymbolizer } from "../platform/user-symbols.js";
-import type { StackRow, StackSide } from "../report/stack-report.js";
+import {
+  renderFolded,
+  renderText,
+  type StackReportOptions,
+  type StackRow,
+  type StackSide,
+} from "../report/stack-report.js";
 import { cString } from "../sources/bpf/records.js";
 
 /** Frames per stack in the stack map (the kernel's PERF_MAX_STACK_DEPTH default). */
@@ -157,7 +164,20 @@ export function readStackCounts(
   return { rows, lost };
 }
 
-/** The warning both tools print when stacks were lost. */
-export function lostStacksWarning(lost: number): string {
-  return `WARNING: ${lost} stack traces were lost (stack map full?); try a larger --stack-storage-size\n`;
+/**
+ * Prints one stack tool's result as bcc does: the header (text form only), the stacks in
+ * text or folded form, and a warning on stderr when stacks were lost.
+ */
+export async function printStackReport(
+  io: Io,
+  o: StackReportOptions & { folded: boolean },
+  header: string,
+  measure: () => Promise<{ rows: StackRow[]; lost: number }>,
+): Promise<number> {
+  if (!o.folded) io.out(header);
+  const { rows, lost } = await measure();
+  io.out(o.folded ? renderFolded(rows, o) : renderText(rows, o));
+  if (lost > 0)
+    io.err(`WARNING: ${lost} stack traces were lost (stack map full?); try a larger --stack-storage-size\n`);
+  return 0;
 }

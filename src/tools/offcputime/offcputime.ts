@@ -9,16 +9,11 @@ import { bpfObjectPath } from "../../bpf/paths.js";
 import { choiceFlag, numberFlag, parseArgs } from "../../command/args.js";
 import type { Command, Io } from "../../command/command.js";
 import { UsageError } from "../../errors.js";
-import {
-  renderFolded,
-  renderText,
-  type StackReportOptions,
-  type StackRow,
-} from "../../report/stack-report.js";
+import type { StackReportOptions, StackRow } from "../../report/stack-report.js";
 import { layout } from "../../sources/bpf/records.js";
 import {
   explainLoadError,
-  lostStacksWarning,
+  printStackReport,
   readStackCounts,
   runFor,
   StackResolver,
@@ -227,11 +222,7 @@ export async function offcputime(
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOffcpuArgs(argv);
-  if (!o.folded) io.out(header(o));
-  const { rows, lost } = await offcputime(o, io.signal);
-  io.out(o.folded ? renderFolded(rows, o) : renderText(rows, o));
-  if (lost > 0) io.err(lostStacksWarning(lost));
-  return 0;
+  return printStackReport(io, o, header(o), () => offcputime(o, io.signal));
 }
 
 export const command: Command = {
