@@ -7,6 +7,9 @@
 // - Otherwise (proc, or bpf with user stacks): the loop takes each round itself, on an
 //   absolute schedule (no drift); a round that runs late makes it skip the slots it
 //   missed, and those count as missed. Here tsnap's own thread holds a CPU while it reads.
+//   Each round is taken at a random moment of its slot (dithered, as the kernel clock's),
+//   so the rounds cannot sit in phase with a periodic disturbance (a VM's host freezing the
+//   guest every 100 ms and the I/O completions it held back all landing at once).
 import type { KernelClock, RoundResult, Sampler } from "../model/sampler.js";
 
 export interface LoopOptions {
@@ -20,6 +23,8 @@ export interface LoopOptions {
   batchMs?: number;
   /** Injected clock for tests; defaults to performance.now(). */
   now?: () => number;
+  /** Loop-taken rounds: where in its slot each round is taken, [0, 1); default random. */
+  dither?: () => number;
   /**
    * Kernel clock: after an abort, rounds still waiting are decoded and handed on for at most
    * this long (default 250 ms), so Ctrl-C ends a loaded, busy tsnap promptly; rounds left
@@ -52,6 +57,7 @@ export async function runRounds(sampler: Sampler, opts: LoopOptions): Promise<Lo
   const period = 1000 / opts.hz;
   const start = now();
   const cpu0 = process.cpuUsage();
+  const dither = opts.dither ?? Math.random;
   let rounds = 0;
   let slot = 0;
   while (!opts.signal.aborted) {
@@ -61,10 +67,12 @@ export async function runRounds(sampler: Sampler, opts: LoopOptions): Promise<Lo
     slot++;
     const elapsed = now() - start;
     if (opts.durationMs !== undefined && slot * period >= opts.durationMs - 1e-6) break;
-    // Skip slots that have already passed.
-    if (slot * period < elapsed) slot = Math.ceil(elapsed / period);
+    // Skip slots that have wholly passed.
+    if ((slot + 1) * period <= elapsed) slot = Math.floor(elapsed / period);
     if (opts.durationMs !== undefined && slot * period >= opts.durationMs - 1e-6) break;
-    await sleepUnlessAborted(slot * period - elapsed, opts.signal);
+    // A random moment of the slot, not before now.
+    const at = Math.max(elapsed, (slot + dither()) * period);
+    await sleepUnlessAborted(at - elapsed, opts.signal);
   }
   const elapsedMs = now() - start;
   const cpu = process.cpuUsage(cpu0);

@@ -9,8 +9,11 @@ import { createReadStream, type WriteStream } from "node:fs";
 import { csvHeader } from "./csv-row.js";
 import { type ColumnType, TABLES, type TableName } from "./schema.js";
 
-/** A record may span lines (a quoted newline); one longer than this is damage. */
-const MAX_RECORD_LINES = 64;
+/**
+ * A record may span lines (a quoted newline: a command line holding a shell script spans
+ * hundreds); one longer than this is damage. Rows are shorter (cmdline is capped at
+ * 64 KiB, paths at PATH_MAX), so this only bounds how far a stray quote makes the scan look.
+ */
 const MAX_RECORD_BYTES = 1 << 20;
 
 export interface ScanResult {
@@ -148,22 +151,20 @@ export async function scanCsv(path: string, table: TableName, out?: WriteStream)
       if (decode(first.buf) !== header) bad(1);
       continue;
     }
-    // Grow the record line by line while a quoted field is open.
+    // Grow the record line by line while a quoted field is open (an odd number of quotes
+    // so far: "" inside a field counts two), then check it once: linear in its length.
     const taken = [first];
-    let text = decode(first.buf);
-    let fits = text === null ? false : recordFits(table, text);
+    let quotes = countQuotes(first.buf);
     let bytes = first.buf.length;
-    while (fits === "open" && taken.length < MAX_RECORD_LINES && bytes < MAX_RECORD_BYTES) {
+    while (quotes % 2 === 1 && bytes < MAX_RECORD_BYTES) {
       const more = await next();
       if (more === null) break;
       taken.push(more);
       bytes += more.buf.length + 1;
-      const t = decode(more.buf);
-      if (t === null) break;
-      text = `${text}\n${t}`;
-      fits = recordFits(table, text);
+      quotes += countQuotes(more.buf);
     }
-    if (fits === true && text !== null) {
+    const text = quotes % 2 === 0 ? decode(taken.length === 1 ? first.buf : joinLines(taken)) : null;
+    if (text !== null && recordFits(table, text) === true) {
       res.goodRows++;
       await write(`${text}\n`);
     } else {
@@ -175,6 +176,20 @@ export async function scanCsv(path: string, table: TableName, out?: WriteStream)
   res.partialTail = tail.partial;
   return res;
 }
+
+function countQuotes(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(0x22); i >= 0; i = buf.indexOf(0x22, i + 1)) n++;
+  return n;
+}
+
+function joinLines(taken: { buf: Buffer }[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const t of taken) parts.push(t.buf, NEWLINE);
+  parts.pop();
+  return Buffer.concat(parts);
+}
+const NEWLINE = Buffer.from("\n");
 
 function decode(buf: Buffer): string | null {
   try {

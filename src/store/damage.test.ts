@@ -50,8 +50,10 @@ function records(buf: Buffer): Array<[number, number]> {
 before(async () => {
   root = mkdtempSync(join(tmpdir(), "tsnap-dmg-"));
   cap = join(root, "cap");
-  // A process whose command line holds a newline and a comma: its rows are records of two lines.
-  const twoLines = spawn("sh", ["-c", "sleep 30; :", "x,\ny"], { stdio: "ignore" });
+  // A process whose command line holds a newline and a comma, and a shell script of 300
+  // lines (as a CI runner's): its rows are records of many lines.
+  const script = Array.from({ length: 300 }, (_, i) => `echo "${i}"`).join("\n");
+  const twoLines = spawn("sh", ["-c", "sleep 30; :", "x,\ny", script], { stdio: "ignore" });
   const r = await runCli([
     "capture",
     "-o",

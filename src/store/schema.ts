@@ -50,7 +50,11 @@ export const TABLES: Record<TableName, { doc: string; columns: ColumnDef[] }> = 
         "executable, full path (/proc/PID/exe; xcapture files: basename); exe_name is the basename",
       ),
       c("comm", "VARCHAR", "thread name"),
-      c("cmdline", "VARCHAR", "process command line, arguments joined by spaces (process titles included)"),
+      c(
+        "cmdline",
+        "VARCHAR",
+        "process command line, arguments joined by spaces (process titles included), first 64 KiB",
+      ),
       c("syscall", "VARCHAR", "syscall name, [running] on CPU in user space, - otherwise"),
       c("syscall_active", "VARCHAR", "syscall name while inside it, else -"),
       c("sysc_entry_ns", "BIGINT", "syscall entry time, CLOCK_MONOTONIC ns (bpf)"),

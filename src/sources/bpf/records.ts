@@ -269,10 +269,10 @@ export function cHeader(): string {
   return out.join("\n");
 }
 
-/** NUL-terminated C string at `off` (at most `len` bytes). */
+/** NUL-terminated C string at `off` (at most `len` bytes), UTF-8 (a bad or cut sequence as U+FFFD). */
 export function cString(buf: Buffer, off: number, len: number): string {
   let end = off;
   const max = off + len;
   while (end < max && buf[end] !== 0) end++;
-  return buf.toString("latin1", off, end);
+  return buf.toString("utf8", off, end);
 }

@@ -60,7 +60,7 @@ export class ProcFiles {
     }
     try {
       const n = readSync(fd, this.buf, 0, this.buf.length, 0);
-      return this.buf.toString("latin1", 0, n);
+      return this.buf.toString("utf8", 0, n);
     } catch (err) {
       if (keep) this.closeSlot(h, slot);
       return classify(err);

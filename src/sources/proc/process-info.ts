@@ -185,7 +185,7 @@ export class ProcessInfoCache {
     if (e.raw === null || this.nowMs - e.refreshedMs > REFRESH_MS || !e.raw.equals(bytes)) {
       // New, exec'd or retitled: what was derived from the old image is read again.
       e.raw = Buffer.from(bytes);
-      e.cmdline = parseCmdline(bytes.toString("latin1"));
+      e.cmdline = parseCmdline(bytes.toString("utf8"));
       e.exe = undefined;
       e.fdPaths.clear();
       e.refreshedMs = this.nowMs;
@@ -232,7 +232,7 @@ export class ProcessInfoCache {
 
   /** Over the fd budget: read everything fresh (the pre-cache behaviour). */
   private uncached(tgid: number, e: ProcEntry): ProcEntry {
-    e.cmdline = readText(`/proc/${tgid}/cmdline`, parseCmdline);
+    e.cmdline = readText(`/proc/${tgid}/cmdline`, parseCmdline)?.slice(0, this.scratch.length) ?? null;
     e.exe = undefined;
     e.cgroupRound = 0;
     e.fdPaths.clear();
@@ -258,7 +258,7 @@ function endsWithName(path: string | null, name: string): boolean {
 
 function readText(path: string, parse: (text: string) => string): string | null {
   try {
-    return parse(readFileSync(path, "latin1"));
+    return parse(readFileSync(path, "utf8"));
   } catch {
     return null;
   }
