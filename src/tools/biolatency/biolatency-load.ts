@@ -1,6 +1,7 @@
 // Loads biolatency.bpf.o with its config, attaches the hooks on the pair this kernel
 // supports (tp_btf, else raw_tp), and reads the histograms. The only module of the tool
 // that touches libbpf, imported when the command runs.
+import { setCgroupFilter } from "../../bpf/cgroup-filter.js";
 import { Collection } from "../../bpf/collection.js";
 import { mapDelete, mapEntries, mapLookup } from "../../bpf/maps.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
@@ -30,6 +31,7 @@ export function loadBiolatency(
     col.setAutoload(programs);
     col.setReadOnlyConfig(configBytes(config));
     col.load();
+    if (config.cgroup) setCgroupFilter(col.mapFd("cgroup_map"), config.cgroup);
     // complete first: a request issued after attach is timed only if its completion is seen.
     for (const p of [...programs].reverse()) col.attach(p);
   } catch (err) {

@@ -10,6 +10,8 @@ export const CONFIG = layout("biolatency_config", [
   ["per_disk", "u8"],
   ["per_flag", "u8"],
   ["ms", "u8"],
+  ["filter_cg", "u8"],
+  ["pad", { array: "u8", len: 3 }],
 ]);
 
 export const KEY = layout("biolatency_key", [
@@ -30,6 +32,8 @@ export interface BiolatencyConfig {
   perDisk: boolean;
   perFlag: boolean;
   ms: boolean;
+  /** A cgroup v2 directory: only I/O started by tasks under it. */
+  cgroup?: string;
 }
 
 /** The bytes of `const volatile struct biolatency_config cfg`. Pure. */
@@ -40,6 +44,7 @@ export function configBytes(c: BiolatencyConfig): Buffer {
   b.writeUInt8(c.perDisk ? 1 : 0, CONFIG.off.per_disk);
   b.writeUInt8(c.perFlag ? 1 : 0, CONFIG.off.per_flag);
   b.writeUInt8(c.ms ? 1 : 0, CONFIG.off.ms);
+  b.writeUInt8(c.cgroup ? 1 : 0, CONFIG.off.filter_cg);
   return b;
 }
 

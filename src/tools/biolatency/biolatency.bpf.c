@@ -24,6 +24,8 @@ struct biolatency_config {
 	__u8 per_disk;
 	__u8 per_flag;
 	__u8 ms;	/* slots of milliseconds, not microseconds */
+	__u8 filter_cg;	/* only I/O started by tasks under the cgroup in `cgroup_map` */
+	__u8 pad[3];
 };
 
 struct biolatency_key {
@@ -56,6 +58,13 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_map SEC(".maps");
 
 static __always_inline __u32 rq_dev(struct request *rq)
 {
@@ -102,6 +111,8 @@ static __always_inline void rq_start(struct request *rq, int issue)
 {
 	__u64 key = (__u64)rq, ts;
 
+	if (cfg.filter_cg && !bpf_current_task_under_cgroup(&cgroup_map, 0))
+		return;
 	/* With -Q, a queue with an I/O scheduler is timed from insert; one without, from issue. */
 	if (issue && cfg.queued && BPF_CORE_READ(rq, q, elevator))
 		return;

@@ -3,7 +3,7 @@
 // biolatency.bpf.c (block_rq_insert/issue/complete); this module parses the options, loads
 // it and prints the histograms every interval (hist-tool.ts).
 import { readFileSync } from "node:fs";
-import { parseArgs } from "../../command/args.js";
+import { parseArgs, stringFlag } from "../../command/args.js";
 import type { Command, Io } from "../../command/command.js";
 import { InputError, NotSupported } from "../../errors.js";
 import { parsePartitions } from "../../query/views.js";
@@ -14,7 +14,7 @@ import { type BiolatencyConfig, LOST_WORDS, mkdev } from "./biolatency-records.j
 const HELP = `tsnap biolatency: block device I/O latency as histograms (bcc biolatency)
 
 USAGE
-  tsnap biolatency [-T] [-m] [-Q] [-D] [-F] [-d DISK] [--json] [interval] [count]
+  tsnap biolatency [-T] [-m] [-Q] [-D] [-F] [-d DISK] [-c CGROUP] [--json] [interval] [count]
 
 Times every block I/O request from its issue to the device (with -Q, from its insertion
 in the OS queue) to its completion, and counts it in a log2 histogram in the kernel
@@ -29,6 +29,7 @@ OPTIONS
   -D, --disks            one histogram per disk
   -F, --flags            one histogram per set of I/O flags (Sync-Write, ReadAhead-Read...)
   -d, --disk DISK        trace this disk only (a name in /proc/partitions: sda, nvme0n1)
+  -c, --cgroup DIR       I/O started by tasks under this cgroup v2 directory only
       --json             NDJSON: one object per histogram per report, on stdout
   -h, --help             this text
   interval               seconds between reports (default: one report, at Ctrl-C)
@@ -40,6 +41,7 @@ EXAMPLES
   sudo tsnap biolatency -mT 1           every second, in ms, with the time
   sudo tsnap biolatency -Q -D 5         per disk, including OS queue time, every 5 s
   sudo tsnap biolatency -F -d vda 10 1  10 s of vda's I/O, one histogram per flag set
+  sudo tsnap biolatency -c /sys/fs/cgroup/system.slice/mysql.service 10 1
   sudo tsnap biolatency --json 1 | jq -c '{time, count}'
 `;
 
@@ -59,6 +61,7 @@ export function parseOptions(argv: string[], disks: () => Map<number, string> = 
     disks: { type: "boolean", short: "D" },
     flags: { type: "boolean", short: "F" },
     disk: { type: "string", short: "d" },
+    cgroup: { type: "string", short: "c" },
     json: { type: "boolean" },
   });
   let dev = 0;
@@ -76,6 +79,7 @@ export function parseOptions(argv: string[], disks: () => Map<number, string> = 
     perDisk: values.disks === true,
     perFlag: values.flags === true,
     ms,
+    cgroup: stringFlag(values.cgroup),
     unit: ms ? "msecs" : "usecs",
     timestamp: values.timestamp === true,
     json: values.json === true,

@@ -1,12 +1,12 @@
 // Loads runqlat.bpf.o with its config, attaches the hooks on the pair this kernel supports
 // (tp_btf, else raw_tp), and reads the histograms. The only module of the tool that
 // touches libbpf, imported when the command runs.
-import { closeSync, openSync } from "node:fs";
+import { setCgroupFilter } from "../../bpf/cgroup-filter.js";
 import { Collection } from "../../bpf/collection.js";
-import { mapDelete, mapEntries, mapLookup, mapUpdate } from "../../bpf/maps.js";
+import { mapDelete, mapEntries, mapLookup } from "../../bpf/maps.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
 import { probe } from "../../bpf/probes.js";
-import { InputError, NotSupported } from "../../errors.js";
+import { NotSupported } from "../../errors.js";
 import { type HistEntry, type HistSource, histComm, LOG_HIST } from "../hist-tool.js";
 import { configBytes, type RunqlatConfig } from "./runqlat-records.js";
 
@@ -27,7 +27,7 @@ export function loadRunqlat(config: RunqlatConfig, kind = hookKind()): HistSourc
     col.setAutoload(programs);
     col.setReadOnlyConfig(configBytes(config));
     col.load();
-    if (config.cgroup) setCgroup(col.mapFd("cgroup_map"), config.cgroup);
+    if (config.cgroup) setCgroupFilter(col.mapFd("cgroup_map"), config.cgroup);
     for (const p of programs) col.attach(p);
   } catch (err) {
     col.close();
@@ -62,24 +62,4 @@ export function loadRunqlat(config: RunqlatConfig, kind = hookKind()): HistSourc
     lost: () => ({ start: slot(0), hist: slot(1) }),
     close: () => col.close(),
   };
-}
-
-/** Puts the cgroup directory's fd in the BPF_MAP_TYPE_CGROUP_ARRAY (the map keeps its own reference). */
-function setCgroup(mapFd: number, path: string): void {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (err) {
-    throw new InputError(`-c: cannot open cgroup ${path}`, { cause: err });
-  }
-  try {
-    const k = Buffer.alloc(4);
-    const v = Buffer.alloc(4);
-    v.writeUInt32LE(fd);
-    mapUpdate(mapFd, k, v);
-  } catch (err) {
-    throw new InputError(`-c: ${path} is not a cgroup v2 directory`, { cause: err });
-  } finally {
-    closeSync(fd);
-  }
 }
