@@ -1,0 +1,41 @@
+// Loads execsnoop.bpf.o with its config and attaches its two syscall tracepoints; the
+// records arrive in a ring buffer. The only module of the tool that touches libbpf,
+// imported when the command runs.
+import { setCgroupFilter } from "../../bpf/cgroup-filter.js";
+import { Collection } from "../../bpf/collection.js";
+import { mapLookup } from "../../bpf/maps.js";
+import { bpfObjectPath } from "../../bpf/paths.js";
+import type { RingBuffer } from "../../bpf/ringbuf.js";
+import { configBytes, type ExecsnoopConfig, LOST_RING, LOST_START } from "./execsnoop-records.js";
+
+export interface ExecsnoopSource {
+  ring: RingBuffer;
+  /** Execs the kernel could not report: the ring was full, or the map of execs in progress. */
+  lost(): { ring: number; start: number };
+  close(): void;
+}
+
+export function loadExecsnoop(config: ExecsnoopConfig): ExecsnoopSource {
+  const programs = ["execsnoop_exit_execve", "execsnoop_enter_execve"];
+  const col = Collection.open(bpfObjectPath("execsnoop"));
+  try {
+    col.setAutoload(programs);
+    col.setReadOnlyConfig(configBytes(config));
+    col.load();
+    if (config.cgroup) setCgroupFilter(col.mapFd("cgroup_map"), config.cgroup);
+    for (const p of programs) col.attach(p);
+    const ring = col.ringBuffer("events", { map: "lost", index: LOST_RING });
+    const fd = col.mapFd("lost");
+    const k = Buffer.alloc(4);
+    const v = Buffer.alloc(8);
+    k.writeUInt32LE(LOST_START);
+    return {
+      ring,
+      lost: () => ({ ring: ring.lost(), start: mapLookup(fd, k, v) ? Number(v.readBigUInt64LE()) : 0 }),
+      close: () => col.close(),
+    };
+  } catch (err) {
+    col.close();
+    throw err;
+  }
+}
