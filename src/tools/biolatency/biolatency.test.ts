@@ -117,7 +117,7 @@ after(() => rmSync(FILE, { force: true }));
 test("one fio run, eight tracers: counts between fio's and diskstats', the same histograms as libbpf-tools'", {
   skip: skipRef,
   timeout: 90_000,
-}, async () => {
+}, async (ctx) => {
   const handles = liveCount();
   const cg = testCgroup("tsnap-biolatency");
   assert.ok(cg, "no cgroup v2 mount");
@@ -154,6 +154,7 @@ test("one fio run, eight tracers: counts between fio's and diskstats', the same 
       /^Tracing block device I\/O\.\.\. Hit Ctrl-C to end\.\n\n\n {5}usecs {15}: count/,
     );
     const n = text[0].counts.reduce((a, b) => a + b, 0);
+    ctx.diagnostic(`whole disk: ours ${n}, fio ${IOS}, diskstats ${d1 - d0}`);
     assert.ok(n >= IOS && n <= d1 - d0, `ours ${n}, fio ${IOS}, diskstats ${d1 - d0}`);
     // -D: one histogram per disk, named from /proc/partitions, in msecs.
     const disk = parseHistText(res.disks.out).find((h) => h.head === `disk = ${DISK}`);
@@ -163,6 +164,7 @@ test("one fio run, eight tracers: counts between fio's and diskstats', the same 
 
     // fio's cgroup: fio's I/Os (a few of its own besides the reads).
     const [json] = parseJson(res.json.out);
+    ctx.diagnostic(`-c: ours ${json.count} for fio's ${IOS}; fio p50 ${truth.p50us} µs`);
     assert.ok(json.count >= IOS && json.count <= IOS + 20, `${json.count} I/Os for fio's ${IOS}`);
     // fio's completion latency (from its syscall: a little more than the device's) is
     // within a slot of our median; the mean from the summed time lies within the histogram.
@@ -197,6 +199,9 @@ test("one fio run, eight tracers: counts between fio's and diskstats', the same 
       const m = byFlags(mine);
       const r = byFlags(ref);
       const direct = m.get("Idle-Sync-Read");
+      ctx.diagnostic(
+        `-F Idle-Sync-Read: ours ${total(direct)}, libbpf-tools ${total(r.get("Idle-Sync-Read"))}`,
+      );
       assert.ok(total(direct) >= IOS, [...m.keys()].join(" "));
       assert.ok(Math.abs(total(direct) - total(r.get("Idle-Sync-Read"))) <= 0.01 * IOS + 2, ref);
       for (const p of [0.5, 0.9, 0.99]) {

@@ -55,7 +55,7 @@ after(async () => {
 test("the kernel's count and sum of run-queue waits equal schedstat's pcount and run_delay", {
   skip,
   timeout: 30_000,
-}, async () => {
+}, async (ctx) => {
   const { loadRunqlat } = await import("./runqlat-load.js");
   const src = loadRunqlat({ pid, key: "none", ms: false });
   try {
@@ -66,6 +66,9 @@ test("the kernel's count and sum of run-queue waits equal schedstat's pcount and
     const [d] = histDeltas(base, src.read());
     const slices = s1.slices - s0.slices;
     const waitNs = s1.waitNs - s0.waitNs;
+    ctx.diagnostic(
+      `runqlat ${d.total} waits, Σ ${d.sumNs} ns; schedstat pcount ${slices}, run_delay ${waitNs} ns`,
+    );
     // Every time a spinner was put on a CPU it had waited on a run queue (they never sleep).
     assert.ok(slices > 100, `${slices} slices`);
     assert.ok(Math.abs(d.total - slices) <= 0.05 * slices + 10, `runqlat ${d.total} vs pcount ${slices}`);
@@ -85,7 +88,7 @@ test("the kernel's count and sum of run-queue waits equal schedstat's pcount and
 test("side by side with libbpf-tools' runqlat: the same distribution; -L per thread, -P per process", {
   skip: skipRef,
   timeout: 60_000,
-}, async () => {
+}, async (ctx) => {
   const handles = liveCount();
   const p = ["-p", String(pid)];
   const t = {
@@ -111,6 +114,9 @@ test("side by side with libbpf-tools' runqlat: the same distribution; -L per thr
   assert.match(res.text.out, /^Tracing run queue latency\.\.\. Hit Ctrl-C to end\.\n\n {5}usecs {15}: count/);
   const n = text[0].counts.reduce((a, b) => a + b, 0);
   const nRef = ref[0].counts.reduce((a, b) => a + b, 0);
+  ctx.diagnostic(
+    `ours ${n} waits, libbpf-tools ${nRef}; p50/p90/p99 slots ${[0.5, 0.9, 0.99].map((q) => `${percentileSlot(text[0].counts, q)}/${percentileSlot(ref[0].counts, q)}`).join(" ")}`,
+  );
   // The two attach at different moments (a second apart at most, of ~3 s traced).
   assert.ok(Math.abs(n - nRef) <= 0.35 * nRef, `ours ${n} vs libbpf-tools ${nRef}`);
   for (const q of [0.5, 0.9, 0.99]) {
