@@ -1,13 +1,17 @@
 // What profile and offcputime share: reading a BPF_MAP_TYPE_STACK_TRACE map, turning stack
 // ids into symbolized StackSides (kernel frames from kallsyms, user frames through the
-// process's maps, cached per id), running for a duration or until Ctrl-C while learning
-// new processes' maps at first sight, and the words for load failures.
+// process's maps, cached per id), loading a stack tool's object (one collection, one load,
+// one close), running for a duration or until Ctrl-C while learning new processes' maps at
+// first sight, and the words for load failures.
 import { setTimeout as sleep } from "node:timers/promises";
+import { Collection } from "../bpf/collection.js";
 import { kernelSymbols } from "../bpf/kallsyms.js";
 import { mapEntries, mapLookup } from "../bpf/maps.js";
-import { BpfError } from "../bpf/object.js";
+import { BpfError, type Link } from "../bpf/object.js";
+import { bpfObjectPath } from "../bpf/paths.js";
 import type { Io } from "../command/command.js";
 import { PermissionError } from "../errors.js";
+import { frameName } from "../model/derived-columns.js";
 import { UserSymbolizer } from "../platform/user-symbols.js";
 import {
   renderFolded,
@@ -40,9 +44,6 @@ export function readStack(
   return out;
 }
 
-/** A kernel function name without its offset ("do_nanosleep+0x5a" → "do_nanosleep"). */
-const bare = (s: string) => s.replace(/\+0x[0-9a-f]+$/, "");
-
 /** The BPF program and tracepoint glue at the leaf of a stack taken in a hook. */
 const HOOK_FRAME = /^(bpf_prog_|bpf_trace_run|__bpf_trace_|__traceiter_|bpf_get_stack)/;
 
@@ -68,7 +69,7 @@ export class StackResolver {
     let s = this.kernel.get(id);
     if (!s) {
       const syms = kernelSymbols();
-      const frames = readStack(this.stackFd, id, this.scratch).map((a) => bare(syms.symbolize(a)));
+      const frames = readStack(this.stackFd, id, this.scratch).map((a) => frameName(syms.symbolize(a)));
       s = { kind: "frames", frames: dropHookFrames(frames) };
       this.kernel.set(id, s);
     }
@@ -122,6 +123,67 @@ export function explainLoadError(what: string, err: unknown): unknown {
       cause: err,
     });
   return err;
+}
+
+/** What a stack tool's object holds: a STACK_TRACE map `stackmap` and a counting hash map. */
+export interface StackObject {
+  /** The object's name (build/bpf/<name>.bpf.o), also the tool's in error messages. */
+  name: string;
+  /** The only programs loaded (the variant picked after probing). */
+  programs: readonly string[];
+  config: Buffer;
+  /** The counting map, sized like the stack map (--stack-storage-size). */
+  counts: string;
+  stackStorageSize: number;
+}
+
+/**
+ * Opens, configures and loads a stack tool's object (one verifier load of `programs`
+ * only), then attaches through `attach`; on any failure everything is closed and a
+ * refused privilege is said as such. The caller owns the collection (one close).
+ */
+export function loadStackObject(o: StackObject, attach: (col: Collection) => void): Collection {
+  const col = Collection.open(bpfObjectPath(o.name));
+  try {
+    col.setAutoload(o.programs);
+    col.setReadOnlyConfig(o.config);
+    col.setMaxEntries("stackmap", o.stackStorageSize);
+    col.setMaxEntries(o.counts, o.stackStorageSize);
+    col.load();
+    attach(col);
+    return col;
+  } catch (err) {
+    col.close();
+    throw explainLoadError(o.name, err);
+  }
+}
+
+/**
+ * Runs a loaded stack tool for `durationS` (or until the signal), learning processes' maps
+ * at first sight, detaches `links` (no counting while reading), reads the counts as rows,
+ * and closes the collection.
+ */
+export async function collectStacks(
+  col: Collection,
+  links: readonly Link[],
+  m: { counts: string; key: StackKeyFields; value: (v: bigint) => number },
+  o: { pid: number | null; durationS: number; userOnly: boolean; kernelOnly: boolean },
+  signal: AbortSignal,
+): Promise<{ rows: StackRow[]; lost: number }> {
+  try {
+    const fd = col.mapFd(m.counts);
+    const stacks = new StackResolver(col.mapFd("stackmap"));
+    if (o.pid !== null) stacks.users.see(o.pid);
+    const learn = () => {
+      for (const p of seenProcesses(fd, m.key.size, 8, m.key.tgid)) stacks.users.see(p);
+    };
+    await runFor(o.durationS, signal, learn);
+    for (const l of links) l.close();
+    learn();
+    return readStackCounts(fd, m.key, stacks, o, m.value);
+  } finally {
+    col.close();
+  }
 }
 
 /** Where a stack-counting map's key holds the fields of a report row (byte offsets). */

@@ -4,21 +4,14 @@
 // kernel; at the end the totals are read once, symbolized, and printed in µs as bcc's text
 // or folded form. tp_btf hook, raw_tp where BTF-typed tracepoints are refused.
 
-import { BpfObject, type Link } from "../../bpf/object.js";
-import { bpfObjectPath } from "../../bpf/paths.js";
+import type { Link } from "../../bpf/object.js";
+import { probe } from "../../bpf/probes.js";
 import { choiceFlag, numberFlag, parseArgs } from "../../command/args.js";
 import type { Command, Io } from "../../command/command.js";
 import { UsageError } from "../../errors.js";
 import type { StackReportOptions, StackRow } from "../../report/stack-report.js";
 import { layout } from "../../sources/bpf/records.js";
-import {
-  explainLoadError,
-  printStackReport,
-  readStackCounts,
-  runFor,
-  StackResolver,
-  seenProcesses,
-} from "../stack-tool.js";
+import { collectStacks, loadStackObject, printStackReport } from "../stack-tool.js";
 
 /** The layouts of offcputime.bpf.c (its _Static_asserts check the sizes). */
 export const OFFCPU_CONFIG = layout("offcpu_config", [
@@ -169,55 +162,34 @@ function header(o: OffcpuOptions): string {
   return `Tracing off-CPU time (us) of ${who} by ${how} stack${dur}\n`;
 }
 
-/** Loads with the tp_btf hook, else raw_tp. */
-function load(o: OffcpuOptions): { obj: BpfObject; link: Link } {
-  let first: unknown = null;
-  for (const prog of ["sched_switch_btf", "sched_switch_raw"]) {
-    const obj = BpfObject.open(bpfObjectPath("offcputime"));
-    try {
-      obj.onlyPrograms([prog]);
-      obj.setReadOnlyConfig(offcpuConfig(o));
-      obj.setMaxEntries("stackmap", o.stackStorageSize);
-      obj.setMaxEntries("totals", o.stackStorageSize);
-      obj.load();
-      return { obj, link: obj.attach(prog) };
-    } catch (err) {
-      obj.close();
-      first ??= err;
-    }
-  }
-  throw explainLoadError("offcputime", first);
-}
-
-/** Off-CPU totals as rows (µs, symbolized). */
+/** Off-CPU totals as rows (µs, symbolized). tp_btf where it probes ok, else raw_tp: one load. */
 export async function offcputime(
   o: OffcpuOptions,
   signal: AbortSignal,
 ): Promise<{ rows: StackRow[]; lost: number }> {
-  const { obj, link } = load(o);
-  try {
-    const totalsFd = obj.mapFd("totals");
-    const stacks = new StackResolver(obj.mapFd("stackmap"));
-    if (o.pid !== null) stacks.users.see(o.pid);
-    const learn = () => {
-      for (const p of seenProcesses(totalsFd, OFFCPU_KEY.size, 8, OFFCPU_KEY.off.tgid)) stacks.users.see(p);
-    };
-    await runFor(o.durationS, signal, learn);
-    link.close();
-    learn();
-    const key = {
-      size: OFFCPU_KEY.size,
-      comm: OFFCPU_KEY.off.comm,
-      id: OFFCPU_KEY.off.pid,
-      tgid: OFFCPU_KEY.off.tgid,
-      userStackId: OFFCPU_KEY.off.user_stack_id,
-      kernStackId: OFFCPU_KEY.off.kern_stack_id,
-    };
-    return readStackCounts(totalsFd, key, stacks, o, (ns) => Math.round(Number(ns) / 1000));
-  } finally {
-    link.close();
-    obj.close();
-  }
+  const program = probe("tp_btf_sched").ok ? "tp_btf_sched_switch" : "raw_tp_sched_switch";
+  const links: Link[] = [];
+  const col = loadStackObject(
+    {
+      name: "offcputime",
+      programs: [program],
+      config: offcpuConfig(o),
+      counts: "totals",
+      stackStorageSize: o.stackStorageSize,
+    },
+    (c) => links.push(c.attach(program)),
+  );
+  const k = OFFCPU_KEY.off;
+  const key = {
+    size: OFFCPU_KEY.size,
+    comm: k.comm,
+    id: k.pid,
+    tgid: k.tgid,
+    userStackId: k.user_stack_id,
+    kernStackId: k.kern_stack_id,
+  };
+  const value = (ns: bigint) => Math.round(Number(ns) / 1000);
+  return collectStacks(col, links, { counts: "totals", key, value }, o, signal);
 }
 
 async function run(argv: string[], io: Io): Promise<number> {

@@ -3,22 +3,14 @@
 // (process, comm, kernel stack, user stack) in the kernel; at the end the counts are read
 // once, symbolized, and printed as bcc's text or folded form (flame graphs).
 import { readFileSync } from "node:fs";
-import { BpfObject, type Link } from "../../bpf/object.js";
-import { bpfObjectPath } from "../../bpf/paths.js";
+import type { Link } from "../../bpf/object.js";
 import { openCpuClock } from "../../bpf/probes.js";
 import { numberFlag, parseArgs } from "../../command/args.js";
 import type { Command, Io } from "../../command/command.js";
 import { UsageError } from "../../errors.js";
 import type { StackReportOptions, StackRow } from "../../report/stack-report.js";
 import { layout } from "../../sources/bpf/records.js";
-import {
-  explainLoadError,
-  printStackReport,
-  readStackCounts,
-  runFor,
-  StackResolver,
-  seenProcesses,
-} from "../stack-tool.js";
+import { collectStacks, loadStackObject, printStackReport } from "../stack-tool.js";
 
 /** The layouts of profile.bpf.c (its _Static_asserts check the sizes). */
 export const PROFILE_CONFIG = layout("profile_config", [
@@ -160,42 +152,29 @@ export async function profile(
   o: ProfileOptions,
   signal: AbortSignal,
 ): Promise<{ rows: StackRow[]; lost: number }> {
-  const obj = BpfObject.open(bpfObjectPath("profile"));
   const links: Link[] = [];
-  try {
-    obj.setReadOnlyConfig(profileConfig(o));
-    obj.setMaxEntries("stackmap", o.stackStorageSize);
-    obj.setMaxEntries("counts", o.stackStorageSize);
-    try {
-      obj.load();
-      for (const cpu of onlineCpus()) links.push(obj.attachPerfEvent("do_sample", openCpuClock(cpu, o.hz)));
-    } catch (err) {
-      throw explainLoadError("profile", err);
-    }
-    const countsFd = obj.mapFd("counts");
-    const stacks = new StackResolver(obj.mapFd("stackmap"));
-    // Maps at first sight: a process that exits before the end still resolves.
-    if (o.pid !== null) stacks.users.see(o.pid);
-    const learn = () => {
-      for (const pid of seenProcesses(countsFd, PROFILE_KEY.size, 8, PROFILE_KEY.off.pid))
-        stacks.users.see(pid);
-    };
-    await runFor(o.durationS, signal, learn);
-    for (const l of links.splice(0)) l.close(); // stop sampling before reading
-    learn();
-    const key = {
-      size: PROFILE_KEY.size,
-      comm: PROFILE_KEY.off.comm,
-      id: PROFILE_KEY.off.pid,
-      tgid: PROFILE_KEY.off.pid,
-      userStackId: PROFILE_KEY.off.user_stack_id,
-      kernStackId: PROFILE_KEY.off.kern_stack_id,
-    };
-    return readStackCounts(countsFd, key, stacks, o, Number);
-  } finally {
-    for (const l of links) l.close();
-    obj.close();
-  }
+  const col = loadStackObject(
+    {
+      name: "profile",
+      programs: ["do_sample"],
+      config: profileConfig(o),
+      counts: "counts",
+      stackStorageSize: o.stackStorageSize,
+    },
+    (c) => {
+      for (const cpu of onlineCpus()) links.push(c.attachPerfEvent("do_sample", openCpuClock(cpu, o.hz)));
+    },
+  );
+  const k = PROFILE_KEY.off;
+  const key = {
+    size: PROFILE_KEY.size,
+    comm: k.comm,
+    id: k.pid,
+    tgid: k.pid,
+    userStackId: k.user_stack_id,
+    kernStackId: k.kern_stack_id,
+  };
+  return collectStacks(col, links, { counts: "counts", key, value: Number }, o, signal);
 }
 
 async function run(argv: string[], io: Io): Promise<number> {
