@@ -9,8 +9,9 @@ import { kernelSymbols } from "../bpf/kallsyms.js";
 import { mapEntries, mapLookup } from "../bpf/maps.js";
 import { BpfError, type Link } from "../bpf/object.js";
 import { bpfObjectPath } from "../bpf/paths.js";
+import { decimalFlag, numberFlag, switchFlag } from "../command/args.js";
 import type { Io } from "../command/command.js";
-import { PermissionError } from "../errors.js";
+import { PermissionError, UsageError } from "../errors.js";
 import { frameName } from "../model/derived-columns.js";
 import { UserSymbolizer } from "../platform/user-symbols.js";
 import {
@@ -21,6 +22,51 @@ import {
   type StackSide,
 } from "../report/stack-report.js";
 import { cString } from "../sources/bpf/records.js";
+
+/** The flags profile and offcputime share (bcc's letters), declared once. */
+export const STACK_FLAGS = {
+  userOnly: switchFlag({ long: "user-stacks-only", short: "U", help: "user stacks only (no kernel frames)" }),
+  kernelOnly: switchFlag({
+    long: "kernel-stacks-only",
+    short: "K",
+    help: "kernel stacks only (no user frames)",
+  }),
+  delimited: switchFlag({
+    long: "delimited",
+    short: "d",
+    help: 'a "--" (text) or "-" (folded) between kernel and user stacks',
+  }),
+  folded: switchFlag({
+    long: "folded",
+    short: "f",
+    help: 'one line per stack, "comm;root;...;leaf value" (flame graphs)',
+  }),
+  stackStorageSize: decimalFlag({
+    long: "stack-storage-size",
+    arg: "N",
+    help: "distinct stacks kept (default 16384)",
+    min: 1,
+    max: 1 << 22,
+    integer: true,
+    fallback: 16384,
+  }),
+};
+
+/** bcc's DURATION positional: seconds, or Infinity (until Ctrl-C) when absent. */
+export function durationPositional(text: string | undefined): number {
+  return text === undefined
+    ? Number.POSITIVE_INFINITY
+    : numberFlag(text, "DURATION", { min: 0.01, fallback: 0 });
+}
+
+/** The stack options common to both tools, with their exclusions checked. */
+export function stackOptions(
+  v: { userOnly: boolean; kernelOnly: boolean; pid: number | null; tid: number | null },
+  tidLabel: string,
+): void {
+  if (v.userOnly && v.kernelOnly) throw new UsageError("-U and -K exclude each other");
+  if (v.pid !== null && v.tid !== null) throw new UsageError(`-p and ${tidLabel} exclude each other`);
+}
 
 /** Frames per stack in the stack map (the kernel's PERF_MAX_STACK_DEPTH default). */
 export const MAX_STACK_DEPTH = 127;
