@@ -1,7 +1,15 @@
 // tsnap top: sample all threads for a few seconds and show which are active, grouped by
 // any columns, as "average active threads" (0x.tools psn, with its flags).
 import { readFileSync } from "node:fs";
-import { decimalFlag, flagHelp, listOptionFlag, parseFlags, switchFlag, textFlag } from "../command/args.js";
+import {
+  decimalFlag,
+  flagHelp,
+  listOptionFlag,
+  optionalOneOfFlag,
+  parseFlags,
+  switchFlag,
+  textFlag,
+} from "../command/args.js";
 import type { Command, Io } from "../command/command.js";
 import {
   allFlag,
@@ -21,12 +29,14 @@ import { parsePartitions } from "../query/views.js";
 import { Aggregator } from "../report/aggregate.js";
 import { COLUMNS, type Column, needsOf, resolveColumns } from "../report/columns.js";
 import { windowFrame } from "../report/output.js";
+import { renderStackTiles } from "../report/stacktiles.js";
 import { renderTable } from "../report/table.js";
 import { renderTop, type TopFormat, type WindowStats } from "../report/top-report.js";
 import { latencyColumns, renderWindowHists, windowLatency } from "../report/window-latency.js";
 import { runRounds } from "../sampler/loop.js";
 import { openSampler } from "../sampler/open.js";
 import { type LatencyHistograms, latencyHistogramsOf } from "../sources/bpf/latency-hists.js";
+import { levelFrames } from "../tools/flame/level-frames.js";
 import { writeLiveFlame } from "../tools/flame/live-flame.js";
 
 const DEFAULT_GROUP = ["comm", "state"];
@@ -66,6 +76,12 @@ const FLAGS = {
   source: sourceFlag,
   hist: histFlag("after each window, of EVERY call in it [bpf]"),
   includeSelf: switchFlag({ long: "include-self", help: "do not leave tsnap's own threads out" }),
+  stacks: optionalOneOfFlag({
+    long: "stacks",
+    arg: "KIND",
+    choices: ["kernel", "user"] as const,
+    help: "under the table, the window's top stacks side by side as columns that fit the terminal (stacktiles), leaf first: kernel or user (user: bpf source); table format only",
+  }),
   flame: textFlag({
     long: "flame",
     arg: "FILE",
@@ -100,6 +116,7 @@ EXAMPLES
   tsnap top -g pid,state -d 10       + rq_p50_us ...: run-queue waits beside RUNQ
   tsnap top --hist io -d 10          biolatency over 10 s;  --hist rq: runqlat -P
   tsnap top -a -g state,comm,syscall,kstack --flame top.svg   all threads as a flame graph
+  tsnap top -p 1234 --stacks kernel  + the top kernel stacks of its threads, side by side
 `;
 
 export const command: Command = {
@@ -131,10 +148,15 @@ async function run(argv: string[], io: Io): Promise<number> {
   const columns = resolveColumns(groupNames);
   const { hz, all, hist, format, limit } = v;
 
+  const { stacks } = v;
+  if (stacks && format !== "table")
+    throw new UsageError("--stacks prints under the table: --format table only");
+  const stackColumns = stacks ? resolveColumns([stacks === "kernel" ? "kstack" : "ustack"]) : [];
+
   const opts: SamplerOptions = {
     hz,
     all,
-    needs: needsOf(columns),
+    needs: needsOf([...columns, ...stackColumns]),
     excludeSelf: !v.includeSelf,
     verbose: v.verbose,
     ...v.pid,
@@ -159,6 +181,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       totalS: Number.isFinite(durationS) ? durationS : undefined,
       repeated,
       flame: v.flame,
+      stackColumns,
     });
   } finally {
     sampler.close();
@@ -180,11 +203,14 @@ interface ReportOptions {
   hist: LatKind | undefined;
   /** Also write each window as a flame graph SVG here. */
   flame?: string;
+  /** --stacks: the stack column whose top values are drawn as tiles under the table. */
+  stackColumns: Column[];
 }
 
 /** Samples until totalS (or Ctrl-C), printing one report per window of windowS. */
 async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void> {
   const agg = new Aggregator(o.columns);
+  const tiles = o.stackColumns.length ? new Aggregator(o.stackColumns) : null;
   let win = {
     startedAt: Date.now(),
     cpu: process.cpuUsage(),
@@ -224,6 +250,7 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
     let text = renderTop(o.format, o.columns, agg.rows(o.limit), w, o.all, extra, io.columns);
     if (lat && o.hist && o.format === "table")
       text += renderWindowHists(lat, o.hist, Number.isFinite(o.limit) ? o.limit : 10);
+    if (tiles) text += `\n${stackTiles(tiles, o.stackColumns[0].name, io.columns || 120)}`;
     const stamp = o.repeated ? windowFrame(o.format, io.isTTY, win.startedAt) : "";
     io.out(stamp + text);
     if (o.flame)
@@ -234,6 +261,7 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
         `${new Date(win.startedAt).toISOString()}, ${agg.rounds} rounds at ${o.hz} Hz, ${sampler.source} source`,
       );
     agg.reset();
+    tiles?.reset();
     win = {
       startedAt: Date.now(),
       cpu: process.cpuUsage(),
@@ -250,6 +278,7 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
     signal: io.signal,
     onRound: (r, _index, slot) => {
       agg.addRound(r.samples, r.timestamp);
+      tiles?.addRound(r.samples, r.timestamp);
       win.lastSlot = slot;
       win.lost += r.lostBefore ?? 0;
       win.late += r.lateBefore ?? 0;
@@ -260,6 +289,18 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
     },
   });
   if (agg.rounds > 0) flush();
+}
+
+/** The window's stacks of one stack column as tiles, the most frequent first. */
+function stackTiles(agg: Aggregator, column: string, width: number): string {
+  const rows = agg.rows();
+  const totalAvg = rows.reduce((t, r) => t + r.avg_threads, 0);
+  const tiles = rows.map((r) => ({
+    frames: levelFrames(r.values[0], "stack", { sep: "<-" }).reverse(),
+    avgThreads: r.avg_threads,
+  }));
+  const what = column === "kstack" ? "kernel" : "user";
+  return renderStackTiles(tiles, { title: `=== Top ${what} stacks (leaf first) ===`, width, totalAvg });
 }
 
 let devNames: Map<string, string> | null = null;
