@@ -341,12 +341,7 @@ export class BpfSampler implements Sampler {
 
   /** The kernel id of the iterator program (for `bpftool prog show id N`; benchmarks). */
   iterProgramId(): number | null {
-    try {
-      const m = /^prog_id:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${this.iterLink.fd}`, "utf8"));
-      return m ? Number(m[1]) : null;
-    } catch {
-      return null;
-    }
+    return this.iterLink.programId();
   }
 
   stats(): SamplerStats {

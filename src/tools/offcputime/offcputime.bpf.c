@@ -9,6 +9,7 @@
 #include <bpf/bpf_tracing.h>
 #include "lib/hooks.bpf.h"
 #include "lib/maps.bpf.h"
+#include "lib/task.bpf.h"
 
 #define TASK_COMM_LEN 16
 #define PF_KTHREAD 0x00200000
@@ -62,17 +63,6 @@ struct {
 	__uint(max_entries, 16384);
 } totals SEC(".maps");
 
-struct task_struct___o {
-	volatile long state;
-} __attribute__((preserve_access_index));
-
-static __always_inline long task_state(struct task_struct *t)
-{
-	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ((struct task_struct___o *)t, state);
-}
-
 static __always_inline int wanted(struct task_struct *t)
 {
 	__u32 tgid = BPF_CORE_READ(t, tgid);
@@ -89,7 +79,7 @@ static __always_inline int wanted(struct task_struct *t)
 		return 0;
 	if (cfg.kernel_threads_only && !(flags & PF_KTHREAD))
 		return 0;
-	if (cfg.state != -1 && task_state(t) != cfg.state)
+	if (cfg.state != -1 && (long)task_state_core(t) != cfg.state)
 		return 0;
 	return 1;
 }

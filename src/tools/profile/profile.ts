@@ -2,12 +2,12 @@
 // profile). A software cpu-clock perf event per CPU runs profile.bpf.c, which counts
 // (process, comm, kernel stack, user stack) in the kernel; at the end the counts are read
 // once, symbolized, and printed as bcc's text or folded form (flame graphs).
-import { readFileSync } from "node:fs";
 import type { Link } from "../../bpf/object.js";
 import { openCpuClock } from "../../bpf/probes.js";
 import { decimalFlag, flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { pidFlag, tidFlag } from "../../command/flags.js";
+import { onlineCpus } from "../../platform/cpus.js";
 import type { StackReportOptions, StackRow } from "../../report/stack-report.js";
 import { layout } from "../../sources/bpf/records.js";
 import {
@@ -105,16 +105,6 @@ export function profileConfig(o: ProfileOptions): Buffer {
   b[PROFILE_CONFIG.off.kernel_stacks_only] = o.kernelOnly ? 1 : 0;
   b[PROFILE_CONFIG.off.include_idle] = o.includeIdle ? 1 : 0;
   return b;
-}
-
-/** CPUs in /sys/devices/system/cpu/online ("0-3,6"). */
-export function onlineCpus(text = readFileSync("/sys/devices/system/cpu/online", "utf8")): number[] {
-  const out: number[] = [];
-  for (const part of text.trim().split(",")) {
-    const [a, b] = part.split("-").map(Number);
-    for (let c = a; c <= (b ?? a); c++) out.push(c);
-  }
-  return out;
 }
 
 function header(o: ProfileOptions): string {
