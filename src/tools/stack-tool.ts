@@ -21,7 +21,7 @@ import {
   type StackRow,
   type StackSide,
 } from "../report/stack-report.js";
-import { cString } from "../sources/bpf/records.js";
+import { cString, type Layout } from "../sources/bpf/records.js";
 
 /** The flags profile and offcputime share (bcc's letters), declared once. */
 export const STACK_FLAGS = {
@@ -230,6 +230,34 @@ export async function collectStacks(
   } finally {
     col.close();
   }
+}
+
+/** bcc's first line: "<what> of PID 42 by user + kernel stack for 5 secs." */
+export function stackHeader(
+  what: string,
+  o: { pid: number | null; tid: number | null; userOnly: boolean; kernelOnly: boolean; durationS: number },
+): string {
+  const who = o.pid !== null ? `PID ${o.pid}` : o.tid !== null ? `TID ${o.tid}` : "all threads";
+  const how = o.userOnly ? "user" : o.kernelOnly ? "kernel" : "user + kernel";
+  const dur = Number.isFinite(o.durationS) ? ` for ${o.durationS} secs.` : "... Hit Ctrl-C to end.";
+  return `${what} of ${who} by ${how} stack${dur}\n`;
+}
+
+/** A counting key's fields from its layout: `comm`, `user_stack_id`, `kern_stack_id` and the two ids named. */
+export function stackKeyFields<F extends string>(
+  key: Layout<F | "comm" | "user_stack_id" | "kern_stack_id">,
+  id: F,
+  tgid: F,
+): StackKeyFields {
+  const k = key.off;
+  return {
+    size: key.size,
+    comm: k.comm,
+    id: k[id],
+    tgid: k[tgid],
+    userStackId: k.user_stack_id,
+    kernStackId: k.kern_stack_id,
+  };
 }
 
 /** Where a stack-counting map's key holds the fields of a report row (byte offsets). */

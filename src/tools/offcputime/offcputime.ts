@@ -18,6 +18,8 @@ import {
   loadStackObject,
   printStackReport,
   STACK_FLAGS,
+  stackHeader,
+  stackKeyFields,
   stackOptions,
 } from "../stack-tool.js";
 import { tool } from "./offcputime.tool.js";
@@ -151,13 +153,6 @@ export function offcpuConfig(o: OffcpuOptions): Buffer {
   return b;
 }
 
-function header(o: OffcpuOptions): string {
-  const who = o.pid !== null ? `PID ${o.pid}` : o.tid !== null ? `TID ${o.tid}` : "all threads";
-  const how = o.userOnly ? "user" : o.kernelOnly ? "kernel" : "user + kernel";
-  const dur = Number.isFinite(o.durationS) ? ` for ${o.durationS} secs.` : "... Hit Ctrl-C to end.";
-  return `Tracing off-CPU time (us) of ${who} by ${how} stack${dur}\n`;
-}
-
 /** Off-CPU totals as rows (µs, symbolized). tp_btf where it probes ok, else raw_tp: one load. */
 export async function offcputime(
   o: OffcpuOptions,
@@ -175,22 +170,14 @@ export async function offcputime(
     },
     (c) => links.push(c.attach(program)),
   );
-  const k = OFFCPU_KEY.off;
-  const key = {
-    size: OFFCPU_KEY.size,
-    comm: k.comm,
-    id: k.pid,
-    tgid: k.tgid,
-    userStackId: k.user_stack_id,
-    kernStackId: k.kern_stack_id,
-  };
+  const key = stackKeyFields(OFFCPU_KEY, "pid", "tgid");
   const value = (ns: bigint) => Math.round(Number(ns) / 1000);
   return collectStacks(col, links, { counts: "totals", key, value }, o, signal);
 }
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOffcpuArgs(argv);
-  return printStackReport(io, o, header(o), () => offcputime(o, io.signal));
+  return printStackReport(io, o, stackHeader("Tracing off-CPU time (us)", o), () => offcputime(o, io.signal));
 }
 
 export const command: Command = toolCommand(tool, HELP, run);

@@ -16,6 +16,8 @@ import {
   loadStackObject,
   printStackReport,
   STACK_FLAGS,
+  stackHeader,
+  stackKeyFields,
   stackOptions,
 } from "../stack-tool.js";
 import { tool } from "./profile.tool.js";
@@ -107,13 +109,6 @@ export function profileConfig(o: ProfileOptions): Buffer {
   return b;
 }
 
-function header(o: ProfileOptions): string {
-  const who = o.pid !== null ? `PID ${o.pid}` : o.tid !== null ? `TID ${o.tid}` : "all threads";
-  const how = o.userOnly ? "user" : o.kernelOnly ? "kernel" : "user + kernel";
-  const dur = Number.isFinite(o.durationS) ? ` for ${o.durationS} secs.` : "... Hit Ctrl-C to end.";
-  return `Sampling at ${o.hz} Hertz of ${who} by ${how} stack${dur}\n`;
-}
-
 /** Samples as rows (symbolized): the profile's result. */
 export async function profile(
   o: ProfileOptions,
@@ -132,21 +127,13 @@ export async function profile(
       for (const cpu of onlineCpus()) links.push(c.attachPerfEvent("do_sample", openCpuClock(cpu, o.hz)));
     },
   );
-  const k = PROFILE_KEY.off;
-  const key = {
-    size: PROFILE_KEY.size,
-    comm: k.comm,
-    id: k.pid,
-    tgid: k.pid,
-    userStackId: k.user_stack_id,
-    kernStackId: k.kern_stack_id,
-  };
+  const key = stackKeyFields(PROFILE_KEY, "pid", "pid");
   return collectStacks(col, links, { counts: "counts", key, value: Number }, o, signal);
 }
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseProfileArgs(argv);
-  return printStackReport(io, o, header(o), () => profile(o, io.signal));
+  return printStackReport(io, o, stackHeader(`Sampling at ${o.hz} Hertz`, o), () => profile(o, io.signal));
 }
 
 export const command: Command = toolCommand(tool, HELP, run);
