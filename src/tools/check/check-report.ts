@@ -27,6 +27,8 @@ export interface CheckReport {
   resources: Resource[];
   findings: Finding[];
   threads: ThreadSample | null;
+  /** tsnap's own CPU seconds: opening the thread sampler (once), and over this window. */
+  self: { open_cpu_s: number; window_cpu_s: number };
   /** What could not be seen here, and why. */
   unseen: string[];
 }
@@ -149,6 +151,7 @@ export function buildReport(
   sample: ThreadSample | null,
   unseen: readonly string[],
   tools: ReadonlySet<string>,
+  self: CheckReport["self"] = { open_cpu_s: 0, window_cpu_s: 0 },
 ): CheckReport {
   return {
     started_at: new Date(startedAtMs).toISOString(),
@@ -158,10 +161,12 @@ export function buildReport(
     resources,
     findings: findingsOf(resources, sample, tools),
     threads: sample,
+    self: { open_cpu_s: round3(self.open_cpu_s), window_cpu_s: round3(self.window_cpu_s) },
     unseen: [...unseen],
   };
 }
 
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
 
 /** "2.00 stress-ng-cpu (pid 42: RUN 1.00, RUNQ 1.00)" or "... pread64 /data/f". */
@@ -236,7 +241,10 @@ export function renderText(r: CheckReport): string {
   }
   lines.push(
     "",
-    `verdict: ${r.verdict}${r.verdict === "bad" ? " (exit code 3)" : ""}${t ? ` | tsnap CPU while sampling: ${(t.cpuUs / 1e6).toFixed(3)} s` : ""}`,
+    `verdict: ${r.verdict}${r.verdict === "bad" ? " (exit code 3)" : ""} | tsnap CPU: ${r.self.window_cpu_s.toFixed(3)} s over the window (${((r.self.window_cpu_s / r.duration_s) * 100).toFixed(1)}% of one CPU)` +
+      (r.self.open_cpu_s > 0
+        ? `, ${r.self.open_cpu_s.toFixed(3)} s to open the ${t?.source ?? ""} sampler`
+        : ""),
   );
   return `${lines.join("\n")}\n`;
 }

@@ -39,7 +39,8 @@ OPTIONS
   -d, --duration SECONDS   the interval measured (default 10; with --interval: stop after it)
       --interval SECONDS   a report every SECONDS until Ctrl-C (like vmstat 1)
       --json               one JSON object per report (one line each)
-      --hz N               thread sampling rate (default 10)
+      --hz N               thread sampling rate (default 10 with the bpf source, 2 with
+                           proc, whose rounds cost ~5 ms of CPU each)
       --source SRC         thread sampler: auto (bpf where it works, else proc), proc or bpf
   -h, --help               this text
 
@@ -51,13 +52,17 @@ EXAMPLES
   tsnap check --source proc        without BPF (any user; what it cannot see is listed)
 `;
 
+const BPF_HZ = 10;
+const PROC_HZ = 2;
+
 interface Options {
   durationS: number;
   /** -d given (with --interval: stop after it; else run until Ctrl-C). */
   durationGiven: boolean;
   intervalS: number | undefined;
   json: boolean;
-  hz: number;
+  /** Thread sampling rate; undefined: the source's default (BPF_HZ, PROC_HZ). */
+  hz: number | undefined;
   source: (typeof SOURCE_CHOICES)[number];
 }
 
@@ -82,7 +87,10 @@ export function parseOptions(argv: string[]): Options {
         ? undefined
         : numberFlag(values.interval, "--interval", { min: 0.5, max: 86400, fallback: 0 }),
     json: values.json === true,
-    hz: numberFlag(values.hz, "--hz", { min: 0.5, max: 100, fallback: 10 }),
+    hz:
+      values.hz === undefined
+        ? undefined
+        : numberFlag(values.hz, "--hz", { min: 0.5, max: 100, fallback: BPF_HZ }),
     source: choiceFlag(values.source, "--source", SOURCE_CHOICES, "auto"),
   };
 }
@@ -91,7 +99,17 @@ async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
   const tools = new Set(TOOLS.map((t) => t.name));
   const unseen = new Set<string>();
-  const sampler: Sampler = await openThreadSampler(o.source, o.hz, io);
+  const open0 = process.cpuUsage();
+  // The proc source costs ~5 ms of CPU per round here (every thread's files): at its
+  // default of 2 Hz a check stays near 1% of one CPU; the bpf source samples at 10 Hz.
+  let hz = o.hz ?? (o.source === "proc" ? PROC_HZ : BPF_HZ);
+  let sampler: Sampler = await openThreadSampler(o.source, hz, io);
+  if (o.hz === undefined && sampler.source === "proc" && hz !== PROC_HZ) {
+    sampler.close();
+    hz = PROC_HZ;
+    sampler = await openThreadSampler("proc", hz, io);
+  }
+  const openCpu = process.cpuUsage(open0);
   let bad = false;
   try {
     if (sampler.source === "proc")
@@ -103,10 +121,12 @@ async function run(argv: string[], io: Io): Promise<number> {
     const t0 = performance.now();
     let startedAt = Date.now();
     let sinceUs = monotonicUs();
+    let cpu0 = process.cpuUsage();
     let a = readSnapshot(unseen);
+    const first = a;
     for (;;) {
       const left = totalS === undefined ? Infinity : totalS * 1000 - (performance.now() - t0);
-      const sample = await sampleThreads(sampler, o.hz, Math.min(windowS * 1000, left), io.signal);
+      const sample = await sampleThreads(sampler, hz, Math.min(windowS * 1000, left), io.signal);
       const b = readSnapshot(unseen);
       const kmsg = readKernelEvents(sinceUs, new Set(b.disks.map((d) => d.name)), unseen);
       const denied = Object.entries(sample.denied);
@@ -115,7 +135,11 @@ async function run(argv: string[], io: Io): Promise<number> {
           `other users' threads: ${denied.map(([k, v]) => `${v} reads of ${k} refused`).join(", ")} (run as root to see them)`,
         );
       const resources = measure(a, b, { kmsg, states: stateTotals(sample.rows) });
-      const report = buildReport(startedAt, (b.atMs - a.atMs) / 1000, resources, sample, [...unseen], tools);
+      const cpu = process.cpuUsage(cpu0);
+      const report = buildReport(startedAt, (b.atMs - a.atMs) / 1000, resources, sample, [...unseen], tools, {
+        open_cpu_s: a === first ? (openCpu.user + openCpu.system) / 1e6 : 0,
+        window_cpu_s: (cpu.user + cpu.system) / 1e6,
+      });
       if (io.signal.reason === "EPIPE") break;
       io.out(o.json ? renderJson(report) : renderText(report));
       if (report.verdict === "bad") bad = true;
@@ -127,6 +151,7 @@ async function run(argv: string[], io: Io): Promise<number> {
         break;
       if (!o.json) io.out("\n");
       a = b;
+      cpu0 = process.cpuUsage();
       startedAt = Date.now();
       sinceUs = monotonicUs();
     }
