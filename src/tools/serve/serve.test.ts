@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, test } from "node:test";
 import { runCli } from "../../testkit/cli.js";
+import { compileWorkload, startWorkload } from "../../testkit/workloads.js";
 import {
   captureSpinners,
   type ServeProcess,
@@ -232,6 +233,34 @@ test("off loopback: no token, 401; the printed link sets a cookie; Bearer works"
     assert.equal((await rawGet(origin, "/", { Authorization: `Bearer ${token}` })).status, 200);
   } finally {
     await open.stop();
+  }
+});
+
+test("--live: samples now; the data's end moves each second and the spinners show as about N threads", async (t) => {
+  const spin = await startWorkload(compileWorkload("spin"), [String(N), "40"]);
+  let live: ServeProcess | null = null;
+  try {
+    live = await startServe(["--live", "-p", String(spin.child.pid), "--hz", "5", "--port", "0"]);
+    const get = async (path: string) => {
+      const r = await fetch(live!.origin + path);
+      const text = await r.text();
+      assert.equal(r.status, 200, text);
+      return JSON.parse(text);
+    };
+    const info = await get("/api/info");
+    assert.equal(info.live, true);
+    t.diagnostic(info.source);
+    await new Promise((r) => setTimeout(r, 4000));
+    const a = await get("/api/view?g=state");
+    await new Promise((r) => setTimeout(r, 2500));
+    const b = await get("/api/view?g=state");
+    assert.ok(b.extent.endUs - a.extent.endUs >= 1.5e6, `end moved ${(b.extent.endUs - a.extent.endUs) / 1e6} s`);
+    const rows = b.table.rows as { state: string; avg_threads: number }[];
+    const cpu = rows.filter((r) => r.state === "RUN" || r.state === "RUNQ").reduce((x, r) => x + r.avg_threads, 0);
+    assert.ok(Math.abs(cpu - N) <= 0.3, `live RUN + RUNQ ${cpu}: ${JSON.stringify(rows)}`);
+  } finally {
+    assert.equal(await live?.stop(), 0, live?.stderr());
+    await spin.stop();
   }
 });
 

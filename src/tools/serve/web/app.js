@@ -49,9 +49,10 @@ function pageQuery(view = st.view) {
   return by === "state" ? q : `${q}&by=${encodeURIComponent(by)}`;
 }
 
-function status(text, busy = false) {
+/** The status line: an error (red), or a note / "working…" (grey). */
+function status(text, kind = "error") {
   $("status").textContent = text;
-  $("status").className = busy ? "busy" : "";
+  $("status").className = kind;
 }
 
 /** A new state: a new address (a history entry when the model added a breadcrumb step). */
@@ -61,7 +62,7 @@ function commit(next) {
   st = next;
   const after = pageQuery();
   if (after !== before) history[stepped ? "pushState" : "replaceState"](null, "", `?${after}`);
-  if (st.status) status(st.status);
+  if (st.status) status(st.status, "note");
   refresh();
 }
 
@@ -154,7 +155,7 @@ async function refresh(live = false) {
   const my = ++seq;
   const q = pageQuery();
   renderChrome();
-  if (!live) status("working…", true);
+  if (!live) status("working…", "busy");
   const cols = Math.max(20, Math.floor($("timeline").clientWidth / 5));
   let s;
   try {
@@ -179,7 +180,7 @@ async function refresh(live = false) {
   if (s.timelineCapped) notes.push("the timeline shows part of the window: too many values to stack");
   $("note").textContent = notes.join(" · ");
   $("command").textContent = s.command ?? "";
-  if (!live && $("status").className === "busy") status(st.status ?? "");
+  if (!live && $("status").className === "busy") status(st.status ?? "", "note");
   document.body.dataset.ready = String(my);
   const vq = viewToQuery(st.view);
   for (const kind of ["sc", "io"])
@@ -189,7 +190,12 @@ async function refresh(live = false) {
   if (vq !== flameQuery || (live && Date.now() - flameAt > 5000)) {
     flameQuery = vq;
     flameAt = Date.now();
-    $("flame").src = `/api/flame.svg?${vq}`;
+    // A new frame each time: changing a frame's src would add entries to the page's history.
+    const frame = document.createElement("iframe");
+    frame.id = "flame";
+    frame.title = "thread-state flame graph";
+    frame.src = `/api/flame.svg?${vq}`;
+    $("flame").replaceWith(frame);
   }
 }
 
