@@ -88,7 +88,7 @@ export async function runApp(o: AppOptions): Promise<View> {
         try {
           if (reopen) {
             reopen = false;
-            await o.data.reopen();
+            await o.data.refresh();
           }
           snap = await o.data.load(view, o.screen.size().width - AXIS_WIDTH - 1);
           error = "";

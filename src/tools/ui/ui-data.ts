@@ -3,6 +3,7 @@
 // timeline (avg threads per time bucket and state) and the values of a column for the
 // picker. One History is kept open between keys; `reopen` re-reads the directory (new
 // files of a running capture, the live mode's each refresh).
+import { readdirSync } from "node:fs";
 import { InputError } from "../../errors.js";
 import { allColumnNames, column } from "../../query/columns.js";
 import type { Row } from "../../query/duck.js";
@@ -42,6 +43,8 @@ export interface Snapshot {
 
 export class UiData {
   private h: History | null = null;
+  private names = "";
+  private ext: Extent | null = null;
 
   /** `defaultUs`: the window when the view has none (the last hour; live: the last N minutes). */
   constructor(
@@ -51,9 +54,21 @@ export class UiData {
 
   /** (Re)open the directory: new files and rows are seen. */
   async reopen(): Promise<void> {
+    const names = listing(this.dir);
     const h = await openHistory(this.dir, {}, Date.now() * 1000);
     this.h?.close();
     this.h = h;
+    this.names = names;
+    this.ext = null;
+  }
+
+  /**
+   * Before a refresh: rows appended to the open files are read by the next query as they
+   * are (the views read the files at each query); a new or removed file needs a reopen.
+   */
+  async refresh(): Promise<void> {
+    if (!this.h || listing(this.dir) !== this.names) return this.reopen();
+    this.ext = null;
   }
 
   /** The open directory (the web view's histograms and flame graphs query it too). */
@@ -62,11 +77,17 @@ export class UiData {
     return this.h!;
   }
 
+  /** The data's first time and end (read once per (re)open or refresh). */
   async extent(): Promise<Extent> {
     const h = await this.history();
-    const r = await h.duck.all("SELECT epoch_us(min(timestamp)) AS a FROM rounds");
-    const startUs = Number(r[0]?.a ?? h.endUs - 1);
-    return { startUs, endUs: h.endUs };
+    if (!this.ext) {
+      const r = await h.duck.all(
+        "SELECT epoch_us(min(timestamp)) AS a, epoch_us(max(timestamp)) AS b FROM rounds",
+      );
+      if (r[0]?.b !== null && r[0]?.b !== undefined) h.endUs = Number(r[0].b) + 1;
+      this.ext = { startUs: Number(r[0]?.a ?? h.endUs - 1), endUs: h.endUs };
+    }
+    return this.ext;
   }
 
   /** The table and the timeline of a view; `timelineColumns` buckets the window. */
@@ -153,5 +174,14 @@ export class UiData {
   close(): void {
     this.h?.close();
     this.h = null;
+  }
+}
+
+/** The directory's file names, sorted, as one string ("" when it cannot be read). */
+function listing(dir: string): string {
+  try {
+    return readdirSync(dir).sort().join("\n");
+  } catch {
+    return "";
   }
 }
