@@ -3,7 +3,7 @@
 // `tsnap query`), the timeline stacked by any column, the log2 histograms of every
 // syscall / block I/O of the window (query/hist-latency.ts), and the thread-state flame
 // graph (flame/history-stacks.ts → tree.ts → svg.ts). One request at a time reaches
-// DuckDB (a queue, bounded); live mode re-reads the directory at most once a second.
+// DuckDB (a queue, bounded); live mode refreshes the data at most once a second.
 import { InputError, TsnapError, UsageError } from "../../errors.js";
 import { foldToLog2 } from "../../model/latency-buckets.js";
 import { column } from "../../query/columns.js";
@@ -61,7 +61,8 @@ export class WebData {
     const run = async () => {
       try {
         if (this.source.live && Date.now() - this.openedAt >= 1000) {
-          await this.ui.reopen();
+          // Rows appended since are read as they are; a new or removed file reopens.
+          await this.ui.refresh();
           this.openedAt = Date.now();
         }
         return await fn();

@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, test } from "node:test";
 import { runCli } from "../../testkit/cli.js";
-import { compileWorkload, startWorkload } from "../../testkit/workloads.js";
 import {
   captureSpinners,
   type ServeProcess,
@@ -16,6 +15,7 @@ import {
   startServe,
 } from "../../testkit/serve-capture.js";
 import { svgFrames } from "../../testkit/svg-frames.js";
+import { compileWorkload, startWorkload } from "../../testkit/workloads.js";
 
 const N = 2;
 let cap: SpinCapture;
@@ -254,9 +254,14 @@ test("--live: samples now; the data's end moves each second and the spinners sho
     const a = await get("/api/view?g=state");
     await new Promise((r) => setTimeout(r, 2500));
     const b = await get("/api/view?g=state");
-    assert.ok(b.extent.endUs - a.extent.endUs >= 1.5e6, `end moved ${(b.extent.endUs - a.extent.endUs) / 1e6} s`);
+    assert.ok(
+      b.extent.endUs - a.extent.endUs >= 1.5e6,
+      `end moved ${(b.extent.endUs - a.extent.endUs) / 1e6} s`,
+    );
     const rows = b.table.rows as { state: string; avg_threads: number }[];
-    const cpu = rows.filter((r) => r.state === "RUN" || r.state === "RUNQ").reduce((x, r) => x + r.avg_threads, 0);
+    const cpu = rows
+      .filter((r) => r.state === "RUN" || r.state === "RUNQ")
+      .reduce((x, r) => x + r.avg_threads, 0);
     assert.ok(Math.abs(cpu - N) <= 0.3, `live RUN + RUNQ ${cpu}: ${JSON.stringify(rows)}`);
   } finally {
     assert.equal(await live?.stop(), 0, live?.stderr());
