@@ -8,6 +8,7 @@ import { bpfObjectPath } from "../bpf/paths.js";
 import type { FeatureName, ProbeResult } from "../bpf/probes.js";
 import { choiceFlag, parseArgs } from "../command/args.js";
 import type { Command, Io, Needs } from "../command/command.js";
+import { missingObjectAdvice } from "../platform/installation.js";
 import { COMMANDS } from "./registry.js";
 
 interface Check {
@@ -87,7 +88,8 @@ function systemChecks(): Check[] {
     {
       name: "bpf objects",
       ok: missing.length === 0,
-      detail: missing.length === 0 ? objs.join(", ") : `missing ${missing.join(", ")}: run scripts/setup.sh`,
+      detail:
+        missing.length === 0 ? objs.join(", ") : `missing ${missing.join(", ")}: ${missingObjectAdvice()}`,
     },
     { name: "libbpf", ok: libbpfGood, detail: libbpfOk },
   ];
