@@ -55,7 +55,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-V") {
-    io.out(`${versionText()}\n`);
+    io.out(`${await versionText()}\n`);
     return 0;
   }
   const entry = COMMANDS.find((c) => c.name === name);

@@ -1,12 +1,15 @@
 // `tsnap --version`: the version, the git commit, and where the BPF objects come from.
 import { existsSync } from "node:fs";
-import { bpfObjectPath } from "../bpf/paths.js";
 import { installation } from "../platform/installation.js";
 
 export const VERSION = "0.1.0";
 
-/** One line: `tsnap 0.1.0 (commit 42212bd, BPF objects: prebuilt in the package)`. */
-export function versionText(): string {
+/**
+ * One line: `tsnap 0.1.0 (commit 42212bd, BPF objects: prebuilt in the package)`. The
+ * objects' module loads only here (`tsnap --help` loads nothing of bpf/).
+ */
+export async function versionText(): Promise<string> {
+  const { bpfObjectPath } = await import("../bpf/paths.js");
   const inst = installation();
   const sampler = bpfObjectPath("sampler");
   const objects = process.env.TSNAP_BPF_DIR

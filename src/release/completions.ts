@@ -49,7 +49,10 @@ complete -o default -F _tsnap tsnap
 /** One `_arguments` spec of a flag: `(-d --duration)'{-d,--duration}'[how long]:SECONDS:_files'`. */
 function zshFlag(f: Flag): string {
   const desc = (f.description ?? f.long).replace(/[[\]:\\]/g, (c) => `\\${c}`);
-  const value = f.takesValue ? `:${(f.metavar ?? "value").replace(/[:\\]/g, "")}:_files` : "";
+  const metavar = (f.metavar ?? "value").replace(/[[\]:\\]/g, "");
+  // A file or directory per --help's value name (FILE, DIR, ...): the files; else nothing to list.
+  const action = /FILE|DIR|PATH|^-$/i.test(metavar) ? "_files" : " ";
+  const value = f.takesValue ? `:${metavar}:${action}` : "";
   const body = `[${desc}]${value}`;
   if (!f.short) return sq(`--${f.long}${body}`);
   return `${sq(`(-${f.short} --${f.long})`)}{-${f.short},--${f.long}}${sq(body)}`;
