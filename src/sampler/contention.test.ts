@@ -32,8 +32,7 @@ const TARGET = 0.3;
 /**
  * At 1 Hz (80 instants) the readers still lean: RUNQ +0.03..+0.56, DISK -0.54..+0.10 over
  * eight runs on the reference VM (under a fork storm; undithered it was up to 0.7), RUNQ
- * +0.64 on a CI machine. The
- * issue's ±0.3 is reported there as TODO; this guard is asserted.
+ * +0.64 on a CI machine. The issue's ±0.3 is reported there as TODO; this guard is asserted.
  */
 const GUARD_1HZ = 0.8;
 /** At 20 Hz the readers were within ±0.3 in most runs, ±0.39 at worst under heavy load. */
