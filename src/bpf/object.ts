@@ -3,6 +3,7 @@
 // objects still open at process exit are closed by the exit hook in handles.ts.
 import { readFileSync } from "node:fs";
 import { NotSupported, TsnapError } from "../errors.js";
+import { missingObjectAdvice } from "../platform/installation.js";
 import { track, untrack } from "./handles.js";
 import {
   addressOf as addressOfBuffer,
@@ -76,7 +77,7 @@ export class BpfObject {
     const p = libbpf().bpf_object__open_file(path, null) as Ptr | null;
     if (isNull(p)) {
       const e = errno();
-      if (e === 2) throw new NotSupported("bpf programs", `${path} is missing; run scripts/setup.sh`);
+      if (e === 2) throw new NotSupported("bpf programs", `${path} is missing: ${missingObjectAdvice()}`);
       throw new BpfError(`open ${path}`, e);
     }
     return new BpfObject(p as Ptr, path);

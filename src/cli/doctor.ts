@@ -11,6 +11,7 @@ import type { Command, Io, Needs } from "../command/command.js";
 import { formatFlag, verboseFlag } from "../command/flags.js";
 import { formatRows, type Rowset } from "../report/output.js";
 import { toJson } from "../report/table.js";
+import { missingObjectAdvice } from "../platform/installation.js";
 import { COMMANDS } from "./registry.js";
 
 interface Check {
@@ -90,7 +91,8 @@ function systemChecks(): Check[] {
     {
       name: "bpf objects",
       ok: missing.length === 0,
-      detail: missing.length === 0 ? objs.join(", ") : `missing ${missing.join(", ")}: run scripts/setup.sh`,
+      detail:
+        missing.length === 0 ? objs.join(", ") : `missing ${missing.join(", ")}: ${missingObjectAdvice()}`,
     },
     { name: "libbpf", ok: libbpfGood, detail: libbpfOk },
   ];

@@ -21,8 +21,20 @@ export interface Parsed {
   positionals: string[];
 }
 
+/**
+ * Asking a command for its flags without running it (the release build generates shell
+ * completions from them): a command run with this single argument throws `OptionSpecProbe`
+ * from its first `parseArgs`, carrying the very spec it parses with. No user can type it.
+ */
+export const OPTION_SPEC_PROBE = "--\u0000tsnap-option-spec";
+
+export class OptionSpecProbe {
+  constructor(readonly options: OptionSpec) {}
+}
+
 /** Parse argv against a spec; unknown flags and missing values throw UsageError. */
 export function parseArgs(argv: string[], options: OptionSpec, maxPositionals = Infinity): Parsed {
+  if (argv.length === 1 && argv[0] === OPTION_SPEC_PROBE) throw new OptionSpecProbe(options);
   let parsed: Parsed;
   try {
     const args = joinNegativeValues(argv, options);
