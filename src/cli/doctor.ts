@@ -9,9 +9,9 @@ import type { FeatureName, ProbeResult } from "../bpf/probes.js";
 import { flagHelp, parseFlags } from "../command/args.js";
 import type { Command, Io, Needs } from "../command/command.js";
 import { formatFlag, verboseFlag } from "../command/flags.js";
+import { missingObjectAdvice } from "../platform/installation.js";
 import { formatRows, type Rowset } from "../report/output.js";
 import { toJson } from "../report/table.js";
-import { missingObjectAdvice } from "../platform/installation.js";
 import { COMMANDS } from "./registry.js";
 
 interface Check {
