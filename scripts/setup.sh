@@ -30,7 +30,7 @@ loud() { echo "setup: $*" >&2; }
 # libbpf-tools (biolatency, runqlat, syscount, offcputime: references the tests compare with),
 # linux-perf (perf record/script: profile's reference), chromium (the flame graph SVG in a browser).
 BPF_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool)
-TEST_PACKAGES=(gcc libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium)
+TEST_PACKAGES=(gcc libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium tmux)
 wanted=()
 [ "$bpf" = 1 ] && wanted+=("${BPF_PACKAGES[@]}")
 [ "$tests" = 1 ] && wanted+=("${TEST_PACKAGES[@]}")
