@@ -28,7 +28,8 @@ loud() { echo "setup: $*" >&2; }
 # Debian packages, by what they are for.
 # eBPF: compile and load the programs. Tests: workloads (gcc, fio, stress-ng), ps, and
 # libbpf-tools (biolatency, runqlat, syscount, offcputime: references the tests compare with),
-# linux-perf (perf record/script: profile's reference), chromium (the flame graph SVG in a browser).
+# linux-perf (perf record/script: profile's reference), chromium (the flame graph SVG in a browser),
+# tmux (tsnap ui driven in a real terminal).
 BPF_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool)
 TEST_PACKAGES=(gcc libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium tmux)
 wanted=()
