@@ -5,8 +5,9 @@
 // and build-id. Frames in anonymous memory are looked up in the process's JIT map
 // (/tmp/perf-PID.map). Two spellings: DTrace's `module`symbol+0xoff` (frames()), and
 // bcc's bare function name or `[unknown] (module)` (names(): profile, offcputime).
-// No unwinding here, no debuginfod.
+// C++ and Rust names are demangled (demangle.ts). No unwinding here, no debuginfod.
 import { readFileSync } from "node:fs";
+import { demangle } from "./demangle.js";
 import { fileOffsetToVaddr, functionAt } from "./elf.js";
 import { type Image, ImageCache } from "./elf-image.js";
 import { type PerfMap, readPerfMap } from "./perf-map.js";
@@ -95,7 +96,7 @@ export class UserSymbolizer {
     const img = this.image(tgid, m);
     const vaddr = img ? fileOffsetToVaddr(img.segments, fileOff) : null;
     const f = img && vaddr !== null ? functionAt(img.funcs, vaddr) : null;
-    if (f && vaddr !== null) return { module, name: f.name, off: vaddr - f.addr };
+    if (f && vaddr !== null) return { module, name: demangle(f.name), off: vaddr - f.addr };
     return { module, name: null, off: fileOff };
   }
 
@@ -116,7 +117,7 @@ export class UserSymbolizer {
         f = pm ? functionAt(pm.funcs, addr) : null;
       }
     }
-    if (f) return { module: null, name: f.name, off: addr - f.addr };
+    if (f) return { module: null, name: demangle(f.name), off: addr - f.addr };
     return { module: null, name: null, off: addr };
   }
 

@@ -21,6 +21,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["command"],
   ["tools"],
   ["cli"],
+  ["release"], // the release build's generators (man pages, completions), above the registry
   ["testkit"],
 ];
 

@@ -1,5 +1,5 @@
-// Test and benchmark workloads: small C programs under test/workloads/, compiled on
-// first use with the system C compiler into a cache keyed by the source's content.
+// Test and benchmark workloads: small C (and C++) programs under test/workloads/, compiled
+// on first use with the system compiler into a cache keyed by the source's content.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
@@ -11,21 +11,25 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /**
- * Compiles <dir>/<name>.c (dir relative to the repo) with -O2 -g -pthread and any extra
- * flags, cached by source and flags, and returns the binary's path.
+ * Compiles <dir>/<name>.c, or <name>.cpp with the C++ compiler (dir relative to the repo),
+ * with -O2 -g -pthread and any extra flags, cached by source (and the folder's headers) and
+ * flags; returns the binary.
  */
 export function compileWorkload(name: string, dir = "test/workloads", extraFlags: string[] = []): string {
-  const src = join(REPO_ROOT, dir, `${name}.c`);
-  const hash = createHash("sha256")
-    .update(readFileSync(src))
-    .update(extraFlags.join(" "))
-    .digest("hex")
-    .slice(0, 12);
+  const cpp = existsSync(join(REPO_ROOT, dir, `${name}.cpp`));
+  const src = join(REPO_ROOT, dir, cpp ? `${name}.cpp` : `${name}.c`);
+  const hash = createHash("sha256").update(readFileSync(src)).update(extraFlags.join(" "));
+  // The folder's headers (#include "x.h") are part of every workload's source.
+  for (const h of readdirSync(join(REPO_ROOT, dir))
+    .filter((f) => f.endsWith(".h"))
+    .sort())
+    hash.update(readFileSync(join(REPO_ROOT, dir, h)));
+  const key = hash.digest("hex").slice(0, 12);
   const cache = join(tmpdir(), "tsnap-workloads");
-  const bin = join(cache, `${name}-${hash}`);
+  const bin = join(cache, `${name}-${key}`);
   if (!existsSync(bin)) {
     mkdirSync(cache, { recursive: true });
-    execFileSync("cc", ["-O2", "-g", "-pthread", ...extraFlags, "-o", bin, src], {
+    execFileSync(cpp ? "c++" : "cc", ["-O2", "-g", "-pthread", ...extraFlags, "-o", bin, src], {
       stdio: ["ignore", "ignore", "inherit"],
     });
   }

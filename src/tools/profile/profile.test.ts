@@ -1,16 +1,18 @@
 // tsnap profile against workloads whose on-CPU split is constructed: hot-cold.c spends
 // 3/4 of its loop in main → worker → hot_a and 1/4 in hot_b (same loop body, 3:1
 // iterations); a Node program with --perf-basic-prof names its JS function through the
-// JIT map; perf (linux-perf) sampling the same process agrees on the leaf functions.
+// JIT map; a C++ program's frames read as c++filt reads its symbols; perf (linux-perf)
+// sampling the same process agrees on the leaf functions.
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { parseCpuList } from "../../platform/cpus.js";
 import { runTsnap } from "../../testkit/cli.js";
 import { containsSeq, parseFolded, sumWhere } from "../../testkit/folded.js";
 import { compileWorkload, startWorkload } from "../../testkit/workloads.js";
-import { onlineCpus, parseProfileArgs } from "./profile.js";
+import { parseProfileArgs } from "./profile.js";
 
 const root = process.getuid?.() === 0;
 const FP_FLAGS = ["-fno-omit-frame-pointer", "-fno-optimize-sibling-calls"];
@@ -37,7 +39,7 @@ test("flags parse as bcc's profile", () => {
   assert.equal(parseProfileArgs([]).hz, 49);
   assert.throws(() => parseProfileArgs(["-U", "-K"]), /exclude/);
   assert.throws(() => parseProfileArgs(["-F", "0"]), /-F/);
-  assert.deepEqual(onlineCpus("0-2,5\n"), [0, 1, 2, 5]);
+  assert.deepEqual(parseCpuList("0-2,5\n"), [0, 1, 2, 5]);
 });
 
 test("usage errors are one tsnap: line with exit 2", async () => {
@@ -98,6 +100,34 @@ test("the text form lists each stack leaf first with '- comm (pid)' and its coun
         `    hot_a\\n    worker\\n    main\\n(    .*\\n)*    -{1} {16}hot-cold\\S* \\(${w.ready[1]}\\)\\n        \\d+\\n`,
       ),
     );
+  } finally {
+    await w.stop();
+  }
+});
+
+test("a C++ program's frames are demangled: the names c++filt gives its symbols", {
+  skip: !root && "needs root",
+}, async () => {
+  const bin = compileWorkload("cpp-hot", "test/workloads", FP_FLAGS);
+  // Truth from binutils: the binary's mangled symbols of run and spin through c++filt.
+  const mangled = execFileSync("nm", [bin], { encoding: "utf8" })
+    .split("\n")
+    .map((l) => l.split(" ")[2] ?? "")
+    .filter((n) => /^_ZN10tsnap_test(3run|7SpinnerIlE4spin)E/.test(n));
+  assert.equal(mangled.length, 2, `run and spin in ${bin}`);
+  const [run, spin] = execFileSync("c++filt", mangled, { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .sort((a, b) => (a.includes("run(") ? -1 : b.includes("run(") ? 1 : 0));
+  assert.equal(spin, "tsnap_test::Spinner<long>::spin(long)");
+  const w = await startWorkload(bin, []);
+  try {
+    const r = await runTsnap(["profile", "-U", "-p", w.ready[1], "-f", "2"], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const stacks = parseFolded(r.stdout);
+    const inSpin = sumWhere(stacks, (s) => containsSeq(s.frames, ["main", run, spin]));
+    const all = sumWhere(stacks, () => true);
+    assert.ok(inSpin > all / 2, `${inSpin} of ${all} samples in main;${run};${spin}\n${r.stdout}`);
   } finally {
     await w.stop();
   }

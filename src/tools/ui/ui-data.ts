@@ -73,7 +73,8 @@ export class UiData {
     this.ext = null;
   }
 
-  private async history(): Promise<History> {
+  /** The open directory (the web view's histograms and flame graphs query it too). */
+  async history(): Promise<History> {
     if (!this.h) await this.reopen();
     return this.h!;
   }
