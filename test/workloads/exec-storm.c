@@ -2,7 +2,7 @@
 //   exec-storm N TAG
 // Child i runs execve("/bin/true", {"true", TAG, "<i>", "a b"}); then child i runs
 // execve("/nonexistent/TAG", {"x", TAG, "<i>"}), which fails with ENOENT (the child exits
-// 127). Prints "done <succeeded> <failed>" at the end (its truth: the exits it saw).
+// 127). Every string is in memory the process has touched (see below). Prints "done <succeeded> <failed>" at the end (its truth: the exits it saw).
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -24,8 +24,11 @@ int main(int argc, char **argv) {
       pid_t pid = fork();
       if (pid == 0) {
         if (pass == 0) {
-          char *args[] = {"true", argv[2], num, "a b", NULL};
-          execve("/bin/true", args, (char *[]){NULL});
+          // Strings on the stack: a literal may sit in a page not yet faulted in, which a
+          // tracepoint program cannot read (the exec would be reported without arguments).
+          char path[] = "/bin/true", name[] = "true", ab[] = "a b";
+          char *args[] = {name, argv[2], num, ab, NULL};
+          execve(path, args, (char *[]){NULL});
         } else {
           char *args[] = {"x", argv[2], num, NULL};
           execve(missing, args, (char *[]){NULL});
