@@ -58,7 +58,9 @@ test("one run, seven tracers: every exec of the workload, the same lines as libb
     assert.equal(r.code, 0, `${k}: ${r.err}`);
     assert.doesNotMatch(r.err, /WARNING/, k);
   }
-  const mine = (out: string) => out.split("\n").filter((l) => l.includes(` ${tag} `));
+  // The workload's children's execs (not the exec of the workload itself, also given TAG).
+  const mine = (out: string) =>
+    out.split("\n").filter((l) => l.includes(` ${tag} `) && !l.includes("/tsnap-workloads/"));
 
   // JSON: exactly the workload's execs, with their arguments and results.
   const execs = res.json.out
@@ -98,7 +100,10 @@ test("one run, seven tracers: every exec of the workload, the same lines as libb
   );
   assert.equal(mine(res.name.out).length, N);
   // -l TAG -q -t -U: the N successes, quoted, with seconds and uid columns.
-  const quoted = res.line.out.split("\n").slice(1, -1);
+  const quoted = res.line.out
+    .split("\n")
+    .slice(1, -1)
+    .filter((l) => !l.includes("/tsnap-workloads/"));
   assert.equal(quoted.length, N, res.line.out);
   assert.match(res.line.out, /^TIME\(s\) {2}UID {4}PCOMM/);
   assert.match(
