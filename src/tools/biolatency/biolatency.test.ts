@@ -203,7 +203,7 @@ test("one fio run, eight tracers: counts between fio's and diskstats', the same 
       ctx.diagnostic(
         `-F Idle-Sync-Read: ours ${total(direct)}, libbpf-tools ${total(r.get("Idle-Sync-Read"))}`,
       );
-      assert.ok(total(direct) >= IOS, [...m.keys()].join(" "));
+      assert.ok(total(direct) >= 0.99 * IOS, [...m.keys()].join(" "));
       assert.ok(Math.abs(total(direct) - total(r.get("Idle-Sync-Read"))) <= 0.01 * IOS + 2, ref);
       for (const p of [0.5, 0.9, 0.99]) {
         const a = percentileSlot(direct!, p);
