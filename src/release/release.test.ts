@@ -10,6 +10,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -239,7 +240,7 @@ test(".deb extracted: tsnap runs the bpf source with the stripped PATH", { skip:
   await checkTopBpf(join(dir, "usr/bin/tsnap"));
 });
 
-test("dpkg -i installs it (unit disabled, /var/lib/tsnap 0700, man pages); purge removes it all", {
+test("dpkg -i installs it (unit disabled, /var/lib/tsnap 0700, man pages, doctor); remove keeps the history, purge removes it all", {
   skip:
     skipRoot ||
     (run("dpkg-query", ["-W", "tsnap"]).code === 0 && "a tsnap package is installed on this machine already"),
@@ -255,11 +256,29 @@ test("dpkg -i installs it (unit disabled, /var/lib/tsnap 0700, man pages); purge
       assert.equal(m.code, 0, m.stderr);
       assert.match(m.stdout, /active threads grouped by any columns/);
     }
+    const doctor = tsnap("/usr/bin/tsnap", ["doctor", "--format", "json"]);
+    assert.equal(doctor.code, 0, doctor.stderr);
+    const checks = JSON.parse(doctor.stdout).system as { name: string; ok: boolean; detail: string }[];
+    assert.match(
+      checks.find((c) => c.name === "bpf objects")?.detail ?? "",
+      /^\/usr\/lib\/tsnap\/build\/bpf\/sampler\.bpf\.o/,
+    );
+    // What the unit runs, briefly: history lands in /var/lib/tsnap, which remove keeps.
+    const cap = tsnap("/usr/bin/tsnap", ["capture", "-o", "/var/lib/tsnap", "-d", "1", "-a", "--source", "proc"]);
+    assert.equal(cap.code, 0, cap.stderr);
+    const history = readdirSync("/var/lib/tsnap").filter((f) => f.startsWith("tsnap_samples_"));
+    assert.ok(history.length > 0, "capture wrote samples");
+    const r = run("dpkg", ["-r", "tsnap"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!existsSync("/usr/bin/tsnap") && !existsSync("/usr/lib/tsnap"), "remove removes the files");
+    for (const f of history)
+      assert.ok(existsSync(join("/var/lib/tsnap", f)), `remove keeps the history (${f})`);
   } finally {
     const p = run("dpkg", ["--purge", "tsnap"]);
     assert.equal(p.code, 0, p.stderr);
   }
   assert.ok(!existsSync("/usr/bin/tsnap") && !existsSync("/usr/lib/tsnap") && !existsSync("/var/lib/tsnap"));
+  assert.notEqual(run("dpkg-query", ["-W", "tsnap"]).code, 0, "purged");
 });
 
 test("bash completion: complete -p tsnap, the registry's commands, each command's flags as its --help names them", {
