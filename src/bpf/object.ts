@@ -1,6 +1,7 @@
 // A BPF object: open (parse the ELF, no kernel), configure (read-only config, which
 // programs load), load (the verifier), attach. Every holder of an fd or link has close();
 // objects still open at process exit are closed by the exit hook in handles.ts.
+import { readFileSync } from "node:fs";
 import { NotSupported, TsnapError } from "../errors.js";
 import { missingObjectAdvice } from "../platform/installation.js";
 import { track, untrack } from "./handles.js";
@@ -41,6 +42,15 @@ export class Link {
   get fd(): number {
     if (this.ptr === null) throw new Error(`link ${this.what} is closed`);
     return libbpf().bpf_link__fd(this.ptr) as number;
+  }
+  /** The kernel id of the attached program (for `bpftool prog show id N`), null when unknown. */
+  programId(): number | null {
+    try {
+      const m = /^prog_id:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${this.fd}`, "utf8"));
+      return m ? Number(m[1]) : null;
+    } catch {
+      return null;
+    }
   }
   close(): void {
     if (this.ptr === null) return;

@@ -16,6 +16,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["store"],
   ["report"],
   ["query"],
+  ["ui-model"],
   ["capture"],
   ["command"],
   ["tools"],
