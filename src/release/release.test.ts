@@ -5,7 +5,7 @@
 // Truths: a spinner this test starts (one thread always on or queued for a CPU), the
 // registry's commands, the repo's package.json, each command's own --help text.
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -186,6 +186,36 @@ async function checkTopBpf(bin: string): Promise<void> {
   }
 }
 
+test("installed tsnap serve gives the page of the tree (its web/ files are in the package)", {
+  skip: skipRoot || (!existsSync(DEMO) && `no demo data at ${DEMO}`),
+}, async () => {
+  const bin = join(prefix, "bin", "tsnap");
+  if (!existsSync(bin)) return assert.fail("the npm install test did not install tsnap");
+  const child = spawn(bin, ["serve", DEMO, "--port", "0"], {
+    env: { ...process.env, PATH: strippedPath },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  try {
+    const url = await new Promise<string>((res, rej) => {
+      let out = "";
+      const timer = setTimeout(() => rej(new Error(`no URL from serve: ${out}`)), 30_000);
+      child.stdout.on("data", (d) => {
+        out += d;
+        const m = /http:\/\/\S+/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          res(m[0]);
+        }
+      });
+      child.once("exit", (code) => rej(new Error(`serve exited ${code}: ${out}`)));
+    });
+    const page = await (await fetch(url)).text();
+    assert.equal(page, readFileSync(join(REPO_ROOT, "src/tools/serve/web/index.html"), "utf8"));
+  } finally {
+    child.kill("SIGTERM");
+  }
+});
+
 test("installed tsnap query reads the xcapture demo as the clone does", {
   skip: skipRoot || (!existsSync(DEMO) && `no demo data at ${DEMO}`),
 }, () => {
@@ -264,7 +294,16 @@ test("dpkg -i installs it (unit disabled, /var/lib/tsnap 0700, man pages, doctor
       /^\/usr\/lib\/tsnap\/build\/bpf\/sampler\.bpf\.o/,
     );
     // What the unit runs, briefly: history lands in /var/lib/tsnap, which remove keeps.
-    const cap = tsnap("/usr/bin/tsnap", ["capture", "-o", "/var/lib/tsnap", "-d", "1", "-a", "--source", "proc"]);
+    const cap = tsnap("/usr/bin/tsnap", [
+      "capture",
+      "-o",
+      "/var/lib/tsnap",
+      "-d",
+      "1",
+      "-a",
+      "--source",
+      "proc",
+    ]);
     assert.equal(cap.code, 0, cap.stderr);
     const history = readdirSync("/var/lib/tsnap").filter((f) => f.startsWith("tsnap_samples_"));
     assert.ok(history.length > 0, "capture wrote samples");
