@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { COMMANDS } from "../cli/registry.js";
 import { compileWorkload, REPO_ROOT, type RunningWorkload, startWorkload } from "../testkit/workloads.js";
+import { INDEX_HTML } from "../tools/serve/web/page.js";
 
 const root = process.getuid?.() === 0;
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
@@ -186,7 +187,7 @@ async function checkTopBpf(bin: string): Promise<void> {
   }
 }
 
-test("installed tsnap serve gives the page of the tree (its web/ files are in the package)", {
+test("installed tsnap serve gives the page and its scripts (every file it reads is in the package)", {
   skip: skipRoot || (!existsSync(DEMO) && `no demo data at ${DEMO}`),
 }, async () => {
   const bin = join(prefix, "bin", "tsnap");
@@ -210,7 +211,11 @@ test("installed tsnap serve gives the page of the tree (its web/ files are in th
       child.once("exit", (code) => rej(new Error(`serve exited ${code}: ${out}`)));
     });
     const page = await (await fetch(url)).text();
-    assert.equal(page, readFileSync(join(REPO_ROOT, "src/tools/serve/web/index.html"), "utf8"));
+    assert.equal(page, INDEX_HTML);
+    for (const script of [...page.matchAll(/src="\/?([\w./-]+\.js)"/g)].map((m) => m[1])) {
+      const r = await fetch(new URL(script, url));
+      assert.equal(r.status, 200, `${script} is served`);
+    }
   } finally {
     child.kill("SIGTERM");
   }
