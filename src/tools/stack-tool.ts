@@ -91,16 +91,22 @@ export class StackResolver {
 }
 
 /**
- * Waits `seconds` (Infinity: until the signal), calling `tick` about every second: the
- * command reads its map's keys then, so that a process's maps are read at first sight.
+ * Waits `seconds` (Infinity: until the signal), calling `tick` about every `everyMs`: the
+ * command reads its map's keys then, so that a process's maps are read at first sight
+ * (or drains its ring buffer: --unwind dwarf).
  */
-export async function runFor(seconds: number, signal: AbortSignal, tick: () => void): Promise<void> {
+export async function runFor(
+  seconds: number,
+  signal: AbortSignal,
+  tick: () => void,
+  everyMs = 1000,
+): Promise<void> {
   const end = Date.now() + seconds * 1000;
   while (!signal.aborted) {
     const left = end - Date.now();
     if (left <= 0) break;
     try {
-      await sleep(Math.min(1000, left), undefined, { signal });
+      await sleep(Math.min(everyMs, left), undefined, { signal });
     } catch {
       break; // aborted
     }
@@ -172,12 +178,16 @@ export async function printStackReport(
   io: Io,
   o: StackReportOptions & { folded: boolean },
   header: string,
-  measure: () => Promise<{ rows: StackRow[]; lost: number }>,
+  measure: () => Promise<{ rows: StackRow[]; lost: number; dropped?: number }>,
 ): Promise<number> {
   if (!o.folded) io.out(header);
-  const { rows, lost } = await measure();
+  const { rows, lost, dropped } = await measure();
   io.out(o.folded ? renderFolded(rows, o) : renderText(rows, o));
   if (lost > 0)
     io.err(`WARNING: ${lost} stack traces were lost (stack map full?); try a larger --stack-storage-size\n`);
+  if (dropped)
+    io.err(
+      `WARNING: ${dropped} user stack records were dropped (ring buffer full); try a smaller --unwind dwarf,BYTES\n`,
+    );
   return 0;
 }

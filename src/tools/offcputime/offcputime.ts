@@ -19,6 +19,14 @@ import {
   StackResolver,
   seenProcesses,
 } from "../stack-tool.js";
+import {
+  DwarfCollector,
+  openUnwindRing,
+  parseUnwind,
+  sizeUnwindMaps,
+  type Unwind,
+  type UnwindStats,
+} from "../unwind-stacks.js";
 
 /** The layouts of offcputime.bpf.c (its _Static_asserts check the sizes). */
 export const OFFCPU_CONFIG = layout("offcpu_config", [
@@ -31,6 +39,8 @@ export const OFFCPU_CONFIG = layout("offcpu_config", [
   ["state", "s64"],
   ["min_block_ns", "u64"],
   ["max_block_ns", "u64"],
+  ["ustack_bytes", "u32"],
+  ["dwarf", "u32"],
 ]);
 export const OFFCPU_KEY = layout("offcpu_key", [
   ["pid", "u32"],
@@ -54,6 +64,7 @@ export interface OffcpuOptions extends StackReportOptions {
   folded: boolean;
   stackStorageSize: number;
   durationS: number;
+  unwind: Unwind;
 }
 
 const HELP = `tsnap offcputime [options] [DURATION]
@@ -77,6 +88,12 @@ OPTIONS
   -d, --delimited        a "--" (text) or "-" (folded) between kernel and user stacks
   -f, --folded           one line per stack, "comm;root;...;leaf µs" (flame graphs)
       --stack-storage-size N   distinct stacks kept (default 16384)
+      --unwind fp|dwarf[,BYTES]   how user stacks are walked: fp (default) follows
+                         frame pointers in the kernel; dwarf copies the user registers
+                         and the top BYTES of the user stack (default 8192) at each
+                         switch off a CPU and unwinds them with each file's .eh_frame in
+                         tsnap (perf --call-graph dwarf): full stacks through libc and
+                         code built without frame pointers, at ~BYTES per context switch
   -h, --help             this help
 
 OUTPUT
@@ -88,6 +105,7 @@ EXAMPLES
   tsnap offcputime -p 1234 -f 10 > off.folded   # one process, folded
   tsnap offcputime -m 1000 -p 1234 10    # only blocks of 1 ms or more
   tsnap offcputime --state 2 10          # uninterruptible (D) sleeps only
+  tsnap offcputime --unwind dwarf -p 1234 -f 10   # through libc's read, named callers
 `;
 
 export function parseOffcpuArgs(argv: string[]): OffcpuOptions {
@@ -106,6 +124,7 @@ export function parseOffcpuArgs(argv: string[]): OffcpuOptions {
       delimited: { type: "boolean", short: "d" },
       folded: { type: "boolean", short: "f" },
       "stack-storage-size": { type: "string" },
+      unwind: { type: "string" },
     },
     1,
   );
@@ -138,6 +157,10 @@ export function parseOffcpuArgs(argv: string[]): OffcpuOptions {
       positionals[0] === undefined
         ? Number.POSITIVE_INFINITY
         : numberFlag(positionals[0], "DURATION", { min: 0.01, fallback: 0 }),
+    unwind:
+      values["kernel-stacks-only"] === true
+        ? { mode: "fp" } // no user stack to copy
+        : parseUnwind(values.unwind as string | undefined),
   };
   if (o.pid !== null && o.tid !== null) throw new UsageError("-p and -t exclude each other");
   if (o.userThreadsOnly && o.kernelThreadsOnly) throw new UsageError("-u and -k exclude each other");
@@ -159,6 +182,8 @@ export function offcpuConfig(o: OffcpuOptions): Buffer {
   b.writeBigUInt64LE(BigInt(o.minBlockUs) * 1000n, c.off.min_block_ns);
   const max = o.maxBlockUs >= Number.MAX_SAFE_INTEGER ? 2n ** 64n - 1n : BigInt(o.maxBlockUs) * 1000n;
   b.writeBigUInt64LE(max, c.off.max_block_ns);
+  b.writeUInt32LE(o.unwind.mode === "dwarf" ? o.unwind.bytes : 0, c.off.ustack_bytes);
+  b.writeUInt32LE(o.unwind.mode === "dwarf" ? 1 : 0, c.off.dwarf);
   return b;
 }
 
@@ -179,6 +204,8 @@ function load(o: OffcpuOptions): { obj: BpfObject; link: Link } {
       obj.setReadOnlyConfig(offcpuConfig(o));
       obj.setMaxEntries("stackmap", o.stackStorageSize);
       obj.setMaxEntries("totals", o.stackStorageSize);
+      // A ring for ~2,000 switches a second with their stack copies (drained every 100 ms).
+      sizeUnwindMaps(obj, o.unwind, 2000 * (o.unwind.mode === "dwarf" ? o.unwind.bytes + 80 : 0));
       obj.load();
       return { obj, link: obj.attach(prog) };
     } catch (err) {
@@ -193,11 +220,28 @@ function load(o: OffcpuOptions): { obj: BpfObject; link: Link } {
 export async function offcputime(
   o: OffcpuOptions,
   signal: AbortSignal,
-): Promise<{ rows: StackRow[]; lost: number }> {
+): Promise<{ rows: StackRow[]; lost: number; dropped?: number; unwind?: UnwindStats }> {
   const { obj, link } = load(o);
+  let ring: ReturnType<typeof openUnwindRing> | null = null;
   try {
     const totalsFd = obj.mapFd("totals");
     const stacks = new StackResolver(obj.mapFd("stackmap"));
+    if (o.unwind.mode === "dwarf") {
+      // A record as each thread leaves a CPU and one as it returns, joined and unwound as drained.
+      const r = openUnwindRing(obj);
+      ring = r;
+      const dwarf = new DwarfCollector(stacks, "tid");
+      if (o.pid !== null) stacks.users.see(o.pid);
+      const drain = () => r.drain((b, off, len) => dwarf.add(b, off, len));
+      await runFor(o.durationS, signal, drain, 100);
+      link.close();
+      drain();
+      return {
+        ...dwarf.rows(o, (ns) => Math.round(ns / 1000)),
+        dropped: r.lost(),
+        unwind: dwarf.stats,
+      };
+    }
     if (o.pid !== null) stacks.users.see(o.pid);
     const learn = () => {
       for (const p of seenProcesses(totalsFd, OFFCPU_KEY.size, 8, OFFCPU_KEY.off.tgid)) stacks.users.see(p);
@@ -216,6 +260,7 @@ export async function offcputime(
     return readStackCounts(totalsFd, key, stacks, o, (ns) => Math.round(Number(ns) / 1000));
   } finally {
     link.close();
+    ring?.close();
     obj.close();
   }
 }

@@ -19,6 +19,16 @@ import {
   StackResolver,
   seenProcesses,
 } from "../stack-tool.js";
+import {
+  cpuList,
+  DwarfCollector,
+  openUnwindRing,
+  parseUnwind,
+  sizeUnwindMaps,
+  type Unwind,
+  type UnwindStats,
+  USTACK_REC,
+} from "../unwind-stacks.js";
 
 /** The layouts of profile.bpf.c (its _Static_asserts check the sizes). */
 export const PROFILE_CONFIG = layout("profile_config", [
@@ -27,6 +37,8 @@ export const PROFILE_CONFIG = layout("profile_config", [
   ["user_stacks_only", "u8"],
   ["kernel_stacks_only", "u8"],
   ["include_idle", "u8"],
+  ["dwarf", "u8"],
+  ["ustack_bytes", "u32"],
 ]);
 export const PROFILE_KEY = layout("profile_key", [
   ["pid", "u32"],
@@ -43,6 +55,7 @@ export interface ProfileOptions extends StackReportOptions {
   folded: boolean;
   stackStorageSize: number;
   durationS: number;
+  unwind: Unwind;
 }
 
 const HELP = `tsnap profile [options] [DURATION]
@@ -64,6 +77,13 @@ OPTIONS
   -a, --annotations      kernel frames get a _[k] suffix
   -f, --folded           one line per stack, "comm;root;...;leaf count" (flame graphs)
       --stack-storage-size N   distinct stacks kept (default 16384)
+      --unwind fp|dwarf[,BYTES]   how user stacks are walked: fp (default) follows
+                         frame pointers in the kernel and counts there; dwarf copies
+                         the user registers and the top BYTES of the user stack (default
+                         8192) at each sample and unwinds them with each file's .eh_frame
+                         in tsnap (perf --call-graph dwarf): full stacks through code
+                         built without frame pointers (Debian's libc, -O2 binaries), at
+                         ~BYTES per sample through a ring buffer
   -h, --help             this help
 
 OUTPUT
@@ -76,6 +96,7 @@ EXAMPLES
   tsnap profile -F 99 -p 1234 -f 30 > out.folded   # one process, folded, 30 s
   tsnap profile -U -p 1234 5        # user stacks only
   tsnap profile -adf 10             # folded with kernel/user delimiter and _[k]
+  tsnap profile --unwind dwarf -p 1234 -f 10   # full user stacks without frame pointers
 `;
 
 /** Parses argv into options (pure). */
@@ -93,6 +114,7 @@ export function parseProfileArgs(argv: string[]): ProfileOptions {
       annotations: { type: "boolean", short: "a" },
       folded: { type: "boolean", short: "f" },
       "stack-storage-size": { type: "string" },
+      unwind: { type: "string" },
     },
     1,
   );
@@ -124,6 +146,8 @@ export function parseProfileArgs(argv: string[]): ProfileOptions {
       positionals[0] === undefined
         ? Number.POSITIVE_INFINITY
         : numberFlag(positionals[0], "DURATION", { min: 0.01, fallback: 0 }),
+    // Kernel stacks only: no user stack to copy.
+    unwind: kernelOnly ? { mode: "fp" } : parseUnwind(values.unwind as string | undefined),
   };
 }
 
@@ -135,17 +159,14 @@ export function profileConfig(o: ProfileOptions): Buffer {
   b[PROFILE_CONFIG.off.user_stacks_only] = o.userOnly ? 1 : 0;
   b[PROFILE_CONFIG.off.kernel_stacks_only] = o.kernelOnly ? 1 : 0;
   b[PROFILE_CONFIG.off.include_idle] = o.includeIdle ? 1 : 0;
+  b[PROFILE_CONFIG.off.dwarf] = o.unwind.mode === "dwarf" ? 1 : 0;
+  b.writeUInt32LE(o.unwind.mode === "dwarf" ? o.unwind.bytes : 0, PROFILE_CONFIG.off.ustack_bytes);
   return b;
 }
 
 /** CPUs in /sys/devices/system/cpu/online ("0-3,6"). */
 export function onlineCpus(text = readFileSync("/sys/devices/system/cpu/online", "utf8")): number[] {
-  const out: number[] = [];
-  for (const part of text.trim().split(",")) {
-    const [a, b] = part.split("-").map(Number);
-    for (let c = a; c <= (b ?? a); c++) out.push(c);
-  }
-  return out;
+  return cpuList(text);
 }
 
 function header(o: ProfileOptions): string {
@@ -155,25 +176,41 @@ function header(o: ProfileOptions): string {
   return `Sampling at ${o.hz} Hertz of ${who} by ${how} stack${dur}\n`;
 }
 
-/** Samples as rows (symbolized): the profile's result. */
+/** Samples as rows (symbolized): the profile's result (with --unwind dwarf, what it cost). */
 export async function profile(
   o: ProfileOptions,
   signal: AbortSignal,
-): Promise<{ rows: StackRow[]; lost: number }> {
+): Promise<{ rows: StackRow[]; lost: number; dropped?: number; unwind?: UnwindStats }> {
   const obj = BpfObject.open(bpfObjectPath("profile"));
   const links: Link[] = [];
+  let ring: ReturnType<typeof openUnwindRing> | null = null;
   try {
+    const cpus = onlineCpus();
     obj.setReadOnlyConfig(profileConfig(o));
     obj.setMaxEntries("stackmap", o.stackStorageSize);
     obj.setMaxEntries("counts", o.stackStorageSize);
+    const recordBytes = USTACK_REC.size + (o.unwind.mode === "dwarf" ? o.unwind.bytes : 0);
+    sizeUnwindMaps(obj, o.unwind, o.hz * cpus.length * recordBytes);
     try {
       obj.load();
-      for (const cpu of onlineCpus()) links.push(obj.attachPerfEvent("do_sample", openCpuClock(cpu, o.hz)));
+      for (const cpu of cpus) links.push(obj.attachPerfEvent("do_sample", openCpuClock(cpu, o.hz)));
     } catch (err) {
       throw explainLoadError("profile", err);
     }
     const countsFd = obj.mapFd("counts");
     const stacks = new StackResolver(obj.mapFd("stackmap"));
+    if (o.unwind.mode === "dwarf") {
+      // One record per sample, unwound as it is drained (maps read at first sight).
+      const r = openUnwindRing(obj);
+      ring = r;
+      const dwarf = new DwarfCollector(stacks, "tgid");
+      if (o.pid !== null) stacks.users.see(o.pid);
+      const drain = () => r.drain((b, off, len) => dwarf.add(b, off, len));
+      await runFor(o.durationS, signal, drain, 100);
+      for (const l of links.splice(0)) l.close();
+      drain();
+      return { ...dwarf.rows(o, Number), dropped: r.lost(), unwind: dwarf.stats };
+    }
     // Maps at first sight: a process that exits before the end still resolves.
     if (o.pid !== null) stacks.users.see(o.pid);
     const learn = () => {
@@ -194,6 +231,7 @@ export async function profile(
     return readStackCounts(countsFd, key, stacks, o, Number);
   } finally {
     for (const l of links) l.close();
+    ring?.close();
     obj.close();
   }
 }
