@@ -1,0 +1,205 @@
+// What --unwind dwarf costs beside frame pointers, on nofp-chain.c (built -O2
+// -fomit-frame-pointer: its main thread spins in main → worker → hot, its "reader" thread
+// blocks in read() ~100 times a second). `profile -F HZ -p PID` and `offcputime -p PID`,
+// run in this process for 2 s and for SECONDS, modes alternating, REPS times. Figures per
+// mode: tsnap's steady CPU (this process: draining, unwinding, symbolizing) per sample and
+// as % of one CPU, as the difference of the long and the short run (load, verifier and
+// first symbol reads cancel out); the BPF program's own run time per run (bpf_stats,
+// BPF_ENABLE_STATS for the run: it runs in the sampled thread's interrupt or in the
+// scheduler, not in tsnap; offcputime's runs are every switch of the machine, most filtered
+// out at once); bytes per sample handed to user space (dwarf: ring-buffer records; fp: the
+// counting map's entries read once at the end); the share of the thread's samples (main
+// thread; offcputime: reader's time) with the full chain. Prints min and median.
+// Run: flock /tmp/tsnap-cpu.lock node dist/bench/unwind-cost.js [SECONDS] [REPS] [HZ]
+import { closeSync, readdirSync, readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { libbpf } from "../src/bpf/libbpf.js";
+import type { StackRow } from "../src/report/stack-report.js";
+import { renderTable } from "../src/report/table.js";
+import { compileWorkload, startWorkload } from "../src/testkit/workloads.js";
+import { offcputime, parseOffcpuArgs } from "../src/tools/offcputime/offcputime.js";
+import { PROFILE_KEY, parseProfileArgs, profile } from "../src/tools/profile/profile.js";
+import type { UnwindStats } from "../src/tools/unwind-stacks.js";
+
+const SECONDS = Number(process.argv[2] ?? 10);
+const REPS = Number(process.argv[3] ?? 3);
+const HZ = process.argv[4] ?? "199";
+const MODES = ["fp", "dwarf", "dwarf,16384"];
+const SHORT = 2;
+
+/** Run time (ns) and runs of this process's BPF programs, from fdinfo (bpf_stats on). */
+function progStats(): { ns: number; runs: number } {
+  const seen = new Set<string>();
+  let ns = 0;
+  let runs = 0;
+  for (const fd of readdirSync("/proc/self/fdinfo")) {
+    let info: string;
+    try {
+      info = readFileSync(`/proc/self/fdinfo/${fd}`, "latin1");
+    } catch {
+      continue;
+    }
+    const field = (k: string) => new RegExp(`^${k}:\\s+(\\d+)$`, "m").exec(info)?.[1];
+    const id = field("prog_id");
+    const time = field("run_time_ns");
+    if (id === undefined || time === undefined || seen.has(id)) continue;
+    seen.add(id);
+    ns += Number(time);
+    runs += Number(field("run_cnt") ?? 0);
+  }
+  return { ns, runs };
+}
+
+interface Run {
+  samples: number;
+  cpuUs: number;
+  kernNsPerRun: number;
+  bytesPerSample: number;
+  fullShare: number;
+}
+
+type Result = { rows: StackRow[]; unwind?: UnwindStats };
+
+/** Runs `f` for `seconds`, sampling the kernel program's stats just before it detaches. */
+async function measure(
+  f: (signal: AbortSignal) => Promise<Result>,
+  seconds: number,
+): Promise<{ r: Result; cpuUs: number; ns: number; runs: number }> {
+  const ac = new AbortController();
+  let k = { ns: 0, runs: 0 };
+  const timer = setTimeout(() => {
+    k = progStats();
+    ac.abort();
+  }, seconds * 1000);
+  const c0 = process.cpuUsage();
+  const r = await f(ac.signal);
+  const c = process.cpuUsage(c0);
+  clearTimeout(timer);
+  return { r, cpuUs: c.user + c.system, ...k };
+}
+
+const bin = compileWorkload("nofp-chain", "test/workloads", ["-fomit-frame-pointer"]);
+const comm = basename(bin).slice(0, 15);
+const w = await startWorkload(bin, []);
+const statsFd = Number(libbpf().bpf_enable_stats(0));
+const results = new Map<string, Run[]>();
+try {
+  const pid = w.ready[1];
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const mode of MODES) {
+      const po = parseProfileArgs(["-F", HZ, "-p", pid, "--unwind", mode, "-f", "3600"]);
+      const p0 = await measure((s) => profile(po, s), SHORT);
+      const p = await measure((s) => profile(po, s), SECONDS);
+      const samples0 = p0.r.rows.reduce((n, r) => n + r.value, 0);
+      const mine = p.r.rows.filter((r) => r.comm === comm);
+      const samples = p.r.rows.reduce((n, r) => n + r.value, 0);
+      const full = mine
+        .filter(
+          (r) =>
+            r.user.kind === "frames" && r.user.frames.at(-1) === "_start" && r.user.frames.includes("main"),
+        )
+        .reduce((n, r) => n + r.value, 0);
+      const bytes = p.r.unwind ? p.r.unwind.bytes : p.r.rows.length * (PROFILE_KEY.size + 8);
+      const list = results.get(`profile ${mode}`) ?? [];
+      list.push({
+        samples: samples - samples0,
+        cpuUs: p.cpuUs - p0.cpuUs,
+        kernNsPerRun: p.ns / Math.max(1, p.runs),
+        bytesPerSample: bytes / Math.max(1, samples),
+        fullShare:
+          full /
+          Math.max(
+            1,
+            mine.reduce((n, r) => n + r.value, 0),
+          ),
+      });
+      results.set(`profile ${mode}`, list);
+
+      const oo = parseOffcpuArgs(["-p", pid, "--unwind", mode, "-f", "3600"]);
+      const o0 = await measure((s) => offcputime(oo, s), SHORT);
+      const o = await measure((s) => offcputime(oo, s), SECONDS);
+      const readerRows = o.r.rows.filter((r) => r.comm === "reader");
+      const readerAll = readerRows.reduce((n, r) => n + r.value, 0);
+      const readerFull = readerRows
+        .filter(
+          (r) =>
+            r.user.kind === "frames" &&
+            r.user.frames.at(-1) === "clone3" &&
+            r.user.frames.includes("reader_fn"),
+        )
+        .reduce((n, r) => n + r.value, 0);
+      // Samples here: switches off a CPU of the process that came back (dwarf: pending records).
+      const switches = o.r.unwind && o0.r.unwind ? o.r.unwind.stacks - o0.r.unwind.stacks : Number.NaN;
+      const ol = results.get(`offcputime ${mode}`) ?? [];
+      ol.push({
+        samples: switches,
+        cpuUs: o.cpuUs - o0.cpuUs,
+        kernNsPerRun: o.ns / Math.max(1, o.runs),
+        bytesPerSample: o.r.unwind ? o.r.unwind.bytes / Math.max(1, o.r.unwind.stacks) : Number.NaN,
+        fullShare: readerFull / Math.max(1, readerAll),
+      });
+      results.set(`offcputime ${mode}`, ol);
+    }
+  }
+} finally {
+  if (statsFd >= 0) closeSync(statsFd);
+  await w.stop();
+}
+
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const minMed = (xs: number[], digits: number) => {
+  const s = sorted(xs);
+  return `${s[0].toFixed(digits)} / ${s[Math.floor(s.length / 2)].toFixed(digits)}`;
+};
+const lines = [...results].map(([name, runs]) => [
+  name,
+  minMed(
+    runs.map((r) => r.samples),
+    0,
+  ),
+  minMed(
+    runs.map((r) => (100 * r.cpuUs) / 1e6 / (SECONDS - SHORT)),
+    2,
+  ),
+  Number.isNaN(runs[0].samples)
+    ? "-"
+    : minMed(
+        runs.map((r) => r.cpuUs / Math.max(1, r.samples)),
+        1,
+      ),
+  minMed(
+    runs.map((r) => r.kernNsPerRun / 1000),
+    2,
+  ),
+  Number.isNaN(runs[0].bytesPerSample)
+    ? "-"
+    : minMed(
+        runs.map((r) => r.bytesPerSample),
+        0,
+      ),
+  minMed(
+    runs.map((r) => 100 * r.fullShare),
+    1,
+  ),
+]);
+console.log(
+  `nofp-chain (-O2 -fomit-frame-pointer), runs of ${SECONDS} s less runs of ${SHORT} s, ${REPS} of each per mode, profile at ${HZ} Hz; min / median\n`,
+);
+console.log(
+  renderTable(
+    [
+      "tool --unwind",
+      "samples",
+      "tsnap CPU %",
+      "tsnap µs/sample",
+      "BPF µs/run",
+      "bytes/sample",
+      "full chain %",
+    ],
+    lines,
+  ),
+);
+console.log(
+  "\nsamples: profile = samples of the process; offcputime = switches off a CPU unwound (fp counts in the kernel: -);\n" +
+    "samples, CPU and µs/sample are the long run's less the short run's.",
+);
