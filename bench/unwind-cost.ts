@@ -1,10 +1,10 @@
 // What --unwind dwarf costs beside frame pointers, on nofp-chain.c (built -O2
 // -fomit-frame-pointer: its main thread spins in main → worker → hot, its "reader" thread
 // blocks in read() ~100 times a second). `profile -F HZ -p PID` and `offcputime -p PID`,
-// run in this process for 2 s and for SECONDS, modes alternating, REPS times. Figures per
-// mode: tsnap's steady CPU (this process: draining, unwinding, symbolizing) per sample and
-// as % of one CPU, as the difference of the long and the short run (load, verifier and
-// first symbol reads cancel out); the BPF program's own run time per run (bpf_stats,
+// run in this process for SECONDS, modes alternating, REPS times. Figures per mode: tsnap's
+// CPU (this process) while sampling, from 1 s after the start to the end (after load and
+// attach, before the final read and symbolization), as % of one CPU; the time its
+// collector spends decoding and unwinding one record (dwarf); the BPF program's own run time per run (bpf_stats,
 // BPF_ENABLE_STATS for the run: it runs in the sampled thread's interrupt or in the
 // scheduler, not in tsnap; offcputime's runs are every switch of the machine, most filtered
 // out at once); bytes per sample handed to user space (dwarf: ring-buffer records; fp: the
@@ -25,7 +25,6 @@ const SECONDS = Number(process.argv[2] ?? 10);
 const REPS = Number(process.argv[3] ?? 3);
 const HZ = process.argv[4] ?? "199";
 const MODES = ["fp", "dwarf", "dwarf,16384"];
-const SHORT = 2;
 
 /** Run time (ns) and runs of this process's BPF programs, from fdinfo (bpf_stats on). */
 function progStats(): { ns: number; runs: number } {
@@ -53,6 +52,8 @@ function progStats(): { ns: number; runs: number } {
 interface Run {
   samples: number;
   cpuUs: number;
+  /** µs of the collector per ring record (dwarf). */
+  unwindUs: number;
   kernNsPerRun: number;
   bytesPerSample: number;
   fullShare: number;
@@ -67,15 +68,21 @@ async function measure(
 ): Promise<{ r: Result; cpuUs: number; ns: number; runs: number }> {
   const ac = new AbortController();
   let k = { ns: 0, runs: 0 };
+  let c0 = process.cpuUsage();
+  let cpuUs = 0;
+  const from = setTimeout(() => {
+    c0 = process.cpuUsage();
+  }, 1000);
   const timer = setTimeout(() => {
+    const c = process.cpuUsage(c0);
+    cpuUs = c.user + c.system;
     k = progStats();
     ac.abort();
   }, seconds * 1000);
-  const c0 = process.cpuUsage();
   const r = await f(ac.signal);
-  const c = process.cpuUsage(c0);
+  clearTimeout(from);
   clearTimeout(timer);
-  return { r, cpuUs: c.user + c.system, ...k };
+  return { r, cpuUs, ...k };
 }
 
 const bin = compileWorkload("nofp-chain", "test/workloads", ["-fomit-frame-pointer"]);
@@ -88,9 +95,7 @@ try {
   for (let rep = 0; rep < REPS; rep++) {
     for (const mode of MODES) {
       const po = parseProfileArgs(["-F", HZ, "-p", pid, "--unwind", mode, "-f", "3600"]);
-      const p0 = await measure((s) => profile(po, s), SHORT);
       const p = await measure((s) => profile(po, s), SECONDS);
-      const samples0 = p0.r.rows.reduce((n, r) => n + r.value, 0);
       const mine = p.r.rows.filter((r) => r.comm === comm);
       const samples = p.r.rows.reduce((n, r) => n + r.value, 0);
       const full = mine
@@ -102,8 +107,9 @@ try {
       const bytes = p.r.unwind ? p.r.unwind.bytes : p.r.rows.length * (PROFILE_KEY.size + 8);
       const list = results.get(`profile ${mode}`) ?? [];
       list.push({
-        samples: samples - samples0,
-        cpuUs: p.cpuUs - p0.cpuUs,
+        samples,
+        cpuUs: p.cpuUs,
+        unwindUs: p.r.unwind ? (1000 * p.r.unwind.unwindMs) / Math.max(1, p.r.unwind.records) : Number.NaN,
         kernNsPerRun: p.ns / Math.max(1, p.runs),
         bytesPerSample: bytes / Math.max(1, samples),
         fullShare:
@@ -116,7 +122,6 @@ try {
       results.set(`profile ${mode}`, list);
 
       const oo = parseOffcpuArgs(["-p", pid, "--unwind", mode, "-f", "3600"]);
-      const o0 = await measure((s) => offcputime(oo, s), SHORT);
       const o = await measure((s) => offcputime(oo, s), SECONDS);
       const readerRows = o.r.rows.filter((r) => r.comm === "reader");
       const readerAll = readerRows.reduce((n, r) => n + r.value, 0);
@@ -129,11 +134,12 @@ try {
         )
         .reduce((n, r) => n + r.value, 0);
       // Samples here: switches off a CPU of the process that came back (dwarf: pending records).
-      const switches = o.r.unwind && o0.r.unwind ? o.r.unwind.stacks - o0.r.unwind.stacks : Number.NaN;
+      const switches = o.r.unwind ? o.r.unwind.stacks : Number.NaN;
       const ol = results.get(`offcputime ${mode}`) ?? [];
       ol.push({
         samples: switches,
-        cpuUs: o.cpuUs - o0.cpuUs,
+        cpuUs: o.cpuUs,
+        unwindUs: o.r.unwind ? (1000 * o.r.unwind.unwindMs) / Math.max(1, o.r.unwind.records) : Number.NaN,
         kernNsPerRun: o.ns / Math.max(1, o.runs),
         bytesPerSample: o.r.unwind ? o.r.unwind.bytes / Math.max(1, o.r.unwind.stacks) : Number.NaN,
         fullShare: readerFull / Math.max(1, readerAll),
@@ -158,13 +164,13 @@ const lines = [...results].map(([name, runs]) => [
     0,
   ),
   minMed(
-    runs.map((r) => (100 * r.cpuUs) / 1e6 / (SECONDS - SHORT)),
+    runs.map((r) => (100 * r.cpuUs) / 1e6 / (SECONDS - 1)),
     2,
   ),
-  Number.isNaN(runs[0].samples)
+  Number.isNaN(runs[0].unwindUs)
     ? "-"
     : minMed(
-        runs.map((r) => r.cpuUs / Math.max(1, r.samples)),
+        runs.map((r) => r.unwindUs),
         1,
       ),
   minMed(
@@ -183,7 +189,7 @@ const lines = [...results].map(([name, runs]) => [
   ),
 ]);
 console.log(
-  `nofp-chain (-O2 -fomit-frame-pointer), runs of ${SECONDS} s less runs of ${SHORT} s, ${REPS} of each per mode, profile at ${HZ} Hz; min / median\n`,
+  `nofp-chain (-O2 -fomit-frame-pointer), ${SECONDS} s per run, ${REPS} runs per mode, profile at ${HZ} Hz; min / median\n`,
 );
 console.log(
   renderTable(
@@ -191,7 +197,7 @@ console.log(
       "tool --unwind",
       "samples",
       "tsnap CPU %",
-      "tsnap µs/sample",
+      "unwind µs/record",
       "BPF µs/run",
       "bytes/sample",
       "full chain %",
@@ -200,6 +206,6 @@ console.log(
   ),
 );
 console.log(
-  "\nsamples: profile = samples of the process; offcputime = switches off a CPU unwound (fp counts in the kernel: -);\n" +
-    "samples, CPU and µs/sample are the long run's less the short run's.",
+  "\nsamples: profile = samples of the process; offcputime = switches off a CPU unwound (fp counts in the kernel: -).\n" +
+    "tsnap CPU %: of one CPU, from 1 s after the start to the end of sampling.",
 );

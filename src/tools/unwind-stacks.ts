@@ -91,6 +91,8 @@ export interface UnwindStats {
   bytes: number;
   /** Stacks unwound, and how their walks ended. */
   stacks: number;
+  /** Time spent decoding and unwinding records (ms). */
+  unwindMs: number;
   ends: Record<UnwindEnd, number>;
 }
 
@@ -103,6 +105,7 @@ export class DwarfCollector {
     records: 0,
     bytes: 0,
     stacks: 0,
+    unwindMs: 0,
     ends: { outermost: 0, "no-cfi": 0, "stack-end": 0, "bad-frame": 0, depth: 0 },
   };
 
@@ -113,6 +116,12 @@ export class DwarfCollector {
 
   /** One ring-buffer record (`len` bytes at `off` of `buf`, valid only during the call). */
   add(buf: Buffer, off: number, len: number): void {
+    const t0 = performance.now();
+    this.record(buf, off, len);
+    this.stats.unwindMs += performance.now() - t0;
+  }
+
+  private record(buf: Buffer, off: number, len: number): void {
     const R = USTACK_REC.off;
     if (len < USTACK_REC.size) return;
     this.stats.records++;
