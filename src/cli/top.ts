@@ -18,12 +18,14 @@ import { parsePartitions } from "../query/views.js";
 import { Aggregator } from "../report/aggregate.js";
 import { COLUMNS, type Column, needsOf, resolveColumns } from "../report/columns.js";
 import { windowFrame } from "../report/output.js";
+import { renderStackTiles } from "../report/stacktiles.js";
 import { renderTable } from "../report/table.js";
 import { renderTop, type TopFormat, type WindowStats } from "../report/top-report.js";
 import { latencyColumns, renderWindowHists, windowLatency } from "../report/window-latency.js";
 import { runRounds } from "../sampler/loop.js";
 import { openSampler, SOURCE_CHOICES } from "../sampler/open.js";
 import { type LatencyHistograms, latencyHistogramsOf } from "../sources/bpf/latency-hists.js";
+import { levelFrames } from "../tools/flame/level-frames.js";
 import { writeLiveFlame } from "../tools/flame/live-flame.js";
 
 const DEFAULT_GROUP = ["comm", "state"];
@@ -59,6 +61,9 @@ OPTIONS
       --flame FILE         also write the window as a flame graph SVG: frames are the -g
                            columns in order (kstack/ustack expand to their frames, root
                            first), widths in avg threads (replaced at every --interval)
+      --stacks KIND        under the table, the window's top stacks side by side as
+                           columns that fit the terminal (stacktiles), leaf first:
+                           kernel or user (user: bpf source); table format only
   -v, --verbose            the source's diagnostic log (bpf: libbpf and verifier output)
 
 EXAMPLES
@@ -76,6 +81,7 @@ EXAMPLES
   tsnap top -g pid,state -d 10       + rq_p50_us ...: run-queue waits beside RUNQ
   tsnap top --hist io -d 10          biolatency over 10 s;  --hist rq: runqlat -P
   tsnap top -a -g state,comm,syscall,kstack --flame top.svg   all threads as a flame graph
+  tsnap top -p 1234 --stacks kernel  + the top kernel stacks of its threads, side by side
 `;
 
 export const command: Command = {
@@ -104,6 +110,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       hist: { type: "string" },
       verbose: { type: "boolean", short: "v" },
       flame: { type: "string" },
+      stacks: { type: "string" },
     },
     0,
   );
@@ -140,10 +147,18 @@ async function run(argv: string[], io: Io): Promise<number> {
       ? undefined
       : choiceFlag<LatKind>(values.hist, "--hist", ["sc", "io", "ioq", "rq"], "sc");
 
+  const stacks =
+    values.stacks === undefined
+      ? undefined
+      : choiceFlag<"kernel" | "user">(values.stacks, "--stacks", ["kernel", "user"], "kernel");
+  if (stacks && format !== "table")
+    throw new UsageError("--stacks prints under the table: --format table only");
+  const stackColumns = stacks ? resolveColumns([stacks === "kernel" ? "kstack" : "ustack"]) : [];
+
   const opts: SamplerOptions = {
     hz,
     all,
-    needs: needsOf(columns),
+    needs: needsOf([...columns, ...stackColumns]),
     excludeSelf: !values["include-self"],
     verbose: Boolean(values.verbose),
     ...parsePidFilter(stringFlag(values.pid)),
@@ -168,6 +183,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       totalS: repeated && values.duration === undefined ? undefined : durationS,
       repeated,
       flame: stringFlag(values.flame),
+      stackColumns,
     });
   } finally {
     sampler.close();
@@ -189,11 +205,14 @@ interface ReportOptions {
   hist: LatKind | undefined;
   /** Also write each window as a flame graph SVG here. */
   flame?: string;
+  /** --stacks: the stack column whose top values are drawn as tiles under the table. */
+  stackColumns: Column[];
 }
 
 /** Samples until totalS (or Ctrl-C), printing one report per window of windowS. */
 async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void> {
   const agg = new Aggregator(o.columns);
+  const tiles = o.stackColumns.length ? new Aggregator(o.stackColumns) : null;
   let win = {
     startedAt: Date.now(),
     cpu: process.cpuUsage(),
@@ -233,6 +252,7 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
     let text = renderTop(o.format, o.columns, agg.rows(o.limit), w, o.all, extra, io.columns);
     if (lat && o.hist && o.format === "table")
       text += renderWindowHists(lat, o.hist, Number.isFinite(o.limit) ? o.limit : 10);
+    if (tiles) text += `\n${stackTiles(tiles, o.stackColumns[0].name, io.columns || 120)}`;
     const stamp = o.repeated ? windowFrame(o.format, io.isTTY, win.startedAt) : "";
     io.out(stamp + text);
     if (o.flame)
@@ -243,6 +263,7 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
         `${new Date(win.startedAt).toISOString()}, ${agg.rounds} rounds at ${o.hz} Hz, ${sampler.source} source`,
       );
     agg.reset();
+    tiles?.reset();
     win = {
       startedAt: Date.now(),
       cpu: process.cpuUsage(),
@@ -259,6 +280,7 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
     signal: io.signal,
     onRound: (r, _index, slot) => {
       agg.addRound(r.samples, r.timestamp);
+      tiles?.addRound(r.samples, r.timestamp);
       win.lastSlot = slot;
       win.lost += r.lostBefore ?? 0;
       win.late += r.lateBefore ?? 0;
@@ -269,6 +291,18 @@ async function report(sampler: Sampler, io: Io, o: ReportOptions): Promise<void>
     },
   });
   if (agg.rounds > 0) flush();
+}
+
+/** The window's stacks of one stack column as tiles, the most frequent first. */
+function stackTiles(agg: Aggregator, column: string, width: number): string {
+  const rows = agg.rows();
+  const totalAvg = rows.reduce((t, r) => t + r.avg_threads, 0);
+  const tiles = rows.map((r) => ({
+    frames: levelFrames(r.values[0], "stack", { sep: "<-" }).reverse(),
+    avgThreads: r.avg_threads,
+  }));
+  const what = column === "kstack" ? "kernel" : "user";
+  return renderStackTiles(tiles, { title: `=== Top ${what} stacks (leaf first) ===`, width, totalAvg });
 }
 
 let devNames: Map<string, string> | null = null;

@@ -8,6 +8,7 @@ import { runCli } from "../../testkit/cli.js";
 import { frameNamed, type SvgFrame, svgFrames } from "../../testkit/svg-frames.js";
 import { nameHash } from "./colors.js";
 import { parseFolded } from "./folded.js";
+import { formatCount } from "./svg.js";
 
 /** Renders through the CLI with a 1000 px plot (width 1020 minus 2 × 10 px padding). */
 async function render(input: string, args: string[] = []): Promise<{ svg: string; frames: SvgFrame[] }> {
@@ -191,4 +192,12 @@ test("usage and input errors: one line, exit 2 or 1", async () => {
     assert.match(r.stderr, re);
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
   }
+});
+
+test("counts in tooltips are grouped by thousands as en-US Intl formatting groups them", () => {
+  const en = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2, minimumFractionDigits: 0 });
+  for (const n of [0, 7, 999, 1000, -1000, 65_536, 1_234_567, -98_765_432, 2 ** 53 - 1])
+    assert.equal(formatCount(n), en.format(n), String(n));
+  assert.equal(formatCount(1234.5), "1,234.50");
+  assert.equal(formatCount(-0.25), "-0.25");
 });

@@ -95,9 +95,20 @@ const r2 = (v: number): number => Math.round(v * 100) / 100;
 export function formatCount(n: number): string {
   if (Number.isInteger(n) && n < 1000 && n > -1000) return String(n);
   const s = Number.isInteger(n) ? String(n) : n.toFixed(2);
-  const [i, f] = s.split(".");
-  const grouped = i.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return f ? `${grouped}.${f}` : grouped;
+  if (s.includes("e")) return s; // beyond 1e21: exponent form, as written
+  const dot = s.indexOf(".");
+  const int = dot < 0 ? s : s.slice(0, dot);
+  return dot < 0 ? groupThousands(int) : `${groupThousands(int)}${s.slice(dot)}`;
+}
+
+/** "1234567" → "1,234,567" (a leading "-" kept); a loop, not a regex: once per frame. */
+function groupThousands(int: string): string {
+  const sign = int[0] === "-" ? "-" : "";
+  const d = sign ? int.slice(1) : int;
+  let k = d.length % 3 || 3;
+  let out = d.slice(0, k);
+  for (; k < d.length; k += 3) out += `,${d.slice(k, k + 3)}`;
+  return sign + out;
 }
 
 /** The whole SVG document. */

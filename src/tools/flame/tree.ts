@@ -49,12 +49,6 @@ export function totalOf(stacks: readonly FoldedStack[]): number {
   return t;
 }
 
-interface Open {
-  name: string;
-  x: number;
-  delta: number;
-}
-
 /** Lay out stacks as frames. */
 export function flow(stacks: readonly FoldedStack[], opts: FlowOptions = {}): Layout {
   const ordered = opts.chart ? stacks : [...stacks].sort((a, b) => compareStacks(a.frames, b.frames));
@@ -62,29 +56,39 @@ export function flow(stacks: readonly FoldedStack[], opts: FlowOptions = {}): La
   const frames: Frame[] = [];
   let maxDepth = 0;
   let maxDelta = 0;
-  // open[i] is the frame at depth i + 1 of the previous stack; the root is implicit.
-  const open: Open[] = [];
+  // The frames of the previous stack still open, at depth i + 1 (the root is implicit):
+  // name, start and delta in three arrays (no object per frame of every stack).
+  const openName: string[] = [];
+  const openX: number[] = [];
+  const openDelta: number[] = [];
+  let depthOpen = 0;
   let time = 0;
-  const close = (depth: number, end: number, o: Open) => {
-    const w = end - o.x;
+  const close = (i: number, end: number) => {
+    const w = end - openX[i];
     if (w <= 0 || w < min) return;
-    frames.push({ name: o.name, depth, x: o.x, w, delta: o.delta });
+    const depth = i + 1;
+    const delta = openDelta[i];
+    frames.push({ name: openName[i], depth, x: openX[i], w, delta });
     if (depth > maxDepth) maxDepth = depth;
-    if (Math.abs(o.delta) > maxDelta) maxDelta = Math.abs(o.delta);
+    if (Math.abs(delta) > maxDelta) maxDelta = Math.abs(delta);
   };
   for (const s of ordered) {
     if (s.count <= 0 && (s.before ?? 0) === 0) continue;
     const f = s.frames;
     let same = 0;
-    const n = Math.min(f.length, open.length);
-    while (same < n && open[same].name === f[same]) same++;
-    for (let i = open.length - 1; i >= same; i--) close(i + 1, time, open[i]);
-    open.length = same;
-    for (let i = same; i < f.length; i++) open.push({ name: f[i], x: time, delta: 0 });
-    if (s.before !== undefined && f.length > 0) open[f.length - 1].delta += s.count - s.before;
+    const n = Math.min(f.length, depthOpen);
+    while (same < n && openName[same] === f[same]) same++;
+    for (let i = depthOpen - 1; i >= same; i--) close(i, time);
+    for (let i = same; i < f.length; i++) {
+      openName[i] = f[i];
+      openX[i] = time;
+      openDelta[i] = 0;
+    }
+    depthOpen = f.length;
+    if (s.before !== undefined && f.length > 0) openDelta[f.length - 1] += s.count - s.before;
     time += s.count;
   }
-  for (let i = open.length - 1; i >= 0; i--) close(i + 1, time, open[i]);
+  for (let i = depthOpen - 1; i >= 0; i--) close(i, time);
   if (time > 0) frames.push({ name: "all", depth: 0, x: 0, w: time, delta: 0 });
   // Parents before children: the root first, then by depth.
   frames.reverse();
