@@ -39,6 +39,8 @@ export function unwindImage(b: Buffer): UnwindImage | null {
 
 export class UnwindTables {
   private readonly byFile = new Map<string, UnwindImage | null>();
+  /** "tgid:page" of addresses in no file mapping (vdso, JIT, anonymous) → when last missed. */
+  private readonly missed = new Map<string, number>();
 
   /** The image of a mapped file (`file` is dev:inode), from the first path that reads. */
   get(file: string, paths: readonly string[]): UnwindImage | null {
@@ -59,11 +61,25 @@ export class UnwindTables {
     return img;
   }
 
-  /** The row lookup of one process, through `mappingAt` (its mappings, read at first sight). */
-  lookup(mappingAt: (addr: number) => { m: Mapping; paths: string[] } | null): (pc: number) => CfiRow | null {
+  /**
+   * The row lookup of process `tgid`, through `mappingAt` (its mappings, read at first sight;
+   * a miss reads them again, so a page that missed is not asked again for a second).
+   */
+  lookup(
+    tgid: number,
+    mappingAt: (addr: number) => { m: Mapping; paths: string[] } | null,
+    now = Date.now(),
+  ): (pc: number) => CfiRow | null {
     return (pc) => {
+      const page = `${tgid}:${Math.floor(pc / 4096)}`;
+      const when = this.missed.get(page);
+      if (when !== undefined && now - when < 1000) return null;
       const hit = mappingAt(pc);
-      if (!hit) return null;
+      if (!hit) {
+        if (this.missed.size >= 10_000) this.missed.clear();
+        this.missed.set(page, now);
+        return null;
+      }
       const img = this.get(hit.m.file, hit.paths);
       if (!img) return null;
       const vaddr = fileOffsetToVaddr(img.segments, pc - hit.m.start + hit.m.offset);

@@ -149,7 +149,7 @@ export class DwarfCollector {
       const stackLen = Math.min(buf.readUInt32LE(off + R.stack_len), len - USTACK_REC.size);
       const start = off + USTACK_REC.size;
       const users = this.stacks.users;
-      const lookup = this.tables.lookup((a) => users.mappingAt(tgid, a));
+      const lookup = this.tables.lookup(tgid, (a) => users.mappingAt(tgid, a));
       const r = unwindStack(
         { ip: u64(R.ip), sp: u64(R.sp), bp: u64(R.bp) },
         { start: u64(R.sp), bytes: buf.subarray(start, start + stackLen) },
