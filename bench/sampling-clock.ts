@@ -3,8 +3,12 @@
 // `tsnap top --source bpf --hz N` with the in-kernel clock and with user-space rounds
 // (TSNAP_CLOCK=user, the path before the clock), each against the kernel's schedstat
 // deltas of the same threads over the same window; and the clock program's kernel time
-// per round (bpf_stats) at this machine's thread count.
-//   node dist/bench/sampling-clock.js [--runs N] [--seconds S] [--hz N]
+// per round (bpf_stats) at this machine's thread count. The reference is taken over exactly
+// the window tsnap sampled (testkit WindowReference), not over its start-up.
+// With --clock-cpus 0,1 the kernel clock runs on each of those CPUs in turn instead
+// (TSNAP_CLOCK_CPU): on a VM, instants delivered to one vCPU see the threads queued on
+// another one waiting more often than they are (docs/bpf-source.md).
+//   node dist/bench/sampling-clock.js [--runs N] [--seconds S] [--hz N] [--clock-cpus LIST]
 // Run it alone, under the CPU lock (flock /tmp/tsnap-cpu.lock ...). Needs root.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -13,11 +17,20 @@ import { renderTable } from "../src/report/table.js";
 import { openBpfSampler } from "../src/sources/bpf/bpf-sampler.js";
 import type { BpfKernelClock } from "../src/sources/bpf/kernel-clock.js";
 import { runTsnap } from "../src/testkit/cli.js";
-import { reference, snapshot, startContention } from "../src/testkit/contention.js";
+import { startContention, WindowReference } from "../src/testkit/contention.js";
 
 const { values } = parseArgs({
-  options: { runs: { type: "string" }, seconds: { type: "string" }, hz: { type: "string" } },
+  options: {
+    runs: { type: "string" },
+    seconds: { type: "string" },
+    hz: { type: "string" },
+    "clock-cpus": { type: "string" },
+  },
 });
+const clockCpus = values["clock-cpus"]?.split(",").filter((c) => /^\d+$/.test(c));
+const variants = clockCpus
+  ? clockCpus.map((c) => ({ label: `kernel, CPU ${c}`, env: { TSNAP_CLOCK: "kernel", TSNAP_CLOCK_CPU: c } }))
+  : ["kernel", "user"].map((c) => ({ label: c, env: { TSNAP_CLOCK: c } }));
 const runs = Number(values.runs ?? 3);
 const seconds = Number(values.seconds ?? 8);
 const hz = values.hz ?? "20";
@@ -33,8 +46,8 @@ const table: (string | number)[][] = [];
 try {
   await new Promise((r) => setTimeout(r, 500));
   for (let i = 0; i < runs; i++) {
-    for (const clock of ["kernel", "user"]) {
-      const a = [snapshot(w.ioPid), snapshot(w.hogPid)];
+    for (const v of variants) {
+      const ref = new WindowReference([{ pid: w.ioPid }, { pid: w.hogPid }]);
       const r = await runTsnap(
         [
           "top",
@@ -51,19 +64,20 @@ try {
           "--format",
           "json",
         ],
-        { env: { ...process.env, TSNAP_CLOCK: clock } },
+        { env: { ...process.env, ...v.env }, onSpawn: (pid) => ref.watch(pid) },
       );
-      const b = [snapshot(w.ioPid), snapshot(w.hogPid)];
+      ref.stop();
       if (r.code !== 0) throw new Error(r.stderr);
       const rows = JSON.parse(r.stdout) as Row[];
       const got = (pid: number, s: string) =>
         rows.filter((x) => x.pid === pid && x.state === s).reduce((t, x) => t + x.avg_threads, 0);
-      const io = reference(a[0], b[0]);
-      const hog = reference(a[1], b[1]);
+      // The user-space path opens no perf event: its window is then the whole run.
+      const io = ref.reference(0, ref.clockAt === null ? undefined : seconds);
+      const hog = ref.reference(1, ref.clockAt === null ? undefined : seconds);
       const cell = (g: number, want: number) =>
         `${g.toFixed(2)} / ${want.toFixed(2)} (${(g - want >= 0 ? "+" : "") + (g - want).toFixed(2)})`;
       table.push([
-        clock,
+        v.label,
         cell(got(w.ioPid, "RUN"), io.RUN),
         cell(got(w.ioPid, "RUNQ"), io.RUNQ),
         cell(got(w.ioPid, "DISK"), io.DISK),
@@ -81,42 +95,46 @@ process.stdout.write(
 );
 
 // Kernel time of the clock program per round, with bpf_stats on.
-const stats = "/proc/sys/kernel/bpf_stats_enabled";
-const old = readFileSync(stats, "utf8");
-writeFileSync(stats, "1");
-try {
-  const lines: (string | number)[][] = [];
-  for (const [what, all, needs] of [
-    ["active only", false, []],
-    ["-a", true, []],
-    ["-a, syscall args, filename, kstack", true, ["syscall", "filename", "kstack"]],
-  ] as const) {
-    const s = await openBpfSampler({ hz: 20, all, needs: new Set(needs) });
-    try {
-      s.kernelClock!.start();
-      await new Promise((r) => setTimeout(r, 2000));
-      const rs = s.kernelClock!.collect();
-      const info = JSON.parse(
-        execFileSync(
-          "bpftool",
-          ["-j", "prog", "show", "id", String((s.kernelClock as BpfKernelClock).programId())],
-          {
-            encoding: "utf8",
-          },
-        ),
-      );
-      lines.push([
-        what,
-        rs.at(-1)?.threadsSeen ?? 0,
-        (info.run_time_ns / Math.max(1, info.run_cnt) / 1000).toFixed(1),
-      ]);
-    } finally {
-      s.close();
+if (!clockCpus) await clockStats();
+
+async function clockStats() {
+  const stats = "/proc/sys/kernel/bpf_stats_enabled";
+  const old = readFileSync(stats, "utf8");
+  writeFileSync(stats, "1");
+  try {
+    const lines: (string | number)[][] = [];
+    for (const [what, all, needs] of [
+      ["active only", false, []],
+      ["-a", true, []],
+      ["-a, syscall args, filename, kstack", true, ["syscall", "filename", "kstack"]],
+    ] as const) {
+      const s = await openBpfSampler({ hz: 20, all, needs: new Set(needs) });
+      try {
+        s.kernelClock!.start();
+        await new Promise((r) => setTimeout(r, 2000));
+        const rs = s.kernelClock!.collect();
+        const info = JSON.parse(
+          execFileSync(
+            "bpftool",
+            ["-j", "prog", "show", "id", String((s.kernelClock as BpfKernelClock).programId())],
+            {
+              encoding: "utf8",
+            },
+          ),
+        );
+        lines.push([
+          what,
+          rs.at(-1)?.threadsSeen ?? 0,
+          (info.run_time_ns / Math.max(1, info.run_cnt) / 1000).toFixed(1),
+        ]);
+      } finally {
+        s.close();
+      }
     }
+    process.stdout.write(
+      `\nin-kernel clock program (bpf_stats)\n${renderTable(["rows", "threads", "µs per round"], lines)}`,
+    );
+  } finally {
+    writeFileSync(stats, old);
   }
-  process.stdout.write(
-    `\nin-kernel clock program (bpf_stats)\n${renderTable(["rows", "threads", "µs per round"], lines)}`,
-  );
-} finally {
-  writeFileSync(stats, old);
 }

@@ -1,7 +1,9 @@
 // A BPF object: open (parse the ELF, no kernel), configure (read-only config, which
 // programs load), load (the verifier), attach. Every holder of an fd or link has close();
 // objects still open at process exit are closed by the exit hook in handles.ts.
+import { readFileSync } from "node:fs";
 import { NotSupported, TsnapError } from "../errors.js";
+import { missingObjectAdvice } from "../platform/installation.js";
 import { track, untrack } from "./handles.js";
 import {
   addressOf as addressOfBuffer,
@@ -41,6 +43,15 @@ export class Link {
     if (this.ptr === null) throw new Error(`link ${this.what} is closed`);
     return libbpf().bpf_link__fd(this.ptr) as number;
   }
+  /** The kernel id of the attached program (for `bpftool prog show id N`), null when unknown. */
+  programId(): number | null {
+    try {
+      const m = /^prog_id:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${this.fd}`, "utf8"));
+      return m ? Number(m[1]) : null;
+    } catch {
+      return null;
+    }
+  }
   close(): void {
     if (this.ptr === null) return;
     libbpf().bpf_link__destroy(this.ptr);
@@ -66,7 +77,7 @@ export class BpfObject {
     const p = libbpf().bpf_object__open_file(path, null) as Ptr | null;
     if (isNull(p)) {
       const e = errno();
-      if (e === 2) throw new NotSupported("bpf programs", `${path} is missing; run scripts/setup.sh`);
+      if (e === 2) throw new NotSupported("bpf programs", `${path} is missing: ${missingObjectAdvice()}`);
       throw new BpfError(`open ${path}`, e);
     }
     return new BpfObject(p as Ptr, path);

@@ -6,6 +6,7 @@
 import { closeSync, existsSync, readFileSync, readSync } from "node:fs";
 import { NotSupported } from "../errors.js";
 import { dynamicSymbolOffset } from "../platform/elf.js";
+import { missingObjectAdvice } from "../platform/installation.js";
 import { Collection } from "./collection.js";
 import { errno as lastErrno, libbpf, perfEventOpen } from "./libbpf.js";
 import { BpfError, type Link } from "./object.js";
@@ -116,7 +117,7 @@ export function probeAll(features: readonly FeatureName[]): ProbeResult[] {
 
 function runProbe(specs: readonly FeatureSpec[]): void {
   const path = bpfObjectPath("probes");
-  if (!existsSync(path)) throw new NotSupported("probes", `${path} is missing; run scripts/setup.sh`);
+  if (!existsSync(path)) throw new NotSupported("probes", `${path} is missing: ${missingObjectAdvice()}`);
   const coll = Collection.open(path);
   try {
     coll.setAutoload(specs.map((s) => s.prog));

@@ -93,11 +93,9 @@ export class RingBuffer {
   async wait(timeoutMs: number): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
-      if (this.pending()) return true;
-      const left = deadline - performance.now();
-      if (this.closed || left <= 0) return false;
-      this.waiter ??= new FdWaiter(this.mapFd);
-      await this.waiter.wait(left);
+      const left = this.waitLeft(deadline);
+      if (typeof left === "boolean") return left;
+      await this.fdWaiter().wait(left);
     }
   }
 
@@ -105,12 +103,22 @@ export class RingBuffer {
   waitSync(timeoutMs: number): boolean {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
-      if (this.pending()) return true;
-      const left = deadline - performance.now();
-      if (this.closed || left <= 0) return false;
-      this.waiter ??= new FdWaiter(this.mapFd);
-      this.waiter.waitSync(left);
+      const left = this.waitLeft(deadline);
+      if (typeof left === "boolean") return left;
+      this.fdWaiter().waitSync(left);
     }
+  }
+
+  private fdWaiter(): FdWaiter {
+    this.waiter ??= new FdWaiter(this.mapFd);
+    return this.waiter;
+  }
+
+  /** true: records wait; false: closed or past the deadline; else the ms left to sleep. */
+  private waitLeft(deadline: number): boolean | number {
+    if (this.pending()) return true;
+    const left = deadline - performance.now();
+    return this.closed || left <= 0 ? false : left;
   }
 
   /** Records the BPF side could not reserve since load (0 without a counter). */

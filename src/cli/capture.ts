@@ -3,17 +3,55 @@
 // is append-only CSV (readable after a crash or kill -9), closed hours become Parquet.
 import { readFileSync } from "node:fs";
 import { captureToDir, prepareDir } from "../capture/capture-to-dir.js";
-import { choiceFlag, numberFlag, parseArgs, stringFlag } from "../command/args.js";
+import { flagHelp, oneOfFlag, parseFlags, switchFlag, textFlag } from "../command/args.js";
 import type { Command, Io } from "../command/command.js";
-import { parsePidFilter } from "../command/pid-filter.js";
+import { allFlag, durationFlag, hzFlag, pidFilterFlag, sourceFlag } from "../command/flags.js";
 import { UsageError } from "../errors.js";
 import type { Need, SamplerOptions } from "../model/sampler.js";
 import { parseDurationUs } from "../query/time-range.js";
-import { openSampler, SOURCE_CHOICES } from "../sampler/open.js";
+import { openSampler } from "../sampler/open.js";
 import { groupId } from "../store/capture-dir.js";
 import { parseSize, type RetentionPolicy } from "../store/retention.js";
 import { type Access, umaskFor } from "../store/safe-fs.js";
 import { SCHEMA_VERSION } from "../store/schema.js";
+
+const FLAGS = {
+  output: textFlag({
+    long: "output",
+    short: "o",
+    arg: "DIR",
+    help: "directory for the files (created if missing) [required]",
+  }),
+  group: textFlag({
+    long: "group",
+    arg: "NAME",
+    help: "let this group read the files (dir 0750, files 0640) (default: private)",
+  }),
+  hz: hzFlag({ fallback: 1, max: 100 }),
+  source: sourceFlag,
+  all: allFlag,
+  pid: pidFilterFlag,
+  kstack: switchFlag({ long: "kstack", help: "record kernel stacks (root)" }),
+  ustack: switchFlag({ long: "ustack", help: "record user stacks (bpf source)" }),
+  format: oneOfFlag({
+    long: "format",
+    arg: "FMT",
+    choices: ["parquet", "csv"] as const,
+    fallback: "parquet",
+    help: "parquet (default) or csv for closed hours",
+  }),
+  retain: textFlag({
+    long: "retain",
+    arg: "AGE",
+    help: "delete hours older than AGE (e.g. 7d, 12h) (default: keep)",
+  }),
+  maxSize: textFlag({
+    long: "max-size",
+    arg: "SIZE",
+    help: "delete the oldest hours beyond SIZE (e.g. 5G) (default: no limit)",
+  }),
+  duration: durationFlag({ defaultText: "until stopped" }),
+};
 
 const help = `tsnap capture -o DIR [options]: record what every thread is doing, always on, to
 self-contained hourly files that \`tsnap query\` (or DuckDB, or any Parquet/CSV tool) reads.
@@ -24,19 +62,7 @@ kill -9 loses at most the round being written); a closed hour is converted to Pa
 Schema: docs/schema.md (version ${SCHEMA_VERSION}, also written to DIR/tsnap_schema.json).
 
 OPTIONS
-  -o, --output DIR      directory for the files (created if missing)   [required]
-      --group NAME      let this group read the files (dir 0750, files 0640) [default: private]
-      --hz N            sampling rounds per second                     [default: 1]
-      --source SRC      auto, proc or bpf                              [default: auto]
-  -a, --all             also record sleeping threads (default: RUN, RUNQ, DISK only)
-  -p, --pid PIDS|REGEX  only these processes (comma-separated PIDs) or thread names
-      --kstack          record kernel stacks (root)
-      --ustack          record user stacks (bpf source)
-      --format FMT      parquet or csv for closed hours                [default: parquet]
-      --retain AGE      delete hours older than AGE (e.g. 7d, 12h)     [default: keep]
-      --max-size SIZE   delete the oldest hours beyond SIZE (e.g. 5G)  [default: no limit]
-  -d, --duration SECS   stop after this many seconds                   [default: run until stopped]
-
+${flagHelp(FLAGS)}
 The directory is private (0700, files 0600, whatever the umask). It must be tsnap's own:
 refused if another user can write it or a parent of it, if it is shared like /tmp or /,
 or if it holds files that are not tsnap's. No file is opened through a symbolic link.
@@ -62,37 +88,17 @@ EXAMPLES
 `;
 
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values: v } = parseArgs(
-    argv,
-    {
-      output: { type: "string", short: "o" },
-      hz: { type: "string" },
-      source: { type: "string" },
-      all: { type: "boolean", short: "a" },
-      pid: { type: "string", short: "p" },
-      kstack: { type: "boolean" },
-      ustack: { type: "boolean" },
-      format: { type: "string" },
-      retain: { type: "string" },
-      "max-size": { type: "string" },
-      duration: { type: "string", short: "d" },
-      group: { type: "string" },
-    },
-    0,
-  );
-  const dir = stringFlag(v.output);
+  const { values: v } = parseFlags(argv, FLAGS, 0);
+  const dir = v.output;
   if (!dir) throw new UsageError("-o DIR is required (where to write the hourly files)");
-  const hz = numberFlag(v.hz, "--hz", { fallback: 1, min: 0.01, max: 100 });
-  const source = choiceFlag(v.source, "--source", SOURCE_CHOICES, "auto");
-  const format = choiceFlag(v.format, "--format", ["parquet", "csv"] as const, "parquet");
-  const durationS =
-    v.duration === undefined ? undefined : numberFlag(v.duration, "-d", { fallback: 0, min: 0.001 });
+  const { hz, source, format } = v;
+  const durationS = Number.isFinite(v.duration) ? v.duration : undefined;
   const retention: RetentionPolicy = {};
-  if (v.retain !== undefined) retention.retainUs = parseDurationUs(String(v.retain), "--retain");
-  if (v["max-size"] !== undefined) {
-    const bytes = parseSize(String(v["max-size"]));
+  if (v.retain !== undefined) retention.retainUs = parseDurationUs(v.retain, "--retain");
+  if (v.maxSize !== undefined) {
+    const bytes = parseSize(v.maxSize);
     if (bytes === null || bytes <= 0)
-      throw new UsageError(`--max-size: bad size '${v["max-size"]}' (use e.g. 500M, 5G)`);
+      throw new UsageError(`--max-size: bad size '${v.maxSize}' (use e.g. 500M, 5G)`);
     retention.maxBytes = bytes;
   }
   const needs = new Set<Need>(["syscall", "wchan", "username", "exe", "cmdline", "filename", "cgroup"]);
@@ -101,12 +107,12 @@ async function run(argv: string[], io: Io): Promise<number> {
   const opts: SamplerOptions = {
     hz,
     batchRounds: Math.max(1, Math.ceil(hz)),
-    all: Boolean(v.all),
+    all: v.all,
     needs,
     excludeSelf: true,
-    ...parsePidFilter(stringFlag(v.pid)),
+    ...v.pid,
   };
-  const access = accessFor(stringFlag(v.group));
+  const access = accessFor(v.group);
   // Files other code makes (DuckDB's Parquet) get the same modes as ours.
   process.umask(umaskFor(access));
   prepareDir(dir, access);

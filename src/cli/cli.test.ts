@@ -1,7 +1,7 @@
 // The CLI as a user meets it: help on every command, one-line errors, Ctrl-C.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { COLUMNS } from "../report/columns.js";
@@ -25,10 +25,20 @@ test("every command's --help has USAGE and EXAMPLES that run that command", asyn
     assert.match(top.stdout, new RegExp(`\\n  ${c.name} `), `tsnap --help lists ${c.name}`);
 });
 
-test("--version matches package.json", async () => {
+test("--version: package.json's version, the git commit, where the BPF objects come from", async () => {
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+  const commit = execFileSync("git", ["-C", REPO_ROOT, "rev-parse", "--short", "HEAD"], {
+    encoding: "utf8",
+  }).trim();
   const r = await runCli(["--version"]);
-  assert.equal(r.stdout.trim(), `tsnap ${pkg.version}`);
+  assert.match(
+    r.stdout.trim(),
+    new RegExp(`^tsnap ${pkg.version.replace(/\./g, "\\.")} \\(commit ${commit}, BPF objects: `),
+  );
+  assert.match(
+    r.stdout,
+    existsSync(join(REPO_ROOT, "build/bpf/sampler.bpf.o")) ? /built locally/ : /not built/,
+  );
 });
 
 test("top --list names every column the issue asks for", async () => {

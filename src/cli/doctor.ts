@@ -6,8 +6,12 @@ import { arch, release } from "node:os";
 import { libbpf } from "../bpf/libbpf.js";
 import { bpfObjectPath } from "../bpf/paths.js";
 import type { FeatureName, ProbeResult } from "../bpf/probes.js";
-import { choiceFlag, parseArgs } from "../command/args.js";
+import { flagHelp, parseFlags } from "../command/args.js";
 import type { Command, Io, Needs } from "../command/command.js";
+import { formatFlag, verboseFlag } from "../command/flags.js";
+import { missingObjectAdvice } from "../platform/installation.js";
+import { formatRows, type Rowset } from "../report/output.js";
+import { toJson } from "../report/table.js";
 import { COMMANDS } from "./registry.js";
 
 interface Check {
@@ -87,7 +91,8 @@ function systemChecks(): Check[] {
     {
       name: "bpf objects",
       ok: missing.length === 0,
-      detail: missing.length === 0 ? objs.join(", ") : `missing ${missing.join(", ")}: run scripts/setup.sh`,
+      detail:
+        missing.length === 0 ? objs.join(", ") : `missing ${missing.join(", ")}: ${missingObjectAdvice()}`,
     },
     { name: "libbpf", ok: libbpfGood, detail: libbpfOk },
   ];
@@ -137,35 +142,56 @@ function commandVerdicts(results: Map<FeatureName, ProbeResult>, skipped: string
   return out;
 }
 
+const FLAGS = { format: formatFlag, verbose: verboseFlag };
+
+/** Every line of the report as a row: section, name, ok, detail (ndjson and csv print these). */
+function reportRows(
+  system: Check[],
+  probes: ProbeResult[],
+  commands: Verdict[],
+  what: (p: ProbeResult) => string,
+): Rowset {
+  return {
+    columns: ["section", "name", "ok", "detail"].map((name) => ({ name })),
+    rows: [
+      ...system.map((c) => ["system", c.name, c.ok, c.detail]),
+      ...probes.map((r) => ["probe", r.feature, r.ok, r.ok ? what(r) : `${what(r)}: ${r.reason}`]),
+      ...commands.map((c) => [
+        "command",
+        c.part === undefined ? c.command : `${c.command}: ${c.part}`,
+        c.ok,
+        c.detail,
+      ]),
+    ],
+  };
+}
+
 export const command: Command = {
   name: "doctor",
   summary: "what this machine supports: kernel, BTF, privileges, BPF probes, commands",
   help: `tsnap doctor: check what tsnap can do on this machine
 
 USAGE
-  tsnap doctor [--format table|json] [-v]
+  tsnap doctor [--format FMT] [-v]
 
 Reports the kernel, BTF, bpffs/tracefs and privileges, then loads and attaches a tiny
 program for every BPF program type and attach point tsnap uses (a real test, not a version
 comparison), and says which commands work here and which don't, with the reason.
 
 OPTIONS
-      --format FMT   table (default) or json
-  -v, --verbose      libbpf's log on stderr (the verifier's reasons for failed probes)
-  -h, --help         this text
+${flagHelp(FLAGS)}
+--format json is one document {system, probes, probes_skipped, commands}; ndjson and csv
+have one row per line of the report: section (system, probe, command), name, ok, detail.
 
 EXAMPLES
   sudo tsnap doctor
   sudo tsnap doctor --format json | jq '.probes[] | select(.ok | not)'
   sudo tsnap doctor -v 2>&1 | grep -A20 'probe_fentry'
+  tsnap doctor --format csv | grep ',false,'
 `,
   async run(argv: string[], io: Io): Promise<number> {
-    const { values } = parseArgs(
-      argv,
-      { format: { type: "string" }, verbose: { type: "boolean", short: "v" } },
-      0,
-    );
-    const format = choiceFlag(values.format, "--format", ["table", "json"] as const, "table");
+    const { values } = parseFlags(argv, FLAGS, 0);
+    const format = values.format;
     const system = systemChecks();
     const canProbe = system.every(
       (c) => c.ok || !["BTF", "privileges", "bpf objects", "libbpf"].includes(c.name),
@@ -184,21 +210,16 @@ EXAMPLES
     }
     const commands = commandVerdicts(results, probeSkip);
     if (format === "json") {
-      io.out(
-        `${JSON.stringify(
-          {
-            system,
-            probes: [...results.values()].map((r) => ({ ...r, ms: Math.round(r.ms * 10) / 10 })),
-            probes_skipped: probeSkip,
-            commands,
-          },
-          null,
-          2,
-        )}\n`,
-      );
+      const probes = [...results.values()].map((r) => ({ ...r, ms: Math.round(r.ms * 10) / 10 }));
+      io.out(`${toJson({ system, probes, probes_skipped: probeSkip, commands }, 2)}\n`);
       return 0;
     }
     const { FEATURES } = await import("../bpf/probes.js");
+    if (format !== "table") {
+      const rows = reportRows(system, [...results.values()], commands, (r) => FEATURES[r.feature].what);
+      io.out(formatRows(format, rows));
+      return 0;
+    }
     const lines: string[] = ["system"];
     for (const c of system) lines.push(`  ${c.ok ? "ok  " : "NO  "} ${c.name.padEnd(12)} ${c.detail}`);
     lines.push("", "bpf probes (real load + attach)");

@@ -3,9 +3,9 @@
 import type { Io } from "../command/command.js";
 import { exitCodeFor, formatError, isExpected } from "../errors.js";
 import { COMMANDS } from "./registry.js";
-import { VERSION } from "./version.js";
+import { VERSION, versionText } from "./version.js";
 
-function topHelp(): string {
+export function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `tsnap ${VERSION}: what every Linux thread is doing and waiting on
@@ -55,7 +55,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-V") {
-    io.out(`tsnap ${VERSION}\n`);
+    io.out(`${await versionText()}\n`);
     return 0;
   }
   const entry = COMMANDS.find((c) => c.name === name);

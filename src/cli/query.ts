@@ -5,22 +5,78 @@
 // rendering query/render.ts.
 
 import {
-  choiceFlag,
-  listFlag,
-  numberFlag,
-  outputFormatFlag,
-  parseArgs,
-  stringFlag,
+  flagHelp,
+  listOptionFlag,
+  optionalDecimalFlag,
+  optionalOneOfFlag,
+  parseFlags,
+  switchFlag,
+  textFlag,
 } from "../command/args.js";
 import type { Command, Io } from "../command/command.js";
+import { formatFlag, fromFlag, histFlag, toFlag, whereFlag } from "../command/flags.js";
 import { columnHelp } from "../query/columns.js";
-import type { Weighting } from "../query/group-query.js";
-import type { HistKind } from "../query/hist-latency.js";
 import { planQuery } from "../query/plan.js";
 import { renderQueryResult } from "../query/render.js";
 import { runQuery } from "../query/run-query.js";
 
 export const DEFAULT_DIR = "/var/lib/tsnap";
+
+const FLAGS = {
+  from: fromFlag,
+  to: toFlag,
+  group: listOptionFlag({
+    long: "group",
+    short: "g",
+    arg: "COLS",
+    help: "group by these columns (default: state,syscall)",
+  }),
+  addGroup: listOptionFlag({
+    long: "add-group",
+    short: "G",
+    arg: "COLS",
+    help: "group by the default columns plus these",
+  }),
+  where: whereFlag,
+  lat: textFlag({
+    long: "lat",
+    arg: "KINDS",
+    help: "latency columns: sc (syscalls), io (block I/O), rq (run queue), none (default: sc when grouping by syscall, io when by devname, rq when by tgid)",
+  }),
+  latency: optionalOneOfFlag({
+    long: "latency",
+    arg: "MODE",
+    choices: ["all", "sampled"] as const,
+    help: "all: every completion in the window, from the in-kernel histograms capture records (default when the files have them); sampled: only completions of calls the samples saw, joined to the samples (what the sampled threads waited for; xtop's view; leans to long calls)",
+  }),
+  weight: optionalOneOfFlag({
+    long: "weight",
+    arg: "MODE",
+    choices: ["event", "sample"] as const,
+    help: "with --latency sampled: event: each completion once per group (default); sample: once per sample that saw it (xtop)",
+  }),
+  hist: histFlag("per row"),
+  stacks: optionalOneOfFlag({
+    long: "stacks",
+    arg: "KIND",
+    choices: ["kernel", "user"] as const,
+    help: "top kernel or user stacks instead of groups (narrow with -w; not with -g, -G, --hist, --lat, --latency, --weight)",
+  }),
+  limit: optionalDecimalFlag({
+    long: "limit",
+    arg: "N",
+    min: 0,
+    integer: true,
+    help: "rows to show (0 = all) (default: 30 for table, all else)",
+  }),
+  format: formatFlag,
+  sql: textFlag({
+    long: "sql",
+    arg: "SQL",
+    help: "run one read-only SELECT over the views samples, syscend, iorqend, kstacks, ustacks, cgroups, rounds, partitions",
+  }),
+  columns: switchFlag({ long: "columns", help: "list the columns you can group and filter by" }),
+};
 
 const help = `tsnap query [DIR] [options]: analyse captured thread activity (tsnap capture or
 0x.tools xcapture v3 files) by any columns, for any time window.
@@ -28,36 +84,7 @@ const help = `tsnap query [DIR] [options]: analyse captured thread activity (tsn
 DIR defaults to $TSNAP_DIR or ${DEFAULT_DIR}.
 
 OPTIONS
-  --from TIME           window start: 2025-09-05T13:05, 13:05, -1h (before the end of
-                        the data), now-1h (before now)         [default: end of data - 1h]
-  --to TIME             window end (exclusive), same forms        [default: end of data]
-  -g, --group COLS      group by these columns                    [default: state,syscall]
-  -G, --add-group COLS  group by the default columns plus these
-  -w, --where FILTER    col=value, col!=value, col~regex, col!~regex, <, <=, >, >=,
-                        AND, OR, NOT, ( ); quote values with spaces: comm='my app'.
-                        Values are bound as parameters, never pasted into SQL.
-  --lat KINDS           latency columns: sc (syscalls), io (block I/O), rq (run queue),
-                        none   [default: sc when grouping by syscall, io when by devname,
-                        rq when by tgid]
-  --latency MODE        all: every completion in the window, from the in-kernel
-                        histograms capture records (default when the files have them);
-                        sampled: only completions of calls the samples saw, joined to
-                        the samples (what the sampled threads waited for; xtop's view;
-                        leans to long calls)
-  --weight MODE         with --latency sampled: event: each completion once per group
-                        (default); sample: once per sample that saw it (xtop)
-  --hist KIND           log2 histogram (µs), bcc style: sc per syscall, io per disk
-                        (issue → complete, biolatency), ioq (insert → complete,
-                        biolatency -Q), rq per process (runqlat -P)
-  --stacks KIND         top kernel or user stacks instead of groups (narrow with -w;
-                        not with -g, -G, --hist, --lat, --latency, --weight)
-  --limit N             rows to show (0 = all)          [default: 30 for table, all else]
-  --format FMT          table, json, ndjson (one row, stack or histogram per line)
-                        or csv                                    [default: table]
-  --sql SQL             run one read-only SELECT over the views samples, syscend,
-                        iorqend, kstacks, ustacks, cgroups, rounds, partitions
-  --columns             list the columns you can group and filter by
-
+${flagHelp(FLAGS)}
 avg_threads = sum(weight_us) / 1e6 / seconds covered by sampling rounds in the window.
 Latency columns are in µs: <kind>_n, _min, _avg, _p50, _p95, _p99, _max. With
 --latency all, <kind>_n counts every call of the row's syscall (device, process) in the
@@ -79,66 +106,26 @@ EXAMPLES
 `;
 
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values: v, positionals } = parseArgs(
-    argv,
-    {
-      from: { type: "string" },
-      to: { type: "string" },
-      group: { type: "string", short: "g" },
-      "add-group": { type: "string", short: "G" },
-      where: { type: "string", short: "w", multiple: true },
-      lat: { type: "string" },
-      latency: { type: "string" },
-      weight: { type: "string" },
-      hist: { type: "string" },
-      stacks: { type: "string" },
-      limit: { type: "string" },
-      format: { type: "string" },
-      sql: { type: "string" },
-      columns: { type: "boolean" },
-    },
-    1,
-  );
+  const { values: v, positionals } = parseFlags(argv, FLAGS, 1);
   if (v.columns) {
     io.out(`Columns for -g, -G and -w:\n${columnHelp()}`);
     return 0;
   }
-  const format = outputFormatFlag(v.format);
-  const weighting =
-    v.weight === undefined
-      ? undefined
-      : choiceFlag<Weighting>(v.weight, "--weight", ["event", "sample"], "event");
-  const limit = numberFlag(v.limit, "--limit", {
-    min: 0,
-    integer: true,
-    fallback: format === "table" ? 30 : 0,
-  });
-  const hist =
-    v.hist === undefined
-      ? undefined
-      : choiceFlag<HistKind>(v.hist, "--hist", ["sc", "io", "ioq", "rq"], "sc");
-  const latency =
-    v.latency === undefined
-      ? undefined
-      : choiceFlag(v.latency, "--latency", ["all", "sampled"] as const, "all");
-  const stacks =
-    v.stacks === undefined
-      ? undefined
-      : choiceFlag(v.stacks, "--stacks", ["kernel", "user"] as const, "kernel");
+  const format = v.format;
   const plan = planQuery({
     dir: positionals[0] ?? process.env.TSNAP_DIR ?? DEFAULT_DIR,
-    from: stringFlag(v.from),
-    to: stringFlag(v.to),
-    groups: v.group !== undefined ? listFlag(v.group) : undefined,
-    addGroups: v["add-group"] !== undefined ? listFlag(v["add-group"]) : undefined,
-    where: (v.where as string[] | undefined) ?? [],
-    lat: stringFlag(v.lat),
-    latency,
-    weighting,
-    hist,
-    stacks,
-    limit,
-    sql: v.sql === undefined ? undefined : String(v.sql),
+    from: v.from,
+    to: v.to,
+    groups: v.group,
+    addGroups: v.addGroup,
+    where: v.where,
+    lat: v.lat,
+    latency: v.latency,
+    weighting: v.weight,
+    hist: v.hist,
+    stacks: v.stacks,
+    limit: v.limit ?? (format === "table" ? 30 : 0),
+    sql: v.sql,
     nowUs: Date.now() * 1000,
   });
   const { result, problems } = await runQuery(plan, {

@@ -2,15 +2,26 @@
 // any columns, as "average active threads" (0x.tools psn, with its flags).
 import { readFileSync } from "node:fs";
 import {
-  choiceFlag,
-  listFlag,
-  numberFlag,
-  outputFormatFlag,
-  parseArgs,
-  stringFlag,
+  decimalFlag,
+  flagHelp,
+  listOptionFlag,
+  optionalOneOfFlag,
+  parseFlags,
+  switchFlag,
+  textFlag,
 } from "../command/args.js";
 import type { Command, Io } from "../command/command.js";
-import { parsePidFilter } from "../command/pid-filter.js";
+import {
+  allFlag,
+  durationFlag,
+  formatFlag,
+  histFlag,
+  hzFlag,
+  intervalFlag,
+  pidFilterFlag,
+  sourceFlag,
+  verboseFlag,
+} from "../command/flags.js";
 import { NotSupported, UsageError } from "../errors.js";
 import type { LatKind } from "../model/latency-buckets.js";
 import type { Sampler, SamplerOptions } from "../model/sampler.js";
@@ -23,12 +34,61 @@ import { renderTable } from "../report/table.js";
 import { renderTop, type TopFormat, type WindowStats } from "../report/top-report.js";
 import { latencyColumns, renderWindowHists, windowLatency } from "../report/window-latency.js";
 import { runRounds } from "../sampler/loop.js";
-import { openSampler, SOURCE_CHOICES } from "../sampler/open.js";
+import { openSampler } from "../sampler/open.js";
 import { type LatencyHistograms, latencyHistogramsOf } from "../sources/bpf/latency-hists.js";
 import { levelFrames } from "../tools/flame/level-frames.js";
 import { writeLiveFlame } from "../tools/flame/live-flame.js";
 
 const DEFAULT_GROUP = ["comm", "state"];
+const DEFAULT_DURATION_S = 5;
+
+const FLAGS = {
+  duration: durationFlag({ defaultText: `${DEFAULT_DURATION_S}; with --interval: until Ctrl-C` }),
+  hz: hzFlag({ fallback: 20, max: 1000 }),
+  pid: pidFilterFlag,
+  all: allFlag,
+  group: listOptionFlag({
+    long: "group",
+    short: "g",
+    arg: "COLS",
+    help: `group by these columns (default: ${DEFAULT_GROUP.join(",")}); time_<N>s|m|h buckets put the rows in time order`,
+  }),
+  appendGroup: listOptionFlag({
+    long: "append-group",
+    short: "G",
+    arg: "COLS",
+    help: "add columns to the default grouping",
+  }),
+  list: switchFlag({ long: "list", help: "list every column with a one-line description" }),
+  format: formatFlag,
+  interval: intervalFlag({
+    fallback: undefined,
+    help: "report every SECONDS until Ctrl-C (or -d), like top",
+  }),
+  limit: decimalFlag({
+    long: "limit",
+    arg: "N",
+    help: "print at most N rows",
+    min: 1,
+    integer: true,
+    fallback: Number.POSITIVE_INFINITY,
+  }),
+  source: sourceFlag,
+  hist: histFlag("after each window, of EVERY call in it [bpf]"),
+  includeSelf: switchFlag({ long: "include-self", help: "do not leave tsnap's own threads out" }),
+  stacks: optionalOneOfFlag({
+    long: "stacks",
+    arg: "KIND",
+    choices: ["kernel", "user"] as const,
+    help: "under the table, the window's top stacks side by side as columns that fit the terminal (stacktiles), leaf first: kernel or user (user: bpf source); table format only",
+  }),
+  flame: textFlag({
+    long: "flame",
+    arg: "FILE",
+    help: "also write the window as a flame graph SVG: frames are the -g columns in order (kstack/ustack expand to their frames, root first), widths in avg threads (replaced at every --interval)",
+  }),
+  verbose: verboseFlag,
+};
 
 const HELP = `tsnap top: which threads are active, in which state, in which syscall, on which file.
 
@@ -40,32 +100,7 @@ USAGE
   tsnap top [options]
 
 OPTIONS
-  -d, --duration SECONDS   how long to sample (default 5; with --interval: stop after it)
-      --hz N               sampling rounds per second (default 20)
-  -p, --pid PID[,PID]|REGEX  only these processes, or threads whose name matches REGEX
-                           (linear-time matching: no backreferences or lookaround)
-  -a, --all                include sleeping and idle threads (default: RUN, RUNQ, DISK)
-  -g, --group COLS         group by these columns (default: comm,state); time_<N>s|m|h
-                           buckets put the rows in time order
-  -G, --append-group COLS  add columns to the default grouping
-      --list               list every column with a one-line description
-      --format FMT         table (default), json (array of objects), ndjson (one object
-                           per line) or csv
-      --interval SECONDS   report every SECONDS until Ctrl-C, like top
-      --limit N            print at most N rows
-      --source SRC         auto (bpf where it works, else proc), proc or bpf
-      --hist KIND          after each window, bcc-style histograms of EVERY call in it:
-                           sc per syscall, io per disk (biolatency), ioq (biolatency -Q),
-                           rq per process (runqlat -P) [bpf]
-      --include-self       do not leave tsnap's own threads out
-      --flame FILE         also write the window as a flame graph SVG: frames are the -g
-                           columns in order (kstack/ustack expand to their frames, root
-                           first), widths in avg threads (replaced at every --interval)
-      --stacks KIND        under the table, the window's top stacks side by side as
-                           columns that fit the terminal (stacktiles), leaf first:
-                           kernel or user (user: bpf source); table format only
-  -v, --verbose            the source's diagnostic log (bpf: libbpf and verifier output)
-
+${flagHelp(FLAGS)}
 EXAMPLES
   tsnap top                          active threads by comm and state over 5 s
   tsnap top -G syscall,filename      ... also by syscall and the file it works on
@@ -92,29 +127,8 @@ export const command: Command = {
 };
 
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseArgs(
-    argv,
-    {
-      duration: { type: "string", short: "d" },
-      hz: { type: "string" },
-      pid: { type: "string", short: "p" },
-      all: { type: "boolean", short: "a" },
-      group: { type: "string", short: "g" },
-      "append-group": { type: "string", short: "G" },
-      list: { type: "boolean" },
-      format: { type: "string" },
-      interval: { type: "string" },
-      limit: { type: "string" },
-      source: { type: "string" },
-      "include-self": { type: "boolean" },
-      hist: { type: "string" },
-      verbose: { type: "boolean", short: "v" },
-      flame: { type: "string" },
-      stacks: { type: "string" },
-    },
-    0,
-  );
-  if (values.list) {
+  const { values: v } = parseFlags(argv, FLAGS, 0);
+  if (v.list) {
     io.out(
       renderTable(
         ["column", "description"],
@@ -123,34 +137,18 @@ async function run(argv: string[], io: Io): Promise<number> {
     );
     return 0;
   }
-  const durationS = numberFlag(values.duration, "-d", { fallback: 5, max: 365 * 86400 });
-  if (durationS <= 0) throw new UsageError(`-d must be more than 0 seconds, got ${values.duration}`);
-  const hz = numberFlag(values.hz, "--hz", { fallback: 20, min: 0.01, max: 1000 });
-  const intervalS =
-    values.interval === undefined
-      ? undefined
-      : numberFlag(values.interval, "--interval", { fallback: 0, min: 0.1 });
-  const limit = numberFlag(values.limit, "--limit", { fallback: Infinity, min: 1, integer: true });
-  const format = outputFormatFlag(values.format);
-  const source = choiceFlag(values.source, "--source", SOURCE_CHOICES, "auto");
-  const groupNames =
-    values.group !== undefined
-      ? listFlag(values.group)
-      : [...DEFAULT_GROUP, ...listFlag(values["append-group"])];
-  if (values.group !== undefined && values["append-group"] !== undefined)
-    groupNames.push(...listFlag(values["append-group"]));
+  const intervalS = v.interval;
+  const durationS = Number.isFinite(v.duration)
+    ? v.duration
+    : intervalS === undefined
+      ? DEFAULT_DURATION_S
+      : Number.POSITIVE_INFINITY;
+  const groupNames = [...(v.group ?? DEFAULT_GROUP), ...(v.appendGroup ?? [])];
   if (groupNames.length === 0) throw new UsageError("-g needs at least one column");
   const columns = resolveColumns(groupNames);
-  const all = Boolean(values.all);
-  const hist =
-    values.hist === undefined
-      ? undefined
-      : choiceFlag<LatKind>(values.hist, "--hist", ["sc", "io", "ioq", "rq"], "sc");
+  const { hz, all, hist, format, limit } = v;
 
-  const stacks =
-    values.stacks === undefined
-      ? undefined
-      : choiceFlag<"kernel" | "user">(values.stacks, "--stacks", ["kernel", "user"], "kernel");
+  const { stacks } = v;
   if (stacks && format !== "table")
     throw new UsageError("--stacks prints under the table: --format table only");
   const stackColumns = stacks ? resolveColumns([stacks === "kernel" ? "kstack" : "ustack"]) : [];
@@ -159,11 +157,11 @@ async function run(argv: string[], io: Io): Promise<number> {
     hz,
     all,
     needs: needsOf([...columns, ...stackColumns]),
-    excludeSelf: !values["include-self"],
-    verbose: Boolean(values.verbose),
-    ...parsePidFilter(stringFlag(values.pid)),
+    excludeSelf: !v.includeSelf,
+    verbose: v.verbose,
+    ...v.pid,
   };
-  const sampler = await openSampler(source, opts, (line) => io.err(`${line}\n`));
+  const sampler = await openSampler(v.source, opts, (line) => io.err(`${line}\n`));
   try {
     // One window of -d seconds, or with --interval a window every N s (until -d if given).
     const repeated = intervalS !== undefined;
@@ -180,9 +178,9 @@ async function run(argv: string[], io: Io): Promise<number> {
       hz,
       limit,
       windowS: intervalS ?? durationS,
-      totalS: repeated && values.duration === undefined ? undefined : durationS,
+      totalS: Number.isFinite(durationS) ? durationS : undefined,
       repeated,
-      flame: stringFlag(values.flame),
+      flame: v.flame,
       stackColumns,
     });
   } finally {

@@ -1,10 +1,15 @@
 // Command-line parsing on top of node:util parseArgs: every failure becomes a UsageError
-// (one line, exit code 2), and number flags are checked in one place.
+// (one line, exit code 2), and number flags are checked in one place. A command declares
+// its flags as `Flag`s (names, --help line, value check: one definition each; the ones
+// several commands share are in flags.ts): `parseFlags` gives typed values and `flagHelp`
+// the OPTIONS lines of --help from the same declarations.
 import { parseArgs as nodeParseArgs } from "node:util";
 import { UsageError } from "../errors.js";
 import { parseDecimal } from "../platform/decimal.js";
 import { compileUserRegex } from "../platform/user-regex.js";
 import { OUTPUT_FORMATS, type OutputFormat } from "../report/output.js";
+
+export type RawValue = string | boolean | string[] | boolean[] | undefined;
 
 export type OptionSpec = Record<
   string,
@@ -16,8 +21,20 @@ export interface Parsed {
   positionals: string[];
 }
 
+/**
+ * Asking a command for its flags without running it (the release build generates shell
+ * completions from them): a command run with this single argument throws `OptionSpecProbe`
+ * from its first `parseArgs`, carrying the very spec it parses with. No user can type it.
+ */
+export const OPTION_SPEC_PROBE = "--\u0000tsnap-option-spec";
+
+export class OptionSpecProbe {
+  constructor(readonly options: OptionSpec) {}
+}
+
 /** Parse argv against a spec; unknown flags and missing values throw UsageError. */
 export function parseArgs(argv: string[], options: OptionSpec, maxPositionals = Infinity): Parsed {
+  if (argv.length === 1 && argv[0] === OPTION_SPEC_PROBE) throw new OptionSpecProbe(options);
   let parsed: Parsed;
   try {
     const args = joinNegativeValues(argv, options);
@@ -135,4 +152,147 @@ export function listFlag(raw: string | boolean | string[] | boolean[] | undefine
  */
 export function regexFlag(text: string, name: string, memo = false): RegExp {
   return compileUserRegex(text, name, "", memo);
+}
+
+// ---- declared flags ---------------------------------------------------------------------
+
+/** One flag: its names, its --help text and how its value is checked. */
+export interface Flag<T> {
+  long: string;
+  short?: string;
+  /** The value's name in --help (SECONDS, PID, ...); absent: a switch without a value. */
+  arg?: string;
+  /** May be given more than once (the raw value is then a list). */
+  multiple?: boolean;
+  /** The --help text (wrapped by flagHelp); "\n" starts a new line. */
+  help: string;
+  /** The value (raw is undefined when the flag is absent); `label` names it in errors. */
+  parse(raw: RawValue, label: string): T;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a set of flags of any value types
+export type Flags = Record<string, Flag<any>>;
+export type FlagValues<F extends Flags> = { [K in keyof F]: ReturnType<F[K]["parse"]> };
+
+/** How a flag is named in error messages: its short form if it has one (-d), else --long. */
+export function flagLabel(f: Pick<Flag<unknown>, "long" | "short">): string {
+  return f.short ? `-${f.short}` : `--${f.long}`;
+}
+
+/** Parses argv against declared flags: typed values (keyed as in `flags`) and positionals. */
+export function parseFlags<F extends Flags>(
+  argv: string[],
+  flags: F,
+  maxPositionals = 0,
+): { values: FlagValues<F>; positionals: string[] } {
+  const spec: OptionSpec = {};
+  for (const f of Object.values(flags)) {
+    if (spec[f.long]) throw new Error(`flag --${f.long} declared twice`);
+    spec[f.long] = {
+      type: f.arg ? "string" : "boolean",
+      ...(f.short ? { short: f.short } : {}),
+      ...(f.multiple ? { multiple: true } : {}),
+    };
+  }
+  const parsed = parseArgs(argv, spec, maxPositionals);
+  const values: Record<string, unknown> = {};
+  for (const [key, f] of Object.entries(flags)) values[key] = f.parse(parsed.values[f.long], flagLabel(f));
+  return { values: values as FlagValues<F>, positionals: parsed.positionals };
+}
+
+const HELP_WIDTH = 90;
+const MAX_NAME_COLUMN = 28;
+
+/** The OPTIONS lines of a command's --help, from its flags (then -h, --help unless `withHelp` is false). */
+export function flagHelp(flags: Flags, withHelp = true): string {
+  const help = { long: "help", short: "h", help: "this text" } as Flag<unknown>;
+  const all = [...Object.values(flags), ...(withHelp ? [help] : [])];
+  const names = all.map((f) => {
+    const short = f.short ? `-${f.short}, ` : "    ";
+    return `  ${short}--${f.long}${f.arg ? ` ${f.arg}` : ""}`;
+  });
+  const column = Math.min(MAX_NAME_COLUMN, Math.max(...names.map((n) => n.length)) + 2);
+  const out: string[] = [];
+  all.forEach((f, i) => {
+    const lines = wrap(f.help, HELP_WIDTH - column);
+    if (names[i].length + 2 > column) out.push(names[i]);
+    else out.push(names[i].padEnd(column) + lines.shift());
+    for (const l of lines) out.push(" ".repeat(column) + l);
+  });
+  return `${out.join("\n")}\n`;
+}
+
+/** Words into lines of at most `width` characters ("\n" in the text forces a break). */
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (const para of text.split("\n")) {
+    let line = "";
+    for (const word of para.split(/ +/)) {
+      if (line !== "" && line.length + 1 + word.length > width) {
+        out.push(line);
+        line = word;
+      } else line = line === "" ? word : `${line} ${word}`;
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+type Names = { long: string; short?: string; help: string };
+
+/** A switch. */
+export function switchFlag(n: Names): Flag<boolean> {
+  return { ...n, parse: (raw) => raw === true };
+}
+
+/** A string value, undefined when absent. */
+export function textFlag(n: Names & { arg: string }): Flag<string | undefined> {
+  return { ...n, parse: stringFlag };
+}
+
+/** A string value that may be given more than once. */
+export function textsFlag(n: Names & { arg: string }): Flag<string[]> {
+  return { ...n, multiple: true, parse: (raw) => (raw === undefined ? [] : (raw as string[]).map(String)) };
+}
+
+/** A comma-separated list, undefined when absent. */
+export function listOptionFlag(n: Names & { arg: string }): Flag<string[] | undefined> {
+  return { ...n, parse: (raw) => (raw === undefined ? undefined : listFlag(raw)) };
+}
+
+type NumberLimits = { min?: number; max?: number; integer?: boolean };
+
+/** A number within limits; `fallback` when absent. */
+export function decimalFlag(n: Names & { arg: string } & NumberLimits & { fallback: number }): Flag<number> {
+  const { fallback, min, max, integer, ...names } = n;
+  return { ...names, parse: (raw, label) => numberFlag(raw, label, { fallback, min, max, integer }) };
+}
+
+/** A number within limits, undefined when absent. */
+export function optionalDecimalFlag(n: Names & { arg: string } & NumberLimits): Flag<number | undefined> {
+  const { min, max, integer, ...names } = n;
+  return {
+    ...names,
+    parse: (raw, label) =>
+      raw === undefined ? undefined : numberFlag(raw, label, { fallback: 0, min, max, integer }),
+  };
+}
+
+/** One of a closed set of values; `fallback` when absent. */
+export function oneOfFlag<T extends string>(
+  n: Names & { arg: string; choices: readonly T[]; fallback: T },
+): Flag<T> {
+  const { choices, fallback, ...names } = n;
+  return { ...names, parse: (raw, label) => choiceFlag(raw, label, choices, fallback) };
+}
+
+/** One of a closed set of values, undefined when absent. */
+export function optionalOneOfFlag<T extends string>(
+  n: Names & { arg: string; choices: readonly T[] },
+): Flag<T | undefined> {
+  const { choices, ...names } = n;
+  return {
+    ...names,
+    parse: (raw, label) => (raw === undefined ? undefined : choiceFlag(raw, label, choices, choices[0])),
+  };
 }

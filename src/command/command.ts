@@ -56,3 +56,12 @@ export interface CommandEntry extends ToolDescriptor {
   /** The doc page, relative to the repository root (a tool's: `src/tools/<name>/<name>.md`). */
   doc: string;
 }
+
+/** A tool's command: its name and summary come from its descriptor (said once, in `<name>.tool.ts`). */
+export function toolCommand(
+  tool: Pick<ToolDescriptor, "name" | "summary">,
+  help: string,
+  run: Command["run"],
+): Command {
+  return { name: tool.name, summary: tool.summary, help, run };
+}

@@ -15,6 +15,15 @@ export function frameName(frame: string): string {
   return frame.replace(FRAME_OFFSET, "");
 }
 
+/**
+ * A stack for display: leaf first (where the thread is, then who called it), offsets
+ * dropped, frames joined by "<-". A cut of a long cell then drops root frames, never the leaf.
+ */
+export function stackDisplay(leafFirst: string | null): string | null {
+  if (leafFirst === null || leafFirst === "") return null;
+  return leafFirst.split(";").map(frameName).join("<-");
+}
+
 /** Digits → "*": groups kworker/0:1, kworker/1:2 ... as kworker/*:*. */
 export function starDigits(text: string): string {
   return text.replace(/\d+/g, "*");

@@ -75,10 +75,10 @@ export interface Sample {
   /** Syscall name, SYSCALL_RUNNING, or SYSCALL_NONE. */
   syscall: string;
   syscall_nr: number | null;
-  /** True while the thread is inside the syscall named in `syscall`. */
-  syscall_active: boolean;
+  /** The syscall's name while the thread is inside it (as `syscall`), else SYSCALL_NONE. */
+  syscall_active: string;
   /** Entry time of the current syscall, ns (CLOCK_MONOTONIC), bpf only. */
-  sysc_entry_time: number | null;
+  sysc_entry_ns: number | null;
   sysc_ns_so_far: number | null;
   sysc_seq_num: number | null;
   iorq_seq_num: number | null;
@@ -121,8 +121,8 @@ export function blankSample(timestamp: number, weight_us: number, tid: number, t
     cmdline: null,
     syscall: SYSCALL_NONE,
     syscall_nr: null,
-    syscall_active: false,
-    sysc_entry_time: null,
+    syscall_active: SYSCALL_NONE,
+    sysc_entry_ns: null,
     sysc_ns_so_far: null,
     sysc_seq_num: null,
     iorq_seq_num: null,

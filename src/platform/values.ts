@@ -15,3 +15,8 @@ export function plainBigint(v: bigint): number | string {
     ? Number(v)
     : v.toString();
 }
+
+/** A 64-bit stack hash as the files key it: 16 hex digits. */
+export function hashHex(h: bigint): string {
+  return h.toString(16).padStart(16, "0");
+}

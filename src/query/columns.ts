@@ -1,9 +1,10 @@
-// The columns `tsnap query` can group and filter by: every samples column, plus computed
+// The columns `tsnap query` can group and filter by: the history ones of the one column
+// list (model/sample-columns.ts, shared with `tsnap top` and the file schema), plus computed
 // ones (comm2, filenamesum, kstack_current_func, devname, time buckets, ...). Each knows
 // its SQL over the joined sample row and which joins it needs.
 import { UsageError } from "../errors.js";
 import { derivedColumn, timeBucketUs } from "../model/derived-columns.js";
-import { TABLES } from "../store/schema.js";
+import { SAMPLE_COLUMNS } from "../model/sample-columns.js";
 
 /** Tables joined to a sample row: kernel/user stacks, cgroups, I/O + devices, syscalls. */
 export type Join = "kstacks" | "ustacks" | "cgroups" | "iorqend" | "partitions" | "syscend";
@@ -90,15 +91,19 @@ function timeBucket(name: string): QueryColumn | null {
 }
 
 const BASE: QueryColumn[] = [
-  ...TABLES.samples.columns,
-  { name: "extra_info", type: "VARCHAR", doc: "xcapture extra info (JSON)" },
-].map((c) => ({
-  name: c.name,
-  sql: `s.${c.name}`,
-  kind: c.type === "TIMESTAMP" ? "time" : c.type === "VARCHAR" ? "text" : "number",
-  joins: [],
-  doc: c.doc,
-}));
+  ...SAMPLE_COLUMNS.flatMap((c) =>
+    c.stored
+      ? [{ name: c.name, sql: `s.${c.name}`, kind: kindOf(c.stored), joins: [], doc: c.doc }]
+      : c.sql
+        ? [{ name: c.name, sql: c.sql, kind: "number" as const, joins: [], doc: c.doc }]
+        : [],
+  ),
+  { name: "extra_info", sql: "s.extra_info", kind: "text", joins: [], doc: "xcapture extra info (JSON)" },
+];
+
+function kindOf(type: string): QueryColumn["kind"] {
+  return type === "TIMESTAMP" ? "time" : type === "VARCHAR" ? "text" : "number";
+}
 
 const BY_NAME = new Map([...BASE, ...COMPUTED].map((c) => [c.name, c]));
 

@@ -25,6 +25,7 @@ import {
 } from "./hist-latency.js";
 import {
   type HistGroup,
+  type History,
   openHistory,
   resolveWindow,
   runHistogram,
@@ -89,81 +90,91 @@ export async function runQuery(
   plan: QueryPlan,
   o: RunOptions,
 ): Promise<{ result: QueryResult; problems: number }> {
-  const { req, groups } = plan;
+  const { req } = plan;
   const h = await openHistory(req.dir, { from: req.from, to: req.to }, req.nowUs);
   try {
-    for (const p of h.catalog.problems) o.problem(p);
-    const problems = h.catalog.problems.length;
-    const decision = decideLatency(plan, h.catalog);
-    const { histMode, latency } = decision;
-    if (req.sql !== undefined) {
-      const res = await runReadOnlySql(h.duck, req.sql);
-      return { result: { kind: "sql", columns: res.columns, rows: res.rows }, problems };
-    }
-    const win = resolveWindow(h, req.from, req.to, req.nowUs);
-    const filter = req.where.length ? parseFilter(plan.whereText, req.nowUs, h.endUs) : null;
-    const q: GroupQuery = {
-      groups,
-      filter,
-      ...win,
-      latency: sampledLatency(decision),
-      weighting: plan.weighting,
-      limit: req.limit,
-    };
-    const res = await runGroupQuery(h.duck, q).catch(queryFailed);
-    const window: QueryWindow = {
-      from: formatTimestampUs(win.fromUs),
-      to: formatTimestampUs(win.toUs),
-      covered_seconds: res.coveredSeconds,
-    };
-    const done = (result: QueryResult) => ({ result, problems });
-    if (req.stacks) {
-      const rows = await runTopStacks(h.duck, q, req.stacks, res.coveredSeconds, req.limit || 20).catch(
-        queryFailed,
-      );
-      return done({ kind: "stacks", window, rows });
-    }
-    if (req.hist && histMode) {
-      const { hists, filtered } = await windowHistograms(h.duck, win, req.hist, filter).catch(queryFailed);
-      return done({
-        kind: "histograms",
-        window,
-        histKind: req.hist,
-        unfiltered: filter !== null && !filtered,
-        filtered,
-        hists: hists.slice(0, req.limit || 10),
-      });
-    }
-    if (req.hist) {
-      const histKind = req.hist as LatencyKind;
-      const hists = await runHistogram(h.duck, q, histKind, req.limit || 10).catch(queryFailed);
-      return done({ kind: "sampled-histograms", window, histKind, groups: groups.map((g) => g.name), hists });
-    }
-    let histNote = "";
-    if (histMode && latency.length > 0)
-      histNote = await addHistColumns(h.duck, res.rows, latency, groups, win, filter);
-    if (histMode)
-      for (const k of latency)
-        if (!res.columns.includes(`${k}_n`)) res.columns.push(...Object.keys(statColumns(k, undefined)));
-    const order = ["samples", "avg_threads", ...groups.map((g) => g.name)];
-    const columns = [...order, ...res.columns.filter((c) => !order.includes(c))];
-    const activeOnly = o.activeTitle ? await rowsActiveOnly(h.duck, q, res.rows) : null;
-    return done({
-      kind: "groups",
-      window,
-      groups: groups.map((g) => g.name),
-      columns,
-      rows: res.rows,
-      latency,
-      histMode,
-      histNote,
-      weighting: plan.weighting,
-      hasHistograms: hasHistograms(h.catalog),
-      activeOnly,
-    });
+    return await runQueryOn(h, plan, o);
   } finally {
     h.close();
   }
+}
+
+/** The same over a directory already open (an interactive view keeps it open between keys). */
+export async function runQueryOn(
+  h: History,
+  plan: QueryPlan,
+  o: RunOptions,
+): Promise<{ result: QueryResult; problems: number }> {
+  const { req, groups } = plan;
+  for (const p of h.catalog.problems) o.problem(p);
+  const problems = h.catalog.problems.length;
+  const decision = decideLatency(plan, h.catalog);
+  const { histMode, latency } = decision;
+  if (req.sql !== undefined) {
+    const res = await runReadOnlySql(h.duck, req.sql);
+    return { result: { kind: "sql", columns: res.columns, rows: res.rows }, problems };
+  }
+  const win = resolveWindow(h, req.from, req.to, req.nowUs);
+  const filter = req.where.length ? parseFilter(plan.whereText, req.nowUs, h.endUs) : null;
+  const q: GroupQuery = {
+    groups,
+    filter,
+    ...win,
+    latency: sampledLatency(decision),
+    weighting: plan.weighting,
+    limit: req.limit,
+  };
+  const res = await runGroupQuery(h.duck, q).catch(queryFailed);
+  const window: QueryWindow = {
+    from: formatTimestampUs(win.fromUs),
+    to: formatTimestampUs(win.toUs),
+    covered_seconds: res.coveredSeconds,
+  };
+  const done = (result: QueryResult) => ({ result, problems });
+  if (req.stacks) {
+    const rows = await runTopStacks(h.duck, q, req.stacks, res.coveredSeconds, req.limit || 20).catch(
+      queryFailed,
+    );
+    return done({ kind: "stacks", window, rows });
+  }
+  if (req.hist && histMode) {
+    const { hists, filtered } = await windowHistograms(h.duck, win, req.hist, filter).catch(queryFailed);
+    return done({
+      kind: "histograms",
+      window,
+      histKind: req.hist,
+      unfiltered: filter !== null && !filtered,
+      filtered,
+      hists: hists.slice(0, req.limit || 10),
+    });
+  }
+  if (req.hist) {
+    const histKind = req.hist as LatencyKind;
+    const hists = await runHistogram(h.duck, q, histKind, req.limit || 10).catch(queryFailed);
+    return done({ kind: "sampled-histograms", window, histKind, groups: groups.map((g) => g.name), hists });
+  }
+  let histNote = "";
+  if (histMode && latency.length > 0)
+    histNote = await addHistColumns(h.duck, res.rows, latency, groups, win, filter);
+  if (histMode)
+    for (const k of latency)
+      if (!res.columns.includes(`${k}_n`)) res.columns.push(...Object.keys(statColumns(k, undefined)));
+  const order = ["samples", "avg_threads", ...groups.map((g) => g.name)];
+  const columns = [...order, ...res.columns.filter((c) => !order.includes(c))];
+  const activeOnly = o.activeTitle ? await rowsActiveOnly(h.duck, q, res.rows) : null;
+  return done({
+    kind: "groups",
+    window,
+    groups: groups.map((g) => g.name),
+    columns,
+    rows: res.rows,
+    latency,
+    histMode,
+    histNote,
+    weighting: plan.weighting,
+    hasHistograms: hasHistograms(h.catalog),
+    activeOnly,
+  });
 }
 
 /**

@@ -1,13 +1,15 @@
-// The columns `tsnap top` can group by: name, one-line description, what the source must
-// read for it, and how to get its value from a Sample. One table; --list prints it.
+// The columns `tsnap top` can group by: the live ones of the one column list
+// (model/sample-columns.ts, shared with `tsnap query` and the file schema) and the
+// computed ones (model/derived-columns.ts), each with its description, what the source must
+// read for it, and its value from a Sample. --list prints them.
 import { UsageError } from "../errors.js";
-import { derivedColumn, frameName, timeBucketUs } from "../model/derived-columns.js";
+import { DERIVED_COLUMNS, stackDisplay, timeBucketUs } from "../model/derived-columns.js";
 import type { Sample } from "../model/sample.js";
+import { type CellValue, SAMPLE_COLUMNS } from "../model/sample-columns.js";
 import type { Need } from "../model/sampler.js";
-import { hexText } from "../platform/values.js";
-import { hashHex } from "../store/stack-hash.js";
 
-export type CellValue = string | number | null;
+export type { CellValue };
+export { stackDisplay };
 
 export interface Column {
   name: string;
@@ -20,125 +22,27 @@ export interface Column {
   get(s: Sample): CellValue;
 }
 
-/**
- * A stack for display: leaf first (where the thread is, then who called it), offsets
- * dropped, frames joined by "<-". A cut of a long cell then drops root frames, never the leaf.
- */
-export function stackDisplay(leafFirst: string | null): string | null {
-  if (leafFirst === null || leafFirst === "") return null;
-  return leafFirst.split(";").map(frameName).join("<-");
-}
-
-/** A column computed the same way live and in history (model/derived-columns.ts). */
-function derived(name: string): Column {
-  const d = derivedColumn(name);
-  return {
+export const COLUMNS: readonly Column[] = [
+  ...SAMPLE_COLUMNS.flatMap((c) =>
+    c.live
+      ? [
+          {
+            name: c.name,
+            description: c.doc,
+            needs: c.needs ?? [],
+            ...(c.bpfOnly ? { bpfOnly: true } : {}),
+            get: c.live,
+          },
+        ]
+      : [],
+  ),
+  ...DERIVED_COLUMNS.map((d) => ({
     name: d.name,
     description: d.description,
     needs: d.needs,
     ...(d.bpfOnly ? { bpfOnly: true } : {}),
     get: d.live,
-  };
-}
-
-export const COLUMNS: readonly Column[] = [
-  { name: "pid", description: "process ID (thread group ID)", needs: [], get: (s) => s.tgid },
-  { name: "tid", description: "thread ID", needs: [], get: (s) => s.tid },
-  { name: "ppid", description: "parent process ID", needs: [], get: (s) => s.ppid },
-  { name: "comm", description: "thread name", needs: [], get: (s) => s.comm },
-  derived("comm2"),
-  {
-    name: "state",
-    description: "RUN, RUNQ (bpf), DISK, SLEEP, STOPPED, ZOMBIE, IDLE, ...",
-    needs: [],
-    get: (s) => s.state,
-  },
-  { name: "cpu", description: "CPU the thread last ran on", needs: [], get: (s) => s.cpu },
-  {
-    name: "syscall",
-    description: "syscall in progress, [running] on CPU in user space, - for none",
-    needs: ["syscall"],
-    get: (s) => s.syscall,
-  },
-  { name: "syscall_nr", description: "syscall number", needs: ["syscall"], get: (s) => s.syscall_nr },
-  {
-    name: "arg1",
-    description: "first syscall argument (hex)",
-    needs: ["syscall"],
-    get: (s) => hexText(s.sysc_args?.[0], "0x"),
-  },
-  {
-    name: "wchan",
-    description: "kernel function the thread waits in",
-    needs: ["wchan"],
-    get: (s) => s.wchan,
-  },
-  {
-    name: "filename",
-    description: "file of the fd argument of the current syscall",
-    needs: ["filename"],
-    get: (s) => s.filename,
-  },
-  derived("filenamesum"),
-  {
-    name: "kstack",
-    description: "kernel stack, leaf first, frames joined by <- (root; /proc/PID/task/TID/stack or bpf)",
-    needs: ["kstack"],
-    get: (s) => stackDisplay(s.kstack),
-  },
-  derived("kstack_current_func"),
-  {
-    name: "ustack",
-    description: "user stack, leaf first, frames module`function (frame pointers; root)",
-    needs: ["ustack"],
-    bpfOnly: true,
-    get: (s) => stackDisplay(s.ustack),
-  },
-  derived("ustack_current_func"),
-  { name: "exe", description: "executable, full path", needs: ["exe"], get: (s) => s.exe },
-  derived("exe_name"),
-  { name: "cmdline", description: "process command line", needs: ["cmdline"], get: (s) => s.cmdline },
-  { name: "username", description: "user name of the real uid", needs: ["username"], get: (s) => s.username },
-  {
-    name: "pidns",
-    description: "PID inside the innermost PID namespace (proc) or namespace id (bpf)",
-    needs: ["pidns"],
-    get: (s) => s.pidns,
-  },
-  {
-    name: "cgroup",
-    description: "cgroup path (v2, else first non-root v1)",
-    needs: ["cgroup"],
-    get: (s) => s.cgroup,
-  },
-  {
-    name: "cgroup_id",
-    description: "cgroup v2 id",
-    needs: ["cgroup"],
-    bpfOnly: true,
-    get: (s) => s.cgroup_id,
-  },
-  {
-    name: "sysc_ns_so_far",
-    description: "ns spent so far in the current syscall",
-    needs: ["syscall"],
-    bpfOnly: true,
-    get: (s) => s.sysc_ns_so_far,
-  },
-  {
-    name: "kstack_hash",
-    description: "hash of the kernel stack (as in capture files)",
-    needs: ["kstack"],
-    bpfOnly: true,
-    get: (s) => (s.kstack_hash === null ? null : hashHex(s.kstack_hash)),
-  },
-  {
-    name: "ustack_hash",
-    description: "hash of the user stack (as in capture files)",
-    needs: ["ustack"],
-    bpfOnly: true,
-    get: (s) => (s.ustack_hash === null ? null : hashHex(s.ustack_hash)),
-  },
+  })),
 ];
 
 const BY_NAME = new Map(COLUMNS.map((c) => [c.name, c]));

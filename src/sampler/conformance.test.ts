@@ -3,11 +3,10 @@
 // here (bpf without root, BTF or its build) is skipped with the reason printed.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { NotSupported } from "../errors.js";
 import type { SourceName } from "../model/sampler.js";
 import { runCli } from "../testkit/cli.js";
 import { type GroundTruth, startGroundTruth } from "../testkit/ground-truth.js";
-import { openSampler } from "./open.js";
+import { sourceUnavailable } from "../testkit/sampler-backends.js";
 
 const TOLERANCE = 0.15;
 
@@ -16,18 +15,6 @@ interface Row {
   syscall: string;
   samples: number;
   avg_threads: number;
-}
-
-/** Why a source cannot run here, or null when it can. */
-async function unavailable(source: SourceName): Promise<string | null> {
-  try {
-    const s = await openSampler(source, { hz: 1, all: false, needs: new Set() }, () => {});
-    s.close();
-    return null;
-  } catch (err) {
-    if (err instanceof NotSupported) return err.message;
-    throw err;
-  }
 }
 
 async function topJson(source: SourceName, args: string[]): Promise<Row[]> {
@@ -44,7 +31,7 @@ function avg(rows: Row[], state: string, syscall: string): number {
 
 for (const source of ["proc", "bpf"] as const) {
   describe(`ground truth, ${source} source`, async () => {
-    const why = await unavailable(source);
+    const why = await sourceUnavailable(source);
     if (why !== null) {
       test(`skipped: ${why}`, { skip: why }, () => {});
       return;

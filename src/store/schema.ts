@@ -5,8 +5,9 @@
 
 export const SCHEMA_VERSION = 2;
 
-/** DuckDB types used in the files. */
-export type ColumnType = "TIMESTAMP" | "BIGINT" | "INTEGER" | "VARCHAR";
+import { type ColumnType, SAMPLE_COLUMNS } from "../model/sample-columns.js";
+
+export type { ColumnType };
 
 export interface ColumnDef {
   name: string;
@@ -29,59 +30,8 @@ const c = (name: string, type: ColumnType, doc: string): ColumnDef => ({ name, t
 export const TABLES: Record<TableName, { doc: string; columns: ColumnDef[] }> = {
   samples: {
     doc: "one row per sampled thread per round",
-    columns: [
-      c("timestamp", "TIMESTAMP", "round time, UTC, µs precision"),
-      c("weight_us", "BIGINT", "wall time the sample stands for (1e6 / hz)"),
-      c("tid", "BIGINT", "thread id"),
-      c("tgid", "BIGINT", "process id"),
-      c("ppid", "BIGINT", "parent process id"),
-      c("pidns", "BIGINT", "pid namespace inode"),
-      c(
-        "cgroup_id",
-        "BIGINT",
-        "cgroup id (proc: 63-bit FNV-1a of the path); key of cgroups of the same hour",
-      ),
-      c("state", "VARCHAR", "RUN, RUNQ, DISK, VFORK, SLEEP, STOPPED, ZOMBIE, IDLE, ... (docs/states.md)"),
-      c("cpu", "INTEGER", "CPU the thread last ran on"),
-      c("username", "VARCHAR", "owner of the thread"),
-      c(
-        "exe",
-        "VARCHAR",
-        "executable, full path (/proc/PID/exe; xcapture files: basename); exe_name is the basename",
-      ),
-      c("comm", "VARCHAR", "thread name"),
-      c(
-        "cmdline",
-        "VARCHAR",
-        "process command line, arguments joined by spaces (process titles included), first 64 KiB",
-      ),
-      c("syscall", "VARCHAR", "syscall name, [running] on CPU in user space, - otherwise"),
-      c("syscall_active", "VARCHAR", "syscall name while inside it, else -"),
-      c("sysc_entry_ns", "BIGINT", "syscall entry time, CLOCK_MONOTONIC ns (bpf)"),
-      c("sysc_ns_so_far", "BIGINT", "time spent in the current syscall so far, ns (bpf)"),
-      c("sysc_seq_num", "BIGINT", "per-thread syscall sequence number; joins syscend (bpf)"),
-      c("iorq_seq_num", "BIGINT", "per-thread block I/O sequence number; joins iorqend (bpf)"),
-      c("sysc_arg1", "VARCHAR", "syscall argument 1, hex"),
-      c("sysc_arg2", "VARCHAR", "syscall argument 2, hex"),
-      c("sysc_arg3", "VARCHAR", "syscall argument 3, hex"),
-      c("sysc_arg4", "VARCHAR", "syscall argument 4, hex"),
-      c("sysc_arg5", "VARCHAR", "syscall argument 5, hex"),
-      c("sysc_arg6", "VARCHAR", "syscall argument 6, hex"),
-      c("filename", "VARCHAR", "file the syscall works on"),
-      c("connection", "VARCHAR", "socket endpoints the syscall works on"),
-      c("conn_state", "VARCHAR", "TCP state of that socket"),
-      c("wchan", "VARCHAR", "kernel function the thread sleeps in"),
-      c(
-        "kstack_hash",
-        "VARCHAR",
-        "kernel stack hash, 16 hex digits (proc: FNV-1a 64 of the frames text); key of kstacks of the same hour",
-      ),
-      c("ustack_hash", "VARCHAR", "user stack hash, 16 hex digits; key of ustacks of the same hour"),
-      c("utime", "BIGINT", "cumulative user CPU of the thread, clock ticks"),
-      c("stime", "BIGINT", "cumulative system CPU of the thread, clock ticks"),
-      c("read_bytes", "BIGINT", "cumulative bytes read by the thread"),
-      c("write_bytes", "BIGINT", "cumulative bytes written by the thread"),
-    ],
+    // Declared in model/sample-columns.ts (with the live and history columns), in file order.
+    columns: SAMPLE_COLUMNS.flatMap((col) => (col.stored ? [c(col.name, col.stored, col.doc)] : [])),
   },
   syscend: {
     doc: "completions of syscalls that a sample saw; join samples on (tid, sysc_seq_num)",

@@ -14,6 +14,4 @@ export function fnv1a64(text: string): bigint {
   return h;
 }
 
-export function hashHex(h: bigint): string {
-  return h.toString(16).padStart(16, "0");
-}
+export { hashHex } from "../platform/values.js";

@@ -37,13 +37,14 @@ export const TSNAP_BIN = join(REPO_ROOT, "bin", "tsnap.js");
 /** As a child process of `node bin/tsnap.js`, with an optional timeout (SIGKILL). */
 export function runTsnap(
   argv: string[],
-  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [TSNAP_BIN, ...argv], {
       env: opts.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],
     });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {

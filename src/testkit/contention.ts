@@ -4,7 +4,7 @@
 // delta of /proc/PID/task/TID/schedstat over a window: on-CPU ns (RUN) and run_delay ns
 // (RUNQ); the readers do nothing but read, so the rest of their time is the wait for their
 // read in D (DISK). /proc/diskstats' weighted I/O time gives a second view of DISK.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseSchedstat, type SchedStat } from "../sources/proc/schedstat.js";
@@ -132,4 +132,106 @@ export function reference(a: Snapshot, b: Snapshot): Reference {
       ? (b.ioWeightedMs - a.ioWeightedMs) / (wall / 1e6)
       : null;
   return { RUN: run, RUNQ: runq, DISK: Math.max(0, n - run - runq), diskInFlight: inflight };
+}
+
+/** One snapshot between two others, linearly at atNs (counters grow steadily between polls). */
+function between(a: Snapshot, b: Snapshot, atNs: bigint): Snapshot {
+  const span = Number(b.atNs - a.atNs);
+  const f = span > 0 ? Math.min(1, Math.max(0, Number(atNs - a.atNs) / span)) : 0;
+  const lerp = (x: number, y: number) => x + f * (y - x);
+  const threads = new Map<number, SchedStat>();
+  for (const [tid, t1] of b.threads) {
+    const t0 = a.threads.get(tid);
+    if (t0)
+      threads.set(tid, {
+        cpuNs: lerp(t0.cpuNs, t1.cpuNs),
+        waitNs: lerp(t0.waitNs, t1.waitNs),
+        slices: t1.slices,
+      });
+  }
+  const io = a.ioWeightedMs !== null && b.ioWeightedMs !== null ? lerp(a.ioWeightedMs, b.ioWeightedMs) : null;
+  return { atNs, threads, ioWeightedMs: io };
+}
+
+/**
+ * The reference over exactly the window tsnap sampled. Snapshots taken around a whole tsnap
+ * run also cover its start-up (node, BPF load and verification: 1.5-4 s of a CPU on the
+ * reference VM, when nothing is sampled) and its exit, when tsnap itself displaces the hogs:
+ * over a 10 s `top` that is 15-30% of the window, and it read the hogs' RUN up to 0.2 low.
+ * So the processes' schedstat is polled every `everyMs` (a few file reads: ~0.1 ms) while
+ * tsnap runs, the window's start is the moment tsnap's sampling clock (its perf_event)
+ * appears among the child's fds, and the reference is interpolated between the polls around
+ * the window's ends (the clock's first period starts a tick or two after the attach).
+ */
+export class WindowReference {
+  private readonly polls: Snapshot[][] = [];
+  private readonly timer: NodeJS.Timeout;
+  private child: number | null = null;
+  /** When the child's perf_event fd was first seen (hrtime ns), or null. */
+  clockAt: bigint | null = null;
+  /** A perf_event fd seen at one poll only: a feature probe opens and closes one at load. */
+  private seenAt: bigint | null = null;
+
+  constructor(
+    private readonly targets: { pid: number; dev?: string }[],
+    everyMs = 20,
+  ) {
+    this.poll();
+    this.timer = setInterval(() => this.poll(), everyMs);
+  }
+
+  /** Watch this child process for its sampling clock (a perf_event fd). */
+  watch(pid: number): void {
+    this.child = pid;
+    this.poll();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.poll();
+  }
+
+  /** Reference of target i from the clock's start for durationS (or over all polls). */
+  reference(i: number, durationS?: number): Reference {
+    const first = this.polls[0][i];
+    const last = this.polls[this.polls.length - 1][i];
+    if (this.clockAt === null || durationS === undefined) return reference(first, last);
+    const from = this.clockAt;
+    const to = from + BigInt(Math.round(durationS * 1e9));
+    return reference(this.at(i, from), this.at(i, to));
+  }
+
+  private at(i: number, t: bigint): Snapshot {
+    const k = this.polls.findIndex((p) => p[i].atNs >= t);
+    if (k <= 0) return this.polls[k === 0 ? 0 : this.polls.length - 1][i];
+    return between(this.polls[k - 1][i], this.polls[k][i], t);
+  }
+
+  private poll(): void {
+    try {
+      this.polls.push(this.targets.map((x) => snapshot(x.pid, x.dev)));
+    } catch {
+      return; // a target exited: the workload is stopping
+    }
+    if (this.child === null || this.clockAt !== null) return;
+    const now = this.polls[this.polls.length - 1][0].atNs;
+    if (!this.hasPerfEvent(this.child)) this.seenAt = null;
+    else if (this.seenAt === null) this.seenAt = now;
+    else this.clockAt = this.seenAt; // still open a poll later: the sampling clock
+  }
+
+  private hasPerfEvent(pid: number): boolean {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        try {
+          if (readlinkSync(`/proc/${pid}/fd/${fd}`, "utf8").includes("perf_event")) return true;
+        } catch {
+          // closed meanwhile
+        }
+      }
+    } catch {
+      // the child exited
+    }
+    return false;
+  }
 }

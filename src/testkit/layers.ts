@@ -16,10 +16,12 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["store"],
   ["report"],
   ["query"],
+  ["ui-model"],
   ["capture"],
   ["command"],
   ["tools"],
   ["cli"],
+  ["release"], // the release build's generators (man pages, completions), above the registry
   ["testkit"],
 ];
 

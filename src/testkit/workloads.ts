@@ -12,18 +12,21 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..
 
 /**
  * Compiles <dir>/<name>.c, or <name>.cpp with the C++ compiler (dir relative to the repo),
- * with -O2 -g -pthread and any extra flags, cached by source and flags; returns the binary.
+ * with -O2 -g -pthread and any extra flags, cached by source (and the folder's headers) and
+ * flags; returns the binary.
  */
 export function compileWorkload(name: string, dir = "test/workloads", extraFlags: string[] = []): string {
   const cpp = existsSync(join(REPO_ROOT, dir, `${name}.cpp`));
   const src = join(REPO_ROOT, dir, cpp ? `${name}.cpp` : `${name}.c`);
-  const hash = createHash("sha256")
-    .update(readFileSync(src))
-    .update(extraFlags.join(" "))
-    .digest("hex")
-    .slice(0, 12);
+  const hash = createHash("sha256").update(readFileSync(src)).update(extraFlags.join(" "));
+  // The folder's headers (#include "x.h") are part of every workload's source.
+  for (const h of readdirSync(join(REPO_ROOT, dir))
+    .filter((f) => f.endsWith(".h"))
+    .sort())
+    hash.update(readFileSync(join(REPO_ROOT, dir, h)));
+  const key = hash.digest("hex").slice(0, 12);
   const cache = join(tmpdir(), "tsnap-workloads");
-  const bin = join(cache, `${name}-${hash}`);
+  const bin = join(cache, `${name}-${key}`);
   if (!existsSync(bin)) {
     mkdirSync(cache, { recursive: true });
     execFileSync(cpp ? "c++" : "cc", ["-O2", "-g", "-pthread", ...extraFlags, "-o", bin, src], {

@@ -1,13 +1,18 @@
 // What profile and offcputime share: reading a BPF_MAP_TYPE_STACK_TRACE map, turning stack
 // ids into symbolized StackSides (kernel frames from kallsyms, user frames through the
-// process's maps, cached per id), running for a duration or until Ctrl-C while learning
-// new processes' maps at first sight, and the words for load failures.
+// process's maps, cached per id), loading a stack tool's object (one collection, one load,
+// one close), running for a duration or until Ctrl-C while learning new processes' maps at
+// first sight, and the words for load failures.
 import { setTimeout as sleep } from "node:timers/promises";
+import { Collection } from "../bpf/collection.js";
 import { kernelSymbols } from "../bpf/kallsyms.js";
 import { mapEntries, mapLookup } from "../bpf/maps.js";
-import { BpfError } from "../bpf/object.js";
+import { BpfError, type Link } from "../bpf/object.js";
+import { bpfObjectPath } from "../bpf/paths.js";
+import { decimalFlag, numberFlag, switchFlag } from "../command/args.js";
 import type { Io } from "../command/command.js";
-import { PermissionError } from "../errors.js";
+import { PermissionError, UsageError } from "../errors.js";
+import { frameName } from "../model/derived-columns.js";
 import { UserSymbolizer } from "../platform/user-symbols.js";
 import {
   renderFolded,
@@ -16,7 +21,61 @@ import {
   type StackRow,
   type StackSide,
 } from "../report/stack-report.js";
-import { cString } from "../sources/bpf/records.js";
+import { cString, type Layout } from "../sources/bpf/records.js";
+import {
+  DwarfCollector,
+  openUnwindRing,
+  sizeUnwindMaps,
+  UNWIND_FLAG,
+  type Unwind,
+  type UnwindStats,
+} from "./unwind-stacks.js";
+
+/** The flags profile and offcputime share (bcc's letters), declared once. */
+export const STACK_FLAGS = {
+  userOnly: switchFlag({ long: "user-stacks-only", short: "U", help: "user stacks only (no kernel frames)" }),
+  kernelOnly: switchFlag({
+    long: "kernel-stacks-only",
+    short: "K",
+    help: "kernel stacks only (no user frames)",
+  }),
+  delimited: switchFlag({
+    long: "delimited",
+    short: "d",
+    help: 'a "--" (text) or "-" (folded) between kernel and user stacks',
+  }),
+  folded: switchFlag({
+    long: "folded",
+    short: "f",
+    help: 'one line per stack, "comm;root;...;leaf value" (flame graphs)',
+  }),
+  stackStorageSize: decimalFlag({
+    long: "stack-storage-size",
+    arg: "N",
+    help: "distinct stacks kept (default 16384)",
+    min: 1,
+    max: 1 << 22,
+    integer: true,
+    fallback: 16384,
+  }),
+  unwind: UNWIND_FLAG,
+};
+
+/** bcc's DURATION positional: seconds, or Infinity (until Ctrl-C) when absent. */
+export function durationPositional(text: string | undefined): number {
+  return text === undefined
+    ? Number.POSITIVE_INFINITY
+    : numberFlag(text, "DURATION", { min: 0.01, fallback: 0 });
+}
+
+/** The stack options common to both tools, with their exclusions checked. */
+export function stackOptions(
+  v: { userOnly: boolean; kernelOnly: boolean; pid: number | null; tid: number | null },
+  tidLabel: string,
+): void {
+  if (v.userOnly && v.kernelOnly) throw new UsageError("-U and -K exclude each other");
+  if (v.pid !== null && v.tid !== null) throw new UsageError(`-p and ${tidLabel} exclude each other`);
+}
 
 /** Frames per stack in the stack map (the kernel's PERF_MAX_STACK_DEPTH default). */
 export const MAX_STACK_DEPTH = 127;
@@ -39,9 +98,6 @@ export function readStack(
   }
   return out;
 }
-
-/** A kernel function name without its offset ("do_nanosleep+0x5a" → "do_nanosleep"). */
-const bare = (s: string) => s.replace(/\+0x[0-9a-f]+$/, "");
 
 /** The BPF program and tracepoint glue at the leaf of a stack taken in a hook. */
 const HOOK_FRAME = /^(bpf_prog_|bpf_trace_run|__bpf_trace_|__traceiter_|bpf_get_stack)/;
@@ -68,7 +124,7 @@ export class StackResolver {
     let s = this.kernel.get(id);
     if (!s) {
       const syms = kernelSymbols();
-      const frames = readStack(this.stackFd, id, this.scratch).map((a) => bare(syms.symbolize(a)));
+      const frames = readStack(this.stackFd, id, this.scratch).map((a) => frameName(syms.symbolize(a)));
       s = { kind: "frames", frames: dropHookFrames(frames) };
       this.kernel.set(id, s);
     }
@@ -128,6 +184,111 @@ export function explainLoadError(what: string, err: unknown): unknown {
       cause: err,
     });
   return err;
+}
+
+/** What a stack tool's object holds: a STACK_TRACE map `stackmap` and a counting hash map. */
+export interface StackObject {
+  /** The object's name (build/bpf/<name>.bpf.o), also the tool's in error messages. */
+  name: string;
+  /** The only programs loaded (the variant picked after probing). */
+  programs: readonly string[];
+  config: Buffer;
+  /** The counting map, sized like the stack map (--stack-storage-size). */
+  counts: string;
+  stackStorageSize: number;
+  /** --unwind, and the bytes a second its ring must take in dwarf mode. */
+  unwind: Unwind;
+  ringBytesPerSecond: number;
+}
+
+/**
+ * Opens, configures and loads a stack tool's object (one verifier load of `programs`
+ * only), then attaches through `attach`; on any failure everything is closed and a
+ * refused privilege is said as such. The caller owns the collection (one close).
+ */
+export function loadStackObject(o: StackObject, attach: (col: Collection) => void): Collection {
+  const col = Collection.open(bpfObjectPath(o.name));
+  try {
+    col.setAutoload(o.programs);
+    col.setReadOnlyConfig(o.config);
+    col.setMaxEntries("stackmap", o.stackStorageSize);
+    col.setMaxEntries(o.counts, o.stackStorageSize);
+    sizeUnwindMaps(col, o.unwind, o.ringBytesPerSecond);
+    col.load();
+    attach(col);
+    return col;
+  } catch (err) {
+    col.close();
+    throw explainLoadError(o.name, err);
+  }
+}
+
+/**
+ * Runs a loaded stack tool for `durationS` (or until the signal), learning processes' maps
+ * at first sight, detaches `links` (no counting while reading), reads the counts as rows,
+ * and closes the collection.
+ */
+export async function collectStacks(
+  col: Collection,
+  links: readonly Link[],
+  m: { counts: string; key: StackKeyFields; value: (v: bigint) => number },
+  o: { pid: number | null; durationS: number; userOnly: boolean; kernelOnly: boolean; unwind: Unwind },
+  signal: AbortSignal,
+): Promise<{ rows: StackRow[]; lost: number; dropped?: number; unwind?: UnwindStats }> {
+  try {
+    const fd = col.mapFd(m.counts);
+    const stacks = new StackResolver(col.mapFd("stackmap"));
+    if (o.pid !== null) stacks.users.see(o.pid);
+    if (o.unwind.mode === "dwarf") {
+      // A record per sample (offcputime: per switch, and one per return), unwound as drained
+      // every 100 ms (each process's maps read at its first record).
+      const ring = openUnwindRing(col);
+      const dwarf = new DwarfCollector(stacks, m.key.id === m.key.tgid ? "tgid" : "tid");
+      const drain = () => ring.drain((b, off, len) => dwarf.add(b, off, len));
+      await runFor(o.durationS, signal, drain, 100);
+      for (const l of links) l.close();
+      drain();
+      const dropped = ring.lost();
+      return { ...dwarf.rows(o, (v) => m.value(BigInt(v))), dropped, unwind: dwarf.stats };
+    }
+    const learn = () => {
+      for (const p of seenProcesses(fd, m.key.size, 8, m.key.tgid)) stacks.users.see(p);
+    };
+    await runFor(o.durationS, signal, learn);
+    for (const l of links) l.close();
+    learn();
+    return readStackCounts(fd, m.key, stacks, o, m.value);
+  } finally {
+    col.close();
+  }
+}
+
+/** bcc's first line: "<what> of PID 42 by user + kernel stack for 5 secs." */
+export function stackHeader(
+  what: string,
+  o: { pid: number | null; tid: number | null; userOnly: boolean; kernelOnly: boolean; durationS: number },
+): string {
+  const who = o.pid !== null ? `PID ${o.pid}` : o.tid !== null ? `TID ${o.tid}` : "all threads";
+  const how = o.userOnly ? "user" : o.kernelOnly ? "kernel" : "user + kernel";
+  const dur = Number.isFinite(o.durationS) ? ` for ${o.durationS} secs.` : "... Hit Ctrl-C to end.";
+  return `${what} of ${who} by ${how} stack${dur}\n`;
+}
+
+/** A counting key's fields from its layout: `comm`, `user_stack_id`, `kern_stack_id` and the two ids named. */
+export function stackKeyFields<F extends string>(
+  key: Layout<F | "comm" | "user_stack_id" | "kern_stack_id">,
+  id: F,
+  tgid: F,
+): StackKeyFields {
+  const k = key.off;
+  return {
+    size: key.size,
+    comm: k.comm,
+    id: k[id],
+    tgid: k[tgid],
+    userStackId: k.user_stack_id,
+    kernStackId: k.kern_stack_id,
+  };
 }
 
 /** Where a stack-counting map's key holds the fields of a report row (byte offsets). */

@@ -4,11 +4,12 @@
 // each file's .eh_frame rows cached: platform/unwind-tables.ts) and sums equal stacks into
 // the rows the stack printers take (report/stack-report.ts), as the frame-pointer path does.
 import { readFileSync } from "node:fs";
+import type { Collection } from "../bpf/collection.js";
 import { pageSize } from "../bpf/libbpf.js";
-import type { BpfObject } from "../bpf/object.js";
-import { RingBuffer } from "../bpf/ringbuf.js";
-import { numberFlag } from "../command/args.js";
+import type { RingBuffer } from "../bpf/ringbuf.js";
+import { type Flag, numberFlag } from "../command/args.js";
 import { UsageError } from "../errors.js";
+import { parseCpuList } from "../platform/cpus.js";
 import { type UnwindEnd, unwindStack } from "../platform/dwarf-unwind.js";
 import { UnwindTables } from "../platform/unwind-tables.js";
 import type { StackRow } from "../report/stack-report.js";
@@ -53,19 +54,9 @@ export function parseUnwind(raw: string | undefined): Unwind {
   return { mode: "dwarf", bytes: Math.ceil(bytes / 8) * 8 };
 }
 
-/** CPU numbers of a /sys/devices/system/cpu list ("0-3,6"). */
-export function cpuList(text: string): number[] {
-  const out: number[] = [];
-  for (const part of text.trim().split(",")) {
-    const [a, b] = part.split("-").map(Number);
-    for (let c = a; c <= (b ?? a); c++) out.push(c);
-  }
-  return out;
-}
-
 /** Slots of a per-CPU scratch ARRAY map: the highest possible CPU + 1. */
 export function possibleCpuSlots(text = readFileSync("/sys/devices/system/cpu/possible", "utf8")): number {
-  return Math.max(...cpuList(text)) + 1;
+  return Math.max(0, ...parseCpuList(text)) + 1;
 }
 
 /** A ring of a power of two bytes, at least `bytesPerSecond` × 0.5 s (drained every 100 ms), 1-64 MiB. */
@@ -193,14 +184,24 @@ export class DwarfCollector {
 }
 
 /** Before load: the ring's and scratch map's sizes (the smallest when not unwinding). */
-export function sizeUnwindMaps(obj: BpfObject, u: Unwind, bytesPerSecond: number): void {
-  obj.setMaxEntries("ustacks", u.mode === "dwarf" ? ringBytes(bytesPerSecond) : pageSize());
-  obj.setMaxEntries("ustack_scratch", u.mode === "dwarf" ? possibleCpuSlots() : 1);
+export function sizeUnwindMaps(col: Collection, u: Unwind, bytesPerSecond: number): void {
+  col.setMaxEntries("ustacks", u.mode === "dwarf" ? ringBytes(bytesPerSecond) : pageSize());
+  col.setMaxEntries("ustack_scratch", u.mode === "dwarf" ? possibleCpuSlots() : 1);
 }
 
-/** After load: the ring's reader (its lost() counts records the kernel could not write). */
-export function openUnwindRing(obj: BpfObject): RingBuffer {
-  return new RingBuffer(obj.mapFd("ustacks"), obj.mapMaxEntries("ustacks"), {
-    lost: { mapFd: obj.mapFd("ustack_lost"), index: 0 },
-  });
+/** After load: the ring's reader, owned by the collection (lost() counts what the kernel could not write). */
+export function openUnwindRing(col: Collection): RingBuffer {
+  return col.ringBuffer("ustacks", { map: "ustack_lost", index: 0 });
 }
+
+/** `--unwind fp|dwarf[,BYTES]`, declared once for profile and offcputime. */
+export const UNWIND_FLAG: Flag<Unwind> = {
+  long: "unwind",
+  arg: "fp|dwarf[,BYTES]",
+  help:
+    "how user stacks are walked: fp (default) follows frame pointers in the kernel; dwarf " +
+    "copies the user registers and the top BYTES of the user stack (default 8192) into a ring " +
+    "buffer and unwinds them with each file's .eh_frame in tsnap (perf --call-graph dwarf): " +
+    "full stacks through code built without frame pointers (Debian's libc), at ~BYTES a sample",
+  parse: (raw) => parseUnwind(raw === undefined ? undefined : String(raw)),
+};

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "direct-file.h"
+
 #define FILE_BYTES (64L << 20)
 #define BLOCK 4096
 
@@ -96,25 +98,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (argc > 2) loops = atoi(argv[2]);
-  int wfd = open(argv[1], O_RDWR | O_CREAT | O_TRUNC, 0600);
-  if (wfd < 0) {
-    perror(argv[1]);
-    return 1;
-  }
-  char *chunk = malloc(1 << 20);
-  memset(chunk, 0x5a, 1 << 20);
-  for (long off = 0; off < FILE_BYTES; off += 1 << 20)
-    if (write(wfd, chunk, 1 << 20) != 1 << 20) {
-      perror("write");
-      return 1;
-    }
-  fsync(wfd);
-  close(wfd);
-  fd = open(argv[1], O_RDONLY | O_DIRECT);
-  if (fd < 0) {
-    perror("open O_DIRECT");
-    return 1;
-  }
+  fd = direct_file(argv[1], FILE_BYTES);
+  if (fd < 0) return 1;
   sigset_t set;
   int sig;
   sigemptyset(&set);

@@ -277,7 +277,7 @@ export class BpfSampler implements Sampler {
       const nr = buf.readInt32LE(o + T.sysc_nr);
       s.syscall_nr = nr;
       s.syscall = syscallName(nr);
-      s.syscall_active = true;
+      s.syscall_active = s.syscall;
       s.state = refineDState(s.state, s.syscall, buf.readBigUInt64LE(o + T.args));
       if (this.want.args) {
         const args: bigint[] = [];
@@ -285,7 +285,7 @@ export class BpfSampler implements Sampler {
         s.sysc_args = args;
       }
       if (flags & TF_IN_SYSCALL) {
-        s.sysc_entry_time = u64(buf, o + T.sysc_entry_ns);
+        s.sysc_entry_ns = u64(buf, o + T.sysc_entry_ns);
         s.sysc_ns_so_far = u64(buf, o + T.sysc_ns_so_far);
       }
       if (this.want.filename && buf[o + T.filename] !== 0) {
@@ -341,12 +341,7 @@ export class BpfSampler implements Sampler {
 
   /** The kernel id of the iterator program (for `bpftool prog show id N`; benchmarks). */
   iterProgramId(): number | null {
-    try {
-      const m = /^prog_id:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${this.iterLink.fd}`, "utf8"));
-      return m ? Number(m[1]) : null;
-    } catch {
-      return null;
-    }
+    return this.iterLink.programId();
   }
 
   stats(): SamplerStats {

@@ -7,7 +7,7 @@
 // and reassembles the rounds: a round is delivered only when complete (start record,
 // records, end record with the same seq); the gaps in seq are rounds lost (ring full),
 // periods without a round beyond them rounds late.
-import { closeSync, readFileSync } from "node:fs";
+import { closeSync } from "node:fs";
 import type { Collection } from "../../bpf/collection.js";
 import { mapLookup, mapUpdate } from "../../bpf/maps.js";
 import type { Link } from "../../bpf/object.js";
@@ -15,6 +15,7 @@ import { openCpuClock } from "../../bpf/probes.js";
 import type { RingBuffer } from "../../bpf/ringbuf.js";
 import type { Sample, StackEntry } from "../../model/sample.js";
 import type { KernelClock, RoundResult } from "../../model/sampler.js";
+import { onlineCpus } from "../../platform/cpus.js";
 import {
   CLOCK_STATE,
   ditherTick,
@@ -91,12 +92,7 @@ export interface ClockCounters {
 function clockCpu(): number {
   const forced = process.env.TSNAP_CLOCK_CPU;
   if (forced !== undefined && /^\d+$/.test(forced)) return Number(forced);
-  try {
-    const m = /^(\d+)/.exec(readFileSync("/sys/devices/system/cpu/online", "utf8"));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
+  return onlineCpus()[0];
 }
 
 export class BpfKernelClock implements KernelClock {
@@ -358,13 +354,7 @@ export class BpfKernelClock implements KernelClock {
 
   /** The kernel id of the clock's program (for `bpftool prog show id N`; benchmarks). */
   programId(): number | null {
-    if (this.link === null) return null;
-    try {
-      const m = /^prog_id:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${this.link.fd}`, "utf8"));
-      return m ? Number(m[1]) : null;
-    } catch {
-      return null;
-    }
+    return this.link?.programId() ?? null;
   }
 
   close(): void {

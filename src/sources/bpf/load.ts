@@ -9,6 +9,7 @@ import { BpfError } from "../../bpf/object.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
 import { FEATURES, type FeatureName, type ProbeResult, probe, probeAll } from "../../bpf/probes.js";
 import { NotSupported } from "../../errors.js";
+import { missingObjectAdvice } from "../../platform/installation.js";
 import { FD_ARG_SYSCALLS, syscallNumber } from "../../platform/syscall-table.js";
 import { type HistChoice, histChoice, histConfigBytes } from "./latency-hists.js";
 import { CONFIG, NR_SYSCALL_SLOTS } from "./records.js";
@@ -235,7 +236,7 @@ function loadVariant(path: string, spec: SamplerSpec): Collection {
 /** Probes, then opens, loads (once) and attaches the hooks of the variant chosen. */
 export function loadSampler(base: BaseInput, probeFn: ProbeFn = probe): LoadedSampler {
   const path = bpfObjectPath("sampler");
-  if (!existsSync(path)) throw new NotSupported("bpf source", `${path} is missing; run scripts/setup.sh`);
+  if (!existsSync(path)) throw new NotSupported("bpf source", `${path} is missing: ${missingObjectAdvice()}`);
   // TSNAP_BPF_HOOKS=tp_btf|raw_tp|none forces a flavour (troubleshooting, tests).
   const forced = process.env.TSNAP_BPF_HOOKS;
   if (forced !== undefined && forced !== "" && !["tp_btf", "raw_tp", "none"].includes(forced))

@@ -207,7 +207,7 @@ export class ProcSampler implements Sampler {
 
   /** A thread in D: VFORK when its syscall says so (read here if no column needed it). */
   private refineDisk(h: ThreadHandle, s: Sample): void {
-    if (!s.syscall_active && !this.needs.has("syscall") && !this.needs.has("filename")) {
+    if (s.syscall_active === SYSCALL_NONE && !this.needs.has("syscall") && !this.needs.has("filename")) {
       const t = this.read(h, "syscall");
       const sc = t === null ? null : parseSyscall(t);
       if (sc?.kind === "syscall") s.state = refineDState(s.state, syscallName(sc.nr), sc.args[0]);
@@ -227,7 +227,7 @@ export class ProcSampler implements Sampler {
     } else {
       s.syscall = syscallName(sc.nr);
       s.syscall_nr = sc.nr;
-      s.syscall_active = true;
+      s.syscall_active = s.syscall;
       s.sysc_args = sc.args;
       if (this.needs.has("filename") && FD_ARG_SYSCALLS.has(s.syscall)) {
         s.filename = this.processes.fdPath(h.tgid, Number(BigInt.asIntN(32, sc.args[0])));

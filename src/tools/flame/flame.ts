@@ -3,14 +3,25 @@
 // text (--folded). The parsing, tree, layout and SVG are pure (the other modules of this folder); this reads
 // inputs, resolves flags and writes the output.
 import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "../../command/args.js";
-import type { Command, Io } from "../../command/command.js";
+import {
+  decimalFlag,
+  flagHelp,
+  listOptionFlag,
+  numberFlag,
+  oneOfFlag,
+  parseFlags,
+  switchFlag,
+  textFlag,
+} from "../../command/args.js";
+import { type Command, type Io, toolCommand } from "../../command/command.js";
+import { fromFlag, toFlag, whereFlag } from "../../command/flags.js";
 import { InputError, TsnapError, UsageError } from "../../errors.js";
 import { duckMessage } from "../../query/duck.js";
 import { parseFilter } from "../../query/filter.js";
 import { openHistory, resolveWindow } from "../../query/history.js";
 import { formatTimestampUs } from "../../store/files.js";
 import { PALETTES, type Palette } from "./colors.js";
+import { tool } from "./flame.tool.js";
 import {
   collapse,
   diffFolded,
@@ -22,6 +33,105 @@ import {
 import { DEFAULT_LEVELS, historyStacks, parseLevels } from "./history-stacks.js";
 import { DEFAULT_SVG, renderSvg, type SvgOptions, XPAD } from "./svg.js";
 import { flow, totalOf } from "./tree.js";
+
+const OUTPUT_FLAGS = {
+  output: textFlag({ long: "output", short: "o", arg: "FILE", help: "write here instead of stdout" }),
+  folded: switchFlag({
+    long: "folded",
+    help: "print folded stacks instead of an SVG (merged and sorted; with --diff: BEFORE AFTER counts per line, difffolded's format)",
+  }),
+};
+const GRAPH_FLAGS = {
+  title: textFlag({
+    long: "title",
+    arg: "TEXT",
+    help: "(default: Flame Graph; Icicle Graph; Flame Chart; Thread States)",
+  }),
+  subtitle: textFlag({ long: "subtitle", arg: "TEXT", help: "a second line under the title" }),
+  width: decimalFlag({
+    long: "width",
+    arg: "PX",
+    help: `image width (default ${DEFAULT_SVG.width})`,
+    min: 2 * XPAD + 10,
+    max: 1e6,
+    fallback: DEFAULT_SVG.width,
+  }),
+  height: decimalFlag({
+    long: "height",
+    arg: "PX",
+    help: `height of one frame (default ${DEFAULT_SVG.frameHeight})`,
+    min: 2,
+    max: 1000,
+    fallback: DEFAULT_SVG.frameHeight,
+  }),
+  fontsize: decimalFlag({
+    long: "fontsize",
+    arg: "PX",
+    help: `(default ${DEFAULT_SVG.fontSize})`,
+    min: 1,
+    max: 200,
+    fallback: DEFAULT_SVG.fontSize,
+  }),
+  minwidth: textFlag({
+    long: "minwidth",
+    arg: "PX|N%",
+    help: "leave out frames narrower than this (default 0.1)",
+  }),
+  colors: oneOfFlag<Palette>({
+    long: "colors",
+    arg: "PALETTE",
+    choices: PALETTES,
+    fallback: "hot",
+    help: `${PALETTES.join(", ")} (default hot)`,
+  }),
+  hash: switchFlag({
+    long: "hash",
+    help: "colour by name: the same function, the same colour in every graph",
+  }),
+  countname: textFlag({
+    long: "countname",
+    arg: "NAME",
+    help: `what a count is (default ${DEFAULT_SVG.countName})`,
+  }),
+  nametype: textFlag({
+    long: "nametype",
+    arg: "TEXT",
+    help: `label of the hovered frame (default ${DEFAULT_SVG.nameType})`,
+  }),
+  reverse: switchFlag({
+    long: "reverse",
+    help: "reverse each stack (leaf at the bottom: who calls the hot leaves)",
+  }),
+  inverted: switchFlag({ long: "inverted", help: "icicle graph: root at the top" }),
+  flamechart: switchFlag({
+    long: "flamechart",
+    help: "keep input order (time order), merge only adjacent identical frames, no sorting",
+  }),
+};
+const DIFF_FLAGS = {
+  diff: switchFlag({
+    long: "diff",
+    help: "two inputs, BEFORE and AFTER (or one with two counts a line): widths from AFTER; red = the frame's samples grew, blue = shrank",
+  }),
+  negate: switchFlag({ long: "negate", help: "swap the hues (red = shrank)" }),
+  normalize: switchFlag({ long: "normalize", help: "scale BEFORE to AFTER's total first (difffolded -n)" }),
+};
+const HISTORY_FLAGS = {
+  from: fromFlag,
+  to: toFlag,
+  where: whereFlag,
+  levels: listOptionFlag({
+    long: "levels",
+    arg: "LIST",
+    help: `frames from the root up: state, comm, ustack, syscall, kstack, or any tsnap query column (default ${DEFAULT_LEVELS.join(",")})`,
+  }),
+  offsets: switchFlag({
+    long: "offsets",
+    help: "keep +0x offsets in stack frames (default: merged by function)",
+  }),
+};
+const FLAGS = { ...OUTPUT_FLAGS, ...GRAPH_FLAGS, ...DIFF_FLAGS, ...HISTORY_FLAGS };
+type FlameValues = ReturnType<typeof parseFlags<typeof FLAGS>>["values"];
 
 const help = `tsnap flame [FILE|-] [options]: folded stacks to an interactive flame graph (SVG)
 tsnap flame --diff BEFORE AFTER [options]: differential flame graph of two profiles
@@ -35,36 +145,10 @@ Zoom, Search (regex; matches in purple with "Matched: N%" of all samples; "ic" i
 case; Ctrl-F), tooltips with count and share.
 
 OUTPUT
-  -o, --output FILE     write here instead of stdout
-  --folded              print folded stacks instead of an SVG (merged and sorted; with
-                        --diff: BEFORE AFTER counts per line, difffolded's format)
-GRAPH
-  --title TEXT          [default: Flame Graph; Icicle Graph; Flame Chart; Thread States]
-  --subtitle TEXT
-  --width PX            image width                               [default: 1200]
-  --height PX           height of one frame                       [default: 16]
-  --fontsize PX                                                   [default: 12]
-  --minwidth PX|N%      leave out frames narrower than this       [default: 0.1]
-  --colors PALETTE      ${PALETTES.join(", ")}  [default: hot]
-  --hash                colour by name: the same function, the same colour in every graph
-  --countname NAME      what a count is                           [default: samples]
-  --nametype TEXT       label of the hovered frame                [default: Function:]
-  --reverse             reverse each stack (leaf at the bottom: who calls the hot leaves)
-  --inverted            icicle graph: root at the top
-  --flamechart          keep input order (time order), merge only adjacent identical
-                        frames, no sorting
-DIFFERENTIAL (difffolded semantics)
-  --diff                two inputs, BEFORE and AFTER (or one with two counts a line):
-                        widths from AFTER; red = the frame's samples grew, blue = shrank
-  --negate              swap the hues (red = shrank)
-  --normalize           scale BEFORE to AFTER's total first (difffolded -n)
-HISTORY (DIR is a tsnap capture or 0x.tools xcapture directory)
-  --from TIME, --to TIME   window, as in tsnap query      [default: the last hour of data]
-  -w, --where FILTER    narrow the samples, as in tsnap query (e.g. "tgid=1234")
-  --levels LIST         frames from the root up: state, comm, ustack, syscall, kstack, or
-                        any tsnap query column      [default: ${DEFAULT_LEVELS.join(",")}]
-  --offsets             keep +0x offsets in stack frames (default: merged by function)
-
+${flagHelp(OUTPUT_FLAGS, false)}GRAPH
+${flagHelp(GRAPH_FLAGS, false)}DIFFERENTIAL (difffolded semantics)
+${flagHelp(DIFF_FLAGS, false)}HISTORY (DIR: a tsnap capture or 0x.tools xcapture directory; -w etc. as in tsnap query)
+${flagHelp(HISTORY_FLAGS)}
 EXAMPLES
   tsnap flame out.folded -o cpu.svg                   a CPU flame graph
   perf script | stackcollapse-perf.pl | tsnap flame > perf.svg
@@ -77,55 +161,36 @@ EXAMPLES
 `;
 
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values: v, positionals } = parseArgs(argv, {
-    output: { type: "string", short: "o" },
-    folded: { type: "boolean" },
-    title: { type: "string" },
-    subtitle: { type: "string" },
-    width: { type: "string" },
-    height: { type: "string" },
-    fontsize: { type: "string" },
-    minwidth: { type: "string" },
-    colors: { type: "string" },
-    hash: { type: "boolean" },
-    countname: { type: "string" },
-    nametype: { type: "string" },
-    reverse: { type: "boolean" },
-    inverted: { type: "boolean" },
-    flamechart: { type: "boolean" },
-    diff: { type: "boolean" },
-    negate: { type: "boolean" },
-    normalize: { type: "boolean" },
-    from: { type: "string" },
-    to: { type: "string" },
-    where: { type: "string", short: "w", multiple: true },
-    levels: { type: "string" },
-    offsets: { type: "boolean" },
-  });
+  const { values: v, positionals } = parseFlags(argv, FLAGS, Number.POSITIVE_INFINITY);
   const svg: SvgOptions = {
     ...DEFAULT_SVG,
-    width: numberFlag(v.width, "--width", { min: 2 * XPAD + 10, max: 1e6, fallback: DEFAULT_SVG.width }),
-    frameHeight: numberFlag(v.height, "--height", { min: 2, max: 1000, fallback: DEFAULT_SVG.frameHeight }),
-    fontSize: numberFlag(v.fontsize, "--fontsize", { min: 1, max: 200, fallback: DEFAULT_SVG.fontSize }),
-    palette: choiceFlag<Palette>(v.colors, "--colors", PALETTES, "hot"),
-    hash: Boolean(v.hash),
-    countName: stringFlag(v.countname) ?? DEFAULT_SVG.countName,
-    nameType: stringFlag(v.nametype) ?? DEFAULT_SVG.nameType,
-    inverted: Boolean(v.inverted),
-    diff: Boolean(v.diff),
-    negate: Boolean(v.negate),
-    subtitle: stringFlag(v.subtitle),
+    width: v.width,
+    frameHeight: v.height,
+    fontSize: v.fontsize,
+    palette: v.colors,
+    hash: v.hash,
+    countName: v.countname ?? DEFAULT_SVG.countName,
+    nameType: v.nametype ?? DEFAULT_SVG.nameType,
+    inverted: v.inverted,
+    diff: v.diff,
+    negate: v.negate,
+    subtitle: v.subtitle,
   };
-  const minwidth = minWidthFlag(stringFlag(v.minwidth));
+  const minwidth = minWidthFlag(v.minwidth);
   if (v.negate && !v.diff) throw new UsageError("--negate needs --diff");
   if (v.normalize && !v.diff) throw new UsageError("--normalize needs --diff");
 
   let stacks: FoldedStack[];
   let defaultTitle = v.flamechart ? "Flame Chart" : v.inverted ? "Icicle Graph" : "Flame Graph";
   const dir = positionals.length === 1 && !v.diff && isDir(positionals[0]) ? positionals[0] : undefined;
-  const historyOnly = (["from", "to", "where", "levels", "offsets"] as const).find((k) => v[k] !== undefined);
+  const historyOnly = (Object.keys(HISTORY_FLAGS) as (keyof typeof HISTORY_FLAGS)[]).find((k) => {
+    const x = v[k];
+    return Array.isArray(x) ? x.length > 0 : x !== undefined && x !== false;
+  });
   if (dir === undefined && historyOnly)
-    throw new UsageError(`--${historyOnly} reads captured history: give a capture directory`);
+    throw new UsageError(
+      `--${HISTORY_FLAGS[historyOnly].long} reads captured history: give a capture directory`,
+    );
   if (dir !== undefined) {
     if (v.flamechart)
       throw new UsageError("--flamechart needs folded input in time order, not a capture directory");
@@ -142,7 +207,7 @@ async function run(argv: string[], io: Io): Promise<number> {
         throw new UsageError("only one input can be stdin");
       const a = parseFolded(readInput(positionals[0]), inputName(positionals[0]));
       const b = parseFolded(readInput(positionals[1]), inputName(positionals[1]));
-      stacks = diffFolded(a, b, Boolean(v.normalize));
+      stacks = diffFolded(a, b, v.normalize);
     } else throw new UsageError("--diff takes BEFORE AFTER (or one file with two counts a line)");
     if (v.normalize && positionals.length === 1) throw new UsageError("--normalize needs two inputs");
   } else {
@@ -157,7 +222,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     throw new InputError(
       `${positionals.join(", ") || "stdin"}: no stacks (folded stacks: frame;frame;frame COUNT)`,
     );
-  svg.title = stringFlag(v.title) ?? defaultTitle;
+  svg.title = v.title ?? defaultTitle;
   if (v.reverse) stacks = reverseStacks(stacks);
 
   let out: string;
@@ -170,9 +235,9 @@ async function run(argv: string[], io: Io): Promise<number> {
       : perSample > 0
         ? minwidth.value / perSample
         : 0;
-    out = renderSvg(flow(stacks, { chart: Boolean(v.flamechart), minSamples }), svg);
+    out = renderSvg(flow(stacks, { chart: v.flamechart, minSamples }), svg);
   }
-  const output = stringFlag(v.output);
+  const output = v.output;
   if (output === undefined || output === "-") io.out(out);
   else {
     try {
@@ -215,14 +280,13 @@ function readInput(file: string): string {
 
 async function historyInput(
   dir: string,
-  v: Record<string, unknown>,
+  v: FlameValues,
   io: Io,
 ): Promise<{ stacks: FoldedStack[]; subtitle: string }> {
-  const levels = parseLevels(v.levels === undefined ? DEFAULT_LEVELS : listFlag(v.levels as string));
+  const levels = parseLevels(v.levels ?? DEFAULT_LEVELS);
   const nowUs = Date.now() * 1000;
-  const from = stringFlag(v.from as string | undefined);
-  const to = stringFlag(v.to as string | undefined);
-  const wheres = (v.where as string[] | undefined) ?? [];
+  const { from, to } = v;
+  const wheres = v.where;
   const whereText = wheres.length === 1 ? wheres[0] : wheres.map((w) => `(${w})`).join(" AND ");
   if (wheres.length) parseFilter(whereText, nowUs, nowUs);
   const h = await openHistory(dir, { from, to }, nowUs);
@@ -234,7 +298,7 @@ async function historyInput(
       levels,
       filter,
       ...win,
-      keepOffsets: Boolean(v.offsets),
+      keepOffsets: v.offsets,
     }).catch((err: unknown) => {
       if (err instanceof TsnapError) throw err;
       throw new InputError(`query failed: ${duckMessage(err)}`);
@@ -248,9 +312,4 @@ async function historyInput(
   }
 }
 
-export const command: Command = {
-  name: "flame",
-  summary: "flame graphs (SVG) of folded stacks, differential, and of thread states in history",
-  help,
-  run,
-};
+export const command: Command = toolCommand(tool, help, run);

@@ -2,6 +2,7 @@
 // frames root first, offsets dropped unless kept; a syscall of "-" (not in one) and empty
 // values add nothing; anything else is one frame. Shared by history (query rows) and
 // `tsnap top --flame` (live rows).
+import { frameName } from "../../model/derived-columns.js";
 
 /** `sep`: ';' in capture files, '<-' in top's stack columns. */
 export function levelFrames(
@@ -16,8 +17,7 @@ export function levelFrames(
   if (kind === "plain") return [text];
   const parts = text.split(opts.sep ?? ";").filter((f) => f !== "");
   const out: string[] = [];
-  for (let i = parts.length - 1; i >= 0; i--)
-    out.push(opts.keepOffsets ? parts[i] : parts[i].replace(/\+0x[0-9a-fA-F]+(\/0x[0-9a-fA-F]+)?$/, ""));
+  for (let i = parts.length - 1; i >= 0; i--) out.push(opts.keepOffsets ? parts[i] : frameName(parts[i]));
   return out;
 }
 

@@ -11,14 +11,16 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "lib/hooks.bpf.h"
+#include "lib/maps.bpf.h"
 #include "lib/ringbuf.bpf.h"
+#include "lib/task.bpf.h"
 #include "lib/ustack.bpf.h"
 
-#define PERF_MAX_STACK_DEPTH 127
 #define TASK_COMM_LEN 16
 #define PF_KTHREAD 0x00200000
 
-/* The total's key; the layout is declared once more in offcputime-layout.ts. */
+/* The total's key; the layout is declared once more as OFFCPU_KEY in offcputime.ts. */
 struct offcpu_key {
 	__u32 pid;  /* thread id */
 	__u32 tgid; /* process id */
@@ -32,7 +34,7 @@ struct start_val {
 	struct offcpu_key key;
 };
 
-/* Read-only config, set before load (layout: OFFCPU_CONFIG in offcputime-layout.ts). */
+/* Read-only config, set before load (layout: OFFCPU_CONFIG in offcputime.ts). */
 struct offcpu_config {
 	__s32 targ_tgid;
 	__s32 targ_pid;
@@ -53,12 +55,7 @@ const volatile struct offcpu_config cfg = {
 	.targ_tgid = -1, .targ_pid = -1, .state = -1, .min_block_ns = 1, .max_block_ns = ~0ULL,
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, PERF_MAX_STACK_DEPTH * sizeof(__u64));
-	__uint(max_entries, 16384);
-} stackmap SEC(".maps");
+STACK_TRACE_MAP(stackmap);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -74,7 +71,8 @@ struct {
 	__uint(max_entries, 16384);
 } totals SEC(".maps");
 
-/* --unwind dwarf: records (user space sizes the ring), one scratch record per CPU, lost. */
+/* --unwind dwarf: the records (user space sizes the ring), one scratch record per CPU
+ * (max_entries: the possible CPUs; too large for a per-CPU value), records lost. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4096);
@@ -132,17 +130,6 @@ static __always_inline void value_dwarf(__u32 tid, __u64 ts, __u64 delta)
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 }
 
-struct task_struct___o {
-	volatile long state;
-} __attribute__((preserve_access_index));
-
-static __always_inline long task_state(struct task_struct *t)
-{
-	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ((struct task_struct___o *)t, state);
-}
-
 static __always_inline int wanted(struct task_struct *t)
 {
 	__u32 tgid = BPF_CORE_READ(t, tgid);
@@ -159,7 +146,7 @@ static __always_inline int wanted(struct task_struct *t)
 		return 0;
 	if (cfg.kernel_threads_only && !(flags & PF_KTHREAD))
 		return 0;
-	if (cfg.state != -1 && task_state(t) != cfg.state)
+	if (cfg.state != -1 && (long)task_state_core(t) != cfg.state)
 		return 0;
 	return 1;
 }
@@ -192,31 +179,19 @@ static __always_inline int on_switch(void *ctx, struct task_struct *prev, struct
 	if (!s)
 		return 0;
 	__u64 delta = now - s->ts;
-	if (delta >= cfg.min_block_ns && delta <= cfg.max_block_ns && cfg.dwarf) {
-		value_dwarf(pid, s->ts, delta);
-	} else if (delta >= cfg.min_block_ns && delta <= cfg.max_block_ns) {
-		__u64 *t = bpf_map_lookup_elem(&totals, &s->key);
-		if (t) {
-			__sync_fetch_and_add(t, delta);
-		} else if (bpf_map_update_elem(&totals, &s->key, &delta, BPF_NOEXIST)) {
-			/* Lost a race with another CPU's insert: add to the winner's total. */
-			t = bpf_map_lookup_elem(&totals, &s->key);
-			if (t)
-				__sync_fetch_and_add(t, delta);
-		}
+	if (delta >= cfg.min_block_ns && delta <= cfg.max_block_ns) {
+		if (cfg.dwarf)
+			value_dwarf(pid, s->ts, delta);
+		else
+			count_add(&totals, &s->key, delta);
 	}
 	bpf_map_delete_elem(&start, &pid);
 	return 0;
 }
 
-SEC("tp_btf/sched_switch")
-int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
-{
-	return on_switch(ctx, prev, next);
-}
-
-SEC("raw_tp/sched_switch")
-int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+/* tp_btf_sched_switch and raw_tp_sched_switch: user space loads the one that probes ok. */
+TP_BTF_OR_RAW_TP(sched_switch, sched_switch, bool preempt, struct task_struct *prev,
+		 struct task_struct *next)
 {
 	return on_switch(ctx, prev, next);
 }

@@ -4,6 +4,6 @@ import type { ToolDescriptor } from "../../command/command.js";
 export const tool: ToolDescriptor = {
   name: "offcputime",
   summary: "off-CPU time by stack from sched_switch, text or folded (bcc offcputime)",
-  needs: [["tp_btf"], ["raw_tp"]],
+  needs: [["tp_btf_sched"], ["raw_tp"]],
   load: async () => (await import("./offcputime.js")).command,
 };

@@ -4,29 +4,26 @@
 // kernel; at the end the totals are read once, symbolized, and printed in µs as bcc's text
 // or folded form. tp_btf hook, raw_tp where BTF-typed tracepoints are refused.
 
-import { BpfObject, type Link } from "../../bpf/object.js";
-import { bpfObjectPath } from "../../bpf/paths.js";
-import { choiceFlag, numberFlag, parseArgs } from "../../command/args.js";
-import type { Command, Io } from "../../command/command.js";
+import type { Link } from "../../bpf/object.js";
+import { probe } from "../../bpf/probes.js";
+import { decimalFlag, flagHelp, optionalOneOfFlag, parseFlags, switchFlag } from "../../command/args.js";
+import { type Command, type Io, toolCommand } from "../../command/command.js";
+import { pidFlag, tidFlag } from "../../command/flags.js";
 import { UsageError } from "../../errors.js";
 import type { StackReportOptions, StackRow } from "../../report/stack-report.js";
 import { layout } from "../../sources/bpf/records.js";
 import {
-  explainLoadError,
+  collectStacks,
+  durationPositional,
+  loadStackObject,
   printStackReport,
-  readStackCounts,
-  runFor,
-  StackResolver,
-  seenProcesses,
+  STACK_FLAGS,
+  stackHeader,
+  stackKeyFields,
+  stackOptions,
 } from "../stack-tool.js";
-import {
-  DwarfCollector,
-  openUnwindRing,
-  parseUnwind,
-  sizeUnwindMaps,
-  type Unwind,
-  type UnwindStats,
-} from "../unwind-stacks.js";
+import { type Unwind, type UnwindStats, USTACK_REC } from "../unwind-stacks.js";
+import { tool } from "./offcputime.tool.js";
 
 /** The layouts of offcputime.bpf.c (its _Static_asserts check the sizes). */
 export const OFFCPU_CONFIG = layout("offcpu_config", [
@@ -67,6 +64,51 @@ export interface OffcpuOptions extends StackReportOptions {
   unwind: Unwind;
 }
 
+const FLAGS = {
+  pid: pidFlag,
+  tid: tidFlag("t"),
+  userThreadsOnly: switchFlag({
+    long: "user-threads-only",
+    short: "u",
+    help: "user threads only (no kernel threads)",
+  }),
+  kernelThreadsOnly: switchFlag({
+    long: "kernel-threads-only",
+    short: "k",
+    help: "kernel threads only (no user threads)",
+  }),
+  userOnly: STACK_FLAGS.userOnly,
+  kernelOnly: STACK_FLAGS.kernelOnly,
+  minBlockUs: decimalFlag({
+    long: "min-block-time",
+    short: "m",
+    arg: "US",
+    help: "only blocks of at least US microseconds (default 1)",
+    min: 0,
+    integer: true,
+    fallback: 1,
+  }),
+  maxBlockUs: decimalFlag({
+    long: "max-block-time",
+    short: "M",
+    arg: "US",
+    help: "only blocks of at most US microseconds",
+    min: 1,
+    integer: true,
+    fallback: Number.MAX_SAFE_INTEGER,
+  }),
+  state: optionalOneOfFlag({
+    long: "state",
+    arg: "STATE",
+    choices: STATES,
+    help: "only threads that left in this state (0 running/preempted, 1 interruptible sleep, 2 uninterruptible, ...)",
+  }),
+  delimited: STACK_FLAGS.delimited,
+  folded: STACK_FLAGS.folded,
+  stackStorageSize: STACK_FLAGS.stackStorageSize,
+  unwind: STACK_FLAGS.unwind,
+};
+
 const HELP = `tsnap offcputime [options] [DURATION]
 
 Sums the time threads spend off a CPU (blocked, sleeping, preempted) by the kernel and
@@ -75,27 +117,7 @@ Totals are kept in the kernel and printed in microseconds at the end. Runs for D
 seconds, or until Ctrl-C. Needs root.
 
 OPTIONS
-  -p, --pid PID          only this process
-  -t, --tid TID          only this thread
-  -u, --user-threads-only    user threads only (no kernel threads)
-  -k, --kernel-threads-only  kernel threads only (no user threads)
-  -U, --user-stacks-only     user stacks only (no kernel frames)
-  -K, --kernel-stacks-only   kernel stacks only (no user frames)
-  -m, --min-block-time US    only blocks of at least US microseconds (default 1)
-  -M, --max-block-time US    only blocks of at most US microseconds
-      --state STATE      only threads that left in this state (0 running/preempted,
-                         1 interruptible sleep, 2 uninterruptible, ...)
-  -d, --delimited        a "--" (text) or "-" (folded) between kernel and user stacks
-  -f, --folded           one line per stack, "comm;root;...;leaf µs" (flame graphs)
-      --stack-storage-size N   distinct stacks kept (default 16384)
-      --unwind fp|dwarf[,BYTES]   how user stacks are walked: fp (default) follows
-                         frame pointers in the kernel; dwarf copies the user registers
-                         and the top BYTES of the user stack (default 8192) at each
-                         switch off a CPU and unwinds them with each file's .eh_frame in
-                         tsnap (perf --call-graph dwarf): full stacks through libc and
-                         code built without frame pointers, at ~BYTES per context switch
-  -h, --help             this help
-
+${flagHelp(FLAGS)}
 OUTPUT
   Text: each stack leaf first (kernel frames down to the scheduler, then user frames),
   then "- comm (tid)" and the total off-CPU µs; the largest last. Folded: largest first.
@@ -109,64 +131,17 @@ EXAMPLES
 `;
 
 export function parseOffcpuArgs(argv: string[]): OffcpuOptions {
-  const { values, positionals } = parseArgs(
-    argv,
-    {
-      pid: { type: "string", short: "p" },
-      tid: { type: "string", short: "t" },
-      "user-threads-only": { type: "boolean", short: "u" },
-      "kernel-threads-only": { type: "boolean", short: "k" },
-      "user-stacks-only": { type: "boolean", short: "U" },
-      "kernel-stacks-only": { type: "boolean", short: "K" },
-      "min-block-time": { type: "string", short: "m" },
-      "max-block-time": { type: "string", short: "M" },
-      state: { type: "string" },
-      delimited: { type: "boolean", short: "d" },
-      folded: { type: "boolean", short: "f" },
-      "stack-storage-size": { type: "string" },
-      unwind: { type: "string" },
-    },
-    1,
-  );
-  const id = (v: typeof values.pid, name: string) =>
-    v === undefined ? null : numberFlag(v, name, { min: 1, max: 2 ** 31 - 1, integer: true, fallback: 0 });
-  const o: OffcpuOptions = {
-    pid: id(values.pid, "-p"),
-    tid: id(values.tid, "-t"),
-    userThreadsOnly: values["user-threads-only"] === true,
-    kernelThreadsOnly: values["kernel-threads-only"] === true,
-    userOnly: values["user-stacks-only"] === true,
-    kernelOnly: values["kernel-stacks-only"] === true,
-    minBlockUs: numberFlag(values["min-block-time"], "-m", { min: 0, integer: true, fallback: 1 }),
-    maxBlockUs: numberFlag(values["max-block-time"], "-M", {
-      min: 1,
-      integer: true,
-      fallback: Number.MAX_SAFE_INTEGER,
-    }),
-    state: values.state === undefined ? null : Number(choiceFlag(values.state, "--state", STATES, "0")),
-    delimited: values.delimited === true,
+  const { values: v, positionals } = parseFlags(argv, FLAGS, 1);
+  stackOptions(v, "-t");
+  if (v.userThreadsOnly && v.kernelThreadsOnly) throw new UsageError("-u and -k exclude each other");
+  if (v.minBlockUs > v.maxBlockUs) throw new UsageError("-m must not exceed -M");
+  return {
+    ...v,
+    state: v.state === undefined ? null : Number(v.state),
     annotate: false,
-    folded: values.folded === true,
-    stackStorageSize: numberFlag(values["stack-storage-size"], "--stack-storage-size", {
-      min: 1,
-      max: 1 << 22,
-      integer: true,
-      fallback: 16384,
-    }),
-    durationS:
-      positionals[0] === undefined
-        ? Number.POSITIVE_INFINITY
-        : numberFlag(positionals[0], "DURATION", { min: 0.01, fallback: 0 }),
-    unwind:
-      values["kernel-stacks-only"] === true
-        ? { mode: "fp" } // no user stack to copy
-        : parseUnwind(values.unwind as string | undefined),
+    unwind: v.kernelOnly ? { mode: "fp" } : v.unwind, // -K: no user stack to copy
+    durationS: durationPositional(positionals[0]),
   };
-  if (o.pid !== null && o.tid !== null) throw new UsageError("-p and -t exclude each other");
-  if (o.userThreadsOnly && o.kernelThreadsOnly) throw new UsageError("-u and -k exclude each other");
-  if (o.userOnly && o.kernelOnly) throw new UsageError("-U and -K exclude each other");
-  if (o.minBlockUs > o.maxBlockUs) throw new UsageError("-m must not exceed -M");
-  return o;
 }
 
 export function offcpuConfig(o: OffcpuOptions): Buffer {
@@ -187,92 +162,34 @@ export function offcpuConfig(o: OffcpuOptions): Buffer {
   return b;
 }
 
-function header(o: OffcpuOptions): string {
-  const who = o.pid !== null ? `PID ${o.pid}` : o.tid !== null ? `TID ${o.tid}` : "all threads";
-  const how = o.userOnly ? "user" : o.kernelOnly ? "kernel" : "user + kernel";
-  const dur = Number.isFinite(o.durationS) ? ` for ${o.durationS} secs.` : "... Hit Ctrl-C to end.";
-  return `Tracing off-CPU time (us) of ${who} by ${how} stack${dur}\n`;
-}
-
-/** Loads with the tp_btf hook, else raw_tp. */
-function load(o: OffcpuOptions): { obj: BpfObject; link: Link } {
-  let first: unknown = null;
-  for (const prog of ["sched_switch_btf", "sched_switch_raw"]) {
-    const obj = BpfObject.open(bpfObjectPath("offcputime"));
-    try {
-      obj.onlyPrograms([prog]);
-      obj.setReadOnlyConfig(offcpuConfig(o));
-      obj.setMaxEntries("stackmap", o.stackStorageSize);
-      obj.setMaxEntries("totals", o.stackStorageSize);
-      // A ring for ~2,000 switches a second with their stack copies (drained every 100 ms).
-      sizeUnwindMaps(obj, o.unwind, 2000 * (o.unwind.mode === "dwarf" ? o.unwind.bytes + 80 : 0));
-      obj.load();
-      return { obj, link: obj.attach(prog) };
-    } catch (err) {
-      obj.close();
-      first ??= err;
-    }
-  }
-  throw explainLoadError("offcputime", first);
-}
-
-/** Off-CPU totals as rows (µs, symbolized). */
+/** Off-CPU totals as rows (µs, symbolized). tp_btf where it probes ok, else raw_tp: one load. */
 export async function offcputime(
   o: OffcpuOptions,
   signal: AbortSignal,
 ): Promise<{ rows: StackRow[]; lost: number; dropped?: number; unwind?: UnwindStats }> {
-  const { obj, link } = load(o);
-  let ring: ReturnType<typeof openUnwindRing> | null = null;
-  try {
-    const totalsFd = obj.mapFd("totals");
-    const stacks = new StackResolver(obj.mapFd("stackmap"));
-    if (o.unwind.mode === "dwarf") {
-      // A record as each thread leaves a CPU and one as it returns, joined and unwound as drained.
-      const r = openUnwindRing(obj);
-      ring = r;
-      const dwarf = new DwarfCollector(stacks, "tid");
-      if (o.pid !== null) stacks.users.see(o.pid);
-      const drain = () => r.drain((b, off, len) => dwarf.add(b, off, len));
-      await runFor(o.durationS, signal, drain, 100);
-      link.close();
-      drain();
-      return {
-        ...dwarf.rows(o, (ns) => Math.round(ns / 1000)),
-        dropped: r.lost(),
-        unwind: dwarf.stats,
-      };
-    }
-    if (o.pid !== null) stacks.users.see(o.pid);
-    const learn = () => {
-      for (const p of seenProcesses(totalsFd, OFFCPU_KEY.size, 8, OFFCPU_KEY.off.tgid)) stacks.users.see(p);
-    };
-    await runFor(o.durationS, signal, learn);
-    link.close();
-    learn();
-    const key = {
-      size: OFFCPU_KEY.size,
-      comm: OFFCPU_KEY.off.comm,
-      id: OFFCPU_KEY.off.pid,
-      tgid: OFFCPU_KEY.off.tgid,
-      userStackId: OFFCPU_KEY.off.user_stack_id,
-      kernStackId: OFFCPU_KEY.off.kern_stack_id,
-    };
-    return readStackCounts(totalsFd, key, stacks, o, (ns) => Math.round(Number(ns) / 1000));
-  } finally {
-    link.close();
-    ring?.close();
-    obj.close();
-  }
+  const program = probe("tp_btf_sched").ok ? "tp_btf_sched_switch" : "raw_tp_sched_switch";
+  const links: Link[] = [];
+  const col = loadStackObject(
+    {
+      name: "offcputime",
+      programs: [program],
+      config: offcpuConfig(o),
+      counts: "totals",
+      stackStorageSize: o.stackStorageSize,
+      unwind: o.unwind,
+      // ~2,000 switches a second with their stack copies (drained every 100 ms).
+      ringBytesPerSecond: 2000 * (USTACK_REC.size + (o.unwind.mode === "dwarf" ? o.unwind.bytes : 0)),
+    },
+    (c) => links.push(c.attach(program)),
+  );
+  const key = stackKeyFields(OFFCPU_KEY, "pid", "tgid");
+  const value = (ns: bigint) => Math.round(Number(ns) / 1000);
+  return collectStacks(col, links, { counts: "totals", key, value }, o, signal);
 }
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOffcpuArgs(argv);
-  return printStackReport(io, o, header(o), () => offcputime(o, io.signal));
+  return printStackReport(io, o, stackHeader("Tracing off-CPU time (us)", o), () => offcputime(o, io.signal));
 }
 
-export const command: Command = {
-  name: "offcputime",
-  summary: "off-CPU time by stack from sched_switch, text or folded (bcc offcputime)",
-  help: HELP,
-  run,
-};
+export const command: Command = toolCommand(tool, HELP, run);

@@ -9,13 +9,13 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "lib/maps.bpf.h"
 #include "lib/ringbuf.bpf.h"
 #include "lib/ustack.bpf.h"
 
-#define PERF_MAX_STACK_DEPTH 127
 #define TASK_COMM_LEN 16
 
-/* The count key; the layout is declared once more in profile-layout.ts. */
+/* The count key; the layout is declared once more as PROFILE_KEY in profile.ts. */
 struct profile_key {
 	__u32 pid;
 	__s32 user_stack_id;
@@ -23,7 +23,7 @@ struct profile_key {
 	char comm[TASK_COMM_LEN];
 };
 
-/* Read-only config, set before load (layout: PROFILE_CONFIG in profile-layout.ts). */
+/* Read-only config, set before load (layout: PROFILE_CONFIG in profile.ts). */
 struct profile_config {
 	__s32 targ_tgid;
 	__s32 targ_tid;
@@ -38,12 +38,7 @@ _Static_assert(sizeof(struct profile_key) == 28, "profile_key size");
 
 const volatile struct profile_config cfg = { .targ_tgid = -1, .targ_tid = -1 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, PERF_MAX_STACK_DEPTH * sizeof(__u64));
-	__uint(max_entries, 16384);
-} stackmap SEC(".maps");
+STACK_TRACE_MAP(stackmap);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -103,7 +98,6 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	__u32 tgid = id >> 32;
 	__u32 tid = (__u32)id;
 	struct profile_key key = {};
-	__u64 one = 1, *v;
 
 	if (!cfg.include_idle && tid == 0)
 		return 0;
@@ -119,18 +113,7 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	key.kern_stack_id = cfg.user_stacks_only ? -1 : bpf_get_stackid(&ctx->regs, &stackmap, 0);
 	key.user_stack_id = cfg.kernel_stacks_only ? -1 : bpf_get_stackid(&ctx->regs, &stackmap, BPF_F_USER_STACK);
-
-	v = bpf_map_lookup_elem(&counts, &key);
-	if (v) {
-		__sync_fetch_and_add(v, 1);
-		return 0;
-	}
-	/* Another CPU may insert the same key meanwhile: then add to its count. */
-	if (bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST)) {
-		v = bpf_map_lookup_elem(&counts, &key);
-		if (v)
-			__sync_fetch_and_add(v, 1);
-	}
+	count_add(&counts, &key, 1);
 	return 0;
 }
 

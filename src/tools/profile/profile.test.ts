@@ -8,10 +8,11 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { parseCpuList } from "../../platform/cpus.js";
 import { runTsnap } from "../../testkit/cli.js";
 import { containsSeq, parseFolded, sumWhere } from "../../testkit/folded.js";
 import { compileWorkload, startWorkload } from "../../testkit/workloads.js";
-import { onlineCpus, parseProfileArgs } from "./profile.js";
+import { parseProfileArgs } from "./profile.js";
 
 const root = process.getuid?.() === 0;
 const FP_FLAGS = ["-fno-omit-frame-pointer", "-fno-optimize-sibling-calls"];
@@ -38,7 +39,7 @@ test("flags parse as bcc's profile", () => {
   assert.equal(parseProfileArgs([]).hz, 49);
   assert.throws(() => parseProfileArgs(["-U", "-K"]), /exclude/);
   assert.throws(() => parseProfileArgs(["-F", "0"]), /-F/);
-  assert.deepEqual(onlineCpus("0-2,5\n"), [0, 1, 2, 5]);
+  assert.deepEqual(parseCpuList("0-2,5\n"), [0, 1, 2, 5]);
 });
 
 test("usage errors are one tsnap: line with exit 2", async () => {

@@ -2,33 +2,26 @@
 // profile). A software cpu-clock perf event per CPU runs profile.bpf.c, which counts
 // (process, comm, kernel stack, user stack) in the kernel; at the end the counts are read
 // once, symbolized, and printed as bcc's text or folded form (flame graphs).
-import { readFileSync } from "node:fs";
-import { BpfObject, type Link } from "../../bpf/object.js";
-import { bpfObjectPath } from "../../bpf/paths.js";
+import type { Link } from "../../bpf/object.js";
 import { openCpuClock } from "../../bpf/probes.js";
-import { numberFlag, parseArgs } from "../../command/args.js";
-import type { Command, Io } from "../../command/command.js";
-import { UsageError } from "../../errors.js";
+import { decimalFlag, flagHelp, parseFlags, switchFlag } from "../../command/args.js";
+import { type Command, type Io, toolCommand } from "../../command/command.js";
+import { pidFlag, tidFlag } from "../../command/flags.js";
+import { onlineCpus } from "../../platform/cpus.js";
 import type { StackReportOptions, StackRow } from "../../report/stack-report.js";
 import { layout } from "../../sources/bpf/records.js";
 import {
-  explainLoadError,
+  collectStacks,
+  durationPositional,
+  loadStackObject,
   printStackReport,
-  readStackCounts,
-  runFor,
-  StackResolver,
-  seenProcesses,
+  STACK_FLAGS,
+  stackHeader,
+  stackKeyFields,
+  stackOptions,
 } from "../stack-tool.js";
-import {
-  cpuList,
-  DwarfCollector,
-  openUnwindRing,
-  parseUnwind,
-  sizeUnwindMaps,
-  type Unwind,
-  type UnwindStats,
-  USTACK_REC,
-} from "../unwind-stacks.js";
+import { type Unwind, type UnwindStats, USTACK_REC } from "../unwind-stacks.js";
+import { tool } from "./profile.tool.js";
 
 /** The layouts of profile.bpf.c (its _Static_asserts check the sizes). */
 export const PROFILE_CONFIG = layout("profile_config", [
@@ -58,6 +51,29 @@ export interface ProfileOptions extends StackReportOptions {
   unwind: Unwind;
 }
 
+const FLAGS = {
+  pid: pidFlag,
+  tid: tidFlag("L"),
+  hz: decimalFlag({
+    long: "frequency",
+    short: "F",
+    arg: "HZ",
+    help: "samples per second per CPU (default 49)",
+    min: 1,
+    max: 10_000,
+    integer: true,
+    fallback: 49,
+  }),
+  userOnly: STACK_FLAGS.userOnly,
+  kernelOnly: STACK_FLAGS.kernelOnly,
+  includeIdle: switchFlag({ long: "include-idle", short: "I", help: "include the idle threads (pid 0)" }),
+  delimited: STACK_FLAGS.delimited,
+  annotate: switchFlag({ long: "annotations", short: "a", help: "kernel frames get a _[k] suffix" }),
+  folded: STACK_FLAGS.folded,
+  stackStorageSize: STACK_FLAGS.stackStorageSize,
+  unwind: STACK_FLAGS.unwind,
+};
+
 const HELP = `tsnap profile [options] [DURATION]
 
 Samples the stacks of threads on a CPU at a fixed frequency on every CPU (software
@@ -67,25 +83,7 @@ the ELF symbols of each mapping, separate debug files, and /tmp/perf-PID.map for
 Runs for DURATION seconds, or until Ctrl-C. Needs root.
 
 OPTIONS
-  -p, --pid PID          only this process
-  -L, --tid TID          only this thread
-  -F, --frequency HZ     samples per second per CPU (default 49)
-  -U, --user-stacks-only     user stacks only (no kernel frames)
-  -K, --kernel-stacks-only   kernel stacks only (no user frames)
-  -I, --include-idle     include the idle threads (pid 0)
-  -d, --delimited        a "--" (text) or "-" (folded) between kernel and user stacks
-  -a, --annotations      kernel frames get a _[k] suffix
-  -f, --folded           one line per stack, "comm;root;...;leaf count" (flame graphs)
-      --stack-storage-size N   distinct stacks kept (default 16384)
-      --unwind fp|dwarf[,BYTES]   how user stacks are walked: fp (default) follows
-                         frame pointers in the kernel and counts there; dwarf copies
-                         the user registers and the top BYTES of the user stack (default
-                         8192) at each sample and unwinds them with each file's .eh_frame
-                         in tsnap (perf --call-graph dwarf): full stacks through code
-                         built without frame pointers (Debian's libc, -O2 binaries), at
-                         ~BYTES per sample through a ring buffer
-  -h, --help             this help
-
+${flagHelp(FLAGS)}
 OUTPUT
   Text: each stack leaf first (kernel frames, then user frames), then "- comm (pid)"
   and the number of samples; the most frequent stack last. Folded: largest first.
@@ -101,54 +99,11 @@ EXAMPLES
 
 /** Parses argv into options (pure). */
 export function parseProfileArgs(argv: string[]): ProfileOptions {
-  const { values, positionals } = parseArgs(
-    argv,
-    {
-      pid: { type: "string", short: "p" },
-      tid: { type: "string", short: "L" },
-      frequency: { type: "string", short: "F" },
-      "user-stacks-only": { type: "boolean", short: "U" },
-      "kernel-stacks-only": { type: "boolean", short: "K" },
-      "include-idle": { type: "boolean", short: "I" },
-      delimited: { type: "boolean", short: "d" },
-      annotations: { type: "boolean", short: "a" },
-      folded: { type: "boolean", short: "f" },
-      "stack-storage-size": { type: "string" },
-      unwind: { type: "string" },
-    },
-    1,
-  );
-  const id = (v: typeof values.pid, name: string) =>
-    v === undefined ? null : numberFlag(v, name, { min: 1, max: 2 ** 31 - 1, integer: true, fallback: 0 });
-  const userOnly = values["user-stacks-only"] === true;
-  const kernelOnly = values["kernel-stacks-only"] === true;
-  if (userOnly && kernelOnly) throw new UsageError("-U and -K exclude each other");
-  const pid = id(values.pid, "-p");
-  const tid = id(values.tid, "-L");
-  if (pid !== null && tid !== null) throw new UsageError("-p and -L exclude each other");
-  return {
-    pid,
-    tid,
-    hz: numberFlag(values.frequency, "-F", { min: 1, max: 10_000, integer: true, fallback: 49 }),
-    userOnly,
-    kernelOnly,
-    includeIdle: values["include-idle"] === true,
-    delimited: values.delimited === true,
-    annotate: values.annotations === true,
-    folded: values.folded === true,
-    stackStorageSize: numberFlag(values["stack-storage-size"], "--stack-storage-size", {
-      min: 1,
-      max: 1 << 22,
-      integer: true,
-      fallback: 16384,
-    }),
-    durationS:
-      positionals[0] === undefined
-        ? Number.POSITIVE_INFINITY
-        : numberFlag(positionals[0], "DURATION", { min: 0.01, fallback: 0 }),
-    // Kernel stacks only: no user stack to copy.
-    unwind: kernelOnly ? { mode: "fp" } : parseUnwind(values.unwind as string | undefined),
-  };
+  const { values: v, positionals } = parseFlags(argv, FLAGS, 1);
+  stackOptions(v, "-L");
+  // Kernel stacks only: no user stack to copy.
+  const unwind: Unwind = v.kernelOnly ? { mode: "fp" } : v.unwind;
+  return { ...v, unwind, durationS: durationPositional(positionals[0]) };
 }
 
 /** The read-only config bytes for profile.bpf.c. */
@@ -164,86 +119,35 @@ export function profileConfig(o: ProfileOptions): Buffer {
   return b;
 }
 
-/** CPUs in /sys/devices/system/cpu/online ("0-3,6"). */
-export function onlineCpus(text = readFileSync("/sys/devices/system/cpu/online", "utf8")): number[] {
-  return cpuList(text);
-}
-
-function header(o: ProfileOptions): string {
-  const who = o.pid !== null ? `PID ${o.pid}` : o.tid !== null ? `TID ${o.tid}` : "all threads";
-  const how = o.userOnly ? "user" : o.kernelOnly ? "kernel" : "user + kernel";
-  const dur = Number.isFinite(o.durationS) ? ` for ${o.durationS} secs.` : "... Hit Ctrl-C to end.";
-  return `Sampling at ${o.hz} Hertz of ${who} by ${how} stack${dur}\n`;
-}
-
 /** Samples as rows (symbolized): the profile's result (with --unwind dwarf, what it cost). */
 export async function profile(
   o: ProfileOptions,
   signal: AbortSignal,
 ): Promise<{ rows: StackRow[]; lost: number; dropped?: number; unwind?: UnwindStats }> {
-  const obj = BpfObject.open(bpfObjectPath("profile"));
   const links: Link[] = [];
-  let ring: ReturnType<typeof openUnwindRing> | null = null;
-  try {
-    const cpus = onlineCpus();
-    obj.setReadOnlyConfig(profileConfig(o));
-    obj.setMaxEntries("stackmap", o.stackStorageSize);
-    obj.setMaxEntries("counts", o.stackStorageSize);
-    const recordBytes = USTACK_REC.size + (o.unwind.mode === "dwarf" ? o.unwind.bytes : 0);
-    sizeUnwindMaps(obj, o.unwind, o.hz * cpus.length * recordBytes);
-    try {
-      obj.load();
-      for (const cpu of cpus) links.push(obj.attachPerfEvent("do_sample", openCpuClock(cpu, o.hz)));
-    } catch (err) {
-      throw explainLoadError("profile", err);
-    }
-    const countsFd = obj.mapFd("counts");
-    const stacks = new StackResolver(obj.mapFd("stackmap"));
-    if (o.unwind.mode === "dwarf") {
-      // One record per sample, unwound as it is drained (maps read at first sight).
-      const r = openUnwindRing(obj);
-      ring = r;
-      const dwarf = new DwarfCollector(stacks, "tgid");
-      if (o.pid !== null) stacks.users.see(o.pid);
-      const drain = () => r.drain((b, off, len) => dwarf.add(b, off, len));
-      await runFor(o.durationS, signal, drain, 100);
-      for (const l of links.splice(0)) l.close();
-      drain();
-      return { ...dwarf.rows(o, Number), dropped: r.lost(), unwind: dwarf.stats };
-    }
-    // Maps at first sight: a process that exits before the end still resolves.
-    if (o.pid !== null) stacks.users.see(o.pid);
-    const learn = () => {
-      for (const pid of seenProcesses(countsFd, PROFILE_KEY.size, 8, PROFILE_KEY.off.pid))
-        stacks.users.see(pid);
-    };
-    await runFor(o.durationS, signal, learn);
-    for (const l of links.splice(0)) l.close(); // stop sampling before reading
-    learn();
-    const key = {
-      size: PROFILE_KEY.size,
-      comm: PROFILE_KEY.off.comm,
-      id: PROFILE_KEY.off.pid,
-      tgid: PROFILE_KEY.off.pid,
-      userStackId: PROFILE_KEY.off.user_stack_id,
-      kernStackId: PROFILE_KEY.off.kern_stack_id,
-    };
-    return readStackCounts(countsFd, key, stacks, o, Number);
-  } finally {
-    for (const l of links) l.close();
-    ring?.close();
-    obj.close();
-  }
+  const cpus = onlineCpus();
+  const record = USTACK_REC.size + (o.unwind.mode === "dwarf" ? o.unwind.bytes : 0);
+  const col = loadStackObject(
+    {
+      name: "profile",
+      programs: ["do_sample"],
+      config: profileConfig(o),
+      counts: "counts",
+      stackStorageSize: o.stackStorageSize,
+      unwind: o.unwind,
+      ringBytesPerSecond: o.hz * cpus.length * record,
+    },
+    (c) => {
+      for (const cpu of cpus) links.push(c.attachPerfEvent("do_sample", openCpuClock(cpu, o.hz)));
+    },
+  );
+  const key = stackKeyFields(PROFILE_KEY, "pid", "pid");
+  return collectStacks(col, links, { counts: "counts", key, value: Number }, o, signal);
 }
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseProfileArgs(argv);
-  return printStackReport(io, o, header(o), () => profile(o, io.signal));
+  return printStackReport(io, o, stackHeader(`Sampling at ${o.hz} Hertz`, o), () => profile(o, io.signal));
 }
 
-export const command: Command = {
-  name: "profile",
-  summary: "on-CPU stacks sampled at a frequency, text or folded (bcc profile)",
-  help: HELP,
-  run,
-};
+export const command: Command = toolCommand(tool, HELP, run);

@@ -3,8 +3,9 @@
 // from /proc/PID/task/*/schedstat (0x.tools schedlat). Math in sources/proc/schedstat.ts.
 import { readdirSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { choiceFlag, numberFlag, parseArgs } from "../../command/args.js";
-import type { Command, Io } from "../../command/command.js";
+import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
+import { type Command, type Io, toolCommand } from "../../command/command.js";
+import { durationFlag, intervalFlag, tableOrJsonFlag } from "../../command/flags.js";
 import { InputError, UsageError } from "../../errors.js";
 import {
   type ProcessInterval,
@@ -115,6 +116,19 @@ export function jsonInterval(
     .join("");
 }
 
+const FLAGS = {
+  threads: switchFlag({
+    long: "threads",
+    short: "t",
+    help: "one row per thread (TID, COMM) instead of the process sum",
+  }),
+  interval: intervalFlag({ fallback: 1, help: "seconds between lines (default 1)" }),
+  duration: durationFlag(),
+  format: tableOrJsonFlag(
+    "one object per line, {timestamp, pid, threads, cpu_pct, lat_pct, slp_pct, started, vanished} or with -t {timestamp, pid, tid, comm, cpu_pct, lat_pct, slp_pct, new}",
+  ),
+};
+
 const HELP = `tsnap schedlat: per-interval %CPU, %run-queue latency and %sleep of a process (0x.tools schedlat)
 
 USAGE
@@ -133,14 +147,7 @@ that exit during an interval are left out of it. THREADS counts the threads read
 Runs until Ctrl-C, -d, or the process exits. Needs no root for processes you can see.
 
 OPTIONS
-  -t, --threads         one row per thread (TID, COMM) instead of the process sum
-  -i, --interval SECS   seconds between lines (default 1)
-  -d, --duration SECS   stop after this many seconds (default: until Ctrl-C)
-  --format table|json   output format (default table); json writes one object per line:
-                        {timestamp, pid, threads, cpu_pct, lat_pct, slp_pct, started, vanished}
-                        or with -t {timestamp, pid, tid, comm, cpu_pct, lat_pct, slp_pct, new}
-  -h, --help            this help
-
+${flagHelp(FLAGS)}
 EXAMPLES
   tsnap schedlat 1234                 process 1234, a line per second until Ctrl-C
   tsnap schedlat -t -d 5 1234         per-thread rows for 5 seconds
@@ -149,21 +156,9 @@ EXAMPLES
 `;
 
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs(
-    argv,
-    {
-      threads: { type: "boolean", short: "t" },
-      interval: { type: "string", short: "i" },
-      duration: { type: "string", short: "d" },
-      format: { type: "string" },
-    },
-    1,
-  );
-  const format = choiceFlag(values.format, "--format", ["table", "json"] as const, "table");
-  const intervalS = numberFlag(values.interval, "-i", { min: 0.05, max: 3600, fallback: 1 });
-  const durationS = numberFlag(values.duration, "-d", { min: 0, fallback: Number.POSITIVE_INFINITY });
+  const { values, positionals } = parseFlags(argv, FLAGS, 1);
+  const { format, duration: durationS, interval: intervalS, threads: perThread } = values;
   if (durationS < intervalS) throw new UsageError(`-d (${durationS} s) must be at least -i (${intervalS} s)`);
-  const perThread = values.threads === true;
   if (positionals.length === 0) throw new UsageError("schedlat needs a PID (see --help)");
   const pidText = positionals[0];
   if (!/^\d+$/.test(pidText) || Number(pidText) < 1 || Number(pidText) > 2 ** 22) {
@@ -217,9 +212,4 @@ async function run(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-export const command: Command = {
-  name: tool.name,
-  summary: tool.summary,
-  help: HELP,
-  run,
-};
+export const command: Command = toolCommand(tool, HELP, run);

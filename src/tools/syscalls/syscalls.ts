@@ -1,8 +1,9 @@
 // `tsnap syscalls [REGEX]`: the syscalls this kernel can trace, with their numbers and
 // argument lists, read from tracefs events/syscalls/sys_enter_*/format (0x.tools syscallargs).
 
-import { choiceFlag, parseArgs, regexFlag } from "../../command/args.js";
-import type { Command, Io } from "../../command/command.js";
+import { flagHelp, parseFlags, regexFlag } from "../../command/args.js";
+import { type Command, type Io, toolCommand } from "../../command/command.js";
+import { tableOrJsonFlag } from "../../command/flags.js";
 import { InputError } from "../../errors.js";
 import { syscallNumber } from "../../platform/syscall-table.js";
 import { openTracefs, type Tracefs } from "../../platform/tracefs.js";
@@ -46,10 +47,12 @@ export function renderSyscallTable(entries: readonly SyscallEntry[]): string {
   return `${lines.join("\n")}\n`;
 }
 
+const FLAGS = { format: tableOrJsonFlag("an array of {name, nr?, args: [{type, name}]}") };
+
 const HELP = `tsnap syscalls: list syscalls and their arguments (like 0x.tools syscallargs)
 
 USAGE
-  tsnap syscalls [REGEX] [--format table|json]
+  tsnap syscalls [REGEX] [--format FMT]
 
 Lists the syscalls this kernel has tracepoints for (events/syscalls/sys_enter_* in tracefs),
 with their number on this architecture and their arguments as the kernel declares them.
@@ -59,10 +62,7 @@ built with; syscalls newer than those headers show "-". Needs read access to tra
 mounts it at /sys/kernel/tracing when it is missing and we are root.
 
 OPTIONS
-  --format table|json   output format (default table); json is an array of
-                        {name, nr?, args: [{type, name}]}
-  -h, --help            this help
-
+${flagHelp(FLAGS)}
 EXAMPLES
   tsnap syscalls                     every syscall
   tsnap syscalls '^read$'            just read(2)
@@ -71,8 +71,8 @@ EXAMPLES
 `;
 
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs(argv, { format: { type: "string" } }, 1);
-  const format = choiceFlag(values.format, "--format", ["table", "json"] as const, "table");
+  const { values, positionals } = parseFlags(argv, FLAGS, 1);
+  const { format } = values;
   const re = regexFlag(positionals[0] ?? "", "REGEX");
   const entries = listSyscalls(openTracefs(), re);
   if (entries.length === 0) throw new InputError(`no syscall matches /${re.source}/`);
@@ -80,9 +80,4 @@ async function run(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-export const command: Command = {
-  name: tool.name,
-  summary: tool.summary,
-  help: HELP,
-  run,
-};
+export const command: Command = toolCommand(tool, HELP, run);

@@ -3,12 +3,56 @@
 // syscount.bpf.c (raw_syscalls sys_exit, and sys_enter with -L); this module loads it,
 // reads the counters every interval and prints the difference (syscount-report.ts).
 import { setTimeout as sleep } from "node:timers/promises";
-import { numberFlag, parseArgs } from "../../command/args.js";
-import type { Command, Io } from "../../command/command.js";
+import { decimalFlag, flagHelp, parseFlags, switchFlag, textFlag } from "../../command/args.js";
+import { type Command, type Io, toolCommand } from "../../command/command.js";
+import { durationFlag, intervalFlag, pidFlag } from "../../command/flags.js";
 import { NotSupported, UsageError } from "../../errors.js";
 import { tool } from "./syscount.tool.js";
 import type { Counter, SyscountConfig } from "./syscount-records.js";
 import { parseErrno, type ReportOptions, renderReport, since, syscallList } from "./syscount-report.js";
+
+const FLAGS = {
+  pid: pidFlag,
+  interval: intervalFlag({ fallback: 0, help: "print a report every SECONDS (default: once, at the end)" }),
+  duration: durationFlag(),
+  top: decimalFlag({
+    long: "top",
+    short: "T",
+    arg: "N",
+    help: "rows per report (default 10)",
+    min: 1,
+    max: 10000,
+    integer: true,
+    fallback: 10,
+  }),
+  latency: switchFlag({
+    long: "latency",
+    short: "L",
+    help: "time the calls: TIME (total) and AVG columns, sorted by TIME",
+  }),
+  ms: switchFlag({ long: "milliseconds", short: "m", help: "times in ms (default µs)" }),
+  byProcess: switchFlag({
+    long: "process",
+    short: "P",
+    help: "count per process (PID COMM) instead of per syscall",
+  }),
+  failedOnly: switchFlag({
+    long: "failures",
+    short: "x",
+    help: "only calls that failed (returned an error)",
+  }),
+  errno: textFlag({
+    long: "errno",
+    short: "e",
+    arg: "ERRNO",
+    help: "only calls that failed with ERRNO (ENOENT or 2)",
+  }),
+  list: switchFlag({
+    long: "list",
+    short: "l",
+    help: "list the syscalls this architecture's table knows and exit",
+  }),
+};
 
 const HELP = `tsnap syscount: count syscalls in the kernel, per syscall or per process (bcc syscount)
 
@@ -23,18 +67,7 @@ prints the total and average time, sorted by total time. Options and layout are 
 syscount (AVG is added). Needs root and a kernel with tp_btf or raw_tp programs.
 
 OPTIONS
-  -p, --pid PID          only this process (all its threads)
-  -i, --interval SECS    print a report every SECS seconds (default: once, at the end)
-  -d, --duration SECS    stop after SECS seconds (default: at Ctrl-C)
-  -T, --top N            rows per report (default 10)
-  -L, --latency          time the calls: TIME (total) and AVG columns, sorted by TIME
-  -m, --milliseconds     times in ms (default µs)
-  -P, --process          count per process (PID COMM) instead of per syscall
-  -x, --failures         only calls that failed (returned an error)
-  -e, --errno ERRNO      only calls that failed with ERRNO (ENOENT or 2)
-  -l, --list             list the syscalls this architecture's table knows and exit
-  -h, --help             this text
-
+${flagHelp(FLAGS)}
 EXAMPLES
   sudo tsnap syscount                  top 10 syscalls until Ctrl-C
   sudo tsnap syscount -p 1234 -i 1     one process, every second
@@ -51,34 +84,19 @@ interface Options extends SyscountConfig, ReportOptions {
 
 /** Flags → options; every bad value is a UsageError. Pure. */
 export function parseOptions(argv: string[]): Options | "list" {
-  const { values } = parseArgs(
-    argv,
-    {
-      pid: { type: "string", short: "p" },
-      interval: { type: "string", short: "i" },
-      duration: { type: "string", short: "d" },
-      top: { type: "string", short: "T" },
-      latency: { type: "boolean", short: "L" },
-      milliseconds: { type: "boolean", short: "m" },
-      process: { type: "boolean", short: "P" },
-      failures: { type: "boolean", short: "x" },
-      errno: { type: "string", short: "e" },
-      list: { type: "boolean", short: "l" },
-    },
-    0,
-  );
-  if (values.list) return "list";
-  const errno = values.errno === undefined ? 0 : parseErrno(String(values.errno));
-  if (errno && values.failures) throw new UsageError("-x and -e ERRNO: -e already counts failed calls only");
+  const { values: v } = parseFlags(argv, FLAGS, 0);
+  if (v.list) return "list";
+  const errno = v.errno === undefined ? 0 : parseErrno(v.errno);
+  if (errno && v.failedOnly) throw new UsageError("-x and -e ERRNO: -e already counts failed calls only");
   return {
-    pid: numberFlag(values.pid, "-p", { min: 1, max: 2 ** 22, integer: true, fallback: 0 }),
-    intervalS: numberFlag(values.interval, "-i", { min: 0.1, max: 86400, fallback: 0 }),
-    durationS: numberFlag(values.duration, "-d", { min: 0.1, max: 365 * 86400, fallback: 0 }),
-    top: numberFlag(values.top, "-T", { min: 1, max: 10000, integer: true, fallback: 10 }),
-    latency: values.latency === true,
-    ms: values.milliseconds === true,
-    byProcess: values.process === true,
-    failedOnly: values.failures === true,
+    pid: v.pid ?? 0,
+    intervalS: v.interval,
+    durationS: Number.isFinite(v.duration) ? v.duration : 0,
+    top: v.top,
+    latency: v.latency,
+    ms: v.ms,
+    byProcess: v.byProcess,
+    failedOnly: v.failedOnly,
     errno,
   };
 }
@@ -134,9 +152,4 @@ async function run(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-export const command: Command = {
-  name: tool.name,
-  summary: tool.summary,
-  help: HELP,
-  run,
-};
+export const command: Command = toolCommand(tool, HELP, run);

@@ -1,8 +1,9 @@
 // `tsnap tracepoints [REGEX]`: tracepoints `category:name` with their record fields, read
 // from tracefs events/*/*/format (0x.tools tracepointargs). -v adds offsets and sizes.
 
-import { choiceFlag, parseArgs, regexFlag } from "../../command/args.js";
-import type { Command, Io } from "../../command/command.js";
+import { flagHelp, parseFlags, regexFlag, switchFlag } from "../../command/args.js";
+import { type Command, type Io, toolCommand } from "../../command/command.js";
+import { tableOrJsonFlag } from "../../command/flags.js";
 import { InputError } from "../../errors.js";
 import { openTracefs, type Tracefs } from "../../platform/tracefs.js";
 import { fieldDeclaration, type TraceField } from "../../platform/tracefs-format.js";
@@ -63,10 +64,19 @@ export function tracepointJson(entries: readonly TracepointEntry[], verbose: boo
   }));
 }
 
+const FLAGS = {
+  verbose: switchFlag({
+    long: "verbose",
+    short: "v",
+    help: "one row per field with its offset, size (bytes) and signedness",
+  }),
+  format: tableOrJsonFlag("an array of {name, id, args: [{type, name}]} (-v adds offset, size, signed)"),
+};
+
 const HELP = `tsnap tracepoints: list tracepoints and their arguments (like 0x.tools tracepointargs)
 
 USAGE
-  tsnap tracepoints [REGEX] [-v] [--format table|json]
+  tsnap tracepoints [REGEX] [-v] [--format FMT]
 
 Lists the kernel's tracepoints as category:name with the fields each one records, read from
 the format files in tracefs (events/<category>/<name>/format). REGEX (a JavaScript regular
@@ -75,11 +85,7 @@ fields every event starts with are left out. Needs read access to tracefs (root)
 at /sys/kernel/tracing when it is missing and we are root.
 
 OPTIONS
-  -v, --verbose         one row per field with its offset, size (bytes) and signedness
-  --format table|json   output format (default table); json is an array of
-                        {name, id, args: [{type, name}]} (-v adds offset, size, signed)
-  -h, --help            this help
-
+${flagHelp(FLAGS)}
 EXAMPLES
   tsnap tracepoints '^sched:'          the scheduler's tracepoints
   tsnap tracepoints -v sched_switch    sched_switch with field offsets and sizes
@@ -88,13 +94,8 @@ EXAMPLES
 `;
 
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs(
-    argv,
-    { format: { type: "string" }, verbose: { type: "boolean", short: "v" } },
-    1,
-  );
-  const format = choiceFlag(values.format, "--format", ["table", "json"] as const, "table");
-  const verbose = values.verbose === true;
+  const { values, positionals } = parseFlags(argv, FLAGS, 1);
+  const { format, verbose } = values;
   const re = regexFlag(positionals[0] ?? "", "REGEX");
   const entries = listTracepoints(openTracefs(), re);
   if (entries.length === 0) throw new InputError(`no tracepoint matches /${re.source}/`);
@@ -103,9 +104,4 @@ async function run(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-export const command: Command = {
-  name: tool.name,
-  summary: tool.summary,
-  help: HELP,
-  run,
-};
+export const command: Command = toolCommand(tool, HELP, run);

@@ -67,6 +67,19 @@ static __always_inline __u32 task_pidns(struct task_struct *t)
 	return BPF_CORE_READ(up.ns, ns.inum);
 }
 
+/* The same through probe reads, for pointers the verifier does not type (raw_tp). */
+static __always_inline __u32 task_pidns_core(struct task_struct *t)
+{
+	struct pid *p = BPF_CORE_READ(t, thread_pid);
+	struct upid up = {};
+
+	if (!p)
+		return 0;
+	if (bpf_probe_read_kernel(&up, sizeof(up), &p->numbers[BPF_CORE_READ(p, level) & 31]) || !up.ns)
+		return 0;
+	return BPF_CORE_READ(up.ns, ns.inum);
+}
+
 /* Active = on a CPU or runnable (RUN/RUNQ), or in uninterruptible sleep that counts
  * towards load (DISK). TASK_IDLE kernel threads are not active. */
 static __always_inline int state_is_active(__u32 state)

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Map helpers (this header defines no map and no program itself; libbpf-tools' maps.bpf.h):
+ *
+ *   STACK_TRACE_MAP(stackmap);   a BPF_MAP_TYPE_STACK_TRACE map of PERF_MAX_STACK_DEPTH
+ *                                frames per stack (user space sets max_entries before load)
+ *   count_add(&counts, &key, n); adds n to a u64 counter of a hash map, inserting it first
+ */
+#ifndef TSNAP_LIB_MAPS_BPF_H
+#define TSNAP_LIB_MAPS_BPF_H
+
+#ifndef PERF_MAX_STACK_DEPTH
+#define PERF_MAX_STACK_DEPTH 127
+#endif
+
+#define STACK_TRACE_MAP(name)                                         \
+	struct {                                                      \
+		__uint(type, BPF_MAP_TYPE_STACK_TRACE);               \
+		__uint(key_size, sizeof(__u32));                      \
+		__uint(value_size, PERF_MAX_STACK_DEPTH * sizeof(__u64)); \
+		__uint(max_entries, 16384);                           \
+	} name SEC(".maps")
+
+/* Adds n to the u64 at key, creating it when absent. Another CPU may insert the same key
+ * between the lookup and the insert: then n goes to the winner's counter. */
+static __always_inline void count_add(void *map, const void *key, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(map, key);
+
+	if (v) {
+		__sync_fetch_and_add(v, n);
+		return;
+	}
+	if (bpf_map_update_elem(map, key, &n, BPF_NOEXIST)) {
+		v = bpf_map_lookup_elem(map, key);
+		if (v)
+			__sync_fetch_and_add(v, n);
+	}
+}
+
+#endif

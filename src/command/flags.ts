@@ -1,0 +1,185 @@
+// The flags several commands share, each defined once: names, --help text and value check.
+// A command puts the ones it has in its flag set (args.ts `parseFlags`, `flagHelp`), so
+// `-d 0` is refused with the same words, and described the same way, everywhere.
+import { UsageError } from "../errors.js";
+import type { SamplerOptions } from "../model/sampler.js";
+import { OUTPUT_FORMATS, type OutputFormat } from "../report/output.js";
+import { SOURCE_CHOICES, type SourceChoice } from "../sampler/open.js";
+import {
+  type Flag,
+  numberFlag,
+  oneOfFlag,
+  optionalOneOfFlag,
+  stringFlag,
+  switchFlag,
+  textFlag,
+  textsFlag,
+} from "./args.js";
+import { parsePidFilter } from "./pid-filter.js";
+
+const YEAR_S = 365 * 86400;
+/** The largest PID the kernel hands out (PID_MAX_LIMIT on 64-bit). */
+const PID_MAX = 2 ** 22;
+
+/**
+ * -d, --duration SECONDS: more than 0, at most a year; absent: `fallback` seconds or, without
+ * one, Infinity (until Ctrl-C). `defaultText`: the default in words when the command decides.
+ */
+export function durationFlag(o: { fallback?: number; defaultText?: string } = {}): Flag<number> {
+  const dflt = o.defaultText ?? (o.fallback === undefined ? "until Ctrl-C" : `${o.fallback}`);
+  return {
+    long: "duration",
+    short: "d",
+    arg: "SECONDS",
+    help: `how long to run (default ${dflt})`,
+    parse(raw, label) {
+      if (raw === undefined) return o.fallback ?? Number.POSITIVE_INFINITY;
+      const s = numberFlag(raw, label, { fallback: 0, max: YEAR_S });
+      if (s <= 0) throw new UsageError(`${label} must be more than 0 seconds, got ${String(raw).trim()}`);
+      return s;
+    },
+  };
+}
+
+/** -i, --interval SECONDS: 0.05 s to a day; absent: `fallback` (undefined: no intervals). */
+export function intervalFlag<T extends number | undefined>(o: {
+  fallback: T;
+  help: string;
+}): Flag<number | T> {
+  return {
+    long: "interval",
+    short: "i",
+    arg: "SECONDS",
+    help: o.help,
+    parse: (raw, label) =>
+      raw === undefined ? o.fallback : numberFlag(raw, label, { fallback: 0, min: 0.05, max: 86400 }),
+  };
+}
+
+/** --hz N: sampling rounds per second, 0.01 to `max`. */
+export function hzFlag(o: { fallback: number; max: number }): Flag<number> {
+  return {
+    long: "hz",
+    arg: "N",
+    help: `sampling rounds per second (default ${o.fallback})`,
+    parse: (raw, label) => numberFlag(raw, label, { fallback: o.fallback, min: 0.01, max: o.max }),
+  };
+}
+
+/** -p, --pid PIDS|REGEX of the samplers (top, capture): PIDs that exist, or thread names. */
+export const pidFilterFlag: Flag<Pick<SamplerOptions, "pids" | "comm">> = {
+  long: "pid",
+  short: "p",
+  arg: "PIDS|REGEX",
+  help: "only these processes (comma-separated PIDs), or threads whose name matches REGEX (linear-time matching: no backreferences or lookaround)",
+  parse: (raw) => parsePidFilter(stringFlag(raw)),
+};
+
+/** -p, --pid PID of the bcc-style tools: one process; null when absent. */
+export const pidFlag: Flag<number | null> = {
+  long: "pid",
+  short: "p",
+  arg: "PID",
+  help: "only this process (all its threads)",
+  parse: (raw, label) =>
+    raw === undefined ? null : numberFlag(raw, label, { fallback: 0, min: 1, max: PID_MAX, integer: true }),
+};
+
+/** --tid TID: one thread; null when absent. bcc's letter differs by tool (-t, profile's -L). */
+export function tidFlag(short: string): Flag<number | null> {
+  return { ...pidFlag, long: "tid", short, arg: "TID", help: "only this thread" };
+}
+
+/** --format FMT of row output (report/output.ts). */
+export const formatFlag: Flag<OutputFormat> = oneOfFlag({
+  long: "format",
+  arg: "FMT",
+  choices: OUTPUT_FORMATS,
+  fallback: "table",
+  help: "table (default), json (an array of objects), ndjson (one object per line) or csv",
+});
+
+/** -v, --verbose: libbpf's log on stderr. */
+export const verboseFlag: Flag<boolean> = switchFlag({
+  long: "verbose",
+  short: "v",
+  help: "libbpf's log on stderr (the verifier's reasons when a program is refused)",
+});
+
+/** --source SRC of the samplers. */
+export const sourceFlag: Flag<SourceChoice> = oneOfFlag({
+  long: "source",
+  arg: "SRC",
+  choices: SOURCE_CHOICES,
+  fallback: "auto",
+  help: "auto (default: bpf where it works, else proc), proc or bpf",
+});
+
+/** -a, --all of the samplers. */
+export const allFlag: Flag<boolean> = switchFlag({
+  long: "all",
+  short: "a",
+  help: "also sleeping and idle threads (default: RUN, RUNQ, DISK only)",
+});
+
+/** --hist KIND: bcc-style latency histograms (top live, query from history). */
+export function histFlag(note: string): Flag<"sc" | "io" | "ioq" | "rq" | undefined> {
+  return optionalOneOfFlag({
+    long: "hist",
+    arg: "KIND",
+    choices: ["sc", "io", "ioq", "rq"] as const,
+    help: `log2 histograms (µs), bcc style, ${note}: sc per syscall, io per disk (issue → complete, biolatency), ioq (insert → complete, biolatency -Q), rq per process (runqlat -P)`,
+  });
+}
+
+/** -w, --where FILTER over history columns (query, flame). */
+export const whereFlag: Flag<string[]> = textsFlag({
+  long: "where",
+  short: "w",
+  arg: "FILTER",
+  help: "col=value, col!=value, col~regex, col!~regex, <, <=, >, >=, AND, OR, NOT, ( ); quote values with spaces: comm='my app'. Values are bound as parameters, never pasted into SQL",
+});
+
+/** --from TIME, --to TIME: a window of history (query, flame). */
+export const fromFlag: Flag<string | undefined> = textFlag({
+  long: "from",
+  arg: "TIME",
+  help: "window start: 2025-09-05T13:05, 13:05, -1h (before the end of the data), now-1h (before now) (default: the end of the data - 1h)",
+});
+export const toFlag: Flag<string | undefined> = textFlag({
+  long: "to",
+  arg: "TIME",
+  help: "window end (exclusive), same forms (default: the end of the data)",
+});
+
+/**
+ * --format FMT of a command whose JSON is a document of its own shape (nested records, one
+ * object per line of a stream) rather than rows: table (its own layout) or json.
+ */
+export function tableOrJsonFlag(json: string): Flag<"table" | "json"> {
+  return oneOfFlag({
+    long: "format",
+    arg: "FMT",
+    choices: ["table", "json"] as const,
+    fallback: "table",
+    help: `table (default) or json: ${json}`,
+  });
+}
+
+/**
+ * bcc's `[INTERVAL [COUNT]]` positionals (biolatency, runqlat, ...): INTERVAL seconds as
+ * -i checks them, COUNT reports (a whole number from 1); absent: no interval (one report at
+ * the end) and no limit.
+ */
+export function intervalCount(positionals: readonly string[]): { intervalS?: number; count: number } {
+  if (positionals.length > 2) throw new UsageError(`unexpected argument '${positionals[2]}'`);
+  const [interval, count] = positionals;
+  if (interval === undefined) return { count: Number.POSITIVE_INFINITY };
+  return {
+    intervalS: intervalFlag({ fallback: undefined, help: "" }).parse(interval, "INTERVAL"),
+    count:
+      count === undefined
+        ? Number.POSITIVE_INFINITY
+        : numberFlag(count, "COUNT", { fallback: 0, min: 1, integer: true }),
+  };
+}

@@ -1,0 +1,330 @@
+// The release build as a user meets it: scripts/release.sh builds the npm tarball and the
+// .deb in a temp dir; the tarball is installed with `npm install -g --prefix` in a network
+// namespace (no network), the .deb extracted and installed with dpkg (then purged), and the
+// installed tsnap runs with a PATH that holds only node and tsnap (no clang, bpftool, cc).
+// Truths: a spinner this test starts (one thread always on or queued for a CPU), the
+// registry's commands, the repo's package.json, each command's own --help text.
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { COMMANDS } from "../cli/registry.js";
+import { compileWorkload, REPO_ROOT, type RunningWorkload, startWorkload } from "../testkit/workloads.js";
+
+const root = process.getuid?.() === 0;
+const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+const skip = !has("dpkg-deb") ? "dpkg-deb is not installed (Debian's dpkg)" : false;
+const skipRoot = skip || (!root ? "needs root (bpf source, dpkg -i)" : false);
+const DEMO = join(REPO_ROOT, "..", "shared", "data", "0xtools-v3-demo");
+const repoPkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8"));
+const version: string = repoPkg.version;
+const pageNames = ["tsnap", ...COMMANDS.map((c) => `tsnap-${c.name}`)];
+
+let tmp = "";
+let tgz = "";
+let deb = "";
+let prefix = "";
+/** PATH with node and the installed tsnap only. */
+let strippedPath = "";
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", env, timeout: 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/** The installed tsnap (`bin`), with the stripped PATH. */
+function tsnap(bin: string, args: string[]) {
+  return run(bin, args, { ...process.env, PATH: strippedPath });
+}
+
+before(() => {
+  if (skip) return;
+  tmp = mkdtempSync(join(tmpdir(), "tsnap-release-"));
+  const r = run("bash", [join(REPO_ROOT, "scripts/release.sh"), join(tmp, "out")]);
+  assert.equal(r.code, 0, `release.sh failed:\n${r.stderr}`);
+  [tgz, deb] = r.stdout.trim().split("\n").slice(-2);
+  assert.equal(tgz, join(tmp, "out", `tsnap-${version}.tgz`));
+  assert.match(deb, new RegExp(`/tsnap_${version.replace(/\./g, "\\.")}_\\w+\\.deb$`));
+  const nodeDir = join(tmp, "node-only");
+  mkdirSync(nodeDir);
+  symlinkSync(process.execPath, join(nodeDir, "node"));
+  prefix = join(tmp, "prefix");
+  strippedPath = `${nodeDir}:${join(prefix, "bin")}`;
+});
+
+after(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Entries of a package listing that are not what runs (tests, sources, dev tools). */
+function notRuntime(paths: string[]): string[] {
+  const dev = Object.keys(repoPkg.devDependencies ?? {});
+  return paths.filter(
+    (p) =>
+      /\.test\.js$|\.ts$|\.bpf\.c$|\.js\.map$|vmlinux\.h$|-test\.bpf\.o$|(^|\/)test\/|\/testkit\/|\/release\/|\/src\/[^/]+\.ts/.test(
+        p.replace(/.*node_modules\/.*/, ""),
+      ) || dev.some((d) => p.includes(`node_modules/${d}/`)),
+  );
+}
+
+test("npm tarball: what runs, the man pages and completions; no tests, sources or dev tools", {
+  skip,
+}, () => {
+  const files = execFileSync("tar", ["-tzf", tgz], { encoding: "utf8", maxBuffer: 1 << 24 })
+    .trim()
+    .split("\n")
+    .map((f) => f.replace(/^package\//, ""));
+  assert.deepEqual(notRuntime(files), []);
+  for (const f of [
+    "bin/tsnap.js",
+    "dist/src/cli/main.js",
+    "build/bpf/sampler.bpf.o",
+    "build/bpf/probes.bpf.o",
+    "release.json",
+    "completions/tsnap.bash",
+    "completions/_tsnap",
+    "packaging/systemd/tsnap-capture.service",
+    "node_modules/koffi/package.json",
+    "node_modules/@duckdb/node-api/package.json",
+    ...pageNames.map((n) => `man/man1/${n}.1`),
+  ])
+    assert.ok(files.includes(f), `${f} is in the tarball`);
+  const pkg = JSON.parse(execFileSync("tar", ["-xzOf", tgz, "package/package.json"], { encoding: "utf8" }));
+  assert.deepEqual(pkg.dependencies, repoPkg.dependencies, "runtime dependencies only");
+  assert.equal(pkg.devDependencies, undefined);
+  assert.equal(pkg.scripts, undefined);
+});
+
+test("npm install -g of the tarball without network; tsnap runs the bpf source with no clang/bpftool/cc on PATH", {
+  skip: skipRoot,
+}, async () => {
+  const netless = has("unshare") && run("unshare", ["-n", "true"]).code === 0;
+  const npmArgs = [
+    "install",
+    "-g",
+    "--prefix",
+    prefix,
+    "--cache",
+    join(tmp, "npm-cache"),
+    "--no-audit",
+    "--no-fund",
+  ];
+  const npm = netless
+    ? run("unshare", ["-n", "npm", ...npmArgs, tgz])
+    : run("npm", [...npmArgs, "--offline", tgz]);
+  assert.equal(npm.code, 0, npm.stderr);
+  const bin = join(prefix, "bin", "tsnap");
+  for (const tool of ["clang", "clang-19", "bpftool", "cc"])
+    assert.notEqual(
+      run("bash", ["-c", `command -v ${tool}`], { PATH: strippedPath }).code,
+      0,
+      `${tool} on PATH`,
+    );
+  const v = tsnap(bin, ["--version"]);
+  assert.match(
+    v.stdout,
+    new RegExp(`^tsnap ${version.replace(/\./g, "\\.")} \\(commit \\w+.*BPF objects: prebuilt`),
+  );
+  await checkTopBpf(bin);
+  const doctor = tsnap(bin, ["doctor", "--format", "json"]);
+  assert.equal(doctor.code, 0, doctor.stderr);
+  const checks = JSON.parse(doctor.stdout).system as { name: string; ok: boolean }[];
+  assert.ok(checks.find((c) => c.name === "bpf objects")?.ok, "doctor finds the packaged objects");
+  // A missing object: one line that says to reinstall, exit 1, no stack.
+  const obj = join(prefix, "lib/node_modules/tsnap/build/bpf/sampler.bpf.o");
+  renameSync(obj, `${obj}.away`);
+  try {
+    const r = tsnap(bin, ["top", "-d", "1", "--source", "bpf"]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assert.match(r.stderr, /^tsnap: .*sampler\.bpf\.o is missing: .*reinstall the tsnap package/);
+  } finally {
+    renameSync(`${obj}.away`, obj);
+  }
+});
+
+/** `tsnap top -d 1 --format json` through the bpf source: the spinner is on or queued for a CPU all the time. */
+async function checkTopBpf(bin: string): Promise<void> {
+  let spin: RunningWorkload | undefined;
+  try {
+    spin = await startWorkload(compileWorkload("spin"), ["1", "20"]);
+    const pid = spin.child.pid!;
+    const r = tsnap(bin, [
+      "top",
+      "-d",
+      "1",
+      "--format",
+      "json",
+      "--source",
+      "bpf",
+      "-p",
+      String(pid),
+      "-g",
+      "pid,state",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as { pid: number; state: string; avg_threads: number }[];
+    assert.ok(rows.length > 0, "rows from the bpf source");
+    const busy = rows.filter((x) => x.pid === pid && (x.state === "RUN" || x.state === "RUNQ"));
+    const sum = busy.reduce((s, x) => s + x.avg_threads, 0);
+    assert.ok(Math.abs(sum - 1) <= 0.15, `spinner RUN+RUNQ ${sum}, expected 1 ± 0.15 (${r.stdout})`);
+  } finally {
+    await spin?.stop();
+  }
+}
+
+test("installed tsnap query reads the xcapture demo as the clone does", {
+  skip: skipRoot || (!existsSync(DEMO) && `no demo data at ${DEMO}`),
+}, () => {
+  const bin = join(prefix, "bin", "tsnap");
+  if (!existsSync(bin)) return assert.fail("the npm install test did not install tsnap");
+  const args = ["query", DEMO, "-g", "state", "--format", "json"];
+  const installed = tsnap(bin, args);
+  const clone = run(process.execPath, [join(REPO_ROOT, "bin/tsnap.js"), ...args]);
+  assert.equal(installed.code, 0, installed.stderr);
+  assert.ok(JSON.parse(installed.stdout).rows.length > 0);
+  assert.equal(installed.stdout, clone.stdout);
+});
+
+test(".deb: contents, modes and control; nothing from tests or sources", { skip }, () => {
+  const listing = execFileSync("dpkg-deb", ["-c", deb], { encoding: "utf8", maxBuffer: 1 << 24 })
+    .trim()
+    .split("\n");
+  const paths = listing.map((l) =>
+    l
+      .split(/\s+/)
+      .slice(5)
+      .join(" ")
+      .replace(/^\.\//, "")
+      .replace(/ -> .*/, ""),
+  );
+  assert.deepEqual(notRuntime(paths), []);
+  for (const p of [
+    "usr/bin/tsnap",
+    "usr/lib/tsnap/bin/tsnap.js",
+    "usr/lib/tsnap/build/bpf/sampler.bpf.o",
+    "lib/systemd/system/tsnap-capture.service",
+    "usr/share/bash-completion/completions/tsnap",
+    "usr/share/zsh/vendor-completions/_tsnap",
+    "usr/share/doc/tsnap/copyright",
+    ...pageNames.map((n) => `usr/share/man/man1/${n}.1.gz`),
+  ])
+    assert.ok(paths.includes(p), `${p} is in the .deb`);
+  const stateDir = listing.find((l) => / \.\/var\/lib\/tsnap\/$/.test(l));
+  assert.match(stateDir ?? "", /^drwx------ root\/root /, "/var/lib/tsnap is private");
+  assert.ok(!paths.some((p) => p.startsWith("etc/systemd/")), "the unit is not enabled");
+  const depends = execFileSync("dpkg-deb", ["-f", deb, "Depends"], { encoding: "utf8" }).trim();
+  assert.equal(depends, "nodejs (>= 20)");
+});
+
+test(".deb extracted: tsnap runs the bpf source with the stripped PATH", { skip: skipRoot }, async () => {
+  const dir = join(tmp, "deb-x");
+  execFileSync("dpkg-deb", ["-x", deb, dir]);
+  assert.match(
+    readFileSync(join(dir, "lib/systemd/system/tsnap-capture.service"), "utf8"),
+    /^ExecStart=\/usr\/bin\/tsnap capture /m,
+  );
+  await checkTopBpf(join(dir, "usr/bin/tsnap"));
+});
+
+test("dpkg -i installs it (unit disabled, /var/lib/tsnap 0700, man pages); purge removes it all", {
+  skip:
+    skipRoot ||
+    (run("dpkg-query", ["-W", "tsnap"]).code === 0 && "a tsnap package is installed on this machine already"),
+}, () => {
+  const i = run("dpkg", ["-i", deb]);
+  try {
+    assert.equal(i.code, 0, i.stderr);
+    assert.match(tsnap("/usr/bin/tsnap", ["--version"]).stdout, /BPF objects: prebuilt in the package/);
+    assert.equal(statSync("/var/lib/tsnap").mode & 0o777, 0o700);
+    assert.ok(!existsSync("/etc/systemd/system/multi-user.target.wants/tsnap-capture.service"));
+    if (has("man")) {
+      const m = run("man", ["tsnap-top"], { ...process.env, MANPAGER: "cat", MANWIDTH: "100" });
+      assert.equal(m.code, 0, m.stderr);
+      assert.match(m.stdout, /active threads grouped by any columns/);
+    }
+  } finally {
+    const p = run("dpkg", ["--purge", "tsnap"]);
+    assert.equal(p.code, 0, p.stderr);
+  }
+  assert.ok(!existsSync("/usr/bin/tsnap") && !existsSync("/usr/lib/tsnap") && !existsSync("/var/lib/tsnap"));
+});
+
+test("bash completion: complete -p tsnap, the registry's commands, each command's flags as its --help names them", {
+  skip: skip || (!has("bash") && "no bash"),
+}, () => {
+  const script = join(tmp, "tsnap.bash");
+  writeFileSync(script, execFileSync("tar", ["-xzOf", tgz, "package/completions/tsnap.bash"]));
+  const complete = (words: string[]) =>
+    run("bash", [
+      "-c",
+      `source "$1"; complete -p tsnap; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _tsnap; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      "_",
+      script,
+      ...words,
+    ]);
+  const first = complete(["tsnap", ""]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /^complete -o default -F _tsnap tsnap$/m);
+  for (const c of COMMANDS) assert.ok(first.stdout.split("\n").includes(c.name), `completes ${c.name}`);
+  assert.deepEqual(complete(["tsnap", "sysc"]).stdout.split("\n").slice(1, -1), ["syscalls", "syscount"]);
+  for (const c of COMMANDS) {
+    const help = run(process.execPath, [join(REPO_ROOT, "bin/tsnap.js"), c.name, "--help"]).stdout;
+    const flags = complete(["tsnap", c.name, "--"]).stdout.split("\n").slice(1, -1);
+    assert.ok(flags.length > 1, `${c.name} has flags`);
+    for (const f of flags.filter((x) => x !== "--help"))
+      assert.ok(help.includes(f), `${c.name} --help names ${f}`);
+  }
+});
+
+test("zsh completion: the script parses and compinit registers it for tsnap", {
+  skip: skip || (!has("zsh") && "zsh is not installed (scripts/setup.sh --tests installs it)"),
+}, () => {
+  const dir = join(tmp, "zsh");
+  mkdirSync(dir);
+  writeFileSync(join(dir, "_tsnap"), execFileSync("tar", ["-xzOf", tgz, "package/completions/_tsnap"]));
+  const syntax = run("zsh", ["-n", join(dir, "_tsnap")]);
+  assert.equal(syntax.code, 0, syntax.stderr);
+  const r = run("zsh", [
+    "-f",
+    "-c",
+    `fpath=(${dir} $fpath); autoload -U compinit; compinit -u -D; print -r -- $_comps[tsnap]`,
+  ]);
+  assert.equal(r.stdout.trim(), "_tsnap", r.stderr);
+  const text = readFileSync(join(dir, "_tsnap"), "utf8");
+  for (const c of COMMANDS)
+    assert.match(text, new RegExp(`^    ${c.name}\\)$`, "m"), `zsh: a case for ${c.name}`);
+});
+
+test("man -l renders every page: NAME with the registry's summary, the help's first example, no groff warnings", {
+  skip: skip || (!has("man") || !has("groff") ? "man-db/groff are not installed" : false),
+}, () => {
+  const dir = join(tmp, "man-x");
+  mkdirSync(dir);
+  execFileSync("tar", ["-xzf", tgz, "-C", dir, "package/man"]);
+  for (const name of pageNames) {
+    const page = join(dir, "package/man/man1", `${name}.1`);
+    const r = run("man", ["-l", page], { ...process.env, MANPAGER: "cat", MANWIDTH: "120" });
+    assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+    const c = COMMANDS.find((x) => `tsnap-${x.name}` === name);
+    if (c) assert.ok(r.stdout.replace(/\s+/g, " ").includes(`${name} - ${c.summary}`), `${name} NAME line`);
+    const help = c ? run(process.execPath, [join(REPO_ROOT, "bin/tsnap.js"), c.name, "--help"]).stdout : "";
+    const example = help.split("\nEXAMPLES\n")[1]?.split("\n")[0].trim() ?? "";
+    assert.match(r.stdout, /\nEXAMPLES\n/);
+    if (c) assert.ok(r.stdout.includes(example), `${name} shows its first example: ${example}`);
+    const warn = run("groff", ["-man", "-Tutf8", "-ww", "-z", page]);
+    assert.equal(warn.stderr, "", `${name}: groff warnings`);
+  }
+});

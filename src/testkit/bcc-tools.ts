@@ -1,0 +1,166 @@
+// Running a tsnap tool and libbpf-tools' C version of it side by side on one workload:
+// ours in-process (main() with an Io whose signal is our Ctrl-C), theirs as a child
+// stopped with SIGINT; both resolve `started` once their "Tracing..." line is out. And
+// the parsing of bcc's log2 histogram text, which both print, into counts per slot.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from "node:fs";
+import { main } from "../cli/main.js";
+
+/** libbpf-tools' binary of `tool` (Debian's libbpf-tools, installed by setup.sh --tests). */
+export function libbpfTool(tool: string): string | undefined {
+  return [`/usr/sbin/${tool}`, `/usr/bin/${tool}`].find((p) => existsSync(p));
+}
+
+export interface Tracer {
+  /** Resolves when the tool has attached (its "Tracing" line is out), or has exited. */
+  started: Promise<void>;
+  /** Stops it like Ctrl-C and returns its stdout (and stderr, for ours). */
+  stop(): Promise<{ out: string; err: string; code: number }>;
+}
+
+/** `tsnap <argv>` in-process; `marker` is the text of its line that says it traces. */
+export function ours(argv: string[], marker = "Ctrl-C to end."): Tracer {
+  const ctl = new AbortController();
+  let out = "";
+  let err = "";
+  let onStart: () => void = () => {};
+  const started = new Promise<void>((res) => {
+    onStart = res;
+  });
+  const done = main(argv, {
+    out: (t) => {
+      out += t;
+      if (out.includes(marker)) onStart();
+    },
+    err: (t) => {
+      err += t;
+      if (err.includes(marker)) onStart();
+    },
+    signal: ctl.signal,
+    isTTY: false,
+    columns: 0,
+  });
+  void done.then(() => onStart());
+  return {
+    started,
+    async stop() {
+      ctl.abort("SIGINT");
+      const code = await done;
+      return { out, err, code };
+    },
+  };
+}
+
+/** libbpf-tools' `tool` as a child (line-buffered through stdbuf), stopped with SIGINT. */
+export function theirs(tool: string, args: string[], marker = "Ctrl-C to end."): Tracer {
+  const bin = libbpfTool(tool);
+  if (!bin) throw new Error(`libbpf-tools ${tool} is not installed`);
+  const child: ChildProcess = spawn("stdbuf", ["-oL", bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  let code = -1;
+  const exited = new Promise<void>((res) =>
+    child.once("exit", (c) => {
+      code = c ?? 128;
+      res();
+    }),
+  );
+  child.stderr!.on("data", (d) => {
+    err += d;
+  });
+  const started = new Promise<void>((res, rej) => {
+    child.stdout!.on("data", (d) => {
+      out += d;
+      if (out.includes(marker)) res();
+    });
+    child.once("exit", (c) =>
+      rej(new Error(`libbpf-tools ${tool} exited (${c}) before it traced: ${out}${err}`)),
+    );
+  });
+  return {
+    started,
+    async stop() {
+      child.kill("SIGINT");
+      await exited;
+      return { out, err, code };
+    },
+  };
+}
+
+/** One histogram of bcc's text: the line before it (its key) and its counts by slot. */
+export interface TextHist {
+  /** The last non-empty line before the histogram, trimmed ("pid = 12 fio"), or "". */
+  head: string;
+  unit: string;
+  counts: number[];
+}
+
+/** Every histogram in a tool's text output (bcc's print_log2_hist layout). */
+export function parseHistText(text: string): TextHist[] {
+  const out: TextHist[] = [];
+  const lines = text.split("\n");
+  let head: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const h = /^\s+(\w+)\s+: count\s+distribution$/.exec(lines[i]);
+    if (!h) {
+      if (lines[i].trim() !== "") head.push(lines[i].trim());
+      continue;
+    }
+    const counts: number[] = [];
+    for (i++; i < lines.length; i++) {
+      const m = /^\s*(\d+) -> (\d+)\s+: (\d+)\s+\|/.exec(lines[i]);
+      if (!m) break;
+      counts.push(Number(m[3]));
+    }
+    i--;
+    out.push({ head: head.at(-1) ?? "", unit: h[1], counts });
+    head = [];
+  }
+  return out;
+}
+
+/** Adds histograms slot by slot. */
+export function sumCounts(hists: readonly { counts: readonly number[] }[]): number[] {
+  const out: number[] = [];
+  for (const h of hists) {
+    for (let i = 0; i < h.counts.length; i++) out[i] = (out[i] ?? 0) + h.counts[i];
+  }
+  return Array.from(out, (n) => n ?? 0);
+}
+
+/** The slot holding the p-th fraction (0..1) of the events. */
+export function percentileSlot(counts: readonly number[], p: number): number {
+  const total = counts.reduce((a, b) => a + b, 0);
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    seen += counts[i];
+    if (seen >= p * total && seen > 0) return i;
+  }
+  return -1;
+}
+
+/** A new, empty cgroup v2 directory for a test's workload (tools' `-c`); undefined without cgroup v2. */
+export function testCgroup(name: string): { path: string; remove(): void } | undefined {
+  const mount = readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .map((l) => l.split(" "))
+    .find((f) => f[2] === "cgroup2")?.[1];
+  if (!mount) return undefined;
+  const path = `${mount}/${name}-${process.pid}`;
+  mkdirSync(path, { recursive: true });
+  return {
+    path,
+    remove() {
+      try {
+        rmdirSync(path);
+      } catch {
+        // still has a process: it goes with the next reboot
+      }
+    },
+  };
+}
+
+/** argv that runs `cmd` inside the cgroup directory `cg` (sh moves itself there, then execs). */
+export function inCgroup(cg: string, cmd: readonly string[]): string[] {
+  return ["sh", "-c", `echo $$ > '${cg}/cgroup.procs' && exec "$@"`, "sh", ...cmd];
+}

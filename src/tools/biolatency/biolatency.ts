@@ -1,0 +1,103 @@
+// `tsnap biolatency`: block I/O latency as log2 histograms made in the kernel, like
+// bcc/libbpf-tools biolatency (same options, same layout). The timing is in
+// biolatency.bpf.c (block_rq_insert/issue/complete); this module parses the options, loads
+// it and prints the histograms every interval (hist-tool.ts).
+import { readFileSync } from "node:fs";
+import { parseArgs, stringFlag } from "../../command/args.js";
+import type { Command, Io } from "../../command/command.js";
+import { InputError, NotSupported } from "../../errors.js";
+import { parsePartitions } from "../../query/views.js";
+import { type HistLoopOptions, parseIntervalCount, runHistLoop } from "../hist-tool.js";
+import { tool } from "./biolatency.tool.js";
+import { type BiolatencyConfig, LOST_WORDS, mkdev } from "./biolatency-records.js";
+
+const HELP = `tsnap biolatency: block device I/O latency as histograms (bcc biolatency)
+
+USAGE
+  tsnap biolatency [-T] [-m] [-Q] [-D] [-F] [-d DISK] [-c CGROUP] [--json] [interval] [count]
+
+Times every block I/O request from its issue to the device (with -Q, from its insertion
+in the OS queue) to its completion, and counts it in a log2 histogram in the kernel
+(block_rq_* tracepoints: nothing is copied to user space per I/O). Prints the histogram
+every interval seconds, count times, or once at Ctrl-C. Options and layout are bcc's
+biolatency. Needs root and a kernel with tp_btf or raw_tp programs.
+
+OPTIONS
+  -T, --timestamp        a time line before each report
+  -m, --milliseconds     histogram of milliseconds (default microseconds)
+  -Q, --queued           include the time queued in the OS (from block_rq_insert)
+  -D, --disks            one histogram per disk
+  -F, --flags            one histogram per set of I/O flags (Sync-Write, ReadAhead-Read...)
+  -d, --disk DISK        trace this disk only (a name in /proc/partitions: sda, nvme0n1)
+  -c, --cgroup DIR       I/O started by tasks under this cgroup v2 directory only
+      --json             NDJSON: one object per histogram per report, on stdout
+  -h, --help             this text
+  interval               seconds between reports (default: one report, at Ctrl-C)
+  count                  number of reports (default: until Ctrl-C)
+
+EXAMPLES
+  sudo tsnap biolatency                 one histogram of every I/O until Ctrl-C
+  sudo tsnap biolatency 1 10            1-second histograms, 10 times
+  sudo tsnap biolatency -mT 1           every second, in ms, with the time
+  sudo tsnap biolatency -Q -D 5         per disk, including OS queue time, every 5 s
+  sudo tsnap biolatency -F -d vda 10 1  10 s of vda's I/O, one histogram per flag set
+  sudo tsnap biolatency -c /sys/fs/cgroup/system.slice/mysql.service 10 1
+  sudo tsnap biolatency --json 1 | jq -c '{time, count}'
+`;
+
+interface Options extends BiolatencyConfig, Omit<HistLoopOptions, "tracing" | "lostWords"> {}
+
+/** major:minor → name of every device in /proc/partitions. */
+function partitions(text = readFileSync("/proc/partitions", "utf8")): Map<number, string> {
+  return new Map(parsePartitions(text).map((p) => [mkdev(p.major, p.minor), p.name]));
+}
+
+/** Flags → options; every bad value is a UsageError (an unknown disk: InputError). */
+export function parseOptions(argv: string[], disks: () => Map<number, string> = partitions): Options {
+  const { values, positionals } = parseArgs(argv, {
+    timestamp: { type: "boolean", short: "T" },
+    milliseconds: { type: "boolean", short: "m" },
+    queued: { type: "boolean", short: "Q" },
+    disks: { type: "boolean", short: "D" },
+    flags: { type: "boolean", short: "F" },
+    disk: { type: "string", short: "d" },
+    cgroup: { type: "string", short: "c" },
+    json: { type: "boolean" },
+  });
+  let dev = 0;
+  if (values.disk !== undefined) {
+    const name = String(values.disk);
+    const hit = [...disks()].find(([, n]) => n === name);
+    if (!hit) throw new InputError(`no disk '${name}' in /proc/partitions`);
+    dev = hit[0];
+  }
+  const ms = values.milliseconds === true;
+  return {
+    ...parseIntervalCount(positionals),
+    dev,
+    queued: values.queued === true,
+    perDisk: values.disks === true,
+    perFlag: values.flags === true,
+    ms,
+    cgroup: stringFlag(values.cgroup),
+    unit: ms ? "msecs" : "usecs",
+    timestamp: values.timestamp === true,
+    json: values.json === true,
+  };
+}
+
+async function run(argv: string[], io: Io): Promise<number> {
+  const o = parseOptions(argv);
+  if (process.getuid?.() !== 0) throw new NotSupported("biolatency", "needs root (CAP_BPF and CAP_PERFMON)");
+  const { loadBiolatency } = await import("./biolatency-load.js");
+  const names = partitions();
+  const src = loadBiolatency(o, (dev) => names.get(dev) ?? "Unknown");
+  return runHistLoop(io, { ...o, tracing: "Tracing block device I/O", lostWords: LOST_WORDS }, src);
+}
+
+export const command: Command = {
+  name: tool.name,
+  summary: tool.summary,
+  help: HELP,
+  run,
+};

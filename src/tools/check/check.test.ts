@@ -1,0 +1,496 @@
+// `tsnap check` against truths it did not produce, on real workloads: stress-ng --cpu 4 on
+// this machine's CPUs (at least 4 - CPUs threads wait for a CPU, by construction), read
+// beside sysstat's mpstat and the kernel's PSI and schedstat as this test reads them; fio
+// O_DIRECT reads on a real disk beside iostat -x and /proc/diskstats as this test reads
+// them; a memory hog in a memory-limited cgroup (OOM kills counted by /proc/vmstat); a quiet
+// machine (nothing bad); a user without privileges; bad input. Run under the CPU lock.
+import assert from "node:assert/strict";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { availableParallelism } from "node:os";
+import { basename, join } from "node:path";
+import { after, test } from "node:test";
+import { runTsnap, TSNAP_BIN } from "../../testkit/cli.js";
+import { REPO_ROOT } from "../../testkit/workloads.js";
+import type { CheckReport } from "./check-report.js";
+
+const root = process.getuid?.() === 0;
+const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+const NCPU = availableParallelism();
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
+
+async function check(args: string[]): Promise<{ code: number; r: CheckReport; stderr: string }> {
+  const res = await runTsnap(["check", "--json", ...args], { timeoutMs: 60_000 });
+  assert.ok(res.code === 0 || res.code === 3, `exit ${res.code}: ${res.stderr}`);
+  return { code: res.code, r: JSON.parse(res.stdout) as CheckReport, stderr: res.stderr };
+}
+
+const metric = (r: CheckReport, resource: string, kind: string) => {
+  const m = r.resources.find((x) => x.name === resource)?.metrics.find((x) => x.kind === kind);
+  assert.ok(m, `no ${resource} ${kind} in ${r.resources.map((x) => x.name).join(",")}`);
+  return m;
+};
+
+// --- the test's own readings of the kernel's counters (independent of check's parsers) ---
+
+/** jiffies of the "cpu" line: [busy, total]. */
+function cpuJiffies(): [number, number] {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0].split(/\s+/).slice(1, 9).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return [total - f[3] - f[4], total];
+}
+const psiTotal = (kind: string, line = "some") =>
+  Number(new RegExp(`^${line} .*total=(\\d+)`, "m").exec(readFileSync(`/proc/pressure/${kind}`, "utf8"))![1]);
+const vmstat = (key: string) =>
+  Number(new RegExp(`^${key} (\\d+)`, "m").exec(readFileSync("/proc/vmstat", "utf8"))![1]);
+function diskCounters(dev: string): { reads: number; ioMs: number } {
+  const line = readFileSync("/proc/diskstats", "utf8")
+    .split("\n")
+    .find((l) => l.trim().split(/\s+/)[2] === dev)!;
+  const f = line.trim().split(/\s+/);
+  return { reads: Number(f[3]), ioMs: Number(f[12]) };
+}
+/** Σ run_delay of every thread of these processes, ns (/proc/PID/task/TID/schedstat). */
+function runDelay(pids: number[]): number {
+  let sum = 0;
+  for (const pid of pids)
+    try {
+      for (const tid of readdirSync(`/proc/${pid}/task`))
+        sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[1]);
+    } catch {
+      // exited
+    }
+  return sum;
+}
+/** Child processes of `ppid` (from /proc/PID/stat). */
+function childrenOf(ppid: number): number[] {
+  return readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const s = readFileSync(`/proc/${p}/stat`, "utf8");
+        return Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[1]) === ppid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+/** Output of a command, started now, as a promise. */
+function output(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd, args, {
+      stdio: ["ignore", "pipe", "ignore"],
+      env: env ?? { ...process.env, LC_ALL: "C" },
+    });
+    children.push(c);
+    let out = "";
+    c.stdout.on("data", (d) => {
+      out += d;
+    });
+    c.on("error", reject);
+    c.on("close", () => resolve(out));
+  });
+}
+/**
+ * sysstat's per-second reports that lie wholly inside check's window (its start and length),
+ * averaged per column: the windows then agree, whatever the start-up time of either.
+ */
+function withinWindow(
+  rows: { endMs: number; values: Record<string, number> }[],
+  r: CheckReport,
+): Record<string, number> {
+  const start = Date.parse(r.started_at);
+  const end = start + r.duration_s * 1000;
+  // A stamp is truncated to the second: the report ended in [stamp, stamp + 1 s).
+  const inside = rows.filter((x) => x.endMs - 1000 >= start && x.endMs + 1000 <= end);
+  assert.ok(inside.length >= 2, `only ${inside.length} whole seconds of sysstat inside the window`);
+  const avg: Record<string, number> = {};
+  for (const k of Object.keys(inside[0].values))
+    avg[k] = inside.reduce((s, x) => s + x.values[k], 0) / inside.length;
+  return avg;
+}
+
+/** `TZ=UTC mpstat 1 N`: lines "HH:MM:SS all %usr ..." of today (UTC). */
+function mpstatRows(text: string): { endMs: number; values: Record<string, number> }[] {
+  const lines = text.split("\n");
+  const head = lines
+    .find((l) => /%usr/.test(l))!
+    .trim()
+    .split(/\s+/);
+  const today = new Date().toISOString().slice(0, 10);
+  return lines
+    .filter((l) => /^\d\d:\d\d:\d\d\s+all\s/.test(l))
+    .map((l) => {
+      const f = l.trim().split(/\s+/);
+      const values: Record<string, number> = {};
+      head.forEach((h, i) => {
+        if (h.startsWith("%")) values[h] = Number(f[i]);
+      });
+      return { endMs: Date.parse(`${today}T${f[0]}Z`), values };
+    });
+}
+
+/** `S_TIME_FORMAT=ISO iostat -xyd -t DEV 1 N`: an ISO stamp line, a header, the device's line. */
+function iostatRows(text: string, dev: string): { endMs: number; values: Record<string, number> }[] {
+  const out: { endMs: number; values: Record<string, number> }[] = [];
+  let stamp = 0;
+  let head: string[] = [];
+  for (const l of text.split("\n")) {
+    const f = l.trim().split(/\s+/);
+    if (/^\d{4}-\d\d-\d\dT/.test(l)) stamp = Date.parse(l.trim().replace(/([+-]\d\d)(\d\d)$/, "$1:$2"));
+    else if (f[0] === "Device") head = f;
+    else if (f[0] === dev) {
+      const values: Record<string, number> = {};
+      head.forEach((h, i) => {
+        if (i > 0) values[h] = Number(f[i]);
+      });
+      out.push({ endMs: stamp, values });
+    }
+  }
+  return out;
+}
+const SYSSTAT_ENV = { ...process.env, LC_ALL: "C", TZ: "UTC", S_TIME_FORMAT: "ISO" };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test("bad input: one tsnap: line, exit 2", async () => {
+  for (const argv of [
+    ["-d", "abc"],
+    ["-d", "0"],
+    ["--bogus"],
+    ["extra"],
+    ["--source", "nope"],
+    ["--hz", "0"],
+  ]) {
+    const r = await runTsnap(["check", ...argv]);
+    assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /^tsnap: [^\n]+\n$/, argv.join(" "));
+    assert.equal(r.stdout, "");
+  }
+  const h = await runTsnap(["check", "--help"]);
+  assert.equal(h.code, 0);
+  assert.match(h.stdout, /EXAMPLES\n/);
+});
+
+test("a quiet machine: nothing is bad (when this test's own reading says the machine was quiet)", async (t) => {
+  const [b0, t0] = cpuJiffies();
+  const p0 = psiTotal("cpu");
+  const w0 = performance.now();
+  const { code, r } = await check(["-d", "3"]);
+  const [b1, t1] = cpuJiffies();
+  const busy = ((b1 - b0) / (t1 - t0)) * 100;
+  const psi = ((psiTotal("cpu") - p0) / 1000 / (performance.now() - w0)) * 100;
+  if (busy > 30 || psi > 10) {
+    t.skip(
+      `machine not quiet: ${busy.toFixed(0)}% busy, PSI cpu some ${psi.toFixed(0)}% (another program ran)`,
+    );
+    return;
+  }
+  const bad = r.findings.filter((f) => f.verdict === "bad");
+  assert.deepEqual(
+    bad.map((f) => `${f.resource} ${f.kind}: ${f.text}`),
+    [],
+  );
+  assert.equal(code, 0);
+  assert.ok(r.threads && r.threads.rounds >= 20, `rounds ${r.threads?.rounds}`);
+  assert.ok(Math.abs(r.duration_s - 3) < 0.5, `duration ${r.duration_s}`);
+});
+
+test("stress-ng --cpu 4: CPU saturation bad, waiting threads as schedstat's and PSI's, %usr/%sys/%iowait as mpstat's, the hogs named", {
+  skip: !has("stress-ng")
+    ? "stress-ng is not installed (scripts/setup.sh)"
+    : !has("mpstat")
+      ? "mpstat (sysstat) is not installed (scripts/setup.sh)"
+      : false,
+  timeout: 90_000,
+}, async (t) => {
+  const hogs = NCPU + 2;
+  const stress = spawn("stress-ng", ["--cpu", String(hogs), "--timeout", "25"], { stdio: "ignore" });
+  children.push(stress);
+  try {
+    await sleep(1500);
+    const pids = childrenOf(stress.pid!);
+    assert.equal(pids.length, hogs, `stress-ng children: ${pids.join(",")}`);
+    const w0 = performance.now();
+    const d0 = runDelay(pids);
+    const p0 = psiTotal("cpu");
+    const [mp, { code, r }] = await Promise.all([
+      output("mpstat", ["1", "9"], SYSSTAT_ENV),
+      check(["-d", "6"]),
+    ]);
+    const wallMs = performance.now() - w0;
+    const hogsWaiting = (runDelay(pids) - d0) / 1e6 / wallMs;
+    const psi = ((psiTotal("cpu") - p0) / 1000 / wallMs) * 100;
+
+    const sat = metric(r, "cpu", "saturation");
+    const waiting = sat.detail!.waiting_threads;
+    assert.equal(sat.verdict, "bad", sat.text);
+    assert.equal(code, 3);
+    // By construction at least hogs - CPUs wait; the hogs' own schedstat says how many did.
+    assert.ok(waiting >= (hogs - NCPU) * 0.85, `waiting ${waiting}, constructed ≥ ${hogs - NCPU}`);
+    assert.ok(
+      waiting >= hogsWaiting - 0.3 && waiting <= hogsWaiting + 0.6,
+      `check ${waiting} vs hogs' schedstat ${hogsWaiting}`,
+    );
+    const psiCheck = metric(r, "psi cpu", "saturation").detail!.some;
+    t.diagnostic(
+      `waiting: check ${waiting}, hogs' schedstat ${hogsWaiting.toFixed(3)}, constructed ≥ ${hogs - NCPU}; PSI cpu some: check ${psiCheck}, own ${psi.toFixed(2)}`,
+    );
+    assert.ok(Math.abs(psiCheck - psi) <= 10, `PSI cpu some: check ${psiCheck} vs ${psi}`);
+
+    // mpstat's seconds inside check's window.
+    const mpAvg = withinWindow(mpstatRows(mp), r);
+    const col = (name: string) => mpAvg[name];
+    const u = metric(r, "cpu", "utilization").detail!;
+    t.diagnostic(
+      `usr/sys/iowait: check ${u.usr}/${u.sys}/${u.iowait}, mpstat ${(col("%usr") + col("%nice")).toFixed(2)}/${col("%sys").toFixed(2)}/${col("%iowait").toFixed(2)}`,
+    );
+    assert.ok(
+      Math.abs(u.usr - (col("%usr") + col("%nice"))) <= 2,
+      `usr ${u.usr} vs mpstat ${col("%usr")}+${col("%nice")}`,
+    );
+    assert.ok(Math.abs(u.sys - col("%sys")) <= 2, `sys ${u.sys} vs mpstat ${col("%sys")}`);
+    assert.ok(Math.abs(u.iowait - col("%iowait")) <= 2, `iowait ${u.iowait} vs mpstat ${col("%iowait")}`);
+
+    // The threads behind: the hogs, each about one thread running or waiting.
+    const finding = r.findings.find((x) => x.resource === "cpu" && x.kind === "saturation")!;
+    assert.ok(finding.threads.length >= Math.min(3, hogs), JSON.stringify(finding.threads));
+    for (const b of finding.threads.slice(0, 3)) {
+      assert.ok(pids.includes(b.pid), `${b.comm} ${b.pid} is not a hog`);
+      assert.ok(b.avg_threads > 0.7 && b.avg_threads < 1.3, `${b.pid}: ${b.avg_threads}`);
+    }
+    assert.ok(
+      finding.next.includes(`tsnap profile -p ${finding.threads[0].pid} -f 10 | tsnap flame > cpu.svg`),
+    );
+  } finally {
+    stress.kill("SIGINT");
+    await new Promise((res) => (stress.exitCode !== null ? res(null) : stress.once("exit", res)));
+  }
+});
+
+/** The whole disk a path is on (its partition's parent when on a partition). */
+function diskOf(path: string): string | null {
+  const dev = statSync(path).dev;
+  const major = Math.floor(dev / 256) & 0xfff;
+  const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+  const sys = `/sys/dev/block/${major}:${minor}`;
+  if (!existsSync(sys)) return null;
+  const real = realpathSync(sys);
+  return existsSync(join(real, "partition")) ? basename(join(real, "..")) : basename(real);
+}
+
+test("fio O_DIRECT reads: the disk's %util and r/s as iostat -x's and /proc/diskstats', the file named", {
+  skip: !has("fio")
+    ? "fio is not installed (scripts/setup.sh)"
+    : !has("iostat")
+      ? "iostat (sysstat) is not installed (scripts/setup.sh)"
+      : false,
+  timeout: 120_000,
+}, async (t) => {
+  const base = join(REPO_ROOT, "build");
+  mkdirSync(base, { recursive: true });
+  const dev = diskOf(base);
+  if (!dev) {
+    t.skip(`${base} is not on a block device`);
+    return;
+  }
+  const work = mkdtempSync(join(base, "check-fio-"));
+  const file = join(work, "data");
+  const fioArgs = [
+    "--name=chk",
+    `--filename=${file}`,
+    "--size=256M",
+    "--rw=randread",
+    "--bs=4k",
+    "--direct=1",
+    "--ioengine=psync",
+    "--numjobs=2",
+    "--thread",
+  ];
+  try {
+    execFileSync("fio", [...fioArgs, "--create_only=1"], { stdio: "ignore" });
+    const fio = spawn("fio", [...fioArgs, "--runtime=20", "--time_based"], { stdio: "ignore" });
+    children.push(fio);
+    await sleep(2000);
+    // This test's own /proc/diskstats reads every 100 ms; the two nearest check's window
+    // bound the same interval (check's start-up slows fio: a wider window reads low).
+    const reads: { ms: number; reads: number; ioMs: number }[] = [];
+    const poll = setInterval(() => reads.push({ ms: Date.now(), ...diskCounters(dev) }), 100);
+    let io: string;
+    let r: CheckReport;
+    try {
+      [io, { r }] = await Promise.all([
+        output("iostat", ["-xyd", "-t", dev, "1", "9"], SYSSTAT_ENV),
+        check(["-d", "6"]),
+      ]);
+    } finally {
+      clearInterval(poll);
+    }
+    fio.kill("SIGTERM");
+    const start = Date.parse(r.started_at);
+    const c0 = reads.find((x) => x.ms >= start)!;
+    const c1 = [...reads].reverse().find((x) => x.ms <= start + r.duration_s * 1000)!;
+    const utilOwn = ((c1.ioMs - c0.ioMs) / (c1.ms - c0.ms)) * 100;
+    const rpsOwn = ((c1.reads - c0.reads) / (c1.ms - c0.ms)) * 1000;
+    const ios = withinWindow(iostatRows(io, dev), r);
+    const iostatUtil = ios["%util"];
+    const iostatRps = ios["r/s"];
+
+    const u = metric(r, `disk ${dev}`, "utilization");
+    t.diagnostic(
+      `${dev} %util: check ${u.detail!.util}, iostat ${iostatUtil.toFixed(2)}, diskstats ${utilOwn.toFixed(2)}; r/s: check ${u.detail!.r_s}, iostat ${iostatRps.toFixed(1)}, diskstats ${rpsOwn.toFixed(1)}`,
+    );
+    assert.ok(Math.abs(u.detail!.util - iostatUtil) <= 10, `%util ${u.detail!.util} vs iostat ${iostatUtil}`);
+    assert.ok(Math.abs(u.detail!.util - utilOwn) <= 10, `%util ${u.detail!.util} vs diskstats ${utilOwn}`);
+    assert.ok(
+      Math.abs(u.detail!.r_s - iostatRps) <= 0.05 * iostatRps,
+      `r/s ${u.detail!.r_s} vs iostat ${iostatRps}`,
+    );
+    assert.ok(
+      Math.abs(u.detail!.r_s - rpsOwn) <= 0.05 * rpsOwn,
+      `r/s ${u.detail!.r_s} vs diskstats ${rpsOwn}`,
+    );
+    assert.notEqual(u.verdict, "ok", u.text);
+    const finding = r.findings.find((x) => x.resource === `disk ${dev}` && x.kind === "utilization")!;
+    assert.ok(
+      finding.threads.some((b) => b.comm.startsWith("fio") || b.comm.startsWith("chk")),
+      JSON.stringify(finding.threads),
+    );
+    assert.ok(
+      finding.threads.some((b) => b.filename === file),
+      `no thread on ${file}: ${JSON.stringify(finding.threads)}`,
+    );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+/** A memory-limited cgroup (v1 memory controller, or v2 memory.max); null when none can be made. */
+function memoryCgroup(limit: number): { procs: string; remove(): void } | null {
+  const v1 = "/sys/fs/cgroup/memory";
+  const v2 = "/sys/fs/cgroup";
+  const name = `tsnap-check-${process.pid}`;
+  try {
+    if (existsSync(join(v1, "memory.limit_in_bytes"))) {
+      const dir = join(v1, name);
+      mkdirSync(dir);
+      writeFileSync(join(dir, "memory.limit_in_bytes"), String(limit));
+      return { procs: join(dir, "cgroup.procs"), remove: () => rmdirSync(dir) };
+    }
+    if (readFileSync(join(v2, "cgroup.subtree_control"), "utf8").includes("memory")) {
+      const dir = join(v2, name);
+      mkdirSync(dir);
+      writeFileSync(join(dir, "memory.max"), String(limit));
+      writeFileSync(join(dir, "memory.swap.max"), "0");
+      return { procs: join(dir, "cgroup.procs"), remove: () => rmdirSync(dir) };
+    }
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+test("a memory hog in a 128 MiB cgroup: OOM kills as /proc/vmstat counts them, the hog named, memory stalls in PSI", {
+  skip: !root
+    ? "needs root (a memory cgroup)"
+    : !has("stress-ng")
+      ? "stress-ng is not installed (scripts/setup.sh)"
+      : false,
+  timeout: 90_000,
+}, async (t) => {
+  const cg = memoryCgroup(128 * 1024 * 1024);
+  if (!cg) {
+    t.skip("cannot make a memory-limited cgroup here (no v1 memory controller, none delegated in v2)");
+    return;
+  }
+  const hog = spawn(
+    "sh",
+    ["-c", `echo $$ > ${cg.procs}; exec stress-ng --vm 2 --vm-bytes 400M --timeout 20`],
+    { stdio: "ignore" },
+  );
+  children.push(hog);
+  try {
+    await sleep(1500);
+    const o0 = vmstat("oom_kill");
+    const m0 = psiTotal("memory");
+    const w0 = performance.now();
+    const { code, r } = await check(["-d", "4"]);
+    const oomOwn = vmstat("oom_kill") - o0;
+    const psiOwn = ((psiTotal("memory") - m0) / 1000 / (performance.now() - w0)) * 100;
+    const e = metric(r, "memory", "errors");
+    assert.equal(e.verdict, "bad", e.text);
+    assert.ok(
+      e.value! >= 1 && e.value! <= oomOwn,
+      `check ${e.value} OOM kills, /proc/vmstat ${oomOwn} (a wider window)`,
+    );
+    assert.match(e.text, /stress-ng-vm \(pid \d+\)/);
+    assert.equal(code, 3);
+    const psi = metric(r, "psi memory", "saturation").detail!.some;
+    t.diagnostic(
+      `OOM kills: check ${e.value}, /proc/vmstat ${oomOwn}; PSI memory some: check ${psi.toFixed(2)}%, own ${psiOwn.toFixed(2)}%`,
+    );
+    assert.ok(psi > 0, `PSI memory some ${psi}`);
+    assert.ok(Math.abs(psi - psiOwn) <= 5, `PSI memory some ${psi} vs ${psiOwn}`);
+    const finding = r.findings.find((x) => x.resource === "memory" && x.kind === "errors")!;
+    assert.ok(finding.next.some((c) => /out of memory/.test(c)));
+  } finally {
+    hog.kill("SIGINT");
+    for (let i = 0; i < 20; i++) {
+      // stress-ng stops its children on SIGINT; whatever is left in the cgroup is killed.
+      const left = readFileSync(cg.procs, "utf8").split("\n").filter(Boolean).map(Number);
+      if (left.length === 0) break;
+      if (i > 8) for (const pid of left) spawnSync("kill", ["-KILL", String(pid)]);
+      await sleep(250);
+    }
+    for (let i = 0; i < 20; i++) {
+      try {
+        cg.remove();
+        break;
+      } catch {
+        await sleep(250);
+      }
+    }
+  }
+});
+
+test("as a user without privileges: proc thread sampling, the kernel log listed as not seen", {
+  skip: !root ? "needs root (to run as another user)" : false,
+  timeout: 60_000,
+}, () => {
+  const restricted = readFileSync("/proc/sys/kernel/dmesg_restrict", "utf8").trim() === "1";
+  const r = spawnSync(
+    "runuser",
+    ["-u", "nobody", "--", process.execPath, TSNAP_BIN, "check", "-d", "2", "--json"],
+    {
+      encoding: "utf8",
+    },
+  );
+  assert.ok(r.status === 0 || r.status === 3, `exit ${r.status}: ${r.stderr}`);
+  const rep = JSON.parse(r.stdout) as CheckReport;
+  assert.equal(rep.threads?.source, "proc");
+  assert.ok(
+    rep.unseen.some((u) => /RUN and RUNQ/.test(u)),
+    rep.unseen.join("\n"),
+  );
+  if (restricted) {
+    assert.ok(
+      rep.unseen.some((u) => u.startsWith("/dev/kmsg")),
+      rep.unseen.join("\n"),
+    );
+  }
+  assert.ok(rep.resources.some((x) => x.name === "cpu"));
+});

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tsnap runqlat: run-queue latency as log2 histograms in the kernel (bcc/libbpf-tools
+ * runqlat). sched_wakeup and sched_wakeup_new (a task made runnable) and sched_switch (a
+ * task preempted while still runnable) keep the time it was queued in `start`; when
+ * sched_switch puts a task on a CPU, the time since is added to the histogram of its key
+ * in `hists` (one key, or per process, per thread, per pid namespace). Each hook is a
+ * tp_btf/raw_tp pair (lib/hooks.bpf.h): user space loads the pair the kernel supports. */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "lib/hooks.bpf.h"
+#include "lib/hist.bpf.h"
+#include "lib/loghist.bpf.h"
+#include "lib/ringbuf.bpf.h"
+#include "lib/task.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* The layouts user space shares (runqlat-records.ts declares them). */
+struct runqlat_config {
+	__u32 tgid;		/* only this process, 0 = every process */
+	__u8 per_process;	/* key: tgid */
+	__u8 per_thread;	/* key: tid */
+	__u8 per_pidns;		/* key: pid namespace inode */
+	__u8 ms;		/* slots of milliseconds, not microseconds */
+	__u8 filter_cg;		/* only tasks under the cgroup in `cgroup_map` (as libbpf-tools: the current task) */
+	__u8 pad[3];
+};
+
+#define LOST_START 0	/* wakeups not timed: `start` was full */
+#define LOST_HIST 1	/* latencies not counted: `hists` was full */
+
+const volatile struct runqlat_config cfg = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, __u64);
+} start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct log_hist);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_map SEC(".maps");
+
+static __always_inline int skip_cgroup(void)
+{
+	return cfg.filter_cg && !bpf_current_task_under_cgroup(&cgroup_map, 0);
+}
+
+static __always_inline void enqueue(struct task_struct *p)
+{
+	__u32 tid = BPF_CORE_READ(p, pid);
+	__u64 ts;
+
+	if (!tid)
+		return;
+	if (cfg.tgid && BPF_CORE_READ(p, tgid) != cfg.tgid)
+		return;
+	ts = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&start, &tid, &ts, BPF_ANY))
+		count_in(&lost, LOST_START);
+}
+
+TP_BTF_OR_RAW_TP(sched_wakeup, runqlat_wakeup, struct task_struct *p)
+{
+	if (!skip_cgroup())
+		enqueue(p);
+	return 0;
+}
+
+TP_BTF_OR_RAW_TP(sched_wakeup_new, runqlat_wakeup_new, struct task_struct *p)
+{
+	if (!skip_cgroup())
+		enqueue(p);
+	return 0;
+}
+
+TP_BTF_OR_RAW_TP(sched_switch, runqlat_switch, bool preempt, struct task_struct *prev,
+		 struct task_struct *next)
+{
+	__u32 tid, key;
+	__u64 *ts, ns;
+	struct log_hist *h;
+
+	if (skip_cgroup())
+		return 0;
+	if (task_state_core(prev) == 0) /* TASK_RUNNING: preempted, back on the run queue */
+		enqueue(prev);
+	tid = BPF_CORE_READ(next, pid);
+	ts = bpf_map_lookup_elem(&start, &tid);
+	if (!ts)
+		return 0;
+	ns = bpf_ktime_get_ns() - *ts;
+	if ((__s64)ns >= 0) {
+		if (cfg.per_process)
+			key = BPF_CORE_READ(next, tgid);
+		else if (cfg.per_thread)
+			key = tid;
+		else if (cfg.per_pidns)
+			key = task_pidns_core(next);
+		else
+			key = (__u32)-1;
+		h = log_hist_get(&hists, &key, next->comm);
+		if (h)
+			log_hist_add(h, cfg.ms ? ns / 1000000 : ns / 1000, ns);
+		else
+			count_in(&lost, LOST_HIST);
+	}
+	bpf_map_delete_elem(&start, &tid);
+	return 0;
+}

@@ -1,0 +1,93 @@
+// `tsnap runqlat`: run-queue (scheduler) latency as log2 histograms made in the kernel,
+// like bcc/libbpf-tools runqlat (same options, same layout). The timing is in
+// runqlat.bpf.c (sched_wakeup, sched_wakeup_new, sched_switch); this module parses the
+// options, loads it and prints the histograms every interval (hist-tool.ts).
+import { existsSync } from "node:fs";
+import { numberFlag, parseArgs, stringFlag } from "../../command/args.js";
+import type { Command, Io } from "../../command/command.js";
+import { InputError, NotSupported, UsageError } from "../../errors.js";
+import { type HistLoopOptions, parseIntervalCount, runHistLoop } from "../hist-tool.js";
+import { tool } from "./runqlat.tool.js";
+import { LOST_WORDS, type RunqlatConfig } from "./runqlat-records.js";
+
+const HELP = `tsnap runqlat: run-queue (scheduler) latency as histograms (bcc runqlat)
+
+USAGE
+  tsnap runqlat [-T] [-m] [-P | -L | --pidnss] [-p PID] [-c CGROUP] [--json] [interval] [count]
+
+Times how long each task waits on a run queue, from the moment it becomes runnable (a
+wakeup, or a preemption that leaves it runnable) to the moment it runs on a CPU, and counts
+it in a log2 histogram in the kernel (sched_wakeup, sched_wakeup_new, sched_switch
+tracepoints). Prints the histogram every interval seconds, count times, or once at
+Ctrl-C. Options and layout are bcc's runqlat. Needs root and a kernel with tp_btf or
+raw_tp programs.
+
+OPTIONS
+  -T, --timestamp        a time line before each report
+  -m, --milliseconds     histogram of milliseconds (default microseconds)
+  -P, --pids             one histogram per process (pid = PID COMM)
+  -L, --tids             one histogram per thread (tid = TID COMM)
+      --pidnss           one histogram per PID namespace
+  -p, --pid PID          this process only (all its threads)
+  -c, --cgroup DIR       tasks under this cgroup v2 directory only (as libbpf-tools: the
+                         task running when the event fires is checked)
+      --json             NDJSON: one object per histogram per report, on stdout
+  -h, --help             this text
+  interval               seconds between reports (default: one report, at Ctrl-C)
+  count                  number of reports (default: until Ctrl-C)
+
+EXAMPLES
+  sudo tsnap runqlat                   one histogram until Ctrl-C
+  sudo tsnap runqlat 1 10              1-second histograms, 10 times
+  sudo tsnap runqlat -mT 1             every second, in ms, with the time
+  sudo tsnap runqlat -P 5 1            5 s, one histogram per process
+  sudo tsnap runqlat -p 185 -L         each thread of process 185
+  sudo tsnap runqlat -c /sys/fs/cgroup/system.slice 10 1
+`;
+
+interface Options extends RunqlatConfig, Omit<HistLoopOptions, "tracing" | "lostWords"> {}
+
+/** Flags → options; every bad value is a UsageError. */
+export function parseOptions(argv: string[]): Options {
+  const { values, positionals } = parseArgs(argv, {
+    timestamp: { type: "boolean", short: "T" },
+    milliseconds: { type: "boolean", short: "m" },
+    pids: { type: "boolean", short: "P" },
+    tids: { type: "boolean", short: "L" },
+    pidnss: { type: "boolean" },
+    pid: { type: "string", short: "p" },
+    cgroup: { type: "string", short: "c" },
+    json: { type: "boolean" },
+  });
+  const keys = (["pids", "tids", "pidnss"] as const).filter((k) => values[k] === true);
+  if (keys.length > 1) throw new UsageError("-P, -L and --pidnss: one at a time");
+  const key = ({ pids: "pid", tids: "tid", pidnss: "pidns" } as const)[keys[0] ?? "pids"];
+  const pid = numberFlag(values.pid, "-p", { min: 1, max: 2 ** 22, integer: true, fallback: 0 });
+  if (pid && !existsSync(`/proc/${pid}`)) throw new InputError(`no process with PID ${pid}`);
+  const ms = values.milliseconds === true;
+  return {
+    ...parseIntervalCount(positionals),
+    pid,
+    key: keys.length ? key : "none",
+    ms,
+    cgroup: stringFlag(values.cgroup),
+    unit: ms ? "msecs" : "usecs",
+    timestamp: values.timestamp === true,
+    json: values.json === true,
+  };
+}
+
+async function run(argv: string[], io: Io): Promise<number> {
+  const o = parseOptions(argv);
+  if (process.getuid?.() !== 0) throw new NotSupported("runqlat", "needs root (CAP_BPF and CAP_PERFMON)");
+  const { loadRunqlat } = await import("./runqlat-load.js");
+  const src = loadRunqlat(o);
+  return runHistLoop(io, { ...o, tracing: "Tracing run queue latency", lostWords: LOST_WORDS }, src);
+}
+
+export const command: Command = {
+  name: tool.name,
+  summary: tool.summary,
+  help: HELP,
+  run,
+};

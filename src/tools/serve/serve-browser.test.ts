@@ -1,0 +1,162 @@
+// The page in a real browser (Debian's chromium, headless, driven by puppeteer-core) over
+// a real capture of 2 spinning threads: the timeline draws them as about 2 threads on or
+// queued for a CPU, a drag across the timeline narrows the window (table and address
+// follow), reloading the address restores the view, a click on a value drills down and
+// Back returns. TSNAP_SERVE_SCREENSHOT=FILE saves a screenshot (docs/img/serve.png).
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { test } from "node:test";
+import { captureSpinners, startServe } from "../../testkit/serve-capture.js";
+
+const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
+const DRIVER = (() => {
+  try {
+    createRequire(import.meta.url).resolve("puppeteer-core");
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const N = 2;
+
+test("headless Chromium: timeline, brush → table and address, reload restores, click drills, Back returns", {
+  skip: !CHROMIUM
+    ? "chromium is not installed (scripts/setup.sh --tests installs it)"
+    : !DRIVER
+      ? "puppeteer-core is not installed (scripts/setup.sh installs the npm packages)"
+      : false,
+}, async (t) => {
+  const { default: puppeteer } = await import("puppeteer-core");
+  const cap = await captureSpinners(N, 10);
+  if (cap.note) t.diagnostic(cap.note);
+  const srv = await startServe([cap.dir, "--port", "0"]);
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run"],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1280, height: 1100 });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    // Each render of the page bumps body[data-ready]: wait for the one after an action.
+    const ready = () => page.$eval("body", (b) => b.dataset.ready ?? "");
+    const rendered = (before: string) =>
+      page.waitForFunction((b) => (document.body.dataset.ready ?? "") !== b, { timeout: 15_000 }, before);
+    const tableRows = () =>
+      page.$$eval("#table tbody tr", (trs) => {
+        const heads = [...document.querySelectorAll("#table thead th")].map((th) =>
+          (th.textContent ?? "").replace(/ [↑↓]$/, ""),
+        );
+        return trs.map((tr) =>
+          Object.fromEntries(
+            [...tr.querySelectorAll("td")].map((td, i) => [
+              heads[i],
+              (td.querySelector("a") ?? td).textContent ?? "",
+            ]),
+          ),
+        );
+      });
+    const cpuThreads = (rows: Record<string, string>[]) =>
+      rows
+        .filter((r) => r.state === "RUN" || r.state === "RUNQ")
+        .reduce((a, r) => a + Number(r.avg_threads), 0);
+
+    await page.goto(srv.url, { waitUntil: "load" });
+    await page.waitForSelector("#bars rect", { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelectorAll("#table tbody tr").length > 0);
+
+    // The timeline: per whole bucket, RUN + RUNQ rectangles stack to about N threads.
+    const bars = await page.$$eval("#bars rect", (rs) =>
+      rs.map((r) => ({
+        key: r.getAttribute("data-key"),
+        t: Number(r.getAttribute("data-t")),
+        avg: Number(r.getAttribute("data-avg")),
+        h: Number(r.getAttribute("height")),
+      })),
+    );
+    const perBucket = new Map<number, number>();
+    for (const b of bars)
+      if (b.key === "RUN" || b.key === "RUNQ") perBucket.set(b.t, (perBucket.get(b.t) ?? 0) + b.avg);
+    const inner = [...perBucket].sort((a, b) => a[0] - b[0]).slice(1, -1);
+    const mean = inner.reduce((a, [, x]) => a + x, 0) / inner.length;
+    assert.ok(Math.abs(mean - N) <= 0.3, `timeline RUN + RUNQ ${mean}`);
+    assert.ok(bars.every((b) => b.h > 0));
+    const rows0 = await tableRows();
+    assert.ok(Math.abs(cpuThreads(rows0) - N) <= 0.3, `table: ${JSON.stringify(rows0)}`);
+    const samples = (rows: Record<string, string>[]) => rows.reduce((a, r) => a + Number(r.samples), 0);
+
+    // The flame graph frame: the SVG's own script ran (it numbers the frames) under its CSP.
+    const flame = page.frames().find((f) => f.url().includes("/api/flame.svg"));
+    assert.ok(flame, "flame frame");
+    await flame.waitForSelector("#frames > g[data-i]", { timeout: 15_000 });
+
+    // Brush the middle of the timeline: the window, the address and the table follow.
+    const box = await page.$eval("#timeline", (e) => {
+      const b = e.getBoundingClientRect();
+      return { x: b.x, y: b.y, w: b.width, h: b.height };
+    });
+    const windowBefore = await page.$eval("#window", (e) => e.textContent);
+    let before = await ready();
+    await page.mouse.move(box.x + box.w * 0.3, box.y + box.h / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.w * 0.65, box.y + box.h / 2, { steps: 8 });
+    await page.mouse.up();
+    await rendered(before);
+    const brushed = new URL(page.url());
+    const from = Number(brushed.searchParams.get("from"));
+    const to = Number(brushed.searchParams.get("to"));
+    assert.ok(from > 0 && to > from, page.url());
+    const windowAfter = await page.$eval("#window", (e) => e.textContent);
+    assert.notEqual(windowAfter, windowBefore);
+    const rows1 = await tableRows();
+    assert.ok(
+      samples(rows1) < samples(rows0) * 0.6,
+      `samples ${samples(rows1)} after brush, ${samples(rows0)} before`,
+    );
+    assert.ok(Math.abs(cpuThreads(rows1) - N) <= 0.4, `brushed table: ${JSON.stringify(rows1)}`);
+    const shot = process.env.TSNAP_SERVE_SCREENSHOT;
+    if (shot) await page.screenshot({ path: shot as `${string}.png`, fullPage: true });
+
+    // Reloading the address restores the same view.
+    await page.goto(brushed.href, { waitUntil: "load" });
+    await page.waitForFunction(() => document.querySelectorAll("#table tbody tr").length > 0);
+    await page.waitForFunction(() => (document.body.dataset.ready ?? "") !== "");
+    assert.equal(await page.$eval("#window", (e) => e.textContent), windowAfter);
+    assert.deepEqual(await tableRows(), rows1);
+
+    // A click on the state RUN drills down: filter state=RUN, grouped by syscall.
+    before = await ready();
+    await page.$$eval("#table td.group[data-column=state] a", (as) => {
+      const a = as.find((x) => x.textContent === "RUN");
+      if (!a) throw new Error("no RUN cell");
+      (a as HTMLElement).click();
+    });
+    await rendered(before);
+    const drilled = new URL(page.url());
+    assert.deepEqual(drilled.searchParams.getAll("f"), ["state=RUN"]);
+    assert.equal(drilled.searchParams.get("g"), "syscall");
+    assert.equal(drilled.searchParams.get("from"), String(from), "the window stays");
+    assert.match(await page.$eval("#crumbs", (e) => e.textContent ?? ""), /all threads › state=RUN/);
+    const heads = await page.$$eval("#table thead th", (ths) => ths.map((th) => th.textContent));
+    assert.ok(heads.includes("syscall") && !heads.includes("state"), heads.join(","));
+
+    // Back: the brushed view again.
+    before = await ready();
+    await page.click("#back");
+    await rendered(before);
+    assert.equal(page.url(), brushed.href);
+    assert.deepEqual(await tableRows(), rows1);
+    assert.deepEqual(errors, [], "no script errors");
+  } finally {
+    await browser.close();
+    await srv.stop();
+    cap.remove();
+  }
+});

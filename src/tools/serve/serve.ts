@@ -1,0 +1,139 @@
+// tsnap serve: the web view of thread activity (the ASH timeline, the drill-down table of
+// `tsnap ui`, latency histograms, the thread-state flame graph) on a local HTTP server.
+// Argv and set-up only: the data is serve-data.ts (the query layer), the server
+// serve-http.ts, the page web/ (its navigation is ui-model/, served to the browser as is).
+import { choiceFlag, numberFlag, parseArgs, stringFlag } from "../../command/args.js";
+import type { Command, Io } from "../../command/command.js";
+import { parsePidFilter } from "../../command/pid-filter.js";
+import { UsageError } from "../../errors.js";
+import { SOURCE_CHOICES } from "../../sampler/open.js";
+import { startLive } from "../ui/ui-live.js";
+import { tool } from "./serve.tool.js";
+import { isLoopback, newToken, readTokenFile } from "./serve-auth.js";
+import { WebData } from "./serve-data.js";
+import { startServer } from "./serve-http.js";
+
+const DEFAULT_DIR = "/var/lib/tsnap";
+const DEFAULT_PORT = 8047;
+
+const help = `tsnap serve [DIR] [options]: the web view of thread activity, on tsnap capture or
+0x.tools xcapture v3 files, or on this machine now (--live).
+
+Starts a local HTTP server and prints its URL. The page (no CDN, nothing from the network)
+shows: a timeline of avg threads per time bucket stacked by state (or by any column), in
+which you drag to select a window that the whole page follows; the grouped table of
+tsnap ui (click a value to drill down, + / - to include / exclude it, group-by columns,
+breadcrumb, Back), the same numbers as tsnap query for the same window and filters; log2
+histograms of every syscall and block I/O of the window; and the thread-state flame
+graph of the selection. The address holds the whole view: a link reopens it.
+DIR defaults to $TSNAP_DIR or ${DEFAULT_DIR}.
+
+The API the page uses answers scripts too (GET, JSON): /api/info, /api/view, /api/hist,
+/api/values, /api/flame.svg (see serve.md). It is read-only: no SQL from the browser;
+columns are checked against tsnap query's list, filter values bound as parameters.
+
+OPTIONS
+  --port N            port to listen on (0: any free one)             [default: ${DEFAULT_PORT}]
+  --bind ADDR         address to listen on                        [default: 127.0.0.1]
+                      (any non-loopback address needs a token: generated and printed
+                      in the URL, or --token-file; sent as a cookie or Bearer header)
+  --token-file FILE   the token for a non-loopback address
+  --live              sample this machine now (as tsnap capture does) instead of DIR
+  --hz N              live: samples per second                        [default: 5]
+  --minutes N         live: the window, the last N minutes           [default: 10]
+  --source S          live: auto, proc or bpf                       [default: auto]
+  -a, --all           live: sleeping threads too (default: active ones only)
+  -p, --pid PIDS|RE   live: only these processes (PIDs or a thread-name regex)
+
+Ctrl-C stops the server.
+
+EXAMPLES
+  tsnap serve /var/lib/tsnap                 the always-on capture, at http://127.0.0.1:${DEFAULT_PORT}/
+  tsnap serve ./cap --port 0                 any free port (the URL says which)
+  sudo tsnap serve --live                    this machine now, the last 10 minutes, every second
+  sudo tsnap serve --live --hz 20 -p postgres
+  tsnap serve ./cap --bind 0.0.0.0           other machines too: open the printed URL (with its token)
+  curl -s 'http://127.0.0.1:${DEFAULT_PORT}/api/view?g=state,syscall' | jq .table.rows
+`;
+
+async function run(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseArgs(
+    argv,
+    {
+      port: { type: "string" },
+      bind: { type: "string" },
+      "token-file": { type: "string" },
+      live: { type: "boolean" },
+      hz: { type: "string" },
+      minutes: { type: "string" },
+      source: { type: "string" },
+      all: { type: "boolean", short: "a" },
+      pid: { type: "string", short: "p" },
+    },
+    1,
+  );
+  const port = numberFlag(v.port, "--port", { fallback: DEFAULT_PORT, min: 0, max: 65535 });
+  if (!Number.isInteger(port)) throw new UsageError("--port: a whole number");
+  const host = stringFlag(v.bind) ?? "127.0.0.1";
+  const tokenFile = stringFlag(v["token-file"]);
+  const loopback = isLoopback(host);
+  if (loopback && tokenFile !== undefined)
+    throw new UsageError("--token-file goes with a non-loopback --bind");
+  const token = loopback ? null : tokenFile !== undefined ? readTokenFile(tokenFile) : newToken();
+  const live = Boolean(v.live);
+  if (live && positionals.length) throw new UsageError("give DIR or --live, not both");
+  if (!live)
+    for (const f of ["hz", "minutes", "source", "all", "pid"] as const)
+      if (v[f] !== undefined) throw new UsageError(`--${f} goes with --live`);
+  const hz = numberFlag(v.hz, "--hz", { fallback: 5, min: 0.1, max: 100 });
+  const minutes = numberFlag(v.minutes, "--minutes", { fallback: 10, min: 0.1, max: 1440 });
+  const source = choiceFlag(v.source, "--source", SOURCE_CHOICES, "auto");
+
+  const lv = live
+    ? await startLive({ hz, source, minutes, all: Boolean(v.all), pid: parsePidFilter(stringFlag(v.pid)) })
+    : null;
+  try {
+    const dir = lv ? lv.dir : (positionals[0] ?? process.env.TSNAP_DIR ?? DEFAULT_DIR);
+    const data = new WebData({
+      dir,
+      defaultUs: lv ? minutes * 60e6 : 3600e6,
+      live: lv !== null,
+      describe: lv ? lv.describe : `history ${dir}`,
+    });
+    try {
+      // Live: the first rows come after a round or two; history: unreadable files said now.
+      if (lv) await firstRows(data, io.signal);
+      else await data.open();
+      const server = await startServer({ host, port, token, data, log: (line) => io.err(line) });
+      try {
+        io.out(`tsnap serve: ${server.url}  (${data.source.describe}; Ctrl-C stops)\n`);
+        await new Promise<void>((resolve) => {
+          if (io.signal.aborted) resolve();
+          io.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+      } finally {
+        await server.close();
+      }
+    } finally {
+      data.close();
+    }
+  } finally {
+    await lv?.stop();
+  }
+  return 0;
+}
+
+/** Live: wait (up to 10 s) until the capture has written a round the views can read. */
+async function firstRows(data: WebData, signal: AbortSignal): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await data.open();
+      return;
+    } catch (err) {
+      if (i >= 40 || signal.aborted) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+export const command: Command = { name: tool.name, summary: tool.summary, help, run };

@@ -1,0 +1,187 @@
+// What the interactive view shows, read through the query layer: the grouped table (the
+// same planQuery → runQueryOn as `tsnap query`, so the numbers are its numbers), the
+// timeline (avg threads per time bucket and state) and the values of a column for the
+// picker. One History is kept open between keys; `reopen` re-reads the directory (new
+// files of a running capture, the live mode's each refresh).
+import { readdirSync } from "node:fs";
+import { InputError } from "../../errors.js";
+import { allColumnNames, column } from "../../query/columns.js";
+import type { Row } from "../../query/duck.js";
+import { parseFilter } from "../../query/filter.js";
+import { runGroupQuery } from "../../query/group-query.js";
+import { type History, openHistory } from "../../query/history.js";
+import { planQuery } from "../../query/plan.js";
+import { runQueryOn } from "../../query/run-query.js";
+import type { PickerItem } from "../../ui-model/view-picker.js";
+import { filterText, timeText } from "../../ui-model/view-query.js";
+import type { View } from "../../ui-model/view-state.js";
+import { bucketSeconds, type Extent, effectiveWindow, type Window } from "../../ui-model/view-window.js";
+
+/** Rows fetched for the table (it is sorted and scrolled on screen). */
+const TABLE_LIMIT = 1000;
+
+export interface TimelinePoint {
+  /** Bucket start, µs. */
+  t: number;
+  state: string;
+  avg: number;
+}
+
+export interface Snapshot {
+  extent: Extent;
+  window: Window;
+  columns: string[];
+  rows: Row[];
+  coveredSeconds: number;
+  /** Latency kinds shown (sc, io, rq) and whether they come from histograms of every call. */
+  latency: string[];
+  histMode: boolean;
+  bucketUs: number;
+  timeline: TimelinePoint[];
+  problems: string[];
+}
+
+export class UiData {
+  private h: History | null = null;
+  private names = "";
+  private ext: Extent | null = null;
+
+  /** `defaultUs`: the window when the view has none (the last hour; live: the last N minutes). */
+  constructor(
+    readonly dir: string,
+    readonly defaultUs: number,
+  ) {}
+
+  /** (Re)open the directory: new files and rows are seen. */
+  async reopen(): Promise<void> {
+    const names = listing(this.dir);
+    const h = await openHistory(this.dir, {}, Date.now() * 1000);
+    this.h?.close();
+    this.h = h;
+    this.names = names;
+    this.ext = null;
+  }
+
+  /**
+   * Before a refresh: rows appended to the open files are read by the next query as they
+   * are (the views read the files at each query); a new or removed file needs a reopen.
+   */
+  async refresh(): Promise<void> {
+    if (!this.h || listing(this.dir) !== this.names) return this.reopen();
+    this.ext = null;
+  }
+
+  /** The open directory (the web view's histograms and flame graphs query it too). */
+  async history(): Promise<History> {
+    if (!this.h) await this.reopen();
+    return this.h!;
+  }
+
+  /** The data's first time and end (read once per (re)open or refresh). */
+  async extent(): Promise<Extent> {
+    const h = await this.history();
+    if (!this.ext) {
+      const r = await h.duck.all(
+        "SELECT epoch_us(min(timestamp)) AS a, epoch_us(max(timestamp)) AS b FROM rounds",
+      );
+      if (r[0]?.b !== null && r[0]?.b !== undefined) h.endUs = Number(r[0].b) + 1;
+      this.ext = { startUs: Number(r[0]?.a ?? h.endUs - 1), endUs: h.endUs };
+    }
+    return this.ext;
+  }
+
+  /** The table and the timeline of a view; `timelineColumns` buckets the window. */
+  async load(view: View, timelineColumns: number): Promise<Snapshot> {
+    const h = await this.history();
+    const extent = await this.extent();
+    const window = effectiveWindow(view, extent, this.defaultUs);
+    const where = filterText(view.filters);
+    const problems: string[] = [];
+    const nowUs = Date.now() * 1000;
+    const plan = planQuery({
+      dir: this.dir,
+      from: timeText(window.fromUs),
+      to: view.toUs === null ? undefined : timeText(view.toUs),
+      groups: view.groups,
+      where: where ? [where] : [],
+      lat: view.latency ? undefined : "none",
+      limit: TABLE_LIMIT,
+      nowUs,
+    });
+    const { result } = await runQueryOn(h, plan, { problem: (p) => problems.push(p), activeTitle: false });
+    if (result.kind !== "groups") throw new InputError("unexpected query result");
+    const bucketS = bucketSeconds(window, timelineColumns);
+    const timeline = await this.timeline(view, window, bucketS, nowUs);
+    return {
+      extent,
+      window,
+      columns: result.columns,
+      rows: result.rows,
+      coveredSeconds: result.window.covered_seconds,
+      latency: result.latency,
+      histMode: result.histMode,
+      bucketUs: bucketS * 1e6,
+      timeline,
+      problems,
+    };
+  }
+
+  private async timeline(view: View, w: Window, bucketS: number, nowUs: number): Promise<TimelinePoint[]> {
+    const h = await this.history();
+    const where = filterText(view.filters);
+    const rows = await runGroupQuery(h.duck, {
+      groups: [column(`time_${bucketS}s`, "-g"), column("state", "-g")],
+      filter: where ? parseFilter(where, nowUs, h.endUs) : null,
+      fromUs: w.fromUs,
+      toUs: w.toUs,
+      latency: [],
+      weighting: "event",
+      limit: 0,
+    });
+    const name = `time_${bucketS}s`;
+    return rows.rows.map((r) => ({
+      t: Date.parse(`${String(r[name]).replace(" ", "T")}Z`) * 1000,
+      state: String(r.state ?? "-"),
+      avg: Number(r.avg_threads),
+    }));
+  }
+
+  /** Values of `col` in the view (its own filters left out), busiest first, for the picker. */
+  async values(view: View, col: string, window: Window): Promise<PickerItem[]> {
+    const h = await this.history();
+    const where = filterText(view.filters.filter((f) => f.column !== col));
+    const rows = await runGroupQuery(h.duck, {
+      groups: [column(col, "/")],
+      filter: where ? parseFilter(where, Date.now() * 1000, h.endUs) : null,
+      fromUs: window.fromUs,
+      toUs: window.toUs,
+      latency: [],
+      weighting: "event",
+      limit: 5000,
+    });
+    return rows.rows
+      .filter((r) => r[col] !== null && r[col] !== undefined)
+      .map((r) => ({ key: String(r[col]), note: Number(r.avg_threads).toFixed(2) }));
+  }
+
+  /** The group-by choices: every column `tsnap query` knows, with its description. */
+  columnItems(): PickerItem[] {
+    const names = allColumnNames().filter((n) => !n.includes("<"));
+    names.push("time_10s", "time_1m", "time_10m");
+    return names.map((n) => ({ key: n, note: column(n, "-g").doc }));
+  }
+
+  close(): void {
+    this.h?.close();
+    this.h = null;
+  }
+}
+
+/** The directory's file names, sorted, as one string ("" when it cannot be read). */
+function listing(dir: string): string {
+  try {
+    return readdirSync(dir).sort().join("\n");
+  } catch {
+    return "";
+  }
+}
