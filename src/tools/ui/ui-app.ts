@@ -54,7 +54,9 @@ export async function runApp(o: AppOptions): Promise<View> {
   });
 
   const table = (): Table =>
-    snap ? displayTable(state.view, snap.columns, snap.rows) : { columns: [], rows: [] };
+    snap
+      ? displayTable({ ...snap.view, sort: state.view.sort }, snap.columns, snap.rows)
+      : { columns: [], rows: [] };
   const draw = () => {
     const { width, height } = o.screen.size();
     const failure = o.failed?.();

@@ -28,6 +28,8 @@ export interface TimelinePoint {
 }
 
 export interface Snapshot {
+  /** The view these rows were read for (the screen shows them in its order until the next read). */
+  view: View;
   extent: Extent;
   window: Window;
   columns: string[];
@@ -113,6 +115,7 @@ export class UiData {
     const bucketS = bucketSeconds(window, timelineColumns);
     const timeline = await this.timeline(view, window, bucketS, nowUs);
     return {
+      view,
       extent,
       window,
       columns: result.columns,

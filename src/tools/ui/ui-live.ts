@@ -68,7 +68,7 @@ export async function startLive(o: LiveOptions): Promise<Live> {
   });
   return {
     dir,
-    describe: `live: ${sampler.source} source, ${o.hz} Hz, last ${o.minutes} min`,
+    describe: `live: ${sampler.source}, ${o.hz} Hz, last ${o.minutes} min`,
     notices,
     failed: () => failure,
     async stop() {

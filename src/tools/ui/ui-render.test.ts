@@ -20,6 +20,7 @@ function snapshot(rows = 3): Snapshot {
     timeline.push({ t: T0 + i * 60e6, state: "DISK", avg: 1 });
   }
   return {
+    view: initialState().view,
     extent: { startUs: T0, endUs: T0 + 3600e6 },
     window: { fromUs: T0, toUs: T0 + 3600e6 },
     columns: ["samples", "avg_threads", "state", "syscall"],

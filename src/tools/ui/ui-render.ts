@@ -71,16 +71,18 @@ function fitVisible(s: string, w: number): string {
   return visibleLength(s) <= w ? s : fit(stripSgr(s), w);
 }
 
+/** Window, seconds sampled and source on the left; "zoomed" and "working…" always seen, on the right. */
 function title(i: ScreenInput): string {
-  const parts = ["tsnap ui", i.source];
+  const parts = ["tsnap ui"];
   if (i.snap) {
     const from = new Date(i.snap.window.fromUs / 1000).toISOString().slice(0, 19).replace("T", " ");
     const to = new Date(i.snap.window.toUs / 1000).toISOString().slice(11, 19);
     parts.push(`${from} → ${to}`, `${Math.round(i.snap.coveredSeconds)} s sampled`);
   }
-  if (i.state.view.fromUs !== null) parts.push("zoomed");
-  if (i.working) parts.push("working…");
-  return REVERSE(fit(` ${parts.join("  ·  ")}`, i.width));
+  parts.push(i.source);
+  const flags = [i.state.view.fromUs !== null ? "zoomed" : "", i.working ? "working…" : ""].filter(Boolean);
+  const right = flags.length ? ` ${flags.join(" ")} ` : "";
+  return REVERSE(fit(` ${parts.join(" · ")}`, i.width - right.length) + right);
 }
 
 function breadcrumb(s: UiState, w: number): string {

@@ -1,0 +1,298 @@
+// tsnap ui as a person uses it: the real program in a real terminal (tmux), keys sent one
+// by one, the screen read back as text. Truths: tsnap query's JSON for the same window and
+// filters (the 0x.tools demo hour), threads a workload was built to spin, and the
+// terminal's own state (alternate screen, cursor, stty) after q and after Ctrl-C.
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { runCli, runTsnap, TSNAP_BIN } from "../../testkit/cli.js";
+import { type Reference, reference, snapshot } from "../../testkit/contention.js";
+import { startTmux, TMUX_MISSING, type TmuxPane } from "../../testkit/tmux.js";
+import { compileWorkload, REPO_ROOT, startWorkload } from "../../testkit/workloads.js";
+
+const DEMO = join(REPO_ROOT, "..", "shared", "data", "0xtools-v3-demo");
+const noDemo = existsSync(DEMO) ? false : `demo data not found at ${DEMO}`;
+const isRoot = process.getuid?.() === 0;
+
+/** The shell line run in the pane: the UI, then what the terminal looks like after it. */
+function shell(args: string[]): string {
+  const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  return `node ${q(TSNAP_BIN)} ${args.map(q).join(" ")}; echo "EXIT=$?"; stty -a | tr '\\n' ' '; echo; sleep 600`;
+}
+
+interface ScreenRow {
+  avg: string;
+  samples: number;
+  cells: string[];
+}
+
+/** The table rows on screen: "▶ 12.57  45269  DISK  pread64" → avg, samples, group cells. */
+function tableRows(text: string): ScreenRow[] {
+  const out: ScreenRow[] = [];
+  for (const l of text.split("\n")) {
+    const m = /^[▶ ] +(\d+\.\d\d) +(\d+) {2}(.*?)[+−]?$/.exec(l);
+    if (m) out.push({ avg: m[1], samples: Number(m[2]), cells: m[3].trim().split(/ {2,}/) });
+  }
+  return out;
+}
+
+type QueryRow = Record<string, unknown> & { avg_threads: number; samples: number };
+
+async function queryRows(args: string[]): Promise<QueryRow[]> {
+  const r = await runCli(["query", ...args, "--format", "json", "--limit", "0"]);
+  assert.equal(r.code, 0, r.stderr);
+  return (JSON.parse(r.stdout) as { rows: QueryRow[] }).rows;
+}
+
+/** The screen's rows equal the query's first rows: avg_threads (2 decimals), samples, groups. */
+function assertSameRows(screen: string, rows: QueryRow[], groups: string[]): void {
+  const shown = tableRows(screen);
+  assert.ok(shown.length > 0, screen);
+  shown.forEach((s, i) => {
+    const q = rows[i];
+    assert.ok(q, `screen row ${i} beyond the query's ${rows.length} rows`);
+    const want = [q.avg_threads.toFixed(2), q.samples, ...groups.map((g) => String(q[g] ?? "-"))];
+    assert.deepEqual([s.avg, s.samples, ...s.cells], want, `row ${i}\n${screen}`);
+  });
+}
+
+/** The words of a command line as ui-model/view-query.ts quotes them (bare, "…", '…'). */
+function shellSplit(line: string): string[] {
+  const out: string[] = [];
+  for (const m of line.matchAll(/"([^"]*)"|((?:'[^']*'|\\'|[^\s'"])+)/g)) {
+    out.push(m[1] ?? m[2].replace(/'\\''/g, "'").replace(/^'|'$/g, "").replace(/\\'/g, "'"));
+  }
+  return out;
+}
+
+/** The live mode's directories in memory (tsnap-ui-*). */
+function shmDirs(): string[] {
+  return existsSync("/dev/shm") ? readdirSync("/dev/shm").filter((d) => d.startsWith("tsnap-ui-")) : [];
+}
+
+/**
+ * The spinners' rows: RUN + RUNQ is 2 threads (they never sleep), split between RUN and
+ * RUNQ as the kernel's schedstat says for the same threads over about the same time.
+ */
+function assertSpinners(screen: string, ref: Reference, tolerance: number): void {
+  const avg = (state: string) =>
+    Number(row(screen, (r) => r.cells[0].startsWith("spin") && r.cells[1] === state)?.avg ?? 0);
+  const run = avg("RUN");
+  const runq = avg("RUNQ");
+  const what = `screen RUN ${run} RUNQ ${runq}, schedstat RUN ${ref.RUN.toFixed(2)} RUNQ ${ref.RUNQ.toFixed(2)}\n${screen}`;
+  assert.ok(Math.abs(run + runq - 2) <= tolerance, what);
+  assert.ok(Math.abs(run - ref.RUN) <= tolerance + 0.1, what);
+}
+
+function row(text: string, pred: (r: ScreenRow) => boolean): ScreenRow | undefined {
+  return tableRows(text).find(pred);
+}
+
+/** Read and drawn: the status line counts rows and the title is not "working…". */
+const ready = (t: string) => /row 1 of \d+/.test(t) && !/working…/.test(t.split("\n")[0]);
+
+const tableText = (text: string) =>
+  text
+    .split("\n")
+    .filter((l) => /^[▶ ] +\d+\.\d\d /.test(l) || /avg_threads/.test(l))
+    .join("\n");
+
+async function restored(p: TmuxPane): Promise<string> {
+  const after = await p.waitFor(
+    (t) => /EXIT=\d+/.test(t) && /speed/.test(t),
+    10_000,
+    "the shell after tsnap ui",
+  );
+  assert.equal(p.variable("alternate_on"), "0", "left the alternate screen");
+  assert.equal(p.variable("cursor_flag"), "1", "the cursor is shown again");
+  assert.match(after, / icanon /, "cooked mode again (stty icanon)");
+  assert.match(after, / echo /, "echo again");
+  return after;
+}
+
+test("demo hour: drill DISK → pread64 → group by filename equals tsnap query; Backspace returns to each screen; zoom; sizes; q restores", {
+  skip: noDemo || TMUX_MISSING,
+  timeout: 120_000,
+}, async () => {
+  const p = startTmux(shell(["ui", DEMO]), { width: 100, height: 30, env: { NO_COLOR: "1" } });
+  try {
+    const first = await p.waitFor((t) => ready(t), 30_000, "the first table");
+    assert.match(
+      first.split("\n")[0],
+      /tsnap ui · 2025-09-05 13:00:00 → 13:59:59 · 3600 s sampled · history .*0xtools/,
+    );
+    const all = await queryRows([DEMO, "-g", "state,syscall", "--lat", "none"]);
+    assertSameRows(first, all, ["state", "syscall"]);
+    // The timeline shows DISK (letter D without colour) and the legend names it.
+    assert.match(first, /D DISK/);
+
+    // Down to the DISK row, right to the state column, Enter.
+    const disk = all.findIndex((r) => r.state === "DISK" && r.syscall === "pread64");
+    p.send([...Array(disk).fill("Down"), "Right", "Right", "Enter"]);
+    const s1 = await p.waitFor((t) => /▸ state=DISK {3}group: syscall/.test(t) && ready(t));
+    const diskRows = await queryRows([DEMO, "-g", "syscall", "-w", "state=DISK", "--lat", "none"]);
+    assertSameRows(s1, diskRows, ["syscall"]);
+
+    const pread = diskRows.findIndex((r) => r.syscall === "pread64");
+    p.send([...Array(pread).fill("Down"), "Enter"]);
+    const s2 = await p.waitFor((t) => /▸ state=DISK › syscall=pread64 {3}group: comm2/.test(t) && ready(t));
+    const where = "state=DISK AND syscall=pread64";
+    assertSameRows(s2, await queryRows([DEMO, "-g", "comm2", "-w", where, "--lat", "none"]), ["comm2"]);
+
+    // g, type "filename", Enter: group by filename alone.
+    p.send(["g"]);
+    await p.waitFor((t) => /group by {2}\(type to search/.test(t));
+    p.send(["filename"], true);
+    await p.waitFor((t) => /: filename▏/.test(t) && / filenamesum /.test(t));
+    p.send(["Enter"]);
+    const s3 = await p.waitFor((t) => /group: filename {2}⌫ 3/.test(t) && ready(t));
+    assertSameRows(s3, await queryRows([DEMO, "-g", "filename", "-w", where, "--lat", "none"]), ["filename"]);
+
+    // Backspace: each earlier screen exactly.
+    for (const [before, crumb] of [
+      [s2, /▸ state=DISK › syscall=pread64 {3}group: comm2 {2}⌫ 2/],
+      [s1, /▸ state=DISK {3}group: syscall {2}⌫ 1/],
+      [first, /▸ all threads {3}group: state, syscall\s*$/m],
+    ] as const) {
+      p.send(["BSpace"]);
+      const now = await p.waitFor((t) => crumb.test(t) && ready(t), 15_000, String(crumb));
+      assert.equal(tableText(now), tableText(before));
+    }
+
+    // 200x60: more rows, nothing cut; zoom in; the y command gives the same numbers.
+    p.resize(200, 60);
+    const wide = await p.waitFor((t) => tableRows(t).length > tableRows(first).length && ready(t));
+    for (const l of wide.split("\n")) assert.ok(l.length <= 200, l);
+    p.send(["+"]);
+    const zoomed = await p.waitFor((t) => /zoomed/.test(t) && /13:15:00 → 13:44:59/.test(t) && ready(t));
+    p.send(["y"]);
+    const withCmd = await p.waitFor((t) => / tsnap query .*--from/.test(t));
+    const cmd = withCmd
+      .split("\n")
+      .find((l) => / tsnap query /.test(l))!
+      .trim();
+    const args = shellSplit(cmd).slice(2);
+    assert.deepEqual(args.slice(1, 3), ["-g", "state,syscall"]);
+    const zrows = await queryRows(args);
+    assertSameRows(zoomed, zrows, ["state", "syscall"]);
+    const total = (rows: QueryRow[]) => rows.reduce((a, r) => a + r.samples, 0);
+    assert.ok(total(zrows) < 0.6 * total(all), `zoomed ${total(zrows)} of ${total(all)} samples`);
+    assert.ok(total(zrows) > 0.4 * total(all), `zoomed ${total(zrows)} of ${total(all)} samples`);
+    p.send(["0"]);
+    await p.waitFor((t) => !/zoomed/.test(t.split("\n")[0]) && /13:00:00 → 13:59:59/.test(t));
+
+    // 80x24: every line fits, the title, breadcrumb, header, status and keys are there.
+    p.resize(80, 24);
+    const small = await p.waitFor(
+      (t) => t.split("\n").length === 24 && ready(t) && tableRows(t).length === 13,
+    );
+    const lines = small.split("\n");
+    for (const l of lines) assert.ok(l.length <= 80, l);
+    assert.match(lines[0], /^ tsnap ui/);
+    assert.match(small, /▸ all threads/);
+    assert.match(lines[22], /row 1 of/);
+    assert.match(lines[23], /q quit {2}h keys/);
+
+    // h: the keys panel; any key closes it; q quits and prints the query of the view.
+    p.send(["h"]);
+    await p.waitFor((t) => /keys \(h or \? closes\)/.test(t) && /drill down/.test(t));
+    p.send(["Escape"]);
+    await p.waitFor((t) => !/keys \(h or/.test(t));
+    p.send(["q"]);
+    const after = await restored(p);
+    assert.match(after, /tsnap query .*0xtools-v3-demo -g state,syscall --lat none/);
+    assert.match(after, /EXIT=0/);
+  } finally {
+    p.kill();
+  }
+});
+
+test("a capture of 2 spinning threads: the table shows about 2 threads on CPU for that process; Ctrl-C restores the terminal", {
+  skip: TMUX_MISSING || (isRoot ? false : "needs root for the bpf source (RUN vs RUNQ)"),
+  timeout: 90_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsnap-ui-test-"));
+  const w = await startWorkload(compileWorkload("spin"), ["2", "30"]);
+  let p: TmuxPane | null = null;
+  try {
+    const pid = String(w.child.pid);
+    const before = snapshot(Number(pid));
+    const cap = await runTsnap(
+      ["capture", "-o", `${dir}/cap`, "--format", "csv", "--hz", "10", "-p", pid, "-d", "5"],
+      { timeoutMs: 30_000 },
+    );
+    const ref = reference(before, snapshot(Number(pid)));
+    assert.equal(cap.code, 0, cap.stderr);
+    p = startTmux(shell(["ui", `${dir}/cap`, "-g", "comm,state"]), {
+      width: 100,
+      height: 30,
+      env: { NO_COLOR: "1" },
+    });
+    const screen = await p.waitFor((t) => ready(t), 30_000);
+    assertSpinners(screen, ref, 0.25);
+    p.send(["C-c"]);
+    assert.match(await restored(p), /EXIT=0/);
+  } finally {
+    p?.kill();
+    await w.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("--live: within seconds the table shows the 2 spinning threads of a workload; Ctrl-C restores the terminal", {
+  skip: TMUX_MISSING || (isRoot ? false : "needs root for the bpf source (RUN vs RUNQ)"),
+  timeout: 90_000,
+}, async () => {
+  const before = shmDirs();
+  const w = await startWorkload(compileWorkload("spin"), ["2", "40"]);
+  const pid = String(w.child.pid);
+  const start = snapshot(Number(pid));
+  const p = startTmux(shell(["ui", "--live", "--hz", "10", "-p", pid, "-g", "comm,state"]), {
+    width: 100,
+    height: 30,
+    env: { NO_COLOR: "1" },
+  });
+  try {
+    // After at least 4 s of samples, spin's RUN + RUNQ is about 2 threads.
+    const screen = await p.waitFor(
+      (t) => {
+        const m = /· (\d+) s sampled/.exec(t);
+        return m !== null && Number(m[1]) >= 4 && row(t, (r) => r.cells[0].startsWith("spin")) !== undefined;
+      },
+      40_000,
+      "4 s of live samples",
+    );
+    assert.match(screen.split("\n")[0], /live: bpf, 10 Hz, last 10 min/);
+    const ref = reference(start, snapshot(Number(pid)));
+    assertSpinners(screen, ref, 0.3);
+    // The timeline's bars are RUN (R) for these threads.
+    assert.match(screen, /R RUN/);
+    p.send(["C-c"]);
+    const after = await restored(p);
+    assert.match(after, /EXIT=0/);
+    // The in-memory capture directory is gone.
+    assert.deepEqual(
+      shmDirs().filter((d) => !before.includes(d)),
+      [],
+    );
+  } finally {
+    p.kill();
+    await w.stop();
+  }
+});
+
+test("tsnap ui without a terminal, or with bad flags: one clear line, exit 2", async () => {
+  const notty = await runTsnap(["ui", DEMO]);
+  assert.equal(notty.code, 2);
+  assert.match(notty.stderr, /^tsnap: tsnap ui needs a terminal/);
+  const both = await runTsnap(["ui", DEMO, "--live"]);
+  assert.match(both.stderr, /^tsnap: give DIR or --live, not both/);
+  const bad = await runTsnap(["ui", DEMO, "-g", "nosuch"]);
+  assert.match(bad.stderr, /^tsnap: -g: unknown column 'nosuch'/);
+  const view = await runTsnap(["ui", DEMO, "--view", "f=oops"]);
+  assert.match(view.stderr, /^tsnap: --view: bad filter 'oops'/);
+  assert.equal(bad.code, 2);
+  assert.equal(view.code, 2);
+});
