@@ -65,8 +65,7 @@ try {
           "json",
         ],
         { env: { ...process.env, ...v.env }, onSpawn: (pid) => ref.watch(pid) },
-      );
-      ref.stop();
+      ).finally(() => ref.stop());
       if (r.code !== 0) throw new Error(r.stderr);
       const rows = JSON.parse(r.stdout) as Row[];
       const got = (pid: number, s: string) =>

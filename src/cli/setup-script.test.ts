@@ -43,7 +43,7 @@ test("setup.sh names the packages, why, and how to skip the eBPF ones, before ap
     said,
     /for the eBPF source \(compiler, libbpf, bpftool\): clang-19 llvm-19 libbpf-dev libbpf1 bpftool/,
   );
-  assert.match(said, /for the tests and benchmarks: gcc libc6-dev fio stress-ng procps/);
+  assert.match(said, /for the tests and benchmarks: gcc g\+\+ libc6-dev fio stress-ng procps/);
   assert.match(said, /scripts\/setup\.sh --no-bpf \(proc source only\)/);
   assert.match(r.calls, /apt-get install .*clang-19.*fio/);
 });

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { UsageError } from "../errors.js";
 import { runCli } from "../testkit/cli.js";
 import { decimalFlag, flagHelp, listOptionFlag, parseFlags, switchFlag, textsFlag } from "./args.js";
-import { durationFlag, intervalCount, intervalFlag, pidFlag } from "./flags.js";
+import { durationFlag, intervalFlag, pidFlag } from "./flags.js";
 
 const FLAGS = {
   duration: durationFlag({ fallback: 5 }),
@@ -92,14 +92,4 @@ test("a shared flag: the same refusal and the same --help line in every command 
     const r = await runCli([cmd, "--format", "xml"]);
     assert.equal(r.stderr, "tsnap: --format must be one of table, json, ndjson, csv, got 'xml'\n", cmd);
   }
-});
-
-test("bcc's [INTERVAL [COUNT]] positionals", () => {
-  assert.deepEqual(intervalCount([]), { count: Number.POSITIVE_INFINITY });
-  assert.deepEqual(intervalCount(["2"]), { intervalS: 2, count: Number.POSITIVE_INFINITY });
-  assert.deepEqual(intervalCount(["0.5", "3"]), { intervalS: 0.5, count: 3 });
-  assert.throws(() => intervalCount(["0"]), /^UsageError: INTERVAL must be at least 0.05/);
-  assert.throws(() => intervalCount(["1", "0"]), /COUNT must be at least 1/);
-  assert.throws(() => intervalCount(["1", "2.5"]), /COUNT must be a whole number/);
-  assert.throws(() => intervalCount(["1", "2", "3"]), /unexpected argument '3'/);
 });

@@ -165,21 +165,3 @@ export function tableOrJsonFlag(json: string): Flag<"table" | "json"> {
     help: `table (default) or json: ${json}`,
   });
 }
-
-/**
- * bcc's `[INTERVAL [COUNT]]` positionals (biolatency, runqlat, ...): INTERVAL seconds as
- * -i checks them, COUNT reports (a whole number from 1); absent: no interval (one report at
- * the end) and no limit.
- */
-export function intervalCount(positionals: readonly string[]): { intervalS?: number; count: number } {
-  if (positionals.length > 2) throw new UsageError(`unexpected argument '${positionals[2]}'`);
-  const [interval, count] = positionals;
-  if (interval === undefined) return { count: Number.POSITIVE_INFINITY };
-  return {
-    intervalS: intervalFlag({ fallback: undefined, help: "" }).parse(interval, "INTERVAL"),
-    count:
-      count === undefined
-        ? Number.POSITIVE_INFINITY
-        : numberFlag(count, "COUNT", { fallback: 0, min: 1, integer: true }),
-  };
-}

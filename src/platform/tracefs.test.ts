@@ -59,7 +59,8 @@ test("mounts tracefs when it is missing and we are root (private mount namespace
 }, (t) => {
   const mod = fileURLToPath(new URL("./tracefs.js", import.meta.url));
   const script = `import(${JSON.stringify(mod)}).then((m) => { const fs = m.openTracefs(); console.log(fs.root, fs.categories().includes("sched")); })`;
-  // unshare -m gives the child its own copy of the mount table: unmounting there leaves ours alone.
+  // unshare -m gives the child its own copy of the mount table: unmounting there leaves ours
+  // alone. Every tracefs mount goes, and debugfs (whose tracing/ directory automounts one).
   const r = spawnSync(
     "unshare",
     [
@@ -68,7 +69,7 @@ test("mounts tracefs when it is missing and we are root (private mount namespace
       "private",
       "sh",
       "-c",
-      `umount /sys/kernel/tracing 2>/dev/null; grep -c tracefs /proc/mounts; node -e '${script}'`,
+      `umount -a -t tracefs 2>/dev/null; umount -a -t debugfs 2>/dev/null; grep -c tracefs /proc/mounts; node -e '${script}'`,
     ],
     { encoding: "utf8" },
   );

@@ -150,8 +150,7 @@ describe("ground truth under contention (bpf source)", { skip }, () => {
         "json",
       ],
       { timeoutMs: 60_000, onSpawn: (pid) => ref.watch(pid) },
-    );
-    ref.stop();
+    ).finally(() => ref.stop());
     assert.equal(r.code, 0, r.stderr);
     assert.ok(ref.clockAt !== null, "tsnap's sampling clock (a perf_event fd) was never seen");
     const rows = JSON.parse(r.stdout) as Row[];
@@ -203,8 +202,7 @@ describe("ground truth under contention (bpf source)", { skip }, () => {
           `${w.ioPid},${w.hogPid}`,
         ],
         { timeoutMs: 120_000, onSpawn: (pid) => ref.watch(pid) },
-      );
-      ref.stop();
+      ).finally(() => ref.stop());
       assert.equal(c.code, 0, c.stderr);
       assert.ok(ref.clockAt !== null, "tsnap's sampling clock (a perf_event fd) was never seen");
       const q = await runTsnap([

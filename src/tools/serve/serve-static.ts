@@ -1,26 +1,25 @@
-// The page's files: a fixed table of URL paths → files of the package (the page, its
-// scripts and style from web/, the navigation model compiled to dist/src/ui-model/, which
-// the browser imports as ES modules: one model, two views). Read once at start; no URL
+// The page's files: a fixed table of URL paths → files of the package, all in dist/ (the
+// page and its style from web/page.ts, its scripts compiled from web/*.ts, the navigation
+// model compiled to dist/src/ui-model/, which the browser imports as ES modules: one
+// model, two views). Read once at start; no URL
 // is ever turned into a file path, so nothing else can be read through the server. A
 // path with dot segments, backslashes or encoded separators is refused outright.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { InputError, UsageError } from "../../errors.js";
+import { INDEX_HTML, STYLE_CSS } from "./web/page.js";
 
 export interface Asset {
   type: string;
   body: Buffer;
 }
 
-/** dist/src/tools/serve/ → the repository root; web/ is kept in the source tree. */
-const WEB = new URL("../../../../src/tools/serve/web/", import.meta.url);
+const WEB = new URL("./web/", import.meta.url);
 const MODEL = new URL("../../ui-model/", import.meta.url);
 
 const JS = "text/javascript; charset=utf-8";
 
 const FILES: Record<string, { base: URL; file: string; type: string }> = {
-  "/": { base: WEB, file: "index.html", type: "text/html; charset=utf-8" },
-  "/style.css": { base: WEB, file: "style.css", type: "text/css; charset=utf-8" },
   "/app.js": { base: WEB, file: "app.js", type: JS },
   "/timeline.js": { base: WEB, file: "timeline.js", type: JS },
   "/panels.js": { base: WEB, file: "panels.js", type: JS },
@@ -32,7 +31,10 @@ const FILES: Record<string, { base: URL; file: string; type: string }> = {
 
 /** Every asset, read now (a missing one is a broken build: said at start, not per request). */
 export function loadAssets(): Map<string, Asset> {
-  const out = new Map<string, Asset>();
+  const out = new Map<string, Asset>([
+    ["/", { type: "text/html; charset=utf-8", body: Buffer.from(INDEX_HTML) }],
+    ["/style.css", { type: "text/css; charset=utf-8", body: Buffer.from(STYLE_CSS) }],
+  ]);
   for (const [path, f] of Object.entries(FILES)) {
     const file = fileURLToPath(new URL(f.file, f.base));
     let body: Buffer;

@@ -4,7 +4,9 @@
 // port: the API's numbers, its equality with `tsnap query`, hostile requests refused with
 // one line, and the token off loopback.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { request } from "node:http";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { runCli } from "../../testkit/cli.js";
 import {
@@ -15,7 +17,7 @@ import {
   startServe,
 } from "../../testkit/serve-capture.js";
 import { svgFrames } from "../../testkit/svg-frames.js";
-import { compileWorkload, startWorkload } from "../../testkit/workloads.js";
+import { compileWorkload, REPO_ROOT, startWorkload } from "../../testkit/workloads.js";
 
 const N = 2;
 let cap: SpinCapture;
@@ -266,6 +268,51 @@ test("--live: samples now; the data's end moves each second and the spinners sho
   } finally {
     assert.equal(await live?.stop(), 0, live?.stderr());
     await spin.stop();
+  }
+});
+
+const DEMO = join(REPO_ROOT, "..", "shared", "data", "0xtools-v3-demo");
+
+test("the xcapture demo hour: 10 minutes, drill DISK → pread64 by filename, the table is tsnap query's", {
+  skip: existsSync(DEMO) ? false : `skipped: demo data not found at ${DEMO}`,
+}, async () => {
+  const demo = await startServe([DEMO, "--port", "0"], 60_000);
+  try {
+    const info = await (await fetch(`${demo.origin}/api/info`)).json();
+    const fromUs = Math.floor(info.extent.startUs / 1e6) * 1e6 + 600e6;
+    const toUs = fromUs + 600e6;
+    const path = `/api/view?g=filenamesum&f=state%3DDISK&f=syscall%3Dpread64&from=${fromUs}&to=${toUs}`;
+    const r = await fetch(demo.origin + path);
+    const v = await r.json();
+    assert.equal(r.status, 200, JSON.stringify(v));
+    const text = (us: number) => new Date(us / 1000).toISOString().replace("Z", "");
+    const q = await runCli([
+      "query",
+      DEMO,
+      "-g",
+      "filenamesum",
+      "-w",
+      "state='DISK' AND syscall='pread64'",
+      "--from",
+      text(fromUs),
+      "--to",
+      text(toUs),
+      "--lat",
+      "none",
+      "--format",
+      "json",
+    ]);
+    assert.equal(q.code, 0, q.stderr);
+    const want = (JSON.parse(q.stdout) as { rows: Record<string, unknown>[] }).rows;
+    const rows = v.table.rows as Record<string, unknown>[];
+    assert.ok(want.length > 0);
+    assert.deepEqual(
+      rows.map((x) => [x.filenamesum, x.samples, Number(x.avg_threads).toFixed(9)]),
+      want.map((x) => [x.filenamesum, x.samples, Number(x.avg_threads).toFixed(9)]),
+    );
+    assert.match(v.command, /-g filenamesum -w "state='DISK' AND syscall='pread64'" --from /);
+  } finally {
+    await demo.stop();
   }
 });
 

@@ -1,6 +1,8 @@
 // The page's panels as DOM: the grouped table (cells call back for drill, include,
 // exclude, sort), the breadcrumb of filters, the group-by chips and the log2 latency
 // histograms. No state here: app.js owns it (through the navigation model).
+// Browser code, kept as plain JavaScript (tsc only copies it to dist/ for the package):
+// @ts-nocheck
 
 function h(tag, attrs = {}, ...kids) {
   const e = document.createElement(tag);

@@ -3,6 +3,8 @@
 // setGroups, goBack, ...), the address is its serialization (viewToQuery) plus the
 // timeline's stacking column, so a link or a reload reopens the same view. Data comes
 // from the JSON API; the timeline, table, histograms and flame graph follow the view.
+// Browser code, kept as plain JavaScript (tsc only copies it to dist/ for the package):
+// @ts-nocheck
 import {
   cycleFilter,
   drill,
@@ -23,8 +25,8 @@ import { colorOf, drawTimeline } from "/timeline.js";
 
 const $ = (id) => document.getElementById(id);
 
-let st;
-let by;
+let st = initialState();
+let by = "state";
 let info = null;
 let snap = null;
 let seq = 0;
@@ -157,7 +159,7 @@ async function refresh(live = false) {
   renderChrome();
   if (!live) status("working…", "busy");
   const cols = Math.max(20, Math.floor($("timeline").clientWidth / 5));
-  let s;
+  let s = null;
   try {
     s = await getJson(`/api/view?${q}&cols=${cols}`);
   } catch (err) {

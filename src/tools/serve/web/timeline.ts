@@ -1,5 +1,7 @@
 // The ASH timeline: avg threads per time bucket, stacked by state (or any column), drawn
 // as SVG rectangles; a drag across it selects a window (onBrush(fromUs, toUs)).
+// Browser code, kept as plain JavaScript (tsc only copies it to dist/ for the package):
+// @ts-nocheck
 const SVG = "http://www.w3.org/2000/svg";
 
 /** Thread states in tsnap's colours (tsnap ui's: RUN green, RUNQ yellow, DISK blue). */

@@ -1,4 +1,59 @@
-/* tsnap serve: one page, no external resources. */
+// The page's HTML and CSS, served as they are (no inline script or style: the CSP forbids
+// them); kept as modules so that the build puts them in dist/ with the rest.
+export const INDEX_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>tsnap</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/style.css">
+<script type="module" src="/app.js"></script>
+</head>
+<body>
+<header>
+  <h1>tsnap</h1>
+  <span id="source"></span>
+  <span id="window"></span>
+  <span id="status" role="status"></span>
+</header>
+<section id="timeline-panel">
+  <div class="bar">
+    <label>stack by <select id="by"></select></label>
+    <button type="button" id="zoom-out" title="twice as wide">zoom out</button>
+    <button type="button" id="earlier" title="a quarter earlier">◀</button>
+    <button type="button" id="later" title="a quarter later">▶</button>
+    <button type="button" id="reset" title="the default window">latest</button>
+    <span class="hint">drag across the timeline to select a window</span>
+    <span id="legend"></span>
+  </div>
+  <svg id="timeline" role="img" aria-label="average active threads over time"></svg>
+</section>
+<nav id="crumbs"></nav>
+<section id="table-panel">
+  <div class="bar">
+    <button type="button" id="back" title="the previous view">⟵ back</button>
+    <span>group by</span> <span id="groups"></span>
+    <select id="add-group"><option value="">+ column</option></select>
+    <label><input type="checkbox" id="latency"> latency columns</label>
+  </div>
+  <table id="table"><thead></thead><tbody></tbody></table>
+  <p id="note"></p>
+  <p><code id="command"></code></p>
+</section>
+<section id="hist-panel">
+  <h2>Latency of every call in the window (log2 histograms)</h2>
+  <div class="hists"><div id="hist-sc"></div><div id="hist-io"></div></div>
+</section>
+<section id="flame-panel">
+  <h2>Thread states of the selection (flame graph; click a frame to zoom)</h2>
+  <iframe id="flame" title="thread-state flame graph"></iframe>
+</section>
+</body>
+</html>
+`;
+
+export const STYLE_CSS = `/* tsnap serve: one page, no external resources. */
 body {
   font:
     13px / 1.4 system-ui,
@@ -199,3 +254,4 @@ button {
   border: 1px solid #ddd;
   background: #fff;
 }
+`;
