@@ -6,6 +6,7 @@
 # Writes OUTDIR/tsnap-<version>.tgz (npm install -g ./tsnap-<version>.tgz) and
 # OUTDIR/tsnap_<version>_<arch>.deb (apt install ./tsnap_..deb), both from OUTDIR/stage/package:
 #   bin/tsnap.js, dist/ (compiled TypeScript without tests, test kit or release tooling),
+#   src/ static files read at run time (if any; no .ts or .c),
 #   build/bpf/*.bpf.o, docs/, man/man1/ (from each --help), completions/ (bash, zsh; from the
 #   command registry and option specs), packaging/systemd/, release.json, and node_modules/
 #   with the runtime dependencies only, bundled in the tarball (installing needs no network).
@@ -36,6 +37,9 @@ install -m 0755 bin/tsnap.js "$stage/bin/tsnap.js"
 # Build-time generators (README command list, C header) stay out too; so do test objects.
 (cd dist && find src -name '*.js' ! -name '*.test.js' ! -path 'src/testkit/*' ! -path 'src/release/*' \
   ! -name readme-commands.js ! -name gen-header.js -print0 | tar --null -T - -cf -) | tar -xf - -C "$stage/dist"
+# Static files the code reads from the tree at run time, if any, at their own paths: every
+# file under src/ that is not TypeScript, C, a header or a doc page.
+find src -type f ! -name '*.ts' ! -name '*.c' ! -name '*.h' ! -name '*.md' -print0 | tar --null -T - -cf - | tar -xf - -C "$stage"
 for obj in build/bpf/*.bpf.o; do
   [[ $(basename "$obj") == *-test.bpf.o ]] || cp "$obj" "$stage/build/bpf/"
 done

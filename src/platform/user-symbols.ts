@@ -5,7 +5,8 @@
 // and build-id. Frames in anonymous memory are looked up in the process's JIT map
 // (/tmp/perf-PID.map). Two spellings: DTrace's `module`symbol+0xoff` (frames()), and
 // bcc's bare function name or `[unknown] (module)` (names(): profile, offcputime).
-// C++ and Rust names are demangled (demangle.ts). No unwinding here, no debuginfod.
+// C++ and Rust names are demangled (demangle.ts). No debuginfod. mappingAt() hands the
+// unwinder (unwind-tables.ts) the mapping of an address.
 import { readFileSync } from "node:fs";
 import { demangle } from "./demangle.js";
 import { fileOffsetToVaddr, functionAt } from "./elf.js";
@@ -98,6 +99,13 @@ export class UserSymbolizer {
     const f = img && vaddr !== null ? functionAt(img.funcs, vaddr) : null;
     if (f && vaddr !== null) return { module, name: demangle(f.name), off: vaddr - f.addr };
     return { module, name: null, off: fileOff };
+  }
+
+  /** The executable file mapping holding `addr`, and the paths its file is read by (unwinding). */
+  mappingAt(tgid: number, addr: number): { m: Mapping; paths: string[] } | null {
+    this.see(tgid);
+    const m = findMapping(this.maps.get(tgid) ?? [], addr) ?? this.reloadFor(tgid, addr);
+    return m ? { m, paths: [`/proc/${tgid}/root${m.path}`, m.path] } : null;
   }
 
   private reloadFor(tgid: number, addr: number): Mapping | undefined {

@@ -18,6 +18,7 @@ export interface RepoPackageJson {
 export const RELEASE_FILES = [
   "bin/",
   "dist/",
+  "src/",
   "build/bpf/",
   "docs/",
   "man/",

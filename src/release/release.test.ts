@@ -5,11 +5,12 @@
 // Truths: a spinner this test starts (one thread always on or queued for a CPU), the
 // registry's commands, the repo's package.json, each command's own --help text.
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -22,6 +23,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { COMMANDS } from "../cli/registry.js";
 import { compileWorkload, REPO_ROOT, type RunningWorkload, startWorkload } from "../testkit/workloads.js";
+import { INDEX_HTML } from "../tools/serve/web/page.js";
 
 const root = process.getuid?.() === 0;
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
@@ -185,6 +187,40 @@ async function checkTopBpf(bin: string): Promise<void> {
   }
 }
 
+test("installed tsnap serve gives the page and its scripts (every file it reads is in the package)", {
+  skip: skipRoot || (!existsSync(DEMO) && `no demo data at ${DEMO}`),
+}, async () => {
+  const bin = join(prefix, "bin", "tsnap");
+  if (!existsSync(bin)) return assert.fail("the npm install test did not install tsnap");
+  const child = spawn(bin, ["serve", DEMO, "--port", "0"], {
+    env: { ...process.env, PATH: strippedPath },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  try {
+    const url = await new Promise<string>((res, rej) => {
+      let out = "";
+      const timer = setTimeout(() => rej(new Error(`no URL from serve: ${out}`)), 30_000);
+      child.stdout.on("data", (d) => {
+        out += d;
+        const m = /http:\/\/\S+/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          res(m[0]);
+        }
+      });
+      child.once("exit", (code) => rej(new Error(`serve exited ${code}: ${out}`)));
+    });
+    const page = await (await fetch(url)).text();
+    assert.equal(page, INDEX_HTML);
+    for (const script of [...page.matchAll(/src="\/?([\w./-]+\.js)"/g)].map((m) => m[1])) {
+      const r = await fetch(new URL(script, url));
+      assert.equal(r.status, 200, `${script} is served`);
+    }
+  } finally {
+    child.kill("SIGTERM");
+  }
+});
+
 test("installed tsnap query reads the xcapture demo as the clone does", {
   skip: skipRoot || (!existsSync(DEMO) && `no demo data at ${DEMO}`),
 }, () => {
@@ -239,10 +275,12 @@ test(".deb extracted: tsnap runs the bpf source with the stripped PATH", { skip:
   await checkTopBpf(join(dir, "usr/bin/tsnap"));
 });
 
-test("dpkg -i installs it (unit disabled, /var/lib/tsnap 0700, man pages); purge removes it all", {
+test("dpkg -i installs it (unit disabled, /var/lib/tsnap 0700, man pages, doctor); remove keeps the history, purge removes it all", {
   skip:
     skipRoot ||
-    (run("dpkg-query", ["-W", "tsnap"]).code === 0 && "a tsnap package is installed on this machine already"),
+    (run("dpkg-query", ["-W", "tsnap"]).code === 0 &&
+      "a tsnap package is installed on this machine already") ||
+    (existsSync("/var/lib/tsnap") && "/var/lib/tsnap exists (purge would delete that history)"),
 }, () => {
   const i = run("dpkg", ["-i", deb]);
   try {
@@ -255,11 +293,38 @@ test("dpkg -i installs it (unit disabled, /var/lib/tsnap 0700, man pages); purge
       assert.equal(m.code, 0, m.stderr);
       assert.match(m.stdout, /active threads grouped by any columns/);
     }
+    const doctor = tsnap("/usr/bin/tsnap", ["doctor", "--format", "json"]);
+    assert.equal(doctor.code, 0, doctor.stderr);
+    const checks = JSON.parse(doctor.stdout).system as { name: string; ok: boolean; detail: string }[];
+    assert.match(
+      checks.find((c) => c.name === "bpf objects")?.detail ?? "",
+      /^\/usr\/lib\/tsnap\/build\/bpf\/sampler\.bpf\.o/,
+    );
+    // What the unit runs, briefly: history lands in /var/lib/tsnap, which remove keeps.
+    const cap = tsnap("/usr/bin/tsnap", [
+      "capture",
+      "-o",
+      "/var/lib/tsnap",
+      "-d",
+      "1",
+      "-a",
+      "--source",
+      "proc",
+    ]);
+    assert.equal(cap.code, 0, cap.stderr);
+    const history = readdirSync("/var/lib/tsnap").filter((f) => f.startsWith("tsnap_samples_"));
+    assert.ok(history.length > 0, "capture wrote samples");
+    const r = run("dpkg", ["-r", "tsnap"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!existsSync("/usr/bin/tsnap") && !existsSync("/usr/lib/tsnap"), "remove removes the files");
+    for (const f of history)
+      assert.ok(existsSync(join("/var/lib/tsnap", f)), `remove keeps the history (${f})`);
   } finally {
     const p = run("dpkg", ["--purge", "tsnap"]);
     assert.equal(p.code, 0, p.stderr);
   }
   assert.ok(!existsSync("/usr/bin/tsnap") && !existsSync("/usr/lib/tsnap") && !existsSync("/var/lib/tsnap"));
+  assert.notEqual(run("dpkg-query", ["-W", "tsnap"]).code, 0, "purged");
 });
 
 test("bash completion: complete -p tsnap, the registry's commands, each command's flags as its --help names them", {

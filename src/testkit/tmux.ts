@@ -2,6 +2,7 @@
 // socket), one window of a given size running a command, keys sent with send-keys, the
 // screen read with capture-pane: what a person would see, as text.
 import { execFileSync, spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 
 export const TMUX_MISSING = spawnSync("tmux", ["-V"]).status === 0 ? false : "tmux is not installed";
 
@@ -57,6 +58,8 @@ export function startTmux(
     },
     kill: () => {
       spawnSync("tmux", ["-L", socket, "kill-server"]);
+      const dir = process.env.TMUX_TMPDIR ?? "/tmp";
+      rmSync(`${dir}/tmux-${process.getuid?.() ?? 0}/${socket}`, { force: true });
     },
   };
   return pane;

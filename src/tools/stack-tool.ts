@@ -22,6 +22,14 @@ import {
   type StackSide,
 } from "../report/stack-report.js";
 import { cString, type Layout } from "../sources/bpf/records.js";
+import {
+  DwarfCollector,
+  openUnwindRing,
+  sizeUnwindMaps,
+  UNWIND_FLAG,
+  type Unwind,
+  type UnwindStats,
+} from "./unwind-stacks.js";
 
 /** The flags profile and offcputime share (bcc's letters), declared once. */
 export const STACK_FLAGS = {
@@ -50,6 +58,7 @@ export const STACK_FLAGS = {
     integer: true,
     fallback: 16384,
   }),
+  unwind: UNWIND_FLAG,
 };
 
 /** bcc's DURATION positional: seconds, or Infinity (until Ctrl-C) when absent. */
@@ -138,16 +147,22 @@ export class StackResolver {
 }
 
 /**
- * Waits `seconds` (Infinity: until the signal), calling `tick` about every second: the
- * command reads its map's keys then, so that a process's maps are read at first sight.
+ * Waits `seconds` (Infinity: until the signal), calling `tick` about every `everyMs`: the
+ * command reads its map's keys then, so that a process's maps are read at first sight
+ * (or drains its ring buffer: --unwind dwarf).
  */
-export async function runFor(seconds: number, signal: AbortSignal, tick: () => void): Promise<void> {
+export async function runFor(
+  seconds: number,
+  signal: AbortSignal,
+  tick: () => void,
+  everyMs = 1000,
+): Promise<void> {
   const end = Date.now() + seconds * 1000;
   while (!signal.aborted) {
     const left = end - Date.now();
     if (left <= 0) break;
     try {
-      await sleep(Math.min(1000, left), undefined, { signal });
+      await sleep(Math.min(everyMs, left), undefined, { signal });
     } catch {
       break; // aborted
     }
@@ -181,6 +196,9 @@ export interface StackObject {
   /** The counting map, sized like the stack map (--stack-storage-size). */
   counts: string;
   stackStorageSize: number;
+  /** --unwind, and the bytes a second its ring must take in dwarf mode. */
+  unwind: Unwind;
+  ringBytesPerSecond: number;
 }
 
 /**
@@ -195,6 +213,7 @@ export function loadStackObject(o: StackObject, attach: (col: Collection) => voi
     col.setReadOnlyConfig(o.config);
     col.setMaxEntries("stackmap", o.stackStorageSize);
     col.setMaxEntries(o.counts, o.stackStorageSize);
+    sizeUnwindMaps(col, o.unwind, o.ringBytesPerSecond);
     col.load();
     attach(col);
     return col;
@@ -213,13 +232,25 @@ export async function collectStacks(
   col: Collection,
   links: readonly Link[],
   m: { counts: string; key: StackKeyFields; value: (v: bigint) => number },
-  o: { pid: number | null; durationS: number; userOnly: boolean; kernelOnly: boolean },
+  o: { pid: number | null; durationS: number; userOnly: boolean; kernelOnly: boolean; unwind: Unwind },
   signal: AbortSignal,
-): Promise<{ rows: StackRow[]; lost: number }> {
+): Promise<{ rows: StackRow[]; lost: number; dropped?: number; unwind?: UnwindStats }> {
   try {
     const fd = col.mapFd(m.counts);
     const stacks = new StackResolver(col.mapFd("stackmap"));
     if (o.pid !== null) stacks.users.see(o.pid);
+    if (o.unwind.mode === "dwarf") {
+      // A record per sample (offcputime: per switch, and one per return), unwound as drained
+      // every 100 ms (each process's maps read at its first record).
+      const ring = openUnwindRing(col);
+      const dwarf = new DwarfCollector(stacks, m.key.id === m.key.tgid ? "tgid" : "tid");
+      const drain = () => ring.drain((b, off, len) => dwarf.add(b, off, len));
+      await runFor(o.durationS, signal, drain, 100);
+      for (const l of links) l.close();
+      drain();
+      const dropped = ring.lost();
+      return { ...dwarf.rows(o, (v) => m.value(BigInt(v))), dropped, unwind: dwarf.stats };
+    }
     const learn = () => {
       for (const p of seenProcesses(fd, m.key.size, 8, m.key.tgid)) stacks.users.see(p);
     };
@@ -308,12 +339,16 @@ export async function printStackReport(
   io: Io,
   o: StackReportOptions & { folded: boolean },
   header: string,
-  measure: () => Promise<{ rows: StackRow[]; lost: number }>,
+  measure: () => Promise<{ rows: StackRow[]; lost: number; dropped?: number }>,
 ): Promise<number> {
   if (!o.folded) io.out(header);
-  const { rows, lost } = await measure();
+  const { rows, lost, dropped } = await measure();
   io.out(o.folded ? renderFolded(rows, o) : renderText(rows, o));
   if (lost > 0)
     io.err(`WARNING: ${lost} stack traces were lost (stack map full?); try a larger --stack-storage-size\n`);
+  if (dropped)
+    io.err(
+      `WARNING: ${dropped} user stack records were dropped (ring buffer full); try a smaller --unwind dwarf,BYTES\n`,
+    );
   return 0;
 }

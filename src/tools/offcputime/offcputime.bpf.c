@@ -2,14 +2,20 @@
 /* tsnap offcputime: time threads spend off a CPU, by stack. At sched_switch the thread
  * leaving the CPU (prev) gets a start time and its stacks (taken now, in its context); the
  * thread entering (next) adds now - start to its (thread, stacks) total. Totals are kept
- * in ns in a hash map; user space reads them once at the end (libbpf-tools offcputime). */
+ * in ns in a hash map; user space reads them once at the end (libbpf-tools offcputime).
+ * With --unwind dwarf (cfg.dwarf) the leaving thread's user registers and top of stack go
+ * to a ring buffer instead (lib/ustack.bpf.h: a pending record stamped with its start
+ * time), and its return a small record with the time off CPU; user space unwinds, joins
+ * the two by (thread, start time) and sums. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "lib/hooks.bpf.h"
 #include "lib/maps.bpf.h"
+#include "lib/ringbuf.bpf.h"
 #include "lib/task.bpf.h"
+#include "lib/ustack.bpf.h"
 
 #define TASK_COMM_LEN 16
 #define PF_KTHREAD 0x00200000
@@ -39,8 +45,10 @@ struct offcpu_config {
 	__s64 state;
 	__u64 min_block_ns;
 	__u64 max_block_ns;
+	__u32 ustack_bytes;
+	__u32 dwarf;
 };
-_Static_assert(sizeof(struct offcpu_config) == 40, "offcpu_config size");
+_Static_assert(sizeof(struct offcpu_config) == 48, "offcpu_config size");
 _Static_assert(sizeof(struct offcpu_key) == 32, "offcpu_key size");
 
 const volatile struct offcpu_config cfg = {
@@ -62,6 +70,65 @@ struct {
 	__type(value, __u64);
 	__uint(max_entries, 16384);
 } totals SEC(".maps");
+
+/* --unwind dwarf: the records (user space sizes the ring), one scratch record per CPU
+ * (max_entries: the possible CPUs; too large for a per-CPU value), records lost. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} ustacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct ustack_buf);
+	__uint(max_entries, 1);
+} ustack_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);
+} ustack_lost SEC(".maps");
+
+/* The leaving thread (current) with its user stack, pending until it comes back. */
+static __always_inline void pending_dwarf(struct offcpu_key *k, __u64 now)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct ustack_buf *b = bpf_map_lookup_elem(&ustack_scratch, &cpu);
+	__u32 n;
+
+	if (!b)
+		return;
+	n = ustack_fill(b, 0, 0, 0, 0, cfg.ustack_bytes);
+	b->h.kind = USTACK_PENDING;
+	b->h.tgid = k->tgid;
+	b->h.tid = k->pid;
+	b->h.kern_stack_id = k->kern_stack_id;
+	b->h.value = 0;
+	b->h.ts = now;
+	__builtin_memcpy(b->h.comm, k->comm, sizeof(b->h.comm));
+	if (bpf_ringbuf_output(&ustacks, b, n, BPF_RB_NO_WAKEUP))
+		count_in(&ustack_lost, 0);
+}
+
+/* Thread `tid`'s pending stack of `ts` was off CPU for `delta` ns. */
+static __always_inline void value_dwarf(__u32 tid, __u64 ts, __u64 delta)
+{
+	struct ustack_rec *r = bpf_ringbuf_reserve(&ustacks, sizeof(*r), 0);
+
+	if (!r) {
+		count_in(&ustack_lost, 0);
+		return;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->kind = USTACK_VALUE;
+	r->tid = tid;
+	r->ts = ts;
+	r->value = delta;
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+}
 
 static __always_inline int wanted(struct task_struct *t)
 {
@@ -99,9 +166,12 @@ static __always_inline int on_switch(void *ctx, struct task_struct *prev, struct
 		v.key.tgid = BPF_CORE_READ(prev, tgid);
 		/* prev is still current: the helpers see its stacks and registers. */
 		v.key.kern_stack_id = cfg.user_stacks_only ? -1 : bpf_get_stackid(ctx, &stackmap, 0);
-		v.key.user_stack_id = cfg.kernel_stacks_only ? -1 : bpf_get_stackid(ctx, &stackmap, BPF_F_USER_STACK);
+		v.key.user_stack_id = cfg.kernel_stacks_only || cfg.dwarf ? -1
+						: bpf_get_stackid(ctx, &stackmap, BPF_F_USER_STACK);
 		BPF_CORE_READ_STR_INTO(&v.key.comm, prev, comm);
 		bpf_map_update_elem(&start, &pid, &v, BPF_ANY);
+		if (cfg.dwarf)
+			pending_dwarf(&v.key, now);
 	}
 
 	pid = BPF_CORE_READ(next, pid);
@@ -109,8 +179,12 @@ static __always_inline int on_switch(void *ctx, struct task_struct *prev, struct
 	if (!s)
 		return 0;
 	__u64 delta = now - s->ts;
-	if (delta >= cfg.min_block_ns && delta <= cfg.max_block_ns)
-		count_add(&totals, &s->key, delta);
+	if (delta >= cfg.min_block_ns && delta <= cfg.max_block_ns) {
+		if (cfg.dwarf)
+			value_dwarf(pid, s->ts, delta);
+		else
+			count_add(&totals, &s->key, delta);
+	}
 	bpf_map_delete_elem(&start, &pid);
 	return 0;
 }

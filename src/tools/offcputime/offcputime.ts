@@ -22,6 +22,7 @@ import {
   stackKeyFields,
   stackOptions,
 } from "../stack-tool.js";
+import { type Unwind, type UnwindStats, USTACK_REC } from "../unwind-stacks.js";
 import { tool } from "./offcputime.tool.js";
 
 /** The layouts of offcputime.bpf.c (its _Static_asserts check the sizes). */
@@ -35,6 +36,8 @@ export const OFFCPU_CONFIG = layout("offcpu_config", [
   ["state", "s64"],
   ["min_block_ns", "u64"],
   ["max_block_ns", "u64"],
+  ["ustack_bytes", "u32"],
+  ["dwarf", "u32"],
 ]);
 export const OFFCPU_KEY = layout("offcpu_key", [
   ["pid", "u32"],
@@ -58,6 +61,7 @@ export interface OffcpuOptions extends StackReportOptions {
   folded: boolean;
   stackStorageSize: number;
   durationS: number;
+  unwind: Unwind;
 }
 
 const FLAGS = {
@@ -102,6 +106,7 @@ const FLAGS = {
   delimited: STACK_FLAGS.delimited,
   folded: STACK_FLAGS.folded,
   stackStorageSize: STACK_FLAGS.stackStorageSize,
+  unwind: STACK_FLAGS.unwind,
 };
 
 const HELP = `tsnap offcputime [options] [DURATION]
@@ -122,6 +127,7 @@ EXAMPLES
   tsnap offcputime -p 1234 -f 10 > off.folded   # one process, folded
   tsnap offcputime -m 1000 -p 1234 10    # only blocks of 1 ms or more
   tsnap offcputime --state 2 10          # uninterruptible (D) sleeps only
+  tsnap offcputime --unwind dwarf -p 1234 -f 10   # through libc's read, named callers
 `;
 
 export function parseOffcpuArgs(argv: string[]): OffcpuOptions {
@@ -133,6 +139,7 @@ export function parseOffcpuArgs(argv: string[]): OffcpuOptions {
     ...v,
     state: v.state === undefined ? null : Number(v.state),
     annotate: false,
+    unwind: v.kernelOnly ? { mode: "fp" } : v.unwind, // -K: no user stack to copy
     durationS: durationPositional(positionals[0]),
   };
 }
@@ -150,6 +157,8 @@ export function offcpuConfig(o: OffcpuOptions): Buffer {
   b.writeBigUInt64LE(BigInt(o.minBlockUs) * 1000n, c.off.min_block_ns);
   const max = o.maxBlockUs >= Number.MAX_SAFE_INTEGER ? 2n ** 64n - 1n : BigInt(o.maxBlockUs) * 1000n;
   b.writeBigUInt64LE(max, c.off.max_block_ns);
+  b.writeUInt32LE(o.unwind.mode === "dwarf" ? o.unwind.bytes : 0, c.off.ustack_bytes);
+  b.writeUInt32LE(o.unwind.mode === "dwarf" ? 1 : 0, c.off.dwarf);
   return b;
 }
 
@@ -157,7 +166,7 @@ export function offcpuConfig(o: OffcpuOptions): Buffer {
 export async function offcputime(
   o: OffcpuOptions,
   signal: AbortSignal,
-): Promise<{ rows: StackRow[]; lost: number }> {
+): Promise<{ rows: StackRow[]; lost: number; dropped?: number; unwind?: UnwindStats }> {
   const program = probe("tp_btf_sched").ok ? "tp_btf_sched_switch" : "raw_tp_sched_switch";
   const links: Link[] = [];
   const col = loadStackObject(
@@ -167,6 +176,9 @@ export async function offcputime(
       config: offcpuConfig(o),
       counts: "totals",
       stackStorageSize: o.stackStorageSize,
+      unwind: o.unwind,
+      // ~2,000 switches a second with their stack copies (drained every 100 ms).
+      ringBytesPerSecond: 2000 * (USTACK_REC.size + (o.unwind.mode === "dwarf" ? o.unwind.bytes : 0)),
     },
     (c) => links.push(c.attach(program)),
   );

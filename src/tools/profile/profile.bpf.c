@@ -2,11 +2,16 @@
 /* tsnap profile: on-CPU stack sampling. A perf_event program runs at every cpu-clock tick
  * on every CPU; it counts (process, thread name, kernel stack id, user stack id) in a hash
  * map, the stacks themselves in a STACK_TRACE map. User space reads both once at the end
- * (bcc/libbpf-tools profile's design: counting in the kernel, no event per sample). */
+ * (bcc/libbpf-tools profile's design: counting in the kernel, no event per sample).
+ * With --unwind dwarf (cfg.dwarf) each sample is instead one ring-buffer record: the user
+ * registers and the top of the user stack (lib/ustack.bpf.h), unwound in user space. */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "lib/maps.bpf.h"
+#include "lib/ringbuf.bpf.h"
+#include "lib/ustack.bpf.h"
 
 #define TASK_COMM_LEN 16
 
@@ -25,8 +30,10 @@ struct profile_config {
 	__u8 user_stacks_only;
 	__u8 kernel_stacks_only;
 	__u8 include_idle;
+	__u8 dwarf;
+	__u32 ustack_bytes;
 };
-_Static_assert(sizeof(struct profile_config) == 12, "profile_config size");
+_Static_assert(sizeof(struct profile_config) == 16, "profile_config size");
 _Static_assert(sizeof(struct profile_key) == 28, "profile_key size");
 
 const volatile struct profile_config cfg = { .targ_tgid = -1, .targ_tid = -1 };
@@ -39,6 +46,50 @@ struct {
 	__type(value, __u64);
 	__uint(max_entries, 16384);
 } counts SEC(".maps");
+
+/* --unwind dwarf: the records (user space sizes the ring), one scratch record per CPU
+ * (max_entries: the possible CPUs; too large for a per-CPU value), records lost. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} ustacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct ustack_buf);
+	__uint(max_entries, 1);
+} ustack_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);
+} ustack_lost SEC(".maps");
+
+static __always_inline int sample_dwarf(struct bpf_perf_event_data *ctx, __u32 tgid, __u32 tid)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct ustack_buf *b = bpf_map_lookup_elem(&ustack_scratch, &cpu);
+	__u32 n;
+
+	if (!b)
+		return 0;
+	/* In user mode when the ip is in the lower half (x86-64 and arm64 kernels live above). */
+	n = ustack_fill(b, (__s64)ctx->regs.ip >= 0, ctx->regs.ip, ctx->regs.sp, ctx->regs.bp,
+			cfg.ustack_bytes);
+	b->h.kind = USTACK_COUNT;
+	b->h.tgid = tgid;
+	b->h.tid = tid;
+	b->h.value = 1;
+	b->h.ts = 0;
+	b->h.kern_stack_id = cfg.user_stacks_only ? -1 : bpf_get_stackid(&ctx->regs, &stackmap, 0);
+	bpf_get_current_comm(&b->h.comm, sizeof(b->h.comm));
+	if (bpf_ringbuf_output(&ustacks, b, n, BPF_RB_NO_WAKEUP))
+		count_in(&ustack_lost, 0);
+	return 0;
+}
 
 SEC("perf_event")
 int do_sample(struct bpf_perf_event_data *ctx)
@@ -54,6 +105,9 @@ int do_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	if (cfg.targ_tid >= 0 && tid != (__u32)cfg.targ_tid)
 		return 0;
+
+	if (cfg.dwarf)
+		return sample_dwarf(ctx, tgid, tid);
 
 	key.pid = tgid;
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));

@@ -20,6 +20,7 @@ import {
   stackKeyFields,
   stackOptions,
 } from "../stack-tool.js";
+import { type Unwind, type UnwindStats, USTACK_REC } from "../unwind-stacks.js";
 import { tool } from "./profile.tool.js";
 
 /** The layouts of profile.bpf.c (its _Static_asserts check the sizes). */
@@ -29,6 +30,8 @@ export const PROFILE_CONFIG = layout("profile_config", [
   ["user_stacks_only", "u8"],
   ["kernel_stacks_only", "u8"],
   ["include_idle", "u8"],
+  ["dwarf", "u8"],
+  ["ustack_bytes", "u32"],
 ]);
 export const PROFILE_KEY = layout("profile_key", [
   ["pid", "u32"],
@@ -45,6 +48,7 @@ export interface ProfileOptions extends StackReportOptions {
   folded: boolean;
   stackStorageSize: number;
   durationS: number;
+  unwind: Unwind;
 }
 
 const FLAGS = {
@@ -67,6 +71,7 @@ const FLAGS = {
   annotate: switchFlag({ long: "annotations", short: "a", help: "kernel frames get a _[k] suffix" }),
   folded: STACK_FLAGS.folded,
   stackStorageSize: STACK_FLAGS.stackStorageSize,
+  unwind: STACK_FLAGS.unwind,
 };
 
 const HELP = `tsnap profile [options] [DURATION]
@@ -89,13 +94,16 @@ EXAMPLES
   tsnap profile -F 99 -p 1234 -f 30 > out.folded   # one process, folded, 30 s
   tsnap profile -U -p 1234 5        # user stacks only
   tsnap profile -adf 10             # folded with kernel/user delimiter and _[k]
+  tsnap profile --unwind dwarf -p 1234 -f 10   # full user stacks without frame pointers
 `;
 
 /** Parses argv into options (pure). */
 export function parseProfileArgs(argv: string[]): ProfileOptions {
   const { values: v, positionals } = parseFlags(argv, FLAGS, 1);
   stackOptions(v, "-L");
-  return { ...v, durationS: durationPositional(positionals[0]) };
+  // Kernel stacks only: no user stack to copy.
+  const unwind: Unwind = v.kernelOnly ? { mode: "fp" } : v.unwind;
+  return { ...v, unwind, durationS: durationPositional(positionals[0]) };
 }
 
 /** The read-only config bytes for profile.bpf.c. */
@@ -106,15 +114,19 @@ export function profileConfig(o: ProfileOptions): Buffer {
   b[PROFILE_CONFIG.off.user_stacks_only] = o.userOnly ? 1 : 0;
   b[PROFILE_CONFIG.off.kernel_stacks_only] = o.kernelOnly ? 1 : 0;
   b[PROFILE_CONFIG.off.include_idle] = o.includeIdle ? 1 : 0;
+  b[PROFILE_CONFIG.off.dwarf] = o.unwind.mode === "dwarf" ? 1 : 0;
+  b.writeUInt32LE(o.unwind.mode === "dwarf" ? o.unwind.bytes : 0, PROFILE_CONFIG.off.ustack_bytes);
   return b;
 }
 
-/** Samples as rows (symbolized): the profile's result. */
+/** Samples as rows (symbolized): the profile's result (with --unwind dwarf, what it cost). */
 export async function profile(
   o: ProfileOptions,
   signal: AbortSignal,
-): Promise<{ rows: StackRow[]; lost: number }> {
+): Promise<{ rows: StackRow[]; lost: number; dropped?: number; unwind?: UnwindStats }> {
   const links: Link[] = [];
+  const cpus = onlineCpus();
+  const record = USTACK_REC.size + (o.unwind.mode === "dwarf" ? o.unwind.bytes : 0);
   const col = loadStackObject(
     {
       name: "profile",
@@ -122,9 +134,11 @@ export async function profile(
       config: profileConfig(o),
       counts: "counts",
       stackStorageSize: o.stackStorageSize,
+      unwind: o.unwind,
+      ringBytesPerSecond: o.hz * cpus.length * record,
     },
     (c) => {
-      for (const cpu of onlineCpus()) links.push(c.attachPerfEvent("do_sample", openCpuClock(cpu, o.hz)));
+      for (const cpu of cpus) links.push(c.attachPerfEvent("do_sample", openCpuClock(cpu, o.hz)));
     },
   );
   const key = stackKeyFields(PROFILE_KEY, "pid", "pid");

@@ -28,6 +28,8 @@ export class Terminal {
   enter(onKeys: (chunk: string) => void, onResize: () => void): void {
     this.active = true;
     process.on("exit", this.onExit);
+    // After a hangup writes fail (EIO): ignored, so the way out still cleans up.
+    this.out.on("error", () => {});
     this.out.write(ENTER);
     if (this.input.isTTY) this.input.setRawMode(true);
     this.input.setEncoding("utf8");

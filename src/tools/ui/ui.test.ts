@@ -296,3 +296,28 @@ test("tsnap ui without a terminal, or with bad flags: one clear line, exit 2", a
   assert.equal(bad.code, 2);
   assert.equal(view.code, 2);
 });
+
+test("--live: a closed terminal (SIGHUP) ends the view and removes the in-memory directory", {
+  skip: TMUX_MISSING || (isRoot ? false : "needs root for the bpf source"),
+  timeout: 60_000,
+}, async () => {
+  const before = shmDirs();
+  const p = startTmux(shell(["ui", "--live", "--hz", "2", "-p", String(process.pid)]), {
+    width: 100,
+    height: 30,
+    env: { NO_COLOR: "1" },
+  });
+  try {
+    await p.waitFor((t) => /live: bpf/.test(t), 30_000, "the live view");
+    assert.equal(shmDirs().filter((d) => !before.includes(d)).length, 1, "one directory while it runs");
+  } finally {
+    p.kill();
+  }
+  const end = Date.now() + 10_000;
+  while (shmDirs().some((d) => !before.includes(d)) && Date.now() < end)
+    await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(
+    shmDirs().filter((d) => !before.includes(d)),
+    [],
+  );
+});

@@ -45,7 +45,8 @@ OPTIONS
   --view QUERY        open a view saved as URL text (g=...&f=...&from=...&to=...)
 
 The screen fits any terminal from 80x24 up and follows resizes; the terminal is restored
-on q, Ctrl-C, SIGTERM and errors. At q, the equivalent tsnap query command is printed.
+on q, Ctrl-C, SIGTERM and errors; a closed terminal (SIGHUP) ends it too. At q, the
+equivalent tsnap query command is printed.
 
 EXAMPLES
   tsnap ui /var/lib/tsnap                    the last hour of the always-on capture
@@ -92,13 +93,51 @@ async function run(argv: string[], io: Io): Promise<number> {
     throw new UsageError("tsnap ui needs a terminal (for scripts: tsnap query, or tsnap top)");
 
   const mode = colorModeOf(process.env);
+  // A closed terminal (SIGHUP) ends the view like q: the live directory is still removed.
+  const hangup = new AbortController();
+  const onHup = () => hangup.abort();
+  process.once("SIGHUP", onHup);
+  const signal = AbortSignal.any([io.signal, hangup.signal]);
+  try {
+    return await runView(live, {
+      hz,
+      source,
+      minutes,
+      all: Boolean(v.all),
+      pid: stringFlag(v.pid),
+      positionals,
+      view,
+      mode,
+      signal,
+      io,
+    });
+  } finally {
+    process.off("SIGHUP", onHup);
+  }
+}
+
+interface ViewOptions {
+  hz: number;
+  source: (typeof SOURCE_CHOICES)[number];
+  minutes: number;
+  all: boolean;
+  pid: string | undefined;
+  positionals: string[];
+  view: View;
+  mode: ReturnType<typeof colorModeOf>;
+  signal: AbortSignal;
+  io: Io;
+}
+
+async function runView(live: boolean, o: ViewOptions): Promise<number> {
+  const { hz, source, minutes, positionals, view, mode, signal, io } = o;
   if (live) {
     const lv = await startLive({
       hz,
       source,
       minutes,
-      all: Boolean(v.all),
-      pid: parsePidFilter(stringFlag(v.pid)),
+      all: o.all,
+      pid: parsePidFilter(o.pid),
     });
     const data = new UiData(lv.dir, minutes * 60e6);
     try {
@@ -108,7 +147,7 @@ async function run(argv: string[], io: Io): Promise<number> {
         source: lv.describe,
         mode,
         view,
-        signal: io.signal,
+        signal,
         refreshMs: 1000,
         notices: () => lv.notices,
         failed: lv.failed,
@@ -130,7 +169,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       source: `history ${dir}`,
       mode,
       view,
-      signal: io.signal,
+      signal,
     });
     io.out(`${queryCommand(last, dir)}\n`);
   } finally {
