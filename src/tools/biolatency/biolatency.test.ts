@@ -191,7 +191,8 @@ test("one fio run, eight tracers: counts between fio's and diskstats', the same 
 
     // -F, and -Q -F: fio's O_DIRECT reads are one flag set, named as libbpf-tools names it
     // (flag bits read by CO-RE; theirs compiled in), with libbpf-tools' count and the same
-    // histogram within a slot at every percentile; every set libbpf-tools saw often, we saw.
+    // histogram within a slot at every percentile (other sets come from other processes
+    // while one tool was attached and not the other: not compared).
     for (const [mine, ref] of [
       [res.flags.out, res.refFlags.out],
       [res.queuedFlags.out, res.refQueuedFlags.out],
@@ -212,7 +213,6 @@ test("one fio run, eight tracers: counts between fio's and diskstats', the same 
         const b = percentileSlot(r.get("Idle-Sync-Read")!, p);
         assert.ok(Math.abs(a - b) <= 1, `p${p * 100}: slot ${a} vs libbpf-tools' ${b}`);
       }
-      for (const [name, counts] of r) if (total(counts) >= 50) assert.ok(m.has(name), `${name}\n${mine}`);
     }
   } finally {
     cg.remove();
