@@ -20,6 +20,14 @@ export function mapLookup(fd: number, key: Buffer, value: Buffer): boolean {
 }
 
 /** Deletes a key; false when it was absent. */
+/** The u64 at `index` of an array map (a counter), 0 when the lookup fails. */
+export function arrayU64(fd: number, index: number): number {
+  const k = Buffer.alloc(4);
+  k.writeUInt32LE(index);
+  const v = Buffer.alloc(8);
+  return mapLookup(fd, k, v) ? Number(v.readBigUInt64LE()) : 0;
+}
+
 export function mapDelete(fd: number, key: Buffer): boolean {
   const rc = libbpf().bpf_map_delete_elem(fd, key) as number;
   if (rc === -ENOENT) return false;

@@ -73,6 +73,17 @@ export interface ProbeResult {
 const cache = new Map<FeatureName, ProbeResult>();
 
 /** Probes a feature (cached): loads and attaches its program for real. */
+/**
+ * Which of a tool's tp_btf/raw_tp program pairs to load: "tp_btf" when `tpBtf` (the probe
+ * of the tracepoints it hooks) loads here, else "raw_tp"; NotSupported naming `tool`.
+ */
+export function hookPair(tool: string, tpBtf: FeatureName): "tp_btf" | "raw_tp" {
+  if (probe(tpBtf).ok) return "tp_btf";
+  const raw = probe("raw_tp");
+  if (raw.ok) return "raw_tp";
+  throw new NotSupported(tool, `neither tp_btf nor raw_tp programs load here: ${raw.reason}`);
+}
+
 export function probe(feature: FeatureName): ProbeResult {
   const hit = cache.get(feature);
   if (hit) return hit;

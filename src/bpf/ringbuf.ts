@@ -9,7 +9,7 @@
 import { FdWaiter } from "./fd-wait.js";
 import { track, untrack } from "./handles.js";
 import { libbpf, mmapFd, PROT_READ, PROT_WRITE, type Ptr, pageSize, view } from "./libbpf.js";
-import { mapLookup } from "./maps.js";
+import { arrayU64 } from "./maps.js";
 
 export interface RingBufferOptions {
   /** Where the BPF side counts records it could not reserve: an ARRAY map of u64, a slot. */
@@ -124,10 +124,7 @@ export class RingBuffer {
   /** Records the BPF side could not reserve since load (0 without a counter). */
   lost(): number {
     if (this.lostAt === undefined || this.closed) return 0;
-    const k = Buffer.alloc(4);
-    k.writeUInt32LE(this.lostAt.index);
-    const v = Buffer.alloc(8);
-    return mapLookup(this.lostAt.mapFd, k, v) ? Number(v.readBigUInt64LE()) : 0;
+    return arrayU64(this.lostAt.mapFd, this.lostAt.index);
   }
 
   close(): void {

@@ -3,7 +3,7 @@
 // imported when the command runs.
 import { setCgroupFilter } from "../../bpf/cgroup-filter.js";
 import { Collection } from "../../bpf/collection.js";
-import { mapLookup } from "../../bpf/maps.js";
+import { arrayU64 } from "../../bpf/maps.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
 import type { RingBuffer } from "../../bpf/ringbuf.js";
 import { configBytes, type ExecsnoopConfig, LOST_RING, LOST_START } from "./execsnoop-records.js";
@@ -26,12 +26,9 @@ export function loadExecsnoop(config: ExecsnoopConfig): ExecsnoopSource {
     for (const p of programs) col.attach(p);
     const ring = col.ringBuffer("events", { map: "lost", index: LOST_RING });
     const fd = col.mapFd("lost");
-    const k = Buffer.alloc(4);
-    const v = Buffer.alloc(8);
-    k.writeUInt32LE(LOST_START);
     return {
       ring,
-      lost: () => ({ ring: ring.lost(), start: mapLookup(fd, k, v) ? Number(v.readBigUInt64LE()) : 0 }),
+      lost: () => ({ ring: ring.lost(), start: arrayU64(fd, LOST_START) }),
       close: () => col.close(),
     };
   } catch (err) {

@@ -9,6 +9,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "lib/maps.bpf.h"
 #include "lib/ringbuf.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -56,22 +57,12 @@ struct {
 	__uint(max_entries, 4 << 20);
 } events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, __u64);
-} lost SEC(".maps");
+COUNTER_ARRAY(lost, 2);
 
 #define LOST_RING 0	/* execs not reported: the ring buffer was full */
 #define LOST_START 1	/* execs not followed: `execs` was full */
 
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} cgroup_map SEC(".maps");
+CGROUP_FILTER_MAP(cgroup_map);
 
 /* One zeroed event to create `execs` entries from (too big for the stack; a const
  * would share .rodata with cfg). Never written. */

@@ -47,26 +47,8 @@ struct {
 	__uint(max_entries, 16384);
 } counts SEC(".maps");
 
-/* --unwind dwarf: the records (user space sizes the ring), one scratch record per CPU
- * (max_entries: the possible CPUs; too large for a per-CPU value), records lost. */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4096);
-} ustacks SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, struct ustack_buf);
-	__uint(max_entries, 1);
-} ustack_scratch SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, __u64);
-	__uint(max_entries, 1);
-} ustack_lost SEC(".maps");
+/* --unwind dwarf: the records, a scratch record per CPU, records lost (lib/ustack.bpf.h). */
+USTACK_DWARF_MAPS();
 
 static __always_inline int sample_dwarf(struct bpf_perf_event_data *ctx, __u32 tgid, __u32 tid)
 {

@@ -3,20 +3,14 @@
 // touches libbpf, imported when the command runs.
 import { setCgroupFilter } from "../../bpf/cgroup-filter.js";
 import { Collection } from "../../bpf/collection.js";
-import { mapDelete, mapEntries, mapLookup } from "../../bpf/maps.js";
+import { arrayU64, mapDelete, mapEntries } from "../../bpf/maps.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
-import { probe } from "../../bpf/probes.js";
-import { NotSupported } from "../../errors.js";
+import { hookPair } from "../../bpf/probes.js";
 import { type HistEntry, type HistSource, histComm, LOG_HIST } from "../hist-tool.js";
 import { configBytes, type RunqlatConfig } from "./runqlat-records.js";
 
 /** Which hook pair: "tp_btf" or "raw_tp", the first that probes ok. */
-export function hookKind(): "tp_btf" | "raw_tp" {
-  if (probe("tp_btf_sched").ok) return "tp_btf";
-  const raw = probe("raw_tp");
-  if (raw.ok) return "raw_tp";
-  throw new NotSupported("runqlat", `neither tp_btf nor raw_tp programs load here: ${raw.reason}`);
-}
+export const hookKind = (): "tp_btf" | "raw_tp" => hookPair("runqlat", "tp_btf_sched");
 
 const HEAD = { none: "", pid: "pid", tid: "tid", pidns: "pidns" } as const;
 
@@ -35,12 +29,6 @@ export function loadRunqlat(config: RunqlatConfig, kind = hookKind()): HistSourc
   }
   const hists = col.mapFd("hists");
   const lost = col.mapFd("lost");
-  const slot = (i: number) => {
-    const k = Buffer.alloc(4);
-    k.writeUInt32LE(i);
-    const v = Buffer.alloc(8);
-    return mapLookup(lost, k, v) ? Number(v.readBigUInt64LE()) : 0;
-  };
   return {
     read: () =>
       mapEntries(hists, 4, LOG_HIST.size).map(([key, value]): HistEntry => {
@@ -59,7 +47,7 @@ export function loadRunqlat(config: RunqlatConfig, kind = hookKind()): HistSourc
     forget(keys) {
       for (const k of keys) mapDelete(hists, k);
     },
-    lost: () => ({ start: slot(0), hist: slot(1) }),
+    lost: () => ({ start: arrayU64(lost, 0), hist: arrayU64(lost, 1) }),
     close: () => col.close(),
   };
 }

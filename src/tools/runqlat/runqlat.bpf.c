@@ -12,6 +12,7 @@
 #include "lib/hooks.bpf.h"
 #include "lib/hist.bpf.h"
 #include "lib/loghist.bpf.h"
+#include "lib/maps.bpf.h"
 #include "lib/ringbuf.bpf.h"
 #include "lib/task.bpf.h"
 
@@ -47,19 +48,9 @@ struct {
 	__type(value, struct log_hist);
 } hists SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, __u64);
-} lost SEC(".maps");
+COUNTER_ARRAY(lost, 2);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} cgroup_map SEC(".maps");
+CGROUP_FILTER_MAP(cgroup_map);
 
 static __always_inline int skip_cgroup(void)
 {

@@ -5,8 +5,7 @@
 import { Collection } from "../../bpf/collection.js";
 import { mapDelete, mapEntries } from "../../bpf/maps.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
-import { probe } from "../../bpf/probes.js";
-import { NotSupported } from "../../errors.js";
+import { hookPair } from "../../bpf/probes.js";
 import { type Counter, configBytes, decodeCounter, type SyscountConfig, VALUE } from "./syscount-records.js";
 
 export interface SyscountCounters {
@@ -19,12 +18,7 @@ export interface SyscountCounters {
 }
 
 /** Which hook pair: "tp_btf" or "raw_tp", the first that probes ok. */
-export function hookKind(): "tp_btf" | "raw_tp" {
-  if (probe("tp_btf").ok) return "tp_btf";
-  const raw = probe("raw_tp");
-  if (raw.ok) return "raw_tp";
-  throw new NotSupported("syscount", `neither tp_btf nor raw_tp programs load here: ${raw.reason}`);
-}
+export const hookKind = (): "tp_btf" | "raw_tp" => hookPair("syscount", "tp_btf");
 
 /** `kind` forces one hook pair (tests load the raw_tp pair on a kernel that has tp_btf). */
 export function loadSyscount(config: SyscountConfig, kind = hookKind()): SyscountCounters {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* User stacks for unwinding in user space (perf --call-graph dwarf's kernel half): the
  * user registers of the current task and a copy of its user stack from sp up, as one
- * record (helpers and the record layout only: the includer owns the ring buffer and the
- * scratch map). The record's layout is declared once more in src/tools/unwind-stacks.ts. */
+ * record (helpers, the record layout, and USTACK_DWARF_MAPS() with which the includer
+ * declares its ring and scratch map). The layout is declared once more in src/tools/unwind-stacks.ts. */
 #ifndef TSNAP_LIB_USTACK_BPF_H
 #define TSNAP_LIB_USTACK_BPF_H
 
@@ -10,6 +10,22 @@
 #define USTACK_MAX_BYTES 65536
 #define USTACK_PAGE 4096
 #define USTACK_PF_KTHREAD 0x00200000
+
+/* The maps of --unwind dwarf, in the includer (include lib/maps.bpf.h first): the records
+ * (user space sizes the ring), one scratch record per CPU (max_entries: the possible
+ * CPUs, set by user space; too large for a per-CPU value), and records lost. */
+#define USTACK_DWARF_MAPS()                                \
+	struct {                                           \
+		__uint(type, BPF_MAP_TYPE_RINGBUF);        \
+		__uint(max_entries, 4096);                 \
+	} ustacks SEC(".maps");                            \
+	struct {                                           \
+		__uint(type, BPF_MAP_TYPE_ARRAY);          \
+		__type(key, __u32);                        \
+		__type(value, struct ustack_buf);          \
+		__uint(max_entries, 1);                    \
+	} ustack_scratch SEC(".maps");                     \
+	COUNTER_ARRAY(ustack_lost, 1)
 
 /* Record kinds. */
 #define USTACK_COUNT 1   /* a stack and its value (profile: one sample) */
