@@ -2,18 +2,18 @@
 // (test/workloads/syscall-mix.c), and side by side with libbpf-tools' syscount tracing the
 // same run. Several tracers run at once on one round of the workload.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { main } from "../../cli/main.js";
 import { syscallNumber } from "../../platform/syscall-table.js";
+import { libbpfTool, ours as oursTracer, theirs as theirsTracer } from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
 import { compileWorkload, type RunningWorkload, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
 const built = existsSync(new URL("../../../../build/bpf/syscount.bpf.o", import.meta.url));
-const LIBBPF_SYSCOUNT = ["/usr/sbin/syscount", "/usr/bin/syscount"].find((p) => existsSync(p));
+const LIBBPF_SYSCOUNT = libbpfTool("syscount");
 const skip = !root ? "needs root" : !built ? "build/bpf/syscount.bpf.o not built (scripts/setup.sh)" : false;
 const skipRef = skip || (LIBBPF_SYSCOUNT ? false : "libbpf-tools syscount not installed (setup.sh --tests)");
 
@@ -51,64 +51,25 @@ interface Tracer {
   stop(): Promise<string>;
 }
 
-/** Ours, in-process (main() with an Io whose signal is our Ctrl-C). */
+const MARKER = "Ctrl+C to quit.";
+
+/** Ours, in-process (testkit's tracer), which must end with exit 0. */
 function ours(args: string[]): Tracer {
-  const ctl = new AbortController();
-  let out = "";
-  let err = "";
-  let onStart: () => void = () => {};
-  const started = new Promise<void>((res) => {
-    onStart = res;
-  });
-  const done = main(["syscount", ...args], {
-    out: (t) => {
-      out += t;
-      if (out.includes("Ctrl+C to quit.\n")) onStart();
-    },
-    err: (t) => {
-      err += t;
-    },
-    signal: ctl.signal,
-    isTTY: false,
-    columns: 0,
-  });
-  void done.then(() => onStart());
+  const t = oursTracer(["syscount", ...args], MARKER);
   return {
-    started,
+    started: t.started,
     async stop() {
-      ctl.abort("SIGINT");
-      const code = await done;
-      assert.equal(code, 0, `tsnap syscount ${args.join(" ")}: ${err}`);
-      return out;
+      const r = await t.stop();
+      assert.equal(r.code, 0, `tsnap syscount ${args.join(" ")}: ${r.err}`);
+      return r.out;
     },
   };
 }
 
-/** libbpf-tools' syscount as a child, stopped with SIGINT. */
+/** libbpf-tools' syscount as a child, stopped with SIGINT (testkit's tracer). */
 function theirs(args: string[]): Tracer {
-  // Line-buffered (stdbuf), or its "Tracing" line waits in stdio's buffer until exit.
-  const child: ChildProcess = spawn("stdbuf", ["-oL", LIBBPF_SYSCOUNT!, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  const exited = new Promise<void>((res) => child.once("exit", () => res()));
-  const started = new Promise<void>((res, rej) => {
-    child.stdout!.on("data", (d) => {
-      out += d;
-      if (out.includes("Ctrl+C to quit.")) res();
-    });
-    child.once("exit", (code) =>
-      rej(new Error(`libbpf-tools syscount exited (${code}) before it traced: ${out}`)),
-    );
-  });
-  return {
-    started,
-    async stop() {
-      child.kill("SIGINT");
-      await exited;
-      return out;
-    },
-  };
+  const t = theirsTracer("syscount", args, MARKER);
+  return { started: t.started, stop: async () => (await t.stop()).out };
 }
 
 let wl: RunningWorkload | undefined;
