@@ -79,10 +79,17 @@ function title(i: ScreenInput): string {
     const to = new Date(i.snap.window.toUs / 1000).toISOString().slice(11, 19);
     parts.push(`${from} → ${to}`, `${Math.round(i.snap.coveredSeconds)} s sampled`);
   }
-  parts.push(i.source);
   const flags = [i.state.view.fromUs !== null ? "zoomed" : "", i.working ? "working…" : ""].filter(Boolean);
   const right = flags.length ? ` ${flags.join(" ")} ` : "";
-  return REVERSE(fit(` ${parts.join(" · ")}`, i.width - right.length) + right);
+  const room = i.width - right.length;
+  // The source ("history /a/long/path") comes last; a long path loses its start, not the
+  // directory's own name.
+  const sp = i.source.indexOf(" ");
+  const head = ` ${parts.join(" · ")} · ${i.source.slice(0, sp + 1)}`;
+  const path = [...i.source.slice(sp + 1)];
+  const keep = room - head.length;
+  const src = path.length <= keep || keep < 8 ? path.join("") : `…${path.slice(path.length - keep + 1).join("")}`;
+  return REVERSE(fit(head + src, room) + right);
 }
 
 function breadcrumb(s: UiState, w: number): string {
