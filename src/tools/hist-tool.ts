@@ -6,8 +6,15 @@
 // (bpf/hist.ts), so no event is lost between reading and clearing a map.
 import { setTimeout as sleep } from "node:timers/promises";
 import { slotDeltas } from "../bpf/hist.js";
+import type { FlagValues } from "../command/args.js";
 import type { Io } from "../command/command.js";
-import type { IntervalCount } from "../command/flags.js";
+import {
+  type IntervalCount,
+  jsonFlag,
+  millisecondsFlag,
+  parseIntervalCount,
+  timeLineFlag,
+} from "../command/flags.js";
 import { renderLog2Hist } from "../report/log2-hist.js";
 import { toJson } from "../report/table.js";
 import { cString, layout } from "../sources/bpf/records.js";
@@ -118,6 +125,27 @@ export interface HistLoopOptions extends IntervalCount {
   tracing: string;
   /** Words for the lost counters' reasons (what `lost()` keys mean). */
   lostWords?: Record<string, string>;
+}
+
+/** The flags every histogram tool has, as bcc's: -T, -m, --json (with `[interval] [count]`). */
+export const HIST_FLAGS = {
+  timestamp: timeLineFlag,
+  ms: millisecondsFlag,
+  json: jsonFlag("histogram per report"),
+};
+
+/** The loop's options from HIST_FLAGS' values and the positionals; `ms` for the kernel's config. */
+export function histOptions(
+  v: FlagValues<typeof HIST_FLAGS>,
+  positionals: readonly string[],
+): Omit<HistLoopOptions, "tracing" | "lostWords"> & { ms: boolean } {
+  return {
+    ...parseIntervalCount(positionals),
+    ms: v.ms,
+    unit: v.ms ? "msecs" : "usecs",
+    timestamp: v.timestamp,
+    json: v.json,
+  };
 }
 
 /** Waits `ms`, or less when aborted (Ctrl-C); true when aborted. */
