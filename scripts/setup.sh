@@ -29,10 +29,12 @@ loud() { echo "setup: $*" >&2; }
 # eBPF: compile and load the programs. Tests: workloads (gcc, g++, fio, stress-ng), ps, and
 # libbpf-tools (biolatency, runqlat, syscount, offcputime: references the tests compare with),
 # linux-perf (perf record/script: profile's reference), chromium (the flame graph SVG in a browser),
-# sysstat (mpstat and iostat -x: check's references), man-db and zsh (the release test
-# renders the man pages and loads the zsh completion), tmux (tsnap ui in a real terminal).
+# sysstat (mpstat, iostat -x and sar -n DEV: check's references), iproute2 and nftables
+# (check's network tests: namespaces, veth links, packet loss where netem is not built in),
+# man-db and zsh (the release test renders the man pages and loads the zsh completion),
+# tmux (tsnap ui in a real terminal).
 BPF_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool)
-TEST_PACKAGES=(gcc g++ libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium sysstat man-db zsh tmux)
+TEST_PACKAGES=(gcc g++ libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium sysstat iproute2 nftables man-db zsh tmux)
 wanted=()
 [ "$bpf" = 1 ] && wanted+=("${BPF_PACKAGES[@]}")
 [ "$tests" = 1 ] && wanted+=("${TEST_PACKAGES[@]}")
