@@ -11,6 +11,8 @@ export interface Flag {
   metavar?: string;
   /** The first line --help gives the flag, when it has one. */
   description?: string;
+  /** Its only values, when they are a closed set (`--format` table, json, ...). */
+  choices?: string[];
 }
 
 export interface CommandFlags {
@@ -63,6 +65,7 @@ export async function commandFlags(commands: readonly CommandEntry[]): Promise<C
       long,
       short: s.short,
       takesValue: s.type === "string",
+      ...(s.type === "string" && s.choices ? { choices: [...s.choices] } : {}),
       ...flagHelp(help, long),
     }));
     out.push({ name: entry.name, summary: entry.summary, help, flags });
