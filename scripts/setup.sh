@@ -61,6 +61,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
+# Debian's own nodejs (18 on Debian 12), unpacked into build/debian-node/ and not installed:
+# the release test runs the .deb's files on it, the oldest Node its Depends line admits.
+if [ "$tests" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-cache >/dev/null 2>&1 &&
+  [ ! -x build/debian-node/bin/node ]; then
+  say "unpacking Debian's nodejs into build/debian-node (the release test's oldest Node)"
+  scripts/debian-node.sh build/debian-node || loud "no Debian nodejs for the release test (it will skip, saying why)"
+fi
+
 # npm packages (the versions in package-lock.json). Install scripts stay off: koffi and
 # DuckDB ship prebuilt binaries inside their packages. Not `npm ci`: npm 11 rejects a lock
 # file that lacks other platforms' optional binaries, which is how it writes them here.

@@ -25,12 +25,15 @@ import { COMMANDS } from "../cli/registry.js";
 import { startTmux, TMUX_MISSING } from "../testkit/tmux.js";
 import { compileWorkload, REPO_ROOT, type RunningWorkload, startWorkload } from "../testkit/workloads.js";
 import { INDEX_HTML } from "../tools/serve/web/page.js";
+import { RUNTIME_NODE } from "./package-files.js";
 
 const root = process.getuid?.() === 0;
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 const skip = !has("dpkg-deb") ? "dpkg-deb is not installed (Debian's dpkg)" : false;
 const skipRoot = skip || (!root ? "needs root (bpf source, dpkg -i)" : false);
 const DEMO = join(REPO_ROOT, "..", "shared", "data", "0xtools-v3-demo");
+/** Debian's own nodejs, unpacked by scripts/debian-node.sh (setup.sh --tests). */
+const DEBIAN_NODE = join(REPO_ROOT, "build/debian-node/bin/node");
 const repoPkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8"));
 const version: string = repoPkg.version;
 const pageNames = ["tsnap", ...COMMANDS.map((c) => `tsnap-${c.name}`)];
@@ -168,24 +171,16 @@ test("npm install -g of the tarball without network; tsnap runs the bpf source w
 });
 
 /** `tsnap top -d 1 --format json` through the bpf source: the spinner is on or queued for a CPU all the time. */
-async function checkTopBpf(bin: string): Promise<void> {
+async function checkTopBpf(bin: string, path = strippedPath): Promise<void> {
   let spin: RunningWorkload | undefined;
   try {
     spin = await startWorkload(compileWorkload("spin"), ["1", "20"]);
     const pid = spin.child.pid!;
-    const r = tsnap(bin, [
-      "top",
-      "-d",
-      "1",
-      "--format",
-      "json",
-      "--source",
-      "bpf",
-      "-p",
-      String(pid),
-      "-g",
-      "pid,state",
-    ]);
+    const r = run(
+      bin,
+      ["top", "-d", "1", "--format", "json", "--source", "bpf", "-p", String(pid), "-g", "pid,state"],
+      { ...process.env, PATH: path },
+    );
     assert.equal(r.code, 0, r.stderr);
     const rows = JSON.parse(r.stdout) as { pid: number; state: string; avg_threads: number }[];
     assert.ok(rows.length > 0, "rows from the bpf source");
@@ -272,7 +267,50 @@ test(".deb: contents, modes and control; nothing from tests or sources", { skip 
   assert.match(stateDir ?? "", /^drwx------ root\/root /, "/var/lib/tsnap is private");
   assert.ok(!paths.some((p) => p.startsWith("etc/systemd/")), "the unit is not enabled");
   const depends = execFileSync("dpkg-deb", ["-f", deb, "Depends"], { encoding: "utf8" }).trim();
-  assert.equal(depends, "nodejs (>= 20)");
+  assert.equal(depends, `nodejs (>= ${RUNTIME_NODE})`);
+  const pkg = JSON.parse(execFileSync("tar", ["-xzOf", tgz, "package/package.json"], { encoding: "utf8" }));
+  assert.equal(pkg.engines.node, `>=${RUNTIME_NODE}`, "npm's engines say the same");
+});
+
+test(".deb on Debian 12's own nodejs (its Depends' oldest): doctor, top with the bpf source, query and check run", {
+  skip:
+    skipRoot ||
+    (!existsSync(DEBIAN_NODE)
+      ? `no Debian nodejs at ${DEBIAN_NODE} (scripts/setup.sh --tests unpacks it on Debian as root)`
+      : false),
+  timeout: 120_000,
+}, async () => {
+  const nodeVersion = run(DEBIAN_NODE, ["--version"]).stdout.trim();
+  assert.match(nodeVersion, /^v\d+\.\d+\.\d+$/);
+  assert.notEqual(nodeVersion, process.version, "a Node other than the one running this test");
+  // The Depends line admits this nodejs (dpkg's own comparison).
+  const v = nodeVersion.slice(1);
+  assert.equal(run("dpkg", ["--compare-versions", v, "ge", RUNTIME_NODE]).code, 0, `${v} >= ${RUNTIME_NODE}`);
+  const dir = join(tmp, "deb-node18");
+  execFileSync("dpkg-deb", ["-x", deb, dir]);
+  const bin = join(dir, "usr/bin/tsnap");
+  const nodeOnly = join(tmp, "debian-node-only");
+  mkdirSync(nodeOnly);
+  symlinkSync(DEBIAN_NODE, join(nodeOnly, "node"));
+  // PATH: Debian's node only (the .deb's /usr/bin/tsnap starts with `#!/usr/bin/env node`).
+  const path = nodeOnly;
+  const t = (args: string[]) => run(bin, args, { ...process.env, PATH: path });
+  const version = t(["--version"]);
+  assert.equal(version.code, 0, version.stderr);
+  assert.match(version.stdout, /prebuilt in the package/);
+  const doctor = t(["doctor"]);
+  assert.equal(doctor.code, 0, doctor.stderr);
+  assert.match(doctor.stdout, /ok +bpf objects .*\/usr\/lib\/tsnap\/build\/bpf\//);
+  await checkTopBpf(bin, path);
+  if (existsSync(DEMO)) {
+    const args = ["query", DEMO, "-g", "state", "--format", "json"];
+    const old = t(args);
+    assert.equal(old.code, 0, old.stderr);
+    assert.equal(old.stdout, run(process.execPath, [join(REPO_ROOT, "bin/tsnap.js"), ...args]).stdout);
+  }
+  const check = t(["check", "-d", "1", "--json", "--source", "proc"]);
+  assert.ok(check.code === 0 || check.code === 3, check.stderr);
+  assert.ok(JSON.parse(check.stdout).resources.some((r: { name: string }) => r.name === "cpu"));
 });
 
 test(".deb extracted: tsnap runs the bpf source with the stripped PATH", { skip: skipRoot }, async () => {
