@@ -2,14 +2,13 @@
 // bcc/libbpf-tools biolatency (same options, same layout). The timing is in
 // biolatency.bpf.c (block_rq_insert/issue/complete); this module parses the options, loads
 // it and prints the histograms every interval (hist-tool.ts).
-import { readFileSync } from "node:fs";
 import { parseArgs, stringFlag } from "../../command/args.js";
 import type { Command, Io } from "../../command/command.js";
-import { InputError, NotSupported } from "../../errors.js";
-import { parsePartitions } from "../../query/views.js";
+import { NotSupported } from "../../errors.js";
+import { diskDev, partitions } from "../block-devices.js";
 import { type HistLoopOptions, parseIntervalCount, runHistLoop } from "../hist-tool.js";
 import { tool } from "./biolatency.tool.js";
-import { type BiolatencyConfig, LOST_WORDS, mkdev } from "./biolatency-records.js";
+import { type BiolatencyConfig, LOST_WORDS } from "./biolatency-records.js";
 
 const HELP = `tsnap biolatency: block device I/O latency as histograms (bcc biolatency)
 
@@ -47,11 +46,6 @@ EXAMPLES
 
 interface Options extends BiolatencyConfig, Omit<HistLoopOptions, "tracing" | "lostWords"> {}
 
-/** major:minor → name of every device in /proc/partitions. */
-function partitions(text = readFileSync("/proc/partitions", "utf8")): Map<number, string> {
-  return new Map(parsePartitions(text).map((p) => [mkdev(p.major, p.minor), p.name]));
-}
-
 /** Flags → options; every bad value is a UsageError (an unknown disk: InputError). */
 export function parseOptions(argv: string[], disks: () => Map<number, string> = partitions): Options {
   const { values, positionals } = parseArgs(argv, {
@@ -64,13 +58,7 @@ export function parseOptions(argv: string[], disks: () => Map<number, string> = 
     cgroup: { type: "string", short: "c" },
     json: { type: "boolean" },
   });
-  let dev = 0;
-  if (values.disk !== undefined) {
-    const name = String(values.disk);
-    const hit = [...disks()].find(([, n]) => n === name);
-    if (!hit) throw new InputError(`no disk '${name}' in /proc/partitions`);
-    dev = hit[0];
-  }
+  const dev = values.disk === undefined ? 0 : diskDev(String(values.disk), disks());
   const ms = values.milliseconds === true;
   return {
     ...parseIntervalCount(positionals),
