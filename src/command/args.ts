@@ -203,14 +203,27 @@ export function parseFlags<F extends Flags>(
 const HELP_WIDTH = 90;
 const MAX_NAME_COLUMN = 28;
 
-/** The OPTIONS lines of a command's --help, from its flags (then -h, --help unless `withHelp` is false). */
-export function flagHelp(flags: Flags, withHelp = true): string {
+/** A positional argument as --help describes it (after the flags, in the same columns). */
+export interface Positional {
+  name: string;
+  help: string;
+}
+
+/**
+ * The OPTIONS lines of a command's --help, from its flags (then -h, --help unless
+ * `withHelp` is false, then the `positionals`).
+ */
+export function flagHelp(flags: Flags, withHelp = true, positionals: readonly Positional[] = []): string {
   const help = { long: "help", short: "h", help: "this text" } as Flag<unknown>;
   const all = [...Object.values(flags), ...(withHelp ? [help] : [])];
   const names = all.map((f) => {
     const short = f.short ? `-${f.short}, ` : "    ";
     return `  ${short}--${f.long}${f.arg ? ` ${f.arg}` : ""}`;
   });
+  for (const p of positionals) {
+    all.push({ long: p.name, help: p.help } as Flag<unknown>);
+    names.push(`  ${p.name}`);
+  }
   const column = Math.min(MAX_NAME_COLUMN, Math.max(...names.map((n) => n.length)) + 2);
   const out: string[] = [];
   all.forEach((f, i) => {

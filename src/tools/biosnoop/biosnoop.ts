@@ -4,6 +4,7 @@
 // of [duration], and says how many I/Os the kernel could not send.
 import { flagHelp, parseFlags, switchFlag, textFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
+import { cgroupFlag, jsonFlag } from "../../command/flags.js";
 import { NotSupported, UsageError } from "../../errors.js";
 import { diskDev, partitions } from "../block-devices.js";
 import { runSnoopLoop } from "../snoop-tool.js";
@@ -18,13 +19,8 @@ const FLAGS = {
     help: "a QUE(ms) column: time queued in the OS before issue",
   }),
   disk: textFlag({ long: "disk", short: "d", arg: "DISK", help: "trace this disk only (sda, nvme0n1, vda)" }),
-  cgroup: textFlag({
-    long: "cgroup",
-    short: "c",
-    arg: "DIR",
-    help: "only I/O submitted by tasks under this cgroup v2 directory",
-  }),
-  json: switchFlag({ long: "json", help: "NDJSON: one object per I/O, on stdout" }),
+  cgroup: cgroupFlag("the task that submitted the I/O is checked"),
+  json: jsonFlag("I/O"),
 };
 
 const HELP = `tsnap biosnoop: trace block device I/O, one line per request (bcc biosnoop)
@@ -39,8 +35,7 @@ task that made its first bio into a request: block_getrq), the disk, the operati
 biosnoop needs a kprobe. Runs until Ctrl-C or for duration seconds. Needs root.
 
 OPTIONS
-${flagHelp(FLAGS)}  duration          seconds to trace (default: until Ctrl-C)
-
+${flagHelp(FLAGS, true, [{ name: "duration", help: "seconds to trace (default: until Ctrl-C)" }])}
 EXAMPLES
   sudo tsnap biosnoop                   every I/O until Ctrl-C
   sudo tsnap biosnoop -Q 10             10 s, with OS queue time

@@ -4,7 +4,7 @@
 // the records (exitsnoop-report.ts) until Ctrl-C, and says how many the kernel could not send.
 import { flagHelp, parseFlags, switchFlag, textFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { pidFlag } from "../../command/flags.js";
+import { cgroupFlag, jsonFlag, pidFlag, timeColumnFlag } from "../../command/flags.js";
 import { NotSupported } from "../../errors.js";
 import { runSnoopLoop } from "../snoop-tool.js";
 import { tool } from "./exitsnoop.tool.js";
@@ -12,7 +12,7 @@ import { decodeEvent, type ExitsnoopConfig, LOST_WORDS } from "./exitsnoop-recor
 import { header, jsonLine, line } from "./exitsnoop-report.js";
 
 const FLAGS = {
-  timestamp: switchFlag({ long: "timestamp", short: "t", help: "a time column (HH:MM:SS)" }),
+  timestamp: { ...timeColumnFlag, short: "t" },
   failed: switchFlag({ long: "failed", short: "x", help: "only exits with a non-zero code or a signal" }),
   pid: pidFlag,
   threaded: switchFlag({
@@ -20,13 +20,8 @@ const FLAGS = {
     short: "T",
     help: "every thread's exit (default: processes only)",
   }),
-  cgroup: textFlag({
-    long: "cgroup",
-    short: "c",
-    arg: "DIR",
-    help: "only tasks under this cgroup v2 directory",
-  }),
-  json: switchFlag({ long: "json", help: "NDJSON: one object per exit, on stdout" }),
+  cgroup: cgroupFlag(),
+  json: jsonFlag("exit"),
 };
 
 const HELP = `tsnap exitsnoop: trace process exits (bcc exitsnoop)

@@ -11,7 +11,7 @@ import {
   textsFlag,
 } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { durationFlag, pidFlag, tidFlag } from "../../command/flags.js";
+import { cgroupFlag, durationFlag, jsonFlag, pidFlag, tidFlag, timeColumnFlag } from "../../command/flags.js";
 import { NotSupported } from "../../errors.js";
 import { runSnoopLoop } from "../snoop-tool.js";
 import { tool } from "./opensnoop.tool.js";
@@ -19,7 +19,7 @@ import { decodeEvent, flagsMask, LOST_WORDS, type OpensnoopConfig } from "./open
 import { header, jsonLine, line, type ReportOptions } from "./opensnoop-report.js";
 
 const FLAGS = {
-  time: switchFlag({ long: "timestamp", short: "T", help: "a TIME column (HH:MM:SS)" }),
+  time: timeColumnFlag,
   printUid: switchFlag({ long: "print-uid", short: "U", help: "a UID column" }),
   extended: switchFlag({
     long: "extended-fields",
@@ -45,14 +45,9 @@ const FLAGS = {
     arg: "FLAG",
     help: "only opens with this flag set (O_WRONLY, O_CREAT, ...; repeat for any of several)",
   }),
-  cgroup: textFlag({
-    long: "cgroup",
-    short: "c",
-    arg: "DIR",
-    help: "only tasks under this cgroup v2 directory",
-  }),
+  cgroup: cgroupFlag(),
   duration: durationFlag(),
-  json: switchFlag({ long: "json", help: "NDJSON: one object per open, on stdout" }),
+  json: jsonFlag("open"),
 };
 
 const HELP = `tsnap opensnoop: trace open(), openat() and openat2() as they return (bcc opensnoop)
