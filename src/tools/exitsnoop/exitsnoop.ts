@@ -2,7 +2,7 @@
 // signal that ended it, like bcc/libbpf-tools exitsnoop (same options, same layout).
 // exitsnoop.bpf.c filters on sched_process_exit and sends a record; this module prints
 // the records (exitsnoop-report.ts) until Ctrl-C, and says how many the kernel could not send.
-import { flagHelp, parseFlags, switchFlag, textFlag } from "../../command/args.js";
+import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { cgroupFlag, jsonFlag, pidFlag, timeColumnFlag } from "../../command/flags.js";
 import { NotSupported } from "../../errors.js";
