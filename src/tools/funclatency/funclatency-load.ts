@@ -38,8 +38,8 @@ export function loadFunclatency(targets: readonly UprobeTarget[], c: Funclatency
     col.setReadOnlyConfig(cfg);
     col.load();
     // Returns first: a call whose entry is seen is then timed at its return.
-    targets.forEach((t, i) => attachProbe(col, "funclatency_return", t, i, c.pid, true));
-    targets.forEach((t, i) => attachProbe(col, "funclatency_entry", t, i, c.pid, false));
+    for (const [i, t] of targets.entries()) attachProbe(col, "funclatency_return", t, i, c.pid, true);
+    for (const [i, t] of targets.entries()) attachProbe(col, "funclatency_entry", t, i, c.pid, false);
   } catch (err) {
     col.close();
     throw err;
