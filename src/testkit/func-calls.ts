@@ -113,3 +113,17 @@ export function bpftraceHist(text: string, name: string): number[] {
   }
   return Array.from(counts, (n) => n ?? 0);
 }
+
+/** bpftrace's stack-keyed map `@name[stack]: N` (ustack/kstack keys) → frames leaf first (offsets cut) and counts. */
+export function bpftraceStacks(text: string, name: string): { frames: string[]; count: number }[] {
+  const out: { frames: string[]; count: number }[] = [];
+  const re = new RegExp(`^@${name}\\[\\n([\\s\\S]*?)\\n\\]: (\\d+)$`, "gm");
+  for (const m of text.matchAll(re)) {
+    const frames = m[1]
+      .split("\n")
+      .map((l) => l.trim().replace(/\+\d+$/, ""))
+      .filter((l) => l !== "");
+    out.push({ frames, count: Number(m[2]) });
+  }
+  return out;
+}

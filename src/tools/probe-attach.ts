@@ -3,7 +3,7 @@
 // kernel program keys its maps by it). Uprobes with -p are attached for that process
 // only; tracepoints are filtered by pid in the kernel program.
 import type { Collection } from "../bpf/collection.js";
-import { BpfError } from "../bpf/object.js";
+import { BpfError, type Link } from "../bpf/object.js";
 import { InputError, NotSupported, PermissionError } from "../errors.js";
 import type { ProbeTarget } from "./probe-targets.js";
 
@@ -21,10 +21,11 @@ export function attachProbe(
   cookie: number,
   pid: number | null,
   retprobe = target.kind === "uretprobe",
-): void {
+): Link {
   try {
-    if (target.kind === "tracepoint") col.attachTracepoint(program, target.category, target.event, cookie);
-    else col.attachUprobe(program, target.path, target.offset, { pid: pid ?? -1, retprobe, cookie });
+    if (target.kind === "tracepoint")
+      return col.attachTracepoint(program, target.category, target.event, cookie);
+    return col.attachUprobe(program, target.path, target.offset, { pid: pid ?? -1, retprobe, cookie });
   } catch (err) {
     if (!(err instanceof BpfError)) throw err;
     const where =
@@ -40,17 +41,17 @@ export function attachProbe(
   }
 }
 
-/** Every target with its own program by kind (`programs`), cookies 0..n-1. */
+/** Every target with its own program by kind (`programs`), cookies 0..n-1; the links, in order. */
 export function attachAll(
   col: Collection,
   programs: ProbePrograms,
   targets: readonly ProbeTarget[],
   pid: number | null,
-): void {
-  targets.forEach((t, i) => {
+): Link[] {
+  return targets.map((t, i) => {
     const program = t.kind === "tracepoint" ? programs.tracepoint : programs.uprobe;
     if (!program) throw new Error(`no program for ${t.kind} probes`);
-    attachProbe(col, program, t, i, pid);
+    return attachProbe(col, program, t, i, pid);
   });
 }
 
