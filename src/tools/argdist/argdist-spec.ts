@@ -118,7 +118,7 @@ export function parseArgdistSpec(text: string): ArgdistSpec {
       text,
       `TYPE '${type}' is not a number type argdist reads (u8..u64, s8..s64, int, long, size_t, pointers)`,
     );
-  let expr = parts[2].trim().replace(/^args->/, "");
+  const expr = parts[2].trim().replace(/^args->/, "");
   if (expr.includes(",")) fail(text, "one expression per specifier here");
   if (expr === "$retval") {
     if (probe.kind !== "uretprobe") fail(text, "$retval needs a return probe (r:)");
