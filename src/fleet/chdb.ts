@@ -1,7 +1,7 @@
 // Loads chDB (embedded ClickHouse, ~560 MB with its library) only when a fleet query runs.
 // It is not in the default install: `scripts/setup.sh --tests` puts it in build/chdb/
-// (scripts/chdb/package.json pins the version); a `chdb` package found the usual way is
-// used first. Typed here by the little tsnap uses, so tsc needs no chdb to build.
+// (scripts/chdb/package.json pins the version), or $TSNAP_CHDB_DIR; a `chdb` package found
+// the usual way is used first. Typed here by the little tsnap uses, so tsc needs no chdb to build.
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { NotSupported } from "../errors.js";
@@ -24,10 +24,10 @@ let loaded: Chdb | null = null;
 export async function loadChdb(): Promise<Chdb> {
   if (loaded) return loaded;
   const name = "chdb"; // a variable: tsc must not look for the package
+  // $TSNAP_CHDB_DIR, when set, is the only other place (the tests use it to hide chDB).
   const places = [
-    process.env.TSNAP_CHDB_DIR,
-    fileURLToPath(new URL("../../../build/chdb/", import.meta.url)),
-  ].filter((p): p is string => !!p);
+    process.env.TSNAP_CHDB_DIR ?? fileURLToPath(new URL("../../../build/chdb/", import.meta.url)),
+  ];
   try {
     loaded = (await import(name)) as Chdb;
     return loaded;

@@ -8,8 +8,16 @@
 // column names come from the schema's list only.
 import { UsageError } from "../errors.js";
 import { SAMPLE_COLUMNS } from "../model/sample-columns.js";
-import type { FleetTarget } from "./fleet-target.js";
+import type { FleetTarget as CliTarget } from "./fleet-target.js";
 import type { Credentials } from "./sigv4.js";
+
+/** A store or mirror (the CLI's), or tables on a ClickHouse server laid out as docs/fleet.md. */
+export type FleetTarget = CliTarget | { kind: "table"; db: string };
+
+export function tableTarget(db: string): FleetTarget {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(db)) throw new UsageError(`bad database name '${db}'`);
+  return { kind: "table", db };
+}
 
 export interface FleetColumn {
   name: string;
@@ -80,6 +88,7 @@ export function sourceSql(
   params: Record<string, unknown>,
   creds?: Credentials,
 ): string {
+  if (target.kind === "table") return `${target.db}.${table}`;
   if (target.kind === "dir") {
     params[`${table}_path`] = `${target.dir.replace(/\/+$/, "")}/${table}/**/*.parquet`;
     return `file({${table}_path:String}, 'Parquet')`;
