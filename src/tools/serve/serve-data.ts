@@ -10,7 +10,7 @@ import { column } from "../../query/columns.js";
 import { duckMessage } from "../../query/duck.js";
 import { type FilterSql, parseFilter } from "../../query/filter.js";
 import { runGroupQuery } from "../../query/group-query.js";
-import { HIST_KEY, hasHistograms, windowHistograms } from "../../query/hist-latency.js";
+import { HIST_KEY, hasHistograms, windowHeatmap, windowHistograms } from "../../query/hist-latency.js";
 import type { History } from "../../query/history.js";
 import { formatTimestampUs } from "../../store/files.js";
 import { filterText, queryCommand } from "../../ui-model/view-query.js";
@@ -20,7 +20,7 @@ import { historyStacks } from "../flame/history-stacks.js";
 import { DEFAULT_SVG, renderSvg } from "../flame/svg.js";
 import { flow } from "../flame/tree.js";
 import { UiData } from "../ui/ui-data.js";
-import type { FlameParams, HistParams, ValuesParams, ViewParams } from "./serve-params.js";
+import type { FlameParams, HeatParams, HistParams, ValuesParams, ViewParams } from "./serve-params.js";
 
 /** Series of a timeline stacked by a column other than state: the busiest, then "other". */
 const MAX_SERIES = 10;
@@ -113,7 +113,7 @@ export class WebData {
   /** The table, the window and the timeline of a view. */
   view(p: ViewParams) {
     return this.serial(async () => {
-      const snap = await this.ui.load(p.view, p.buckets);
+      const snap = await this.ui.load(p.view, p.buckets, p.by === "state");
       const table = displayTable(p.view, snap.columns, snap.rows);
       if (p.view.sort && !table.columns.includes(p.view.sort.column))
         throw new UsageError(`sort: no column '${p.view.sort.column}' in this table`);
@@ -203,6 +203,22 @@ export class WebData {
           .slice(0, MAX_HISTS)
           .map((x) => ({ key: x.key, comm: x.comm, n: x.n, slots: foldToLog2(x.counts) })),
       };
+    });
+  }
+
+  /**
+   * Completions of one kind per time bucket and log2 slot (the latency × time heatmap),
+   * every key of the selection summed; buckets as the timeline's for `cols` columns.
+   */
+  heatmap(p: HeatParams) {
+    return this.serial(async () => {
+      const { h, w, filter } = await this.windowOf(p.view);
+      const what = HIST_KEY[p.kind].what;
+      const bucketUs = bucketSeconds(w, p.buckets) * 1e6;
+      const base = { kind: p.kind, what, window: w, bucketUs };
+      if (!hasHistograms(h.catalog)) return { ...base, available: false, filtered: false, cells: [] };
+      const { cells, filtered } = await windowHeatmap(h.duck, w, p.kind, filter, bucketUs);
+      return { ...base, available: true, filtered: filter === null || filtered, cells };
     });
   }
 

@@ -16,6 +16,7 @@ const VIEW_KEYS = ["g", "f", "from", "to", "sort", "lat"];
 const KEYS: Record<string, readonly string[]> = {
   view: [...VIEW_KEYS, "by", "cols"],
   hist: [...VIEW_KEYS, "kind"],
+  heatmap: [...VIEW_KEYS, "kind", "cols"],
   flame: [...VIEW_KEYS, "levels"],
   values: [...VIEW_KEYS, "column"],
   info: [],
@@ -44,6 +45,13 @@ export interface ViewParams {
 export interface HistParams {
   view: View;
   kind: HistKind;
+}
+
+export interface HeatParams {
+  view: View;
+  kind: HistKind;
+  /** Time buckets: about this many across the window (as the timeline's). */
+  buckets: number;
 }
 
 export interface FlameParams {
@@ -121,10 +129,19 @@ const HIST_KINDS: readonly HistKind[] = ["sc", "io", "ioq", "rq"];
 
 export function histParams(p: URLSearchParams): HistParams {
   checkKeys(p, "hist");
-  const view = parseView(p);
+  return { view: parseView(p), kind: kindParam(p) };
+}
+
+function kindParam(p: URLSearchParams): HistKind {
   const kind = (p.get("kind") ?? "sc") as HistKind;
   if (!HIST_KINDS.includes(kind)) throw new UsageError(`kind: one of ${HIST_KINDS.join(", ")}`);
-  return { view, kind };
+  return kind;
+}
+
+export function heatParams(p: URLSearchParams): HeatParams {
+  checkKeys(p, "heatmap");
+  const view = parseView(p);
+  return { view, kind: kindParam(p), buckets: intParam(p, "cols", DEFAULT_BUCKETS, 10, MAX_BUCKETS) };
 }
 
 export function flameParams(p: URLSearchParams): FlameParams {

@@ -5,6 +5,8 @@
 // from the JSON API; the timeline, table, histograms and flame graph follow the view.
 // Browser code, kept as plain JavaScript (tsc only copies it to dist/ for the package):
 // @ts-nocheck
+
+import { drawHeatmap } from "/heatmap.js";
 import {
   cycleFilter,
   drill,
@@ -185,10 +187,19 @@ async function refresh(live = false) {
   if (!live && $("status").className === "busy") status(st.status ?? "", "note");
   document.body.dataset.ready = String(my);
   const vq = viewToQuery(st.view);
-  for (const kind of ["sc", "io"])
+  const brushed = (fromUs, toUs) => commit(navigate(st, { ...st.view, fromUs, toUs }, "window selected"));
+  for (const kind of ["sc", "io"]) {
     getJson(`/api/hist?${vq}&kind=${kind}`)
       .then((a) => my === seq && renderHists($(`hist-${kind}`), a))
       .catch((err) => my === seq && status(err.message));
+    getJson(`/api/heatmap?${vq}&kind=${kind}&cols=${cols}`)
+      .then((a) => {
+        if (my !== seq) return;
+        drawHeatmap($(`heat-${kind}`), a, brushed);
+        $(`heat-${kind}`).dataset.ready = String(my);
+      })
+      .catch((err) => my === seq && status(err.message));
+  }
   if (vq !== flameQuery || (live && Date.now() - flameAt > 5000)) {
     flameQuery = vq;
     flameAt = Date.now();
