@@ -54,7 +54,7 @@ async function lathistCounts(dir: string, kind: string, fromUs: number, toUs: nu
   return out;
 }
 
-test("headless Chromium: timeline, brush → table, address and heatmap (cells = SQL over the files), reload restores, click drills, Back returns", {
+test("headless Chromium: timeline, brush → table, address and heatmap (cells = SQL over the files), reload restores, click drills, Back returns, differential flame graph", {
   skip: !CHROMIUM
     ? "chromium is not installed (scripts/setup.sh --tests installs it)"
     : !DRIVER
@@ -215,6 +215,21 @@ test("headless Chromium: timeline, brush → table, address and heatmap (cells =
     await rendered(before);
     assert.equal(page.url(), brushed.href);
     assert.deepEqual(await tableRows(), rows1);
+
+    // Compare with the window before: the address keeps it, the frame shows a differential graph.
+    before = await ready();
+    await page.select("#flame-base", "prev");
+    await rendered(before);
+    assert.equal(new URL(page.url()).searchParams.get("diff"), "prev");
+    await page.waitForFunction(() =>
+      (document.getElementById("flame") as HTMLIFrameElement | null)?.src.includes("bfrom="),
+    );
+    const diffFrame = await page.waitForFrame((f) => f.url().includes("bfrom="), { timeout: 15_000 });
+    await diffFrame.waitForSelector("#frames > g[data-i]", { timeout: 15_000 });
+    const diffUrl = new URL(diffFrame.url());
+    assert.equal(Number(diffUrl.searchParams.get("bto")), from, "the base ends where the window starts");
+    assert.equal(Number(diffUrl.searchParams.get("bfrom")), from - (to - from));
+    assert.match(await diffFrame.$eval("svg", (e) => e.textContent ?? ""), /Thread states: differential/);
     assert.deepEqual(errors, [], "no script errors");
   } finally {
     await browser.close();

@@ -16,6 +16,7 @@ import { formatTimestampUs } from "../../store/files.js";
 import { filterText, queryCommand } from "../../ui-model/view-query.js";
 import { displayTable, type View } from "../../ui-model/view-state.js";
 import { bucketSeconds, effectiveWindow, type Window } from "../../ui-model/view-window.js";
+import { diffFolded } from "../flame/folded.js";
 import { historyStacks } from "../flame/history-stacks.js";
 import { DEFAULT_SVG, renderSvg } from "../flame/svg.js";
 import { flow } from "../flame/tree.js";
@@ -222,18 +223,27 @@ export class WebData {
     });
   }
 
-  /** The thread-state flame graph of the view's window and filters, as an SVG document. */
+  /**
+   * The thread-state flame graph of the view's window and filters, as an SVG document;
+   * with a base window, the differential one (widths: the view's window; red: more avg
+   * threads than in the base window, blue: fewer; difffolded's semantics).
+   */
   flame(p: FlameParams) {
     return this.serial(async () => {
       const { h, w, filter } = await this.windowOf(p.view);
-      const res = await historyStacks(h.duck, { levels: p.levels, filter, ...w, keepOffsets: false });
-      const stacks = res.stacks.length ? res.stacks : [{ frames: ["(no samples)"], count: 0 }];
+      const stacksOf = async (win: Window) =>
+        (await historyStacks(h.duck, { levels: p.levels, filter, ...win, keepOffsets: false })).stacks;
+      let stacks = await stacksOf(w);
+      if (p.base) stacks = diffFolded(await stacksOf(p.base), stacks);
+      if (stacks.length === 0) stacks = [{ frames: ["(no samples)"], count: 0 }];
       const where = filterText(p.view.filters);
+      const span = (x: Window) => `${formatTimestampUs(x.fromUs)} → ${formatTimestampUs(x.toUs)}`;
       return renderSvg(flow(stacks), {
         ...DEFAULT_SVG,
-        title: "Thread states",
-        subtitle: `${formatTimestampUs(w.fromUs)} → ${formatTimestampUs(w.toUs)}${where ? `, ${where}` : ""}; ${p.levels.map((l) => l.name).join(" → ")}; widths in avg threads`,
+        title: p.base ? "Thread states: differential" : "Thread states",
+        subtitle: `${span(w)}${p.base ? ` against ${span(p.base)}` : ""}${where ? `, ${where}` : ""}; ${p.levels.map((l) => l.name).join(" → ")}; widths in avg threads${p.base ? "; red more, blue fewer than before" : ""}`,
         countName: "avg threads",
+        diff: p.base !== null,
       });
     });
   }

@@ -52,6 +52,16 @@ export const INDEX_HTML = `<!doctype html>
 </section>
 <section id="flame-panel">
   <h2>Thread states of the selection (flame graph; click a frame to zoom)</h2>
+  <div class="bar">
+    <label>compare with
+      <select id="flame-base">
+        <option value="">nothing (a plain flame graph)</option>
+        <option value="prev">the window before (same length)</option>
+        <option value="day">the same window a day earlier</option>
+        <option value="all">all of the data</option>
+      </select></label>
+    <span class="hint">differential: widths are this window's avg threads; red more, blue fewer than in the other</span>
+  </div>
   <iframe id="flame" title="thread-state flame graph"></iframe>
 </section>
 </body>
