@@ -145,7 +145,11 @@ async function run(argv: string[], io: Io): Promise<number> {
       if (io.signal.reason === "EPIPE") break;
       io.out(o.json ? renderJson(report) : renderText(report));
       if (report.verdict === "bad") bad = true;
-      if (o.intervalS === undefined || io.signal.aborted || (totalS !== undefined && endMs >= t0 + totalS * 1000))
+      if (
+        o.intervalS === undefined ||
+        io.signal.aborted ||
+        (totalS !== undefined && endMs >= t0 + totalS * 1000)
+      )
         break;
       if (!o.json) io.out("\n");
       a = b;
