@@ -2,11 +2,13 @@
 // bcc/libbpf-tools biolatency (same options, same layout). The timing is in
 // biolatency.bpf.c (block_rq_insert/issue/complete); this module parses the options, loads
 // it and prints the histograms every interval (hist-tool.ts).
+
 import { readFileSync } from "node:fs";
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag, textFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { cgroupFlag, INTERVAL_COUNT_ARGS } from "../../command/flags.js";
-import { InputError, NotSupported } from "../../errors.js";
+import { InputError } from "../../errors.js";
 import { parsePartitions } from "../../query/views.js";
 import { HIST_FLAGS, type HistLoopOptions, histOptions, runHistLoop } from "../hist-tool.js";
 import { tool } from "./biolatency.tool.js";
@@ -85,7 +87,7 @@ export function parseOptions(argv: string[], disks: () => Map<number, string> = 
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("biolatency", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("biolatency");
   const { loadBiolatency } = await import("./biolatency-load.js");
   const names = partitions();
   const src = loadBiolatency(o, (dev) => names.get(dev) ?? "Unknown");

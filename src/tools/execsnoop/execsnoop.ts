@@ -2,6 +2,7 @@
 // execsnoop (same options, same layout). execsnoop.bpf.c copies the path and arguments at
 // sys_enter_execve and sends a record at sys_exit_execve; this module prints the records
 // (execsnoop-report.ts) until Ctrl-C, and says how many the kernel could not send.
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import {
   decimalFlag,
   flagHelp,
@@ -12,7 +13,6 @@ import {
 } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { cgroupFlag, jsonFlag, timeColumnFlag, timestampColumnFlag } from "../../command/flags.js";
-import { NotSupported } from "../../errors.js";
 import { tool } from "./execsnoop.tool.js";
 import { decodeEvent, type ExecsnoopConfig, TOTAL_MAX_ARGS } from "./execsnoop-records.js";
 import { header, jsonLine, keep, line, type ReportOptions } from "./execsnoop-report.js";
@@ -93,7 +93,7 @@ export function parseOptions(argv: string[]): Options {
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("execsnoop", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("execsnoop");
   const { loadExecsnoop } = await import("./execsnoop-load.js");
   const src = loadExecsnoop(o);
   try {

@@ -2,11 +2,13 @@
 // total and average latency, like bcc/libbpf-tools syscount. The counting is in
 // syscount.bpf.c (raw_syscalls sys_exit, and sys_enter with -L); this module loads it,
 // reads the counters every interval and prints the difference (syscount-report.ts).
+
 import { setTimeout as sleep } from "node:timers/promises";
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag, textFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, intervalFlag, millisecondsFlag, pidFlag, topFlag } from "../../command/flags.js";
-import { NotSupported, UsageError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import { tool } from "./syscount.tool.js";
 import type { Counter, SyscountConfig } from "./syscount-records.js";
 import { parseErrno, type ReportOptions, renderReport, since, syscallList } from "./syscount-report.js";
@@ -108,7 +110,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.out(syscallList());
     return 0;
   }
-  if (process.getuid?.() !== 0) throw new NotSupported("syscount", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("syscount");
   const { loadSyscount } = await import("./syscount-load.js");
   const counters = loadSyscount(o);
   try {
