@@ -11,9 +11,16 @@ import { OUTPUT_FORMATS, type OutputFormat } from "../report/output.js";
 
 export type RawValue = string | boolean | string[] | boolean[] | undefined;
 
+/** node:util parseArgs's options; `choices` (ignored by it) tells completions a flag's values. */
 export type OptionSpec = Record<
   string,
-  { type: "string" | "boolean"; short?: string; multiple?: boolean; default?: string | boolean }
+  {
+    type: "string" | "boolean";
+    short?: string;
+    multiple?: boolean;
+    default?: string | boolean;
+    choices?: readonly string[];
+  }
 >;
 
 export interface Parsed {
@@ -164,6 +171,8 @@ export interface Flag<T> {
   arg?: string;
   /** May be given more than once (the raw value is then a list). */
   multiple?: boolean;
+  /** The only values it takes, when they are a closed set (shell completions list them). */
+  choices?: readonly string[];
   /** The --help text (wrapped by flagHelp); "\n" starts a new line. */
   help: string;
   /** The value (raw is undefined when the flag is absent); `label` names it in errors. */
@@ -196,6 +205,7 @@ export function parseFlags<F extends Flags>(
       type: f.arg ? "string" : "boolean",
       ...(f.short ? { short: f.short } : {}),
       ...(f.multiple ? { multiple: true } : {}),
+      ...(f.choices ? { choices: f.choices } : {}),
     };
   }
   const parsed = parseArgs(argv, spec, maxPositionals);
@@ -304,7 +314,7 @@ export function oneOfFlag<T extends string>(
   n: Names & { arg: string; choices: readonly T[]; fallback: T },
 ): Flag<T> {
   const { choices, fallback, ...names } = n;
-  return { ...names, parse: (raw, label) => choiceFlag(raw, label, choices, fallback) };
+  return { ...names, choices, parse: (raw, label) => choiceFlag(raw, label, choices, fallback) };
 }
 
 /** One of a closed set of values, undefined when absent. */
@@ -314,6 +324,7 @@ export function optionalOneOfFlag<T extends string>(
   const { choices, ...names } = n;
   return {
     ...names,
+    choices,
     parse: (raw, label) => (raw === undefined ? undefined : choiceFlag(raw, label, choices, choices[0])),
   };
 }

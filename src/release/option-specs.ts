@@ -12,6 +12,8 @@ export interface Flag {
   metavar?: string;
   /** What --help says about the flag, up to its first ';' or line break (at most ~72 characters). */
   description?: string;
+  /** Its only values, when they are a closed set (`--format` table, json, ...). */
+  choices?: string[];
 }
 
 export interface CommandFlags {
@@ -61,6 +63,7 @@ export async function commandFlags(commands: readonly CommandEntry[]): Promise<C
       short: f.short,
       takesValue: f.arg !== undefined,
       metavar: f.arg,
+      ...(f.arg !== undefined && f.choices ? { choices: [...f.choices] } : {}),
       description: shortDescription(f.help),
     }));
     out.push({ name: entry.name, summary: entry.summary, help, flags: list });

@@ -7,6 +7,7 @@ import { flagHelp, parseFlags } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, hzFlag, intervalFlag, jsonFlag, sourceFlag } from "../../command/flags.js";
 import type { Sampler } from "../../model/sampler.js";
+import { sleepUnlessAborted } from "../../sampler/loop.js";
 import type { SOURCE_CHOICES } from "../../sampler/open.js";
 import { TOOLS } from "../index.js";
 import { tool } from "./check.tool.js";
@@ -121,9 +122,13 @@ async function run(argv: string[], io: Io): Promise<number> {
     let cpu0 = process.cpuUsage();
     let a = readSnapshot(unseen);
     const first = a;
-    for (;;) {
-      const left = totalS === undefined ? Infinity : totalS * 1000 - (performance.now() - t0);
-      const sample = await sampleThreads(sampler, hz, Math.min(windowS * 1000, left), io.signal);
+    // Window n ends at t0 + (n + 1) × the interval (the last one at t0 + -d), wherever the
+    // sampler's last round fell and however long printing took: windows are contiguous and
+    // of the length asked, as vmstat's are.
+    for (let n = 0; ; n++) {
+      const endMs = t0 + Math.min((n + 1) * windowS, totalS ?? Infinity) * 1000;
+      const sample = await sampleThreads(sampler, hz, Math.max(1, endMs - performance.now()), io.signal);
+      await sleepUnlessAborted(endMs - performance.now(), io.signal);
       const b = readSnapshot(unseen);
       const kmsg = readKernelEvents(sinceUs, new Set(b.disks.map((d) => d.name)), unseen);
       const denied = Object.entries(sample.denied);
@@ -143,7 +148,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       if (
         o.intervalS === undefined ||
         io.signal.aborted ||
-        (totalS !== undefined && performance.now() - t0 >= totalS * 1000 - 1)
+        (totalS !== undefined && endMs >= t0 + totalS * 1000)
       )
         break;
       if (!o.json) io.out("\n");
