@@ -112,8 +112,7 @@ async function run(argv: string[], io: Io): Promise<number> {
         text += o.json ? jsonLine(e, at) : line(e, o, at, Number(e.ts - start) / 1e9);
       });
       if (text) io.out(text);
-      const lost = src.lost();
-      const total = lost.ring + lost.start;
+      const total = Object.values(src.lost()).reduce((a, b) => a + b, 0);
       if (total > lostSeen) io.err(`WARNING: ${total - lostSeen} execs lost (ring buffer or map full)\n`);
       lostSeen = total;
     };
