@@ -3,7 +3,7 @@
 # when nothing changed. Used by ./tsnap (first run) and by the tests (npm test, .ci/run).
 #   scripts/setup.sh            install missing packages, build what is stale
 #   scripts/setup.sh --quiet    say nothing when there is nothing to do
-#   scripts/setup.sh --tests    also the packages the tests and benchmarks need
+#   scripts/setup.sh --tests    also the packages the tests and benchmarks need (and chDB, ~560 MB)
 #   scripts/setup.sh --no-bpf   proc source only: no eBPF compiler, headers or build
 #                               (remembered in build/no-bpf; --bpf undoes it). The
 #                               environment variable TSNAP_NO_BPF=1 does the same once.
@@ -35,7 +35,7 @@ loud() { echo "setup: $*" >&2; }
 # and checks the .deb),
 # tmux (tsnap ui in a real terminal).
 BPF_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool)
-TEST_PACKAGES=(gcc g++ libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium sysstat iproute2 nftables man-db zsh lintian tmux)
+TEST_PACKAGES=(gcc g++ libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium sysstat iproute2 nftables man-db zsh lintian tmux bpftrace)
 wanted=()
 [ "$bpf" = 1 ] && wanted+=("${BPF_PACKAGES[@]}")
 [ "$tests" = 1 ] && wanted+=("${TEST_PACKAGES[@]}")
@@ -76,6 +76,16 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   loud "installing npm packages"
   npm install --no-save --no-audit --no-fund --ignore-scripts --loglevel=error >&2
+fi
+
+# chDB (embedded ClickHouse for `tsnap fleet`, ~560 MB): not in the default install, so that
+# `./tsnap top` stays quick to set up; the tests (--tests) install it into build/chdb/ at the
+# version scripts/chdb/package-lock.json pins. `tsnap fleet` without it says how to get it.
+if [ "$tests" = 1 ] && { [ ! -d build/chdb/node_modules/chdb ] || [ scripts/chdb/package-lock.json -nt build/chdb/node_modules/.package-lock.json ]; }; then
+  loud "installing chDB for tsnap fleet and its tests (~560 MB, into build/chdb/)"
+  mkdir -p build/chdb
+  cp scripts/chdb/package.json scripts/chdb/package-lock.json build/chdb/
+  npm install --prefix build/chdb --no-audit --no-fund --ignore-scripts --loglevel=error >&2
 fi
 
 # The tool list (src/tools/index.ts, generated from the folders of src/tools/), then

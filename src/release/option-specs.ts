@@ -63,8 +63,8 @@ export async function commandFlags(commands: readonly CommandEntry[]): Promise<C
       short: f.short,
       takesValue: f.arg !== undefined,
       metavar: f.arg,
-      description: shortDescription(f.help),
       ...(f.arg !== undefined && f.choices ? { choices: [...f.choices] } : {}),
+      description: shortDescription(f.help),
     }));
     out.push({ name: entry.name, summary: entry.summary, help, flags: list });
   }

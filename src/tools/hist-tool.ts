@@ -125,6 +125,8 @@ export interface HistLoopOptions extends IntervalCount {
   tracing: string;
   /** Words for the lost counters' reasons (what `lost()` keys mean). */
   lostWords?: Record<string, string>;
+  /** Text after each text report's histograms (funclatency's average line). */
+  footer?: (deltas: readonly HistDelta[]) => string;
 }
 
 /** The flags every histogram tool has, as bcc's: -T, -m, --json (with `[interval] [count]`). */
@@ -173,7 +175,9 @@ export async function runHistLoop(io: Io, o: HistLoopOptions, src: HistSource): 
       const at = new Date();
       const deltas = histDeltas(prev, now);
       io.out(
-        o.json ? renderHistJson(deltas, o.unit, at) : renderHistText(deltas, o.unit, o.timestamp ? at : null),
+        o.json
+          ? renderHistJson(deltas, o.unit, at)
+          : renderHistText(deltas, o.unit, o.timestamp ? at : null) + (o.footer?.(deltas) ?? ""),
       );
       for (const [what, total] of Object.entries(src.lost())) {
         const d = total - (lostSeen[what] ?? 0);

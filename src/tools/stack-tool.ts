@@ -103,8 +103,9 @@ export function readStack(
   return out;
 }
 
-/** The BPF program and tracepoint glue at the leaf of a stack taken in a hook. */
-const HOOK_FRAME = /^(bpf_prog_|bpf_trace_run|__bpf_trace_|__traceiter_|bpf_get_stack)/;
+/** The BPF program and tracepoint glue at the leaf of a stack taken in a hook (perf_*: a tracepoint program's). */
+const HOOK_FRAME =
+  /^(bpf_prog_|bpf_trace_run|__bpf_trace_|__traceiter_|bpf_get_stack|perf_trace_|perf_syscall_|trace_call_bpf)/;
 
 /** Kernel frames (leaf first) without the leading frames of the hook that took them. */
 export function dropHookFrames(frames: string[]): string[] {

@@ -2,15 +2,14 @@
 // bcc/libbpf-tools biolatency (same options, same layout). The timing is in
 // biolatency.bpf.c (block_rq_insert/issue/complete); this module parses the options, loads
 // it and prints the histograms every interval (hist-tool.ts).
-import { readFileSync } from "node:fs";
 import { flagHelp, parseFlags, switchFlag, textFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { cgroupFlag, INTERVAL_COUNT_ARGS } from "../../command/flags.js";
-import { InputError, NotSupported } from "../../errors.js";
-import { parsePartitions } from "../../query/views.js";
+import { NotSupported } from "../../errors.js";
+import { diskDev, partitions } from "../block-devices.js";
 import { HIST_FLAGS, type HistLoopOptions, histOptions, runHistLoop } from "../hist-tool.js";
 import { tool } from "./biolatency.tool.js";
-import { type BiolatencyConfig, LOST_WORDS, mkdev } from "./biolatency-records.js";
+import { type BiolatencyConfig, LOST_WORDS } from "./biolatency-records.js";
 
 const FLAGS = {
   ...HIST_FLAGS,
@@ -59,20 +58,10 @@ EXAMPLES
 
 interface Options extends BiolatencyConfig, Omit<HistLoopOptions, "tracing" | "lostWords"> {}
 
-/** major:minor → name of every device in /proc/partitions. */
-function partitions(text = readFileSync("/proc/partitions", "utf8")): Map<number, string> {
-  return new Map(parsePartitions(text).map((p) => [mkdev(p.major, p.minor), p.name]));
-}
-
 /** Flags → options; every bad value is a UsageError (an unknown disk: InputError). */
 export function parseOptions(argv: string[], disks: () => Map<number, string> = partitions): Options {
   const { values: v, positionals } = parseFlags(argv, FLAGS, 2);
-  let dev = 0;
-  if (v.disk !== undefined) {
-    const hit = [...disks()].find(([, n]) => n === v.disk);
-    if (!hit) throw new InputError(`no disk '${v.disk}' in /proc/partitions`);
-    dev = hit[0];
-  }
+  const dev = v.disk === undefined ? 0 : diskDev(v.disk, disks());
   return {
     ...histOptions(v, positionals),
     dev,
