@@ -132,7 +132,7 @@ test("TCP retransmits: segments lost on purpose; check's retransmitted and sent 
   const checked = checkIn(ns, ["-d", "10"]);
   await sleep(3000);
   const from = Date.now();
-  const send = await inNs(ns, [bin, "send", "127.0.0.1", String(port), "2500", "1000"]);
+  const send = await inNs(ns, [bin, "send", "127.0.0.1", String(port), "3000", "2000"]);
   await exited(send.child);
   assert.equal(send.child.exitCode, 0, "the sender got every byte acknowledged");
   const to = await settle(ns, ["Tcp.RetransSegs", "Tcp.OutSegs"]);
