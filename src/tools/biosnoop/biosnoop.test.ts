@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { diskOf, libbpfTool, ours, theirs } from "../../testkit/bcc-tools.js";
+import { diskOf, libbpfToolSkip, ours, theirs } from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
 import { compileWorkload, REPO_ROOT, startWorkload } from "../../testkit/workloads.js";
 
@@ -31,16 +31,6 @@ function partitionStart(): number {
   const dev = r.stdout.trim().replace(/^\/dev\//, "");
   const start = `/sys/class/block/${dev}/start`;
   return existsSync(start) ? Number(readFileSync(start, "utf8")) : 0;
-}
-
-/** Can libbpf-tools' biosnoop load here (it attaches a kprobe)? The reason when not. */
-function theirBiosnoop(): string | false {
-  const bin = libbpfTool("biosnoop");
-  if (!bin) return "libbpf-tools biosnoop not installed (setup.sh --tests)";
-  const r = spawnSync(bin, ["1"], { encoding: "utf8", timeout: 10_000 });
-  if (r.status !== 0)
-    return `libbpf-tools biosnoop does not load on this kernel (${r.stderr.split("\n")[0] || `exit ${r.status}`})`;
-  return false;
 }
 
 interface JsonIo {
@@ -145,7 +135,7 @@ test("every O_DIRECT I/O of the workload once, with its PID, disk, operation, se
 });
 
 test("side by side with libbpf-tools' biosnoop", {
-  skip: skip || theirBiosnoop(),
+  skip: skip || libbpfToolSkip("biosnoop", ["1"]),
   timeout: 60_000,
 }, async () => {
   const w = await startWorkload(compileWorkload("odirect-sizes"), [FILE, String(N)]);
