@@ -6,13 +6,11 @@ import { Collection } from "../../bpf/collection.js";
 import { arrayU64, mapDelete, mapEntries } from "../../bpf/maps.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
 import { hookPair } from "../../bpf/probes.js";
-import { type HistEntry, type HistSource, histComm, LOG_HIST } from "../hist-tool.js";
+import { type HistSource, LOG_HIST, u32KeyEntry } from "../hist-tool.js";
 import { configBytes, type RunqlatConfig } from "./runqlat-records.js";
 
 /** Which hook pair: "tp_btf" or "raw_tp", the first that probes ok. */
 export const hookKind = (): "tp_btf" | "raw_tp" => hookPair("runqlat", "tp_btf_sched");
-
-const HEAD = { none: "", pid: "pid", tid: "tid", pidns: "pidns" } as const;
 
 export function loadRunqlat(config: RunqlatConfig, kind = hookKind()): HistSource {
   const programs = ["switch", "wakeup", "wakeup_new"].map((h) => `${kind}_runqlat_${h}`);
@@ -31,19 +29,9 @@ export function loadRunqlat(config: RunqlatConfig, kind = hookKind()): HistSourc
   const lost = col.mapFd("lost");
   return {
     read: () =>
-      mapEntries(hists, 4, LOG_HIST.size).map(([key, value]): HistEntry => {
-        const id = key.readUInt32LE(0);
-        const comm = histComm(value);
-        if (config.key === "none") return { key, value, order: 0, head: "", fields: {} };
-        const name = HEAD[config.key];
-        return {
-          key,
-          value,
-          order: id,
-          head: `\n${name} = ${id} ${comm}\n`,
-          fields: { [name]: id, comm },
-        };
-      }),
+      mapEntries(hists, 4, LOG_HIST.size).map(([key, value]) =>
+        u32KeyEntry(key, value, config.key === "none" ? null : config.key),
+      ),
     forget(keys) {
       for (const k of keys) mapDelete(hists, k);
     },
