@@ -166,3 +166,10 @@ test("[interval] [count]: bcc's positionals, in --help after the flags", () => {
     /-h, --help +this text\n {2}interval +seconds between reports[^\n]*\n {2}count +number of reports/,
   );
 });
+
+test("parseFlags says which flags were given (a default value cannot)", () => {
+  const { values, given } = parseFlags(["-d", "5", "-a"], FLAGS);
+  assert.equal(values.duration, 5);
+  assert.deepEqual([...given].sort(), ["all", "duration"]);
+  assert.equal(parseFlags([], FLAGS).given.size, 0);
+});

@@ -24,10 +24,13 @@ const YEAR_S = 365 * 86400;
 const PID_MAX = 2 ** 22;
 
 /**
- * -d, --duration SECONDS: more than 0, at most a year; absent: `fallback` seconds or, without
- * one, Infinity (until Ctrl-C). `defaultText`: the default in words when the command decides.
+ * -d, --duration SECONDS: more than 0 (at least `min` when given), at most a year; absent:
+ * `fallback` seconds or, without one, Infinity (until Ctrl-C, or the command decides).
+ * `defaultText`: the default in words when the command decides.
  */
-export function durationFlag(o: { fallback?: number; defaultText?: string } = {}): Flag<number> {
+export function durationFlag(
+  o: { fallback?: number; defaultText?: string; min?: number } = {},
+): Flag<number> {
   const dflt = o.defaultText ?? (o.fallback === undefined ? "until Ctrl-C" : `${o.fallback}`);
   return {
     long: "duration",
@@ -36,17 +39,18 @@ export function durationFlag(o: { fallback?: number; defaultText?: string } = {}
     help: `how long to run (default ${dflt})`,
     parse(raw, label) {
       if (raw === undefined) return o.fallback ?? Number.POSITIVE_INFINITY;
-      const s = numberFlag(raw, label, { fallback: 0, max: YEAR_S });
+      const s = numberFlag(raw, label, { fallback: 0, max: YEAR_S, min: o.min });
       if (s <= 0) throw new UsageError(`${label} must be more than 0 seconds, got ${String(raw).trim()}`);
       return s;
     },
   };
 }
 
-/** -i, --interval SECONDS: 0.05 s to a day; absent: `fallback` (undefined: no intervals). */
+/** -i, --interval SECONDS: `min` (default 0.05 s) to a day; absent: `fallback` (undefined: no intervals). */
 export function intervalFlag<T extends number | undefined>(o: {
   fallback: T;
   help: string;
+  min?: number;
 }): Flag<number | T> {
   return {
     long: "interval",
@@ -54,17 +58,30 @@ export function intervalFlag<T extends number | undefined>(o: {
     arg: "SECONDS",
     help: o.help,
     parse: (raw, label) =>
-      raw === undefined ? o.fallback : numberFlag(raw, label, { fallback: 0, min: 0.05, max: 86400 }),
+      raw === undefined
+        ? o.fallback
+        : numberFlag(raw, label, { fallback: 0, min: o.min ?? 0.05, max: 86400 }),
   };
 }
 
-/** --hz N: sampling rounds per second, 0.01 to `max`. */
-export function hzFlag(o: { fallback: number; max: number }): Flag<number> {
+/**
+ * --hz N: sampling rounds per second, `min` (default 0.01) to `max`; absent: `fallback`
+ * (undefined: the command decides, `defaultText` says how).
+ */
+export function hzFlag<T extends number | undefined>(o: {
+  fallback: T;
+  max: number;
+  min?: number;
+  defaultText?: string;
+}): Flag<number | T> {
   return {
     long: "hz",
     arg: "N",
-    help: `sampling rounds per second (default ${o.fallback})`,
-    parse: (raw, label) => numberFlag(raw, label, { fallback: o.fallback, min: 0.01, max: o.max }),
+    help: `sampling rounds per second (default ${o.defaultText ?? o.fallback})`,
+    parse: (raw, label) =>
+      raw === undefined
+        ? o.fallback
+        : numberFlag(raw, label, { fallback: 0, min: o.min ?? 0.01, max: o.max }),
   };
 }
 

@@ -6,8 +6,15 @@
 // (bpf/hist.ts), so no event is lost between reading and clearing a map.
 import { setTimeout as sleep } from "node:timers/promises";
 import { slotDeltas } from "../bpf/hist.js";
+import type { FlagValues } from "../command/args.js";
 import type { Io } from "../command/command.js";
-import type { IntervalCount } from "../command/flags.js";
+import {
+  type IntervalCount,
+  jsonFlag,
+  millisecondsFlag,
+  parseIntervalCount,
+  timeLineFlag,
+} from "../command/flags.js";
 import { renderLog2Hist } from "../report/log2-hist.js";
 import { toJson } from "../report/table.js";
 import { cString, layout } from "../sources/bpf/records.js";
@@ -129,6 +136,29 @@ export interface HistLoopOptions extends IntervalCount {
   tracing: string;
   /** Words for the lost counters' reasons (what `lost()` keys mean). */
   lostWords?: Record<string, string>;
+  /** Text after each text report's histograms (funclatency's average line). */
+  footer?: (deltas: readonly HistDelta[]) => string;
+}
+
+/** The flags every histogram tool has, as bcc's: -T, -m, --json (with `[interval] [count]`). */
+export const HIST_FLAGS = {
+  timestamp: timeLineFlag,
+  ms: millisecondsFlag,
+  json: jsonFlag("histogram per report"),
+};
+
+/** The loop's options from HIST_FLAGS' values and the positionals; `ms` for the kernel's config. */
+export function histOptions(
+  v: FlagValues<typeof HIST_FLAGS>,
+  positionals: readonly string[],
+): Omit<HistLoopOptions, "tracing" | "lostWords"> & { ms: boolean } {
+  return {
+    ...parseIntervalCount(positionals),
+    ms: v.ms,
+    unit: v.ms ? "msecs" : "usecs",
+    timestamp: v.timestamp,
+    json: v.json,
+  };
 }
 
 /** Waits `ms`, or less when aborted (Ctrl-C); true when aborted. */
@@ -156,7 +186,9 @@ export async function runHistLoop(io: Io, o: HistLoopOptions, src: HistSource): 
       const at = new Date();
       const deltas = histDeltas(prev, now);
       io.out(
-        o.json ? renderHistJson(deltas, o.unit, at) : renderHistText(deltas, o.unit, o.timestamp ? at : null),
+        o.json
+          ? renderHistJson(deltas, o.unit, at)
+          : renderHistText(deltas, o.unit, o.timestamp ? at : null) + (o.footer?.(deltas) ?? ""),
       );
       for (const [what, total] of Object.entries(src.lost())) {
         const d = total - (lostSeen[what] ?? 0);

@@ -4,23 +4,15 @@
 // it and prints the histograms every interval (hist-tool.ts).
 import { flagHelp, parseFlags, switchFlag, textFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import {
-  cgroupFlag,
-  INTERVAL_COUNT_ARGS,
-  jsonFlag,
-  millisecondsFlag,
-  parseIntervalCount,
-  timeLineFlag,
-} from "../../command/flags.js";
+import { cgroupFlag, INTERVAL_COUNT_ARGS } from "../../command/flags.js";
 import { NotSupported } from "../../errors.js";
 import { diskDev, partitions } from "../block-devices.js";
-import { type HistLoopOptions, runHistLoop } from "../hist-tool.js";
+import { HIST_FLAGS, type HistLoopOptions, histOptions, runHistLoop } from "../hist-tool.js";
 import { tool } from "./biolatency.tool.js";
 import { type BiolatencyConfig, LOST_WORDS } from "./biolatency-records.js";
 
 const FLAGS = {
-  timestamp: timeLineFlag,
-  ms: millisecondsFlag,
+  ...HIST_FLAGS,
   queued: switchFlag({
     long: "queued",
     short: "Q",
@@ -39,7 +31,6 @@ const FLAGS = {
     help: "trace this disk only (a name in /proc/partitions: sda, nvme0n1)",
   }),
   cgroup: cgroupFlag("the task issuing the request is checked"),
-  json: jsonFlag("histogram per report"),
 };
 
 const HELP = `tsnap biolatency: block device I/O latency as histograms (bcc biolatency)
@@ -72,16 +63,12 @@ export function parseOptions(argv: string[], disks: () => Map<number, string> = 
   const { values: v, positionals } = parseFlags(argv, FLAGS, 2);
   const dev = v.disk === undefined ? 0 : diskDev(v.disk, disks());
   return {
-    ...parseIntervalCount(positionals),
+    ...histOptions(v, positionals),
     dev,
     queued: v.queued,
     perDisk: v.perDisk,
     perFlag: v.perFlag,
-    ms: v.ms,
     cgroup: v.cgroup,
-    unit: v.ms ? "msecs" : "usecs",
-    timestamp: v.timestamp,
-    json: v.json,
   };
 }
 

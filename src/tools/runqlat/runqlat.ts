@@ -5,29 +5,19 @@
 import { existsSync } from "node:fs";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import {
-  cgroupFlag,
-  INTERVAL_COUNT_ARGS,
-  jsonFlag,
-  millisecondsFlag,
-  parseIntervalCount,
-  pidFlag,
-  timeLineFlag,
-} from "../../command/flags.js";
+import { cgroupFlag, INTERVAL_COUNT_ARGS, pidFlag } from "../../command/flags.js";
 import { InputError, NotSupported, UsageError } from "../../errors.js";
-import { type HistLoopOptions, runHistLoop } from "../hist-tool.js";
+import { HIST_FLAGS, type HistLoopOptions, histOptions, runHistLoop } from "../hist-tool.js";
 import { tool } from "./runqlat.tool.js";
 import { LOST_WORDS, type RunqlatConfig } from "./runqlat-records.js";
 
 const FLAGS = {
-  timestamp: timeLineFlag,
-  ms: millisecondsFlag,
+  ...HIST_FLAGS,
   pids: switchFlag({ long: "pids", short: "P", help: "one histogram per process (pid = PID COMM)" }),
   tids: switchFlag({ long: "tids", short: "L", help: "one histogram per thread (tid = TID COMM)" }),
   pidnss: switchFlag({ long: "pidnss", help: "one histogram per PID namespace" }),
   pid: pidFlag,
   cgroup: cgroupFlag("as libbpf-tools: the task running when the event fires is checked"),
-  json: jsonFlag("histogram per report"),
 };
 
 const HELP = `tsnap runqlat: run-queue (scheduler) latency as histograms (bcc runqlat)
@@ -64,14 +54,10 @@ export function parseOptions(argv: string[]): Options {
   const pid = v.pid ?? 0;
   if (pid && !existsSync(`/proc/${pid}`)) throw new InputError(`no process with PID ${pid}`);
   return {
-    ...parseIntervalCount(positionals),
+    ...histOptions(v, positionals),
     pid,
     key: keys.length ? key : "none",
-    ms: v.ms,
     cgroup: v.cgroup,
-    unit: v.ms ? "msecs" : "usecs",
-    timestamp: v.timestamp,
-    json: v.json,
   };
 }
 
