@@ -8,6 +8,7 @@ import { setCgroupFilter } from "./cgroup-filter.js";
 import { Collection } from "./collection.js";
 import { BpfError } from "./object.js";
 import { bpfObjectPath } from "./paths.js";
+import { BPF_PRIVILEGE } from "./privilege.js";
 
 export interface ToolObject {
   /** The object's name (build/bpf/<name>.bpf.o), also the tool's in error messages. */
@@ -54,7 +55,7 @@ export function loadToolObject<T>(o: ToolObject, use?: (col: Collection) => T): 
 /** EPERM/EACCES at load or attach is a missing privilege, said as such. */
 export function explainLoadError(what: string, err: unknown): unknown {
   if (err instanceof BpfError && (err.errno === 1 || err.errno === 13))
-    return new PermissionError(`${what} needs root (CAP_BPF and CAP_PERFMON): ${err.message}`, {
+    return new PermissionError(`${what} ${BPF_PRIVILEGE}: ${err.message}`, {
       cause: err,
     });
   return err;

@@ -2,6 +2,7 @@
 // bcc/libbpf-tools opensnoop (same options, same layout). opensnoop.bpf.c filters at the
 // syscall's entry and sends a record at its exit; this module prints the records
 // (opensnoop-report.ts) until Ctrl-C or -d, and says how many the kernel could not send.
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import {
   flagHelp,
   optionalDecimalFlag,
@@ -12,7 +13,6 @@ import {
 } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { cgroupFlag, durationFlag, jsonFlag, pidFlag, tidFlag, timeColumnFlag } from "../../command/flags.js";
-import { NotSupported } from "../../errors.js";
 import { runSnoopLoop } from "../snoop-tool.js";
 import { tool } from "./opensnoop.tool.js";
 import { decodeEvent, flagsMask, LOST_WORDS, type OpensnoopConfig } from "./opensnoop-records.js";
@@ -101,7 +101,7 @@ export function parseOptions(argv: string[]): Options {
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("opensnoop", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("opensnoop");
   const { loadOpensnoop } = await import("./opensnoop-load.js");
   const src = loadOpensnoop(o);
   const loop = {

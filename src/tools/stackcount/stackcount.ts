@@ -3,11 +3,13 @@
 // probe-targets.ts; stackcount.bpf.c counts (process, comm, kernel stack, user stack);
 // stack-tool.ts loads, waits, reads and symbolizes as profile does, and prints bcc's
 // text or folded form.
+
 import type { Link } from "../../bpf/object.js";
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, pidFlag } from "../../command/flags.js";
-import { NotSupported, UsageError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import type { StackReportOptions, StackRow } from "../../report/stack-report.js";
 import { layout } from "../../sources/bpf/records.js";
 import { attachAll, programsFor } from "../probe-attach.js";
@@ -143,7 +145,7 @@ export async function stackcount(
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("stackcount", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("stackcount");
   const targets = resolveSpecs(o.patterns, {
     allow: ["uprobe", "tracepoint"],
     tool: "stackcount",

@@ -2,27 +2,24 @@
 // options, same layout). tcpaccept.bpf.c reads the new socket at syscalls:sys_exit_accept4
 // and sys_exit_accept (no kprobe on inet_csk_accept); this module prints the records
 // until Ctrl-C.
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { pidFlag } from "../../command/flags.js";
-import { NotSupported, UsageError } from "../../errors.js";
+import { jsonFlag, pidFlag, timeColumnFlag, timestampColumnFlag } from "../../command/flags.js";
+import { UsageError } from "../../errors.js";
 import { toJson } from "../../report/table.js";
 import { hms, portsFlag, streamRing, wallClock } from "../tcp-tool.js";
 import { tool } from "./tcpaccept.tool.js";
 import { type AcceptEvent, decodeEvent } from "./tcpaccept-records.js";
 
 const FLAGS = {
-  time: switchFlag({ long: "time", short: "T", help: "a TIME column (HH:MM:SS)" }),
-  timestamp: switchFlag({
-    long: "timestamp",
-    short: "t",
-    help: "a TIME(s) column: seconds since the first accept",
-  }),
+  time: timeColumnFlag,
+  timestamp: timestampColumnFlag("t", "the first accept"),
   pid: pidFlag,
   ports: portsFlag({ long: "port", short: "P", help: "only these local ports (comma-separated, at most 8)" }),
   ipv4: switchFlag({ long: "ipv4", short: "4", help: "IPv4 only" }),
   ipv6: switchFlag({ long: "ipv6", short: "6", help: "IPv6 only" }),
-  json: switchFlag({ long: "json", help: "NDJSON on stdout: one object per accept" }),
+  json: jsonFlag("accept"),
 };
 
 const HELP = `tsnap tcpaccept: trace TCP accept()s (bcc tcpaccept)
@@ -86,7 +83,7 @@ export function jsonLine(e: AcceptEvent, at: Date): string {
 async function run(argv: string[], io: Io): Promise<number> {
   const { values: o } = parseFlags(argv, FLAGS);
   if (o.ipv4 && o.ipv6) throw new UsageError("-4 and -6 exclude each other");
-  if (process.getuid?.() !== 0) throw new NotSupported("tcpaccept", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("tcpaccept");
   const { loadTcpaccept } = await import("./tcpaccept-load.js");
   const src = loadTcpaccept({ pid: o.pid, ports: o.ports, ip: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined });
   try {

@@ -1,10 +1,9 @@
 // Loads tcpconnect.bpf.o with its config and attaches its two tracepoints; records
 // arrive in a ring buffer, counts (-c) in a hash map. The only module of the tool that
 // touches libbpf, imported when the command runs.
-import { Collection } from "../../bpf/collection.js";
 import { arrayU64, mapEntries } from "../../bpf/maps.js";
-import { bpfObjectPath } from "../../bpf/paths.js";
 import type { RingBuffer } from "../../bpf/ringbuf.js";
+import { loadToolObject } from "../../bpf/tool-object.js";
 import {
   COUNT_KEY,
   type ConnectCount,
@@ -26,12 +25,7 @@ export interface TcpconnectSource {
 
 export function loadTcpconnect(config: TcpconnectConfig): TcpconnectSource {
   const programs = ["tcpconnect_exit_connect", "tcpconnect_state"];
-  const col = Collection.open(bpfObjectPath("tcpconnect"));
-  try {
-    col.setAutoload(programs);
-    col.setReadOnlyConfig(configBytes(config));
-    col.load();
-    for (const p of programs) col.attach(p);
+  return loadToolObject({ name: "tcpconnect", programs, config: configBytes(config) }, (col) => {
     const ring = col.ringBuffer("events", { map: "lost", index: LOST_RING });
     const lostFd = col.mapFd("lost");
     const countsFd = col.mapFd("counts");
@@ -41,8 +35,5 @@ export function loadTcpconnect(config: TcpconnectConfig): TcpconnectSource {
       lost: () => ring.lost() + arrayU64(lostFd, LOST_START),
       close: () => col.close(),
     };
-  } catch (err) {
-    col.close();
-    throw err;
-  }
+  });
 }

@@ -3,22 +3,19 @@
 // tcpconnect.bpf.c follows each connect from sock:inet_sock_set_state (CLOSE -> SYN_SENT,
 // in the connecting task) to syscalls:sys_exit_connect; this module prints the records
 // (tcpconnect-report.ts) until Ctrl-C, or the counts at the end.
+
 import { setTimeout as sleep } from "node:timers/promises";
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, optionalDecimalFlag, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { pidFlag } from "../../command/flags.js";
-import { NotSupported } from "../../errors.js";
+import { jsonFlag, pidFlag, timestampColumnFlag } from "../../command/flags.js";
 import { portsFlag, streamRing, wallClock } from "../tcp-tool.js";
 import { tool } from "./tcpconnect.tool.js";
 import { decodeEvent } from "./tcpconnect-records.js";
 import { countJson, countTable, header, jsonLine, line } from "./tcpconnect-report.js";
 
 const FLAGS = {
-  timestamp: switchFlag({
-    long: "timestamp",
-    short: "t",
-    help: "a TIME(s) column: seconds since the first connect",
-  }),
+  timestamp: timestampColumnFlag("t", "the first connect"),
   printUid: switchFlag({ long: "print-uid", short: "U", help: "a UID column" }),
   count: switchFlag({
     long: "count",
@@ -45,10 +42,7 @@ const FLAGS = {
     short: "P",
     help: "only these destination ports (comma-separated, at most 8)",
   }),
-  json: switchFlag({
-    long: "json",
-    help: "NDJSON on stdout: one object per connect (with -c: per counter, at the end)",
-  }),
+  json: jsonFlag("connect (with -c: per counter, at the end)"),
 };
 
 const HELP = `tsnap tcpconnect: trace TCP connect()s, or count them (bcc tcpconnect)
@@ -77,7 +71,7 @@ EXAMPLES
 
 async function run(argv: string[], io: Io): Promise<number> {
   const { values: o } = parseFlags(argv, FLAGS);
-  if (process.getuid?.() !== 0) throw new NotSupported("tcpconnect", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("tcpconnect");
   const { loadTcpconnect } = await import("./tcpconnect-load.js");
   const src = loadTcpconnect({ ...o, uid: o.uid });
   try {
