@@ -3,31 +3,22 @@
 // cpudist (same options, same layout). The timing is in cpudist.bpf.c (sched_switch);
 // this module parses the options, loads it and prints the histograms (hist-tool.ts).
 import { existsSync } from "node:fs";
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import {
-  cgroupFlag,
-  INTERVAL_COUNT_ARGS,
-  jsonFlag,
-  millisecondsFlag,
-  parseIntervalCount,
-  pidFlag,
-  timeLineFlag,
-} from "../../command/flags.js";
-import { InputError, NotSupported, UsageError } from "../../errors.js";
-import { type HistLoopOptions, runHistLoop } from "../hist-tool.js";
+import { cgroupFlag, INTERVAL_COUNT_ARGS, pidFlag } from "../../command/flags.js";
+import { InputError, UsageError } from "../../errors.js";
+import { HIST_FLAGS, type HistLoopOptions, histOptions, runHistLoop } from "../hist-tool.js";
 import { tool } from "./cpudist.tool.js";
 import { type CpudistConfig, LOST_WORDS } from "./cpudist-records.js";
 
 const FLAGS = {
   offcpu: switchFlag({ long: "offcpu", short: "O", help: "time off the CPU (from switch-out to switch-in)" }),
-  timestamp: timeLineFlag,
-  ms: millisecondsFlag,
+  ...HIST_FLAGS,
   pids: switchFlag({ long: "pids", short: "P", help: "one histogram per process (pid = PID COMM)" }),
   tids: switchFlag({ long: "tids", short: "L", help: "one histogram per thread (tid = TID COMM)" }),
   pid: pidFlag,
   cgroup: cgroupFlag("the task running when the switch happens is checked"),
-  json: jsonFlag("histogram per report"),
 };
 
 const HELP = `tsnap cpudist: on-CPU time per scheduling interval as histograms (bcc cpudist)
@@ -60,21 +51,17 @@ export function parseOptions(argv: string[]): Options {
   const pid = v.pid ?? 0;
   if (pid && !existsSync(`/proc/${pid}`)) throw new InputError(`no process with PID ${pid}`);
   return {
-    ...parseIntervalCount(positionals),
+    ...histOptions(v, positionals),
     pid,
     key: v.pids ? "pid" : v.tids ? "tid" : "none",
     offcpu: v.offcpu,
-    ms: v.ms,
     cgroup: v.cgroup,
-    unit: v.ms ? "msecs" : "usecs",
-    timestamp: v.timestamp,
-    json: v.json,
   };
 }
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("cpudist", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("cpudist");
   const { loadCpudist } = await import("./cpudist-load.js");
   const src = loadCpudist(o);
   const tracing = `Tracing ${o.offcpu ? "off" : "on"}-CPU time`;

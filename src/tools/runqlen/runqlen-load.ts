@@ -1,10 +1,10 @@
 // Loads runqlen.bpf.o with one histogram per possible CPU and attaches its program to a
 // cpu-clock perf event at `hz` on every online CPU; reads each CPU's histogram. The only
 // module of the tool that touches libbpf, imported when the command runs.
-import { Collection } from "../../bpf/collection.js";
+import type { Collection } from "../../bpf/collection.js";
 import { mapLookup } from "../../bpf/maps.js";
-import { bpfObjectPath } from "../../bpf/paths.js";
 import { openCpuClock } from "../../bpf/probes.js";
+import { loadToolObject } from "../../bpf/tool-object.js";
 import { onlineCpus, possibleCpuCount } from "../../platform/cpus.js";
 import { HIST } from "./runqlen-records.js";
 
@@ -18,26 +18,28 @@ export interface RunqlenSource {
 
 export function loadRunqlen(hz: number): RunqlenSource {
   const cpus = possibleCpuCount();
-  const col = Collection.open(bpfObjectPath("runqlen"));
-  try {
-    col.setMaxEntries("hists", cpus);
-    col.load();
-    for (const cpu of onlineCpus()) col.attachPerfEvent("runqlen_sample", openCpuClock(cpu, hz));
-  } catch (err) {
-    col.close();
-    throw err;
-  }
-  const fd = col.mapFd("hists");
-  return {
-    cpus,
-    read: () =>
-      Array.from({ length: cpus }, (_, cpu) => {
-        const key = Buffer.alloc(4);
-        key.writeUInt32LE(cpu);
-        const value = Buffer.alloc(HIST.size);
-        mapLookup(fd, key, value);
-        return value;
-      }),
-    close: () => col.close(),
+  const object = {
+    name: "runqlen",
+    programs: ["runqlen_sample"],
+    config: Buffer.alloc(0), // no .rodata
+    maxEntries: { hists: cpus },
+    attach: (col: Collection) => {
+      for (const cpu of onlineCpus()) col.attachPerfEvent("runqlen_sample", openCpuClock(cpu, hz));
+    },
   };
+  return loadToolObject(object, (col) => {
+    const fd = col.mapFd("hists");
+    return {
+      cpus,
+      read: () =>
+        Array.from({ length: cpus }, (_, cpu) => {
+          const key = Buffer.alloc(4);
+          key.writeUInt32LE(cpu);
+          const value = Buffer.alloc(HIST.size);
+          mapLookup(fd, key, value);
+          return value;
+        }),
+      close: () => col.close(),
+    };
+  });
 }

@@ -2,7 +2,7 @@
 // the kernel (runqlen.bpf.c: a cpu-clock perf event per CPU) and counted in linear
 // histograms there, like bcc/libbpf-tools runqlen (same options, same layout). Prints the
 // histograms (or the occupancy) every interval, or once at Ctrl-C.
-import { setTimeout as sleep } from "node:timers/promises";
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { decimalFlag, flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import {
@@ -12,7 +12,7 @@ import {
   parseIntervalCount,
   timeLineFlag,
 } from "../../command/flags.js";
-import { NotSupported } from "../../errors.js";
+import { waitOrAbort } from "../../platform/abortable-sleep.js";
 import { tool } from "./runqlen.tool.js";
 import { countsSince } from "./runqlen-records.js";
 import { type ReportOptions, renderJson, renderText } from "./runqlen-report.js";
@@ -71,19 +71,9 @@ export function parseOptions(argv: string[]): Options {
   return { ...parseIntervalCount(positionals), ...v };
 }
 
-/** Waits `ms`, or less when aborted (Ctrl-C); true when aborted. */
-async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
-  try {
-    await sleep(Math.min(ms, 2 ** 31 - 1), undefined, { signal });
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("runqlen", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("runqlen");
   const { loadRunqlen } = await import("./runqlen-load.js");
   const src = loadRunqlen(o.hz);
   try {
@@ -92,7 +82,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     else io.out(hello);
     let prev: Buffer[] = [];
     for (let n = 1; ; n++) {
-      const aborted = io.signal.aborted || (await wait(o.intervalS * 1000, io.signal));
+      const aborted = io.signal.aborted || (await waitOrAbort(o.intervalS * 1000, io.signal));
       if (io.signal.reason === "EPIPE") return 0;
       const now = src.read();
       const perCpu = now.map((b, cpu) => countsSince(prev[cpu], b));
