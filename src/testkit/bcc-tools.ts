@@ -2,6 +2,7 @@
 // ours in-process (main() with an Io whose signal is our Ctrl-C), theirs as a child
 // stopped with SIGINT; both resolve `started` once their "Tracing..." line is out. And
 // the parsing of bcc's log2 histogram text, which both print, into counts per slot.
+import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmdirSync, statSync } from "node:fs";
 import { basename, dirname } from "node:path";
@@ -100,6 +101,33 @@ export function theirs(tool: string, args: string[], marker = "Ctrl-C to end."):
       return { out, err, code };
     },
   };
+}
+
+export type Stopped = { out: string; err: string; code: number };
+
+/**
+ * Stops every tracer like Ctrl-C, at once; each must have exited 0 without a WARNING on
+ * stderr (no event lost). Their outputs by the same keys.
+ */
+export async function stopAll<K extends string>(tracers: Record<K, Tracer>): Promise<Record<K, Stopped>> {
+  const keys = Object.keys(tracers) as K[];
+  const stopped = await Promise.all(keys.map((k) => tracers[k].stop()));
+  const out = {} as Record<K, Stopped>;
+  keys.forEach((k, i) => {
+    assert.equal(stopped[i].code, 0, `${k}: ${stopped[i].err}`);
+    assert.doesNotMatch(stopped[i].err, /WARNING/, k);
+    out[k] = stopped[i];
+  });
+  return out;
+}
+
+/** `tsnap <tool>` run as user nobody says in one line that it needs root, and exits 1. */
+export function assertNeedsRoot(tool: string, tsnapBin: string): void {
+  const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, tsnapBin, tool], {
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, `tsnap: ${tool} is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n`);
 }
 
 /** One histogram of bcc's text: the line before it (its key) and its counts by slot. */

@@ -4,10 +4,16 @@
 // cpudist on threads that never sleep, pinned to one CPU (every switch a preemption,
 // which is all libbpf-tools v0.26 counts): percentiles within one slot.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
-import { libbpfToolSkip, ours, parseHistText, percentileSlot, theirs } from "../../testkit/bcc-tools.js";
+import {
+  assertNeedsRoot,
+  libbpfToolSkip,
+  ours,
+  parseHistText,
+  percentileSlot,
+  theirs,
+} from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
 import { compileWorkload, REPO_ROOT, startWorkload } from "../../testkit/workloads.js";
 
@@ -118,9 +124,5 @@ test("bad input: one error line and exit 2 (no such process: 1); as a non-root u
     assert.equal(r.stdout, "");
   }
   if (!root) return;
-  const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, TSNAP_BIN, "cpudist"], {
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 1);
-  assert.equal(r.stderr, "tsnap: cpudist is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n");
+  assertNeedsRoot("cpudist", TSNAP_BIN);
 });

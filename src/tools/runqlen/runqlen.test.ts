@@ -4,13 +4,13 @@
 // frequency asked for. libbpf-tools' runqlen does not load on 6.18 (cfs_rq.nr_running is
 // gone): side by side only where it loads.
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { liveCount } from "../../bpf/handles.js";
 import { onlineCpus } from "../../platform/cpus.js";
-import { libbpfTool, libbpfToolSkip } from "../../testkit/bcc-tools.js";
+import { assertNeedsRoot, libbpfTool, libbpfToolSkip } from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
 import { compileWorkload, REPO_ROOT, startWorkload } from "../../testkit/workloads.js";
 
@@ -122,9 +122,5 @@ test("bad input: one error line and exit 2; as a non-root user: one line and exi
     assert.equal(r.stdout, "");
   }
   if (!root) return;
-  const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, TSNAP_BIN, "runqlen"], {
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 1);
-  assert.equal(r.stderr, "tsnap: runqlen is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n");
+  assertNeedsRoot("runqlen", TSNAP_BIN);
 });
