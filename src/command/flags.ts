@@ -221,6 +221,14 @@ export const timeColumnFlag: Flag<boolean> = switchFlag({
 });
 
 /**
+ * --timestamp of the event tools whose timestamp is the clock time (HH:MM:SS), as
+ * libbpf-tools prints it: opensnoop -T, exitsnoop -t.
+ */
+export function clockTimestampFlag(short: "t" | "T"): Flag<boolean> {
+  return switchFlag({ long: "timestamp", short, help: "a TIME column (HH:MM:SS)" });
+}
+
+/**
  * --timestamp of the event tools: seconds since `since` (default: tracing began) per line.
  * bcc's letter differs by tool: execsnoop and tcpconnect -t (execsnoop's -T is --time).
  */

@@ -5,14 +5,14 @@
 import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { cgroupFlag, jsonFlag, pidFlag, timeColumnFlag } from "../../command/flags.js";
+import { cgroupFlag, clockTimestampFlag, jsonFlag, pidFlag } from "../../command/flags.js";
 import { runSnoopLoop } from "../snoop-tool.js";
 import { tool } from "./exitsnoop.tool.js";
 import { decodeEvent, type ExitsnoopConfig, LOST_WORDS } from "./exitsnoop-records.js";
 import { header, jsonLine, line } from "./exitsnoop-report.js";
 
 const FLAGS = {
-  timestamp: { ...timeColumnFlag, short: "t" },
+  timestamp: clockTimestampFlag("t"),
   failed: switchFlag({ long: "failed", short: "x", help: "only exits with a non-zero code or a signal" }),
   pid: pidFlag,
   threaded: switchFlag({

@@ -12,14 +12,21 @@ import {
   textsFlag,
 } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { cgroupFlag, durationFlag, jsonFlag, pidFlag, tidFlag, timeColumnFlag } from "../../command/flags.js";
+import {
+  cgroupFlag,
+  clockTimestampFlag,
+  durationFlag,
+  jsonFlag,
+  pidFlag,
+  tidFlag,
+} from "../../command/flags.js";
 import { runSnoopLoop } from "../snoop-tool.js";
 import { tool } from "./opensnoop.tool.js";
 import { decodeEvent, flagsMask, LOST_WORDS, type OpensnoopConfig } from "./opensnoop-records.js";
 import { header, jsonLine, line, type ReportOptions } from "./opensnoop-report.js";
 
 const FLAGS = {
-  time: timeColumnFlag,
+  time: clockTimestampFlag("T"),
   printUid: switchFlag({ long: "print-uid", short: "U", help: "a UID column" }),
   extended: switchFlag({
     long: "extended-fields",

@@ -8,9 +8,11 @@ import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { jsonFlag, pidFlag, timeColumnFlag, timestampColumnFlag } from "../../command/flags.js";
 import { UsageError } from "../../errors.js";
 import { toJson } from "../../report/table.js";
-import { hms, portsFlag, streamRing, wallClock } from "../tcp-tool.js";
+import { hhmmss } from "../hist-tool.js";
+import { runSnoopLoop } from "../snoop-tool.js";
+import { portsFlag } from "../tcp-tool.js";
 import { tool } from "./tcpaccept.tool.js";
-import { type AcceptEvent, decodeEvent } from "./tcpaccept-records.js";
+import { type AcceptEvent, decodeEvent, LOST_WORDS } from "./tcpaccept-records.js";
 
 const FLAGS = {
   time: timeColumnFlag,
@@ -59,7 +61,7 @@ export function header(o: ReportOptions): string {
 /** One accept in bcc's layout. Pure. */
 export function line(e: AcceptEvent, o: ReportOptions, at: Date, sinceS: number): string {
   let s = "";
-  if (o.time) s += hms(at).padEnd(9);
+  if (o.time) s += hhmmss(at).padEnd(9);
   if (o.timestamp) s += sinceS.toFixed(3).padEnd(9);
   return `${s}${String(e.pid).padEnd(7)} ${e.comm.slice(0, 12).padEnd(12)} ${String(e.ip).padEnd(2)} ${e.daddr.padEnd(16)} ${String(e.dport).padEnd(5)} ${e.saddr.padEnd(16)} ${String(e.sport).padEnd(5)}\n`;
 }
@@ -86,27 +88,20 @@ async function run(argv: string[], io: Io): Promise<number> {
   requireBpfPrivilege("tcpaccept");
   const { loadTcpaccept } = await import("./tcpaccept-load.js");
   const src = loadTcpaccept({ pid: o.pid, ports: o.ports, ip: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined });
-  try {
-    if (o.json) io.err("Tracing TCP accepts... Hit Ctrl-C to end.\n");
-    else io.out(header(o));
-    let first: bigint | undefined;
-    const wall = wallClock();
-    await streamRing(
-      io,
-      src.ring,
-      (buf, off) => {
-        const e = decodeEvent(buf, off);
-        first ??= e.ts;
-        const at = wall(e.ts);
-        return o.json ? jsonLine(e, at) : line(e, o, at, Number(e.ts - first) / 1e9);
-      },
-      () => src.ring.lost(),
-      "accepts",
-    );
-  } finally {
-    src.close();
-  }
-  return 0;
+  const loop = {
+    json: o.json,
+    header: header(o),
+    tracing: "Tracing TCP accepts",
+    durationS: Number.POSITIVE_INFINITY,
+    lostWords: LOST_WORDS,
+  };
+  let first: bigint | undefined;
+  return runSnoopLoop(io, loop, src, (buf, off, _len, clock) => {
+    const e = decodeEvent(buf, off);
+    first ??= e.ts;
+    const at = clock.wall(e.ts);
+    return o.json ? jsonLine(e, at) : line(e, o, at, Number(e.ts - first) / 1e9);
+  });
 }
 
 export const command: Command = toolCommand(tool, HELP, run);

@@ -4,14 +4,15 @@
 // in the connecting task) to syscalls:sys_exit_connect; this module prints the records
 // (tcpconnect-report.ts) until Ctrl-C, or the counts at the end.
 
-import { setTimeout as sleep } from "node:timers/promises";
 import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, optionalDecimalFlag, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { jsonFlag, pidFlag, timestampColumnFlag } from "../../command/flags.js";
-import { portsFlag, streamRing, wallClock } from "../tcp-tool.js";
+import { waitOrAbort } from "../../platform/abortable-sleep.js";
+import { runSnoopLoop } from "../snoop-tool.js";
+import { portsFlag } from "../tcp-tool.js";
 import { tool } from "./tcpconnect.tool.js";
-import { decodeEvent } from "./tcpconnect-records.js";
+import { decodeEvent, LOST_WORDS } from "./tcpconnect-records.js";
 import { countJson, countTable, header, jsonLine, line } from "./tcpconnect-report.js";
 
 const FLAGS = {
@@ -74,34 +75,32 @@ async function run(argv: string[], io: Io): Promise<number> {
   requireBpfPrivilege("tcpconnect");
   const { loadTcpconnect } = await import("./tcpconnect-load.js");
   const src = loadTcpconnect({ ...o, uid: o.uid });
-  try {
-    if (o.count) {
+  if (o.count) {
+    try {
       io.err("Counting TCP connects... Hit Ctrl-C to end.\n");
-      while (!io.signal.aborted) await sleep(200);
+      await waitOrAbort(Number.POSITIVE_INFINITY, io.signal);
       const rows = src.counts();
       io.out(o.json ? countJson(rows, o.sourcePort) : countTable(rows, o.sourcePort));
-      if (src.lost() > 0) io.err(`WARNING: ${src.lost()} connects lost (map full)\n`);
+      const lost = Object.values(src.lost()).reduce((a, b) => a + b, 0);
+      if (lost > 0) io.err(`WARNING: ${lost} connects lost (map full)\n`);
       return 0;
+    } finally {
+      src.close();
     }
-    if (o.json) io.err("Tracing TCP connects... Hit Ctrl-C to end.\n");
-    else io.out(header(o));
-    let first: bigint | undefined;
-    const wall = wallClock();
-    await streamRing(
-      io,
-      src.ring,
-      (buf, off) => {
-        const e = decodeEvent(buf, off);
-        first ??= e.ts;
-        return o.json ? jsonLine(e, wall(e.ts)) : line(e, o, Number(e.ts - first) / 1e9);
-      },
-      () => src.lost(),
-      "connects",
-    );
-  } finally {
-    src.close();
   }
-  return 0;
+  const loop = {
+    json: o.json,
+    header: header(o),
+    tracing: "Tracing TCP connects",
+    durationS: Number.POSITIVE_INFINITY,
+    lostWords: LOST_WORDS,
+  };
+  let first: bigint | undefined;
+  return runSnoopLoop(io, loop, src, (buf, off, _len, clock) => {
+    const e = decodeEvent(buf, off);
+    first ??= e.ts;
+    return o.json ? jsonLine(e, clock.wall(e.ts)) : line(e, o, Number(e.ts - first) / 1e9);
+  });
 }
 
 export const command: Command = toolCommand(tool, HELP, run);
