@@ -95,12 +95,10 @@ async function run(argv: string[], io: Io): Promise<number> {
     durationS: Number.POSITIVE_INFINITY,
     lostWords: LOST_WORDS,
   };
-  let first: bigint | undefined;
   return runSnoopLoop(io, loop, src, (buf, off, _len, clock) => {
     const e = decodeEvent(buf, off);
-    first ??= e.ts;
     const at = clock.wall(e.ts);
-    return o.json ? jsonLine(e, at) : line(e, o, at, Number(e.ts - first) / 1e9);
+    return o.json ? jsonLine(e, at) : line(e, o, at, clock.sinceFirst(e.ts));
   });
 }
 

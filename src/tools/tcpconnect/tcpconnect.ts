@@ -95,11 +95,9 @@ async function run(argv: string[], io: Io): Promise<number> {
     durationS: Number.POSITIVE_INFINITY,
     lostWords: LOST_WORDS,
   };
-  let first: bigint | undefined;
   return runSnoopLoop(io, loop, src, (buf, off, _len, clock) => {
     const e = decodeEvent(buf, off);
-    first ??= e.ts;
-    return o.json ? jsonLine(e, clock.wall(e.ts)) : line(e, o, Number(e.ts - first) / 1e9);
+    return o.json ? jsonLine(e, clock.wall(e.ts)) : line(e, o, clock.sinceFirst(e.ts));
   });
 }
 
