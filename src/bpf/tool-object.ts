@@ -15,7 +15,7 @@ export interface ToolObject {
   name: string;
   /** The only programs loaded; attached in this order unless `attach` says otherwise. */
   programs: readonly string[];
-  /** The bytes of its `const volatile` config (.rodata). */
+  /** The bytes of its `const volatile` config (.rodata); empty when it has none. */
   config: Buffer;
   /** Map sizes set before load, by map name. */
   maxEntries?: Readonly<Record<string, number>>;
@@ -38,7 +38,7 @@ export function loadToolObject<T>(o: ToolObject, use?: (col: Collection) => T): 
   const col = Collection.open(bpfObjectPath(o.name));
   try {
     col.setAutoload(o.programs);
-    col.setReadOnlyConfig(o.config);
+    if (o.config.length > 0) col.setReadOnlyConfig(o.config);
     for (const [map, n] of Object.entries(o.maxEntries ?? {})) col.setMaxEntries(map, n);
     o.beforeLoad?.(col);
     col.load();

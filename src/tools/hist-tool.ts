@@ -63,6 +63,17 @@ export interface HistDelta {
 /** The comm of a struct log_hist. */
 export const histComm = (value: Buffer): string => cString(value, LOG_HIST.off.comm, 16);
 
+/**
+ * One entry of a histogram map keyed by a u32 id (tgid, tid, ...; 0xffffffff when there is
+ * one histogram): `name` heads it as libbpf-tools does ("pid = 12 fio"), null for none. Pure.
+ */
+export function u32KeyEntry(key: Buffer, value: Buffer, name: string | null): HistEntry {
+  if (name === null) return { key, value, order: 0, head: "", fields: {} };
+  const id = key.readUInt32LE(0);
+  const comm = histComm(value);
+  return { key, value, order: id, head: `\n${name} = ${id} ${comm}\n`, fields: { [name]: id, comm } };
+}
+
 /** Events since `prev` (values by key hex), entries without new events left out, by order. Pure. */
 export function histDeltas(prev: ReadonlyMap<string, Buffer>, now: readonly HistEntry[]): HistDelta[] {
   const out: HistDelta[] = [];
