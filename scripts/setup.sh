@@ -32,7 +32,7 @@ loud() { echo "setup: $*" >&2; }
 # sysstat (mpstat and iostat -x: check's references), man-db and zsh (the release test
 # renders the man pages and loads the zsh completion), tmux (tsnap ui in a real terminal).
 BPF_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool)
-TEST_PACKAGES=(gcc g++ libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium sysstat man-db zsh tmux bpftrace)
+TEST_PACKAGES=(gcc g++ libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium sysstat man-db zsh tmux bpftrace systemtap-sdt-dev)
 wanted=()
 [ "$bpf" = 1 ] && wanted+=("${BPF_PACKAGES[@]}")
 [ "$tests" = 1 ] && wanted+=("${TEST_PACKAGES[@]}")
