@@ -54,13 +54,24 @@ test("a line per hit: parameters, return values, tracepoint numbers and user str
   );
   const path = `/tmp/tsnap-trace-test-${process.pid}-missing`;
   const files = ours(["trace", 't:syscalls:sys_enter_openat "%-5d %s", args->dfd, args->filename'], "FUNC");
-  await Promise.all([tr.started, files.started]);
+  const json = ours(["trace", "--json", "-p", p, 'r:c:syscall "%d", retval'], "Ctrl-C to end.");
+  await Promise.all([tr.started, files.started, json.started]);
   await new Promise((res) => setTimeout(res, 300));
   await w.round();
   for (let i = 0; i < 3; i++) spawnSync("cat", [path]);
   await new Promise((res) => setTimeout(res, 500));
   const r = await tr.stop();
   const f = await files.stop();
+  const j = await json.stop();
+  assert.equal(j.code, 0, j.err);
+  const events = j.out
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.equal(events.length, ROUND.syscalls);
+  assert.ok(
+    events.every((e) => e.pid === w.pid && e.func === "syscall" && e.message === String(process.pid)),
+  );
   assert.equal(r.code, 0, r.err);
   assert.equal(f.code, 0, f.err);
   const got = rows(r.out);

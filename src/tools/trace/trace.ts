@@ -2,10 +2,11 @@
 // with values printed by a printf format, like bcc trace in its simple forms
 // (trace-spec.ts). trace.bpf.c sends a record per hit through a ring buffer; this module
 // formats them.
-import { decimalFlag, flagHelp, parseFlags } from "../../command/args.js";
+import { decimalFlag, flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, pidFlag } from "../../command/flags.js";
 import { NotSupported, UsageError } from "../../errors.js";
+import { toJson } from "../../report/table.js";
 import { type ProbeTarget, resolveProbes, targetName } from "../probe-targets.js";
 import { tool } from "./trace.tool.js";
 import { type Conversion, parseTraceSpec, type TraceSpec } from "./trace-spec.js";
@@ -23,12 +24,16 @@ const FLAGS = {
     fallback: 0,
   }),
   duration: durationFlag(),
+  json: switchFlag({
+    long: "json",
+    help: "NDJSON: one object per event (pid, tid, comm, func, message), on stdout",
+  }),
 };
 
 const HELP = `tsnap trace: a line per hit of user functions or tracepoints, with their values (bcc trace)
 
 USAGE
-  tsnap trace [-p PID] [-M N] [-d SECONDS] 'PROBE ["FORMAT"[, ARG...]]'...
+  tsnap trace [-p PID] [-M N] [-d SECONDS] [--json] 'PROBE ["FORMAT"[, ARG...]]'...
 
 Prints one line per hit of each PROBE: the process, thread, name, function or event, and
 the FORMAT filled with the ARGs read in the kernel. bcc trace's simple forms: no
@@ -54,6 +59,7 @@ interface Options {
   pid: number | null;
   maxEvents: number;
   durationS: number;
+  json: boolean;
 }
 
 /** Flags → options; every bad value is a UsageError. Pure. */
@@ -66,6 +72,7 @@ export function parseOptions(argv: string[]): Options {
     pid: v.pid,
     maxEvents: v.maxEvents,
     durationS: v.duration,
+    json: v.json,
   };
 }
 
@@ -146,7 +153,8 @@ async function run(argv: string[], io: Io): Promise<number> {
     throw new UsageError(`the probes match ${targets.length} places, more than 1000`);
   const src = loadTrace(targets, args, o.pid);
   try {
-    io.out(HEADER);
+    if (o.json) io.err(`Tracing ${targets.length} probes... Hit Ctrl-C to end.\n`);
+    else io.out(HEADER);
     const end = Date.now() + (Number.isFinite(o.durationS) ? o.durationS * 1000 : 2 ** 40);
     let seen = 0;
     let lostSeen = 0;
@@ -157,7 +165,11 @@ async function run(argv: string[], io: Io): Promise<number> {
         const e = decodeEvent(b, off);
         const spec = specOf[e.probe];
         if (!spec) return false;
-        text += row(e.pid, e.tid, e.comm, targetName(targets[e.probe]), formatMessage(spec, e.vals, e.strs));
+        const func = targetName(targets[e.probe]);
+        const message = formatMessage(spec, e.vals, e.strs);
+        text += o.json
+          ? `${toJson({ pid: e.pid, tid: e.tid, comm: e.comm, func, message })}\n`
+          : row(e.pid, e.tid, e.comm, func, message);
         seen++;
         return o.maxEvents > 0 && seen >= o.maxEvents;
       });
