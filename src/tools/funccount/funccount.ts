@@ -40,6 +40,7 @@ PATTERN (bcc's probe syntax; * and ? are wildcards, or regular expressions with 
                          name looked up like the dynamic linker (c, libc, pthread) or a
                          program in PATH (bash)
   t:category:event       tracepoints (tsnap tracepoints lists them)
+  u:LIB:provider:probe   USDT probes (<sys/sdt.h>; semaphores are set while attached)
   k:func, func           kernel functions: not on kernels without kprobes (one line says so)
 
 OPTIONS
@@ -51,6 +52,7 @@ EXAMPLES
   sudo tsnap funccount 't:syscalls:sys_enter_*' -d 2   every syscall's entries
   sudo tsnap funccount -r 'c:^(malloc|free)$'       a regular expression
   sudo tsnap funccount /usr/bin/bash:readline       a program's own function
+  sudo tsnap funccount 'u:/usr/bin/python3:python:*' -d 5   USDT probes
 `;
 
 interface Options {
@@ -111,7 +113,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
   requireBpfPrivilege("funccount");
   const targets = resolveSpecs(o.patterns, {
-    allow: ["uprobe", "tracepoint"],
+    allow: ["uprobe", "tracepoint", "usdt"],
     tool: "funccount",
     regex: o.regex,
     pid: o.pid,

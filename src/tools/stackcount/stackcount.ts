@@ -69,6 +69,7 @@ Needs root.
 PATTERN (bcc's probe syntax; * and ? are wildcards, or regular expressions with -r)
   LIB:func, p:LIB:func   functions of a library or program (c, libc, a path, a program)
   t:category:event       tracepoints
+  u:LIB:provider:probe   USDT probes
   k:func, func           kernel functions: not on kernels without kprobes (one line says so)
 
 OPTIONS
@@ -147,7 +148,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
   requireBpfPrivilege("stackcount");
   const targets = resolveSpecs(o.patterns, {
-    allow: ["uprobe", "tracepoint"],
+    allow: ["uprobe", "tracepoint", "usdt"],
     tool: "stackcount",
     regex: o.regex,
     pid: o.pid,
