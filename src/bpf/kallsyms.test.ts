@@ -88,3 +88,21 @@ test("the running kernel's symbols: every text symbol of /proc/kallsyms names it
   }
   assert.ok(n > 1000, `only ${n} text symbols`);
 });
+
+test("symbols listed out of address order (BPF programs and modules loaded later) are sorted", () => {
+  const k = parseKallsyms(
+    [
+      "ffffffffc0300000 t bpf_prog_1_a\t[bpf]",
+      "ffffffff81000000 T _stext",
+      "ffffffffc0100000 t mod_b\t[m]",
+      "ffffffff81000000 T _stext_alias",
+      "ffffffff82000000 T late",
+      "",
+    ].join("\n"),
+  );
+  assert.equal(k.symbolize(0xffffffffc0300010n), "bpf_prog_1_a+0x10");
+  assert.equal(k.symbolize(0xffffffffc0100004n), "mod_b+0x4");
+  assert.equal(k.symbolize(0xffffffff82000001n), "late+0x1");
+  assert.match(k.symbolize(0xffffffff81000002n), /^_stext(_alias)?\+0x2$/);
+  assert.equal(k.size, 5);
+});
