@@ -29,10 +29,12 @@ loud() { echo "setup: $*" >&2; }
 # eBPF: compile and load the programs. Tests: workloads (gcc, g++, fio, stress-ng), ps, and
 # libbpf-tools (biolatency, runqlat, syscount, offcputime: references the tests compare with),
 # linux-perf (perf record/script: profile's reference), chromium (the flame graph SVG in a browser),
-# sysstat (mpstat and iostat -x: check's references), man-db and zsh (the release test
-# renders the man pages and loads the zsh completion), tmux (tsnap ui in a real terminal).
+# sysstat (mpstat, iostat -x and sar -n DEV: check's references), iproute2 and nftables
+# (check's network tests: namespaces, veth links, packet loss where netem is not built in),
+# man-db and zsh (the release test renders the man pages and loads the zsh completion),
+# tmux (tsnap ui in a real terminal).
 BPF_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool)
-TEST_PACKAGES=(gcc g++ libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium sysstat man-db zsh tmux)
+TEST_PACKAGES=(gcc g++ libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium sysstat iproute2 nftables man-db zsh tmux bpftrace)
 wanted=()
 [ "$bpf" = 1 ] && wanted+=("${BPF_PACKAGES[@]}")
 [ "$tests" = 1 ] && wanted+=("${TEST_PACKAGES[@]}")
@@ -57,6 +59,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq >&2
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# Debian's own nodejs (18 on Debian 12), unpacked into build/debian-node/ and not installed:
+# the release test runs the .deb's files on it, the oldest Node its Depends line admits.
+if [ "$tests" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-cache >/dev/null 2>&1 &&
+  [ ! -x build/debian-node/bin/node ]; then
+  say "unpacking Debian's nodejs into build/debian-node (the release test's oldest Node)"
+  scripts/debian-node.sh build/debian-node || loud "no Debian nodejs for the release test (it will skip, saying why)"
 fi
 
 # npm packages (the versions in package-lock.json). Install scripts stay off: koffi and
