@@ -33,7 +33,7 @@ loud() { echo "setup: $*" >&2; }
 # (check's network tests: namespaces, veth links, packet loss where netem is not built in),
 # man-db, zsh and lintian (the release test renders the man pages, loads the zsh completion
 # and checks the .deb),
-# tmux (tsnap ui in a real terminal), bpftrace (the generic tracers' and syscount's reference),
+# tmux (tsnap ui in a real terminal), bpftrace (the generic tracers' reference),
 # systemtap-sdt-dev (sys/sdt.h: the USDT test workload).
 BPF_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool)
 TEST_PACKAGES=(gcc g++ libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium sysstat iproute2 nftables man-db zsh lintian tmux bpftrace systemtap-sdt-dev)
