@@ -326,6 +326,14 @@ struct {
 	__type(value, struct clock_cpu);
 } clock_cpu SEC(".maps");
 
+/* CPU id → that CPU's grid0, for user space to predict the instants (kernel-clock.ts). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} clock_grids SEC(".maps");
+
 __u64 clock_seq;	/* rounds the clock set out to take, skipped rounds included */
 __u64 clock_round_bytes; /* bytes the last complete round took in the ring */
 __u32 clock_origin_cpu;	/* the CPU whose grid is the shared one (origin_ns) */
@@ -437,7 +445,7 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 	struct clock_cpu *cc;
 	__u64 tick, prev, m, g, k, next, due_tick;
 	__s64 off, lim;
-	__u64 cpus, slot_ns, mine;
+	__u64 cpus, slot_ns, mine, spp, *grid;
 	/* The clock's CPU and its run queue's clock at the instant, first of all (the run queue
 	 * through the interrupted task: `runqueues` is not a ksym without CONFIG_KALLSYMS_ALL). */
 	__u32 cpu = bpf_get_smp_processor_id();
@@ -494,14 +502,26 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 	mine = now - off; /* this tick on this CPU's grid */
 	if (!slot_ns || mine + slot_ns / 2 < cs->origin_ns)
 		return 0;
+	grid = bpf_map_lookup_elem(&clock_grids, &cpu);
+	if (grid)
+		*grid = cc->grid0;
 	g = (mine + slot_ns / 2 - cs->origin_ns) / slot_ns;
-	k = g / (cs->ticks * cpus);
+	spp = cs->ticks * cpus; /* slots per period */
+	k = g / spp;
 	next = cs->next_period;
 	if (k < next)
 		return 0; /* this period's round is taken */
-	due_tick = k * cs->ticks * cpus + dither_tick((__u32)cs->seed, (__u32)k, cs->ticks * cpus);
-	if (g < due_tick)
-		return 0;
+	due_tick = next * spp + dither_tick((__u32)cs->seed, (__u32)next, spp);
+	if (k == next + 1 && g <= due_tick + cpus) {
+		/* The previous period's slot was its last, or near it, and that CPU's tick did not
+		 * run (its vCPU held, or the program skipped there): within one turn of the CPUs
+		 * the next tick of any takes it, as the next slot of the same period would. */
+		k = next;
+	} else {
+		due_tick = k * spp + dither_tick((__u32)cs->seed, (__u32)k, spp);
+		if (g < due_tick)
+			return 0;
+	}
 	/* One round at a time; the period to the first CPU that claims it. */
 	if (__sync_val_compare_and_swap(&clock_busy, 0, 1) != 0)
 		return 0;

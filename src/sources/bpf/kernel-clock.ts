@@ -151,6 +151,9 @@ export class BpfKernelClock implements KernelClock {
   /** When the origin was last read: the kernel moves it to follow its timer's drift. */
   private originReadAt = Number.NEGATIVE_INFINITY;
   private seed = 0;
+  /** Each clock CPU's grid (performance.now() ms of a tick; read with the origin). */
+  private gridsMs: number[] = [];
+  private readonly gridsFd: number;
   /** A round taken more than this after its slot was held up: not delivered, late. */
   private readonly lateNs: bigint;
   /** Rounds lost or late (held up, not delivered) since the last delivered one. */
@@ -186,6 +189,7 @@ export class BpfKernelClock implements KernelClock {
     this.ring = obj.ringBuffer(MAPS.rounds);
     this.lostFd = obj.mapFd(MAPS.clockLost);
     this.stateFd = obj.mapFd(MAPS.clockState);
+    this.gridsFd = obj.mapFd(MAPS.clockGrids);
     this.perfOffsetMs = performance.now() - Number(process.hrtime.bigint()) / 1e6;
   }
 
@@ -254,16 +258,36 @@ export class BpfKernelClock implements KernelClock {
     if (origin === 0n) return null;
     this.seed = Number(st.readBigUInt64LE(CLOCK_STATE.off.seed) & 0xffffffffn);
     this.originMsCache = Number(origin) / 1e6 + this.perfOffsetMs;
+    // Each CPU's own grid: where its ticks really fall (its event started when the CPU took
+    // the call to start it, not exactly when asked).
+    const key = Buffer.alloc(4);
+    const v = Buffer.alloc(8);
+    this.gridsMs = [];
+    for (const cpu of this.cpus) {
+      key.writeUInt32LE(cpu);
+      if (!mapLookup(this.gridsFd, key, v)) continue;
+      const g = v.readBigUInt64LE();
+      if (g !== 0n) this.gridsMs.push(Number(g) / 1e6 + this.perfOffsetMs);
+    }
     return this.originMsCache;
   }
 
-  /** The instant (performance.now() ms) the round of period k is due at: one of its slots. */
+  /**
+   * The instant (performance.now() ms) the round of period k is due at: the first tick of
+   * any CPU that rounds to its slot or a later one (sampler.bpf.c does the same).
+   */
   instantMs(k: number): number | null {
     const origin = this.originMs();
     if (origin === null) return null;
-    const slots = this.ticks * this.cpus.length;
-    const slot = k * slots + ditherTick(this.seed, k, slots);
-    return origin + (slot * this.tickNs) / this.cpus.length / 1e6;
+    const n = this.cpus.length;
+    const slotMs = this.tickNs / n / 1e6;
+    const tickMs = this.tickNs / 1e6;
+    const slots = this.ticks * n;
+    const from = origin + (k * slots + ditherTick(this.seed, k, slots) - 0.5) * slotMs;
+    if (this.gridsMs.length === 0) return from + slotMs / 2;
+    let first = Number.POSITIVE_INFINITY;
+    for (const g of this.gridsMs) first = Math.min(first, g + Math.ceil((from - g) / tickMs) * tickMs);
+    return first;
   }
 
   nextInstantMs(afterMs: number): number | null {

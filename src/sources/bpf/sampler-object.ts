@@ -67,6 +67,8 @@ export const MAPS = {
   clockLost: "clock_lost",
   /** The clock's origin and dither seed, written once by user space (kernel-clock.ts). */
   clockState: "clock_state",
+  /** CPU id → the grid0 of that CPU's ticks (the kernel's; instants are predicted from them). */
+  clockGrids: "clock_grids",
   scHist: "sc_hist",
   ioHist: "io_hist",
   rqHist: "rq_hist",
