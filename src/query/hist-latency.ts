@@ -38,6 +38,38 @@ export interface KeyedHistogram {
   n: number;
 }
 
+/** Rows of the lathist table of one kind in a window, grouped by `select`'s keys. */
+async function histRows(
+  duck: Duck,
+  win: { fromUs: number; toUs: number },
+  kind: HistKind,
+  filter: FilterSql | null,
+  select: string,
+  groupBy: string,
+): Promise<{ rows: Awaited<ReturnType<Duck["all"]>>; filtered: boolean }> {
+  const run = (f: FilterSql | null) => {
+    const where = [
+      "s.kind = $kind",
+      "s.timestamp >= CAST($t_from AS TIMESTAMP) AND s.timestamp < CAST($t_to AS TIMESTAMP)",
+    ];
+    if (f) where.push(f.sql);
+    const sql = `SELECT ${select}
+FROM (SELECT *, syscall AS syscall_active FROM lathist) s
+  LEFT JOIN partitions part ON part.dev_maj = s.dev_maj AND part.dev_min = s.dev_min
+WHERE ${where.join(" AND ")}
+GROUP BY ${groupBy}`;
+    const params: Params = { kind, ...windowParams(win), ...(f?.params ?? {}) };
+    return duck.all(sql, params);
+  };
+  try {
+    return { rows: await run(filter), filtered: filter !== null };
+  } catch (err) {
+    if (filter === null) throw err;
+    // the filter names a column histograms do not have
+    return { rows: await run(null), filtered: false };
+  }
+}
+
 /**
  * Histograms of one kind over [fromUs, toUs), one per key, most completions first. A -w
  * filter applies when it uses only columns the histograms have (syscall, tgid, comm,
@@ -49,29 +81,14 @@ export async function windowHistograms(
   kind: HistKind,
   filter: FilterSql | null,
 ): Promise<{ hists: KeyedHistogram[]; filtered: boolean }> {
-  const run = async (f: FilterSql | null) => {
-    const where = [
-      "s.kind = $kind",
-      "s.timestamp >= CAST($t_from AS TIMESTAMP) AND s.timestamp < CAST($t_to AS TIMESTAMP)",
-    ];
-    if (f) where.push(f.sql);
-    const sql = `SELECT ${KEY_SQL[kind]} AS k, any_value(s.comm) AS comm, s.bucket AS b, sum(s.count) AS n
-FROM (SELECT *, syscall AS syscall_active FROM lathist) s
-  LEFT JOIN partitions part ON part.dev_maj = s.dev_maj AND part.dev_min = s.dev_min
-WHERE ${where.join(" AND ")}
-GROUP BY k, b`;
-    const params: Params = { kind, ...windowParams(win), ...(f?.params ?? {}) };
-    return duck.all(sql, params);
-  };
-  let rows: Awaited<ReturnType<typeof run>>;
-  let filtered = filter !== null;
-  try {
-    rows = await run(filter);
-  } catch (err) {
-    if (filter === null) throw err;
-    rows = await run(null); // the filter names a column histograms do not have
-    filtered = false;
-  }
+  const { rows, filtered } = await histRows(
+    duck,
+    win,
+    kind,
+    filter,
+    `${KEY_SQL[kind]} AS k, any_value(s.comm) AS comm, s.bucket AS b, sum(s.count) AS n`,
+    "k, b",
+  );
   const byKey = new Map<string, KeyedHistogram>();
   for (const r of rows) {
     const key = String(r.k);
@@ -84,4 +101,38 @@ GROUP BY k, b`;
   }
   const hists = [...byKey.values()].sort((a, b) => b.n - a.n || (a.key < b.key ? -1 : 1));
   return { hists, filtered };
+}
+
+/** Completions of one log2 slot in one time bucket (start µs) of a window. */
+export interface HeatCell {
+  t: number;
+  slot: number;
+  n: number;
+}
+
+/**
+ * Completions of one kind over [fromUs, toUs) per time bucket of `bucketUs` (by the
+ * lathist row's timestamp: the end of the interval its counts cover) and log2 slot, all
+ * keys of the selection summed; a -w filter applies as in `windowHistograms`.
+ */
+export async function windowHeatmap(
+  duck: Duck,
+  win: { fromUs: number; toUs: number },
+  kind: HistKind,
+  filter: FilterSql | null,
+  bucketUs: number,
+): Promise<{ cells: HeatCell[]; filtered: boolean }> {
+  const us = Math.max(1, Math.round(bucketUs));
+  const { rows, filtered } = await histRows(
+    duck,
+    win,
+    kind,
+    filter,
+    `epoch_us(s.timestamp) // ${us} AS tb, s.slot AS slot, sum(s.count) AS n`,
+    "tb, slot",
+  );
+  const cells = rows
+    .map((r) => ({ t: Number(r.tb) * us, slot: Number(r.slot), n: Number(r.n) }))
+    .sort((a, b) => a.t - b.t || a.slot - b.slot);
+  return { cells, filtered };
 }

@@ -75,3 +75,20 @@ export function bucketSeconds(w: Window, columns: number): number {
   const need = (w.toUs - w.fromUs) / 1e6 / Math.max(1, columns);
   return NICE_S.find((s) => s >= need) ?? NICE_S[NICE_S.length - 1];
 }
+
+/** The window a differential flame graph compares the view's with. */
+export type BaseChoice = "prev" | "day" | "all";
+
+export const BASE_CHOICES: readonly BaseChoice[] = ["prev", "day", "all"];
+
+/**
+ * The base window of a comparison: the window of the same length just before (prev), the
+ * same window a day earlier (day), or all of the data (all). Widths in avg threads make
+ * windows of different lengths comparable.
+ */
+export function baseWindow(w: Window, how: BaseChoice, extent: Extent): Window {
+  const width = w.toUs - w.fromUs;
+  if (how === "prev") return { fromUs: w.fromUs - width, toUs: w.fromUs };
+  if (how === "day") return { fromUs: w.fromUs - 86400e6, toUs: w.toUs - 86400e6 };
+  return { fromUs: Math.min(extent.startUs, w.fromUs), toUs: Math.max(extent.endUs, w.toUs) };
+}

@@ -4,9 +4,11 @@
 // follow), reloading the address restores the view, a click on a value drills down and
 // Back returns. TSNAP_SERVE_SCREENSHOT=FILE saves a screenshot (docs/img/serve.png).
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import { test } from "node:test";
+import { Duck } from "../../query/duck.js";
 import { captureSpinners, startServe } from "../../testkit/serve-capture.js";
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
@@ -21,7 +23,38 @@ const DRIVER = (() => {
 
 const N = 2;
 
-test("headless Chromium: timeline, brush → table and address, reload restores, click drills, Back returns", {
+/**
+ * The truth for the heatmap: completions per (bucket, slot) counted by SQL straight over
+ * the capture's lathist files (not through tsnap's views), in [fromUs, toUs).
+ */
+async function lathistCounts(dir: string, kind: string, fromUs: number, toUs: number, bucketUs: number) {
+  const files = readdirSync(dir)
+    .filter((f) => /^tsnap_lathist_.*\.(csv|parquet)$/.test(f))
+    .map((f) => join(dir, f));
+  const key = (t: number, slot: number) => `${t}/${slot}`;
+  const out = new Map<string, number>();
+  if (files.length === 0) return out;
+  const duck = await Duck.open();
+  try {
+    const reads = files.map((f) =>
+      f.endsWith(".csv")
+        ? `SELECT timestamp::TIMESTAMP AS ts, kind, slot, count FROM read_csv('${f}', header = true)`
+        : `SELECT timestamp::TIMESTAMP AS ts, kind, slot, count FROM read_parquet('${f}')`,
+    );
+    const rows = await duck.all(
+      `SELECT epoch_us(ts) // ${bucketUs} * ${bucketUs} AS t, slot, sum(count) AS n
+       FROM (${reads.join(" UNION ALL ")})
+       WHERE kind = '${kind}' AND epoch_us(ts) >= ${fromUs} AND epoch_us(ts) < ${toUs}
+       GROUP BY ALL`,
+    );
+    for (const r of rows) out.set(key(Number(r.t), Number(r.slot)), Number(r.n));
+  } finally {
+    duck.close();
+  }
+  return out;
+}
+
+test("headless Chromium: timeline, brush → table, address and heatmap (cells = SQL over the files), reload restores, click drills, Back returns, differential flame graph", {
   skip: !CHROMIUM
     ? "chromium is not installed (scripts/setup.sh --tests installs it)"
     : !DRIVER
@@ -121,6 +154,35 @@ test("headless Chromium: timeline, brush → table and address, reload restores,
       `samples ${samples(rows1)} after brush, ${samples(rows0)} before`,
     );
     assert.ok(Math.abs(cpuThreads(rows1) - N) <= 0.4, `brushed table: ${JSON.stringify(rows1)}`);
+
+    // The syscall heatmap of the brushed window: every cell is the SQL count of the
+    // lathist rows of its bucket and slot, and no counted cell is missing.
+    await page.waitForFunction(
+      () => document.getElementById("heat-sc")?.dataset.ready === document.body.dataset.ready,
+      { timeout: 15_000 },
+    );
+    const heat = await page.$eval("#heat-sc", (d) => ({
+      bucketUs: Number(d.querySelector("svg")?.getAttribute("data-bucket-us") ?? 0),
+      text: d.textContent ?? "",
+      cells: [...d.querySelectorAll("svg rect[data-n]")].map((r) => ({
+        t: Number(r.getAttribute("data-t")),
+        slot: Number(r.getAttribute("data-slot")),
+        n: Number(r.getAttribute("data-n")),
+      })),
+    }));
+    if (cap.source === "proc") assert.match(heat.text, /no latency histograms/);
+    else {
+      assert.ok(heat.bucketUs > 0, heat.text);
+      const truth = await lathistCounts(cap.dir, "sc", from, to, heat.bucketUs);
+      const shown = new Map(heat.cells.map((c) => [`${c.t}/${c.slot}`, c.n]));
+      assert.ok(truth.size > 0, "the capture counted syscalls in the window");
+      assert.deepEqual(shown, truth);
+      // The sleeper's 100 ms clock_nanosleep calls: slot 16 (65536-131071 µs) is drawn.
+      assert.ok(
+        heat.cells.some((c) => c.slot === 16),
+        JSON.stringify(heat.cells.slice(0, 20)),
+      );
+    }
     const shot = process.env.TSNAP_SERVE_SCREENSHOT;
     if (shot) await page.screenshot({ path: shot as `${string}.png`, fullPage: true });
 
@@ -153,6 +215,21 @@ test("headless Chromium: timeline, brush → table and address, reload restores,
     await rendered(before);
     assert.equal(page.url(), brushed.href);
     assert.deepEqual(await tableRows(), rows1);
+
+    // Compare with the window before: the address keeps it, the frame shows a differential graph.
+    before = await ready();
+    await page.select("#flame-base", "prev");
+    await rendered(before);
+    assert.equal(new URL(page.url()).searchParams.get("diff"), "prev");
+    await page.waitForFunction(() =>
+      (document.getElementById("flame") as HTMLIFrameElement | null)?.src.includes("bfrom="),
+    );
+    const diffFrame = await page.waitForFrame((f) => f.url().includes("bfrom="), { timeout: 15_000 });
+    await diffFrame.waitForSelector("#frames > g[data-i]", { timeout: 15_000 });
+    const diffUrl = new URL(diffFrame.url());
+    assert.equal(Number(diffUrl.searchParams.get("bto")), from, "the base ends where the window starts");
+    assert.equal(Number(diffUrl.searchParams.get("bfrom")), from - (to - from));
+    assert.match(await diffFrame.$eval("svg", (e) => e.textContent ?? ""), /Thread states: differential/);
     assert.deepEqual(errors, [], "no script errors");
   } finally {
     await browser.close();

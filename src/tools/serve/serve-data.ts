@@ -10,17 +10,18 @@ import { column } from "../../query/columns.js";
 import { duckMessage } from "../../query/duck.js";
 import { type FilterSql, parseFilter } from "../../query/filter.js";
 import { runGroupQuery } from "../../query/group-query.js";
-import { HIST_KEY, hasHistograms, windowHistograms } from "../../query/hist-latency.js";
+import { HIST_KEY, hasHistograms, windowHeatmap, windowHistograms } from "../../query/hist-latency.js";
 import type { History } from "../../query/history.js";
 import { formatTimestampUs } from "../../store/files.js";
 import { filterText, queryCommand } from "../../ui-model/view-query.js";
 import { displayTable, type View } from "../../ui-model/view-state.js";
 import { bucketSeconds, effectiveWindow, type Window } from "../../ui-model/view-window.js";
+import { diffFolded } from "../flame/folded.js";
 import { historyStacks } from "../flame/history-stacks.js";
 import { DEFAULT_SVG, renderSvg } from "../flame/svg.js";
 import { flow } from "../flame/tree.js";
 import { UiData } from "../ui/ui-data.js";
-import type { FlameParams, HistParams, ValuesParams, ViewParams } from "./serve-params.js";
+import type { FlameParams, HeatParams, HistParams, ValuesParams, ViewParams } from "./serve-params.js";
 
 /** Series of a timeline stacked by a column other than state: the busiest, then "other". */
 const MAX_SERIES = 10;
@@ -113,7 +114,7 @@ export class WebData {
   /** The table, the window and the timeline of a view. */
   view(p: ViewParams) {
     return this.serial(async () => {
-      const snap = await this.ui.load(p.view, p.buckets);
+      const snap = await this.ui.load(p.view, p.buckets, p.by === "state");
       const table = displayTable(p.view, snap.columns, snap.rows);
       if (p.view.sort && !table.columns.includes(p.view.sort.column))
         throw new UsageError(`sort: no column '${p.view.sort.column}' in this table`);
@@ -206,18 +207,43 @@ export class WebData {
     });
   }
 
-  /** The thread-state flame graph of the view's window and filters, as an SVG document. */
+  /**
+   * Completions of one kind per time bucket and log2 slot (the latency × time heatmap),
+   * every key of the selection summed; buckets as the timeline's for `cols` columns.
+   */
+  heatmap(p: HeatParams) {
+    return this.serial(async () => {
+      const { h, w, filter } = await this.windowOf(p.view);
+      const what = HIST_KEY[p.kind].what;
+      const bucketUs = bucketSeconds(w, p.buckets) * 1e6;
+      const base = { kind: p.kind, what, window: w, bucketUs };
+      if (!hasHistograms(h.catalog)) return { ...base, available: false, filtered: false, cells: [] };
+      const { cells, filtered } = await windowHeatmap(h.duck, w, p.kind, filter, bucketUs);
+      return { ...base, available: true, filtered: filter === null || filtered, cells };
+    });
+  }
+
+  /**
+   * The thread-state flame graph of the view's window and filters, as an SVG document;
+   * with a base window, the differential one (widths: the view's window; red: more avg
+   * threads than in the base window, blue: fewer; difffolded's semantics).
+   */
   flame(p: FlameParams) {
     return this.serial(async () => {
       const { h, w, filter } = await this.windowOf(p.view);
-      const res = await historyStacks(h.duck, { levels: p.levels, filter, ...w, keepOffsets: false });
-      const stacks = res.stacks.length ? res.stacks : [{ frames: ["(no samples)"], count: 0 }];
+      const stacksOf = async (win: Window) =>
+        (await historyStacks(h.duck, { levels: p.levels, filter, ...win, keepOffsets: false })).stacks;
+      let stacks = await stacksOf(w);
+      if (p.base) stacks = diffFolded(await stacksOf(p.base), stacks);
+      if (stacks.length === 0) stacks = [{ frames: ["(no samples)"], count: 0 }];
       const where = filterText(p.view.filters);
+      const span = (x: Window) => `${formatTimestampUs(x.fromUs)} → ${formatTimestampUs(x.toUs)}`;
       return renderSvg(flow(stacks), {
         ...DEFAULT_SVG,
-        title: "Thread states",
-        subtitle: `${formatTimestampUs(w.fromUs)} → ${formatTimestampUs(w.toUs)}${where ? `, ${where}` : ""}; ${p.levels.map((l) => l.name).join(" → ")}; widths in avg threads`,
+        title: p.base ? "Thread states: differential" : "Thread states",
+        subtitle: `${span(w)}${p.base ? ` against ${span(p.base)}` : ""}${where ? `, ${where}` : ""}; ${p.levels.map((l) => l.name).join(" → ")}; widths in avg threads${p.base ? "; red more, blue fewer than before" : ""}`,
         countName: "avg threads",
+        diff: p.base !== null,
       });
     });
   }

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { formatError, InputError, PermissionError, TsnapError, UsageError } from "../../errors.js";
 import { COOKIE, isLoopback, loopbackHostAllowed, requestToken, sameToken } from "./serve-auth.js";
 import { BusyError, type WebData } from "./serve-data.js";
-import { flameParams, histParams, infoParams, valuesParams, viewParams } from "./serve-params.js";
+import { flameParams, heatParams, histParams, infoParams, valuesParams, viewParams } from "./serve-params.js";
 import { type Asset, checkPath, loadAssets } from "./serve-static.js";
 
 export interface ServerOptions {
@@ -64,6 +64,7 @@ const API: Record<string, Api> = {
   },
   "/api/view": async (q, d) => json(await d.view(viewParams(q))),
   "/api/hist": async (q, d) => json(await d.hist(histParams(q))),
+  "/api/heatmap": async (q, d) => json(await d.heatmap(heatParams(q))),
   "/api/values": async (q, d) => json(await d.values(valuesParams(q))),
   "/api/flame.svg": async (q, d) => ({
     type: "image/svg+xml; charset=utf-8",

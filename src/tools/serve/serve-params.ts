@@ -16,7 +16,8 @@ const VIEW_KEYS = ["g", "f", "from", "to", "sort", "lat"];
 const KEYS: Record<string, readonly string[]> = {
   view: [...VIEW_KEYS, "by", "cols"],
   hist: [...VIEW_KEYS, "kind"],
-  flame: [...VIEW_KEYS, "levels"],
+  heatmap: [...VIEW_KEYS, "kind", "cols"],
+  flame: [...VIEW_KEYS, "levels", "bfrom", "bto"],
   values: [...VIEW_KEYS, "column"],
   info: [],
 };
@@ -46,9 +47,18 @@ export interface HistParams {
   kind: HistKind;
 }
 
+export interface HeatParams {
+  view: View;
+  kind: HistKind;
+  /** Time buckets: about this many across the window (as the timeline's). */
+  buckets: number;
+}
+
 export interface FlameParams {
   view: View;
   levels: Level[];
+  /** A differential graph: the window compared with (before), the view's being after. */
+  base: { fromUs: number; toUs: number } | null;
 }
 
 export interface ValuesParams {
@@ -59,7 +69,20 @@ export interface ValuesParams {
 function checkKeys(p: URLSearchParams, endpoint: Endpoint): void {
   const allowed = KEYS[endpoint];
   for (const k of p.keys()) if (!allowed.includes(k)) throw new UsageError(`unknown parameter '${short(k)}'`);
-  for (const k of ["from", "to", "sort", "lat", "g", "by", "cols", "kind", "levels", "column"])
+  for (const k of [
+    "from",
+    "to",
+    "sort",
+    "lat",
+    "g",
+    "by",
+    "cols",
+    "kind",
+    "levels",
+    "column",
+    "bfrom",
+    "bto",
+  ])
     if (p.getAll(k).length > 1) throw new UsageError(`parameter '${k}' given twice`);
 }
 
@@ -121,10 +144,19 @@ const HIST_KINDS: readonly HistKind[] = ["sc", "io", "ioq", "rq"];
 
 export function histParams(p: URLSearchParams): HistParams {
   checkKeys(p, "hist");
-  const view = parseView(p);
+  return { view: parseView(p), kind: kindParam(p) };
+}
+
+function kindParam(p: URLSearchParams): HistKind {
   const kind = (p.get("kind") ?? "sc") as HistKind;
   if (!HIST_KINDS.includes(kind)) throw new UsageError(`kind: one of ${HIST_KINDS.join(", ")}`);
-  return { view, kind };
+  return kind;
+}
+
+export function heatParams(p: URLSearchParams): HeatParams {
+  checkKeys(p, "heatmap");
+  const view = parseView(p);
+  return { view, kind: kindParam(p), buckets: intParam(p, "cols", DEFAULT_BUCKETS, 10, MAX_BUCKETS) };
 }
 
 export function flameParams(p: URLSearchParams): FlameParams {
@@ -134,7 +166,22 @@ export function flameParams(p: URLSearchParams): FlameParams {
   const names = raw === null ? DEFAULT_LEVELS : raw.split(",").filter((x) => x.length > 0);
   if (names.length > MAX_GROUPS) throw new UsageError(`levels: at most ${MAX_GROUPS}`);
   for (const n of names) if (!NAME.test(n)) throw new UsageError("levels: not a column name");
-  return { view, levels: parseLevels(names) };
+  return { view, levels: parseLevels(names), base: baseParam(p) };
+}
+
+/** `bfrom`/`bto` (µs): the base window of a differential flame graph, bounded as from/to. */
+function baseParam(p: URLSearchParams): { fromUs: number; toUs: number } | null {
+  const a = p.get("bfrom");
+  const b = p.get("bto");
+  if (a === null && b === null) return null;
+  if (a === null || b === null) throw new UsageError("bfrom and bto go together");
+  if (!/^\d{1,16}$/.test(a) || !/^\d{1,16}$/.test(b)) throw new UsageError("bfrom/bto: µs since the epoch");
+  const fromUs = Number(a);
+  const toUs = Number(b);
+  if (fromUs >= toUs) throw new UsageError("bfrom/bto: bfrom before bto");
+  if (toUs > MAX_TIME_US) throw new UsageError("bfrom/bto: outside 1970-2200");
+  if (toUs - fromUs > MAX_WINDOW_US) throw new UsageError("bfrom/bto: a window of at most 400 days");
+  return { fromUs, toUs };
 }
 
 export function valuesParams(p: URLSearchParams): ValuesParams {

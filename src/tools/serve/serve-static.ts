@@ -27,6 +27,8 @@ const FILES: Record<string, { base: URL; file: string; type: string }> = {
   "/model/view-url.js": { base: MODEL, file: "view-url.js", type: JS },
   "/model/view-query.js": { base: MODEL, file: "view-query.js", type: JS },
   "/model/view-window.js": { base: MODEL, file: "view-window.js", type: JS },
+  "/model/heat-grid.js": { base: MODEL, file: "heat-grid.js", type: JS },
+  "/heatmap.js": { base: WEB, file: "heatmap.js", type: JS },
 };
 
 /** Every asset, read now (a missing one is a broken build: said at start, not per request). */

@@ -149,6 +149,53 @@ test("/api/flame.svg: a thread-state flame graph whose RUN + RUNQ frames are abo
   assert.ok(Math.abs(cpu - N) <= 0.3, `RUN + RUNQ frames ${cpu}`);
 });
 
+/** `tsnap query DIR -g COLS --format json` over [fromUs, toUs): its rows. */
+async function queryRows(groups: string, fromUs: number, toUs: number) {
+  const text = (us: number) => new Date(us / 1000).toISOString().replace("Z", "");
+  const q = await runCli(
+    ["query", cap.dir, "-g", groups, "--from", text(fromUs), "--to", text(toUs), "--lat", "none"].concat([
+      "--format",
+      "json",
+    ]),
+  );
+  assert.equal(q.code, 0, q.stderr);
+  return (JSON.parse(q.stdout) as { rows: Record<string, unknown>[] }).rows;
+}
+
+test("/api/flame.svg with bfrom/bto: the differential graph of two halves; widths and deltas per state are tsnap query's", async () => {
+  // One level: the states are the leaves, which carry the deltas (flamegraph.pl's rule).
+  const info = await api("/api/info");
+  const a = Math.floor(info.extent.startUs / 1000) * 1000;
+  const c = Math.ceil(info.extent.endUs / 1000) * 1000;
+  const b = Math.round((a + c) / 2000) * 1000;
+  const r = await fetch(`${srv.origin}/api/flame.svg?levels=state&from=${b}&to=${c}&bfrom=${a}&bto=${b}`);
+  const svg = await r.text();
+  assert.equal(r.status, 200, svg);
+  assert.match(svg, /Thread states: differential/);
+  const frames = svgFrames(svg);
+  const root = frames.find((f) => f.name === "all")!;
+  const total = Number(root.info.split(" ")[0]);
+  const avgOf = (rows: Record<string, unknown>[]) =>
+    new Map(rows.map((x) => [String(x.state), Number(x.avg_threads)]));
+  const after = avgOf(await queryRows("state", b, c));
+  const before = avgOf(await queryRows("state", a, b));
+  assert.ok(after.size > 0 && before.size > 0);
+  for (const [state, avg] of after) {
+    const f = frames.find((x) => x.name === state && Math.abs(x.y - root.y) > 1 && x.y > root.y - 20);
+    assert.ok(f, `frame ${state}: ${frames.map((x) => x.name).join(",")}`);
+    // "1.23 avg threads, 41.00%; +3.10%": width, its share, the change as a share of the total.
+    const m = /^([\d.,]+) avg threads, [\d.]+%; ([+-]?[\d.]+)%$/.exec(f.info);
+    assert.ok(m, f.info);
+    assert.ok(Math.abs(Number(m[1]) - avg) <= 0.006, `${state}: ${f.info} vs ${avg}`);
+    const delta = (Number(m[2]) * total) / 100;
+    const want = avg - (before.get(state) ?? 0);
+    assert.ok(Math.abs(delta - want) <= 0.01 * Math.max(1, total), `${state} delta ${delta} vs ${want}`);
+  }
+  const bad = await fetch(`${srv.origin}/api/flame.svg?bfrom=5`);
+  assert.equal(bad.status, 400);
+  assert.match(await bad.text(), /^tsnap: bfrom and bto go together\n$/);
+});
+
 test("/api/values and /api/info answer; the page's files are served with a CSP that allows no inline script", async () => {
   const vals = await api("/api/values?column=state");
   assert.ok((vals.values as { value: string }[]).some((x) => x.value === "SLEEP"));

@@ -92,8 +92,11 @@ export class UiData {
     return this.ext;
   }
 
-  /** The table and the timeline of a view; `timelineColumns` buckets the window. */
-  async load(view: View, timelineColumns: number): Promise<Snapshot> {
+  /**
+   * The table and the timeline of a view; `timelineColumns` buckets the window. Without
+   * `byState` the timeline is left empty (the web view stacks it by another column).
+   */
+  async load(view: View, timelineColumns: number, byState = true): Promise<Snapshot> {
     const h = await this.history();
     const extent = await this.extent();
     const window = effectiveWindow(view, extent, this.defaultUs);
@@ -113,7 +116,7 @@ export class UiData {
     const { result } = await runQueryOn(h, plan, { problem: (p) => problems.push(p), activeTitle: false });
     if (result.kind !== "groups") throw new InputError("unexpected query result");
     const bucketS = bucketSeconds(window, timelineColumns);
-    const timeline = await this.timeline(view, window, bucketS, nowUs);
+    const timeline = byState ? await this.timeline(view, window, bucketS, nowUs) : [];
     return {
       view,
       extent,

@@ -88,7 +88,8 @@ function title(i: ScreenInput): string {
   const head = ` ${parts.join(" · ")} · ${i.source.slice(0, sp + 1)}`;
   const path = [...i.source.slice(sp + 1)];
   const keep = room - head.length;
-  const src = path.length <= keep || keep < 8 ? path.join("") : `…${path.slice(path.length - keep + 1).join("")}`;
+  const src =
+    path.length <= keep || keep < 8 ? path.join("") : `…${path.slice(path.length - keep + 1).join("")}`;
   return REVERSE(fit(head + src, room) + right);
 }
 

@@ -5,6 +5,8 @@
 // from the JSON API; the timeline, table, histograms and flame graph follow the view.
 // Browser code, kept as plain JavaScript (tsc only copies it to dist/ for the package):
 // @ts-nocheck
+
+import { drawHeatmap } from "/heatmap.js";
 import {
   cycleFilter,
   drill,
@@ -19,7 +21,7 @@ import {
   toggleLatency,
 } from "/model/view-state.js";
 import { viewFromQuery, viewToQuery } from "/model/view-url.js";
-import { zoomWindow } from "/model/view-window.js";
+import { BASE_CHOICES, baseWindow, zoomWindow } from "/model/view-window.js";
 import { renderCrumbs, renderGroups, renderHists, renderTable } from "/panels.js";
 import { colorOf, drawTimeline } from "/timeline.js";
 
@@ -27,6 +29,8 @@ const $ = (id) => document.getElementById(id);
 
 let st = initialState();
 let by = "state";
+/** The differential flame graph's base window: "" (none), prev, day or all (view-window.js). */
+let diff = "";
 let info = null;
 let snap = null;
 let seq = 0;
@@ -37,6 +41,7 @@ const colors = new Map();
 function fromAddress() {
   const p = new URLSearchParams(location.search);
   by = p.get("by") ?? "state";
+  diff = BASE_CHOICES.includes(p.get("diff")) ? p.get("diff") : "";
   try {
     return viewFromQuery(location.search);
   } catch (err) {
@@ -45,8 +50,13 @@ function fromAddress() {
   }
 }
 
-/** The address of the view: the model's query text, and the timeline's column. */
+/** The address of the view: the model's query text, the timeline's column, the flame graph's base. */
 function pageQuery(view = st.view) {
+  return diff ? `${viewQuery(view)}&diff=${diff}` : viewQuery(view);
+}
+
+/** What /api/view is asked: the view and the timeline's column. */
+function viewQuery(view = st.view) {
   const q = viewToQuery(view);
   return by === "state" ? q : `${q}&by=${encodeURIComponent(by)}`;
 }
@@ -138,6 +148,7 @@ function renderChrome() {
   $("latency").checked = v.latency;
   $("back").disabled = st.back.length === 0;
   $("by").value = by;
+  $("flame-base").value = diff;
 }
 
 function renderLegend() {
@@ -155,7 +166,7 @@ function renderLegend() {
 /** Fetch what the view shows and draw it; `live` refreshes leave the flame graph be for 5 s. */
 async function refresh(live = false) {
   const my = ++seq;
-  const q = pageQuery();
+  const q = viewQuery();
   renderChrome();
   if (!live) status("working…", "busy");
   const cols = Math.max(20, Math.floor($("timeline").clientWidth / 5));
@@ -185,18 +196,34 @@ async function refresh(live = false) {
   if (!live && $("status").className === "busy") status(st.status ?? "", "note");
   document.body.dataset.ready = String(my);
   const vq = viewToQuery(st.view);
-  for (const kind of ["sc", "io"])
+  const brushed = (fromUs, toUs) => commit(navigate(st, { ...st.view, fromUs, toUs }, "window selected"));
+  for (const kind of ["sc", "io"]) {
     getJson(`/api/hist?${vq}&kind=${kind}`)
       .then((a) => my === seq && renderHists($(`hist-${kind}`), a))
       .catch((err) => my === seq && status(err.message));
-  if (vq !== flameQuery || (live && Date.now() - flameAt > 5000)) {
-    flameQuery = vq;
+    getJson(`/api/heatmap?${vq}&kind=${kind}&cols=${cols}`)
+      .then((a) => {
+        if (my !== seq) return;
+        drawHeatmap($(`heat-${kind}`), a, brushed);
+        $(`heat-${kind}`).dataset.ready = String(my);
+      })
+      .catch((err) => my === seq && status(err.message));
+  }
+  let fq = vq;
+  if (diff) {
+    const b = baseWindow(s.window, diff, s.extent);
+    fq += `&bfrom=${Math.max(0, Math.round(b.fromUs))}&bto=${Math.round(b.toUs)}`;
+    // A view without a window follows the data: the base must be fixed with the window.
+    if (st.view.fromUs === null) fq += `&from=${Math.round(s.window.fromUs)}&to=${Math.round(s.window.toUs)}`;
+  }
+  if (fq !== flameQuery || (live && Date.now() - flameAt > 5000)) {
+    flameQuery = fq;
     flameAt = Date.now();
     // A new frame each time: changing a frame's src would add entries to the page's history.
     const frame = document.createElement("iframe");
     frame.id = "flame";
     frame.title = "thread-state flame graph";
-    frame.src = `/api/flame.svg?${vq}`;
+    frame.src = `/api/flame.svg?${fq}`;
     $("flame").replaceWith(frame);
   }
 }
@@ -221,6 +248,11 @@ async function start() {
   }
   $("by").onchange = () => {
     by = $("by").value;
+    history.replaceState(null, "", `?${pageQuery()}`);
+    refresh();
+  };
+  $("flame-base").onchange = () => {
+    diff = $("flame-base").value;
     history.replaceState(null, "", `?${pageQuery()}`);
     refresh();
   };

@@ -41,12 +41,27 @@ export const INDEX_HTML = `<!doctype html>
   <p id="note"></p>
   <p><code id="command"></code></p>
 </section>
+<section id="heat-panel">
+  <h2>Latency × time of every call in the selection (heatmaps; drag to select a window)</h2>
+  <div id="heat-sc" class="heat"></div>
+  <div id="heat-io" class="heat"></div>
+</section>
 <section id="hist-panel">
   <h2>Latency of every call in the window (log2 histograms)</h2>
   <div class="hists"><div id="hist-sc"></div><div id="hist-io"></div></div>
 </section>
 <section id="flame-panel">
   <h2>Thread states of the selection (flame graph; click a frame to zoom)</h2>
+  <div class="bar">
+    <label>compare with
+      <select id="flame-base">
+        <option value="">nothing (a plain flame graph)</option>
+        <option value="prev">the window before (same length)</option>
+        <option value="day">the same window a day earlier</option>
+        <option value="all">all of the data</option>
+      </select></label>
+    <span class="hint">differential: widths are this window's avg threads; red more, blue fewer than in the other</span>
+  </div>
   <iframe id="flame" title="thread-state flame graph"></iframe>
 </section>
 </body>
@@ -141,6 +156,17 @@ button {
 }
 .hist .track {
   width: 200px;
+}
+.heat svg {
+  display: block;
+  font-size: 10px;
+  fill: #555;
+  touch-action: none;
+  cursor: crosshair;
+}
+.heat h3 {
+  font-size: 13px;
+  margin: 8px 0 2px;
 }
 .hist .fill {
   height: 10px;

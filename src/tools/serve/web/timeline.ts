@@ -66,8 +66,6 @@ export function drawTimeline(svg, snap, colors, onBrush) {
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   const xOf = (t) => PAD.left + ((t - from) / (to - from)) * plotW;
-  const tOf = (x) =>
-    from + ((Math.min(Math.max(x, PAD.left), PAD.left + plotW) - PAD.left) / plotW) * (to - from);
   const buckets = new Map();
   for (const p of snap.timeline) {
     const b = buckets.get(p.t) ?? new Map();
@@ -128,16 +126,26 @@ export function drawTimeline(svg, snap, colors, onBrush) {
     const label = el("text", { x, y: H - 5, "text-anchor": anchor }, svg);
     label.textContent = timeLabel(t, !sameDay || anchor === "start");
   }
-  // The brush: drag to select; a click without a drag selects nothing.
+  brushOn(svg, W, { left: PAD.left, width: plotW, top: PAD.top, height: plotH }, from, to, onBrush);
+}
+
+/**
+ * The brush of a time axis drawn in `svg` (viewBox width W; the plot's box in viewBox
+ * units covers [from, to)): drag to select, onBrush(fromUs, toUs) in whole ms; a click
+ * without a drag selects nothing.
+ */
+export function brushOn(svg, W, box, from, to, onBrush) {
+  const tOf = (x) =>
+    from + ((Math.min(Math.max(x, box.left), box.left + box.width) - box.left) / box.width) * (to - from);
   const brush = el(
     "rect",
-    { class: "brush", x: 0, y: PAD.top, width: 0, height: plotH, visibility: "hidden" },
+    { class: "brush", x: 0, y: box.top, width: 0, height: box.height, visibility: "hidden" },
     svg,
   );
   let x0 = null;
   const xIn = (e) => {
-    const box = svg.getBoundingClientRect();
-    return ((e.clientX - box.left) / box.width) * W;
+    const b = svg.getBoundingClientRect();
+    return ((e.clientX - b.left) / b.width) * W;
   };
   svg.onpointerdown = (e) => {
     x0 = xIn(e);
