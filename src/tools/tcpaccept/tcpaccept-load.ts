@@ -3,15 +3,10 @@
 // imported when the command runs.
 import { Collection } from "../../bpf/collection.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
-import type { RingBuffer } from "../../bpf/ringbuf.js";
+import type { SnoopSource } from "../snoop-tool.js";
 import { configBytes, type TcpacceptConfig } from "./tcpaccept-records.js";
 
-export interface TcpacceptSource {
-  ring: RingBuffer;
-  close(): void;
-}
-
-export function loadTcpaccept(config: TcpacceptConfig): TcpacceptSource {
+export function loadTcpaccept(config: TcpacceptConfig): SnoopSource {
   const programs = ["tcpaccept_exit_accept4", "tcpaccept_exit_accept"];
   const col = Collection.open(bpfObjectPath("tcpaccept"));
   try {
@@ -19,7 +14,8 @@ export function loadTcpaccept(config: TcpacceptConfig): TcpacceptSource {
     col.setReadOnlyConfig(configBytes(config));
     col.load();
     for (const p of programs) col.attach(p);
-    return { ring: col.ringBuffer("events", { map: "lost", index: 0 }), close: () => col.close() };
+    const ring = col.ringBuffer("events", { map: "lost", index: 0 });
+    return { ring, lost: () => ({ ring: ring.lost() }), close: () => col.close() };
   } catch (err) {
     col.close();
     throw err;

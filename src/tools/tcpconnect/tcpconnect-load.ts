@@ -4,7 +4,7 @@
 import { Collection } from "../../bpf/collection.js";
 import { arrayU64, mapEntries } from "../../bpf/maps.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
-import type { RingBuffer } from "../../bpf/ringbuf.js";
+import type { SnoopSource } from "../snoop-tool.js";
 import {
   COUNT_KEY,
   type ConnectCount,
@@ -15,13 +15,11 @@ import {
   type TcpconnectConfig,
 } from "./tcpconnect-records.js";
 
-export interface TcpconnectSource {
-  ring: RingBuffer;
+export interface TcpconnectSource extends SnoopSource {
   /** -c: every counter, cumulative since attach. */
   counts(): ConnectCount[];
   /** Connects the kernel could not report: a full ring, or a full map of connects in progress. */
-  lost(): number;
-  close(): void;
+  lost(): { ring: number; start: number };
 }
 
 export function loadTcpconnect(config: TcpconnectConfig): TcpconnectSource {
@@ -38,7 +36,7 @@ export function loadTcpconnect(config: TcpconnectConfig): TcpconnectSource {
     return {
       ring,
       counts: () => mapEntries(countsFd, COUNT_KEY.size, 8).map(([k, v]) => decodeCount(k, v)),
-      lost: () => ring.lost() + arrayU64(lostFd, LOST_START),
+      lost: () => ({ ring: ring.lost(), start: arrayU64(lostFd, LOST_START) }),
       close: () => col.close(),
     };
   } catch (err) {

@@ -6,9 +6,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { flagHelp, optionalDecimalFlag, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { pidFlag } from "../../command/flags.js";
+import { durationFlag, jsonFlag, pidFlag } from "../../command/flags.js";
 import { NotSupported } from "../../errors.js";
-import { portsFlag, streamRing, wallClock } from "../tcp-tool.js";
+import { runSnoopLoop } from "../snoop-tool.js";
+import { portsFlag } from "../tcp-tool.js";
 import { tool } from "./tcpconnect.tool.js";
 import { decodeEvent } from "./tcpconnect-records.js";
 import { countJson, countTable, header, jsonLine, line } from "./tcpconnect-report.js";
@@ -45,16 +46,14 @@ const FLAGS = {
     short: "P",
     help: "only these destination ports (comma-separated, at most 8)",
   }),
-  json: switchFlag({
-    long: "json",
-    help: "NDJSON on stdout: one object per connect (with -c: per counter, at the end)",
-  }),
+  duration: durationFlag(),
+  json: jsonFlag("connect (with -c: per counter, at the end)"),
 };
 
 const HELP = `tsnap tcpconnect: trace TCP connect()s, or count them (bcc tcpconnect)
 
 USAGE
-  tsnap tcpconnect [-t] [-U] [-s] [-c] [-p PID] [-u UID] [-P PORTS] [--json]
+  tsnap tcpconnect [-t] [-U] [-s] [-c] [-p PID] [-u UID] [-P PORTS] [-d SECONDS] [--json]
 
 Prints one line per active TCP open (IPv4 and IPv6) that sent a SYN, when connect()
 returns: the process, its addresses and the destination port; refused and non-blocking
@@ -80,34 +79,37 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (process.getuid?.() !== 0) throw new NotSupported("tcpconnect", "needs root (CAP_BPF and CAP_PERFMON)");
   const { loadTcpconnect } = await import("./tcpconnect-load.js");
   const src = loadTcpconnect({ ...o, uid: o.uid });
-  try {
-    if (o.count) {
+  if (o.count) {
+    try {
       io.err("Counting TCP connects... Hit Ctrl-C to end.\n");
-      while (!io.signal.aborted) await sleep(200);
+      const end = performance.now() + o.duration * 1000;
+      while (!io.signal.aborted && performance.now() < end)
+        await sleep(Math.min(200, Math.max(0, end - performance.now())));
       const rows = src.counts();
       io.out(o.json ? countJson(rows, o.sourcePort) : countTable(rows, o.sourcePort));
-      if (src.lost() > 0) io.err(`WARNING: ${src.lost()} connects lost (map full)\n`);
-      return 0;
+      const lost = src.lost().start;
+      if (lost > 0) io.err(`WARNING: ${lost} connects not counted (map full)\n`);
+    } finally {
+      src.close();
     }
-    if (o.json) io.err("Tracing TCP connects... Hit Ctrl-C to end.\n");
-    else io.out(header(o));
-    let first: bigint | undefined;
-    const wall = wallClock();
-    await streamRing(
-      io,
-      src.ring,
-      (buf, off) => {
-        const e = decodeEvent(buf, off);
-        first ??= e.ts;
-        return o.json ? jsonLine(e, wall(e.ts)) : line(e, o, Number(e.ts - first) / 1e9);
-      },
-      () => src.lost(),
-      "connects",
-    );
-  } finally {
-    src.close();
+    return 0;
   }
-  return 0;
+  const loop = {
+    json: o.json,
+    header: header(o),
+    tracing: "Tracing TCP connects",
+    durationS: o.duration,
+    lostWords: {
+      ring: "connects lost (ring buffer full)",
+      start: "connects lost (map of connects in progress full)",
+    },
+  };
+  let first: bigint | undefined;
+  return runSnoopLoop(io, loop, src, (buf, off, _len, clock) => {
+    const e = decodeEvent(buf, off);
+    first ??= e.ts;
+    return o.json ? jsonLine(e, clock.wall(e.ts)) : line(e, o, Number(e.ts - first) / 1e9);
+  });
 }
 
 export const command: Command = toolCommand(tool, HELP, run);

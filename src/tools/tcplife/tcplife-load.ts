@@ -3,22 +3,18 @@
 // when the command runs.
 import { Collection } from "../../bpf/collection.js";
 import { bpfObjectPath } from "../../bpf/paths.js";
-import type { RingBuffer } from "../../bpf/ringbuf.js";
+import type { SnoopSource } from "../snoop-tool.js";
 import { configBytes, type TcplifeConfig } from "./tcplife-records.js";
 
-export interface TcplifeSource {
-  ring: RingBuffer;
-  close(): void;
-}
-
-export function loadTcplife(config: TcplifeConfig): TcplifeSource {
+export function loadTcplife(config: TcplifeConfig): SnoopSource {
   const col = Collection.open(bpfObjectPath("tcplife"));
   try {
     col.setAutoload(["tcplife_state"]);
     col.setReadOnlyConfig(configBytes(config));
     col.load();
     col.attach("tcplife_state");
-    return { ring: col.ringBuffer("events", { map: "lost", index: 0 }), close: () => col.close() };
+    const ring = col.ringBuffer("events", { map: "lost", index: 0 });
+    return { ring, lost: () => ({ ring: ring.lost() }), close: () => col.close() };
   } catch (err) {
     col.close();
     throw err;

@@ -3,15 +3,17 @@
 // sock:inet_sock_set_state; this module prints the records until Ctrl-C.
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { pidFlag } from "../../command/flags.js";
+import { durationFlag, jsonFlag, pidFlag, timeColumnFlag } from "../../command/flags.js";
 import { NotSupported, UsageError } from "../../errors.js";
 import { toJson } from "../../report/table.js";
-import { hms, portsFlag, streamRing, wallClock } from "../tcp-tool.js";
+import { hhmmss } from "../hist-tool.js";
+import { runSnoopLoop } from "../snoop-tool.js";
+import { portsFlag } from "../tcp-tool.js";
 import { tool } from "./tcplife.tool.js";
 import { decodeEvent, type Session } from "./tcplife-records.js";
 
 const FLAGS = {
-  time: switchFlag({ long: "time", short: "T", help: "a TIME column (HH:MM:SS)" }),
+  time: timeColumnFlag,
   timestamp: switchFlag({
     long: "timestamp",
     short: "t",
@@ -31,13 +33,15 @@ const FLAGS = {
   }),
   ipv4: switchFlag({ long: "ipv4", short: "4", help: "IPv4 only" }),
   ipv6: switchFlag({ long: "ipv6", short: "6", help: "IPv6 only" }),
-  json: switchFlag({ long: "json", help: "NDJSON on stdout: one object per session" }),
+  duration: durationFlag(),
+  json: jsonFlag("session"),
 };
 
 const HELP = `tsnap tcplife: trace TCP sessions as they close, with their bytes and duration (bcc tcplife)
 
 USAGE
-  tsnap tcplife [-T] [-t] [-w] [-p PID] [-L PORTS] [-D PORTS] [-4 | -6] [--json]
+  tsnap tcplife [-T] [-t] [-w] [-p PID] [-L PORTS] [-D PORTS] [-4 | -6] [-d SECONDS]
+                [--json]
 
 Prints one line per TCP session (IPv4 and IPv6) when it closes: the process, local and
 remote address and port, KB sent (acknowledged by the peer) and received, and how long
@@ -75,7 +79,7 @@ export function header(o: ReportOptions): string {
 export function line(e: Session, o: ReportOptions, at: Date, sinceS: number): string {
   const w = o.wide ? 39 : 15;
   let s = "";
-  if (o.time) s += `${hms(at).padEnd(8)} `;
+  if (o.time) s += `${hhmmss(at).padEnd(8)} `;
   if (o.timestamp) s += `${sinceS.toFixed(3).padEnd(8)} `;
   return `${s}${String(e.pid).padEnd(7)} ${e.comm.padEnd(16)} ${e.saddr.padEnd(w)} ${String(e.sport).padEnd(5)} ${e.daddr.padEnd(w)} ${String(e.dport).padEnd(5)} ${(e.txBytes / 1024).toFixed(2).padEnd(6)} ${(e.rxBytes / 1024).toFixed(2).padEnd(6)} ${(e.spanNs / 1e6).toFixed(2)}\n`;
 }
@@ -102,27 +106,20 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (process.getuid?.() !== 0) throw new NotSupported("tcplife", "needs root (CAP_BPF and CAP_PERFMON)");
   const { loadTcplife } = await import("./tcplife-load.js");
   const src = loadTcplife({ ...o, ip: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined });
-  try {
-    if (o.json) io.err("Tracing TCP sessions... Hit Ctrl-C to end.\n");
-    else io.out(header(o));
-    let first: bigint | undefined;
-    const wall = wallClock();
-    await streamRing(
-      io,
-      src.ring,
-      (buf, off) => {
-        const e = decodeEvent(buf, off);
-        first ??= e.ts;
-        const at = wall(e.ts);
-        return o.json ? jsonLine(e, at) : line(e, o, at, Number(e.ts - first) / 1e9);
-      },
-      () => src.ring.lost(),
-      "sessions",
-    );
-  } finally {
-    src.close();
-  }
-  return 0;
+  const loop = {
+    json: o.json,
+    header: header(o),
+    tracing: "Tracing TCP sessions",
+    durationS: o.duration,
+    lostWords: { ring: "sessions lost (ring buffer full)" },
+  };
+  let first: bigint | undefined;
+  return runSnoopLoop(io, loop, src, (buf, off, _len, clock) => {
+    const e = decodeEvent(buf, off);
+    first ??= e.ts;
+    const at = clock.wall(e.ts);
+    return o.json ? jsonLine(e, at) : line(e, o, at, Number(e.ts - first) / 1e9);
+  });
 }
 
 export const command: Command = toolCommand(tool, HELP, run);
