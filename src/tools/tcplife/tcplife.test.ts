@@ -10,7 +10,7 @@ import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
 import { libbpfTool, ours, theirs } from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
-import { CLIENT_PORT, CLOSED_PORT, runTcpConns, SERVER_PORT } from "../../testkit/tcp-workload.js";
+import { runTcpConns } from "../../testkit/tcp-workload.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -18,6 +18,11 @@ const built = existsSync(`${REPO_ROOT}/build/bpf/tcplife.bpf.o`);
 const skip = !root ? "needs root" : !built ? "build/bpf/tcplife.bpf.o not built (scripts/setup.sh)" : false;
 const skipRef =
   skip || (libbpfTool("tcplife") ? false : "libbpf-tools tcplife not installed (setup.sh --tests)");
+// Ports of its own: other tests' workloads (other namespaces, same loopback addresses)
+// may run at the same time, and the records do not say which namespace they come from.
+const SERVER_PORT = 23000;
+const CLOSED_PORT = SERVER_PORT + 1;
+const CLIENT_PORT = SERVER_PORT + 1000;
 const N = 10;
 const SEND = 100_000;
 const REPLY = 5_000;
@@ -50,8 +55,8 @@ test("every session of the workload with its bytes each way, IPv4 and IPv6; libb
   };
   await Promise.all(Object.values(t).map((x) => x.started));
   const start = Date.now();
-  const v4 = await runTcpConns(4, N, SEND, REPLY);
-  const v6 = await runTcpConns(6, N, SEND, REPLY);
+  const v4 = await runTcpConns(4, N, SEND, REPLY, undefined, SERVER_PORT);
+  const v6 = await runTcpConns(6, N, SEND, REPLY, undefined, SERVER_PORT);
   const wallMs = Date.now() - start;
   await new Promise((r) => setTimeout(r, 500)); // the last records reach every ring
   const stopped = await Promise.all(Object.values(t).map((x) => x.stop()));
