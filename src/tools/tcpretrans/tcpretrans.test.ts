@@ -80,13 +80,19 @@ test("retransmits under 10% loss: within the namespace's own counts; -c per conn
     if (runs.filter((r) => r.ip === run.ip).length > 1) continue;
     const events = parse(res.json.out).filter(mine);
     const segs = run.snmp.RetransSegs;
-    // One event per retransmitted packet; RetransSegs counts segments (a GSO packet may
-    // carry several): never fewer. SYNs are single segments: equal to TCPSynRetrans.
+    // One event per retransmitted packet. RetransSegs counts segments (a GSO packet may
+    // carry several) and also the SYN-ACKs a listener resends for connections not yet
+    // accepted (tcp:tcp_retransmit_synack, which bcc's tcpretrans does not trace either);
+    // TCPSynRetrans counts SYNs and those SYN-ACKs: never fewer than the events.
     assert.ok(
       events.length <= segs && events.length >= (segs > 0 ? 1 : 0),
       `${events.length} events, ${segs} segs`,
     );
-    assert.equal(events.filter((e) => e.state === "SYN_SENT").length, run.netstat.TCPSynRetrans);
+    const syns = events.filter((e) => e.state === "SYN_SENT").length;
+    assert.ok(
+      syns <= run.netstat.TCPSynRetrans,
+      `${syns} SYN retransmits, TCPSynRetrans ${run.netstat.TCPSynRetrans}`,
+    );
     const counted = parse(res.count.out).filter(mine);
     // KNOWN ISSUE: -c has counted fewer than the records list in some runs (1 of 3, 1 of
     // 2; equal in others), not understood yet: only the bound is asserted.
