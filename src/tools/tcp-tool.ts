@@ -1,7 +1,7 @@
 // What the tcp* tools share: the `struct sock_id` of kernel/lib/sock.bpf.h (family,
 // addresses, ports) declared once and decoded, addresses printed as inet_ntop does, the
-// comma-separated port-list flag and the kernel's port-list config bytes. (The ring loop
-// and the clock are snoop-tool.ts's, shared with the other event tools.)
+// comma-separated port-list flag and the kernel's port-list config bytes. Their records
+// are printed by snoop-tool.ts's loop, as the other event tools' are.
 import type { Flag } from "../command/args.js";
 import { UsageError } from "../errors.js";
 import type { FieldType } from "../sources/bpf/records.js";

@@ -2,36 +2,32 @@
 // options, same layout). tcpaccept.bpf.c reads the new socket at syscalls:sys_exit_accept4
 // and sys_exit_accept (no kprobe on inet_csk_accept); this module prints the records
 // until Ctrl-C.
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { durationFlag, jsonFlag, pidFlag, timeColumnFlag } from "../../command/flags.js";
-import { NotSupported, UsageError } from "../../errors.js";
+import { jsonFlag, pidFlag, timeColumnFlag, timestampColumnFlag } from "../../command/flags.js";
+import { UsageError } from "../../errors.js";
 import { toJson } from "../../report/table.js";
 import { hhmmss } from "../hist-tool.js";
 import { runSnoopLoop } from "../snoop-tool.js";
 import { portsFlag } from "../tcp-tool.js";
 import { tool } from "./tcpaccept.tool.js";
-import { type AcceptEvent, decodeEvent } from "./tcpaccept-records.js";
+import { type AcceptEvent, decodeEvent, LOST_WORDS } from "./tcpaccept-records.js";
 
 const FLAGS = {
   time: timeColumnFlag,
-  timestamp: switchFlag({
-    long: "timestamp",
-    short: "t",
-    help: "a TIME(s) column: seconds since the first accept",
-  }),
+  timestamp: timestampColumnFlag("t", "the first accept"),
   pid: pidFlag,
   ports: portsFlag({ long: "port", short: "P", help: "only these local ports (comma-separated, at most 8)" }),
   ipv4: switchFlag({ long: "ipv4", short: "4", help: "IPv4 only" }),
   ipv6: switchFlag({ long: "ipv6", short: "6", help: "IPv6 only" }),
-  duration: durationFlag(),
   json: jsonFlag("accept"),
 };
 
 const HELP = `tsnap tcpaccept: trace TCP accept()s (bcc tcpaccept)
 
 USAGE
-  tsnap tcpaccept [-T] [-t] [-p PID] [-P PORTS] [-4 | -6] [-d SECONDS] [--json]
+  tsnap tcpaccept [-T] [-t] [-p PID] [-P PORTS] [-4 | -6] [--json]
 
 Prints one line per TCP connection (IPv4 and IPv6) a process accepts, when accept() or
 accept4() returns: the process, the remote address and port, the local address and port.
@@ -89,22 +85,20 @@ export function jsonLine(e: AcceptEvent, at: Date): string {
 async function run(argv: string[], io: Io): Promise<number> {
   const { values: o } = parseFlags(argv, FLAGS);
   if (o.ipv4 && o.ipv6) throw new UsageError("-4 and -6 exclude each other");
-  if (process.getuid?.() !== 0) throw new NotSupported("tcpaccept", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("tcpaccept");
   const { loadTcpaccept } = await import("./tcpaccept-load.js");
   const src = loadTcpaccept({ pid: o.pid, ports: o.ports, ip: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined });
   const loop = {
     json: o.json,
     header: header(o),
     tracing: "Tracing TCP accepts",
-    durationS: o.duration,
-    lostWords: { ring: "accepts lost (ring buffer full)" },
+    durationS: Number.POSITIVE_INFINITY,
+    lostWords: LOST_WORDS,
   };
-  let first: bigint | undefined;
   return runSnoopLoop(io, loop, src, (buf, off, _len, clock) => {
     const e = decodeEvent(buf, off);
-    first ??= e.ts;
     const at = clock.wall(e.ts);
-    return o.json ? jsonLine(e, at) : line(e, o, at, Number(e.ts - first) / 1e9);
+    return o.json ? jsonLine(e, at) : line(e, o, at, clock.sinceFirst(e.ts));
   });
 }
 

@@ -3,23 +3,20 @@
 // tcpconnect.bpf.c follows each connect from sock:inet_sock_set_state (CLOSE -> SYN_SENT,
 // in the connecting task) to syscalls:sys_exit_connect; this module prints the records
 // (tcpconnect-report.ts) until Ctrl-C, or the counts at the end.
-import { setTimeout as sleep } from "node:timers/promises";
+
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, optionalDecimalFlag, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { durationFlag, jsonFlag, pidFlag } from "../../command/flags.js";
-import { NotSupported } from "../../errors.js";
+import { jsonFlag, pidFlag, timestampColumnFlag } from "../../command/flags.js";
+import { waitOrAbort } from "../../platform/abortable-sleep.js";
 import { runSnoopLoop } from "../snoop-tool.js";
 import { portsFlag } from "../tcp-tool.js";
 import { tool } from "./tcpconnect.tool.js";
-import { decodeEvent } from "./tcpconnect-records.js";
+import { decodeEvent, LOST_WORDS } from "./tcpconnect-records.js";
 import { countJson, countTable, header, jsonLine, line } from "./tcpconnect-report.js";
 
 const FLAGS = {
-  timestamp: switchFlag({
-    long: "timestamp",
-    short: "t",
-    help: "a TIME(s) column: seconds since the first connect",
-  }),
+  timestamp: timestampColumnFlag("t", "the first connect"),
   printUid: switchFlag({ long: "print-uid", short: "U", help: "a UID column" }),
   count: switchFlag({
     long: "count",
@@ -46,14 +43,13 @@ const FLAGS = {
     short: "P",
     help: "only these destination ports (comma-separated, at most 8)",
   }),
-  duration: durationFlag(),
   json: jsonFlag("connect (with -c: per counter, at the end)"),
 };
 
 const HELP = `tsnap tcpconnect: trace TCP connect()s, or count them (bcc tcpconnect)
 
 USAGE
-  tsnap tcpconnect [-t] [-U] [-s] [-c] [-p PID] [-u UID] [-P PORTS] [-d SECONDS] [--json]
+  tsnap tcpconnect [-t] [-U] [-s] [-c] [-p PID] [-u UID] [-P PORTS] [--json]
 
 Prints one line per active TCP open (IPv4 and IPv6) that sent a SYN, when connect()
 returns: the process, its addresses and the destination port; refused and non-blocking
@@ -76,39 +72,32 @@ EXAMPLES
 
 async function run(argv: string[], io: Io): Promise<number> {
   const { values: o } = parseFlags(argv, FLAGS);
-  if (process.getuid?.() !== 0) throw new NotSupported("tcpconnect", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("tcpconnect");
   const { loadTcpconnect } = await import("./tcpconnect-load.js");
   const src = loadTcpconnect({ ...o, uid: o.uid });
   if (o.count) {
     try {
       io.err("Counting TCP connects... Hit Ctrl-C to end.\n");
-      const end = performance.now() + o.duration * 1000;
-      while (!io.signal.aborted && performance.now() < end)
-        await sleep(Math.min(200, Math.max(0, end - performance.now())));
+      await waitOrAbort(Number.POSITIVE_INFINITY, io.signal);
       const rows = src.counts();
       io.out(o.json ? countJson(rows, o.sourcePort) : countTable(rows, o.sourcePort));
-      const lost = src.lost().start;
-      if (lost > 0) io.err(`WARNING: ${lost} connects not counted (map full)\n`);
+      const lost = Object.values(src.lost()).reduce((a, b) => a + b, 0);
+      if (lost > 0) io.err(`WARNING: ${lost} connects lost (map full)\n`);
+      return 0;
     } finally {
       src.close();
     }
-    return 0;
   }
   const loop = {
     json: o.json,
     header: header(o),
     tracing: "Tracing TCP connects",
-    durationS: o.duration,
-    lostWords: {
-      ring: "connects lost (ring buffer full)",
-      start: "connects lost (map of connects in progress full)",
-    },
+    durationS: Number.POSITIVE_INFINITY,
+    lostWords: LOST_WORDS,
   };
-  let first: bigint | undefined;
   return runSnoopLoop(io, loop, src, (buf, off, _len, clock) => {
     const e = decodeEvent(buf, off);
-    first ??= e.ts;
-    return o.json ? jsonLine(e, clock.wall(e.ts)) : line(e, o, Number(e.ts - first) / 1e9);
+    return o.json ? jsonLine(e, clock.wall(e.ts)) : line(e, o, clock.sinceFirst(e.ts));
   });
 }
 
