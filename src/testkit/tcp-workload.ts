@@ -74,10 +74,13 @@ export async function runTcpConns(
   send: number,
   reply: number,
   setup?: string,
+  /** The server's port (the refused one is port + 1, the clients' port + 1000..); default 5000. */
+  port = SERVER_PORT,
 ): Promise<TcpRun> {
   const bin = compileWorkload("tcp-conns");
   const args = [String(ip), String(n), String(send), String(reply), ...(setup ? [setup] : [])];
-  const { stdout } = await promisify(execFile)(bin, args, { timeout: 120_000 });
+  const env = { ...process.env, TCP_CONNS_PORT: String(port) };
+  const { stdout } = await promisify(execFile)(bin, args, { timeout: 120_000, env });
   const run = { ...parseTcpRun(ip, stdout), comm: basename(bin).slice(0, 15) };
   if (run.conns.length !== n || run.served.length !== n)
     throw new Error(`tcp-conns did not finish: ${stdout}`);

@@ -8,7 +8,8 @@
 // then writes REPLY bytes and closes. The client (the first process) opens connection i
 // from local port 6000+i to port 5000, writes SEND bytes, shuts its side down, reads the
 // reply until EOF and closes; then one connect to port 5001, where nothing listens
-// (refused). Prints to stdout:
+// (refused). TCP_CONNS_PORT=P in the environment: ports P, P+1 and P+1000.. instead.
+// Prints to stdout:
 //   server PID / client PID
 //   conn I SPORT SENT RECEIVED        (client's view of each connection)
 //   served I RECEIVED                  (server's view)
@@ -29,9 +30,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define SERVER_PORT 5000
-#define CLOSED_PORT 5001
-#define CLIENT_PORT 6000
+/* Port 5000 unless TCP_CONNS_PORT says otherwise (tests running at once keep apart). */
+static int SERVER_PORT = 5000, CLOSED_PORT = 5001, CLIENT_PORT = 6000;
 
 static int family;
 
@@ -102,6 +102,11 @@ int main(int argc, char **argv) {
     return 2;
   }
   family = atoi(argv[1]) == 6 ? AF_INET6 : AF_INET;
+  if (getenv("TCP_CONNS_PORT")) {
+    SERVER_PORT = atoi(getenv("TCP_CONNS_PORT"));
+    CLOSED_PORT = SERVER_PORT + 1;
+    CLIENT_PORT = SERVER_PORT + 1000;
+  }
   int n = atoi(argv[2]);
   long send = atol(argv[3]), reply = atol(argv[4]);
   if (unshare(CLONE_NEWNET)) die("unshare(CLONE_NEWNET)");
