@@ -6,9 +6,10 @@
 // per round (bpf_stats) at this machine's thread count. The reference is taken over exactly
 // the window tsnap sampled (testkit WindowReference), not over its start-up.
 // With --clock-cpus 0,1 the kernel clock runs on each of those CPUs in turn instead
-// (TSNAP_CLOCK_CPU): on a VM, instants delivered to one vCPU see the threads queued on
-// another one waiting more often than they are (docs/bpf-source.md).
-//   node dist/bench/sampling-clock.js [--runs N] [--seconds S] [--hz N] [--clock-cpus LIST]
+// (TSNAP_CLOCK_CPU). With --as-found each kernel variant runs again without the clock's
+// correction for its own walk (TSNAP_CLOCK_AS_FOUND=1: threads woken onto the clock's CPU
+// while it walks are read as runnable, as found; docs/bpf-source.md).
+//   node dist/bench/sampling-clock.js [--runs N] [--seconds S] [--hz N] [--clock-cpus LIST] [--as-found]
 // Run it alone, under the CPU lock (flock /tmp/tsnap-cpu.lock ...). Needs root.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -25,12 +26,23 @@ const { values } = parseArgs({
     seconds: { type: "string" },
     hz: { type: "string" },
     "clock-cpus": { type: "string" },
+    "as-found": { type: "boolean" },
   },
 });
 const clockCpus = values["clock-cpus"]?.split(",").filter((c) => /^\d+$/.test(c));
-const variants = clockCpus
-  ? clockCpus.map((c) => ({ label: `kernel, CPU ${c}`, env: { TSNAP_CLOCK: "kernel", TSNAP_CLOCK_CPU: c } }))
-  : ["kernel", "user"].map((c) => ({ label: c, env: { TSNAP_CLOCK: c } }));
+const asFound = values["as-found"] === true;
+const variants = (
+  clockCpus
+    ? clockCpus.map((c) => ({
+        label: `kernel, CPU ${c}`,
+        env: { TSNAP_CLOCK: "kernel", TSNAP_CLOCK_CPU: c },
+      }))
+    : ["kernel", "user"].map((c) => ({ label: c, env: { TSNAP_CLOCK: c } }))
+).flatMap((v) =>
+  asFound && v.env.TSNAP_CLOCK === "kernel"
+    ? [v, { label: `${v.label}, as found`, env: { ...v.env, TSNAP_CLOCK_AS_FOUND: "1" } }]
+    : [v],
+);
 const runs = Number(values.runs ?? 3);
 const seconds = Number(values.seconds ?? 8);
 const hz = values.hz ?? "20";
@@ -41,7 +53,7 @@ interface Row {
   avg_threads: number;
 }
 
-const w = await startContention({ seconds: runs * 2 * (seconds + 5) + 30 });
+const w = await startContention({ seconds: runs * variants.length * (seconds + 5) + 30 });
 const table: (string | number)[][] = [];
 try {
   await new Promise((r) => setTimeout(r, 500));

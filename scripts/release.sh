@@ -67,6 +67,10 @@ fi
 # Generated: package.json, release.json, man pages, completions.
 node dist/src/release/gen-release-files.js "$stage" --commit "$commit" --date "$date"
 
+# The Node.js it runs on (src/release/package-files.ts RUNTIME_NODE: Debian 12's own, 18.20),
+# as npm's engines say it, for the .deb's Depends.
+node_min=$(node -p "require('$stage/package.json').engines.node.replace(/^>=/, '')")
+
 # npm tarball (npm pack: "files" and the bundled dependencies).
 tgz=$(cd "$stage" && npm pack --pack-destination "$out" --silent 2>/dev/null | tail -n 1)
 [ -f "$out/$tgz" ] || die "npm pack wrote no tarball"
@@ -121,7 +125,7 @@ Version: $version
 Architecture: $arch
 Maintainer: ${maintainer}
 Installed-Size: $(du -sk --exclude=DEBIAN "$deb" | cut -f1)
-Depends: nodejs (>= 20)
+Depends: nodejs (>= $node_min)
 Recommends: libbpf1
 Section: admin
 Priority: optional

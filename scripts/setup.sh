@@ -3,7 +3,7 @@
 # when nothing changed. Used by ./tsnap (first run) and by the tests (npm test, .ci/run).
 #   scripts/setup.sh            install missing packages, build what is stale
 #   scripts/setup.sh --quiet    say nothing when there is nothing to do
-#   scripts/setup.sh --tests    also the packages the tests and benchmarks need
+#   scripts/setup.sh --tests    also the packages the tests and benchmarks need (and chDB, ~560 MB)
 #   scripts/setup.sh --no-bpf   proc source only: no eBPF compiler, headers or build
 #                               (remembered in build/no-bpf; --bpf undoes it). The
 #                               environment variable TSNAP_NO_BPF=1 does the same once.
@@ -29,10 +29,12 @@ loud() { echo "setup: $*" >&2; }
 # eBPF: compile and load the programs. Tests: workloads (gcc, g++, fio, stress-ng), ps, and
 # libbpf-tools (biolatency, runqlat, syscount, offcputime: references the tests compare with),
 # linux-perf (perf record/script: profile's reference), chromium (the flame graph SVG in a browser),
-# sysstat (mpstat and iostat -x: check's references), man-db and zsh (the release test
-# renders the man pages and loads the zsh completion), tmux (tsnap ui in a real terminal).
+# sysstat (mpstat, iostat -x and sar -n DEV: check's references), iproute2 and nftables
+# (check's network tests: namespaces, veth links, packet loss where netem is not built in),
+# man-db and zsh (the release test renders the man pages and loads the zsh completion),
+# tmux (tsnap ui in a real terminal).
 BPF_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool)
-TEST_PACKAGES=(gcc g++ libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium sysstat man-db zsh tmux)
+TEST_PACKAGES=(gcc g++ libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium sysstat iproute2 nftables man-db zsh tmux bpftrace)
 wanted=()
 [ "$bpf" = 1 ] && wanted+=("${BPF_PACKAGES[@]}")
 [ "$tests" = 1 ] && wanted+=("${TEST_PACKAGES[@]}")
@@ -59,12 +61,30 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
+# Debian's own nodejs (18 on Debian 12), unpacked into build/debian-node/ and not installed:
+# the release test runs the .deb's files on it, the oldest Node its Depends line admits.
+if [ "$tests" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-cache >/dev/null 2>&1 &&
+  [ ! -x build/debian-node/bin/node ]; then
+  say "unpacking Debian's nodejs into build/debian-node (the release test's oldest Node)"
+  scripts/debian-node.sh build/debian-node || loud "no Debian nodejs for the release test (it will skip, saying why)"
+fi
+
 # npm packages (the versions in package-lock.json). Install scripts stay off: koffi and
 # DuckDB ship prebuilt binaries inside their packages. Not `npm ci`: npm 11 rejects a lock
 # file that lacks other platforms' optional binaries, which is how it writes them here.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   loud "installing npm packages"
   npm install --no-save --no-audit --no-fund --ignore-scripts --loglevel=error >&2
+fi
+
+# chDB (embedded ClickHouse for `tsnap fleet`, ~560 MB): not in the default install, so that
+# `./tsnap top` stays quick to set up; the tests (--tests) install it into build/chdb/ at the
+# version scripts/chdb/package-lock.json pins. `tsnap fleet` without it says how to get it.
+if [ "$tests" = 1 ] && { [ ! -d build/chdb/node_modules/chdb ] || [ scripts/chdb/package-lock.json -nt build/chdb/node_modules/.package-lock.json ]; }; then
+  loud "installing chDB for tsnap fleet and its tests (~560 MB, into build/chdb/)"
+  mkdir -p build/chdb
+  cp scripts/chdb/package.json scripts/chdb/package-lock.json build/chdb/
+  npm install --prefix build/chdb --no-audit --no-fund --ignore-scripts --loglevel=error >&2
 fi
 
 # The tool list (src/tools/index.ts, generated from the folders of src/tools/), then

@@ -4,7 +4,7 @@
 // never close pieces by hand, though a piece closed early (a clock stopped) is fine: every
 // holder's close() is idempotent. bpf/handles.ts stays the safety net at process exit.
 import { track, untrack } from "./handles.js";
-import { BpfObject, type Link } from "./object.js";
+import { BpfObject, type Link, type UprobeOptions } from "./object.js";
 import { RingBuffer } from "./ringbuf.js";
 
 export interface Closable {
@@ -71,8 +71,12 @@ export class Collection {
     return this.own(this.obj.attachPerfEvent(program, perfFd));
   }
 
-  attachUprobe(program: string, binary: string, offset: number): Link {
-    return this.own(this.obj.attachUprobe(program, binary, offset));
+  attachUprobe(program: string, binary: string, offset: number, opts: UprobeOptions = {}): Link {
+    return this.own(this.obj.attachUprobe(program, binary, offset, opts));
+  }
+
+  attachTracepoint(program: string, category: string, event: string, cookie = 0): Link {
+    return this.own(this.obj.attachTracepoint(program, category, event, cookie));
   }
 
   /**

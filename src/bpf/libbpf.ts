@@ -41,6 +41,9 @@ function declare() {
     bpf_program__attach_uprobe_opts: b.func(
       "void *bpf_program__attach_uprobe_opts(void *prog, int pid, const char *binary_path, size_t func_offset, void *opts)",
     ),
+    bpf_program__attach_tracepoint_opts: b.func(
+      "void *bpf_program__attach_tracepoint_opts(void *prog, const char *tp_category, const char *tp_name, void *opts)",
+    ),
     bpf_link__fd: b.func("int bpf_link__fd(void *link)"),
     bpf_link__destroy: b.func("int bpf_link__destroy(void *link)"),
     bpf_iter_create: b.func("int bpf_iter_create(int link_fd)"),

@@ -30,6 +30,14 @@ export class BpfError extends TsnapError {
   }
 }
 
+export interface UprobeOptions {
+  /** Only this process (default: every process). */
+  pid?: number;
+  retprobe?: boolean;
+  /** bpf_get_attach_cookie()'s value. */
+  cookie?: number;
+}
+
 export class Link {
   private ptr: Ptr | null;
   constructor(
@@ -208,16 +216,36 @@ export class BpfObject {
     return new Link(l as Ptr, name);
   }
 
-  /** Attach a uprobe at `offset` in `binary` for all processes. */
-  attachUprobe(name: string, binary: string, offset: number): Link {
+  /**
+   * Attach a uprobe at `offset` in `binary`: for all processes, or only `opts.pid`'s; a
+   * uretprobe with `opts.retprobe`; `opts.cookie` is what bpf_get_attach_cookie() returns.
+   */
+  attachUprobe(name: string, binary: string, offset: number, opts: UprobeOptions = {}): Link {
+    // struct bpf_uprobe_opts { size_t sz; size_t ref_ctr_offset; __u64 bpf_cookie; bool retprobe; const char *func_name; }
+    const o = Buffer.alloc(40);
+    o.writeBigUInt64LE(40n, 0);
+    o.writeBigUInt64LE(BigInt(opts.cookie ?? 0), 16);
+    o.writeUInt8(opts.retprobe ? 1 : 0, 24);
     const l = libbpf().bpf_program__attach_uprobe_opts(
       this.prog(name),
-      -1,
+      opts.pid ?? -1,
       binary,
       offset,
-      null,
+      o,
     ) as Ptr | null;
-    if (isNull(l)) throw new BpfError(`attach uprobe ${binary}+0x${offset.toString(16)}`, errno());
+    const what = `${opts.retprobe ? "uretprobe" : "uprobe"} ${binary}+0x${offset.toString(16)}`;
+    if (isNull(l)) throw new BpfError(`attach ${what}`, errno());
+    return new Link(l as Ptr, name);
+  }
+
+  /** Attach a `tracepoint` program to category:event; `cookie` as for uprobes. */
+  attachTracepoint(name: string, category: string, event: string, cookie = 0): Link {
+    // struct bpf_tracepoint_opts { size_t sz; __u64 bpf_cookie; }
+    const o = Buffer.alloc(16);
+    o.writeBigUInt64LE(16n, 0);
+    o.writeBigUInt64LE(BigInt(cookie), 8);
+    const l = libbpf().bpf_program__attach_tracepoint_opts(this.prog(name), category, event, o) as Ptr | null;
+    if (isNull(l)) throw new BpfError(`attach tracepoint ${category}:${event}`, errno());
     return new Link(l as Ptr, name);
   }
 

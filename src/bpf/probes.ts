@@ -72,7 +72,6 @@ export interface ProbeResult {
 
 const cache = new Map<FeatureName, ProbeResult>();
 
-/** Probes a feature (cached): loads and attaches its program for real. */
 /**
  * Which of a tool's tp_btf/raw_tp program pairs to load: "tp_btf" when `tpBtf` (the probe
  * of the tracepoints it hooks) loads here, else "raw_tp"; NotSupported naming `tool`.
@@ -84,6 +83,12 @@ export function hookPair(tool: string, tpBtf: FeatureName): "tp_btf" | "raw_tp" 
   throw new NotSupported(tool, `neither tp_btf nor raw_tp programs load here: ${raw.reason}`);
 }
 
+/** The programs TP_BTF_OR_RAW_TP(tp, name, ...) (kernel/lib/hooks.bpf.h) emits for each name, of pair `kind`. */
+export function pairPrograms(kind: "tp_btf" | "raw_tp", names: readonly string[]): string[] {
+  return names.map((n) => `${kind}_${n}`);
+}
+
+/** Probes a feature (cached): loads and attaches its program for real. */
 export function probe(feature: FeatureName): ProbeResult {
   const hit = cache.get(feature);
   if (hit) return hit;

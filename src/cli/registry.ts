@@ -47,6 +47,22 @@ const CORE: CommandEntry[] = [
     load: async () => (await import("./query.js")).command,
   },
   {
+    name: "ship",
+    summary: "upload closed capture segments to S3-compatible storage (fleet)",
+    needs: [[]],
+    note: "reads capture files, writes to the store",
+    doc: "docs/fleet.md",
+    load: async () => (await import("./ship.js")).command,
+  },
+  {
+    name: "fleet",
+    summary: "query a fleet's shipped history in embedded ClickHouse (chDB)",
+    needs: [[]],
+    note: "reads the store or a mirror; needs chDB (scripts/setup.sh --tests)",
+    doc: "docs/fleet.md",
+    load: async () => (await import("./fleet.js")).command,
+  },
+  {
     name: "doctor",
     summary: "what this machine supports: kernel, BTF, privileges, BPF probes, commands",
     needs: [[]],

@@ -11,9 +11,16 @@ import { OUTPUT_FORMATS, type OutputFormat } from "../report/output.js";
 
 export type RawValue = string | boolean | string[] | boolean[] | undefined;
 
+/** node:util parseArgs's options; `choices` (ignored by it) tells completions a flag's values. */
 export type OptionSpec = Record<
   string,
-  { type: "string" | "boolean"; short?: string; multiple?: boolean; default?: string | boolean }
+  {
+    type: "string" | "boolean";
+    short?: string;
+    multiple?: boolean;
+    default?: string | boolean;
+    choices?: readonly string[];
+  }
 >;
 
 export interface Parsed {
@@ -22,19 +29,19 @@ export interface Parsed {
 }
 
 /**
- * Asking a command for its flags without running it (the release build generates shell
- * completions from them): a command run with this single argument throws `OptionSpecProbe`
- * from its first `parseArgs`, carrying the very spec it parses with. No user can type it.
+ * Asking a command for its flags without running it (the release build generates man
+ * pages' and shell completions' flags from them): a command run with this single argument
+ * throws `OptionSpecProbe` from its `parseFlags`, carrying the very declarations it parses
+ * with. No user can type it.
  */
 export const OPTION_SPEC_PROBE = "--\u0000tsnap-option-spec";
 
 export class OptionSpecProbe {
-  constructor(readonly options: OptionSpec) {}
+  constructor(readonly flags: Flags) {}
 }
 
 /** Parse argv against a spec; unknown flags and missing values throw UsageError. */
 export function parseArgs(argv: string[], options: OptionSpec, maxPositionals = Infinity): Parsed {
-  if (argv.length === 1 && argv[0] === OPTION_SPEC_PROBE) throw new OptionSpecProbe(options);
   let parsed: Parsed;
   try {
     const args = joinNegativeValues(argv, options);
@@ -164,6 +171,8 @@ export interface Flag<T> {
   arg?: string;
   /** May be given more than once (the raw value is then a list). */
   multiple?: boolean;
+  /** The only values it takes, when they are a closed set (shell completions list them). */
+  choices?: readonly string[];
   /** The --help text (wrapped by flagHelp); "\n" starts a new line. */
   help: string;
   /** The value (raw is undefined when the flag is absent); `label` names it in errors. */
@@ -179,12 +188,16 @@ export function flagLabel(f: Pick<Flag<unknown>, "long" | "short">): string {
   return f.short ? `-${f.short}` : `--${f.long}`;
 }
 
-/** Parses argv against declared flags: typed values (keyed as in `flags`) and positionals. */
+/**
+ * Parses argv against declared flags: typed values (keyed as in `flags`), positionals, and
+ * which flags were given (a value alone cannot say whether it is the default).
+ */
 export function parseFlags<F extends Flags>(
   argv: string[],
   flags: F,
   maxPositionals = 0,
-): { values: FlagValues<F>; positionals: string[] } {
+): { values: FlagValues<F>; positionals: string[]; given: ReadonlySet<keyof F> } {
+  if (argv.length === 1 && argv[0] === OPTION_SPEC_PROBE) throw new OptionSpecProbe(flags);
   const spec: OptionSpec = {};
   for (const f of Object.values(flags)) {
     if (spec[f.long]) throw new Error(`flag --${f.long} declared twice`);
@@ -192,25 +205,43 @@ export function parseFlags<F extends Flags>(
       type: f.arg ? "string" : "boolean",
       ...(f.short ? { short: f.short } : {}),
       ...(f.multiple ? { multiple: true } : {}),
+      ...(f.choices ? { choices: f.choices } : {}),
     };
   }
   const parsed = parseArgs(argv, spec, maxPositionals);
   const values: Record<string, unknown> = {};
-  for (const [key, f] of Object.entries(flags)) values[key] = f.parse(parsed.values[f.long], flagLabel(f));
-  return { values: values as FlagValues<F>, positionals: parsed.positionals };
+  const given = new Set<keyof F>();
+  for (const [key, f] of Object.entries(flags)) {
+    values[key] = f.parse(parsed.values[f.long], flagLabel(f));
+    if (parsed.values[f.long] !== undefined) given.add(key);
+  }
+  return { values: values as FlagValues<F>, positionals: parsed.positionals, given };
 }
 
 const HELP_WIDTH = 90;
 const MAX_NAME_COLUMN = 28;
 
-/** The OPTIONS lines of a command's --help, from its flags (then -h, --help unless `withHelp` is false). */
-export function flagHelp(flags: Flags, withHelp = true): string {
+/** A positional argument as --help describes it (after the flags, in the same columns). */
+export interface Positional {
+  name: string;
+  help: string;
+}
+
+/**
+ * The OPTIONS lines of a command's --help, from its flags (then -h, --help unless
+ * `withHelp` is false, then the `positionals`).
+ */
+export function flagHelp(flags: Flags, withHelp = true, positionals: readonly Positional[] = []): string {
   const help = { long: "help", short: "h", help: "this text" } as Flag<unknown>;
   const all = [...Object.values(flags), ...(withHelp ? [help] : [])];
   const names = all.map((f) => {
     const short = f.short ? `-${f.short}, ` : "    ";
     return `  ${short}--${f.long}${f.arg ? ` ${f.arg}` : ""}`;
   });
+  for (const p of positionals) {
+    all.push({ long: p.name, help: p.help } as Flag<unknown>);
+    names.push(`  ${p.name}`);
+  }
   const column = Math.min(MAX_NAME_COLUMN, Math.max(...names.map((n) => n.length)) + 2);
   const out: string[] = [];
   all.forEach((f, i) => {
@@ -283,7 +314,7 @@ export function oneOfFlag<T extends string>(
   n: Names & { arg: string; choices: readonly T[]; fallback: T },
 ): Flag<T> {
   const { choices, fallback, ...names } = n;
-  return { ...names, parse: (raw, label) => choiceFlag(raw, label, choices, fallback) };
+  return { ...names, choices, parse: (raw, label) => choiceFlag(raw, label, choices, fallback) };
 }
 
 /** One of a closed set of values, undefined when absent. */
@@ -293,6 +324,7 @@ export function optionalOneOfFlag<T extends string>(
   const { choices, ...names } = n;
   return {
     ...names,
+    choices,
     parse: (raw, label) => (raw === undefined ? undefined : choiceFlag(raw, label, choices, choices[0])),
   };
 }

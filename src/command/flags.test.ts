@@ -1,12 +1,26 @@
 // Declared flags: parseFlags gives typed values or one UsageError line; flagHelp lists
 // every flag a command accepts; a shared flag refuses a bad value with the same words in
-// every command that has it, and is described the same way in each --help.
+// every command that has it, and is described the same way in each --help; bcc's flags
+// (-c, -T in its meanings, [interval] [count]) parse as bcc's tools do.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UsageError } from "../errors.js";
 import { runCli } from "../testkit/cli.js";
 import { decimalFlag, flagHelp, listOptionFlag, parseFlags, switchFlag, textsFlag } from "./args.js";
-import { durationFlag, intervalFlag, pidFlag } from "./flags.js";
+import {
+  cgroupFlag,
+  durationFlag,
+  INTERVAL_COUNT_ARGS,
+  intervalFlag,
+  jsonFlag,
+  millisecondsFlag,
+  parseIntervalCount,
+  pidFlag,
+  timeColumnFlag,
+  timeLineFlag,
+  timestampColumnFlag,
+  topFlag,
+} from "./flags.js";
 
 const FLAGS = {
   duration: durationFlag({ fallback: 5 }),
@@ -92,4 +106,70 @@ test("a shared flag: the same refusal and the same --help line in every command 
     const r = await runCli([cmd, "--format", "xml"]);
     assert.equal(r.stderr, "tsnap: --format must be one of table, json, ndjson, csv, got 'xml'\n", cmd);
   }
+});
+
+test("bcc's shared flags: -c DIR, -T by bcc's meaning per tool, -m, --json", () => {
+  const hist = { cgroup: cgroupFlag(), timestamp: timeLineFlag, ms: millisecondsFlag, json: jsonFlag("x") };
+  assert.deepEqual(parseFlags(["-c", "/sys/fs/cgroup/a b", "-mT", "--json"], hist).values, {
+    cgroup: "/sys/fs/cgroup/a b",
+    timestamp: true,
+    ms: true,
+    json: true,
+  });
+  assert.deepEqual(parseFlags([], hist).values, {
+    cgroup: undefined,
+    timestamp: false,
+    ms: false,
+    json: false,
+  });
+  assert.throws(() => parseFlags(["-c", ""], hist), /^UsageError: -c needs a cgroup v2 directory, got ''$/);
+  assert.throws(() => parseFlags(["-c"], hist), /^UsageError: option '--cgroup' needs a value$/);
+  // execsnoop: -T is the clock column, -t the seconds column; opensnoop: -T the seconds column.
+  const exec = parseFlags(["-T"], { time: timeColumnFlag, timestamp: timestampColumnFlag("t") }).values;
+  assert.deepEqual(exec, { time: true, timestamp: false });
+  assert.equal(parseFlags(["-T"], { timestamp: timestampColumnFlag("T") }).values.timestamp, true);
+  // syscount: -T N rows.
+  assert.equal(parseFlags(["-T", "3"], { top: topFlag(10) }).values.top, 3);
+  assert.equal(parseFlags([], { top: topFlag(10) }).values.top, 10);
+  assert.throws(() => parseFlags(["-T", "0"], { top: topFlag(10) }), /-T must be at least 1, got 0/);
+  assert.match(
+    flagHelp({ c: cgroupFlag("why") }),
+    /-c, --cgroup DIR +only tasks under this cgroup v2 directory \(why\)/,
+  );
+});
+
+test("[interval] [count]: bcc's positionals, in --help after the flags", () => {
+  assert.deepEqual(parseIntervalCount([]), { intervalS: Infinity, count: Infinity });
+  assert.deepEqual(parseIntervalCount(["2.5"]), { intervalS: 2.5, count: Infinity });
+  assert.deepEqual(parseIntervalCount(["1", "10"]), { intervalS: 1, count: 10 });
+  const bad: [string[], string][] = [
+    [["0"], "interval must be a positive number, got '0'"],
+    [["x"], "interval must be a positive number, got 'x'"],
+    [[" "], "interval must be a positive number, got ' '"],
+    [["0.05"], "interval must be at least 0.1 s"],
+    [["1", "2.5"], "count must be a positive whole number, got '2.5'"],
+    [["1", "-1"], "count must be a positive whole number, got '-1'"],
+    [["1", "2", "3"], "unexpected argument '3'"],
+  ];
+  for (const [argv, message] of bad)
+    assert.throws(
+      () => parseIntervalCount(argv),
+      (e: unknown) => e instanceof UsageError && e.message === message,
+      argv.join(" "),
+    );
+  // Through parseFlags: "-1" after a flag is not mistaken for one.
+  const { positionals } = parseFlags(["-T", "1", "3"], { t: timeLineFlag }, 2);
+  assert.deepEqual(parseIntervalCount(positionals), { intervalS: 1, count: 3 });
+  const help = flagHelp({ t: timeLineFlag }, true, INTERVAL_COUNT_ARGS);
+  assert.match(
+    help,
+    /-h, --help +this text\n {2}interval +seconds between reports[^\n]*\n {2}count +number of reports/,
+  );
+});
+
+test("parseFlags says which flags were given (a default value cannot)", () => {
+  const { values, given } = parseFlags(["-d", "5", "-a"], FLAGS);
+  assert.equal(values.duration, 5);
+  assert.deepEqual([...given].sort(), ["all", "duration"]);
+  assert.equal(parseFlags([], FLAGS).given.size, 0);
 });

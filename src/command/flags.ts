@@ -6,10 +6,12 @@ import type { SamplerOptions } from "../model/sampler.js";
 import { OUTPUT_FORMATS, type OutputFormat } from "../report/output.js";
 import { SOURCE_CHOICES, type SourceChoice } from "../sampler/open.js";
 import {
+  decimalFlag,
   type Flag,
   numberFlag,
   oneOfFlag,
   optionalOneOfFlag,
+  type Positional,
   stringFlag,
   switchFlag,
   textFlag,
@@ -22,10 +24,13 @@ const YEAR_S = 365 * 86400;
 const PID_MAX = 2 ** 22;
 
 /**
- * -d, --duration SECONDS: more than 0, at most a year; absent: `fallback` seconds or, without
- * one, Infinity (until Ctrl-C). `defaultText`: the default in words when the command decides.
+ * -d, --duration SECONDS: more than 0 (at least `min` when given), at most a year; absent:
+ * `fallback` seconds or, without one, Infinity (until Ctrl-C, or the command decides).
+ * `defaultText`: the default in words when the command decides.
  */
-export function durationFlag(o: { fallback?: number; defaultText?: string } = {}): Flag<number> {
+export function durationFlag(
+  o: { fallback?: number; defaultText?: string; min?: number } = {},
+): Flag<number> {
   const dflt = o.defaultText ?? (o.fallback === undefined ? "until Ctrl-C" : `${o.fallback}`);
   return {
     long: "duration",
@@ -34,17 +39,18 @@ export function durationFlag(o: { fallback?: number; defaultText?: string } = {}
     help: `how long to run (default ${dflt})`,
     parse(raw, label) {
       if (raw === undefined) return o.fallback ?? Number.POSITIVE_INFINITY;
-      const s = numberFlag(raw, label, { fallback: 0, max: YEAR_S });
+      const s = numberFlag(raw, label, { fallback: 0, max: YEAR_S, min: o.min });
       if (s <= 0) throw new UsageError(`${label} must be more than 0 seconds, got ${String(raw).trim()}`);
       return s;
     },
   };
 }
 
-/** -i, --interval SECONDS: 0.05 s to a day; absent: `fallback` (undefined: no intervals). */
+/** -i, --interval SECONDS: `min` (default 0.05 s) to a day; absent: `fallback` (undefined: no intervals). */
 export function intervalFlag<T extends number | undefined>(o: {
   fallback: T;
   help: string;
+  min?: number;
 }): Flag<number | T> {
   return {
     long: "interval",
@@ -52,17 +58,30 @@ export function intervalFlag<T extends number | undefined>(o: {
     arg: "SECONDS",
     help: o.help,
     parse: (raw, label) =>
-      raw === undefined ? o.fallback : numberFlag(raw, label, { fallback: 0, min: 0.05, max: 86400 }),
+      raw === undefined
+        ? o.fallback
+        : numberFlag(raw, label, { fallback: 0, min: o.min ?? 0.05, max: 86400 }),
   };
 }
 
-/** --hz N: sampling rounds per second, 0.01 to `max`. */
-export function hzFlag(o: { fallback: number; max: number }): Flag<number> {
+/**
+ * --hz N: sampling rounds per second, `min` (default 0.01) to `max`; absent: `fallback`
+ * (undefined: the command decides, `defaultText` says how).
+ */
+export function hzFlag<T extends number | undefined>(o: {
+  fallback: T;
+  max: number;
+  min?: number;
+  defaultText?: string;
+}): Flag<number | T> {
   return {
     long: "hz",
     arg: "N",
-    help: `sampling rounds per second (default ${o.fallback})`,
-    parse: (raw, label) => numberFlag(raw, label, { fallback: o.fallback, min: 0.01, max: o.max }),
+    help: `sampling rounds per second (default ${o.defaultText ?? o.fallback})`,
+    parse: (raw, label) =>
+      raw === undefined
+        ? o.fallback
+        : numberFlag(raw, label, { fallback: 0, min: o.min ?? 0.01, max: o.max }),
   };
 }
 
@@ -164,4 +183,101 @@ export function tableOrJsonFlag(json: string): Flag<"table" | "json"> {
     fallback: "table",
     help: `table (default) or json: ${json}`,
   });
+}
+
+// ---- bcc's tools (the letters and meanings are bcc's: where they differ, bcc's tool wins)
+
+/**
+ * -c, --cgroup DIR: only tasks under this cgroup v2 directory (bpf/cgroup-filter.ts opens
+ * it when the tool loads). `which`: what the tool checks, when that needs saying.
+ */
+export function cgroupFlag(which?: string): Flag<string | undefined> {
+  return {
+    long: "cgroup",
+    short: "c",
+    arg: "DIR",
+    help: `only tasks under this cgroup v2 directory${which ? ` (${which})` : ""}`,
+    parse(raw, label) {
+      if (raw === undefined) return undefined;
+      const dir = String(raw);
+      if (dir.trim() === "") throw new UsageError(`${label} needs a cgroup v2 directory, got ''`);
+      return dir;
+    },
+  };
+}
+
+/** -T, --timestamp of the histogram tools (bcc biolatency, runqlat): the time before each report. */
+export const timeLineFlag: Flag<boolean> = switchFlag({
+  long: "timestamp",
+  short: "T",
+  help: "a time line (HH:MM:SS) before each report",
+});
+
+/** -T, --time of the event tools where bcc has it (execsnoop): the clock time per line. */
+export const timeColumnFlag: Flag<boolean> = switchFlag({
+  long: "time",
+  short: "T",
+  help: "a TIME column (HH:MM:SS)",
+});
+
+/**
+ * --timestamp of the event tools: seconds since tracing began per line. bcc's letter
+ * differs by tool: execsnoop -t (its -T is --time), opensnoop -T.
+ */
+export function timestampColumnFlag(short: "t" | "T"): Flag<boolean> {
+  return switchFlag({ long: "timestamp", short, help: "a TIME(s) column: seconds since tracing began" });
+}
+
+/** -T, --top N: rows per report (bcc syscount's -T). */
+export function topFlag(fallback: number): Flag<number> {
+  return decimalFlag({
+    long: "top",
+    short: "T",
+    arg: "N",
+    help: `rows per report (default ${fallback})`,
+    min: 1,
+    max: 10000,
+    integer: true,
+    fallback,
+  });
+}
+
+/** -m, --milliseconds: times in ms instead of µs. */
+export const millisecondsFlag: Flag<boolean> = switchFlag({
+  long: "milliseconds",
+  short: "m",
+  help: "times in milliseconds (default microseconds)",
+});
+
+/** --json of the streaming tools: NDJSON on stdout, one object per `what`. */
+export function jsonFlag(what: string): Flag<boolean> {
+  return switchFlag({ long: "json", help: `NDJSON: one object per ${what}, on stdout` });
+}
+
+export interface IntervalCount {
+  /** Seconds between reports; Infinity: one report, at Ctrl-C. */
+  intervalS: number;
+  /** Reports before exiting; Infinity: until Ctrl-C. */
+  count: number;
+}
+
+/** bcc's `[interval] [count]` positional arguments, for flagHelp. */
+export const INTERVAL_COUNT_ARGS: readonly Positional[] = [
+  { name: "interval", help: "seconds between reports (default: one report, at Ctrl-C)" },
+  { name: "count", help: "number of reports (default: until Ctrl-C)" },
+];
+
+/** bcc's `[interval] [count]` positional arguments (parseFlags(argv, FLAGS, 2)'s positionals). */
+export function parseIntervalCount(positionals: readonly string[]): IntervalCount {
+  const num = (text: string, what: string, integer: boolean) => {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+      throw new UsageError(`${what} must be a positive ${integer ? "whole " : ""}number, got '${text}'`);
+    return n;
+  };
+  if (positionals.length > 2) throw new UsageError(`unexpected argument '${positionals[2]}'`);
+  const intervalS = positionals[0] === undefined ? Infinity : num(positionals[0], "interval", false);
+  const count = positionals[1] === undefined ? Infinity : num(positionals[1], "count", true);
+  if (intervalS !== Infinity && intervalS < 0.1) throw new UsageError(`interval must be at least 0.1 s`);
+  return { intervalS, count };
 }

@@ -216,3 +216,22 @@ export function dynamicSymbolOffset(b: Buffer, name: string): number {
     if (t.addr !== 0 && value >= t.addr && value < t.addr + t.size) return value - t.addr + t.offset;
   return value;
 }
+
+/** Every function symbol of .symtab and .dynsym (aliases kept: malloc and __libc_malloc), unsorted. */
+export function elfFunctionSymbols(b: Buffer): ElfSymbol[] {
+  const out: ElfSymbol[] = [];
+  eachSymbol(b, elfSections(b), [SHT_SYMTAB, SHT_DYNSYM], (name, value, size, info) => {
+    const type = info & 0xf;
+    if ((type === STT_FUNC || type === STT_GNU_IFUNC) && value !== 0 && name !== "")
+      out.push({ name, addr: value, size });
+    return undefined;
+  });
+  return out;
+}
+
+/** Virtual address → file offset through the loadable segment that holds it (what a uprobe takes). */
+export function vaddrToFileOffset(segments: readonly ElfSegment[], vaddr: number): number | null {
+  for (const s of segments)
+    if (vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz) return vaddr - s.vaddr + s.offset;
+  return null;
+}

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { COMMANDS } from "../cli/registry.js";
 import { bashCompletion, zshCompletion } from "./completions.js";
 import { helpSections, manPage, roffEscape } from "./man-page.js";
-import { commandFlags, flagHelp } from "./option-specs.js";
+import { commandFlags, shortDescription } from "./option-specs.js";
 
 const HELP = `tsnap demo: one line.
 
@@ -55,13 +55,15 @@ test("a man page: .TH, NAME with the summary, no-fill sections, SEE ALSO", () =>
   assert.match(page, /^\.SH SEE ALSO\n\.BR tsnap \(1\),\n\.BR tsnap\\-top \(1\)\n$/m);
 });
 
-test("flag help: value name and first line, without the [default] note", () => {
-  assert.deepEqual(flagHelp(HELP, "duration"), { metavar: "SECONDS", description: "how long (default 5)" });
-  assert.deepEqual(flagHelp(HELP, "format"), { metavar: "FMT", description: "table or json" });
-  assert.deepEqual(flagHelp(HELP, "absent"), {});
+test("a flag's description in completions: its help to the first ';', cut at a word", () => {
+  assert.equal(shortDescription("how long to run (default 5)"), "how long to run (default 5)");
+  assert.equal(shortDescription("col=value, col!=value; quote values"), "col=value, col!=value");
+  assert.equal(shortDescription("first line\nsecond line"), "first line");
+  const long = shortDescription(`${"word ".repeat(30)}end`);
+  assert.ok(long.length <= 75 && long.endsWith("word..."), long);
 });
 
-test("every registry command gives its option spec through parseArgs; completions list them", async () => {
+test("every registry command gives its declared flags through parseFlags; completions list them", async () => {
   const commands = await commandFlags(COMMANDS);
   assert.deepEqual(
     commands.map((c) => c.name),
@@ -77,6 +79,21 @@ test("every registry command gives its option spec through parseArgs; completion
       metavar: "SECONDS",
       description: top.flags[0].description,
     },
+  );
+  // Each flag as its command's --help names it: value name and words from the same declaration.
+  for (const c of commands)
+    for (const f of c.flags) {
+      assert.ok(f.description, `${c.name} --${f.long} has words`);
+      assert.equal(f.takesValue, f.metavar !== undefined, `${c.name} --${f.long}`);
+      const names = `${f.short ? `-${f.short}, ` : ""}--${f.long}${f.metavar ? ` ${f.metavar}` : ""}`;
+      assert.ok(c.help.includes(names), `${c.name} --help has '${names}'`);
+    }
+  // A directory's flag completes files (-c DIR of the bcc tools).
+  const runqlat = commands.find((c) => c.name === "runqlat")!;
+  assert.equal(runqlat.flags.find((f) => f.long === "cgroup")?.metavar, "DIR");
+  assert.match(
+    zshCompletion([runqlat]),
+    /\{-c,--cgroup\}'\[only tasks under this cgroup v2 directory[^\]]*\]:DIR:_files'/,
   );
   const bash = bashCompletion(commands);
   const zsh = zshCompletion(commands);

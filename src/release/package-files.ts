@@ -14,6 +14,14 @@ export interface RepoPackageJson {
   dependencies?: Record<string, string>;
 }
 
+/**
+ * The Node.js the released package runs on, for npm's "engines" and the .deb's `Depends:
+ * nodejs (>= ...)`: Debian 12's own nodejs (18.20), which release.test.ts runs the
+ * package's files with (scripts/debian-node.sh). The clone's developer path (tests,
+ * benchmarks, the build) wants Node 20 (package.json's engines).
+ */
+export const RUNTIME_NODE = "18.20";
+
 /** The folders and files scripts/release.sh stages, all of which the package ships. */
 export const RELEASE_FILES = [
   "bin/",
@@ -41,7 +49,7 @@ export function releasePackageJson(
     ...(repo.private ? { private: true } : {}),
     bin: repo.bin,
     man: manPages.map((p) => `./${p}`),
-    engines: repo.engines,
+    engines: { node: `>=${RUNTIME_NODE}` },
     files: [...RELEASE_FILES],
     dependencies,
     bundleDependencies: Object.keys(dependencies).sort(),

@@ -22,14 +22,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { COMMANDS } from "../cli/registry.js";
+import { startTmux, TMUX_MISSING } from "../testkit/tmux.js";
 import { compileWorkload, REPO_ROOT, type RunningWorkload, startWorkload } from "../testkit/workloads.js";
 import { INDEX_HTML } from "../tools/serve/web/page.js";
+import { RUNTIME_NODE } from "./package-files.js";
 
 const root = process.getuid?.() === 0;
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 const skip = !has("dpkg-deb") ? "dpkg-deb is not installed (Debian's dpkg)" : false;
 const skipRoot = skip || (!root ? "needs root (bpf source, dpkg -i)" : false);
 const DEMO = join(REPO_ROOT, "..", "shared", "data", "0xtools-v3-demo");
+/** Debian's own nodejs, unpacked by scripts/debian-node.sh (setup.sh --tests). */
+const DEBIAN_NODE = join(REPO_ROOT, "build/debian-node/bin/node");
 const repoPkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8"));
 const version: string = repoPkg.version;
 const pageNames = ["tsnap", ...COMMANDS.map((c) => `tsnap-${c.name}`)];
@@ -44,6 +48,15 @@ let strippedPath = "";
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
   const r = spawnSync(cmd, args, { encoding: "utf8", env, timeout: 120_000 });
   return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/** What a --help says of one flag: its line and the lines that continue it (wrapped). */
+function flagHelpText(help: string, flag: string): string {
+  const lines = help.split("\n");
+  const i = lines.findIndex((l) => new RegExp(`^\\s+(-\\w, )?${flag}[ =]`).test(l));
+  if (i < 0) return "";
+  const more = lines.slice(i + 1).findIndex((l) => !/^\s{8,}\S/.test(l));
+  return lines.slice(i, more < 0 ? undefined : i + 1 + more).join(" ");
 }
 
 /** The installed tsnap (`bin`), with the stripped PATH. */
@@ -158,24 +171,16 @@ test("npm install -g of the tarball without network; tsnap runs the bpf source w
 });
 
 /** `tsnap top -d 1 --format json` through the bpf source: the spinner is on or queued for a CPU all the time. */
-async function checkTopBpf(bin: string): Promise<void> {
+async function checkTopBpf(bin: string, path = strippedPath): Promise<void> {
   let spin: RunningWorkload | undefined;
   try {
     spin = await startWorkload(compileWorkload("spin"), ["1", "20"]);
     const pid = spin.child.pid!;
-    const r = tsnap(bin, [
-      "top",
-      "-d",
-      "1",
-      "--format",
-      "json",
-      "--source",
-      "bpf",
-      "-p",
-      String(pid),
-      "-g",
-      "pid,state",
-    ]);
+    const r = run(
+      bin,
+      ["top", "-d", "1", "--format", "json", "--source", "bpf", "-p", String(pid), "-g", "pid,state"],
+      { ...process.env, PATH: path },
+    );
     assert.equal(r.code, 0, r.stderr);
     const rows = JSON.parse(r.stdout) as { pid: number; state: string; avg_threads: number }[];
     assert.ok(rows.length > 0, "rows from the bpf source");
@@ -262,7 +267,50 @@ test(".deb: contents, modes and control; nothing from tests or sources", { skip 
   assert.match(stateDir ?? "", /^drwx------ root\/root /, "/var/lib/tsnap is private");
   assert.ok(!paths.some((p) => p.startsWith("etc/systemd/")), "the unit is not enabled");
   const depends = execFileSync("dpkg-deb", ["-f", deb, "Depends"], { encoding: "utf8" }).trim();
-  assert.equal(depends, "nodejs (>= 20)");
+  assert.equal(depends, `nodejs (>= ${RUNTIME_NODE})`);
+  const pkg = JSON.parse(execFileSync("tar", ["-xzOf", tgz, "package/package.json"], { encoding: "utf8" }));
+  assert.equal(pkg.engines.node, `>=${RUNTIME_NODE}`, "npm's engines say the same");
+});
+
+test(".deb on Debian 12's own nodejs (its Depends' oldest): doctor, top with the bpf source, query and check run", {
+  skip:
+    skipRoot ||
+    (!existsSync(DEBIAN_NODE)
+      ? `no Debian nodejs at ${DEBIAN_NODE} (scripts/setup.sh --tests unpacks it on Debian as root)`
+      : false),
+  timeout: 120_000,
+}, async () => {
+  const nodeVersion = run(DEBIAN_NODE, ["--version"]).stdout.trim();
+  assert.match(nodeVersion, /^v\d+\.\d+\.\d+$/);
+  assert.notEqual(nodeVersion, process.version, "a Node other than the one running this test");
+  // The Depends line admits this nodejs (dpkg's own comparison).
+  const v = nodeVersion.slice(1);
+  assert.equal(run("dpkg", ["--compare-versions", v, "ge", RUNTIME_NODE]).code, 0, `${v} >= ${RUNTIME_NODE}`);
+  const dir = join(tmp, "deb-node18");
+  execFileSync("dpkg-deb", ["-x", deb, dir]);
+  const bin = join(dir, "usr/bin/tsnap");
+  const nodeOnly = join(tmp, "debian-node-only");
+  mkdirSync(nodeOnly);
+  symlinkSync(DEBIAN_NODE, join(nodeOnly, "node"));
+  // PATH: Debian's node only (the .deb's /usr/bin/tsnap starts with `#!/usr/bin/env node`).
+  const path = nodeOnly;
+  const t = (args: string[]) => run(bin, args, { ...process.env, PATH: path });
+  const version = t(["--version"]);
+  assert.equal(version.code, 0, version.stderr);
+  assert.match(version.stdout, /prebuilt in the package/);
+  const doctor = t(["doctor"]);
+  assert.equal(doctor.code, 0, doctor.stderr);
+  assert.match(doctor.stdout, /ok +bpf objects .*\/usr\/lib\/tsnap\/build\/bpf\//);
+  await checkTopBpf(bin, path);
+  if (existsSync(DEMO)) {
+    const args = ["query", DEMO, "-g", "state", "--format", "json"];
+    const old = t(args);
+    assert.equal(old.code, 0, old.stderr);
+    assert.equal(old.stdout, run(process.execPath, [join(REPO_ROOT, "bin/tsnap.js"), ...args]).stdout);
+  }
+  const check = t(["check", "-d", "1", "--json", "--source", "proc"]);
+  assert.ok(check.code === 0 || check.code === 3, check.stderr);
+  assert.ok(JSON.parse(check.stdout).resources.some((r: { name: string }) => r.name === "cpu"));
 });
 
 test(".deb extracted: tsnap runs the bpf source with the stripped PATH", { skip: skipRoot }, async () => {
@@ -345,6 +393,13 @@ test("bash completion: complete -p tsnap, the registry's commands, each command'
   assert.match(first.stdout, /^complete -o default -F _tsnap tsnap$/m);
   for (const c of COMMANDS) assert.ok(first.stdout.split("\n").includes(c.name), `completes ${c.name}`);
   assert.deepEqual(complete(["tsnap", "sysc"]).stdout.split("\n").slice(1, -1), ["syscalls", "syscount"]);
+  // A flag with a closed set of values completes to them: the values its --help names.
+  const topHelp = run(process.execPath, [join(REPO_ROOT, "bin/tsnap.js"), "top", "--help"]).stdout;
+  const formats = complete(["tsnap", "top", "--format", ""]).stdout.split("\n").slice(1, -1);
+  assert.deepEqual(formats, ["table", "json", "ndjson", "csv"]);
+  const formatLine = flagHelpText(topHelp, "--format");
+  for (const f of formats) assert.ok(formatLine.includes(f), `top --help's --format line names ${f}`);
+  assert.deepEqual(complete(["tsnap", "top", "--source", "p"]).stdout.split("\n").slice(1, -1), ["proc"]);
   for (const c of COMMANDS) {
     const help = run(process.execPath, [join(REPO_ROOT, "bin/tsnap.js"), c.name, "--help"]).stdout;
     const flags = complete(["tsnap", c.name, "--"]).stdout.split("\n").slice(1, -1);
@@ -371,6 +426,82 @@ test("zsh completion: the script parses and compinit registers it for tsnap", {
   const text = readFileSync(join(dir, "_tsnap"), "utf8");
   for (const c of COMMANDS)
     assert.match(text, new RegExp(`^    ${c.name}\\)$`, "m"), `zsh: a case for ${c.name}`);
+});
+
+test("zsh completion in a terminal: <Tab> lists the commands, a command's flags with their help, a closed set of values", {
+  skip:
+    skip ||
+    (!has("zsh") ? "zsh is not installed (scripts/setup.sh --tests installs it)" : false) ||
+    TMUX_MISSING,
+  timeout: 60_000,
+}, async () => {
+  const dir = join(tmp, "zsh-tab");
+  mkdirSync(dir);
+  writeFileSync(join(dir, "_tsnap"), execFileSync("tar", ["-xzOf", tgz, "package/completions/_tsnap"]));
+  const pane = startTmux("zsh -f", { width: 200, height: 60, env: { HOME: dir } });
+  try {
+    const prompt = "ZP>";
+    pane.send([`fpath=(${dir} $fpath); autoload -U compinit; compinit -u -D; PS1='${prompt} '; clear`], true);
+    pane.send(["Enter"]);
+    await pane.waitFor((t) => t.trim() === prompt, 15_000, "the prompt");
+    /** The screen after typing `line` and <Tab> (zsh lists an ambiguous completion below). */
+    const tab = async (line: string, want: (t: string) => boolean, what: string) => {
+      pane.send([line], true);
+      pane.send(["Tab"]);
+      const text = await pane.waitFor(want, 10_000, what);
+      pane.send(["C-c"]);
+      pane.send(["clear", "Enter"], false);
+      await pane.waitFor((t) => t.trim() === prompt, 10_000, "the prompt after clear");
+      return text;
+    };
+    const words = (t: string) => new Set(t.split(/\s+/));
+    // The commands: every one of the registry, with its summary.
+    const all = await tab(
+      "tsnap ",
+      (t) => COMMANDS.every((c) => words(t).has(c.name)),
+      "every command listed",
+    );
+    for (const c of COMMANDS.slice(0, 3))
+      assert.ok(all.includes(c.summary.slice(0, 30)), `${c.name}'s summary`);
+    // Two commands begin with "sysc": both listed, nothing else.
+    const sysc = await tab(
+      "tsnap sysc",
+      (t) => words(t).has("syscalls") && words(t).has("syscount"),
+      "sysc*",
+    );
+    assert.ok(!words(sysc).has("top"), sysc);
+    // A command's flags, as its --help names them.
+    const help = run(process.execPath, [join(REPO_ROOT, "bin/tsnap.js"), "check", "--help"]).stdout;
+    const flags = await tab(
+      "tsnap check --",
+      (t) => ["--duration", "--interval", "--json"].every((f) => words(t).has(f)),
+      "check's flags",
+    );
+    for (const f of flags.match(/--[a-z][\w-]*/g) ?? [])
+      assert.ok(help.includes(f), `check --help names ${f}`);
+    // A flag with a closed set of values: those values, as --help names them.
+    const topHelp = run(process.execPath, [join(REPO_ROOT, "bin/tsnap.js"), "top", "--help"]).stdout;
+    const formatLine = flagHelpText(topHelp, "--format");
+    const formats = await tab(
+      "tsnap top --format ",
+      (t) => ["table", "json", "ndjson", "csv"].every((v) => words(t).has(v)),
+      "--format's values",
+    );
+    for (const v of ["table", "json", "ndjson", "csv"])
+      assert.ok(formatLine.includes(v), `top --help names ${v}`);
+    const listed = formats.split("\n").slice(1).join(" ").trim().split(/\s+/);
+    assert.deepEqual(listed.sort(), ["csv", "json", "ndjson", "table"], "its values, not file names");
+    // One value left: completed on the line.
+    pane.send(["tsnap top --source pr"], true);
+    pane.send(["Tab"]);
+    await pane.waitFor(
+      (t) => t.includes(`${prompt} tsnap top --source proc`),
+      10_000,
+      "--source pr<Tab> → proc",
+    );
+  } finally {
+    pane.kill();
+  }
 });
 
 test("man -l renders every page: NAME with the registry's summary, the help's first example, no groff warnings", {

@@ -171,7 +171,7 @@ async function runKernelClocked(clock: KernelClock, opts: LoopOptions): Promise<
  * Resolves after ms, or at once when the signal aborts. A bare timer and a once-listener
  * (timers/promises with a signal costs more promises and bookkeeping every round).
  */
-function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const onAbort = () => {

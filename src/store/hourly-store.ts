@@ -25,14 +25,7 @@ import type { Sample } from "../model/sample.js";
 import type { RoundResult } from "../model/sampler.js";
 import { prepareCaptureDir } from "./capture-dir.js";
 import { convertPartInChild } from "./convert-child.js";
-import {
-  type CellValue,
-  csvHeader,
-  csvLine,
-  iorqendRecord,
-  sampleCsvLine,
-  syscendRecord,
-} from "./csv-row.js";
+import { csvHeader, csvLine, iorqendRecord, sampleCsvLine, syscendRecord } from "./csv-row.js";
 import { type FileFormat, formatTimestampUs, hourKey, type PartitionFile, partitionName } from "./files.js";
 import { listParts } from "./parts.js";
 import { type Access, openAppend } from "./safe-fs.js";
@@ -244,13 +237,13 @@ export class HourlyStore {
   }
 
   /**
-   * Rows of a table written once per round beside the samples (lathist), into the hour
-   * the last writeRound opened; false when dropped (disk full, counted like samples).
+   * CSV lines (`rows` of them) of a table written beside the samples (lathist), into the
+   * hour the last writeRound opened; false when dropped (disk full, counted like samples).
    */
-  appendRows(table: TableName, records: Record<string, CellValue>[]): boolean {
-    if (records.length === 0 || this.hour === null) return true;
-    const ok = this.append(table, records.map((r) => csvLine(table, r)).join(""));
-    if (!ok) this.noteDropped(records.length);
+  appendCsv(table: TableName, text: string, rows: number): boolean {
+    if (rows === 0 || this.hour === null) return true;
+    const ok = this.append(table, text);
+    if (!ok) this.noteDropped(rows);
     return ok;
   }
 

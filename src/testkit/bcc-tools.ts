@@ -3,7 +3,8 @@
 // stopped with SIGINT; both resolve `started` once their "Tracing..." line is out. And
 // the parsing of bcc's log2 histogram text, which both print, into counts per slot.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmdirSync, statSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import { main } from "../cli/main.js";
 
 /** libbpf-tools' binary of `tool` (Debian's libbpf-tools, installed by setup.sh --tests). */
@@ -163,4 +164,17 @@ export function testCgroup(name: string): { path: string; remove(): void } | und
 /** argv that runs `cmd` inside the cgroup directory `cg` (sh moves itself there, then execs). */
 export function inCgroup(cg: string, cmd: readonly string[]): string[] {
   return ["sh", "-c", `echo $$ > '${cg}/cgroup.procs' && exec "$@"`, "sh", ...cmd];
+}
+
+/** The whole disk holding `path` (a partition's parent), by its device number and sysfs. */
+export function diskOf(path: string): string | undefined {
+  const dev = statSync(path).dev;
+  const major = (dev >> 8) & 0xfff;
+  const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+  try {
+    const sys = realpathSync(`/sys/dev/block/${major}:${minor}`);
+    return existsSync(`${sys}/partition`) ? basename(dirname(sys)) : basename(sys);
+  } catch {
+    return undefined;
+  }
 }

@@ -16,6 +16,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["store"],
   ["report"],
   ["query"],
+  ["fleet"], // shipping segments to object storage, fleet queries in chDB
   ["ui-model"],
   ["capture"],
   ["command"],

@@ -1,13 +1,20 @@
 // What the histogram tools share (biolatency, runqlat, ...: bcc's log2 histograms, one
-// per key): the layout of a histogram in the kernel's map (kernel/lib/loghist.bpf.h), the
-// `[interval] [count]` arguments, and the loop that prints, every interval or once at
-// Ctrl-C, the events since the previous report in libbpf-tools' layout or as NDJSON.
+// per key): the layout of a histogram in the kernel's map (kernel/lib/loghist.bpf.h) and
+// the loop that prints, every interval or once at Ctrl-C, the events since the previous
+// report in libbpf-tools' layout or as NDJSON.
 // The kernel's counters only grow: a report is the difference to the previous read
 // (bpf/hist.ts), so no event is lost between reading and clearing a map.
 import { setTimeout as sleep } from "node:timers/promises";
 import { slotDeltas } from "../bpf/hist.js";
+import type { FlagValues } from "../command/args.js";
 import type { Io } from "../command/command.js";
-import { UsageError } from "../errors.js";
+import {
+  type IntervalCount,
+  jsonFlag,
+  millisecondsFlag,
+  parseIntervalCount,
+  timeLineFlag,
+} from "../command/flags.js";
 import { renderLog2Hist } from "../report/log2-hist.js";
 import { toJson } from "../report/table.js";
 import { cString, layout } from "../sources/bpf/records.js";
@@ -109,28 +116,6 @@ export function renderHistJson(deltas: readonly HistDelta[], unit: string, at: D
     .join("");
 }
 
-export interface IntervalCount {
-  /** Seconds between reports; Infinity: one report, at Ctrl-C. */
-  intervalS: number;
-  /** Reports before exiting; Infinity: until Ctrl-C. */
-  count: number;
-}
-
-/** bcc's `[interval] [count]` positional arguments. */
-export function parseIntervalCount(positionals: readonly string[]): IntervalCount {
-  const num = (text: string, what: string, integer: boolean) => {
-    const n = Number(text);
-    if (text.trim() === "" || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
-      throw new UsageError(`${what} must be a positive ${integer ? "whole " : ""}number, got '${text}'`);
-    return n;
-  };
-  if (positionals.length > 2) throw new UsageError(`unexpected argument '${positionals[2]}'`);
-  const intervalS = positionals[0] === undefined ? Infinity : num(positionals[0], "interval", false);
-  const count = positionals[1] === undefined ? Infinity : num(positionals[1], "count", true);
-  if (intervalS !== Infinity && intervalS < 0.1) throw new UsageError(`interval must be at least 0.1 s`);
-  return { intervalS, count };
-}
-
 export interface HistLoopOptions extends IntervalCount {
   timestamp: boolean;
   json: boolean;
@@ -140,6 +125,29 @@ export interface HistLoopOptions extends IntervalCount {
   tracing: string;
   /** Words for the lost counters' reasons (what `lost()` keys mean). */
   lostWords?: Record<string, string>;
+  /** Text after each text report's histograms (funclatency's average line). */
+  footer?: (deltas: readonly HistDelta[]) => string;
+}
+
+/** The flags every histogram tool has, as bcc's: -T, -m, --json (with `[interval] [count]`). */
+export const HIST_FLAGS = {
+  timestamp: timeLineFlag,
+  ms: millisecondsFlag,
+  json: jsonFlag("histogram per report"),
+};
+
+/** The loop's options from HIST_FLAGS' values and the positionals; `ms` for the kernel's config. */
+export function histOptions(
+  v: FlagValues<typeof HIST_FLAGS>,
+  positionals: readonly string[],
+): Omit<HistLoopOptions, "tracing" | "lostWords"> & { ms: boolean } {
+  return {
+    ...parseIntervalCount(positionals),
+    ms: v.ms,
+    unit: v.ms ? "msecs" : "usecs",
+    timestamp: v.timestamp,
+    json: v.json,
+  };
 }
 
 /** Waits `ms`, or less when aborted (Ctrl-C); true when aborted. */
@@ -167,7 +175,9 @@ export async function runHistLoop(io: Io, o: HistLoopOptions, src: HistSource): 
       const at = new Date();
       const deltas = histDeltas(prev, now);
       io.out(
-        o.json ? renderHistJson(deltas, o.unit, at) : renderHistText(deltas, o.unit, o.timestamp ? at : null),
+        o.json
+          ? renderHistJson(deltas, o.unit, at)
+          : renderHistText(deltas, o.unit, o.timestamp ? at : null) + (o.footer?.(deltas) ?? ""),
       );
       for (const [what, total] of Object.entries(src.lost())) {
         const d = total - (lostSeen[what] ?? 0);

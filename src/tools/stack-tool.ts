@@ -4,14 +4,14 @@
 // one close), running for a duration or until Ctrl-C while learning new processes' maps at
 // first sight, and the words for load failures.
 import { setTimeout as sleep } from "node:timers/promises";
-import { Collection } from "../bpf/collection.js";
+import type { Collection } from "../bpf/collection.js";
 import { kernelSymbols } from "../bpf/kallsyms.js";
 import { mapEntries, mapLookup } from "../bpf/maps.js";
-import { BpfError, type Link } from "../bpf/object.js";
-import { bpfObjectPath } from "../bpf/paths.js";
+import type { Link } from "../bpf/object.js";
+import { loadToolObject } from "../bpf/tool-object.js";
 import { decimalFlag, numberFlag, switchFlag } from "../command/args.js";
 import type { Io } from "../command/command.js";
-import { PermissionError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { frameName } from "../model/derived-columns.js";
 import { UserSymbolizer } from "../platform/user-symbols.js";
 import {
@@ -68,13 +68,17 @@ export function durationPositional(text: string | undefined): number {
     : numberFlag(text, "DURATION", { min: 0.01, fallback: 0 });
 }
 
-/** The stack options common to both tools, with their exclusions checked. */
+/**
+ * The stack options common to both tools, with their exclusions checked; the unwinding
+ * to load (-K, kernel stacks only: no user stack to copy, so frame pointers).
+ */
 export function stackOptions(
-  v: { userOnly: boolean; kernelOnly: boolean; pid: number | null; tid: number | null },
+  v: { userOnly: boolean; kernelOnly: boolean; pid: number | null; tid: number | null; unwind: Unwind },
   tidLabel: string,
-): void {
+): Unwind {
   if (v.userOnly && v.kernelOnly) throw new UsageError("-U and -K exclude each other");
   if (v.pid !== null && v.tid !== null) throw new UsageError(`-p and ${tidLabel} exclude each other`);
+  return v.kernelOnly ? { mode: "fp" } : v.unwind;
 }
 
 /** Frames per stack in the stack map (the kernel's PERF_MAX_STACK_DEPTH default). */
@@ -99,8 +103,9 @@ export function readStack(
   return out;
 }
 
-/** The BPF program and tracepoint glue at the leaf of a stack taken in a hook. */
-const HOOK_FRAME = /^(bpf_prog_|bpf_trace_run|__bpf_trace_|__traceiter_|bpf_get_stack)/;
+/** The BPF program and tracepoint glue at the leaf of a stack taken in a hook (perf_*: a tracepoint program's). */
+const HOOK_FRAME =
+  /^(bpf_prog_|bpf_trace_run|__bpf_trace_|__traceiter_|bpf_get_stack|perf_trace_|perf_syscall_|trace_call_bpf)/;
 
 /** Kernel frames (leaf first) without the leading frames of the hook that took them. */
 export function dropHookFrames(frames: string[]): string[] {
@@ -177,15 +182,6 @@ export function seenProcesses(fd: number, keySize: number, valueSize: number, pi
   return out;
 }
 
-/** EPERM/EACCES at load or attach is a missing privilege, said as such. */
-export function explainLoadError(what: string, err: unknown): unknown {
-  if (err instanceof BpfError && (err.errno === 1 || err.errno === 13))
-    return new PermissionError(`${what} needs root (CAP_BPF and CAP_PERFMON): ${err.message}`, {
-      cause: err,
-    });
-  return err;
-}
-
 /** What a stack tool's object holds: a STACK_TRACE map `stackmap` and a counting hash map. */
 export interface StackObject {
   /** The object's name (build/bpf/<name>.bpf.o), also the tool's in error messages. */
@@ -207,20 +203,14 @@ export interface StackObject {
  * refused privilege is said as such. The caller owns the collection (one close).
  */
 export function loadStackObject(o: StackObject, attach: (col: Collection) => void): Collection {
-  const col = Collection.open(bpfObjectPath(o.name));
-  try {
-    col.setAutoload(o.programs);
-    col.setReadOnlyConfig(o.config);
-    col.setMaxEntries("stackmap", o.stackStorageSize);
-    col.setMaxEntries(o.counts, o.stackStorageSize);
-    sizeUnwindMaps(col, o.unwind, o.ringBytesPerSecond);
-    col.load();
-    attach(col);
-    return col;
-  } catch (err) {
-    col.close();
-    throw explainLoadError(o.name, err);
-  }
+  return loadToolObject({
+    name: o.name,
+    programs: o.programs,
+    config: o.config,
+    maxEntries: { stackmap: o.stackStorageSize, [o.counts]: o.stackStorageSize },
+    beforeLoad: (col) => sizeUnwindMaps(col, o.unwind, o.ringBytesPerSecond),
+    attach,
+  });
 }
 
 /**

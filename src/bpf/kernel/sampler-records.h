@@ -30,8 +30,9 @@ struct tsnap_config {
 	__u8 want_args; /* offset 11 */
 	__u8 fd_syscalls[512]; /* offset 12 */
 	__u32 count_tgid; /* offset 524 */
+	__u8 as_found; /* offset 528 */
 };
-_Static_assert(sizeof(struct tsnap_config) == 528, "tsnap_config size");
+_Static_assert(sizeof(struct tsnap_config) == 532, "tsnap_config size");
 
 struct task_rec {
 	__u32 kind; /* offset 0 */
@@ -93,9 +94,10 @@ struct round_end_rec {
 	__u32 self_oncpu; /* offset 32 */
 	__u32 self_runnable; /* offset 36 */
 	__u32 flags; /* offset 40 */
-	__u32 pad0; /* offset 44 */
+	__u32 woken_late; /* offset 44 */
+	__u64 walk_ns; /* offset 48 */
 };
-_Static_assert(sizeof(struct round_end_rec) == 48, "round_end_rec size");
+_Static_assert(sizeof(struct round_end_rec) == 56, "round_end_rec size");
 
 struct sysc_end_rec {
 	__u32 kind; /* offset 0 */

@@ -222,6 +222,44 @@ int dump_tasks_ustack(struct bpf_iter__task *ctx)
  * never runs, wakes or queues for a CPU because of the sampling itself; whether one of its
  * threads was on a CPU or runnable anyway is counted. */
 
+/* A thread waiting on the clock's CPU, queued there after the instant. The walk holds that
+ * CPU's scheduler (hard interrupt context) for as long as it takes, so a thread woken onto it
+ * meanwhile cannot run: read now, it shows as runnable where, left alone, it would have run
+ * and gone back to its wait (a reader's next I/O), and every round would see more threads
+ * waiting for a CPU than there are. At the instant it was still asleep. rq->clock, read at the
+ * instant, is at least every earlier enqueue's stamp (sched_info.last_queued) and less than
+ * any later one's (an enqueue updates the clock first). */
+static __always_inline int queued_after(struct task_struct *task, __u32 cpu, __u64 rq_clock)
+{
+	if (!bpf_core_field_exists(task->sched_info.last_queued) || !rq_clock)
+		return 0;
+	return !task->on_cpu && task_cpu_of(task) == cpu && task->sched_info.last_queued > rq_clock;
+}
+
+/* The clock of the run queue of the CPU this runs on, through the task it interrupted (any
+ * task, the idle one too, points at its CPU's root cfs_rq); 0 without group scheduling. */
+static __always_inline __u64 clock_cpu_rq_clock(void)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct cfs_rq *cfs;
+
+	if (!bpf_core_field_exists(struct cfs_rq, rq))
+		return 0;
+	cfs = cur->se.cfs_rq;
+	if (!cfs || !cfs->rq)
+		return 0;
+	return cfs->rq->clock;
+}
+
+/* The sleep a woken thread came from: uninterruptible (and counted in the load, as D) or not. */
+static __always_inline __u32 slept_state(struct task_struct *task)
+{
+	if (bpf_core_field_exists(task->sched_contributes_to_load) &&
+	    BPF_CORE_READ_BITFIELD_PROBED(task, sched_contributes_to_load))
+		return TASK_UNINTERRUPTIBLE_;
+	return 1; /* TASK_INTERRUPTIBLE */
+}
+
 extern int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task,
 			     unsigned int flags) __weak __ksym;
 extern struct task_struct *bpf_iter_task_next(struct bpf_iter_task *it) __weak __ksym;
@@ -299,6 +337,10 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 	struct clock_state *cs;
 	__u64 n, k, due_tick;
 	long len;
+	/* The clock's CPU and its run queue's clock at the instant, first of all (the run queue
+	 * through the interrupted task: `runqueues` is not a ksym without CONFIG_KALLSYMS_ALL). */
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 rq_clock = clock_cpu_rq_clock();
 
 	cs = bpf_map_lookup_elem(&clock_state, &zero);
 	if (!cs || !cs->tick_ns || !cs->ticks)
@@ -375,6 +417,10 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 			continue; /* the boot CPU's idle task (swapper/0): not a thread /proc lists */
 		tgid = task->tgid;
 		state = task_state(task);
+		if (state == 0 && !cfg.as_found && queued_after(task, cpu, rq_clock)) {
+			state = slept_state(task);
+			end->woken_late++;
+		}
 		if (cfg.count_tgid && tgid == cfg.count_tgid && state == 0) {
 			if (task->on_cpu)
 				end->self_oncpu++;
@@ -407,6 +453,7 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 			end->emitted++;
 	}
 	bpf_iter_task_destroy(&it);
+	end->walk_ns = bpf_ktime_get_ns() - now;
 	/* What the next round needs free; at most half the ring, so that a round too big
 	 * for the ring is still tried (and flagged) rather than skipped for ever. */
 	clock_round_bytes = sc->bytes + sizeof(*end) + 8;

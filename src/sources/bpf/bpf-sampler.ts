@@ -82,6 +82,8 @@ export async function openBpfSampler(opts: SamplerOptions): Promise<Sampler> {
     countTgid: process.pid,
     // TSNAP_CLOCK=user: rounds from user space, as before the kernel clock (comparisons).
     clockRingBytes: opts.userClock || process.env.TSNAP_CLOCK === "user" ? null : clockRingBytes(opts),
+    // TSNAP_CLOCK_AS_FOUND=1: without the clock's correction for its own walk (comparisons).
+    asFound: process.env.TSNAP_CLOCK_AS_FOUND === "1",
     // A thread-name filter runs here, in user space: it needs every thread to count them.
     all: opts.all || opts.comm !== undefined,
     pids,

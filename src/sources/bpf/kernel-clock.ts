@@ -86,6 +86,11 @@ export interface ClockCounters {
   perturbed: number;
   selfOnCpu: number;
   selfRunnable: number;
+  /** Delivered rounds; the time their walks held the clock's CPU (ns, summed); threads
+   * queued on that CPU during the walks, read as the sleep they were woken from. */
+  rounds: number;
+  walkNs: number;
+  wokenLate: number;
 }
 
 /** The CPU the clock runs on: TSNAP_CLOCK_CPU (troubleshooting), else the first online one. */
@@ -105,6 +110,9 @@ export class BpfKernelClock implements KernelClock {
     perturbed: 0,
     selfOnCpu: 0,
     selfRunnable: 0,
+    rounds: 0,
+    walkNs: 0,
+    wokenLate: 0,
   };
   /** Ticks per period, and the tick in ns. */
   readonly ticks: number;
@@ -319,6 +327,9 @@ export class BpfKernelClock implements KernelClock {
       this.pendingLate = 0;
       c.selfOnCpu += onCpu;
       c.selfRunnable += runnable;
+      c.rounds++;
+      c.walkNs += Number(buf.readBigUInt64LE(off + E.walk_ns));
+      c.wokenLate += buf.readUInt32LE(off + E.woken_late);
       if (onCpu + runnable > 0) c.perturbed++;
       const stacks = this.carryStacks;
       this.carryStacks = [];

@@ -181,8 +181,7 @@ function scDeltas(a: Buffer, b: Buffer, update: boolean): LatencyDelta[] {
       const buckets = bucketDelta(a, b, off);
       if (buckets.length === 0) continue;
       out.push({ ...blank("sc"), syscall: syscallName(nr), buckets });
-      if (update)
-        for (const [i, d] of buckets) a.writeUInt32LE((a.readUInt32LE(off + 4 * i) + d) >>> 0, off + 4 * i);
+      if (update) b.copy(a, off, off, off + SC_VALUE); // a + (b - a) mod 2^32 is b
     }
   }
   return out;

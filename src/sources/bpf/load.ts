@@ -57,6 +57,8 @@ export interface SpecInput {
   /** Syscall arguments (read from the saved registers in the iterator). */
   args: boolean;
   flavour: HookChoice;
+  /** The clock reads threads woken onto its CPU during its walk as found (comparisons). */
+  asFound?: boolean;
 }
 
 /** The read-only config bytes (records.ts CONFIG layout). */
@@ -67,6 +69,7 @@ export function configBytes(input: SpecInput): Buffer {
   c.writeUInt32LE(input.countTgid, o.count_tgid);
   c[o.filter_pids] = input.pids !== null ? 1 : 0;
   c[o.all_tasks] = input.all ? 1 : 0;
+  c[o.as_found] = input.asFound ? 1 : 0;
   c[o.want_kstack] = input.kstack ? 1 : 0;
   c[o.want_ustack] = input.ustack ? 1 : 0;
   c[o.want_filename] = input.filename ? 1 : 0;

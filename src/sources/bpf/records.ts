@@ -86,6 +86,9 @@ export const CONFIG = layout("tsnap_config", [
   // tsnap's own tgid, counted (never emitted) at each in-kernel sampling instant when it
   // is on a CPU or runnable: the perturbation the clock could not avoid.
   ["count_tgid", "u32"],
+  // 1: the clock reads threads queued on its CPU during its walk as runnable, as found
+  // (TSNAP_CLOCK_AS_FOUND=1, for comparisons), not as the sleep they were woken from.
+  ["as_found", "u8"],
 ] as const);
 
 /** One thread, emitted by the task iterator. */
@@ -181,7 +184,8 @@ export const ROUND_END_REC = layout("round_end_rec", [
   ["self_oncpu", "u32"], // threads of count_tgid on a CPU at the instant
   ["self_runnable", "u32"], // threads of count_tgid runnable, waiting for a CPU
   ["flags", "u32"], // RF_*
-  ["pad0", "u32"],
+  ["woken_late", "u32"], // clock rounds: threads queued on the clock's CPU after the instant
+  ["walk_ns", "u64"], // clock rounds: the walk over all threads held the clock's CPU this long
 ] as const);
 
 /** Completion of a syscall a sample saw (ring buffer). */

@@ -48,44 +48,4 @@ export function configBytes(c: BiolatencyConfig): Buffer {
   return b;
 }
 
-/** The kernel's dev_t (MKDEV: major << 20 | minor). */
-export const mkdev = (major: number, minor: number): number => ((major << 20) | minor) >>> 0;
-
-/** Flag bits 8.. of a key's flags, in the order libbpf-tools prints them. */
-export const FLAG_NAMES = [
-  "NoWait",
-  "Background",
-  "ReadAhead",
-  "PreFlush",
-  "FUA",
-  "Integrity",
-  "Idle",
-  "NoMerge",
-  "Priority",
-  "Metadata",
-  "Sync",
-] as const;
-
-/** The op in a key's low 8 bits (0xff: an op this list does not know). */
-export const OP_NAMES = [
-  "Read",
-  "Write",
-  "Flush",
-  "Discard",
-  "SecureErase",
-  "ZoneAppend",
-  "WriteZeroes",
-  "ZoneOpen",
-  "ZoneClose",
-  "ZoneFinish",
-  "ZoneReset",
-  "ZoneResetAll",
-  "DrvIn",
-  "DrvOut",
-] as const;
-
-/** "Sync-Write", as libbpf-tools' `flags = ` line. Pure. */
-export function flagsText(flags: number): string {
-  const set = FLAG_NAMES.filter((_, i) => flags & (1 << (8 + i))).map((f) => `${f}-`);
-  return set.join("") + (OP_NAMES[flags & 0xff] ?? "Unknown");
-}
+export { FLAG_NAMES, flagsText, mkdev, OP_NAMES } from "../block-devices.js";

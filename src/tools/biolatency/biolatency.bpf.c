@@ -3,13 +3,13 @@
  * biolatency). block_rq_issue (with `queued`, block_rq_insert) keeps each request's start
  * time in `start`; block_rq_complete adds the time since to the histogram of its key in
  * `hists` (one key, or per disk, per set of flags). Each hook is a tp_btf/raw_tp pair
- * (lib/hooks.bpf.h): user space loads the pair the kernel supports. The request's flags
- * are read with the running kernel's bit numbers (CO-RE enum values) and stored as
- * tsnap's fixed bits (biolatency-records.ts: FLAG_NAMES, OP_NAMES). */
+ * (lib/hooks.bpf.h): user space loads the pair the kernel supports. The request's disk
+ * and flags come from lib/blk.bpf.h. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "lib/blk.bpf.h"
 #include "lib/hooks.bpf.h"
 #include "lib/hist.bpf.h"
 #include "lib/loghist.bpf.h"
@@ -56,47 +56,6 @@ struct {
 COUNTER_ARRAY(lost, 2);
 
 CGROUP_FILTER_MAP(cgroup_map);
-
-static __always_inline __u32 rq_dev(struct request *rq)
-{
-	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
-
-	if (!disk)
-		return 0;
-	return ((__u32)BPF_CORE_READ(disk, major) << 20) | (__u32)BPF_CORE_READ(disk, first_minor);
-}
-
-#define FLAG(bit, out) (f & (1ULL << bpf_core_enum_value(enum req_flag_bits, bit)) ? (1u << (8 + (out))) : 0)
-#define OP(name, out)                                                   \
-	if (op == bpf_core_enum_value(enum req_op, name))               \
-		return (out) | flags;
-
-/* The request's op and flags as tsnap's fixed numbers (the kernel's bits move between versions). */
-static __always_inline __u32 rq_flags(struct request *rq)
-{
-	__u64 f = BPF_CORE_READ(rq, cmd_flags);
-	__u32 op = f & ((1u << bpf_core_enum_value(enum req_flag_bits, __REQ_FAILFAST_DEV)) - 1);
-	__u32 flags = FLAG(__REQ_NOWAIT, 0) | FLAG(__REQ_BACKGROUND, 1) | FLAG(__REQ_RAHEAD, 2) |
-		      FLAG(__REQ_PREFLUSH, 3) | FLAG(__REQ_FUA, 4) | FLAG(__REQ_INTEGRITY, 5) |
-		      FLAG(__REQ_IDLE, 6) | FLAG(__REQ_NOMERGE, 7) | FLAG(__REQ_PRIO, 8) |
-		      FLAG(__REQ_META, 9) | FLAG(__REQ_SYNC, 10);
-
-	OP(REQ_OP_READ, 0);
-	OP(REQ_OP_WRITE, 1);
-	OP(REQ_OP_FLUSH, 2);
-	OP(REQ_OP_DISCARD, 3);
-	OP(REQ_OP_SECURE_ERASE, 4);
-	OP(REQ_OP_ZONE_APPEND, 5);
-	OP(REQ_OP_WRITE_ZEROES, 6);
-	OP(REQ_OP_ZONE_OPEN, 7);
-	OP(REQ_OP_ZONE_CLOSE, 8);
-	OP(REQ_OP_ZONE_FINISH, 9);
-	OP(REQ_OP_ZONE_RESET, 10);
-	OP(REQ_OP_ZONE_RESET_ALL, 11);
-	OP(REQ_OP_DRV_IN, 12);
-	OP(REQ_OP_DRV_OUT, 13);
-	return 0xff | flags; /* unknown */
-}
 
 static __always_inline void rq_start(struct request *rq, int issue)
 {

@@ -4,12 +4,12 @@
 // fio's I/Os, at most what the disk completed meanwhile) and compared with tolerances.
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
-import { basename, dirname } from "node:path";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { liveCount } from "../../bpf/handles.js";
 import {
+  diskOf,
   inCgroup,
   libbpfTool,
   ours,
@@ -27,19 +27,6 @@ const built = existsSync(`${REPO_ROOT}/build/bpf/biolatency.bpf.o`);
 const FIO = ["/usr/bin/fio"].find((p) => existsSync(p));
 const FILE = "/var/tmp/tsnap-biolatency-test.dat";
 const IOS = 3000;
-
-/** The whole disk holding `path` (a partition's parent), by its device number and sysfs. */
-function diskOf(path: string): string | undefined {
-  const dev = statSync(path).dev;
-  const major = (dev >> 8) & 0xfff;
-  const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
-  try {
-    const sys = realpathSync(`/sys/dev/block/${major}:${minor}`);
-    return existsSync(`${sys}/partition`) ? basename(dirname(sys)) : basename(sys);
-  } catch {
-    return undefined;
-  }
-}
 
 const DISK = root && FIO ? diskOf("/var/tmp") : undefined;
 const skip = !root

@@ -2,14 +2,36 @@
 // bcc/libbpf-tools biolatency (same options, same layout). The timing is in
 // biolatency.bpf.c (block_rq_insert/issue/complete); this module parses the options, loads
 // it and prints the histograms every interval (hist-tool.ts).
-import { readFileSync } from "node:fs";
-import { parseArgs, stringFlag } from "../../command/args.js";
-import type { Command, Io } from "../../command/command.js";
-import { InputError, NotSupported } from "../../errors.js";
-import { parsePartitions } from "../../query/views.js";
-import { type HistLoopOptions, parseIntervalCount, runHistLoop } from "../hist-tool.js";
+import { flagHelp, parseFlags, switchFlag, textFlag } from "../../command/args.js";
+import { type Command, type Io, toolCommand } from "../../command/command.js";
+import { cgroupFlag, INTERVAL_COUNT_ARGS } from "../../command/flags.js";
+import { NotSupported } from "../../errors.js";
+import { diskDev, partitions } from "../block-devices.js";
+import { HIST_FLAGS, type HistLoopOptions, histOptions, runHistLoop } from "../hist-tool.js";
 import { tool } from "./biolatency.tool.js";
-import { type BiolatencyConfig, LOST_WORDS, mkdev } from "./biolatency-records.js";
+import { type BiolatencyConfig, LOST_WORDS } from "./biolatency-records.js";
+
+const FLAGS = {
+  ...HIST_FLAGS,
+  queued: switchFlag({
+    long: "queued",
+    short: "Q",
+    help: "include the time queued in the OS (from block_rq_insert)",
+  }),
+  perDisk: switchFlag({ long: "disks", short: "D", help: "one histogram per disk" }),
+  perFlag: switchFlag({
+    long: "flags",
+    short: "F",
+    help: "one histogram per set of I/O flags (Sync-Write, ReadAhead-Read...)",
+  }),
+  disk: textFlag({
+    long: "disk",
+    short: "d",
+    arg: "DISK",
+    help: "trace this disk only (a name in /proc/partitions: sda, nvme0n1)",
+  }),
+  cgroup: cgroupFlag("the task issuing the request is checked"),
+};
 
 const HELP = `tsnap biolatency: block device I/O latency as histograms (bcc biolatency)
 
@@ -23,18 +45,7 @@ every interval seconds, count times, or once at Ctrl-C. Options and layout are b
 biolatency. Needs root and a kernel with tp_btf or raw_tp programs.
 
 OPTIONS
-  -T, --timestamp        a time line before each report
-  -m, --milliseconds     histogram of milliseconds (default microseconds)
-  -Q, --queued           include the time queued in the OS (from block_rq_insert)
-  -D, --disks            one histogram per disk
-  -F, --flags            one histogram per set of I/O flags (Sync-Write, ReadAhead-Read...)
-  -d, --disk DISK        trace this disk only (a name in /proc/partitions: sda, nvme0n1)
-  -c, --cgroup DIR       I/O started by tasks under this cgroup v2 directory only
-      --json             NDJSON: one object per histogram per report, on stdout
-  -h, --help             this text
-  interval               seconds between reports (default: one report, at Ctrl-C)
-  count                  number of reports (default: until Ctrl-C)
-
+${flagHelp(FLAGS, true, INTERVAL_COUNT_ARGS)}
 EXAMPLES
   sudo tsnap biolatency                 one histogram of every I/O until Ctrl-C
   sudo tsnap biolatency 1 10            1-second histograms, 10 times
@@ -47,42 +58,17 @@ EXAMPLES
 
 interface Options extends BiolatencyConfig, Omit<HistLoopOptions, "tracing" | "lostWords"> {}
 
-/** major:minor → name of every device in /proc/partitions. */
-function partitions(text = readFileSync("/proc/partitions", "utf8")): Map<number, string> {
-  return new Map(parsePartitions(text).map((p) => [mkdev(p.major, p.minor), p.name]));
-}
-
 /** Flags → options; every bad value is a UsageError (an unknown disk: InputError). */
 export function parseOptions(argv: string[], disks: () => Map<number, string> = partitions): Options {
-  const { values, positionals } = parseArgs(argv, {
-    timestamp: { type: "boolean", short: "T" },
-    milliseconds: { type: "boolean", short: "m" },
-    queued: { type: "boolean", short: "Q" },
-    disks: { type: "boolean", short: "D" },
-    flags: { type: "boolean", short: "F" },
-    disk: { type: "string", short: "d" },
-    cgroup: { type: "string", short: "c" },
-    json: { type: "boolean" },
-  });
-  let dev = 0;
-  if (values.disk !== undefined) {
-    const name = String(values.disk);
-    const hit = [...disks()].find(([, n]) => n === name);
-    if (!hit) throw new InputError(`no disk '${name}' in /proc/partitions`);
-    dev = hit[0];
-  }
-  const ms = values.milliseconds === true;
+  const { values: v, positionals } = parseFlags(argv, FLAGS, 2);
+  const dev = v.disk === undefined ? 0 : diskDev(v.disk, disks());
   return {
-    ...parseIntervalCount(positionals),
+    ...histOptions(v, positionals),
     dev,
-    queued: values.queued === true,
-    perDisk: values.disks === true,
-    perFlag: values.flags === true,
-    ms,
-    cgroup: stringFlag(values.cgroup),
-    unit: ms ? "msecs" : "usecs",
-    timestamp: values.timestamp === true,
-    json: values.json === true,
+    queued: v.queued,
+    perDisk: v.perDisk,
+    perFlag: v.perFlag,
+    cgroup: v.cgroup,
   };
 }
 
@@ -95,9 +81,4 @@ async function run(argv: string[], io: Io): Promise<number> {
   return runHistLoop(io, { ...o, tracing: "Tracing block device I/O", lostWords: LOST_WORDS }, src);
 }
 
-export const command: Command = {
-  name: tool.name,
-  summary: tool.summary,
-  help: HELP,
-  run,
-};
+export const command: Command = toolCommand(tool, HELP, run);

@@ -316,12 +316,16 @@ export function measure(a: Snapshot, b: Snapshot, x: IntervalExtras): Resource[]
     const txMbps = (dn("txBytes") * 8) / 1e6 / wallS;
     const speed = b.netSpeedMbps.get(n.name);
     const tput = `rx ${r1(dn("rxBytes") / 1024 / wallS)} kB/s ${r1(dn("rxPackets") / wallS)} pk/s, tx ${r1(dn("txBytes") / 1024 / wallS)} kB/s ${r1(dn("txPackets") / wallS)} pk/s`;
-    const netDetail = {
+    const netDetail: Record<string, number> = {
       rxkB_s: dn("rxBytes") / 1024 / wallS,
       txkB_s: dn("txBytes") / 1024 / wallS,
       rxpck_s: dn("rxPackets") / wallS,
       txpck_s: dn("txPackets") / wallS,
     };
+    if (speed && speed > 0) {
+      netDetail.speed_mbps = speed;
+      netDetail.util = (Math.max(rxMbps, txMbps) / speed) * 100;
+    }
     const u: Metric =
       speed && speed > 0
         ? metric(
@@ -431,7 +435,10 @@ export function measure(a: Snapshot, b: Snapshot, x: IntervalExtras): Resource[]
   if (b.snmp.has("Tcp.OutSegs")) {
     const out_ = sn("Tcp.OutSegs");
     const retrans = sn("Tcp.RetransSegs");
-    const listen = sn("TcpExt.ListenOverflows") + sn("TcpExt.ListenDrops");
+    // ListenDrops counts every SYN or handshake-ending ACK a listener dropped, accept-queue
+    // overflows (ListenOverflows) among them (the kernel counts both for an overflow).
+    const overflows = sn("TcpExt.ListenOverflows");
+    const listen = Math.max(sn("TcpExt.ListenDrops"), overflows);
     const retransPct = out_ > 0 ? (retrans / out_) * 100 : 0;
     const e = metric(
       "errors",
@@ -452,7 +459,8 @@ export function measure(a: Snapshot, b: Snapshot, x: IntervalExtras): Resource[]
           "saturation",
           "tcp_listen",
           listen,
-          `${listen} listen overflows + drops (${sn("TcpExt.ListenOverflows")} overflows)`,
+          `${listen} connections dropped by listeners (${overflows} of them: accept queue full)`,
+          { listen_drops: listen, listen_overflows: overflows },
         ),
         e,
       ]),
@@ -463,12 +471,22 @@ export function measure(a: Snapshot, b: Snapshot, x: IntervalExtras): Resource[]
     const pct = (b.conntrack.count / b.conntrack.max) * 100;
     out.push(
       resource("conntrack", "conntrack", [
-        metric("utilization", "conntrack", pct, `${r1(pct)}% (${b.conntrack.count} of ${b.conntrack.max})`),
+        metric("utilization", "conntrack", pct, `${r1(pct)}% (${b.conntrack.count} of ${b.conntrack.max})`, {
+          count: b.conntrack.count,
+          max: b.conntrack.max,
+        }),
         NONE("saturation"),
         NONE("errors"),
       ]),
     );
-  }
+  } else
+    out.push(
+      resource("conntrack", "conntrack", [
+        NONE("utilization", "not loaded (no nf_conntrack: nothing to fill)"),
+        NONE("saturation"),
+        NONE("errors"),
+      ]),
+    );
   return out;
 }
 

@@ -251,6 +251,27 @@ test("measure: disk %util, r/s and aqu-sz, CPU waiting threads, PSI, memory, fds
   assert.equal(runDelayDelta(new Map([[1, 5]]), new Map([[1, 3]])), 0); // never negative
 });
 
+test("measure: listen drops count overflows once; conntrack judged where loaded, 'not loaded' otherwise", () => {
+  const tcp = (drops: number, overflows: number) =>
+    `Tcp: CurrEstab OutSegs RetransSegs InErrs\nTcp: 0 0 0 0\nTcpExt: ListenOverflows ListenDrops\nTcpExt: ${overflows} ${drops}\n`;
+  const a = snap(0, { stat: STAT(1000, 5000, 0), disk: disk(1, 0, 0), snmp: tcp(10, 4) });
+  const b = snap(1000, { stat: STAT(1000, 5100, 0), disk: disk(1, 0, 0), snmp: tcp(22, 13) });
+  const res = measure(a, b, { kmsg: [], states: null });
+  const get = (name: string, kind: string) =>
+    res.find((r) => r.name === name)!.metrics.find((m) => m.kind === kind)!;
+  // The kernel adds an overflow to both counters: 12 drops, 9 of them overflows (not 21).
+  assert.equal(get("tcp", "saturation").value, 12);
+  assert.deepEqual(get("tcp", "saturation").detail, { listen_drops: 12, listen_overflows: 9 });
+  assert.equal(get("tcp", "saturation").verdict, "bad");
+  assert.equal(get("conntrack", "utilization").verdict, "n/a");
+  assert.match(get("conntrack", "utilization").text, /^not loaded/);
+  b.conntrack = { count: 800, max: 1000 };
+  const loaded = measure(a, b, { kmsg: [], states: null });
+  const ct = loaded.find((r) => r.name === "conntrack")!.metrics[0];
+  assert.equal(ct.value, 80);
+  assert.equal(ct.verdict, "warn");
+});
+
 test("kernel log events: in the interval → bad, before it → warn; unreadable log → n/a", () => {
   const a = snap(0, { stat: STAT(1000, 5000, 0), disk: disk(1, 0, 0) });
   const b = snap(1000, { stat: STAT(1000, 5100, 0), disk: disk(1, 0, 0), vmstat: "oom_kill 0\n" });

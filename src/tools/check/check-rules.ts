@@ -43,7 +43,7 @@ export const RULES = {
   psi_io: { warn: 10, bad: 50, unit: "%", of: "of time some thread waited for I/O" },
   psi_io_full: { warn: 5, bad: 20, unit: "%", of: "of time all non-idle threads waited for I/O" },
   fds: { warn: 70, bad: 90, unit: "%", of: "of fs.file-max" },
-  tcp_listen: { warn: 1, bad: 10, unit: "", of: "listen-queue overflows + drops" },
+  tcp_listen: { warn: 1, bad: 10, unit: "", of: "connections dropped by listeners (TcpExt ListenDrops)" },
   tcp_retrans: { warn: 1, bad: 5, unit: "%", of: "of segments sent, retransmitted (≥ 100 sent)" },
   conntrack: { warn: 70, bad: 90, unit: "%", of: "of nf_conntrack_max" },
 } as const satisfies Record<string, Rule>;

@@ -22,6 +22,7 @@ import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
 import { after, test } from "node:test";
 import { runTsnap, TSNAP_BIN } from "../../testkit/cli.js";
+import { iostatRows, mpstatRows, SYSSTAT_ENV, withinWindow } from "../../testkit/sysstat.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
 import type { CheckReport } from "./check-report.js";
 
@@ -109,75 +110,12 @@ async function besideCheck(cmd: string, args: string[], checkArgs: string[]) {
   }
 }
 
-/**
- * sysstat's per-second reports that lie wholly inside check's window (its start and length),
- * averaged per column: the windows then agree, whatever the start-up time of either.
- */
-function withinWindow(
-  rows: { endMs: number; values: Record<string, number> }[],
-  r: CheckReport,
-): Record<string, number> {
-  const start = Date.parse(r.started_at);
-  const end = start + r.duration_s * 1000;
-  // A stamp is truncated to the second: the report ended in [stamp, stamp + 1 s).
-  const inside = rows.filter((x) => x.endMs - 1000 >= start && x.endMs + 1000 <= end);
-  assert.ok(inside.length >= 2, `only ${inside.length} whole seconds of sysstat inside the window`);
-  const avg: Record<string, number> = {};
-  for (const k of Object.keys(inside[0].values)) {
-    const v = inside.map((x) => x.values[k]);
-    avg[k] = v.reduce((s, x) => s + x, 0) / v.length;
-    // How much the load itself moved from second to second (the edges of the windows differ).
-    avg[`spread ${k}`] = Math.max(...v) - Math.min(...v);
-  }
-  return avg;
-}
-
 /** The "cpu" line of /proc/stat: user+nice, system, iowait, total jiffies, stamped. */
 function cpuLine() {
   const f = readFileSync("/proc/stat", "utf8").split("\n")[0].split(/\s+/).slice(1, 9).map(Number);
   return { ms: Date.now(), usr: f[0] + f[1], sys: f[2], iowait: f[4], total: f.reduce((a, b) => a + b, 0) };
 }
 
-/** `TZ=UTC mpstat 1 N`: lines "HH:MM:SS all %usr ..." of today (UTC). */
-function mpstatRows(text: string): { endMs: number; values: Record<string, number> }[] {
-  const lines = text.split("\n");
-  const head = lines
-    .find((l) => /%usr/.test(l))!
-    .trim()
-    .split(/\s+/);
-  const today = new Date().toISOString().slice(0, 10);
-  return lines
-    .filter((l) => /^\d\d:\d\d:\d\d\s+all\s/.test(l))
-    .map((l) => {
-      const f = l.trim().split(/\s+/);
-      const values: Record<string, number> = {};
-      head.forEach((h, i) => {
-        if (h.startsWith("%")) values[h] = Number(f[i]);
-      });
-      return { endMs: Date.parse(`${today}T${f[0]}Z`), values };
-    });
-}
-
-/** `S_TIME_FORMAT=ISO iostat -xyd -t DEV 1 N`: an ISO stamp line, a header, the device's line. */
-function iostatRows(text: string, dev: string): { endMs: number; values: Record<string, number> }[] {
-  const out: { endMs: number; values: Record<string, number> }[] = [];
-  let stamp = 0;
-  let head: string[] = [];
-  for (const l of text.split("\n")) {
-    const f = l.trim().split(/\s+/);
-    if (/^\d{4}-\d\d-\d\dT/.test(l)) stamp = Date.parse(l.trim().replace(/([+-]\d\d)(\d\d)$/, "$1:$2"));
-    else if (f[0] === "Device") head = f;
-    else if (f[0] === dev) {
-      const values: Record<string, number> = {};
-      head.forEach((h, i) => {
-        if (i > 0) values[h] = Number(f[i]);
-      });
-      out.push({ endMs: stamp, values });
-    }
-  }
-  return out;
-}
-const SYSSTAT_ENV = { ...process.env, LC_ALL: "C", TZ: "UTC", S_TIME_FORMAT: "ISO" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test("bad input: one tsnap: line, exit 2", async () => {

@@ -3,10 +3,12 @@
 // the threads in between with top's engine (check-threads.ts), measures and judges every
 // resource (check-metrics.ts, check-rules.ts) and prints the findings with the threads
 // behind them and what to run next (check-report.ts).
-import { choiceFlag, numberFlag, parseArgs } from "../../command/args.js";
-import type { Command, Io } from "../../command/command.js";
+import { flagHelp, parseFlags } from "../../command/args.js";
+import { type Command, type Io, toolCommand } from "../../command/command.js";
+import { durationFlag, hzFlag, intervalFlag, jsonFlag, sourceFlag } from "../../command/flags.js";
 import type { Sampler } from "../../model/sampler.js";
-import { SOURCE_CHOICES } from "../../sampler/open.js";
+import { sleepUnlessAborted } from "../../sampler/loop.js";
+import type { SOURCE_CHOICES } from "../../sampler/open.js";
 import { TOOLS } from "../index.js";
 import { tool } from "./check.tool.js";
 import { measure } from "./check-metrics.js";
@@ -14,10 +16,31 @@ import { monotonicUs, readKernelEvents, readSnapshot } from "./check-read.js";
 import { buildReport, renderJson, renderText } from "./check-report.js";
 import { openThreadSampler, sampleThreads, stateTotals } from "./check-threads.js";
 
+const BPF_HZ = 10;
+const PROC_HZ = 2;
+const DEFAULT_DURATION_S = 10;
+
+const FLAGS = {
+  duration: durationFlag({ min: 0.5, defaultText: `${DEFAULT_DURATION_S}; with -i: until Ctrl-C` }),
+  interval: intervalFlag({
+    fallback: undefined,
+    min: 0.5,
+    help: "a report every SECONDS until Ctrl-C (or -d), like vmstat 1",
+  }),
+  json: jsonFlag("report"),
+  hz: hzFlag({
+    fallback: undefined,
+    min: 0.5,
+    max: 100,
+    defaultText: `${BPF_HZ} with the bpf source, ${PROC_HZ} with proc, whose rounds cost ~5 ms of CPU each`,
+  }),
+  source: sourceFlag,
+};
+
 const HELP = `tsnap check: is this machine healthy, and if not, what is wrong and who is behind it
 
 USAGE
-  tsnap check [-d SECONDS] [--interval SECONDS] [--json] [--hz N] [--source SRC]
+  tsnap check [-d SECONDS] [-i SECONDS] [--json] [--hz N] [--source SRC]
 
 Brendan Gregg's 60-second analysis (uptime, dmesg, vmstat, mpstat, pidstat, iostat, free,
 sar -n DEV/TCP,ETCP) and his USE method in one pass: for every resource (each CPU and all
@@ -36,28 +59,18 @@ Exit code: 0 when nothing is bad (warnings allowed), 3 when something is bad (fo
 checks and deploy gates), 1 on an error, 2 on a usage error.
 
 OPTIONS
-  -d, --duration SECONDS   the interval measured (default 10; with --interval: stop after it)
-      --interval SECONDS   a report every SECONDS until Ctrl-C (like vmstat 1)
-      --json               one JSON object per report (one line each)
-      --hz N               thread sampling rate (default 10 with the bpf source, 2 with
-                           proc, whose rounds cost ~5 ms of CPU each)
-      --source SRC         thread sampler: auto (bpf where it works, else proc), proc or bpf
-  -h, --help               this text
-
+${flagHelp(FLAGS)}
 EXAMPLES
   sudo tsnap check                 10 s, a table with verdicts, findings and next steps
   sudo tsnap check -d 30 --json | jq '.findings[] | select(.verdict=="bad")'
-  sudo tsnap check --interval 5    a report every 5 s until Ctrl-C
+  sudo tsnap check -i 5           a report every 5 s until Ctrl-C
   tsnap check -d 5 || echo "something is bad"   as a health check (exit 3 when bad)
   tsnap check --source proc        without BPF (any user; what it cannot see is listed)
 `;
 
-const BPF_HZ = 10;
-const PROC_HZ = 2;
-
 interface Options {
   durationS: number;
-  /** -d given (with --interval: stop after it; else run until Ctrl-C). */
+  /** -d given (with -i: stop after it; else run until Ctrl-C). */
   durationGiven: boolean;
   intervalS: number | undefined;
   json: boolean;
@@ -68,30 +81,15 @@ interface Options {
 
 /** Flags → options; every bad value is a UsageError. Pure. */
 export function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs(
-    argv,
-    {
-      duration: { type: "string", short: "d" },
-      interval: { type: "string" },
-      json: { type: "boolean" },
-      hz: { type: "string" },
-      source: { type: "string" },
-    },
-    0,
-  );
+  const { values: v } = parseFlags(argv, FLAGS, 0);
+  const durationGiven = Number.isFinite(v.duration);
   return {
-    durationS: numberFlag(values.duration, "-d", { min: 0.5, max: 365 * 86400, fallback: 10 }),
-    durationGiven: values.duration !== undefined,
-    intervalS:
-      values.interval === undefined
-        ? undefined
-        : numberFlag(values.interval, "--interval", { min: 0.5, max: 86400, fallback: 0 }),
-    json: values.json === true,
-    hz:
-      values.hz === undefined
-        ? undefined
-        : numberFlag(values.hz, "--hz", { min: 0.5, max: 100, fallback: BPF_HZ }),
-    source: choiceFlag(values.source, "--source", SOURCE_CHOICES, "auto"),
+    durationS: durationGiven ? v.duration : DEFAULT_DURATION_S,
+    durationGiven,
+    intervalS: v.interval,
+    json: v.json,
+    hz: v.hz,
+    source: v.source,
   };
 }
 
@@ -124,9 +122,13 @@ async function run(argv: string[], io: Io): Promise<number> {
     let cpu0 = process.cpuUsage();
     let a = readSnapshot(unseen);
     const first = a;
-    for (;;) {
-      const left = totalS === undefined ? Infinity : totalS * 1000 - (performance.now() - t0);
-      const sample = await sampleThreads(sampler, hz, Math.min(windowS * 1000, left), io.signal);
+    // Window n ends at t0 + (n + 1) × the interval (the last one at t0 + -d), wherever the
+    // sampler's last round fell and however long printing took: windows are contiguous and
+    // of the length asked, as vmstat's are.
+    for (let n = 0; ; n++) {
+      const endMs = t0 + Math.min((n + 1) * windowS, totalS ?? Infinity) * 1000;
+      const sample = await sampleThreads(sampler, hz, Math.max(1, endMs - performance.now()), io.signal);
+      await sleepUnlessAborted(endMs - performance.now(), io.signal);
       const b = readSnapshot(unseen);
       const kmsg = readKernelEvents(sinceUs, new Set(b.disks.map((d) => d.name)), unseen);
       const denied = Object.entries(sample.denied);
@@ -146,7 +148,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       if (
         o.intervalS === undefined ||
         io.signal.aborted ||
-        (totalS !== undefined && performance.now() - t0 >= totalS * 1000 - 1)
+        (totalS !== undefined && endMs >= t0 + totalS * 1000)
       )
         break;
       if (!o.json) io.out("\n");
@@ -161,9 +163,4 @@ async function run(argv: string[], io: Io): Promise<number> {
   return bad ? 3 : 0;
 }
 
-export const command: Command = {
-  name: tool.name,
-  summary: tool.summary,
-  help: HELP,
-  run,
-};
+export const command: Command = toolCommand(tool, HELP, run);

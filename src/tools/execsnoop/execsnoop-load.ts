@@ -1,11 +1,9 @@
 // Loads execsnoop.bpf.o with its config and attaches its two syscall tracepoints; the
 // records arrive in a ring buffer. The only module of the tool that touches libbpf,
 // imported when the command runs.
-import { setCgroupFilter } from "../../bpf/cgroup-filter.js";
-import { Collection } from "../../bpf/collection.js";
 import { arrayU64 } from "../../bpf/maps.js";
-import { bpfObjectPath } from "../../bpf/paths.js";
 import type { RingBuffer } from "../../bpf/ringbuf.js";
+import { loadToolObject } from "../../bpf/tool-object.js";
 import { configBytes, type ExecsnoopConfig, LOST_RING, LOST_START } from "./execsnoop-records.js";
 
 export interface ExecsnoopSource {
@@ -16,14 +14,13 @@ export interface ExecsnoopSource {
 }
 
 export function loadExecsnoop(config: ExecsnoopConfig): ExecsnoopSource {
-  const programs = ["execsnoop_exit_execve", "execsnoop_enter_execve"];
-  const col = Collection.open(bpfObjectPath("execsnoop"));
-  try {
-    col.setAutoload(programs);
-    col.setReadOnlyConfig(configBytes(config));
-    col.load();
-    if (config.cgroup) setCgroupFilter(col.mapFd("cgroup_map"), config.cgroup);
-    for (const p of programs) col.attach(p);
+  const options = {
+    name: "execsnoop",
+    programs: ["execsnoop_exit_execve", "execsnoop_enter_execve"],
+    config: configBytes(config),
+    cgroup: config.cgroup,
+  };
+  return loadToolObject(options, (col): ExecsnoopSource => {
     const ring = col.ringBuffer("events", { map: "lost", index: LOST_RING });
     const fd = col.mapFd("lost");
     return {
@@ -31,8 +28,5 @@ export function loadExecsnoop(config: ExecsnoopConfig): ExecsnoopSource {
       lost: () => ({ ring: ring.lost(), start: arrayU64(fd, LOST_START) }),
       close: () => col.close(),
     };
-  } catch (err) {
-    col.close();
-    throw err;
-  }
+  });
 }

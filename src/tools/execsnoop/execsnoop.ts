@@ -2,12 +2,60 @@
 // execsnoop (same options, same layout). execsnoop.bpf.c copies the path and arguments at
 // sys_enter_execve and sends a record at sys_exit_execve; this module prints the records
 // (execsnoop-report.ts) until Ctrl-C, and says how many the kernel could not send.
-import { numberFlag, parseArgs, stringFlag } from "../../command/args.js";
-import type { Command, Io } from "../../command/command.js";
+import {
+  decimalFlag,
+  flagHelp,
+  optionalDecimalFlag,
+  parseFlags,
+  switchFlag,
+  textFlag,
+} from "../../command/args.js";
+import { type Command, type Io, toolCommand } from "../../command/command.js";
+import { cgroupFlag, jsonFlag, timeColumnFlag, timestampColumnFlag } from "../../command/flags.js";
 import { NotSupported } from "../../errors.js";
 import { tool } from "./execsnoop.tool.js";
 import { decodeEvent, type ExecsnoopConfig, TOTAL_MAX_ARGS } from "./execsnoop-records.js";
 import { header, jsonLine, keep, line, type ReportOptions } from "./execsnoop-report.js";
+
+const FLAGS = {
+  time: timeColumnFlag,
+  timestamp: timestampColumnFlag("t"),
+  printUid: switchFlag({ long: "print-uid", short: "U", help: "a UID column" }),
+  failed: switchFlag({ long: "fails", short: "x", help: "include failed execs (RET is -errno)" }),
+  quote: switchFlag({ long: "quote", short: "q", help: 'put "quotemarks" around arguments' }),
+  uid: optionalDecimalFlag({
+    long: "uid",
+    short: "u",
+    arg: "UID",
+    help: "only execs by this user id",
+    min: 0,
+    max: 2 ** 32 - 2,
+    integer: true,
+  }),
+  name: textFlag({
+    long: "name",
+    short: "n",
+    arg: "NAME",
+    help: "only execs whose program name contains NAME",
+  }),
+  line: textFlag({
+    long: "line",
+    short: "l",
+    arg: "LINE",
+    help: "only execs with an argument containing LINE",
+  }),
+  cgroup: cgroupFlag(),
+  maxArgs: decimalFlag({
+    long: "max-args",
+    arg: "N",
+    help: `strings copied per exec, the path included (default 20, at most ${TOTAL_MAX_ARGS})`,
+    min: 1,
+    max: TOTAL_MAX_ARGS,
+    integer: true,
+    fallback: 20,
+  }),
+  json: jsonFlag("exec"),
+};
 
 const HELP = `tsnap execsnoop: trace exec() calls as they return (bcc execsnoop)
 
@@ -22,19 +70,7 @@ Ctrl-C; execs the kernel could not send (a full ring) are counted on stderr. Opt
 layout are bcc's execsnoop. Needs root.
 
 OPTIONS
-  -T, --time             a TIME column (HH:MM:SS)
-  -t, --timestamp        a TIME(s) column: seconds since tracing began
-  -U, --print-uid        a UID column
-  -x, --fails            include failed execs (RET is -errno)
-  -q, --quote            put "quotemarks" around arguments
-  -u, --uid UID          only execs by this user id
-  -n, --name NAME        only execs whose program name contains NAME
-  -l, --line LINE        only execs with an argument containing LINE
-  -c, --cgroup DIR       only tasks under this cgroup v2 directory
-      --max-args N       strings copied per exec, the path included (default 20, at most ${TOTAL_MAX_ARGS})
-      --json             NDJSON: one object per exec, on stdout
-  -h, --help             this text
-
+${flagHelp(FLAGS)}
 EXAMPLES
   sudo tsnap execsnoop                 every exec until Ctrl-C
   sudo tsnap execsnoop -x -T           with failed ones, and the time
@@ -52,45 +88,7 @@ interface Options extends ExecsnoopConfig, ReportOptions {
 
 /** Flags → options; every bad value is a UsageError. Pure. */
 export function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs(
-    argv,
-    {
-      time: { type: "boolean", short: "T" },
-      timestamp: { type: "boolean", short: "t" },
-      "print-uid": { type: "boolean", short: "U" },
-      fails: { type: "boolean", short: "x" },
-      quote: { type: "boolean", short: "q" },
-      uid: { type: "string", short: "u" },
-      name: { type: "string", short: "n" },
-      line: { type: "string", short: "l" },
-      cgroup: { type: "string", short: "c" },
-      "max-args": { type: "string" },
-      json: { type: "boolean" },
-    },
-    0,
-  );
-  const uid =
-    values.uid === undefined
-      ? undefined
-      : numberFlag(values.uid, "-u", { min: 0, max: 2 ** 32 - 2, integer: true, fallback: 0 });
-  return {
-    uid,
-    maxArgs: numberFlag(values["max-args"], "--max-args", {
-      min: 1,
-      max: TOTAL_MAX_ARGS,
-      integer: true,
-      fallback: 20,
-    }),
-    failed: values.fails === true,
-    cgroup: stringFlag(values.cgroup),
-    time: values.time === true,
-    timestamp: values.timestamp === true,
-    printUid: values["print-uid"] === true,
-    quote: values.quote === true,
-    name: stringFlag(values.name),
-    line: stringFlag(values.line),
-    json: values.json === true,
-  };
+  return parseFlags(argv, FLAGS, 0).values;
 }
 
 async function run(argv: string[], io: Io): Promise<number> {
@@ -130,9 +128,4 @@ async function run(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-export const command: Command = {
-  name: tool.name,
-  summary: tool.summary,
-  help: HELP,
-  run,
-};
+export const command: Command = toolCommand(tool, HELP, run);

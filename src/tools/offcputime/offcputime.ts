@@ -132,14 +132,14 @@ EXAMPLES
 
 export function parseOffcpuArgs(argv: string[]): OffcpuOptions {
   const { values: v, positionals } = parseFlags(argv, FLAGS, 1);
-  stackOptions(v, "-t");
+  const unwind = stackOptions(v, "-t");
   if (v.userThreadsOnly && v.kernelThreadsOnly) throw new UsageError("-u and -k exclude each other");
   if (v.minBlockUs > v.maxBlockUs) throw new UsageError("-m must not exceed -M");
   return {
     ...v,
     state: v.state === undefined ? null : Number(v.state),
     annotate: false,
-    unwind: v.kernelOnly ? { mode: "fp" } : v.unwind, // -K: no user stack to copy
+    unwind,
     durationS: durationPositional(positionals[0]),
   };
 }

@@ -100,9 +100,7 @@ EXAMPLES
 /** Parses argv into options (pure). */
 export function parseProfileArgs(argv: string[]): ProfileOptions {
   const { values: v, positionals } = parseFlags(argv, FLAGS, 1);
-  stackOptions(v, "-L");
-  // Kernel stacks only: no user stack to copy.
-  const unwind: Unwind = v.kernelOnly ? { mode: "fp" } : v.unwind;
+  const unwind = stackOptions(v, "-L");
   return { ...v, unwind, durationS: durationPositional(positionals[0]) };
 }
 

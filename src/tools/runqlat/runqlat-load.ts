@@ -1,12 +1,10 @@
 // Loads runqlat.bpf.o with its config, attaches the hooks on the pair this kernel supports
 // (tp_btf, else raw_tp), and reads the histograms. The only module of the tool that
 // touches libbpf, imported when the command runs.
-import { setCgroupFilter } from "../../bpf/cgroup-filter.js";
-import { Collection } from "../../bpf/collection.js";
-import { arrayU64, mapDelete, mapEntries } from "../../bpf/maps.js";
-import { bpfObjectPath } from "../../bpf/paths.js";
-import { hookPair } from "../../bpf/probes.js";
-import { type HistEntry, type HistSource, histComm, LOG_HIST } from "../hist-tool.js";
+import { hookPair, pairPrograms } from "../../bpf/probes.js";
+import { loadToolObject } from "../../bpf/tool-object.js";
+import { histMapSource } from "../hist-source.js";
+import { type HistEntry, type HistSource, histComm } from "../hist-tool.js";
 import { configBytes, type RunqlatConfig } from "./runqlat-records.js";
 
 /** Which hook pair: "tp_btf" or "raw_tp", the first that probes ok. */
@@ -15,39 +13,19 @@ export const hookKind = (): "tp_btf" | "raw_tp" => hookPair("runqlat", "tp_btf_s
 const HEAD = { none: "", pid: "pid", tid: "tid", pidns: "pidns" } as const;
 
 export function loadRunqlat(config: RunqlatConfig, kind = hookKind()): HistSource {
-  const programs = ["switch", "wakeup", "wakeup_new"].map((h) => `${kind}_runqlat_${h}`);
-  const col = Collection.open(bpfObjectPath("runqlat"));
-  try {
-    col.setAutoload(programs);
-    col.setReadOnlyConfig(configBytes(config));
-    col.load();
-    if (config.cgroup) setCgroupFilter(col.mapFd("cgroup_map"), config.cgroup);
-    for (const p of programs) col.attach(p);
-  } catch (err) {
-    col.close();
-    throw err;
-  }
-  const hists = col.mapFd("hists");
-  const lost = col.mapFd("lost");
-  return {
-    read: () =>
-      mapEntries(hists, 4, LOG_HIST.size).map(([key, value]): HistEntry => {
-        const id = key.readUInt32LE(0);
-        const comm = histComm(value);
-        if (config.key === "none") return { key, value, order: 0, head: "", fields: {} };
-        const name = HEAD[config.key];
-        return {
-          key,
-          value,
-          order: id,
-          head: `\n${name} = ${id} ${comm}\n`,
-          fields: { [name]: id, comm },
-        };
-      }),
-    forget(keys) {
-      for (const k of keys) mapDelete(hists, k);
-    },
-    lost: () => ({ start: arrayU64(lost, 0), hist: arrayU64(lost, 1) }),
-    close: () => col.close(),
+  const object = {
+    name: "runqlat",
+    programs: pairPrograms(kind, ["runqlat_switch", "runqlat_wakeup", "runqlat_wakeup_new"]),
+    config: configBytes(config),
+    cgroup: config.cgroup,
   };
+  return loadToolObject(object, (col) =>
+    histMapSource(col, 4, (key, value): HistEntry => {
+      if (config.key === "none") return { key, value, order: 0, head: "", fields: {} };
+      const id = key.readUInt32LE(0);
+      const comm = histComm(value);
+      const name = HEAD[config.key];
+      return { key, value, order: id, head: `\n${name} = ${id} ${comm}\n`, fields: { [name]: id, comm } };
+    }),
+  );
 }

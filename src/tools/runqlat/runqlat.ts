@@ -3,12 +3,22 @@
 // runqlat.bpf.c (sched_wakeup, sched_wakeup_new, sched_switch); this module parses the
 // options, loads it and prints the histograms every interval (hist-tool.ts).
 import { existsSync } from "node:fs";
-import { numberFlag, parseArgs, stringFlag } from "../../command/args.js";
-import type { Command, Io } from "../../command/command.js";
+import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
+import { type Command, type Io, toolCommand } from "../../command/command.js";
+import { cgroupFlag, INTERVAL_COUNT_ARGS, pidFlag } from "../../command/flags.js";
 import { InputError, NotSupported, UsageError } from "../../errors.js";
-import { type HistLoopOptions, parseIntervalCount, runHistLoop } from "../hist-tool.js";
+import { HIST_FLAGS, type HistLoopOptions, histOptions, runHistLoop } from "../hist-tool.js";
 import { tool } from "./runqlat.tool.js";
 import { LOST_WORDS, type RunqlatConfig } from "./runqlat-records.js";
+
+const FLAGS = {
+  ...HIST_FLAGS,
+  pids: switchFlag({ long: "pids", short: "P", help: "one histogram per process (pid = PID COMM)" }),
+  tids: switchFlag({ long: "tids", short: "L", help: "one histogram per thread (tid = TID COMM)" }),
+  pidnss: switchFlag({ long: "pidnss", help: "one histogram per PID namespace" }),
+  pid: pidFlag,
+  cgroup: cgroupFlag("as libbpf-tools: the task running when the event fires is checked"),
+};
 
 const HELP = `tsnap runqlat: run-queue (scheduler) latency as histograms (bcc runqlat)
 
@@ -23,19 +33,7 @@ Ctrl-C. Options and layout are bcc's runqlat. Needs root and a kernel with tp_bt
 raw_tp programs.
 
 OPTIONS
-  -T, --timestamp        a time line before each report
-  -m, --milliseconds     histogram of milliseconds (default microseconds)
-  -P, --pids             one histogram per process (pid = PID COMM)
-  -L, --tids             one histogram per thread (tid = TID COMM)
-      --pidnss           one histogram per PID namespace
-  -p, --pid PID          this process only (all its threads)
-  -c, --cgroup DIR       tasks under this cgroup v2 directory only (as libbpf-tools: the
-                         task running when the event fires is checked)
-      --json             NDJSON: one object per histogram per report, on stdout
-  -h, --help             this text
-  interval               seconds between reports (default: one report, at Ctrl-C)
-  count                  number of reports (default: until Ctrl-C)
-
+${flagHelp(FLAGS, true, INTERVAL_COUNT_ARGS)}
 EXAMPLES
   sudo tsnap runqlat                   one histogram until Ctrl-C
   sudo tsnap runqlat 1 10              1-second histograms, 10 times
@@ -49,31 +47,17 @@ interface Options extends RunqlatConfig, Omit<HistLoopOptions, "tracing" | "lost
 
 /** Flags → options; every bad value is a UsageError. */
 export function parseOptions(argv: string[]): Options {
-  const { values, positionals } = parseArgs(argv, {
-    timestamp: { type: "boolean", short: "T" },
-    milliseconds: { type: "boolean", short: "m" },
-    pids: { type: "boolean", short: "P" },
-    tids: { type: "boolean", short: "L" },
-    pidnss: { type: "boolean" },
-    pid: { type: "string", short: "p" },
-    cgroup: { type: "string", short: "c" },
-    json: { type: "boolean" },
-  });
-  const keys = (["pids", "tids", "pidnss"] as const).filter((k) => values[k] === true);
+  const { values: v, positionals } = parseFlags(argv, FLAGS, 2);
+  const keys = (["pids", "tids", "pidnss"] as const).filter((k) => v[k]);
   if (keys.length > 1) throw new UsageError("-P, -L and --pidnss: one at a time");
   const key = ({ pids: "pid", tids: "tid", pidnss: "pidns" } as const)[keys[0] ?? "pids"];
-  const pid = numberFlag(values.pid, "-p", { min: 1, max: 2 ** 22, integer: true, fallback: 0 });
+  const pid = v.pid ?? 0;
   if (pid && !existsSync(`/proc/${pid}`)) throw new InputError(`no process with PID ${pid}`);
-  const ms = values.milliseconds === true;
   return {
-    ...parseIntervalCount(positionals),
+    ...histOptions(v, positionals),
     pid,
     key: keys.length ? key : "none",
-    ms,
-    cgroup: stringFlag(values.cgroup),
-    unit: ms ? "msecs" : "usecs",
-    timestamp: values.timestamp === true,
-    json: values.json === true,
+    cgroup: v.cgroup,
   };
 }
 
@@ -85,9 +69,4 @@ async function run(argv: string[], io: Io): Promise<number> {
   return runHistLoop(io, { ...o, tracing: "Tracing run queue latency", lostWords: LOST_WORDS }, src);
 }
 
-export const command: Command = {
-  name: tool.name,
-  summary: tool.summary,
-  help: HELP,
-  run,
-};
+export const command: Command = toolCommand(tool, HELP, run);

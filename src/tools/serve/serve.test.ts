@@ -168,9 +168,7 @@ test("/api/flame.svg with bfrom/bto: the differential graph of two halves; width
   const a = Math.floor(info.extent.startUs / 1000) * 1000;
   const c = Math.ceil(info.extent.endUs / 1000) * 1000;
   const b = Math.round((a + c) / 2000) * 1000;
-  const r = await fetch(
-    `${srv.origin}/api/flame.svg?levels=state&from=${b}&to=${c}&bfrom=${a}&bto=${b}`,
-  );
+  const r = await fetch(`${srv.origin}/api/flame.svg?levels=state&from=${b}&to=${c}&bfrom=${a}&bto=${b}`);
   const svg = await r.text();
   assert.equal(r.status, 200, svg);
   assert.match(svg, /Thread states: differential/);

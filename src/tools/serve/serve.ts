@@ -2,11 +2,10 @@
 // `tsnap ui`, latency histograms, the thread-state flame graph) on a local HTTP server.
 // Argv and set-up only: the data is serve-data.ts (the query layer), the server
 // serve-http.ts, the page web/ (its navigation is ui-model/, served to the browser as is).
-import { choiceFlag, numberFlag, parseArgs, stringFlag } from "../../command/args.js";
-import type { Command, Io } from "../../command/command.js";
-import { parsePidFilter } from "../../command/pid-filter.js";
+import { decimalFlag, flagHelp, parseFlags, textFlag } from "../../command/args.js";
+import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { UsageError } from "../../errors.js";
-import { SOURCE_CHOICES } from "../../sampler/open.js";
+import { LIVE_FLAGS, liveOptions } from "../ui/live-flags.js";
 import { startLive } from "../ui/ui-live.js";
 import { tool } from "./serve.tool.js";
 import { isLoopback, newToken, readTokenFile } from "./serve-auth.js";
@@ -15,6 +14,25 @@ import { startServer } from "./serve-http.js";
 
 const DEFAULT_DIR = "/var/lib/tsnap";
 const DEFAULT_PORT = 8047;
+
+const SERVER_FLAGS = {
+  port: decimalFlag({
+    long: "port",
+    arg: "N",
+    help: `port to listen on (0: any free one; default ${DEFAULT_PORT})`,
+    min: 0,
+    max: 65535,
+    integer: true,
+    fallback: DEFAULT_PORT,
+  }),
+  bind: textFlag({
+    long: "bind",
+    arg: "ADDR",
+    help: "address to listen on (default 127.0.0.1); any non-loopback address needs a token: generated and printed in the URL, or --token-file; sent as a cookie or Bearer header",
+  }),
+  tokenFile: textFlag({ long: "token-file", arg: "FILE", help: "the token for a non-loopback address" }),
+};
+const FLAGS = { ...SERVER_FLAGS, ...LIVE_FLAGS };
 
 const help = `tsnap serve [DIR] [options]: the web view of thread activity, on tsnap capture or
 0x.tools xcapture v3 files, or on this machine now (--live).
@@ -33,18 +51,9 @@ The API the page uses answers scripts too (GET, JSON): /api/info, /api/view, /ap
 columns are checked against tsnap query's list, filter values bound as parameters.
 
 OPTIONS
-  --port N            port to listen on (0: any free one)             [default: ${DEFAULT_PORT}]
-  --bind ADDR         address to listen on                        [default: 127.0.0.1]
-                      (any non-loopback address needs a token: generated and printed
-                      in the URL, or --token-file; sent as a cookie or Bearer header)
-  --token-file FILE   the token for a non-loopback address
-  --live              sample this machine now (as tsnap capture does) instead of DIR
-  --hz N              live: samples per second                        [default: 5]
-  --minutes N         live: the window, the last N minutes           [default: 10]
-  --source S          live: auto, proc or bpf                       [default: auto]
-  -a, --all           live: sleeping threads too (default: active ones only)
-  -p, --pid PIDS|RE   live: only these processes (PIDs or a thread-name regex)
-
+${flagHelp(SERVER_FLAGS)}
+LIVE (this machine now, instead of DIR)
+${flagHelp(LIVE_FLAGS, false)}
 Ctrl-C stops the server.
 
 EXAMPLES
@@ -57,46 +66,20 @@ EXAMPLES
 `;
 
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values: v, positionals } = parseArgs(
-    argv,
-    {
-      port: { type: "string" },
-      bind: { type: "string" },
-      "token-file": { type: "string" },
-      live: { type: "boolean" },
-      hz: { type: "string" },
-      minutes: { type: "string" },
-      source: { type: "string" },
-      all: { type: "boolean", short: "a" },
-      pid: { type: "string", short: "p" },
-    },
-    1,
-  );
-  const port = numberFlag(v.port, "--port", { fallback: DEFAULT_PORT, min: 0, max: 65535 });
-  if (!Number.isInteger(port)) throw new UsageError("--port: a whole number");
-  const host = stringFlag(v.bind) ?? "127.0.0.1";
-  const tokenFile = stringFlag(v["token-file"]);
+  const { values: v, positionals, given } = parseFlags(argv, FLAGS, 1);
+  const host = v.bind ?? "127.0.0.1";
   const loopback = isLoopback(host);
-  if (loopback && tokenFile !== undefined)
+  if (loopback && v.tokenFile !== undefined)
     throw new UsageError("--token-file goes with a non-loopback --bind");
-  const token = loopback ? null : tokenFile !== undefined ? readTokenFile(tokenFile) : newToken();
-  const live = Boolean(v.live);
-  if (live && positionals.length) throw new UsageError("give DIR or --live, not both");
-  if (!live)
-    for (const f of ["hz", "minutes", "source", "all", "pid"] as const)
-      if (v[f] !== undefined) throw new UsageError(`--${f} goes with --live`);
-  const hz = numberFlag(v.hz, "--hz", { fallback: 5, min: 0.1, max: 100 });
-  const minutes = numberFlag(v.minutes, "--minutes", { fallback: 10, min: 0.1, max: 1440 });
-  const source = choiceFlag(v.source, "--source", SOURCE_CHOICES, "auto");
+  const token = loopback ? null : v.tokenFile !== undefined ? readTokenFile(v.tokenFile) : newToken();
+  const live = liveOptions(v, given, positionals);
 
-  const lv = live
-    ? await startLive({ hz, source, minutes, all: Boolean(v.all), pid: parsePidFilter(stringFlag(v.pid)) })
-    : null;
+  const lv = live ? await startLive(live) : null;
   try {
     const dir = lv ? lv.dir : (positionals[0] ?? process.env.TSNAP_DIR ?? DEFAULT_DIR);
     const data = new WebData({
       dir,
-      defaultUs: lv ? minutes * 60e6 : 3600e6,
+      defaultUs: live ? live.minutes * 60e6 : 3600e6,
       live: lv !== null,
       describe: lv ? lv.describe : `history ${dir}`,
     });
@@ -104,7 +87,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       // Live: the first rows come after a round or two; history: unreadable files said now.
       if (lv) await firstRows(data, io.signal);
       else await data.open();
-      const server = await startServer({ host, port, token, data, log: (line) => io.err(line) });
+      const server = await startServer({ host, port: v.port, token, data, log: (line) => io.err(line) });
       try {
         io.out(`tsnap serve: ${server.url}  (${data.source.describe}; Ctrl-C stops)\n`);
         await new Promise<void>((resolve) => {
@@ -136,4 +119,4 @@ async function firstRows(data: WebData, signal: AbortSignal): Promise<void> {
   }
 }
 
-export const command: Command = { name: tool.name, summary: tool.summary, help, run };
+export const command: Command = toolCommand(tool, help, run);

@@ -2,10 +2,9 @@
 // (tp_btf, else raw_tp; probed first, the other pair not loaded), and reads the counters.
 // The only module of the tool that touches libbpf, imported when the command runs.
 
-import { Collection } from "../../bpf/collection.js";
 import { mapDelete, mapEntries } from "../../bpf/maps.js";
-import { bpfObjectPath } from "../../bpf/paths.js";
-import { hookPair } from "../../bpf/probes.js";
+import { hookPair, pairPrograms } from "../../bpf/probes.js";
+import { loadToolObject } from "../../bpf/tool-object.js";
 import { type Counter, configBytes, decodeCounter, type SyscountConfig, VALUE } from "./syscount-records.js";
 
 export interface SyscountCounters {
@@ -22,18 +21,13 @@ export const hookKind = (): "tp_btf" | "raw_tp" => hookPair("syscount", "tp_btf"
 
 /** `kind` forces one hook pair (tests load the raw_tp pair on a kernel that has tp_btf). */
 export function loadSyscount(config: SyscountConfig, kind = hookKind()): SyscountCounters {
-  const programs = [`${kind}_syscount_exit`, ...(config.latency ? [`${kind}_syscount_enter`] : [])];
-  const col = Collection.open(bpfObjectPath("syscount"));
-  try {
-    col.setAutoload(programs);
-    col.setReadOnlyConfig(configBytes(config));
-    col.load();
-    // sys_enter first: a call that exits after attach is timed only if its entry was seen.
-    for (const p of [...programs].reverse()) col.attach(p);
-  } catch (err) {
-    col.close();
-    throw err;
-  }
+  // sys_enter first: a call that exits after attach is timed only if its entry was seen.
+  const hooks = [...(config.latency ? ["syscount_enter"] : []), "syscount_exit"];
+  const col = loadToolObject({
+    name: "syscount",
+    programs: pairPrograms(kind, hooks),
+    config: configBytes(config),
+  });
   const fd = col.mapFd("data");
   const key = Buffer.alloc(4);
   return {

@@ -3,9 +3,9 @@
 // syscount.bpf.c (raw_syscalls sys_exit, and sys_enter with -L); this module loads it,
 // reads the counters every interval and prints the difference (syscount-report.ts).
 import { setTimeout as sleep } from "node:timers/promises";
-import { decimalFlag, flagHelp, parseFlags, switchFlag, textFlag } from "../../command/args.js";
+import { flagHelp, parseFlags, switchFlag, textFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { durationFlag, intervalFlag, pidFlag } from "../../command/flags.js";
+import { durationFlag, intervalFlag, millisecondsFlag, pidFlag, topFlag } from "../../command/flags.js";
 import { NotSupported, UsageError } from "../../errors.js";
 import { tool } from "./syscount.tool.js";
 import type { Counter, SyscountConfig } from "./syscount-records.js";
@@ -15,22 +15,13 @@ const FLAGS = {
   pid: pidFlag,
   interval: intervalFlag({ fallback: 0, help: "print a report every SECONDS (default: once, at the end)" }),
   duration: durationFlag(),
-  top: decimalFlag({
-    long: "top",
-    short: "T",
-    arg: "N",
-    help: "rows per report (default 10)",
-    min: 1,
-    max: 10000,
-    integer: true,
-    fallback: 10,
-  }),
+  top: topFlag(10),
   latency: switchFlag({
     long: "latency",
     short: "L",
     help: "time the calls: TIME (total) and AVG columns, sorted by TIME",
   }),
-  ms: switchFlag({ long: "milliseconds", short: "m", help: "times in ms (default µs)" }),
+  ms: millisecondsFlag,
   byProcess: switchFlag({
     long: "process",
     short: "P",

@@ -2,22 +2,37 @@
 // avg threads stacked by state, the grouped table, drill-down, include/exclude, value
 // picker, breadcrumb, zoom. Argv and set-up only: the model is ui-model/, the data
 // ui-data.ts (the query layer), the screen ui-render.ts, the loop ui-app.ts.
-import { choiceFlag, listFlag, numberFlag, parseArgs, stringFlag } from "../../command/args.js";
-import type { Command, Io } from "../../command/command.js";
-import { parsePidFilter } from "../../command/pid-filter.js";
+import { flagHelp, listOptionFlag, parseFlags, textFlag } from "../../command/args.js";
+import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { UsageError } from "../../errors.js";
 import { column } from "../../query/columns.js";
-import { SOURCE_CHOICES } from "../../sampler/open.js";
 import { queryCommand } from "../../ui-model/view-query.js";
-import { initialView, type View } from "../../ui-model/view-state.js";
+import { DEFAULT_VIEW_GROUPS, initialView, type View } from "../../ui-model/view-state.js";
 import { viewFromQuery } from "../../ui-model/view-url.js";
+import { LIVE_FLAGS, liveOptions } from "./live-flags.js";
+import { tool } from "./ui.tool.js";
 import { runApp } from "./ui-app.js";
 import { UiData } from "./ui-data.js";
-import { startLive } from "./ui-live.js";
+import { type LiveOptions, startLive } from "./ui-live.js";
 import { colorModeOf } from "./ui-style.js";
 import { Terminal } from "./ui-terminal.js";
 
 const DEFAULT_DIR = "/var/lib/tsnap";
+
+const VIEW_FLAGS = {
+  group: listOptionFlag({
+    long: "group",
+    short: "g",
+    arg: "COLS",
+    help: `group by these columns first (default ${DEFAULT_VIEW_GROUPS.join(",")})`,
+  }),
+  view: textFlag({
+    long: "view",
+    arg: "QUERY",
+    help: "open a view saved as URL text (g=...&f=...&from=...&to=...)",
+  }),
+};
+const FLAGS = { ...LIVE_FLAGS, ...VIEW_FLAGS };
 
 const help = `tsnap ui [DIR] [options]: an interactive view of thread activity, xtop's
 screens on tsnap capture or 0x.tools xcapture v3 files, or on this machine now (--live).
@@ -34,16 +49,10 @@ KEYS
   + -  zoom in / out         [ ]  earlier / later          0  default window
   r  refresh   y  the tsnap query command of this view   h ?  keys   q  quit
 
+LIVE (this machine now, instead of DIR)
+${flagHelp(LIVE_FLAGS, false)}
 OPTIONS
-  --live              sample this machine now (as tsnap capture does) instead of DIR
-  --hz N              live: samples per second                        [default: 5]
-  --minutes N         live: the window, the last N minutes           [default: 10]
-  --source S          live: auto, proc or bpf                       [default: auto]
-  -a, --all           live: sleeping threads too (default: active ones only)
-  -p, --pid PIDS|RE   live: only these processes (PIDs or a thread-name regex)
-  -g, --group COLS    group by these columns first             [default: state,syscall]
-  --view QUERY        open a view saved as URL text (g=...&f=...&from=...&to=...)
-
+${flagHelp(VIEW_FLAGS)}
 The screen fits any terminal from 80x24 up and follows resizes; the terminal is restored
 on q, Ctrl-C, SIGTERM and errors; a closed terminal (SIGHUP) ends it too. At q, the
 equivalent tsnap query command is printed.
@@ -57,38 +66,18 @@ EXAMPLES
 `;
 
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values: v, positionals } = parseArgs(
-    argv,
-    {
-      live: { type: "boolean" },
-      hz: { type: "string" },
-      minutes: { type: "string" },
-      source: { type: "string" },
-      all: { type: "boolean", short: "a" },
-      pid: { type: "string", short: "p" },
-      group: { type: "string", short: "g" },
-      view: { type: "string" },
-    },
-    1,
-  );
+  const { values: v, positionals, given } = parseFlags(argv, FLAGS, 1);
   let view: View = initialView();
   if (v.view !== undefined) {
     try {
-      view = viewFromQuery(String(v.view));
+      view = viewFromQuery(v.view);
     } catch (err) {
       throw new UsageError(`--view: ${(err as Error).message}`);
     }
   }
-  if (v.group !== undefined) view = { ...view, groups: listFlag(v.group) };
+  if (v.group !== undefined) view = { ...view, groups: v.group };
   for (const g of view.groups) column(g, "-g");
-  const live = Boolean(v.live);
-  if (live && positionals.length) throw new UsageError("give DIR or --live, not both");
-  if (!live)
-    for (const f of ["hz", "minutes", "source", "all", "pid"] as const)
-      if (v[f] !== undefined) throw new UsageError(`--${f} goes with --live`);
-  const hz = numberFlag(v.hz, "--hz", { fallback: 5, min: 0.1, max: 100 });
-  const minutes = numberFlag(v.minutes, "--minutes", { fallback: 10, min: 0.1, max: 1440 });
-  const source = choiceFlag(v.source, "--source", SOURCE_CHOICES, "auto");
+  const live = liveOptions(v, given, positionals);
   if (!process.stdin.isTTY || !process.stdout.isTTY)
     throw new UsageError("tsnap ui needs a terminal (for scripts: tsnap query, or tsnap top)");
 
@@ -100,11 +89,6 @@ async function run(argv: string[], io: Io): Promise<number> {
   const signal = AbortSignal.any([io.signal, hangup.signal]);
   try {
     return await runView(live, {
-      hz,
-      source,
-      minutes,
-      all: Boolean(v.all),
-      pid: stringFlag(v.pid),
       positionals,
       view,
       mode,
@@ -117,11 +101,6 @@ async function run(argv: string[], io: Io): Promise<number> {
 }
 
 interface ViewOptions {
-  hz: number;
-  source: (typeof SOURCE_CHOICES)[number];
-  minutes: number;
-  all: boolean;
-  pid: string | undefined;
   positionals: string[];
   view: View;
   mode: ReturnType<typeof colorModeOf>;
@@ -129,17 +108,11 @@ interface ViewOptions {
   io: Io;
 }
 
-async function runView(live: boolean, o: ViewOptions): Promise<number> {
-  const { hz, source, minutes, positionals, view, mode, signal, io } = o;
+async function runView(live: LiveOptions | null, o: ViewOptions): Promise<number> {
+  const { positionals, view, mode, signal, io } = o;
   if (live) {
-    const lv = await startLive({
-      hz,
-      source,
-      minutes,
-      all: o.all,
-      pid: parsePidFilter(o.pid),
-    });
-    const data = new UiData(lv.dir, minutes * 60e6);
+    const lv = await startLive(live);
+    const data = new UiData(lv.dir, live.minutes * 60e6);
     try {
       await runApp({
         data,
@@ -178,9 +151,4 @@ async function runView(live: boolean, o: ViewOptions): Promise<number> {
   return 0;
 }
 
-export const command: Command = {
-  name: "ui",
-  summary: "interactive terminal view of captured or live thread activity: timeline, drill-down (xtop)",
-  help,
-  run,
-};
+export const command: Command = toolCommand(tool, help, run);

@@ -1,0 +1,162 @@
+// tsnap fleet: the grouped history query over a fleet's shipped segments (tsnap ship), in
+// embedded ClickHouse (chDB) reading the object store directly, or a local mirror of it.
+// Argv and printing only: the SQL is fleet/fleet-query.ts, chDB's loading fleet/chdb.ts.
+import {
+  flagHelp,
+  listOptionFlag,
+  optionalDecimalFlag,
+  parseFlags,
+  textFlag,
+  textsFlag,
+} from "../command/args.js";
+import type { Command, Io } from "../command/command.js";
+import { formatFlag, fromFlag, toFlag } from "../command/flags.js";
+import { InputError, UsageError } from "../errors.js";
+import { loadChdb } from "../fleet/chdb.js";
+import { loadCredentials } from "../fleet/credentials.js";
+import {
+  coverageSql,
+  endSql,
+  FLEET_COLUMNS,
+  fleetColumn,
+  fleetSql,
+  parseFleetWhere,
+} from "../fleet/fleet-query.js";
+import { parseTarget } from "../fleet/fleet-target.js";
+import { parseTimeUs } from "../query/time-range.js";
+import { formatRows, rowsetOf } from "../report/output.js";
+import { toJson } from "../report/table.js";
+import { formatTimestampUs } from "../store/files.js";
+
+const FLAGS = {
+  endpoint: textFlag({
+    long: "endpoint",
+    arg: "URL",
+    help: "the store for s3:// targets: http(s)://HOST[:PORT] (default: $AWS_ENDPOINT_URL)",
+  }),
+  region: textFlag({
+    long: "region",
+    arg: "NAME",
+    help: "the store's region (default: $AWS_REGION or us-east-1)",
+  }),
+  credentials: textFlag({
+    long: "credentials",
+    arg: "FILE",
+    help: "AWS shared-credentials file (default: the AWS_* variables, else ~/.aws/credentials)",
+  }),
+  from: fromFlag,
+  to: toFlag,
+  group: listOptionFlag({
+    long: "group",
+    short: "g",
+    arg: "COLS",
+    help: "group by these columns (default: state,syscall); host and service too",
+  }),
+  where: textsFlag({
+    long: "where",
+    short: "w",
+    arg: "FILTER",
+    help: "col=value or col!=value, one per -w, ANDed; values are bound parameters",
+  }),
+  limit: optionalDecimalFlag({
+    long: "limit",
+    arg: "N",
+    min: 0,
+    integer: true,
+    help: "rows to show (0 = all) (default: 30 for table, all else)",
+  }),
+  format: formatFlag,
+};
+
+const help = `tsnap fleet TARGET [options]: what the threads of a fleet were doing, grouped by any
+columns, over the segments \`tsnap ship\` uploaded (TARGET s3://BUCKET[/PREFIX] with
+--endpoint) or a local copy of that layout (TARGET a directory), in embedded ClickHouse
+(chDB: ~560 MB, not in the default install; scripts/setup.sh --tests installs it).
+
+avg_threads is computed per host (its samples' weight over the seconds its rounds cover in
+the window) and summed over hosts: the fleet figure is the sum of each host's \`tsnap
+query\` answer, and a host that sent nothing for the window is reported, not averaged in.
+Columns: host, service and the stored samples columns (docs/schema.md); no computed ones
+(comm2, stacks, latency) yet. Schema for a ClickHouse server: docs/fleet.md.
+
+OPTIONS
+${flagHelp(FLAGS)}
+EXAMPLES
+  tsnap fleet s3://tsnap-fleet --endpoint http://127.0.0.1:9000 --from 14:00 --to 14:05
+  tsnap fleet s3://tsnap-fleet --endpoint http://127.0.0.1:9000 -g host,state -w service=api
+  tsnap fleet ./mirror -g state,syscall -w state=DISK --format json
+`;
+
+async function run(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseFlags(argv, FLAGS, 1);
+  if (!positionals[0]) throw new UsageError("give the fleet's store (s3://BUCKET[/PREFIX]) or a directory");
+  const target = parseTarget(
+    positionals[0],
+    v.endpoint ?? (positionals[0].startsWith("s3://") ? process.env.AWS_ENDPOINT_URL : undefined),
+    v.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
+  );
+  const groups = [...new Set(v.group ?? ["state", "syscall"])].map((n) => fleetColumn(n, "-g"));
+  const filters = v.where.map(parseFleetWhere);
+  const creds = target.kind === "s3" ? loadCredentials(v.credentials) : undefined;
+  const format = v.format;
+  const limit = v.limit ?? (format === "table" ? 30 : 0);
+  const ch = await loadChdb();
+  const rows = async (q: { sql: string; params: Record<string, unknown> }) => {
+    try {
+      const r = await ch.queryBindAsync(q.sql, q.params, { format: "JSONEachRow" });
+      return r
+        .text()
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    } catch (e) {
+      const msg = String((e as Error).message ?? e)
+        .split("\n")[0]
+        .slice(0, 300);
+      if (
+        /CANNOT_EXTRACT_TABLE_STRUCTURE|FILE_DOESNT_EXIST|Cannot extract table structure|No files/i.test(msg)
+      )
+        throw new InputError(`${positionals[0]}: no shipped segments there`);
+      throw new InputError(`fleet query: ${msg}`);
+    }
+  };
+  const end = (await rows(endSql(target, creds)))[0];
+  if (!end || end.t === null || Number(end.hosts ?? 0) === 0)
+    throw new InputError(`${positionals[0]}: no shipped rounds there`);
+  const endUs = Number(end.t) + 1;
+  const nowUs = Date.now() * 1000;
+  const toUs = v.to !== undefined ? parseTimeUs(v.to, nowUs, endUs, "--to") : endUs;
+  const fromUs = v.from !== undefined ? parseTimeUs(v.from, nowUs, endUs, "--from") : toUs - 3600e6;
+  if (fromUs >= toUs) throw new UsageError("--from must be before --to");
+  const hosts = await rows(coverageSql({ fromUs, toUs }, target, creds));
+  const result = await rows(fleetSql({ groups, filters, fromUs, toUs, limit }, target, creds));
+  const columns = [...groups.map((g) => g.name), "samples", "avg_threads", "hosts"];
+  const out = result.map((r) => ({
+    ...r,
+    samples: Number(r.samples),
+    avg_threads: Number(r.avg_threads),
+    hosts: Number(r.hosts),
+  }));
+  const window = { from: formatTimestampUs(fromUs), to: formatTimestampUs(toUs) };
+  const reporting = hosts.map((h) => ({ host: String(h.host), covered_seconds: Number(h.covered_seconds) }));
+  if (format === "json")
+    io.out(`${toJson({ window, group_by: groups.map((g) => g.name), hosts: reporting, rows: out }, 2)}\n`);
+  else if (format === "table") {
+    io.out(
+      `=== Fleet: ${reporting.length} of ${Number(end.hosts)} hosts reporting === ${window.from} → ${window.to} UTC\n` +
+        `${reporting.map((h) => `${h.host} ${Math.round(h.covered_seconds)} s`).join(", ")}\n\n` +
+        formatRows("table", rowsetOf(columns, out, ["avg_threads"]), { maxCellWidth: 80, width: io.columns }),
+    );
+  } else io.out(formatRows(format, rowsetOf(columns, out)));
+  return 0;
+}
+
+/** For --help of other commands and docs: the columns a fleet query knows. */
+export const fleetColumnNames = () => FLEET_COLUMNS.map((c) => c.name);
+
+export const command: Command = {
+  name: "fleet",
+  summary: "query a fleet's shipped history in embedded ClickHouse (chDB)",
+  help,
+  run,
+};

@@ -1,0 +1,151 @@
+// ClickHouse DDL for a fleet's tables on a server, derived from the one schema declaration
+// (store/schema.ts) plus the host and service columns that tsnap ship adds: MergeTree
+// partitioned by day, ordered for the fleet's questions (service, host, hour, state,
+// syscall, time), TTL, LowCardinality strings, Delta+ZSTD on times; dictionaries as
+// ReplacingMergeTree on their key. docs/fleet.md shows it (fleet-ddl.test.ts keeps it
+// equal, runs it in chDB and loads shipped segments with the INSERT given here).
+import { type ColumnType, TABLES, type TableName } from "../store/schema.js";
+
+/** Strings with few distinct values per part: dictionary-encoded. */
+const LOW_CARDINALITY = new Set([
+  "host",
+  "service",
+  "state",
+  "syscall",
+  "syscall_active",
+  "username",
+  "exe",
+  "comm",
+  "source",
+  "kind",
+  "type",
+  "conn_state",
+  "wchan",
+  "syscall_name",
+  "iorq_flags",
+]);
+
+/** Always set by the writer: not Nullable either. */
+const NEVER_NULL = new Set(["weight_us", "tid", "tgid", "host", "service"]);
+
+interface TableLayout {
+  engine: string;
+  /** Columns in the sorting key: stored without Nullable (NULL arrives as ''/0). */
+  key: string[];
+  order: string;
+  partition?: string;
+  ttl?: string;
+}
+
+const byDay = (t: string) => `toDate(${t})`;
+const ttl = (t: string) => `toDateTime(${t}) + INTERVAL TTL_DAYS DAY DELETE`;
+
+const LAYOUT: Record<TableName, TableLayout> = {
+  samples: {
+    engine: "MergeTree",
+    key: ["service", "host", "timestamp", "state", "syscall"],
+    order: "(service, host, toStartOfHour(timestamp), state, syscall, timestamp)",
+    partition: byDay("timestamp"),
+    ttl: ttl("timestamp"),
+  },
+  rounds: {
+    engine: "MergeTree",
+    key: ["service", "host", "timestamp"],
+    order: "(service, host, timestamp)",
+    partition: byDay("timestamp"),
+    ttl: ttl("timestamp"),
+  },
+  syscend: {
+    engine: "MergeTree",
+    key: ["service", "host", "sysc_enter_time", "tid", "sysc_seq_num"],
+    order: "(service, host, toStartOfHour(sysc_enter_time), tid, sysc_seq_num)",
+    partition: byDay("sysc_enter_time"),
+    ttl: ttl("sysc_enter_time"),
+  },
+  iorqend: {
+    engine: "MergeTree",
+    key: ["service", "host", "issue_timestamp", "insert_tid", "iorq_seq_num"],
+    order: "(service, host, toStartOfHour(issue_timestamp), insert_tid, iorq_seq_num)",
+    partition: byDay("issue_timestamp"),
+    ttl: ttl("issue_timestamp"),
+  },
+  lathist: {
+    engine: "MergeTree",
+    key: ["service", "host", "timestamp", "kind"],
+    order: "(service, host, kind, timestamp)",
+    partition: byDay("timestamp"),
+    ttl: ttl("timestamp"),
+  },
+  kstacks: { engine: "ReplacingMergeTree", key: ["kstack_hash"], order: "kstack_hash" },
+  ustacks: { engine: "ReplacingMergeTree", key: ["ustack_hash"], order: "ustack_hash" },
+  cgroups: { engine: "ReplacingMergeTree", key: ["host", "cgroup_id"], order: "(host, cgroup_id)" },
+};
+
+function chType(name: string, type: ColumnType, inKey: boolean): string {
+  if (type === "TIMESTAMP")
+    return `${inKey ? "DateTime64(6, 'UTC')" : "Nullable(DateTime64(6, 'UTC'))"} CODEC(Delta, ZSTD(1))`;
+  const base = type === "VARCHAR" ? "String" : type === "INTEGER" ? "Int32" : "Int64";
+  if (type === "VARCHAR" && LOW_CARDINALITY.has(name))
+    return inKey ? `LowCardinality(String)` : `LowCardinality(Nullable(String))`;
+  return inKey ? base : `Nullable(${base})`;
+}
+
+export function createTableSql(db: string, table: TableName, ttlDays = 90): string {
+  const l = LAYOUT[table];
+  const cols = [
+    ...TABLES[table].columns.map((c) => ({ name: c.name, type: c.type })),
+    { name: "host", type: "VARCHAR" as const },
+    { name: "service", type: "VARCHAR" as const },
+  ];
+  const lines = cols.map(
+    (c) => `    \`${c.name}\` ${chType(c.name, c.type, l.key.includes(c.name) || NEVER_NULL.has(c.name))}`,
+  );
+  return [
+    `CREATE TABLE IF NOT EXISTS ${db}.${table}\n(\n${lines.join(",\n")}\n)`,
+    `ENGINE = ${l.engine}`,
+    ...(l.partition ? [`PARTITION BY ${l.partition}`] : []),
+    `ORDER BY ${l.order}`,
+    ...(l.ttl ? [`TTL ${l.ttl.replace("TTL_DAYS", String(Math.floor(ttlDays)))}`] : []),
+  ].join("\n");
+}
+
+export const DDL_TABLES: TableName[] = [
+  "samples",
+  "rounds",
+  "syscend",
+  "iorqend",
+  "lathist",
+  "kstacks",
+  "ustacks",
+  "cgroups",
+];
+
+/** Every table's DDL, `;`-separated, for docs/fleet.md. */
+export function clickhouseDdl(db = "tsnap", ttlDays = 90): string {
+  const stmts = [
+    `CREATE DATABASE IF NOT EXISTS ${db}`,
+    ...DDL_TABLES.map((t) => createTableSql(db, t, ttlDays)),
+  ];
+  return `${stmts.join(";\n\n")};\n`;
+}
+
+/**
+ * Server-side pieces chDB cannot run (no cluster, no S3Queue), shown in docs/fleet.md and
+ * checked there by chDB's parser (EXPLAIN AST): a Distributed table over shards by host, the
+ * S3Queue that pulls segments as they arrive, and the materialized view that moves them in.
+ */
+export function clusterSql(
+  db = "tsnap",
+  bucketUrl = "https://BUCKET.s3.REGION.amazonaws.com/PREFIX",
+): string[] {
+  return [
+    `CREATE TABLE ${db}.samples_all AS ${db}.samples ENGINE = Distributed('CLUSTER', '${db}', 'samples', cityHash64(host))`,
+    `CREATE TABLE ${db}.samples_queue AS ${db}.samples ENGINE = S3Queue('${bucketUrl}/samples/**/*.parquet', 'Parquet') SETTINGS mode = 'ordered', keeper_path = '/clickhouse/s3queue/${db}_samples'`,
+    `CREATE MATERIALIZED VIEW ${db}.samples_from_queue TO ${db}.samples AS SELECT * FROM ${db}.samples_queue`,
+  ];
+}
+
+/** The batch load of one table from shipped segments (one INSERT per table per batch of segments). */
+export function insertFromS3Sql(db: string, table: TableName, url: string): string {
+  return `INSERT INTO ${db}.${table} SELECT * FROM s3('${url}', 'KEY', 'SECRET', 'Parquet')`;
+}

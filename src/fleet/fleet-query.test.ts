@@ -1,0 +1,332 @@
+// tsnap fleet in chDB against tsnap query in DuckDB on the same data: two hosts' real
+// captures (proc source) shipped to a real s3rver; the fleet's avg_threads per group is the
+// sum of the two hosts' local answers (samples equal, avg_threads to 1e-9), per host equal
+// to that host's, over the store and over a local mirror alike; a host without rounds in
+// the window is reported, not averaged in; user values stay bound parameters.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, test } from "node:test";
+import { runCli, runTsnap } from "../testkit/cli.js";
+import { captureFakeHours } from "../testkit/fleet-capture.js";
+import { freePort, S3RVER_KEY, S3rver } from "../testkit/s3rver.js";
+import { REPO_ROOT } from "../testkit/workloads.js";
+import { loadChdb } from "./chdb.js";
+import { clickhouseDdl, clusterSql, insertFromS3Sql } from "./clickhouse-ddl.js";
+import { fleetSql, tableTarget } from "./fleet-query.js";
+import { parseS3Url } from "./fleet-target.js";
+import { S3Client } from "./s3-client.js";
+import { shipOnce } from "./ship.js";
+
+const chdbMissing = await loadChdb().then(
+  () => false,
+  () => true,
+);
+const skip = !S3rver.available()
+  ? "s3rver is not installed (npm devDependency: scripts/setup.sh)"
+  : chdbMissing
+    ? "chDB is not installed (scripts/setup.sh --tests installs it into build/chdb)"
+    : false;
+
+const BUCKET = "tsnap-fleet";
+let root = "";
+let server: S3rver;
+let endpoint = "";
+let mirror = "";
+const dirs: Record<string, string> = {};
+const FROM = "2026-01-02T03:59:50";
+const TO = "2026-01-02T04:00:30";
+
+type Row = Record<string, unknown>;
+const key = (r: Row, cols: string[]) => cols.map((c) => String(r[c] ?? "")).join("|");
+
+async function local(dir: string, groups: string, from = FROM, to = TO): Promise<Row[]> {
+  const r = await runCli([
+    "query",
+    dir,
+    "-g",
+    groups,
+    "--from",
+    from,
+    "--to",
+    to,
+    "--format",
+    "json",
+    "--limit",
+    "0",
+    "--lat",
+    "none",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout).rows;
+}
+
+async function fleet(target: string, args: string[]): Promise<{ hosts: Row[]; rows: Row[] }> {
+  const r = await runCli([
+    "fleet",
+    target,
+    ...(target.startsWith("s3://") ? ["--endpoint", endpoint] : []),
+    "--format",
+    "json",
+    ...args,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+/** Σ over hosts of the local answers, per group key. */
+function summed(parts: Row[][], cols: string[]): Map<string, { samples: number; avg: number }> {
+  const m = new Map<string, { samples: number; avg: number }>();
+  for (const rows of parts)
+    for (const r of rows) {
+      const k = key(r, cols);
+      const e = m.get(k) ?? { samples: 0, avg: 0 };
+      e.samples += Number(r.samples);
+      e.avg += Number(r.avg_threads);
+      m.set(k, e);
+    }
+  return m;
+}
+
+function assertSame(
+  got: Row[],
+  want: Map<string, { samples: number; avg: number }>,
+  cols: string[],
+  what: string,
+) {
+  assert.equal(
+    got.length,
+    want.size,
+    `${what}: groups ${got.map((r) => key(r, cols)).join(",")} vs ${[...want.keys()].join(",")}`,
+  );
+  for (const r of got) {
+    const w = want.get(key(r, cols));
+    assert.ok(w, `${what}: ${key(r, cols)} not in the local answers`);
+    assert.equal(Number(r.samples), w.samples, `${what}: samples of ${key(r, cols)}`);
+    assert.ok(
+      Math.abs(Number(r.avg_threads) - w.avg) <= 1e-9 * Math.max(1, w.avg),
+      `${what}: avg_threads of ${key(r, cols)}: ${r.avg_threads} vs ${w.avg}`,
+    );
+  }
+}
+
+before(async () => {
+  if (skip) return;
+  root = mkdtempSync(join(tmpdir(), "tsnap-fleet-"));
+  server = new S3rver(join(root, "s3"), await freePort(), BUCKET);
+  mkdirSync(server.dataDir);
+  await server.start();
+  endpoint = `http://127.0.0.1:${server.port}`;
+  process.env.AWS_ACCESS_KEY_ID = S3RVER_KEY;
+  process.env.AWS_SECRET_ACCESS_KEY = S3RVER_KEY;
+  const store = new S3Client(parseS3Url(`s3://${BUCKET}/prod`, endpoint), {
+    accessKeyId: S3RVER_KEY,
+    secretAccessKey: S3RVER_KEY,
+  });
+  // beta starts 5 s after alpha: the first 5 s have one host reporting.
+  for (const [host, start] of [
+    ["alpha", "2026-01-02T03:59:50Z"],
+    ["beta", "2026-01-02T03:59:55Z"],
+  ]) {
+    dirs[host] = join(root, host);
+    mkdirSync(dirs[host], { mode: 0o700 });
+    await captureFakeHours(dirs[host], start, 20);
+    const s = await shipOnce({
+      dir: dirs[host],
+      spoolDir: join(root, `spool-${host}`),
+      host,
+      service: host === "alpha" ? "api" : "db",
+      prefix: "prod",
+      store,
+      notice: () => {},
+    });
+    assert.equal(s.segments, 2);
+  }
+  mirror = join(root, "mirror");
+  for (const o of await store.list("prod/")) {
+    const path = join(mirror, o.key.slice("prod/".length));
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, await store.get(o.key));
+  }
+});
+
+after(async () => {
+  if (skip) return;
+  await server.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+test("fleet total per state,syscall = the sum of each host's tsnap query; the mirror answers the same", {
+  skip,
+}, async () => {
+  const want = summed(
+    [await local(dirs.alpha, "state,syscall"), await local(dirs.beta, "state,syscall")],
+    ["state", "syscall"],
+  );
+  const args = ["-g", "state,syscall", "--from", FROM, "--to", TO, "--limit", "0"];
+  const s3 = await fleet(`s3://${BUCKET}/prod`, args);
+  assertSame(s3.rows, want, ["state", "syscall"], "s3");
+  assert.ok(
+    s3.rows.some((r) => Number(r.hosts) === 2),
+    "some groups sum over both hosts",
+  );
+  assert.deepEqual(
+    s3.hosts.map((h) => h.host),
+    ["alpha", "beta"],
+  );
+  const dir = await fleet(mirror, args);
+  assert.deepEqual(dir, s3);
+});
+
+test("fleet -g host,state: each host's rows are that host's tsnap query; -w service= narrows", {
+  skip,
+}, async () => {
+  const r = await fleet(`s3://${BUCKET}/prod`, ["-g", "host,state", "--from", FROM, "--to", TO]);
+  for (const host of ["alpha", "beta"]) {
+    const want = summed([await local(dirs[host], "state")], ["state"]);
+    assertSame(
+      r.rows.filter((x) => x.host === host),
+      want,
+      ["state"],
+      host,
+    );
+  }
+  const db = await fleet(mirror, ["-g", "state", "-w", "service=db", "--from", FROM, "--to", TO]);
+  assertSame(db.rows, summed([await local(dirs.beta, "state")], ["state"]), ["state"], "service=db");
+});
+
+test("a window where one host sent nothing: it is reported missing, not averaged in", { skip }, async () => {
+  const from = "2026-01-02T03:59:50";
+  const to = "2026-01-02T03:59:55";
+  const r = await fleet(`s3://${BUCKET}/prod`, ["-g", "state", "--from", from, "--to", to]);
+  assert.deepEqual(
+    r.hosts.map((h) => h.host),
+    ["alpha"],
+  );
+  assertSame(
+    r.rows,
+    summed([await local(dirs.alpha, "state", from, to)], ["state"]),
+    ["state"],
+    "alpha only",
+  );
+  const t = await runCli(["fleet", mirror, "-g", "state", "--from", from, "--to", to]);
+  assert.match(t.stdout, /=== Fleet: 1 of 2 hosts reporting ===/);
+});
+
+test("without chDB: one line saying how to get it, exit 1", { skip }, async () => {
+  const r = await runTsnap(["fleet", mirror], {
+    env: { ...process.env, TSNAP_CHDB_DIR: join(root, "no-chdb") },
+  });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^tsnap: .*chDB is not installed.*scripts\/setup\.sh --tests/);
+  assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+});
+
+test("fleet: hostile values are bound, bad columns and targets are one-line usage errors", {
+  skip,
+}, async () => {
+  const r = await fleet(mirror, ["-g", "state", "-w", "state=RUN' OR '1'='1", "--from", FROM, "--to", TO]);
+  assert.deepEqual(r.rows, []);
+  for (const [argv, code, msg] of [
+    [["fleet", mirror, "-g", "state;DROP TABLE x"], 2, /not a fleet column/],
+    [["fleet", mirror, "-w", "comm~x"], 2, /col=value or col!=value/],
+    [["fleet", mirror, "-w", "tid=1 OR 1=1"], 2, /a whole number/],
+    [["fleet", "s3://Bad_Bucket", "--endpoint", endpoint], 2, /bad bucket name/],
+    [["fleet", "http://127.0.0.1:1/x"], 2, /give s3:\/\/BUCKET/],
+    [["fleet", join(root, "nowhere")], 1, /no shipped/],
+  ] as const) {
+    const x = await runCli([...argv]);
+    assert.equal(x.code, code, `${argv.join(" ")}: ${x.stderr}`);
+    assert.match(x.stderr, msg);
+    assert.equal(x.stderr.trim().split("\n").length, 1, x.stderr);
+  }
+});
+
+test("docs/fleet.md's ClickHouse DDL is the generated one, runs in chDB, and its batch INSERT loads every row once", {
+  skip,
+}, async () => {
+  const doc = readFileSync(join(REPO_ROOT, "docs", "fleet.md"), "utf8");
+  const block = (name: string) => {
+    const m = new RegExp(
+      `<!-- ${name}:begin -->\\n\`\`\`sql\\n([\\s\\S]*?)\`\`\`\\n<!-- ${name}:end -->`,
+    ).exec(doc);
+    assert.ok(m, `docs/fleet.md has the ${name} block`);
+    return m[1];
+  };
+  assert.equal(
+    block("ddl"),
+    clickhouseDdl(),
+    "regenerate: node -e 'import(\"./dist/src/fleet/clickhouse-ddl.js\").then((m) => process.stdout.write(m.clickhouseDdl()))'",
+  );
+  assert.equal(block("cluster"), `${clusterSql().join(";\n\n")};\n`);
+  const ch = await loadChdb();
+  const run = async (sql: string, params: object = {}) =>
+    (await ch.queryBindAsync(sql, params, { format: "JSONEachRow" }))
+      .text()
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as Row);
+  // Twice: with the documented 90-day TTL, then with 10 years. The test data's day
+  // (2026-01-02) is past 90 days on the machine's clock or not: the TTL must drop it or keep it.
+  const dataDay = Date.parse("2026-01-02T04:00:00Z");
+  const expired = Date.now() - dataDay > 91 * 86400e3;
+  const load = async (db: string, ttlDays: number) => {
+    for (const stmt of clickhouseDdl(db, ttlDays)
+      .split(";\n")
+      .filter((x) => x.trim()))
+      await run(stmt);
+    // The documented batch load, one INSERT per table over the shipped segments.
+    for (const table of ["samples", "rounds"] as const)
+      await run(
+        insertFromS3Sql(db, table, `${endpoint}/${BUCKET}/prod/${table}/**/*.parquet`).replace(
+          "'KEY', 'SECRET'",
+          `'${S3RVER_KEY}', '${S3RVER_KEY}'`,
+        ),
+      );
+    await run(`OPTIMIZE TABLE ${db}.samples FINAL`);
+  };
+  const ttlDb = `tsnap_ttl_${process.pid}`;
+  await load(ttlDb, 90);
+  const kept = Number((await run(`SELECT count() AS n FROM ${ttlDb}.samples`))[0].n);
+  if (expired) assert.equal(kept, 0, "rows older than the TTL are dropped");
+  else assert.ok(kept > 0, "rows within the TTL are kept");
+  await run(`DROP DATABASE ${ttlDb}`);
+  const db = `tsnap_test_${process.pid}`;
+  await load(db, 3650);
+  // Server-only engines: chDB parses them (EXPLAIN AST) but cannot run them.
+  for (const stmt of clusterSql(db)) assert.ok((await run(`EXPLAIN AST ${stmt}`)).length > 0, stmt);
+  const counts = await run(`SELECT host, count() AS n FROM ${db}.samples GROUP BY host ORDER BY host`);
+  for (const c of counts) {
+    const local = await runCli([
+      "query",
+      dirs[String(c.host)],
+      "--sql",
+      "SELECT count(*) AS n FROM samples",
+      "--format",
+      "json",
+    ]);
+    assert.equal(Number(c.n), Number(JSON.parse(local.stdout).rows[0].n), `${c.host}: rows loaded once`);
+  }
+  assert.equal(counts.length, 2);
+  const parts = await run(
+    `SELECT uniqExact(partition) AS p FROM system.parts WHERE database = '${db}' AND table = 'samples' AND active`,
+  );
+  assert.equal(Number(parts[0].p), 1, "one day: one partition");
+  // The fleet query over the server's tables answers as over the store.
+  const q = {
+    groups: [],
+    filters: [],
+    fromUs: Date.parse(`${FROM}Z`) * 1000,
+    toUs: Date.parse(`${TO}Z`) * 1000,
+    limit: 0,
+  };
+  const overTables = fleetSql(q, tableTarget(db));
+  const total = await run(overTables.sql, overTables.params);
+  const want = summed([await local(dirs.alpha, "state"), await local(dirs.beta, "state")], []);
+  assert.ok(
+    Math.abs(Number(total[0].avg_threads) - (want.get("")?.avg ?? Number.NaN)) < 1e-9,
+    `${total[0].avg_threads} vs ${want.get("")?.avg}`,
+  );
+  await run(`DROP DATABASE ${db}`);
+});

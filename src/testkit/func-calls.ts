@@ -1,0 +1,129 @@
+// The generic tracers' test workload (test/workloads/func-calls.c: functions called a
+// known number of times with known durations, getppid syscalls) driven round by round,
+// and bpftrace as the reference tracer on the same run (its map output parsed).
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import type { Tracer } from "./bcc-tools.js";
+import { compileWorkload, type RunningWorkload, startWorkload } from "./workloads.js";
+
+/** What one round does (the workload's truth): calls per function, getppid syscalls. */
+export const ROUND = { short: 60, long: 12, count: 5000, syscalls: 3000 };
+/** Spin time of each call (func-calls.c), µs. */
+export const SPIN_US = { short: 40, long: 300 };
+
+export interface FuncCalls {
+  bin: string;
+  pid: number;
+  /** Runs one round (SIGUSR1) and waits for its "done". */
+  round(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The workload built with frame pointers (user stacks), started and waiting for rounds. */
+export async function startFuncCalls(): Promise<FuncCalls> {
+  const bin = compileWorkload("func-calls", "test/workloads", ["-fno-omit-frame-pointer"]);
+  const wl: RunningWorkload = await startWorkload(
+    bin,
+    [ROUND.short, ROUND.long, ROUND.count, ROUND.syscalls].map(String),
+  );
+  const pid = Number(wl.ready[1]);
+  let done = 0;
+  let buf = "";
+  wl.child.stdout!.on("data", (d: Buffer) => {
+    buf += d.toString();
+    for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+      if (buf.startsWith("done")) done++;
+      buf = buf.slice(nl + 1);
+    }
+  });
+  return {
+    bin,
+    pid,
+    async round() {
+      const want = done + 1;
+      process.kill(pid, "SIGUSR1");
+      const t0 = Date.now();
+      while (done < want) {
+        if (Date.now() - t0 > 30_000) throw new Error("func-calls did not finish its round");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    stop: () => wl.stop(),
+  };
+}
+
+/** True when bpftrace is installed (setup.sh --tests installs Debian's). */
+export const hasBpftrace = (): boolean =>
+  spawnSync("bpftrace", ["--version"], { stdio: "ignore" }).status === 0;
+
+/** bpftrace running `program`, started once it says "Attaching", stopped with SIGINT (maps printed). */
+export function bpftrace(program: string): Tracer {
+  const child: ChildProcess = spawn("bpftrace", ["-e", program], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  let code = -1;
+  const exited = new Promise<void>((res) =>
+    child.once("exit", (c) => {
+      code = c ?? 128;
+      res();
+    }),
+  );
+  child.stderr!.on("data", (d) => {
+    err += d;
+  });
+  const started = new Promise<void>((res, rej) => {
+    child.stdout!.on("data", (d) => {
+      out += d;
+      // bpftrace prints "Attaching N probes..." before it attaches: give it a moment more
+      if (out.includes("Attaching")) setTimeout(res, 500);
+    });
+    child.once("exit", (c) => rej(new Error(`bpftrace exited (${c}) before it traced: ${out}${err}`)));
+  });
+  return {
+    started,
+    async stop() {
+      child.kill("SIGINT");
+      await exited;
+      return { out, err, code };
+    },
+  };
+}
+
+/** bpftrace's `@name[key]: N` lines → "name[key]" (or "name") → N. */
+export function bpftraceCounts(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^@(\w*)(?:\[(.*)\])?: (\d+)$/gm))
+    out.set(m[2] === undefined ? m[1] : `${m[1]}[${m[2]}]`, Number(m[3]));
+  return out;
+}
+
+const SUFFIX: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** The histogram printed after `@name:` as counts per bcc log2 slot ([2, 4) is bcc's slot 1; [0] and [1] slot 0). */
+export function bpftraceHist(text: string, name: string): number[] {
+  const lines = text.split("\n");
+  const at = lines.findIndex((l) => l.trim() === `@${name}:`);
+  const counts: number[] = [];
+  if (at < 0) return counts;
+  for (const l of lines.slice(at + 1)) {
+    const m = /^\[(\d+)([KMG]?)(?:, [^)]*\))?\]?\s+(\d+) \|/.exec(l);
+    if (!m) break;
+    const low = Number(m[1]) * SUFFIX[m[2]];
+    const slot = low <= 1 ? 0 : Math.floor(Math.log2(low));
+    counts[slot] = (counts[slot] ?? 0) + Number(m[3]);
+  }
+  return Array.from(counts, (n) => n ?? 0);
+}
+
+/** bpftrace's stack-keyed map `@name[stack]: N` (ustack/kstack keys) → frames leaf first (offsets cut) and counts. */
+export function bpftraceStacks(text: string, name: string): { frames: string[]; count: number }[] {
+  const out: { frames: string[]; count: number }[] = [];
+  const re = new RegExp(`^@${name}\\[\\n([\\s\\S]*?)\\n\\]: (\\d+)$`, "gm");
+  for (const m of text.matchAll(re)) {
+    const frames = m[1]
+      .split("\n")
+      .map((l) => l.trim().replace(/\+\d+$/, ""))
+      .filter((l) => l !== "");
+    out.push({ frames, count: Number(m[2]) });
+  }
+  return out;
+}

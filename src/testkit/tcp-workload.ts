@@ -1,0 +1,85 @@
+// The tcp* tools' ground truth: test/workloads/tcp-conns.c run in a network namespace of
+// its own (N connections over its loopback with known ports, processes and bytes; one
+// refused connect), and what it reports: its processes, each connection's bytes from
+// both ends, and the namespace's own /proc/net/snmp and /proc/net/netstat TCP counters
+// after everything closed (no other process's traffic is in them).
+import { execFile } from "node:child_process";
+import { basename } from "node:path";
+import { promisify } from "node:util";
+import { compileWorkload } from "./workloads.js";
+
+export const SERVER_PORT = 5000;
+export const CLOSED_PORT = 5001;
+export const CLIENT_PORT = 6000;
+export const ECONNREFUSED = 111;
+
+export interface TcpRun {
+  ip: 4 | 6;
+  /** 127.0.0.1 or ::1 */
+  addr: string;
+  /** The processes' comm (the binary's name, cut to 15 characters). */
+  comm: string;
+  server: number;
+  client: number;
+  /** The client's view of connection i: local port, bytes sent and received. */
+  conns: { sport: number; sent: number; received: number }[];
+  /** Bytes the server read from connection i. */
+  served: number[];
+  /** errno of the connect to CLOSED_PORT. */
+  refused: number;
+  /** The namespace's Tcp: counters (ActiveOpens, PassiveOpens, RetransSegs, ...). */
+  snmp: Record<string, number>;
+  /** Its TcpExt: counters. */
+  netstat: Record<string, number>;
+}
+
+/** Parses the workload's stdout. Pure. */
+export function parseTcpRun(ip: 4 | 6, out: string): TcpRun {
+  const run: TcpRun = {
+    ip,
+    addr: ip === 4 ? "127.0.0.1" : "::1",
+    comm: "",
+    server: 0,
+    client: 0,
+    conns: [],
+    served: [],
+    refused: -1,
+    snmp: {},
+    netstat: {},
+  };
+  const tables: Record<"snmp" | "netstat", string[][]> = { snmp: [], netstat: [] };
+  for (const line of out.split("\n")) {
+    const f = line.split(" ");
+    if (f[0] === "server") run.server = Number(f[1]);
+    else if (f[0] === "client") run.client = Number(f[1]);
+    else if (f[0] === "conn")
+      run.conns[Number(f[1])] = { sport: Number(f[2]), sent: Number(f[3]), received: Number(f[4]) };
+    else if (f[0] === "served") run.served[Number(f[1])] = Number(f[2]);
+    else if (f[0] === "refused") run.refused = Number(f[1]);
+    else if (f[0] === "snmp" || f[0] === "netstat") tables[f[0]].push(f.slice(2));
+  }
+  for (const k of ["snmp", "netstat"] as const) {
+    const [names, values] = tables[k];
+    names?.forEach((n, i) => {
+      run[k][n] = Number(values[i]);
+    });
+  }
+  return run;
+}
+
+/** Runs the workload to its end: `n` connections sending `send` bytes, answered with `reply`. */
+export async function runTcpConns(
+  ip: 4 | 6,
+  n: number,
+  send: number,
+  reply: number,
+  setup?: string,
+): Promise<TcpRun> {
+  const bin = compileWorkload("tcp-conns");
+  const args = [String(ip), String(n), String(send), String(reply), ...(setup ? [setup] : [])];
+  const { stdout } = await promisify(execFile)(bin, args, { timeout: 120_000 });
+  const run = { ...parseTcpRun(ip, stdout), comm: basename(bin).slice(0, 15) };
+  if (run.conns.length !== n || run.served.length !== n)
+    throw new Error(`tcp-conns did not finish: ${stdout}`);
+  return run;
+}

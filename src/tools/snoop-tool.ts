@@ -1,0 +1,88 @@
+// What the event tools share (opensnoop, biosnoop, exitsnoop, ...: bcc's "snoop" tools,
+// one line per event): the loop that drains the kernel's ring buffer until Ctrl-C or the
+// end of -d, prints each record through the tool's renderer, and says on stderr how many
+// events the kernel could not send (lost, by reason), as they happen and at the end.
+
+import type { RingBuffer } from "../bpf/ringbuf.js";
+import type { Io } from "../command/command.js";
+
+/** The loaded kernel side of an event tool. */
+export interface SnoopSource {
+  ring: RingBuffer;
+  /** Events the kernel could not report, by reason (keys of `lostWords`); cumulative. */
+  lost(): Record<string, number>;
+  close(): void;
+}
+
+/** Kernel time (CLOCK_MONOTONIC ns, bpf_ktime_get_ns) to wall time and to seconds since start. */
+export interface SnoopClock {
+  /** The kernel's clock when tracing began. */
+  startNs: bigint;
+  /** The wall time of a kernel timestamp. */
+  wall(ns: bigint): Date;
+  /** Seconds from the start of tracing to a kernel timestamp. */
+  since(ns: bigint): number;
+}
+
+export function snoopClock(startNs = process.hrtime.bigint()): SnoopClock {
+  // process.hrtime is CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns.
+  const wallAtStart = Date.now() - Number(process.hrtime.bigint() - startNs) / 1e6;
+  return {
+    startNs,
+    wall: (ns) => new Date(wallAtStart + Number(ns - startNs) / 1e6),
+    since: (ns) => Number(ns - startNs) / 1e9,
+  };
+}
+
+export interface SnoopLoopOptions {
+  json: boolean;
+  /** The text header (printed on stdout first, as libbpf-tools does); "" for none. */
+  header: string;
+  /** "Tracing file opens" (said on stderr with --json, where stdout is only NDJSON). */
+  tracing: string;
+  /** Seconds to trace (-d); Infinity: until Ctrl-C. */
+  durationS: number;
+  /** What each lost counter means, as "N <words>" ("events lost: the ring buffer was full"). */
+  lostWords: Record<string, string>;
+}
+
+/**
+ * Drains `src` until Ctrl-C or the duration, rendering every record with `render` (its
+ * text, "" to leave a record out); closes `src`. Records already in the ring at Ctrl-C
+ * are printed.
+ */
+export async function runSnoopLoop(
+  io: Io,
+  o: SnoopLoopOptions,
+  src: SnoopSource,
+  render: (buf: Buffer, off: number, len: number, clock: SnoopClock) => string,
+): Promise<number> {
+  try {
+    const clock = snoopClock();
+    if (o.json) io.err(`${o.tracing}... Hit Ctrl-C to end.\n`);
+    else if (o.header) io.out(o.header);
+    const lostSeen: Record<string, number> = {};
+    const drain = () => {
+      let text = "";
+      src.ring.drain((buf, off, len) => {
+        text += render(buf, off, len, clock);
+      });
+      if (text) io.out(text);
+      for (const [what, total] of Object.entries(src.lost())) {
+        const d = total - (lostSeen[what] ?? 0);
+        lostSeen[what] = total;
+        if (d > 0) io.err(`WARNING: ${d} ${o.lostWords[what] ?? what}\n`);
+      }
+    };
+    const end = performance.now() + o.durationS * 1000;
+    while (!io.signal.aborted && performance.now() < end) {
+      await src.ring.wait(Math.min(200, Math.max(0, end - performance.now())));
+      if (io.signal.reason === "EPIPE") return 0;
+      drain();
+    }
+    drain();
+  } finally {
+    src.close();
+  }
+  return 0;
+}

@@ -1,0 +1,150 @@
+// What the tcp* tools share: the `struct sock_id` of kernel/lib/sock.bpf.h (family,
+// addresses, ports) declared once and decoded, addresses printed as inet_ntop does, the
+// comma-separated port-list flag, the kernel's port-list config bytes, the monotonic
+// clock of the records as wall time, and the loop that drains a ring buffer until Ctrl-C.
+import type { RingBuffer } from "../bpf/ringbuf.js";
+import type { Flag } from "../command/args.js";
+import type { Io } from "../command/command.js";
+import { UsageError } from "../errors.js";
+import type { FieldType } from "../sources/bpf/records.js";
+
+/** SOCK_MAX_PORTS of sock.bpf.h: the length of a port list in a config. */
+export const MAX_PORTS = 8;
+
+/** The fields of `struct sock_id`, to spread into a record's layout (16 + 16 + 4 × u16). */
+export const SOCK_ID_FIELDS = [
+  ["saddr", { array: "u8", len: 16 }],
+  ["daddr", { array: "u8", len: 16 }],
+  ["family", "u16"],
+  ["sport", "u16"],
+  ["dport", "u16"],
+  ["id_pad", "u16"],
+] as const satisfies readonly (readonly [string, FieldType])[];
+
+type SockIdField = (typeof SOCK_ID_FIELDS)[number][0];
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+
+/** A connection: IP version, source and destination address and port (host order). */
+export interface SockId {
+  ip: 4 | 6;
+  saddr: string;
+  sport: number;
+  daddr: string;
+  dport: number;
+}
+
+/** Decodes the sock_id fields of a record at `base` (offsets from its layout). Pure. */
+export function decodeSockId(buf: Buffer, base: number, off: Readonly<Record<SockIdField, number>>): SockId {
+  const family = buf.readUInt16LE(base + off.family);
+  const ip = family === AF_INET6 ? 6 : 4;
+  const n = ip === 4 ? 4 : 16;
+  return {
+    ip,
+    saddr: inetNtop(ip, buf.subarray(base + off.saddr, base + off.saddr + n)),
+    sport: buf.readUInt16LE(base + off.sport),
+    daddr: inetNtop(ip, buf.subarray(base + off.daddr, base + off.daddr + n)),
+    dport: buf.readUInt16LE(base + off.dport),
+  };
+}
+
+/** glibc's inet_ntop: dotted quad; IPv6 with the longest run (≥ 2) of zero groups as "::",
+ * and ::ffff:a.b.c.d / ::a.b.c.d for mapped and compatible addresses. Pure. */
+export function inetNtop(ip: 4 | 6, b: Uint8Array): string {
+  if (ip === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+  const w = Array.from({ length: 8 }, (_, i) => (b[2 * i] << 8) | b[2 * i + 1]);
+  let best = { base: -1, len: 0 };
+  let cur = { base: -1, len: 0 };
+  for (let i = 0; i < 8; i++) {
+    if (w[i] === 0) {
+      cur = cur.base === -1 ? { base: i, len: 1 } : { base: cur.base, len: cur.len + 1 };
+      if (cur.len > best.len) best = cur;
+    } else cur = { base: -1, len: 0 };
+  }
+  if (best.len < 2) best = { base: -1, len: 0 };
+  let s = "";
+  for (let i = 0; i < 8; i++) {
+    if (best.base !== -1 && i >= best.base && i < best.base + best.len) {
+      if (i === best.base) s += ":";
+      continue;
+    }
+    if (i !== 0) s += ":";
+    if (i === 6 && best.base === 0 && (best.len === 6 || (best.len === 5 && w[5] === 0xffff))) {
+      s += `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+      break;
+    }
+    s += w[i].toString(16);
+  }
+  if (best.base !== -1 && best.base + best.len === 8) s += ":";
+  return s;
+}
+
+/** A comma-separated list of ports (1-65535), at most MAX_PORTS; [] when absent. */
+export function portsFlag(n: { long: string; short?: string; help: string }): Flag<number[]> {
+  return {
+    ...n,
+    arg: "PORTS",
+    parse(raw, label) {
+      if (raw === undefined) return [];
+      const parts = String(raw).split(",");
+      if (parts.length > MAX_PORTS) throw new UsageError(`${label} takes at most ${MAX_PORTS} ports`);
+      return parts.map((p) => {
+        const t = p.trim();
+        if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > 65535)
+          throw new UsageError(`${label} must be ports from 1 to 65535 separated by commas, got '${raw}'`);
+        return Number(t);
+      });
+    },
+  };
+}
+
+/** Writes a port list as `__u16 ports[SOCK_MAX_PORTS]` (0-terminated). */
+export function writePorts(b: Buffer, at: number, ports: readonly number[]): void {
+  ports.forEach((p, i) => {
+    b.writeUInt16LE(p, at + 2 * i);
+  });
+}
+
+/** CLOCK_MONOTONIC ns of a record (bpf_ktime_get_ns) → wall time. */
+export function wallClock(): (ts: bigint) => Date {
+  const nowNs = process.hrtime.bigint();
+  const nowMs = Date.now();
+  return (ts) => new Date(nowMs - Number(nowNs - ts) / 1e6);
+}
+
+/** HH:MM:SS of a local time. */
+export function hms(at: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${p(at.getHours())}:${p(at.getMinutes())}:${p(at.getSeconds())}`;
+}
+
+/**
+ * Drains `ring` every 200 ms until Ctrl-C (and once more after): each record through
+ * `onRecord` (which returns the text to print, or ""), a warning on stderr when the
+ * kernel counted records it could not send (`lost()`, cumulative).
+ */
+export async function streamRing(
+  io: Io,
+  ring: RingBuffer,
+  onRecord: (buf: Buffer, off: number, len: number) => string,
+  lost: () => number,
+  what: string,
+): Promise<void> {
+  let lostSeen = 0;
+  const drain = () => {
+    let text = "";
+    ring.drain((buf, off, len) => {
+      text += onRecord(buf, off, len);
+    });
+    if (text) io.out(text);
+    const n = lost();
+    if (n > lostSeen) io.err(`WARNING: ${n - lostSeen} ${what} lost (ring buffer or map full)\n`);
+    lostSeen = n;
+  };
+  while (!io.signal.aborted) {
+    await ring.wait(200);
+    drain();
+  }
+  drain();
+}
