@@ -5,7 +5,8 @@
 // deltas of the same threads over the same window; and the clock program's kernel time
 // per round (bpf_stats) at this machine's thread count. The reference is taken over exactly
 // the window tsnap sampled (testkit WindowReference), not over its start-up.
-// With --clock-cpus 0,1 the kernel clock runs on each of those CPUs in turn instead
+// With --clock-cpus all,0,1 the kernel clock runs on all CPUs (the default: their ticks
+// interleaved, each period's slot drawn), then on CPU 0 alone, then on CPU 1 alone
 // (TSNAP_CLOCK_CPU). With --as-found each kernel variant runs again without the clock's
 // correction for its own walk (TSNAP_CLOCK_AS_FOUND=1: threads woken onto the clock's CPU
 // while it walks are read as runnable, as found; docs/bpf-source.md).
@@ -29,14 +30,15 @@ const { values } = parseArgs({
     "as-found": { type: "boolean" },
   },
 });
-const clockCpus = values["clock-cpus"]?.split(",").filter((c) => /^\d+$/.test(c));
+const clockCpus = values["clock-cpus"]?.split(",").filter((c) => /^(\d+|all)$/.test(c));
 const asFound = values["as-found"] === true;
 const variants = (
   clockCpus
-    ? clockCpus.map((c) => ({
-        label: `kernel, CPU ${c}`,
-        env: { TSNAP_CLOCK: "kernel", TSNAP_CLOCK_CPU: c },
-      }))
+    ? clockCpus.map((c) =>
+        c === "all"
+          ? { label: "kernel, all CPUs", env: { TSNAP_CLOCK: "kernel" } }
+          : { label: `kernel, CPU ${c}`, env: { TSNAP_CLOCK: "kernel", TSNAP_CLOCK_CPU: c } },
+      )
     : ["kernel", "user"].map((c) => ({ label: c, env: { TSNAP_CLOCK: c } }))
 ).flatMap((v) =>
   asFound && v.env.TSNAP_CLOCK === "kernel"

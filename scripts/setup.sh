@@ -31,10 +31,12 @@ loud() { echo "setup: $*" >&2; }
 # linux-perf (perf record/script: profile's reference), chromium (the flame graph SVG in a browser),
 # sysstat (mpstat, iostat -x and sar -n DEV: check's references), iproute2 and nftables
 # (check's network tests: namespaces, veth links, packet loss where netem is not built in),
-# man-db and zsh (the release test renders the man pages and loads the zsh completion),
-# tmux (tsnap ui in a real terminal).
+# man-db, zsh and lintian (the release test renders the man pages, loads the zsh completion
+# and checks the .deb),
+# tmux (tsnap ui in a real terminal), bpftrace (the generic tracers' reference),
+# systemtap-sdt-dev (sys/sdt.h: the USDT test workload).
 BPF_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool)
-TEST_PACKAGES=(gcc g++ libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium sysstat iproute2 nftables man-db zsh tmux bpftrace)
+TEST_PACKAGES=(gcc g++ libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium sysstat iproute2 nftables man-db zsh lintian tmux bpftrace systemtap-sdt-dev)
 wanted=()
 [ "$bpf" = 1 ] && wanted+=("${BPF_PACKAGES[@]}")
 [ "$tests" = 1 ] && wanted+=("${TEST_PACKAGES[@]}")

@@ -48,107 +48,172 @@ export class KernelSymbols {
   }
 }
 
-function hex8(text: string, at: number): number {
+function hex8(b: Uint8Array, at: number): number {
   let v = 0;
   for (let i = at; i < at + 8; i++) {
-    const c = text.charCodeAt(i);
+    const c = b[i];
     v = v * 16 + (c <= 57 ? c - 48 : (c | 0x20) - 87);
   }
   return v;
 }
 
-/** Parses /proc/kallsyms text: keeps text symbols (t, T, w, W) in the kernel's high half. */
-export function parseKallsyms(text: string): KernelSymbols {
-  let n = 0;
-  let cap = 1 << 17;
-  let addrs = new Float64Array(cap);
-  let starts = new Int32Array(cap);
-  let ends = new Int32Array(cap);
-  let sorted = true;
-  const sched: [number, number] = [0, 0];
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = text.length;
-    // "ffffffff81000000 T _stext\t[module]"
-    if (end - start > 19 && text.startsWith("ffffffff", start)) {
-      const type = text.charCodeAt(start + 17) | 0x20; // lower-case
-      const low = type === 0x74 || type === 0x77 ? hex8(text, start + 8) : 0;
-      if (low !== 0) {
-        if (n === cap) {
-          cap *= 2;
-          const a2 = new Float64Array(cap);
-          a2.set(addrs);
-          addrs = a2;
-          const s2 = new Int32Array(cap);
-          s2.set(starts);
-          starts = s2;
-          const e2 = new Int32Array(cap);
-          e2.set(ends);
-          ends = e2;
-        }
-        let nameEnd = end;
-        for (let i = start + 19; i < end; i++) {
-          if (text.charCodeAt(i) === 9) {
-            nameEnd = i;
-            break;
-          }
-        }
-        if (n > 0 && low < addrs[n - 1]) sorted = false;
-        if (text.startsWith("__sched_text_", start + 19)) {
-          const which = text.slice(start + 32, nameEnd);
-          if (which === "start") sched[0] = low;
-          else if (which === "end") sched[1] = low;
-        }
-        addrs[n] = low;
-        starts[n] = start + 19;
-        ends[n] = nameEnd;
-        n++;
+const NL = 10;
+const TAB = 9;
+const FFFFFFFF = Buffer.from("ffffffff", "latin1");
+const SCHED_TEXT = Buffer.from("__sched_text_", "latin1");
+
+function startsWith(b: Uint8Array, at: number, prefix: Uint8Array): boolean {
+  if (at + prefix.length > b.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (b[at + i] !== prefix[i]) return false;
+  return true;
+}
+
+/**
+ * /proc/kallsyms parsed as it is read, a chunk at a time: only text symbols (t, T, w, W)
+ * in the kernel's high half are kept, their names copied into one compact buffer (about
+ * half the file). Neither the whole file nor a string of it is ever held (the file is
+ * 5+ MB; holding it and its text cost capture ~12 MB of peak RSS).
+ */
+export class KallsymsParser {
+  private n = 0;
+  private addrs = new Float64Array(1 << 17);
+  private starts = new Int32Array(1 << 17);
+  private ends = new Int32Array(1 << 17);
+  private names = Buffer.allocUnsafe(1 << 22);
+  private used = 0;
+  private sorted = true;
+  private readonly sched: [number, number] = [0, 0];
+
+  /** Parses the whole lines of b[0, len); returns where the unparsed rest (a partial line) starts. */
+  push(b: Buffer, len = b.length): number {
+    // Byte loops, not Buffer methods: a native call per line costs more than the line.
+    let start = 0;
+    for (let i = 0; i < len; i++) {
+      if (b[i] !== NL) continue;
+      this.line(b, start, i);
+      start = i + 1;
+    }
+    return start;
+  }
+
+  /** The last line (without a newline), then the symbols. */
+  finish(b?: Buffer, len = 0): KernelSymbols {
+    if (b !== undefined && len > 0) this.line(b, 0, len);
+    const n = this.n;
+    // Views, not copies: capacity never written is never resident.
+    let addrs = this.addrs.subarray(0, n);
+    let order: Uint32Array | null = null;
+    if (!this.sorted) {
+      // Sorted natively as one number per symbol, address * 2^20 + index (exact below
+      // 2^53): a comparator sort of ~120,000 symbols took ~200 ms of start-up.
+      if (n >= 1 << 20) throw new Error(`kallsyms: ${n} text symbols, more than the sort handles`);
+      const keys = new Float64Array(n);
+      for (let i = 0; i < n; i++) keys[i] = addrs[i] * 1048576 + i;
+      keys.sort();
+      order = new Uint32Array(n);
+      addrs = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const k = keys[i];
+        addrs[i] = Math.floor(k / 1048576);
+        order[i] = k - addrs[i] * 1048576;
       }
     }
-    start = end + 1;
+    const names = this.names;
+    const starts = this.starts;
+    const ends = this.ends;
+    const ord = order;
+    const name = (i: number) => {
+      const j = ord ? ord[i] : i;
+      return names.toString("latin1", starts[j], ends[j]);
+    };
+    return new KernelSymbols(addrs, name, this.sched);
   }
-  let order: Uint32Array | null = null;
-  if (!sorted) {
-    order = Uint32Array.from({ length: n }, (_, i) => i).sort((x, y) => addrs[x] - addrs[y]);
-    addrs = Float64Array.from(order, (i) => addrs[i]);
-  } else {
-    addrs = addrs.slice(0, n);
+
+  // "ffffffff81000000 T _stext\t[module]"
+  private line(b: Buffer, start: number, end: number): void {
+    if (end - start <= 19 || !startsWith(b, start, FFFFFFFF)) return;
+    const type = b[start + 17] | 0x20; // lower-case
+    if (type !== 0x74 && type !== 0x77) return;
+    const low = hex8(b, start + 8);
+    if (low === 0) return;
+    const nameStart = start + 19;
+    let nameEnd = nameStart;
+    while (nameEnd < end && b[nameEnd] !== TAB) nameEnd++;
+    const n = this.n;
+    if (n === this.addrs.length) this.grow();
+    if (n > 0 && low < this.addrs[n - 1]) this.sorted = false;
+    if (startsWith(b, nameStart, SCHED_TEXT)) {
+      const which = b.toString("latin1", nameStart + SCHED_TEXT.length, nameEnd);
+      if (which === "start") this.sched[0] = low;
+      else if (which === "end") this.sched[1] = low;
+    }
+    const len = nameEnd - nameStart;
+    if (this.used + len > this.names.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(2 * this.names.length, this.used + len));
+      this.names.copy(bigger, 0, 0, this.used);
+      this.names = bigger;
+    }
+    const names = this.names;
+    for (let i = 0; i < len; i++) names[this.used + i] = b[nameStart + i];
+    this.addrs[n] = low;
+    this.starts[n] = this.used;
+    this.ends[n] = this.used + len;
+    this.used += len;
+    this.n = n + 1;
   }
-  const ord = order;
-  const name = (i: number) => {
-    const j = ord ? ord[i] : i;
-    return text.slice(starts[j], ends[j]);
-  };
-  return new KernelSymbols(addrs, name, sched);
+
+  private grow(): void {
+    const cap = 2 * this.addrs.length;
+    const a = new Float64Array(cap);
+    a.set(this.addrs);
+    this.addrs = a;
+    const s = new Int32Array(cap);
+    s.set(this.starts);
+    this.starts = s;
+    const e = new Int32Array(cap);
+    e.set(this.ends);
+    this.ends = e;
+  }
+}
+
+/** Parses /proc/kallsyms text: keeps text symbols (t, T, w, W) in the kernel's high half. */
+export function parseKallsyms(text: string): KernelSymbols {
+  const p = new KallsymsParser();
+  const b = Buffer.from(text, "latin1");
+  const rest = p.push(b);
+  return p.finish(b.subarray(rest), b.length - rest);
 }
 
 let cached: KernelSymbols | null = null;
 
 /** The running kernel's symbols (read once). Without root the addresses are all zero. */
 export function kernelSymbols(): KernelSymbols {
-  cached ??= parseKallsyms(readProcFile("/proc/kallsyms"));
+  cached ??= readKallsyms("/proc/kallsyms");
   return cached;
 }
 
-/** Reads a /proc file in big sequential reads (readFileSync's small reads of
- * /proc/kallsyms make the kernel re-walk the symbol table: seconds instead of ~80 ms). */
-function readProcFile(path: string): string {
+/** Reads and parses a kallsyms file in 1 MiB sequential reads (readFileSync's small reads
+ * of /proc/kallsyms make the kernel re-walk the symbol table: seconds instead of ~80 ms). */
+function readKallsyms(path: string): KernelSymbols {
   const fd = openSync(path, "r");
   try {
-    let buf = Buffer.allocUnsafe(8 << 20);
+    const p = new KallsymsParser();
+    let buf = Buffer.allocUnsafe(1 << 20);
     let len = 0;
     for (;;) {
-      if (buf.length - len < 1 << 20) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
+      if (len === buf.length) {
+        // one line longer than the buffer: never in kallsyms, but stay correct
+        const bigger = Buffer.allocUnsafe(2 * buf.length);
         buf.copy(bigger, 0, 0, len);
         buf = bigger;
       }
       const n = readSync(fd, buf, len, buf.length - len, null);
-      if (n <= 0) break;
+      if (n <= 0) return p.finish(buf, len);
       len += n;
+      const rest = p.push(buf, len);
+      buf.copy(buf, 0, rest, len);
+      len -= rest;
     }
-    return buf.toString("latin1", 0, len);
   } finally {
     closeSync(fd);
   }

@@ -36,6 +36,8 @@ export interface UprobeOptions {
   retprobe?: boolean;
   /** bpf_get_attach_cookie()'s value. */
   cookie?: number;
+  /** File offset of a USDT semaphore the kernel counts attached probes in (0: none). */
+  refCtrOffset?: number;
 }
 
 export class Link {
@@ -224,6 +226,7 @@ export class BpfObject {
     // struct bpf_uprobe_opts { size_t sz; size_t ref_ctr_offset; __u64 bpf_cookie; bool retprobe; const char *func_name; }
     const o = Buffer.alloc(40);
     o.writeBigUInt64LE(40n, 0);
+    o.writeBigUInt64LE(BigInt(opts.refCtrOffset ?? 0), 8);
     o.writeBigUInt64LE(BigInt(opts.cookie ?? 0), 16);
     o.writeUInt8(opts.retprobe ? 1 : 0, 24);
     const l = libbpf().bpf_program__attach_uprobe_opts(

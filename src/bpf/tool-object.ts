@@ -8,13 +8,14 @@ import { setCgroupFilter } from "./cgroup-filter.js";
 import { Collection } from "./collection.js";
 import { BpfError } from "./object.js";
 import { bpfObjectPath } from "./paths.js";
+import { BPF_PRIVILEGE } from "./privilege.js";
 
 export interface ToolObject {
   /** The object's name (build/bpf/<name>.bpf.o), also the tool's in error messages. */
   name: string;
   /** The only programs loaded; attached in this order unless `attach` says otherwise. */
   programs: readonly string[];
-  /** The bytes of its `const volatile` config (.rodata). */
+  /** The bytes of its `const volatile` config (.rodata); empty when it has none. */
   config: Buffer;
   /** Map sizes set before load, by map name. */
   maxEntries?: Readonly<Record<string, number>>;
@@ -37,7 +38,7 @@ export function loadToolObject<T>(o: ToolObject, use?: (col: Collection) => T): 
   const col = Collection.open(bpfObjectPath(o.name));
   try {
     col.setAutoload(o.programs);
-    col.setReadOnlyConfig(o.config);
+    if (o.config.length > 0) col.setReadOnlyConfig(o.config);
     for (const [map, n] of Object.entries(o.maxEntries ?? {})) col.setMaxEntries(map, n);
     o.beforeLoad?.(col);
     col.load();
@@ -54,7 +55,7 @@ export function loadToolObject<T>(o: ToolObject, use?: (col: Collection) => T): 
 /** EPERM/EACCES at load or attach is a missing privilege, said as such. */
 export function explainLoadError(what: string, err: unknown): unknown {
   if (err instanceof BpfError && (err.errno === 1 || err.errno === 13))
-    return new PermissionError(`${what} needs root (CAP_BPF and CAP_PERFMON): ${err.message}`, {
+    return new PermissionError(`${what} ${BPF_PRIVILEGE}: ${err.message}`, {
       cause: err,
     });
   return err;

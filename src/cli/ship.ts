@@ -74,6 +74,7 @@ deleted by ship. While the store is down, the backlog is the capture directory i
 (bounded by capture's --retain/--max-size); the spool holds only the segment in flight.
 Failed uploads are retried with exponential back-off (0.5 s doubling to 60 s, jittered).
 Credentials come from the environment or a file, never from the command line.
+Run it as the capture's user (the directory is its owner's only), or give --spool elsewhere.
 
 OPTIONS
 ${flagHelp(FLAGS)}
@@ -102,6 +103,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       ? 600_000
       : Number.POSITIVE_INFINITY;
   const store = new S3Client(target, loadCredentials(v.credentials));
+  process.umask(0o077); // the spool's copies are as private as the capture's files
   const notice = (line: string) => io.err(`${line}\n`);
   const opts = {
     dir,

@@ -11,16 +11,9 @@ import { OUTPUT_FORMATS, type OutputFormat } from "../report/output.js";
 
 export type RawValue = string | boolean | string[] | boolean[] | undefined;
 
-/** node:util parseArgs's options; `choices` (ignored by it) tells completions a flag's values. */
 export type OptionSpec = Record<
   string,
-  {
-    type: "string" | "boolean";
-    short?: string;
-    multiple?: boolean;
-    default?: string | boolean;
-    choices?: readonly string[];
-  }
+  { type: "string" | "boolean"; short?: string; multiple?: boolean; default?: string | boolean }
 >;
 
 export interface Parsed {
@@ -205,7 +198,6 @@ export function parseFlags<F extends Flags>(
       type: f.arg ? "string" : "boolean",
       ...(f.short ? { short: f.short } : {}),
       ...(f.multiple ? { multiple: true } : {}),
-      ...(f.choices ? { choices: f.choices } : {}),
     };
   }
   const parsed = parseArgs(argv, spec, maxPositionals);

@@ -9,6 +9,7 @@ import { runCli } from "../testkit/cli.js";
 import { decimalFlag, flagHelp, listOptionFlag, parseFlags, switchFlag, textsFlag } from "./args.js";
 import {
   cgroupFlag,
+  clockTimestampFlag,
   durationFlag,
   INTERVAL_COUNT_ARGS,
   intervalFlag,
@@ -128,6 +129,9 @@ test("bcc's shared flags: -c DIR, -T by bcc's meaning per tool, -m, --json", () 
   const exec = parseFlags(["-T"], { time: timeColumnFlag, timestamp: timestampColumnFlag("t") }).values;
   assert.deepEqual(exec, { time: true, timestamp: false });
   assert.equal(parseFlags(["-T"], { timestamp: timestampColumnFlag("T") }).values.timestamp, true);
+  // exitsnoop -t, opensnoop -T: --timestamp, printed as the clock time (libbpf-tools).
+  assert.equal(parseFlags(["--timestamp"], { timestamp: clockTimestampFlag("t") }).values.timestamp, true);
+  assert.match(flagHelp({ t: clockTimestampFlag("t") }), /-t, --timestamp +a TIME column \(HH:MM:SS\)/);
   // syscount: -T N rows.
   assert.equal(parseFlags(["-T", "3"], { top: topFlag(10) }).values.top, 3);
   assert.equal(parseFlags([], { top: topFlag(10) }).values.top, 10);

@@ -221,11 +221,19 @@ export const timeColumnFlag: Flag<boolean> = switchFlag({
 });
 
 /**
- * --timestamp of the event tools: seconds since tracing began per line. bcc's letter
- * differs by tool: execsnoop -t (its -T is --time), opensnoop -T.
+ * --timestamp of the event tools whose timestamp is the clock time (HH:MM:SS), as
+ * libbpf-tools prints it: opensnoop -T, exitsnoop -t.
  */
-export function timestampColumnFlag(short: "t" | "T"): Flag<boolean> {
-  return switchFlag({ long: "timestamp", short, help: "a TIME(s) column: seconds since tracing began" });
+export function clockTimestampFlag(short: "t" | "T"): Flag<boolean> {
+  return switchFlag({ long: "timestamp", short, help: "a TIME column (HH:MM:SS)" });
+}
+
+/**
+ * --timestamp of the event tools: seconds since `since` (default: tracing began) per line.
+ * bcc's letter differs by tool: execsnoop and tcpconnect -t (execsnoop's -T is --time).
+ */
+export function timestampColumnFlag(short: "t" | "T", since = "tracing began"): Flag<boolean> {
+  return switchFlag({ long: "timestamp", short, help: `a TIME(s) column: seconds since ${since}` });
 }
 
 /** -T, --top N: rows per report (bcc syscount's -T). */

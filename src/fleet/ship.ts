@@ -146,6 +146,7 @@ async function spoolCopy(
   const want = await count(src);
   if (!existsSync(dest)) {
     const tmp = `${dest}.tmp`;
+    rmSync(tmp, { force: true }); // left by a crash mid-copy
     // host and service are checked names (fleet-target.ts), quoted as literals: COPY takes no parameters.
     await conn.run(
       `COPY (SELECT *, ${sqlString(host)} AS host, ${sqlString(service)} AS service FROM read_parquet(${sqlString(src)})) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`,

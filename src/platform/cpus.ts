@@ -21,3 +21,13 @@ export function onlineCpus(): number[] {
     return [0];
   }
 }
+
+/** How many CPU numbers the kernel may use (/sys/devices/system/cpu/possible: the highest + 1). */
+export function possibleCpuCount(): number {
+  try {
+    const cpus = parseCpuList(readFileSync("/sys/devices/system/cpu/possible", "utf8"));
+    return cpus.length > 0 ? Math.max(...cpus) + 1 : 1;
+  } catch {
+    return Math.max(...onlineCpus()) + 1;
+  }
+}

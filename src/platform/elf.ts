@@ -235,3 +235,60 @@ export function vaddrToFileOffset(segments: readonly ElfSegment[], vaddr: number
     if (vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz) return vaddr - s.vaddr + s.offset;
   return null;
 }
+
+/** One USDT probe of a `.note.stapsdt` note (systemtap's <sys/sdt.h>). */
+export interface UsdtNote {
+  provider: string;
+  name: string;
+  /** The probe's address (a virtual address of the file, .stapsdt.base adjusted). */
+  pc: number;
+  /** The semaphore's virtual address, 0 when the probe has none. */
+  semaphore: number;
+  /** The arguments' locations as the note says them ("-4@%edi 8@-16(%rbp)"). */
+  args: string;
+}
+
+const NT_STAPSDT = 3;
+
+/**
+ * The USDT probes of a file: its `.note.stapsdt` notes, with addresses moved by the
+ * difference between `.stapsdt.base`'s address and the one the note recorded (prelink or
+ * a linker moving the section), as systemtap and libbpf do.
+ */
+export function elfUsdtNotes(b: Buffer): UsdtNote[] {
+  const sections = elfSections(b);
+  const base = sections.find((s) => sectionName(b, sections, s) === ".stapsdt.base");
+  const out: UsdtNote[] = [];
+  for (const s of sections) {
+    if (s.type !== SHT_NOTE || sectionName(b, sections, s) !== ".note.stapsdt") continue;
+    const end = Math.min(b.length, s.offset + s.size);
+    for (let o = s.offset; o + 12 <= end; ) {
+      const namesz = b.readUInt32LE(o);
+      const descsz = b.readUInt32LE(o + 4);
+      const type = b.readUInt32LE(o + 8);
+      const desc = o + 12 + align4(namesz);
+      if (desc + descsz > end || desc < o) break;
+      if (
+        type === NT_STAPSDT &&
+        b.toString("latin1", o + 12, o + 12 + Math.min(namesz, 7)) === "stapsdt" &&
+        descsz >= 24
+      ) {
+        let pc = Number(b.readBigUInt64LE(desc));
+        const noteBase = Number(b.readBigUInt64LE(desc + 8));
+        let semaphore = Number(b.readBigUInt64LE(desc + 16));
+        if (base && noteBase !== 0) {
+          const shift = base.addr - noteBase;
+          pc += shift;
+          if (semaphore !== 0) semaphore += shift;
+        }
+        const strEnd = desc + descsz;
+        const provider = cString(b, desc + 24, strEnd);
+        const name = cString(b, desc + 24 + provider.length + 1, strEnd);
+        const args = cString(b, desc + 24 + provider.length + name.length + 2, strEnd);
+        if (provider !== "" && name !== "") out.push({ provider, name, pc, semaphore, args });
+      }
+      o = desc + align4(descsz);
+    }
+  }
+  return out;
+}

@@ -45,8 +45,8 @@ let prefix = "";
 /** PATH with node and the installed tsnap only. */
 let strippedPath = "";
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", env, timeout: 120_000 });
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 120_000) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", env, timeout: timeoutMs, maxBuffer: 1 << 24 });
   return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
@@ -311,6 +311,17 @@ test(".deb on Debian 12's own nodejs (its Depends' oldest): doctor, top with the
   const check = t(["check", "-d", "1", "--json", "--source", "proc"]);
   assert.ok(check.code === 0 || check.code === 3, check.stderr);
   assert.ok(JSON.parse(check.stdout).resources.some((r: { name: string }) => r.name === "cpu"));
+});
+
+test("lintian (Debian's package checker) finds no error in the .deb", {
+  skip: skip || (!has("lintian") ? "lintian is not installed (scripts/setup.sh --tests installs it)" : false),
+  timeout: 300_000,
+}, () => {
+  const r = run("lintian", [deb], process.env, 280_000);
+  const errors = r.stdout.split("\n").filter((l) => l.startsWith("E: "));
+  assert.deepEqual(errors, [], r.stdout);
+  // Exit 0, or 1 only with warnings (lintian's default --fail-on error).
+  assert.equal(r.code, 0, `lintian exit ${r.code}: ${r.stderr}${r.stdout}`);
 });
 
 test(".deb extracted: tsnap runs the bpf source with the stripped PATH", { skip: skipRoot }, async () => {

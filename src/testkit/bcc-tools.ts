@@ -2,7 +2,8 @@
 // ours in-process (main() with an Io whose signal is our Ctrl-C), theirs as a child
 // stopped with SIGINT; both resolve `started` once their "Tracing..." line is out. And
 // the parsing of bcc's log2 histogram text, which both print, into counts per slot.
-import { type ChildProcess, spawn } from "node:child_process";
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmdirSync, statSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { main } from "../cli/main.js";
@@ -10,6 +11,20 @@ import { main } from "../cli/main.js";
 /** libbpf-tools' binary of `tool` (Debian's libbpf-tools, installed by setup.sh --tests). */
 export function libbpfTool(tool: string): string | undefined {
   return [`/usr/sbin/${tool}`, `/usr/bin/${tool}`].find((p) => existsSync(p));
+}
+
+/**
+ * Why libbpf-tools' `tool` cannot be the reference here (not installed, or it does not
+ * load on this kernel: a kprobe, a CO-RE field it lacks), or false when it runs. Runs it
+ * with `args`, which must make it exit by itself (a duration, or `1 1`).
+ */
+export function libbpfToolSkip(tool: string, args: string[]): string | false {
+  const bin = libbpfTool(tool);
+  if (!bin) return `libbpf-tools ${tool} not installed (setup.sh --tests)`;
+  const r = spawnSync(bin, args, { encoding: "utf8", timeout: 15_000 });
+  if (r.status === 0) return false;
+  const why = r.stderr.split("\n").find((l) => /failed|error|invalid/i.test(l)) ?? `exit ${r.status}`;
+  return `libbpf-tools ${tool} does not load on this kernel (${why.trim()})`;
 }
 
 export interface Tracer {
@@ -86,6 +101,33 @@ export function theirs(tool: string, args: string[], marker = "Ctrl-C to end."):
       return { out, err, code };
     },
   };
+}
+
+export type Stopped = { out: string; err: string; code: number };
+
+/**
+ * Stops every tracer like Ctrl-C, at once; each must have exited 0 without a WARNING on
+ * stderr (no event lost). Their outputs by the same keys.
+ */
+export async function stopAll<K extends string>(tracers: Record<K, Tracer>): Promise<Record<K, Stopped>> {
+  const keys = Object.keys(tracers) as K[];
+  const stopped = await Promise.all(keys.map((k) => tracers[k].stop()));
+  const out = {} as Record<K, Stopped>;
+  keys.forEach((k, i) => {
+    assert.equal(stopped[i].code, 0, `${k}: ${stopped[i].err}`);
+    assert.doesNotMatch(stopped[i].err, /WARNING/, k);
+    out[k] = stopped[i];
+  });
+  return out;
+}
+
+/** `tsnap <tool>` run as user nobody says in one line that it needs root, and exits 1. */
+export function assertNeedsRoot(tool: string, tsnapBin: string): void {
+  const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, tsnapBin, tool], {
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, `tsnap: ${tool} is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n`);
 }
 
 /** One histogram of bcc's text: the line before it (its key) and its counts by slot. */

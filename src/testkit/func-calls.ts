@@ -55,9 +55,16 @@ export async function startFuncCalls(): Promise<FuncCalls> {
 export const hasBpftrace = (): boolean =>
   spawnSync("bpftrace", ["--version"], { stdio: "ignore" }).status === 0;
 
-/** bpftrace running `program`, started once it says "Attaching", stopped with SIGINT (maps printed). */
-export function bpftrace(program: string): Tracer {
-  const child: ChildProcess = spawn("bpftrace", ["-e", program], { stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * bpftrace running `program`, started once it says "Attaching", stopped with SIGINT (maps
+ * printed). It never outlives `limitMs` (SIGKILL), so a test that times out cannot hang on it,
+ * and `started` fails when it has not said "Attaching" within 30 s.
+ */
+export function bpftrace(program: string, limitMs = 90_000): Tracer {
+  const child: ChildProcess = spawn("bpftrace", ["-B", "none", "-e", program], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  setTimeout(() => child.kill("SIGKILL"), limitMs).unref();
   let out = "";
   let err = "";
   let code = -1;
@@ -77,6 +84,7 @@ export function bpftrace(program: string): Tracer {
       if (out.includes("Attaching")) setTimeout(res, 500);
     });
     child.once("exit", (c) => rej(new Error(`bpftrace exited (${c}) before it traced: ${out}${err}`)));
+    setTimeout(() => rej(new Error(`bpftrace did not attach within 30 s: ${out}${err}`)), 30_000).unref();
   });
   return {
     started,

@@ -80,6 +80,20 @@ export function startWorkload(bin: string, args: string[], timeoutMs = 10_000): 
   });
 }
 
+/**
+ * Sends `signal` to a started workload (one that waits for it after "ready") and resolves
+ * what it printed after, once it has exited.
+ */
+export function signalAndWait(w: RunningWorkload, signal: NodeJS.Signals = "SIGUSR1"): Promise<string> {
+  let out = "";
+  w.child.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const exited = new Promise<string>((res) => w.child.once("exit", () => res(out)));
+  process.kill(w.child.pid!, signal);
+  return exited;
+}
+
 /** Threads on the machine now (every /proc/PID/task entry): benchmarks size their workloads by it. */
 export function systemThreads(): number {
   let n = 0;

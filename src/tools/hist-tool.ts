@@ -4,7 +4,6 @@
 // report in libbpf-tools' layout or as NDJSON.
 // The kernel's counters only grow: a report is the difference to the previous read
 // (bpf/hist.ts), so no event is lost between reading and clearing a map.
-import { setTimeout as sleep } from "node:timers/promises";
 import { slotDeltas } from "../bpf/hist.js";
 import type { FlagValues } from "../command/args.js";
 import type { Io } from "../command/command.js";
@@ -15,6 +14,7 @@ import {
   parseIntervalCount,
   timeLineFlag,
 } from "../command/flags.js";
+import { waitOrAbort } from "../platform/abortable-sleep.js";
 import { renderLog2Hist } from "../report/log2-hist.js";
 import { toJson } from "../report/table.js";
 import { cString, layout } from "../sources/bpf/records.js";
@@ -62,6 +62,17 @@ export interface HistDelta {
 
 /** The comm of a struct log_hist. */
 export const histComm = (value: Buffer): string => cString(value, LOG_HIST.off.comm, 16);
+
+/**
+ * One entry of a histogram map keyed by a u32 id (tgid, tid, ...; 0xffffffff when there is
+ * one histogram): `name` heads it as libbpf-tools does ("pid = 12 fio"), null for none. Pure.
+ */
+export function u32KeyEntry(key: Buffer, value: Buffer, name: string | null): HistEntry {
+  if (name === null) return { key, value, order: 0, head: "", fields: {} };
+  const id = key.readUInt32LE(0);
+  const comm = histComm(value);
+  return { key, value, order: id, head: `\n${name} = ${id} ${comm}\n`, fields: { [name]: id, comm } };
+}
 
 /** Events since `prev` (values by key hex), entries without new events left out, by order. Pure. */
 export function histDeltas(prev: ReadonlyMap<string, Buffer>, now: readonly HistEntry[]): HistDelta[] {
@@ -150,16 +161,6 @@ export function histOptions(
   };
 }
 
-/** Waits `ms`, or less when aborted (Ctrl-C); true when aborted. */
-async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
-  try {
-    await sleep(Math.min(ms, 2 ** 31 - 1), undefined, { signal });
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 /** Prints the reports until `count`, or Ctrl-C (which prints what was gathered); closes `src`. */
 export async function runHistLoop(io: Io, o: HistLoopOptions, src: HistSource): Promise<number> {
   try {
@@ -169,7 +170,7 @@ export async function runHistLoop(io: Io, o: HistLoopOptions, src: HistSource): 
     let prev = new Map<string, Buffer>();
     const lostSeen: Record<string, number> = {};
     for (let n = 1; ; n++) {
-      const aborted = io.signal.aborted || (await wait(o.intervalS * 1000, io.signal));
+      const aborted = io.signal.aborted || (await waitOrAbort(o.intervalS * 1000, io.signal));
       if (io.signal.reason === "EPIPE") return 0;
       const now = src.read();
       const at = new Date();

@@ -25,7 +25,12 @@ export function attachProbe(
   try {
     if (target.kind === "tracepoint")
       return col.attachTracepoint(program, target.category, target.event, cookie);
-    return col.attachUprobe(program, target.path, target.offset, { pid: pid ?? -1, retprobe, cookie });
+    return col.attachUprobe(program, target.path, target.offset, {
+      pid: pid ?? -1,
+      retprobe,
+      cookie,
+      refCtrOffset: target.refCtrOffset ?? 0,
+    });
   } catch (err) {
     if (!(err instanceof BpfError)) throw err;
     const where =

@@ -7,7 +7,7 @@
 //   p:LIB:func            a uprobe: LIB is a path ("/usr/bin/x") or a library name ("c",
 //   r:LIB:func            "libc", "pthread") searched like bcc; r: is a uretprobe
 //   LIB:func              a uprobe (funccount's and funclatency's short form)
-//   u:LIB:provider:probe  a USDT probe (parsed; no tool attaches them yet)
+//   u:LIB:provider:probe  a USDT probe (.note.stapsdt; funccount and stackcount attach them)
 //   k:func, kr:func, func, p::func, r::func   a kernel function (kprobe / kretprobe)
 // `func`, `event` and `category` may be patterns: `*` any run of characters, `?` one
 // (or a regular expression with the tools' -r).

@@ -4,7 +4,13 @@
 // NotSupported line (this kernel kind has no kprobes), as are USDT probes (not built yet).
 import { existsSync } from "node:fs";
 import { InputError, NotSupported, UsageError } from "../errors.js";
-import { type ElfSymbol, elfFunctionSymbols, elfLoadSegments, vaddrToFileOffset } from "../platform/elf.js";
+import {
+  type ElfSymbol,
+  elfFunctionSymbols,
+  elfLoadSegments,
+  elfUsdtNotes,
+  vaddrToFileOffset,
+} from "../platform/elf.js";
 import { readFileBounded } from "../platform/elf-image.js";
 import { findBinary } from "../platform/libraries.js";
 import { openTracefs } from "../platform/tracefs.js";
@@ -17,8 +23,10 @@ export interface UprobeTarget {
   path: string;
   /** The function's name (the one that matched, when aliases share its address). */
   func: string;
-  /** File offset of the function's first instruction. */
+  /** File offset of the function's first instruction (a USDT probe's instruction). */
   offset: number;
+  /** USDT: the file offset of the probe's semaphore (0 or absent: none). */
+  refCtrOffset?: number;
 }
 
 export interface TracepointTarget {
@@ -77,7 +85,7 @@ function kernelFunctions(): never {
 /** Where to attach for one spec; throws UsageError, InputError or NotSupported. */
 export function resolveProbes(spec: ProbeSpec, o: ResolveOptions): ProbeTarget[] {
   if (spec.kind === "kprobe" || spec.kind === "kretprobe") kernelFunctions();
-  if (spec.kind === "usdt")
+  if (spec.kind === "usdt" && !o.allow.includes("usdt"))
     throw new NotSupported("USDT probes (u:)", `tsnap ${o.tool} does not attach them yet`);
   if (!o.allow.includes(spec.kind)) {
     const words: Record<string, string> = {
@@ -87,7 +95,12 @@ export function resolveProbes(spec: ProbeSpec, o: ResolveOptions): ProbeTarget[]
     };
     throw new UsageError(`tsnap ${o.tool} does not take ${words[spec.kind] ?? spec.kind}: '${spec.text}'`);
   }
-  const found = spec.kind === "tracepoint" ? tracepoints(spec, o) : uprobes(spec, o);
+  const found =
+    spec.kind === "tracepoint"
+      ? tracepoints(spec, o)
+      : spec.kind === "usdt"
+        ? usdtProbes(spec, o)
+        : uprobes(spec, o);
   if (found.length > MAX_PROBES)
     throw new UsageError(
       `'${spec.text}' matches ${found.length} probes, more than ${MAX_PROBES}: narrow the pattern`,
@@ -106,11 +119,45 @@ function tracepoints(spec: ProbeSpec, o: ResolveOptions): TracepointTarget[] {
   return out;
 }
 
-function uprobes(spec: ProbeSpec, o: ResolveOptions): UprobeTarget[] {
+/** The file a uprobe or USDT spec names, and its bytes. */
+function binary(spec: ProbeSpec, o: ResolveOptions): { path: string; bytes: Buffer } {
   const path = findBinary(spec.target, o.pid);
   if (!path) throw new InputError(`'${spec.target}': no such file, library or program (in ${spec.text})`);
   const bytes = readFileBounded(path);
   if (!bytes) throw new InputError(`${path}: cannot read it`);
+  return { path, bytes };
+}
+
+/** USDT probes (`.note.stapsdt`) whose provider and name match: uprobes at their instruction, with their semaphore. */
+function usdtProbes(spec: ProbeSpec, o: ResolveOptions): UprobeTarget[] {
+  const { path, bytes } = binary(spec, o);
+  let notes: ReturnType<typeof elfUsdtNotes>;
+  let segments: ReturnType<typeof elfLoadSegments>;
+  try {
+    notes = elfUsdtNotes(bytes);
+    segments = elfLoadSegments(bytes);
+  } catch (err) {
+    throw new InputError(`${path}: ${(err as Error).message}`);
+  }
+  const prov = nameMatcher(spec.provider ?? "", o.regex, "provider");
+  const name = nameMatcher(spec.name, o.regex, "probe");
+  const out: UprobeTarget[] = [];
+  for (const n of notes) {
+    if (!prov(n.provider) || !name(n.name)) continue;
+    const offset = vaddrToFileOffset(segments, n.pc);
+    if (offset === null) continue;
+    const refCtrOffset = n.semaphore ? (vaddrToFileOffset(segments, n.semaphore) ?? 0) : 0;
+    out.push({ kind: "uprobe", path, func: `${n.provider}:${n.name}`, offset, refCtrOffset });
+  }
+  if (out.length === 0)
+    throw new InputError(
+      `no USDT probe matches '${spec.provider}:${spec.name}' in ${path} (${notes.length} probes there)`,
+    );
+  return out;
+}
+
+function uprobes(spec: ProbeSpec, o: ResolveOptions): UprobeTarget[] {
+  const { path, bytes } = binary(spec, o);
   let symbols: ElfSymbol[];
   let segments: ReturnType<typeof elfLoadSegments>;
   try {

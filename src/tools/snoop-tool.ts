@@ -22,15 +22,22 @@ export interface SnoopClock {
   wall(ns: bigint): Date;
   /** Seconds from the start of tracing to a kernel timestamp. */
   since(ns: bigint): number;
+  /** Seconds from the first timestamp asked about (bcc's tcp tools' TIME(s)) to this one. */
+  sinceFirst(ns: bigint): number;
 }
 
 export function snoopClock(startNs = process.hrtime.bigint()): SnoopClock {
   // process.hrtime is CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns.
   const wallAtStart = Date.now() - Number(process.hrtime.bigint() - startNs) / 1e6;
+  let first: bigint | undefined;
   return {
     startNs,
     wall: (ns) => new Date(wallAtStart + Number(ns - startNs) / 1e6),
     since: (ns) => Number(ns - startNs) / 1e9,
+    sinceFirst(ns) {
+      first ??= ns;
+      return Number(ns - first) / 1e9;
+    },
   };
 }
 

@@ -3,7 +3,6 @@
 // process's maps, cached per id), loading a stack tool's object (one collection, one load,
 // one close), running for a duration or until Ctrl-C while learning new processes' maps at
 // first sight, and the words for load failures.
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection } from "../bpf/collection.js";
 import { kernelSymbols } from "../bpf/kallsyms.js";
 import { mapEntries, mapLookup } from "../bpf/maps.js";
@@ -13,6 +12,7 @@ import { decimalFlag, numberFlag, switchFlag } from "../command/args.js";
 import type { Io } from "../command/command.js";
 import { UsageError } from "../errors.js";
 import { frameName } from "../model/derived-columns.js";
+import { waitOrAbort } from "../platform/abortable-sleep.js";
 import { UserSymbolizer } from "../platform/user-symbols.js";
 import {
   renderFolded,
@@ -166,11 +166,7 @@ export async function runFor(
   while (!signal.aborted) {
     const left = end - Date.now();
     if (left <= 0) break;
-    try {
-      await sleep(Math.min(everyMs, left), undefined, { signal });
-    } catch {
-      break; // aborted
-    }
+    if (await waitOrAbort(Math.min(everyMs, left), signal)) break;
     tick();
   }
 }

@@ -1,10 +1,8 @@
 // What the tcp* tools share: the `struct sock_id` of kernel/lib/sock.bpf.h (family,
 // addresses, ports) declared once and decoded, addresses printed as inet_ntop does, the
-// comma-separated port-list flag, the kernel's port-list config bytes, the monotonic
-// clock of the records as wall time, and the loop that drains a ring buffer until Ctrl-C.
-import type { RingBuffer } from "../bpf/ringbuf.js";
+// comma-separated port-list flag and the kernel's port-list config bytes. Their records
+// are printed by snoop-tool.ts's loop, as the other event tools' are.
 import type { Flag } from "../command/args.js";
-import type { Io } from "../command/command.js";
 import { UsageError } from "../errors.js";
 import type { FieldType } from "../sources/bpf/records.js";
 
@@ -104,47 +102,4 @@ export function writePorts(b: Buffer, at: number, ports: readonly number[]): voi
   ports.forEach((p, i) => {
     b.writeUInt16LE(p, at + 2 * i);
   });
-}
-
-/** CLOCK_MONOTONIC ns of a record (bpf_ktime_get_ns) → wall time. */
-export function wallClock(): (ts: bigint) => Date {
-  const nowNs = process.hrtime.bigint();
-  const nowMs = Date.now();
-  return (ts) => new Date(nowMs - Number(nowNs - ts) / 1e6);
-}
-
-/** HH:MM:SS of a local time. */
-export function hms(at: Date): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${p(at.getHours())}:${p(at.getMinutes())}:${p(at.getSeconds())}`;
-}
-
-/**
- * Drains `ring` every 200 ms until Ctrl-C (and once more after): each record through
- * `onRecord` (which returns the text to print, or ""), a warning on stderr when the
- * kernel counted records it could not send (`lost()`, cumulative).
- */
-export async function streamRing(
-  io: Io,
-  ring: RingBuffer,
-  onRecord: (buf: Buffer, off: number, len: number) => string,
-  lost: () => number,
-  what: string,
-): Promise<void> {
-  let lostSeen = 0;
-  const drain = () => {
-    let text = "";
-    ring.drain((buf, off, len) => {
-      text += onRecord(buf, off, len);
-    });
-    if (text) io.out(text);
-    const n = lost();
-    if (n > lostSeen) io.err(`WARNING: ${n - lostSeen} ${what} lost (ring buffer or map full)\n`);
-    lostSeen = n;
-  };
-  while (!io.signal.aborted) {
-    await ring.wait(200);
-    drain();
-  }
-  drain();
 }

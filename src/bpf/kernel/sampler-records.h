@@ -140,7 +140,8 @@ struct clock_state {
 	__u64 origin_ns; /* offset 16 */
 	__u64 seed; /* offset 24 */
 	__u64 next_period; /* offset 32 */
+	__u64 cpus; /* offset 40 */
 };
-_Static_assert(sizeof(struct clock_state) == 40, "clock_state size");
+_Static_assert(sizeof(struct clock_state) == 48, "clock_state size");
 
 #endif

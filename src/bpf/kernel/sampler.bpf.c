@@ -212,8 +212,9 @@ int dump_tasks_ustack(struct bpf_iter__task *ctx)
 }
 
 /* ---- the in-kernel sampling clock ---------------------------------------------------- */
-/* A perf_event program on a software cpu-clock event of one CPU, ticking `ticks` times per
- * sampling period: at one tick of each period, chosen pseudo-randomly (dither_tick), it
+/* A perf_event program on a software cpu-clock event of every CPU, ticking `ticks` times per
+ * sampling period, the CPUs' ticks interleaved: at one of the period's ticks of any CPU, chosen
+ * pseudo-randomly (dither_tick; the next CPU's tick if that one's vCPU did not run), it
  * walks all threads with the open-coded task iterator and writes a round (start record,
  * stacks seen for the first time, task records, end record) into the `rounds` ring without
  * waking anyone. Dithered instants cannot stay in phase with a periodic disturbance (the
@@ -311,9 +312,24 @@ static __always_inline __u32 dither_tick(__u32 seed, __u32 k, __u64 ticks)
 	return ticks ? x % (__u32)ticks : 0;
 }
 
+/* Each CPU's own tick grid: its ticks come at grid0 + m * tick (perf_swevent_hrtimer keeps
+ * the grid it started on), ktime-drift aside. */
+struct clock_cpu {
+	__u64 grid0;		/* 0 until a tick of this CPU came on time */
+	__u64 last_tick;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct clock_cpu);
+} clock_cpu SEC(".maps");
+
 __u64 clock_seq;	/* rounds the clock set out to take, skipped rounds included */
-__u64 clock_last_tick;	/* until origin is set: the previous tick */
 __u64 clock_round_bytes; /* bytes the last complete round took in the ring */
+__u32 clock_origin_cpu;	/* the CPU whose grid is the shared one (origin_ns) */
+__u64 clock_busy;	/* a round is being taken (by one CPU; the others wait their turn) */
 
 static __always_inline int ring_out(void *data, __u64 size, __u32 *bytes)
 {
@@ -321,10 +337,10 @@ static __always_inline int ring_out(void *data, __u64 size, __u32 *bytes)
 	return bpf_ringbuf_output(&rounds, data, size, BPF_RB_NO_WAKEUP);
 }
 
-SEC("perf_event")
-int sample_clock(struct bpf_perf_event_data *ctx)
+/* The round itself: start record, the walk over all threads, end record. */
+static __always_inline void take_round(struct round_start_rec *start, __u64 now, __u32 cpu,
+				       __u64 rq_clock)
 {
-	struct round_start_rec start = { .kind = REC_ROUND_START, .size = sizeof(start) };
 	struct bpf_iter_task it;
 	struct task_struct *task;
 	struct round_end_rec *end;
@@ -332,84 +348,29 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 	struct scratch *sc;
 	struct task_rec *r;
 	__u32 tgid, state;
-	__u64 now = bpf_ktime_get_ns();
-	__u32 zero = 0;
-	struct clock_state *cs;
-	__u64 n, k, due_tick;
 	long len;
-	/* The clock's CPU and its run queue's clock at the instant, first of all (the run queue
-	 * through the interrupted task: `runqueues` is not a ksym without CONFIG_KALLSYMS_ALL). */
-	__u32 cpu = bpf_get_smp_processor_id();
-	__u64 rq_clock = clock_cpu_rq_clock();
 
-	cs = bpf_map_lookup_elem(&clock_state, &zero);
-	if (!cs || !cs->tick_ns || !cs->ticks)
-		return 0;
-	if (!cs->origin_ns) {
-		/* Period 0 starts at the first tick that came on time (a tick after its previous
-		 * one by one tick within an eighth): a tick held up by a frozen vCPU would shift
-		 * the grid the instants are computed on. */
-		__u64 prev = clock_last_tick;
-
-		clock_last_tick = now;
-		if (!prev || now - prev > cs->tick_ns + cs->tick_ns / 8 ||
-		    now - prev < cs->tick_ns - cs->tick_ns / 8)
-			return 0;
-		cs->seed = bpf_get_prandom_u32();
-		cs->origin_ns = now;
-	}
-	/* This tick's index from origin (rounded: ticks jitter by a few µs either way), its
-	 * period, and the tick of that period the round is due at. A tick after the due one
-	 * (the CPU was frozen or had interrupts off at the due tick) still takes the round:
-	 * user space sees how late it is from due_ns and judges it. */
-	n = (now - cs->origin_ns + cs->tick_ns / 2) / cs->tick_ns;
-	/* The grid follows the timer: its ticks drift against ktime (~1 µs/s measured on the
-	 * reference VM), and a grid fixed at the start judged every round late (> 1 ms off)
-	 * after ~16 min, so capture delivered none. A regular tick (within an eighth of a tick
-	 * of the grid) pulls the origin an eighth of the way towards itself: drift is followed,
-	 * one held-up tick barely moves it. */
-	{
-		__s64 off = (__s64)(now - cs->origin_ns) - (__s64)(n * cs->tick_ns);
-		__s64 lim = cs->tick_ns / 8;
-
-		if (off >= 0 && off < lim)
-			cs->origin_ns += (__u64)off / 8;
-		else if (off < 0 && off > -lim)
-			cs->origin_ns -= (__u64)-off / 8;
-	}
-	k = n / cs->ticks;
-	if (k < cs->next_period)
-		return 0; /* this period's round is taken */
-	due_tick = k * cs->ticks + dither_tick((__u32)cs->seed, (__u32)k, cs->ticks);
-	if (n < due_tick)
-		return 0;
-	cs->next_period = k + 1;
-
-	start.seq = ++clock_seq;
-	start.ktime_ns = now;
-	start.due_ns = cs->origin_ns + due_tick * cs->tick_ns;
-	start.period = k;
 	/* Skip the whole round (user space sees the gap in seq) rather than write half of
 	 * it when the ring cannot hold what the last round took. */
 	if (bpf_ringbuf_query(&rounds, BPF_RB_AVAIL_DATA) + clock_round_bytes + clock_round_bytes / 4 +
 		    4096 > bpf_ringbuf_query(&rounds, BPF_RB_RING_SIZE)) {
 		count_clock_lost(0);
-		return 0;
+		return;
 	}
 	sc = bpf_map_lookup_elem(&scratch, &one);
 	if (!sc)
-		return 0;
+		return;
 	r = &sc->task;
 	end = &sc->end;
 	__builtin_memset(end, 0, sizeof(*end));
 	end->kind = REC_ROUND_END;
 	end->size = sizeof(*end);
-	end->seq = start.seq;
+	end->seq = start->seq;
 	end->ktime_ns = now;
 	sc->bytes = 0;
-	if (ring_out(&start, sizeof(start), &sc->bytes)) {
+	if (ring_out(start, sizeof(*start), &sc->bytes)) {
 		count_clock_lost(0);
-		return 0;
+		return;
 	}
 	bpf_iter_task_new(&it, 0, BPF_TASK_ITER_ALL_THREADS);
 	while ((task = bpf_iter_task_next(&it))) {
@@ -463,5 +424,97 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 	 * start record arrives, and counts it lost. */
 	if ((end->flags & RF_INCOMPLETE) || ring_out(end, sizeof(*end), &sc->bytes))
 		count_clock_lost(1);
+	return;
+}
+
+SEC("perf_event")
+int sample_clock(struct bpf_perf_event_data *ctx)
+{
+	struct round_start_rec start = { .kind = REC_ROUND_START, .size = sizeof(start) };
+	__u64 now = bpf_ktime_get_ns();
+	__u32 zero = 0;
+	struct clock_state *cs;
+	struct clock_cpu *cc;
+	__u64 tick, prev, m, g, k, next, due_tick;
+	__s64 off, lim;
+	__u64 cpus, slot_ns, mine;
+	/* The clock's CPU and its run queue's clock at the instant, first of all (the run queue
+	 * through the interrupted task: `runqueues` is not a ksym without CONFIG_KALLSYMS_ALL). */
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 rq_clock = clock_cpu_rq_clock();
+
+	cs = bpf_map_lookup_elem(&clock_state, &zero);
+	cc = bpf_map_lookup_elem(&clock_cpu, &zero);
+	if (!cs || !cc || !cs->tick_ns || !cs->ticks)
+		return 0;
+	tick = cs->tick_ns;
+	/* This CPU's grid starts at its first tick that came on time (a tick after its previous
+	 * one by one tick within an eighth): a tick held up by a frozen vCPU would shift it. */
+	prev = cc->last_tick;
+	cc->last_tick = now;
+	if (!cc->grid0) {
+		if (!prev || now - prev > tick + tick / 8 || now - prev < tick - tick / 8)
+			return 0;
+		cc->grid0 = now;
+	}
+	/* The grid follows the timer: its ticks drift against ktime (~1 µs/s measured on the
+	 * reference VM), and a grid fixed at the start judged every round late (> 1 ms off)
+	 * after ~16 min. A regular tick (within an eighth of a tick of the grid) pulls grid0 an
+	 * eighth of the way towards itself: drift is followed, one held-up tick barely moves it.
+	 * `off` is how late this tick is on its own grid (a tick held up by half a tick or more
+	 * rounds to the next one and shows as early: user space judges both). */
+	m = (now - cc->grid0 + tick / 2) / tick;
+	off = (__s64)(now - cc->grid0) - (__s64)(m * tick);
+	lim = tick / 8;
+	if (off >= 0 && off < lim)
+		cc->grid0 += (__u64)off / 8;
+	else if (off < 0 && off > -lim)
+		cc->grid0 -= (__u64)-off / 8;
+	/* The shared grid (period 0 starts at origin) is the first CPU's: the seed before the
+	 * origin, so that whoever sees an origin sees its seed. */
+	if (!cs->origin_ns) {
+		__sync_val_compare_and_swap(&cs->seed, 0, (__u64)bpf_get_prandom_u32() | (1ULL << 32));
+		if (__sync_val_compare_and_swap(&cs->origin_ns, 0, cc->grid0) == 0)
+			clock_origin_cpu = cpu;
+	} else if (cpu == clock_origin_cpu) {
+		cs->origin_ns = cc->grid0;
+	}
+	/* The CPUs' ticks interleave: user space starts CPU i's events i/cpus of a tick after the
+	 * first's, so together they tick every tick/cpus, a slot each (a CPU's slot: its own tick
+	 * on its own grid, rounded to the nearest slot of the shared one). The instant of period k
+	 * is one of its ticks * cpus slots, drawn like the tick (dither_tick), and its round is
+	 * taken by the first tick of any CPU in that slot or after it: the CPU is drawn with the
+	 * instant, and when its vCPU is not running (or its tick was skipped) the next CPU's tick
+	 * takes it, a slot later. Instants of one CPU alone come only while its vCPU runs, and on
+	 * a VM whose host does not run all vCPUs side by side they see the threads queued on the
+	 * others waiting more often than they are (+0.2 readers in RUNQ with the clock on CPU 0
+	 * alone here, +0.8 on a CI machine; docs/bpf-source.md). */
+	cpus = cs->cpus ? cs->cpus : 1;
+	slot_ns = tick / cpus;
+	mine = now - off; /* this tick on this CPU's grid */
+	if (!slot_ns || mine + slot_ns / 2 < cs->origin_ns)
+		return 0;
+	g = (mine + slot_ns / 2 - cs->origin_ns) / slot_ns;
+	k = g / (cs->ticks * cpus);
+	next = cs->next_period;
+	if (k < next)
+		return 0; /* this period's round is taken */
+	due_tick = k * cs->ticks * cpus + dither_tick((__u32)cs->seed, (__u32)k, cs->ticks * cpus);
+	if (g < due_tick)
+		return 0;
+	/* One round at a time; the period to the first CPU that claims it. */
+	if (__sync_val_compare_and_swap(&clock_busy, 0, 1) != 0)
+		return 0;
+	if (__sync_val_compare_and_swap(&cs->next_period, next, k + 1) != next) {
+		clock_busy = 0;
+		return 0;
+	}
+	start.seq = ++clock_seq;
+	start.ktime_ns = now;
+	/* Its lateness is this CPU's tick's own: due at its grid's tick. */
+	start.due_ns = now - off;
+	start.period = k;
+	take_round(&start, now, cpu, rq_clock);
+	clock_busy = 0;
 	return 0;
 }

@@ -9,6 +9,7 @@ import { kernelSymbols } from "../../bpf/kallsyms.js";
 import { setPrint } from "../../bpf/libbpf.js";
 import { mapUpdate } from "../../bpf/maps.js";
 import { BpfError, type Link } from "../../bpf/object.js";
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { openCpuClock } from "../../bpf/probes.js";
 import type { RingBuffer } from "../../bpf/ringbuf.js";
 import { InputError, NotSupported } from "../../errors.js";
@@ -62,7 +63,7 @@ function hash64(buf: Buffer, off: number): bigint | null {
 /** Checks that need no kernel calls; each failure is one NotSupported line. */
 function preflight(): void {
   if (process.platform !== "linux") throw new NotSupported("bpf source", "needs Linux");
-  if (process.getuid?.() !== 0) throw new NotSupported("bpf source", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("bpf source");
   try {
     accessSync("/sys/kernel/btf/vmlinux", constants.R_OK);
   } catch {

@@ -1,6 +1,7 @@
 // The bpf source's in-kernel sampling clock: a perf_event program on a software cpu-clock
-// event of one CPU ticks `ticks` times per period and takes one round per period, at a
-// tick chosen pseudo-randomly (dithered: records.ts ditherTick), walking all threads with
+// event of every CPU ticks `ticks` times per period and takes one round per period, at a
+// tick chosen pseudo-randomly (dithered: records.ts ditherTick) among the ticks of all CPUs,
+// interleaved (the next CPU's tick when that one's vCPU was not running), walking all threads with
 // the open-coded task iterator in the kernel and writing the round into the `rounds` ring
 // buffer without a wake-up. The instants are known here from the kernel's origin and seed
 // (nextInstantMs), so user space wakes away from them. collect() drains the ring in place
@@ -93,11 +94,31 @@ export interface ClockCounters {
   wokenLate: number;
 }
 
-/** The CPU the clock runs on: TSNAP_CLOCK_CPU (troubleshooting), else the first online one. */
-function clockCpu(): number {
+/**
+ * The CPUs the clock ticks on: every online one (a round is taken by the first to tick after
+ * its instant), or TSNAP_CLOCK_CPU's list (comparisons: `0` runs it on CPU 0 alone).
+ */
+function clockCpus(): number[] {
+  const online = onlineCpus().filter((c) => c < 4096); // clock_slots has 4096 entries
   const forced = process.env.TSNAP_CLOCK_CPU;
-  if (forced !== undefined && /^\d+$/.test(forced)) return Number(forced);
-  return onlineCpus()[0];
+  if (forced !== undefined && /^\d+(,\d+)*$/.test(forced)) {
+    const want = forced.split(",").map(Number);
+    const ok = want.filter((c) => online.includes(c));
+    if (ok.length > 0) return ok;
+  }
+  return online;
+}
+
+/** "0", "0-3", "0,2,5": CPUs as lscpu writes them. */
+function cpuList(cpus: readonly number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < cpus.length; ) {
+    let j = i;
+    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j] + 1) j++;
+    runs.push(j > i ? `${cpus[i]}-${cpus[j]}` : String(cpus[i]));
+    i = j + 1;
+  }
+  return runs.join(",");
 }
 
 export class BpfKernelClock implements KernelClock {
@@ -120,8 +141,8 @@ export class BpfKernelClock implements KernelClock {
   private readonly ring: RingBuffer;
   private readonly lostFd: number;
   private readonly stateFd: number;
-  private readonly cpu: number;
-  private link: Link | null = null;
+  private readonly cpus: number[];
+  private links: Link[] = [];
   private startNs = 0n;
   private prevSeq = 0;
   private prevPeriod = -1;
@@ -158,8 +179,10 @@ export class BpfKernelClock implements KernelClock {
     this.tickNs = tickNs;
     this.periodMs = (ticks * tickNs) / 1e6;
     this.lateNs = BigInt(Math.round(Math.min(1e6, 1e9 / hz / 4)));
-    this.cpu = clockCpu();
-    this.what = `in-kernel clock (perf_event cpu-clock on CPU ${this.cpu}${ticks > 1 ? `, dithered over ${ticks} ticks` : ""})`;
+    this.cpus = clockCpus();
+    const where =
+      this.cpus.length > 1 ? `CPUs ${cpuList(this.cpus)}, ticks interleaved` : `CPU ${this.cpus[0]}`;
+    this.what = `in-kernel clock (perf_event cpu-clock on ${where}${ticks > 1 ? `, dithered over ${ticks} ticks` : ""})`;
     this.ring = obj.ringBuffer(MAPS.rounds);
     this.lostFd = obj.mapFd(MAPS.clockLost);
     this.stateFd = obj.mapFd(MAPS.clockState);
@@ -167,18 +190,37 @@ export class BpfKernelClock implements KernelClock {
   }
 
   start(): void {
-    if (this.link !== null || this.closed) return;
+    if (this.links.length > 0 || this.closed) return;
     const st = Buffer.alloc(CLOCK_STATE.size);
     st.writeBigUInt64LE(BigInt(this.tickNs), CLOCK_STATE.off.tick_ns);
     st.writeBigUInt64LE(BigInt(this.ticks), CLOCK_STATE.off.ticks);
+    st.writeBigUInt64LE(BigInt(this.cpus.length), CLOCK_STATE.off.cpus);
     mapUpdate(this.stateFd, Buffer.alloc(4), st);
-    const fd = openCpuClock(this.cpu, 0, this.tickNs);
+    // Interleaved: CPU i's event starts i/cpus of a tick after the first's (its hrtimer keeps
+    // that phase), so that together they tick every tick/cpus.
+    const fds: number[] = [];
+    try {
+      const t0 = process.hrtime.bigint();
+      this.cpus.forEach((cpu, i) => {
+        const at = t0 + BigInt(Math.round((i * this.tickNs) / this.cpus.length));
+        while (process.hrtime.bigint() < at) {
+          // under one tick in all, once: no timer is this precise
+        }
+        fds.push(openCpuClock(cpu, 0, this.tickNs));
+      });
+    } catch (err) {
+      for (const fd of fds) closeSync(fd);
+      throw err;
+    }
     this.startNs = process.hrtime.bigint();
     this.lastMs = Number(this.startNs) / 1e6 + this.perfOffsetMs;
     try {
-      this.link = this.obj.attachPerfEvent(this.program, fd); // the link owns the fd now
+      // Each link owns its fd once made.
+      for (let i = 0; i < fds.length; i++) this.links.push(this.obj.attachPerfEvent(this.program, fds[i]));
     } catch (err) {
-      closeSync(fd);
+      for (const fd of fds.slice(this.links.length)) closeSync(fd);
+      for (const l of this.links) l.close();
+      this.links = [];
       throw err;
     }
   }
@@ -215,12 +257,13 @@ export class BpfKernelClock implements KernelClock {
     return this.originMsCache;
   }
 
-  /** The instant (performance.now() ms) the round of period k is due at. */
+  /** The instant (performance.now() ms) the round of period k is due at: one of its slots. */
   instantMs(k: number): number | null {
     const origin = this.originMs();
     if (origin === null) return null;
-    const tick = k * this.ticks + ditherTick(this.seed, k, this.ticks);
-    return origin + (tick * this.tickNs) / 1e6;
+    const slots = this.ticks * this.cpus.length;
+    const slot = k * slots + ditherTick(this.seed, k, slots);
+    return origin + (slot * this.tickNs) / this.cpus.length / 1e6;
   }
 
   nextInstantMs(afterMs: number): number | null {
@@ -365,14 +408,14 @@ export class BpfKernelClock implements KernelClock {
 
   /** The kernel id of the clock's program (for `bpftool prog show id N`; benchmarks). */
   programId(): number | null {
-    return this.link?.programId() ?? null;
+    return this.links[0]?.programId() ?? null;
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.link?.close();
-    this.link = null;
+    for (const l of this.links) l.close();
+    this.links = [];
     this.ring.close();
   }
 }

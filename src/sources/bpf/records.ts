@@ -153,6 +153,7 @@ export const CLOCK_STATE = layout("clock_state", [
   ["origin_ns", "u64"], // CLOCK_MONOTONIC of the first tick; 0 until it came
   ["seed", "u64"], // bpf_get_prandom_u32() at the first tick
   ["next_period", "u64"], // the first period whose round is not taken yet
+  ["cpus", "u64"], // CPUs the clock ticks on, their ticks interleaved: ticks * cpus slots a period
 ] as const);
 
 /**

@@ -2,9 +2,9 @@
 // tracepoint field's offset and size from its format file, a parameter register, the
 // return register), loading argdist.bpf.o with that table, attaching every probe (its
 // index as cookie), and reading the counts and histograms. The only libbpf user of the tool.
-import { Collection } from "../../bpf/collection.js";
+import type { Collection } from "../../bpf/collection.js";
 import { arrayU64, mapEntries, mapUpdate } from "../../bpf/maps.js";
-import { bpfObjectPath } from "../../bpf/paths.js";
+import { loadToolObject } from "../../bpf/tool-object.js";
 import { InputError } from "../../errors.js";
 import { openTracefs } from "../../platform/tracefs.js";
 import { layout } from "../../sources/bpf/records.js";
@@ -89,14 +89,10 @@ export function loadArgdist(
   sources: readonly ValueSource[],
   pid: number | null,
 ): ArgdistData {
-  const col = Collection.open(bpfObjectPath("argdist"));
-  try {
-    col.setAutoload(programsFor(PROGRAMS, targets));
-    const cfg = Buffer.alloc(CONFIG.size);
-    cfg.writeUInt32LE(pid ?? 0, CONFIG.off.filter_pid);
-    col.setReadOnlyConfig(cfg);
-    col.setMaxEntries("probes", Math.max(1, targets.length));
-    col.load();
+  const cfg = Buffer.alloc(CONFIG.size);
+  cfg.writeUInt32LE(pid ?? 0, CONFIG.off.filter_pid);
+  /** The probe table (where each probe's value is), then every probe attached. */
+  const attach = (col: Collection) => {
     const fd = col.mapFd("probes");
     sources.forEach((s, i) => {
       const v = Buffer.alloc(PROBE.size);
@@ -112,10 +108,18 @@ export function loadArgdist(
       mapUpdate(fd, k, v);
     });
     attachAll(col, PROGRAMS, targets, pid);
-  } catch (err) {
-    col.close();
-    throw err;
-  }
+  };
+  const object = {
+    name: "argdist",
+    programs: programsFor(PROGRAMS, targets),
+    config: cfg,
+    maxEntries: { probes: Math.max(1, targets.length) },
+    attach,
+  };
+  return loadToolObject(object, (col) => readers(col));
+}
+
+function readers(col: Collection): ArgdistData {
   const counts = col.mapFd("counts");
   const hists = col.mapFd("hists");
   const lost = col.mapFd("lost");

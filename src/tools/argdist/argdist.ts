@@ -2,10 +2,11 @@
 // counted per value (-C) or as log2 histograms (-H) in the kernel, like bcc argdist (its
 // simple specifiers: argdist-spec.ts). Probes are resolved by probe-targets.ts, values
 // located by argdist-load.ts, counted by argdist.bpf.c; this module prints bcc's layout.
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { decimalFlag, flagHelp, parseFlags, switchFlag, textsFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, pidFlag } from "../../command/flags.js";
-import { NotSupported, UsageError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import { renderLog2Hist } from "../../report/log2-hist.js";
 import { hhmmss } from "../hist-tool.js";
 import { type ProbeTarget, resolveProbes } from "../probe-targets.js";
@@ -151,7 +152,7 @@ export function renderHist(spec: ArgdistSpec, counts: readonly number[]): string
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("argdist", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("argdist");
   const { loadArgdist, valueSource } = await import("./argdist-load.js");
   const targets: ProbeTarget[] = [];
   const sources: ReturnType<typeof valueSource>[] = [];

@@ -2,10 +2,10 @@
 // bcc/libbpf-tools biolatency (same options, same layout). The timing is in
 // biolatency.bpf.c (block_rq_insert/issue/complete); this module parses the options, loads
 // it and prints the histograms every interval (hist-tool.ts).
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag, textFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { cgroupFlag, INTERVAL_COUNT_ARGS } from "../../command/flags.js";
-import { NotSupported } from "../../errors.js";
 import { diskDev, partitions } from "../block-devices.js";
 import { HIST_FLAGS, type HistLoopOptions, histOptions, runHistLoop } from "../hist-tool.js";
 import { tool } from "./biolatency.tool.js";
@@ -74,7 +74,7 @@ export function parseOptions(argv: string[], disks: () => Map<number, string> = 
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("biolatency", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("biolatency");
   const { loadBiolatency } = await import("./biolatency-load.js");
   const names = partitions();
   const src = loadBiolatency(o, (dev) => names.get(dev) ?? "Unknown");

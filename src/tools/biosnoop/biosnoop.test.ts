@@ -8,9 +8,17 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { diskOf, libbpfTool, ours, theirs } from "../../testkit/bcc-tools.js";
+import {
+  assertNeedsRoot,
+  diskOf,
+  libbpfToolSkip,
+  ours,
+  stopAll,
+  type Tracer,
+  theirs,
+} from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
-import { compileWorkload, REPO_ROOT, startWorkload } from "../../testkit/workloads.js";
+import { compileWorkload, REPO_ROOT, signalAndWait, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
 const built = existsSync(`${REPO_ROOT}/build/bpf/biosnoop.bpf.o`);
@@ -31,16 +39,6 @@ function partitionStart(): number {
   const dev = r.stdout.trim().replace(/^\/dev\//, "");
   const start = `/sys/class/block/${dev}/start`;
   return existsSync(start) ? Number(readFileSync(start, "utf8")) : 0;
-}
-
-/** Can libbpf-tools' biosnoop load here (it attaches a kprobe)? The reason when not. */
-function theirBiosnoop(): string | false {
-  const bin = libbpfTool("biosnoop");
-  if (!bin) return "libbpf-tools biosnoop not installed (setup.sh --tests)";
-  const r = spawnSync(bin, ["1"], { encoding: "utf8", timeout: 10_000 });
-  if (r.status !== 0)
-    return `libbpf-tools biosnoop does not load on this kernel (${r.stderr.split("\n")[0] || `exit ${r.status}`})`;
-  return false;
 }
 
 interface JsonIo {
@@ -66,27 +64,16 @@ test("every O_DIRECT I/O of the workload once, with its PID, disk, operation, se
     const other = [...readFileSync("/proc/partitions", "utf8").matchAll(/ (\S+)\n/g)]
       .map((m) => m[1])
       .find((d) => d !== DISK && d !== "name");
-    const t = {
+    const t: Record<string, Tracer> = {
       text: ours(["biosnoop"], "LAT(ms)\n"),
       queued: ours(["biosnoop", "-Q", "-d", DISK!], "LAT(ms)\n"),
       json: ours(["biosnoop", "--json"]),
       ...(other ? { otherDisk: ours(["biosnoop", "-d", other, "--json"]) } : {}),
     };
     await Promise.all(Object.values(t).map((x) => x.started));
-    let stdout = "";
-    w.child.stdout!.on("data", (d) => {
-      stdout += d;
-    });
-    const exited = new Promise((r) => w.child.once("exit", r));
-    process.kill(Number(pid), "SIGUSR1");
-    await exited;
+    const stdout = await signalAndWait(w);
     await new Promise((r) => setTimeout(r, 300)); // the last records reach every ring
-    const stopped = await Promise.all(Object.values(t).map((x) => x.stop()));
-    const res = Object.fromEntries(Object.keys(t).map((k, i) => [k, stopped[i]]));
-    for (const [k, r] of Object.entries(res)) {
-      assert.equal(r.code, 0, `${k}: ${r.err}`);
-      assert.doesNotMatch(r.err, /WARNING/, k);
-    }
+    const res = await stopAll(t);
     // The truth: the workload's I/Os, in order, at the sectors FIEMAP gave.
     const start = partitionStart();
     const truth = [...stdout.matchAll(/^io ([RW]) (\d+) (-?\d+)$/gm)].map((m) => ({
@@ -145,7 +132,7 @@ test("every O_DIRECT I/O of the workload once, with its PID, disk, operation, se
 });
 
 test("side by side with libbpf-tools' biosnoop", {
-  skip: skip || theirBiosnoop(),
+  skip: skip || libbpfToolSkip("biosnoop", ["1"]),
   timeout: 60_000,
 }, async () => {
   const w = await startWorkload(compileWorkload("odirect-sizes"), [FILE, String(N)]);
@@ -153,9 +140,7 @@ test("side by side with libbpf-tools' biosnoop", {
     const pid = w.ready[1];
     const [a, b] = [ours(["biosnoop"], "LAT(ms)\n"), theirs("biosnoop", [], "LAT(ms)\n")];
     await Promise.all([a.started, b.started]);
-    const exited = new Promise((r) => w.child.once("exit", r));
-    process.kill(Number(pid), "SIGUSR1");
-    await exited;
+    await signalAndWait(w);
     await new Promise((r) => setTimeout(r, 300));
     const [x, y] = await Promise.all([a.stop(), b.stop()]);
     const mine = (out: string) =>
@@ -185,9 +170,5 @@ test("bad input: one error line and exit 2 (an unknown disk: 1); as a non-root u
     assert.equal(r.stdout, "");
   }
   if (!root) return;
-  const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, TSNAP_BIN, "biosnoop"], {
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 1);
-  assert.equal(r.stderr, "tsnap: biosnoop is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n");
+  assertNeedsRoot("biosnoop", TSNAP_BIN);
 });

@@ -2,10 +2,11 @@
 // disk, sector, size and latency, like bcc/libbpf-tools biosnoop (same options, same
 // layout) but on block tracepoints only (biosnoop.bpf.c). Prints until Ctrl-C or the end
 // of [duration], and says how many I/Os the kernel could not send.
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag, textFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { cgroupFlag, jsonFlag } from "../../command/flags.js";
-import { NotSupported, UsageError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import { diskDev, partitions } from "../block-devices.js";
 import { runSnoopLoop } from "../snoop-tool.js";
 import { tool } from "./biosnoop.tool.js";
@@ -70,7 +71,7 @@ export function parseOptions(argv: string[], disks: () => Map<number, string> = 
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("biosnoop", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("biosnoop");
   const { loadBiosnoop } = await import("./biosnoop-load.js");
   const names = partitions();
   const src = loadBiosnoop(o);

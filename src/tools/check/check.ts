@@ -129,6 +129,9 @@ async function run(argv: string[], io: Io): Promise<number> {
       const endMs = t0 + Math.min((n + 1) * windowS, totalS ?? Infinity) * 1000;
       const sample = await sampleThreads(sampler, hz, Math.max(1, endMs - performance.now()), io.signal);
       await sleepUnlessAborted(endMs - performance.now(), io.signal);
+      // The next window starts where this one ends: at snapshot b, not after printing.
+      const bWallMs = Date.now();
+      const bMonoUs = monotonicUs();
       const b = readSnapshot(unseen);
       const kmsg = readKernelEvents(sinceUs, new Set(b.disks.map((d) => d.name)), unseen);
       const denied = Object.entries(sample.denied);
@@ -154,8 +157,8 @@ async function run(argv: string[], io: Io): Promise<number> {
       if (!o.json) io.out("\n");
       a = b;
       cpu0 = process.cpuUsage();
-      startedAt = Date.now();
-      sinceUs = monotonicUs();
+      startedAt = bWallMs;
+      sinceUs = bMonoUs;
     }
   } finally {
     sampler.close();

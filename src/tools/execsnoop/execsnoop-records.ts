@@ -28,6 +28,11 @@ export const EVENT_HEAD = layout("execsnoop_event", [
 /** Slots of the `lost` array map. */
 export const LOST_RING = 0;
 export const LOST_START = 1;
+/** What each lost counter means (snoop-tool.ts prints "WARNING: N <words>"). */
+export const LOST_WORDS = {
+  ring: "execs lost: the ring buffer was full",
+  start: "execs lost: the map of execs in progress was full",
+};
 
 export interface ExecsnoopConfig {
   /** Only this uid; undefined: every uid. */

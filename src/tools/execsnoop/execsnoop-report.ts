@@ -2,6 +2,7 @@
 // exec (TIME, TIME(s), UID columns with -T, -t, -U; each argument followed by a space,
 // quoted with -q; " ..." when arguments were left out), or one NDJSON object. Pure.
 import { toJson } from "../../report/table.js";
+import { hhmmss } from "../hist-tool.js";
 import type { ExecEvent } from "./execsnoop-records.js";
 
 export interface ReportOptions {
@@ -28,8 +29,7 @@ export function argsText(e: ExecEvent, quote: boolean): string {
 /** `at`: the local time the line is printed; `sinceS`: seconds since tracing began. */
 export function line(e: ExecEvent, o: ReportOptions, at: Date, sinceS: number): string {
   let s = "";
-  const p = (n: number) => String(n).padStart(2, "0");
-  if (o.time) s += `${`${p(at.getHours())}:${p(at.getMinutes())}:${p(at.getSeconds())}`.padEnd(8)} `;
+  if (o.time) s += `${hhmmss(at).padEnd(8)} `;
   if (o.timestamp) s += sinceS.toFixed(3).padEnd(8);
   if (o.printUid) s += String(e.uid).padEnd(6);
   s += `${e.comm.padEnd(16)} ${String(e.pid).padEnd(6)} ${String(e.ppid).padEnd(6)} ${String(e.ret).padStart(3)} `;

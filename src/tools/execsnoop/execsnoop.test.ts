@@ -3,12 +3,12 @@
 // side with libbpf-tools' execsnoop tracing the same run: the same lines, character for
 // character. Several tracers run at once on one run of the workload.
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { liveCount } from "../../bpf/handles.js";
-import { libbpfTool, ours, theirs } from "../../testkit/bcc-tools.js";
+import { assertNeedsRoot, libbpfTool, ours, stopAll, theirs } from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
 import { compileWorkload, REPO_ROOT } from "../../testkit/workloads.js";
 
@@ -49,15 +49,7 @@ test("one run, seven tracers: every exec of the workload, the same lines as libb
   const { stdout } = await promisify(execFile)(bin, [String(N), tag]);
   assert.equal(stdout.trim(), `done ${N} ${N}`);
   await new Promise((r) => setTimeout(r, 300)); // the last records reach every ring
-  const stopped = await Promise.all(Object.values(t).map((x) => x.stop()));
-  const res = Object.fromEntries(Object.keys(t).map((k, i) => [k, stopped[i]])) as Record<
-    keyof typeof t,
-    (typeof stopped)[0]
-  >;
-  for (const [k, r] of Object.entries(res)) {
-    assert.equal(r.code, 0, `${k}: ${r.err}`);
-    assert.doesNotMatch(r.err, /WARNING/, k);
-  }
+  const res = await stopAll(t);
   // The workload's children's execs (not the exec of the workload itself, also given TAG).
   const mine = (out: string) =>
     out.split("\n").filter((l) => l.includes(` ${tag} `) && !l.includes("/tsnap-workloads/"));
@@ -137,9 +129,5 @@ test("bad input: one error line and exit 2; as a non-root user: one line and exi
     assert.equal(r.stdout, "");
   }
   if (!root) return;
-  const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, TSNAP_BIN, "execsnoop"], {
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 1);
-  assert.equal(r.stderr, "tsnap: execsnoop is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n");
+  assertNeedsRoot("execsnoop", TSNAP_BIN);
 });

@@ -2,6 +2,7 @@
 // execsnoop (same options, same layout). execsnoop.bpf.c copies the path and arguments at
 // sys_enter_execve and sends a record at sys_exit_execve; this module prints the records
 // (execsnoop-report.ts) until Ctrl-C, and says how many the kernel could not send.
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import {
   decimalFlag,
   flagHelp,
@@ -12,9 +13,9 @@ import {
 } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { cgroupFlag, jsonFlag, timeColumnFlag, timestampColumnFlag } from "../../command/flags.js";
-import { NotSupported } from "../../errors.js";
+import { runSnoopLoop } from "../snoop-tool.js";
 import { tool } from "./execsnoop.tool.js";
-import { decodeEvent, type ExecsnoopConfig, TOTAL_MAX_ARGS } from "./execsnoop-records.js";
+import { decodeEvent, type ExecsnoopConfig, LOST_WORDS, TOTAL_MAX_ARGS } from "./execsnoop-records.js";
 import { header, jsonLine, keep, line, type ReportOptions } from "./execsnoop-report.js";
 
 const FLAGS = {
@@ -93,39 +94,22 @@ export function parseOptions(argv: string[]): Options {
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("execsnoop", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("execsnoop");
   const { loadExecsnoop } = await import("./execsnoop-load.js");
   const src = loadExecsnoop(o);
-  try {
-    const start = process.hrtime.bigint();
-    if (o.json) io.err("Tracing exec()s... Hit Ctrl-C to end.\n");
-    else io.out(header(o));
-    let lostSeen = 0;
-    const drain = () => {
-      let text = "";
-      const nowNs = process.hrtime.bigint();
-      const nowMs = Date.now();
-      src.ring.drain((buf, off, len) => {
-        const e = decodeEvent(buf, off, len);
-        if (!keep(e, o.name, o.line)) return;
-        const at = new Date(nowMs - Number(nowNs - e.ts) / 1e6);
-        text += o.json ? jsonLine(e, at) : line(e, o, at, Number(e.ts - start) / 1e9);
-      });
-      if (text) io.out(text);
-      const lost = src.lost();
-      const total = lost.ring + lost.start;
-      if (total > lostSeen) io.err(`WARNING: ${total - lostSeen} execs lost (ring buffer or map full)\n`);
-      lostSeen = total;
-    };
-    while (!io.signal.aborted) {
-      await src.ring.wait(200);
-      drain();
-    }
-    drain();
-  } finally {
-    src.close();
-  }
-  return 0;
+  const loop = {
+    json: o.json,
+    header: header(o),
+    tracing: "Tracing exec()s",
+    durationS: Number.POSITIVE_INFINITY,
+    lostWords: LOST_WORDS,
+  };
+  return runSnoopLoop(io, loop, src, (buf, off, len, clock) => {
+    const e = decodeEvent(buf, off, len);
+    if (!keep(e, o.name, o.line)) return "";
+    const at = clock.wall(e.ts);
+    return o.json ? jsonLine(e, at) : line(e, o, at, clock.since(e.ts));
+  });
 }
 
 export const command: Command = toolCommand(tool, HELP, run);

@@ -3,13 +3,12 @@
 // threads) and side by side with libbpf-tools' exitsnoop tracing the same run: the same
 // exits, the same columns. Several tracers run at once on one run.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { libbpfTool, ours, theirs } from "../../testkit/bcc-tools.js";
+import { assertNeedsRoot, libbpfTool, ours, stopAll, theirs } from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
-import { compileWorkload, REPO_ROOT, startWorkload } from "../../testkit/workloads.js";
+import { compileWorkload, REPO_ROOT, signalAndWait, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
 const built = existsSync(`${REPO_ROOT}/build/bpf/exitsnoop.bpf.o`);
@@ -46,24 +45,10 @@ test("one run, six tracers: every exit of the workload's children, as libbpf-too
       self: ours(["exitsnoop", "-p", pid, "--json"]),
     };
     await Promise.all(Object.values(t).map((x) => x.started));
-    let stdout = "";
-    w.child.stdout!.on("data", (d) => {
-      stdout += d;
-    });
-    const exited = new Promise((r) => w.child.once("exit", r));
-    process.kill(Number(pid), "SIGUSR1");
-    await exited;
+    const stdout = await signalAndWait(w);
     assert.match(stdout, new RegExp(`done ${N + 2} ${N}\\n`));
     await new Promise((r) => setTimeout(r, 300)); // the last records reach every ring
-    const stopped = await Promise.all(Object.values(t).map((x) => x.stop()));
-    const res = Object.fromEntries(Object.keys(t).map((k, i) => [k, stopped[i]])) as Record<
-      keyof typeof t,
-      (typeof stopped)[0]
-    >;
-    for (const [k, r] of Object.entries(res)) {
-      assert.equal(r.code, 0, `${k}: ${r.err}`);
-      assert.doesNotMatch(r.err, /WARNING/, k);
-    }
+    const res = await stopAll(t);
     const parse = (out: string) =>
       out
         .trim()
@@ -141,9 +126,5 @@ test("bad input: one error line and exit 2; as a non-root user: one line and exi
     assert.equal(r.stdout, "");
   }
   if (!root) return;
-  const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, TSNAP_BIN, "exitsnoop"], {
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 1);
-  assert.equal(r.stderr, "tsnap: exitsnoop is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n");
+  assertNeedsRoot("exitsnoop", TSNAP_BIN);
 });

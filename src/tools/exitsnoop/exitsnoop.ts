@@ -2,17 +2,17 @@
 // signal that ended it, like bcc/libbpf-tools exitsnoop (same options, same layout).
 // exitsnoop.bpf.c filters on sched_process_exit and sends a record; this module prints
 // the records (exitsnoop-report.ts) until Ctrl-C, and says how many the kernel could not send.
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { cgroupFlag, jsonFlag, pidFlag, timeColumnFlag } from "../../command/flags.js";
-import { NotSupported } from "../../errors.js";
+import { cgroupFlag, clockTimestampFlag, jsonFlag, pidFlag } from "../../command/flags.js";
 import { runSnoopLoop } from "../snoop-tool.js";
 import { tool } from "./exitsnoop.tool.js";
 import { decodeEvent, type ExitsnoopConfig, LOST_WORDS } from "./exitsnoop-records.js";
 import { header, jsonLine, line } from "./exitsnoop-report.js";
 
 const FLAGS = {
-  timestamp: { ...timeColumnFlag, short: "t" },
+  timestamp: clockTimestampFlag("t"),
   failed: switchFlag({ long: "failed", short: "x", help: "only exits with a non-zero code or a signal" }),
   pid: pidFlag,
   threaded: switchFlag({
@@ -64,7 +64,7 @@ export function parseOptions(argv: string[]): Options {
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("exitsnoop", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("exitsnoop");
   const { loadExitsnoop } = await import("./exitsnoop-load.js");
   const src = loadExitsnoop(o);
   const loop = {

@@ -2,8 +2,10 @@
 // times, raw getppid syscalls) and bpftrace counting the same run; bad patterns give one
 // line and the documented exit code.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
+import { elfUsdtNotes } from "../../platform/elf.js";
 import { ours } from "../../testkit/bcc-tools.js";
 import { runCli } from "../../testkit/cli.js";
 import {
@@ -14,6 +16,7 @@ import {
   ROUND,
   startFuncCalls,
 } from "../../testkit/func-calls.js";
+import { compileWorkload, startWorkload } from "../../testkit/workloads.js";
 import { renderCounts } from "./funccount.js";
 
 const root = process.getuid?.() === 0;
@@ -164,4 +167,64 @@ test("report layout: least first, zero counts left out, the time line with -T", 
     `b${" ".repeat(35)}        5`,
     "",
   ]);
+});
+
+test("USDT: notes as readelf reads them; counts equal the probes fired and bpftrace's; the semaphore is set while attached", {
+  skip: skipRef,
+  timeout: 120_000,
+}, async () => {
+  const bin = compileWorkload("usdt-probes");
+  // The notes, against binutils' readelf.
+  const re =
+    /Provider: (\S+)\n\s+Name: (\S+)\n\s+Location: 0x([0-9a-f]+), Base: 0x[0-9a-f]+, Semaphore: 0x([0-9a-f]+)/g;
+  const theirs = [...execFileSync("readelf", ["-n", bin], { encoding: "utf8" }).matchAll(re)].map((m) => [
+    m[1],
+    m[2],
+    Number.parseInt(m[3], 16),
+    Number.parseInt(m[4], 16),
+  ]);
+  const notes = elfUsdtNotes(readFileSync(bin)).map((n) => [n.provider, n.name, n.pc, n.semaphore]);
+  assert.deepEqual(notes, theirs);
+  assert.equal(notes.length, 2);
+
+  const TICKS = 700;
+  const GUARDED = 300;
+  const w = await startWorkload(bin, [String(TICKS), String(GUARDED)]);
+  const done: number[] = [];
+  let buf = "";
+  w.child.stdout!.on("data", (d: Buffer) => {
+    buf += d.toString();
+    for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+      const m = /^done (\d+)$/.exec(buf.slice(0, nl));
+      if (m) done.push(Number(m[1]));
+      buf = buf.slice(nl + 1);
+    }
+  });
+  const round = async () => {
+    const want = done.length + 1;
+    process.kill(Number(w.ready[1]), "SIGUSR1");
+    for (let t0 = Date.now(); done.length < want; await new Promise((r) => setTimeout(r, 20)))
+      if (Date.now() - t0 > 20_000) throw new Error("usdt-probes did not finish its round");
+    return done[want - 1];
+  };
+  try {
+    const p = w.ready[1];
+    assert.equal(await round(), 0, "no tracer: the guarded probe does not fire");
+    const fc = ours(["funccount", "-p", p, `u:${bin}:tsnap:*`]);
+    const ref = bpftrace(`usdt:${bin}:tsnap:tick /pid == ${p}/ { @[probe] = count(); }`);
+    await Promise.all([fc.started, ref.started]);
+    const fired = await round();
+    const r = await fc.stop();
+    const b = await ref.stop();
+    assert.equal(r.code, 0, r.err);
+    assert.equal(fired, GUARDED, "the semaphore said a tracer is attached");
+    const got = reports(r.out)[0];
+    assert.equal(got.get("tsnap:tick"), TICKS, r.out);
+    assert.equal(got.get("tsnap:guarded"), GUARDED, r.out);
+    assert.equal([...bpftraceCounts(b.out).values()][0], TICKS, b.out);
+    await new Promise((res) => setTimeout(res, 200));
+    assert.equal(await round(), 0, "detached: the semaphore is back to 0");
+  } finally {
+    await w.stop();
+  }
 });

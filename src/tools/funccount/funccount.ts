@@ -2,10 +2,11 @@
 // the kernel, by bcc's probe patterns ("c:str*", "t:syscalls:sys_enter_*"), like bcc
 // funccount (same options, same layout). Patterns are resolved by probe-targets.ts, the
 // counting is funccount.bpf.c (one counter per probe), this module prints the counts.
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { durationFlag, intervalFlag, pidFlag } from "../../command/flags.js";
-import { NotSupported, UsageError } from "../../errors.js";
+import { durationFlag, intervalFlag, jsonFlag, pidFlag, timeLineFlag } from "../../command/flags.js";
+import { UsageError } from "../../errors.js";
 import { toJson } from "../../report/table.js";
 import { hhmmss } from "../hist-tool.js";
 import { type ProbeTarget, resolveSpecs, targetName } from "../probe-targets.js";
@@ -16,13 +17,13 @@ const FLAGS = {
   pid: pidFlag,
   interval: intervalFlag({ fallback: 0, help: "print the counts every SECONDS (default: once, at the end)" }),
   duration: durationFlag(),
-  timestamp: switchFlag({ long: "timestamp", short: "T", help: "a time line before each report" }),
+  timestamp: timeLineFlag,
   regexp: switchFlag({
     long: "regexp",
     short: "r",
     help: "the function and event parts are regular expressions (default: * and ? wildcards)",
   }),
-  json: switchFlag({ long: "json", help: "NDJSON: one object per probe with calls per report, on stdout" }),
+  json: jsonFlag("probe with calls per report"),
 };
 
 const HELP = `tsnap funccount: count calls of user functions or hits of tracepoints (bcc funccount)
@@ -39,6 +40,7 @@ PATTERN (bcc's probe syntax; * and ? are wildcards, or regular expressions with 
                          name looked up like the dynamic linker (c, libc, pthread) or a
                          program in PATH (bash)
   t:category:event       tracepoints (tsnap tracepoints lists them)
+  u:LIB:provider:probe   USDT probes (<sys/sdt.h>; semaphores are set while attached)
   k:func, func           kernel functions: not on kernels without kprobes (one line says so)
 
 OPTIONS
@@ -50,6 +52,7 @@ EXAMPLES
   sudo tsnap funccount 't:syscalls:sys_enter_*' -d 2   every syscall's entries
   sudo tsnap funccount -r 'c:^(malloc|free)$'       a regular expression
   sudo tsnap funccount /usr/bin/bash:readline       a program's own function
+  sudo tsnap funccount 'u:/usr/bin/python3:python:*' -d 5   USDT probes
 `;
 
 interface Options {
@@ -108,9 +111,9 @@ export function countRows(
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("funccount", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("funccount");
   const targets = resolveSpecs(o.patterns, {
-    allow: ["uprobe", "tracepoint"],
+    allow: ["uprobe", "tracepoint", "usdt"],
     tool: "funccount",
     regex: o.regex,
     pid: o.pid,

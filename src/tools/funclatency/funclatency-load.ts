@@ -1,10 +1,10 @@
 // Loads funclatency.bpf.o, attaches the entry and return programs to every function (its
 // index as cookie) and reads the histograms. The only module of the tool that touches libbpf.
-import { Collection } from "../../bpf/collection.js";
-import { arrayU64, mapDelete, mapEntries } from "../../bpf/maps.js";
-import { bpfObjectPath } from "../../bpf/paths.js";
+import type { Collection } from "../../bpf/collection.js";
+import { loadToolObject } from "../../bpf/tool-object.js";
 import { layout } from "../../sources/bpf/records.js";
-import { type HistEntry, type HistSource, LOG_HIST } from "../hist-tool.js";
+import { histMapSource } from "../hist-source.js";
+import type { HistEntry, HistSource } from "../hist-tool.js";
 import { attachProbe } from "../probe-attach.js";
 import type { UprobeTarget } from "../probe-targets.js";
 
@@ -29,36 +29,27 @@ export interface FunclatencyConfig {
 }
 
 export function loadFunclatency(targets: readonly UprobeTarget[], c: FunclatencyConfig): HistSource {
-  const col = Collection.open(bpfObjectPath("funclatency"));
-  try {
-    const cfg = Buffer.alloc(CONFIG.size);
-    cfg.writeUInt32LE(c.pid ?? 0, CONFIG.off.filter_pid);
-    cfg.writeUInt32LE(c.unitNs, CONFIG.off.unit_ns);
-    cfg.writeUInt8(c.perFunc ? 1 : 0, CONFIG.off.per_func);
-    col.setReadOnlyConfig(cfg);
-    col.load();
-    // Returns first: a call whose entry is seen is then timed at its return.
-    for (const [i, t] of targets.entries()) attachProbe(col, "funclatency_return", t, i, c.pid, true);
-    for (const [i, t] of targets.entries()) attachProbe(col, "funclatency_entry", t, i, c.pid, false);
-  } catch (err) {
-    col.close();
-    throw err;
-  }
-  const hists = col.mapFd("hists");
-  const lost = col.mapFd("lost");
-  return {
-    read: () =>
-      mapEntries(hists, 4, LOG_HIST.size).map(([key, value]): HistEntry => {
-        const i = key.readUInt32LE(0);
-        const func = targets[i]?.func ?? `#${i}`;
-        return c.perFunc
-          ? { key, value, order: i, head: `\nFunction = ${func}\n`, fields: { function: func } }
-          : { key, value, order: 0, head: "", fields: {} };
-      }),
-    forget(keys) {
-      for (const k of keys) mapDelete(hists, k);
+  const cfg = Buffer.alloc(CONFIG.size);
+  cfg.writeUInt32LE(c.pid ?? 0, CONFIG.off.filter_pid);
+  cfg.writeUInt32LE(c.unitNs, CONFIG.off.unit_ns);
+  cfg.writeUInt8(c.perFunc ? 1 : 0, CONFIG.off.per_func);
+  const object = {
+    name: "funclatency",
+    programs: ["funclatency_entry", "funclatency_return"],
+    config: cfg,
+    attach(col: Collection) {
+      // Returns first: a call whose entry is seen is then timed at its return.
+      for (const [i, t] of targets.entries()) attachProbe(col, "funclatency_return", t, i, c.pid, true);
+      for (const [i, t] of targets.entries()) attachProbe(col, "funclatency_entry", t, i, c.pid, false);
     },
-    lost: () => ({ start: arrayU64(lost, 0), hist: arrayU64(lost, 1) }),
-    close: () => col.close(),
   };
+  return loadToolObject(object, (col) =>
+    histMapSource(col, 4, (key, value): HistEntry => {
+      const i = key.readUInt32LE(0);
+      const func = targets[i]?.func ?? `#${i}`;
+      return c.perFunc
+        ? { key, value, order: i, head: `\nFunction = ${func}\n`, fields: { function: func } }
+        : { key, value, order: 0, head: "", fields: {} };
+    }),
+  );
 }

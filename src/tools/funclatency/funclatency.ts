@@ -2,11 +2,12 @@
 // at return) as log2 histograms made in the kernel, like bcc funclatency (same options,
 // same layout). Patterns are resolved by probe-targets.ts, the timing is funclatency.bpf.c,
 // the reports are hist-tool.ts's.
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { durationFlag, intervalFlag, pidFlag } from "../../command/flags.js";
-import { NotSupported, UsageError } from "../../errors.js";
-import { type HistDelta, type HistLoopOptions, runHistLoop } from "../hist-tool.js";
+import { durationFlag, intervalFlag, pidFlag, timeLineFlag } from "../../command/flags.js";
+import { UsageError } from "../../errors.js";
+import { HIST_FLAGS, type HistDelta, type HistLoopOptions, runHistLoop } from "../hist-tool.js";
 import { resolveSpecs, type UprobeTarget } from "../probe-targets.js";
 import { tool } from "./funclatency.tool.js";
 
@@ -17,7 +18,7 @@ const FLAGS = {
     help: "print a histogram every SECONDS (default: once, at the end)",
   }),
   duration: durationFlag(),
-  timestamp: switchFlag({ long: "timestamp", short: "T", help: "a time line before each report" }),
+  timestamp: timeLineFlag,
   usecs: switchFlag({
     long: "microseconds",
     short: "u",
@@ -30,7 +31,7 @@ const FLAGS = {
     short: "r",
     help: "the function part is a regular expression (default: * and ? wildcards)",
   }),
-  json: switchFlag({ long: "json", help: "NDJSON: one object per histogram per report, on stdout" }),
+  json: HIST_FLAGS.json,
 };
 
 const HELP = `tsnap funclatency: time user functions' calls as histograms (bcc funclatency)
@@ -97,7 +98,7 @@ export function averageLine(deltas: readonly HistDelta[], unit: string, unitNs: 
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("funclatency", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("funclatency");
   const targets = resolveSpecs(o.patterns, {
     allow: ["uprobe"],
     tool: "funclatency",

@@ -1,11 +1,9 @@
 // Loads opensnoop.bpf.o with its config and attaches the entry and exit tracepoints of
 // open, openat and openat2 (those this kernel has); the records arrive in a ring buffer.
 // The only module of the tool that touches libbpf, imported when the command runs.
-import { setCgroupFilter } from "../../bpf/cgroup-filter.js";
-import { Collection } from "../../bpf/collection.js";
-import { arrayU64 } from "../../bpf/maps.js";
-import { bpfObjectPath } from "../../bpf/paths.js";
+import { loadToolObject } from "../../bpf/tool-object.js";
 import { openTracefs } from "../../platform/tracefs.js";
+import { ringSource } from "../snoop-source.js";
 import type { SnoopSource } from "../snoop-tool.js";
 import { configBytes, LOST_RING, LOST_START, type OpensnoopConfig, SYSCALLS } from "./opensnoop-records.js";
 
@@ -22,22 +20,6 @@ export function loadOpensnoop(config: OpensnoopConfig): SnoopSource {
     ...syscalls.map((s) => `opensnoop_exit_${s}`),
     ...syscalls.map((s) => `opensnoop_enter_${s}`),
   ];
-  const col = Collection.open(bpfObjectPath("opensnoop"));
-  try {
-    col.setAutoload(programs);
-    col.setReadOnlyConfig(configBytes(config));
-    col.load();
-    if (config.cgroup) setCgroupFilter(col.mapFd("cgroup_map"), config.cgroup);
-    for (const p of programs) col.attach(p);
-    const ring = col.ringBuffer("events", { map: "lost", index: LOST_RING });
-    const fd = col.mapFd("lost");
-    return {
-      ring,
-      lost: () => ({ ring: ring.lost(), start: arrayU64(fd, LOST_START) }),
-      close: () => col.close(),
-    };
-  } catch (err) {
-    col.close();
-    throw err;
-  }
+  const object = { name: "opensnoop", programs, config: configBytes(config), cgroup: config.cgroup };
+  return loadToolObject(object, (col) => ringSource(col, { ring: LOST_RING, start: LOST_START }));
 }

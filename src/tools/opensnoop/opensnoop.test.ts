@@ -3,15 +3,14 @@
 // open(), one openat2) and side by side with libbpf-tools' opensnoop tracing the same run:
 // the same lines, character for character. Several tracers run at once on one run.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { libbpfTool, ours, theirs } from "../../testkit/bcc-tools.js";
+import { assertNeedsRoot, libbpfTool, ours, stopAll, theirs } from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
-import { compileWorkload, REPO_ROOT, startWorkload } from "../../testkit/workloads.js";
+import { compileWorkload, REPO_ROOT, signalAndWait, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
 const built = existsSync(`${REPO_ROOT}/build/bpf/opensnoop.bpf.o`);
@@ -66,24 +65,10 @@ test("one run, eight tracers: every open of the workload, the same lines as libb
       time: ours(["opensnoop", "-T", "-p", pid, "-x"], "PATH\n"),
     };
     await Promise.all(Object.values(t).map((x) => x.started));
-    let stdout = "";
-    w.child.stdout!.on("data", (d) => {
-      stdout += d;
-    });
-    const exited = new Promise((r) => w.child.once("exit", r));
-    process.kill(Number(pid), "SIGUSR1");
-    await exited;
+    const stdout = await signalAndWait(w);
     assert.match(stdout, new RegExp(`done ${2 * N + 2} ${N}\\n`));
     await new Promise((r) => setTimeout(r, 300)); // the last records reach every ring
-    const stopped = await Promise.all(Object.values(t).map((x) => x.stop()));
-    const res = Object.fromEntries(Object.keys(t).map((k, i) => [k, stopped[i]])) as Record<
-      keyof typeof t,
-      (typeof stopped)[0]
-    >;
-    for (const [k, r] of Object.entries(res)) {
-      assert.equal(r.code, 0, `${k}: ${r.err}`);
-      assert.doesNotMatch(r.err, /WARNING/, k);
-    }
+    const res = await stopAll(t);
     const file = `${dir}/${tag}.file`;
 
     // JSON: exactly the workload's opens, with their syscalls, flags, modes and results.
@@ -177,11 +162,7 @@ test("bad input: one error line and exit 2; as a non-root user: one line and exi
     assert.equal(r.stdout, "");
   }
   if (!root) return;
-  const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, TSNAP_BIN, "opensnoop"], {
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 1);
-  assert.equal(r.stderr, "tsnap: opensnoop is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n");
+  assertNeedsRoot("opensnoop", TSNAP_BIN);
 });
 
 test("-d: stops by itself after the duration", { skip, timeout: 30_000 }, async () => {

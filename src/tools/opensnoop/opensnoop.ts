@@ -2,6 +2,7 @@
 // bcc/libbpf-tools opensnoop (same options, same layout). opensnoop.bpf.c filters at the
 // syscall's entry and sends a record at its exit; this module prints the records
 // (opensnoop-report.ts) until Ctrl-C or -d, and says how many the kernel could not send.
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import {
   flagHelp,
   optionalDecimalFlag,
@@ -11,15 +12,21 @@ import {
   textsFlag,
 } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { cgroupFlag, durationFlag, jsonFlag, pidFlag, tidFlag, timeColumnFlag } from "../../command/flags.js";
-import { NotSupported } from "../../errors.js";
+import {
+  cgroupFlag,
+  clockTimestampFlag,
+  durationFlag,
+  jsonFlag,
+  pidFlag,
+  tidFlag,
+} from "../../command/flags.js";
 import { runSnoopLoop } from "../snoop-tool.js";
 import { tool } from "./opensnoop.tool.js";
 import { decodeEvent, flagsMask, LOST_WORDS, type OpensnoopConfig } from "./opensnoop-records.js";
 import { header, jsonLine, line, type ReportOptions } from "./opensnoop-report.js";
 
 const FLAGS = {
-  time: timeColumnFlag,
+  time: clockTimestampFlag("T"),
   printUid: switchFlag({ long: "print-uid", short: "U", help: "a UID column" }),
   extended: switchFlag({
     long: "extended-fields",
@@ -101,7 +108,7 @@ export function parseOptions(argv: string[]): Options {
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("opensnoop", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("opensnoop");
   const { loadOpensnoop } = await import("./opensnoop-load.js");
   const src = loadOpensnoop(o);
   const loop = {

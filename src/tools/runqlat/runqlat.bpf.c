@@ -34,19 +34,8 @@ struct runqlat_config {
 
 const volatile struct runqlat_config cfg = {};
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, __u64);
-} start SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct log_hist);
-} hists SEC(".maps");
+START_TIME_MAP(start);
+LOG_HIST_MAP(hists, __u32);
 
 COUNTER_ARRAY(lost, 2);
 

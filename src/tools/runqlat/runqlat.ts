@@ -2,11 +2,13 @@
 // like bcc/libbpf-tools runqlat (same options, same layout). The timing is in
 // runqlat.bpf.c (sched_wakeup, sched_wakeup_new, sched_switch); this module parses the
 // options, loads it and prints the histograms every interval (hist-tool.ts).
+
 import { existsSync } from "node:fs";
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { cgroupFlag, INTERVAL_COUNT_ARGS, pidFlag } from "../../command/flags.js";
-import { InputError, NotSupported, UsageError } from "../../errors.js";
+import { InputError, UsageError } from "../../errors.js";
 import { HIST_FLAGS, type HistLoopOptions, histOptions, runHistLoop } from "../hist-tool.js";
 import { tool } from "./runqlat.tool.js";
 import { LOST_WORDS, type RunqlatConfig } from "./runqlat-records.js";
@@ -63,7 +65,7 @@ export function parseOptions(argv: string[]): Options {
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("runqlat", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("runqlat");
   const { loadRunqlat } = await import("./runqlat-load.js");
   const src = loadRunqlat(o);
   return runHistLoop(io, { ...o, tracing: "Tracing run queue latency", lostWords: LOST_WORDS }, src);

@@ -2,11 +2,11 @@
 // a CPU (%CPU), runnable but waiting for one (%LAT, run-queue latency) and neither (%SLP),
 // from /proc/PID/task/*/schedstat (0x.tools schedlat). Math in sources/proc/schedstat.ts.
 import { readdirSync, readFileSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, intervalFlag, tableOrJsonFlag } from "../../command/flags.js";
 import { InputError, UsageError } from "../../errors.js";
+import { waitOrAbort } from "../../platform/abortable-sleep.js";
 import {
   type ProcessInterval,
   parseSchedstat,
@@ -185,12 +185,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   const startMs = performance.now();
   for (let k = 1; k * intervalS <= durationS + 1e-9; k++) {
     const wait = startMs + k * intervalS * 1000 - performance.now();
-    try {
-      if (wait > 0) await sleep(wait, undefined, { signal: io.signal });
-    } catch {
-      break; // aborted: Ctrl-C or SIGTERM
-    }
-    if (io.signal.aborted) break;
+    if (await waitOrAbort(wait, io.signal)) break; // Ctrl-C or SIGTERM
     const cur = readThreadStats(pid);
     const nowNs = process.hrtime.bigint();
     if (!cur) {

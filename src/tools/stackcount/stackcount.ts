@@ -3,11 +3,13 @@
 // probe-targets.ts; stackcount.bpf.c counts (process, comm, kernel stack, user stack);
 // stack-tool.ts loads, waits, reads and symbolizes as profile does, and prints bcc's
 // text or folded form.
+
 import type { Link } from "../../bpf/object.js";
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, pidFlag } from "../../command/flags.js";
-import { NotSupported, UsageError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import type { StackReportOptions, StackRow } from "../../report/stack-report.js";
 import { layout } from "../../sources/bpf/records.js";
 import { attachAll, programsFor } from "../probe-attach.js";
@@ -67,6 +69,7 @@ Needs root.
 PATTERN (bcc's probe syntax; * and ? are wildcards, or regular expressions with -r)
   LIB:func, p:LIB:func   functions of a library or program (c, libc, a path, a program)
   t:category:event       tracepoints
+  u:LIB:provider:probe   USDT probes
   k:func, func           kernel functions: not on kernels without kprobes (one line says so)
 
 OPTIONS
@@ -143,9 +146,9 @@ export async function stackcount(
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("stackcount", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("stackcount");
   const targets = resolveSpecs(o.patterns, {
-    allow: ["uprobe", "tracepoint"],
+    allow: ["uprobe", "tracepoint", "usdt"],
     tool: "stackcount",
     regex: o.regex,
     pid: o.pid,

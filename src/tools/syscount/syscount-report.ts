@@ -5,6 +5,7 @@
 import { constants } from "node:os";
 import { UsageError } from "../../errors.js";
 import { syscallName } from "../../platform/syscall-table.js";
+import { hhmmss } from "../hist-tool.js";
 import type { Counter } from "./syscount-records.js";
 
 export interface Row {
@@ -41,8 +42,7 @@ export function topRows(rows: readonly Row[], latency: boolean, n: number): Row[
 
 /** "[21:21:47]" in local time, as bcc's strftime("%H:%M:%S"). */
 export function clock(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `[${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}]`;
+  return `[${hhmmss(d)}]`;
 }
 
 /** One report: timestamp, header, top rows, empty line. */

@@ -2,11 +2,13 @@
 // total and average latency, like bcc/libbpf-tools syscount. The counting is in
 // syscount.bpf.c (raw_syscalls sys_exit, and sys_enter with -L); this module loads it,
 // reads the counters every interval and prints the difference (syscount-report.ts).
-import { setTimeout as sleep } from "node:timers/promises";
+
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag, textFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, intervalFlag, millisecondsFlag, pidFlag, topFlag } from "../../command/flags.js";
-import { NotSupported, UsageError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
+import { waitOrAbort } from "../../platform/abortable-sleep.js";
 import { tool } from "./syscount.tool.js";
 import type { Counter, SyscountConfig } from "./syscount-records.js";
 import { parseErrno, type ReportOptions, renderReport, since, syscallList } from "./syscount-report.js";
@@ -92,23 +94,13 @@ export function parseOptions(argv: string[]): Options | "list" {
   };
 }
 
-/** Waits `ms`, or less when the command is aborted (Ctrl-C); true when aborted. */
-async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
-  try {
-    await sleep(ms, undefined, { signal });
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
   if (o === "list") {
     io.out(syscallList());
     return 0;
   }
-  if (process.getuid?.() !== 0) throw new NotSupported("syscount", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("syscount");
   const { loadSyscount } = await import("./syscount-load.js");
   const counters = loadSyscount(o);
   try {
@@ -120,7 +112,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     for (;;) {
       const left = o.durationS > 0 ? o.durationS * 1000 - (performance.now() - t0) : Infinity;
       const step = Math.min(o.intervalS > 0 ? o.intervalS * 1000 : Infinity, left);
-      const aborted = io.signal.aborted || (await wait(Math.min(step, 2 ** 31 - 1), io.signal));
+      const aborted = io.signal.aborted || (await waitOrAbort(step, io.signal));
       if (io.signal.reason === "EPIPE") return 0; // nobody reads the output any more
       const now = counters.read();
       const rows = since(prev, now);

@@ -12,6 +12,9 @@ import {
   writePorts,
 } from "../tcp-tool.js";
 
+/** What the lost counter means (snoop-tool.ts prints "WARNING: N <words>"). */
+export const LOST_WORDS = { ring: "accepts lost: the ring buffer was full" };
+
 export const CONFIG = layout("tcpaccept_config", [
   ["pid", "u32"],
   ["lports", { array: "u16", len: MAX_PORTS }],

@@ -2,27 +2,26 @@
 // options, same layout). tcpaccept.bpf.c reads the new socket at syscalls:sys_exit_accept4
 // and sys_exit_accept (no kprobe on inet_csk_accept); this module prints the records
 // until Ctrl-C.
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { pidFlag } from "../../command/flags.js";
-import { NotSupported, UsageError } from "../../errors.js";
+import { jsonFlag, pidFlag, timeColumnFlag, timestampColumnFlag } from "../../command/flags.js";
+import { UsageError } from "../../errors.js";
 import { toJson } from "../../report/table.js";
-import { hms, portsFlag, streamRing, wallClock } from "../tcp-tool.js";
+import { hhmmss } from "../hist-tool.js";
+import { runSnoopLoop } from "../snoop-tool.js";
+import { portsFlag } from "../tcp-tool.js";
 import { tool } from "./tcpaccept.tool.js";
-import { type AcceptEvent, decodeEvent } from "./tcpaccept-records.js";
+import { type AcceptEvent, decodeEvent, LOST_WORDS } from "./tcpaccept-records.js";
 
 const FLAGS = {
-  time: switchFlag({ long: "time", short: "T", help: "a TIME column (HH:MM:SS)" }),
-  timestamp: switchFlag({
-    long: "timestamp",
-    short: "t",
-    help: "a TIME(s) column: seconds since the first accept",
-  }),
+  time: timeColumnFlag,
+  timestamp: timestampColumnFlag("t", "the first accept"),
   pid: pidFlag,
   ports: portsFlag({ long: "port", short: "P", help: "only these local ports (comma-separated, at most 8)" }),
   ipv4: switchFlag({ long: "ipv4", short: "4", help: "IPv4 only" }),
   ipv6: switchFlag({ long: "ipv6", short: "6", help: "IPv6 only" }),
-  json: switchFlag({ long: "json", help: "NDJSON on stdout: one object per accept" }),
+  json: jsonFlag("accept"),
 };
 
 const HELP = `tsnap tcpaccept: trace TCP accept()s (bcc tcpaccept)
@@ -62,7 +61,7 @@ export function header(o: ReportOptions): string {
 /** One accept in bcc's layout. Pure. */
 export function line(e: AcceptEvent, o: ReportOptions, at: Date, sinceS: number): string {
   let s = "";
-  if (o.time) s += hms(at).padEnd(9);
+  if (o.time) s += hhmmss(at).padEnd(9);
   if (o.timestamp) s += sinceS.toFixed(3).padEnd(9);
   return `${s}${String(e.pid).padEnd(7)} ${e.comm.slice(0, 12).padEnd(12)} ${String(e.ip).padEnd(2)} ${e.daddr.padEnd(16)} ${String(e.dport).padEnd(5)} ${e.saddr.padEnd(16)} ${String(e.sport).padEnd(5)}\n`;
 }
@@ -86,30 +85,21 @@ export function jsonLine(e: AcceptEvent, at: Date): string {
 async function run(argv: string[], io: Io): Promise<number> {
   const { values: o } = parseFlags(argv, FLAGS);
   if (o.ipv4 && o.ipv6) throw new UsageError("-4 and -6 exclude each other");
-  if (process.getuid?.() !== 0) throw new NotSupported("tcpaccept", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("tcpaccept");
   const { loadTcpaccept } = await import("./tcpaccept-load.js");
   const src = loadTcpaccept({ pid: o.pid, ports: o.ports, ip: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined });
-  try {
-    if (o.json) io.err("Tracing TCP accepts... Hit Ctrl-C to end.\n");
-    else io.out(header(o));
-    let first: bigint | undefined;
-    const wall = wallClock();
-    await streamRing(
-      io,
-      src.ring,
-      (buf, off) => {
-        const e = decodeEvent(buf, off);
-        first ??= e.ts;
-        const at = wall(e.ts);
-        return o.json ? jsonLine(e, at) : line(e, o, at, Number(e.ts - first) / 1e9);
-      },
-      () => src.ring.lost(),
-      "accepts",
-    );
-  } finally {
-    src.close();
-  }
-  return 0;
+  const loop = {
+    json: o.json,
+    header: header(o),
+    tracing: "Tracing TCP accepts",
+    durationS: Number.POSITIVE_INFINITY,
+    lostWords: LOST_WORDS,
+  };
+  return runSnoopLoop(io, loop, src, (buf, off, _len, clock) => {
+    const e = decodeEvent(buf, off);
+    const at = clock.wall(e.ts);
+    return o.json ? jsonLine(e, at) : line(e, o, at, clock.sinceFirst(e.ts));
+  });
 }
 
 export const command: Command = toolCommand(tool, HELP, run);

@@ -30,6 +30,11 @@ export const COUNT_KEY = layout("sock_id", SOCK_ID_FIELDS);
 /** Slots of the `lost` array map. */
 export const LOST_RING = 0;
 export const LOST_START = 1;
+/** What each lost counter means (snoop-tool.ts prints "WARNING: N <words>"). */
+export const LOST_WORDS = {
+  ring: "connects lost: the ring buffer was full",
+  start: "connects lost: the map of connects in progress was full",
+};
 
 export interface TcpconnectConfig {
   /** Only this process; null: every process. */

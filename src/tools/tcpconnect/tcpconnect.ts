@@ -3,22 +3,20 @@
 // tcpconnect.bpf.c follows each connect from sock:inet_sock_set_state (CLOSE -> SYN_SENT,
 // in the connecting task) to syscalls:sys_exit_connect; this module prints the records
 // (tcpconnect-report.ts) until Ctrl-C, or the counts at the end.
-import { setTimeout as sleep } from "node:timers/promises";
+
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, optionalDecimalFlag, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { pidFlag } from "../../command/flags.js";
-import { NotSupported } from "../../errors.js";
-import { portsFlag, streamRing, wallClock } from "../tcp-tool.js";
+import { jsonFlag, pidFlag, timestampColumnFlag } from "../../command/flags.js";
+import { waitOrAbort } from "../../platform/abortable-sleep.js";
+import { runSnoopLoop } from "../snoop-tool.js";
+import { portsFlag } from "../tcp-tool.js";
 import { tool } from "./tcpconnect.tool.js";
-import { decodeEvent } from "./tcpconnect-records.js";
+import { decodeEvent, LOST_WORDS } from "./tcpconnect-records.js";
 import { countJson, countTable, header, jsonLine, line } from "./tcpconnect-report.js";
 
 const FLAGS = {
-  timestamp: switchFlag({
-    long: "timestamp",
-    short: "t",
-    help: "a TIME(s) column: seconds since the first connect",
-  }),
+  timestamp: timestampColumnFlag("t", "the first connect"),
   printUid: switchFlag({ long: "print-uid", short: "U", help: "a UID column" }),
   count: switchFlag({
     long: "count",
@@ -45,10 +43,7 @@ const FLAGS = {
     short: "P",
     help: "only these destination ports (comma-separated, at most 8)",
   }),
-  json: switchFlag({
-    long: "json",
-    help: "NDJSON on stdout: one object per connect (with -c: per counter, at the end)",
-  }),
+  json: jsonFlag("connect (with -c: per counter, at the end)"),
 };
 
 const HELP = `tsnap tcpconnect: trace TCP connect()s, or count them (bcc tcpconnect)
@@ -77,37 +72,33 @@ EXAMPLES
 
 async function run(argv: string[], io: Io): Promise<number> {
   const { values: o } = parseFlags(argv, FLAGS);
-  if (process.getuid?.() !== 0) throw new NotSupported("tcpconnect", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("tcpconnect");
   const { loadTcpconnect } = await import("./tcpconnect-load.js");
   const src = loadTcpconnect({ ...o, uid: o.uid });
-  try {
-    if (o.count) {
+  if (o.count) {
+    try {
       io.err("Counting TCP connects... Hit Ctrl-C to end.\n");
-      while (!io.signal.aborted) await sleep(200);
+      await waitOrAbort(Number.POSITIVE_INFINITY, io.signal);
       const rows = src.counts();
       io.out(o.json ? countJson(rows, o.sourcePort) : countTable(rows, o.sourcePort));
-      if (src.lost() > 0) io.err(`WARNING: ${src.lost()} connects lost (map full)\n`);
+      const lost = Object.values(src.lost()).reduce((a, b) => a + b, 0);
+      if (lost > 0) io.err(`WARNING: ${lost} connects lost (map full)\n`);
       return 0;
+    } finally {
+      src.close();
     }
-    if (o.json) io.err("Tracing TCP connects... Hit Ctrl-C to end.\n");
-    else io.out(header(o));
-    let first: bigint | undefined;
-    const wall = wallClock();
-    await streamRing(
-      io,
-      src.ring,
-      (buf, off) => {
-        const e = decodeEvent(buf, off);
-        first ??= e.ts;
-        return o.json ? jsonLine(e, wall(e.ts)) : line(e, o, Number(e.ts - first) / 1e9);
-      },
-      () => src.lost(),
-      "connects",
-    );
-  } finally {
-    src.close();
   }
-  return 0;
+  const loop = {
+    json: o.json,
+    header: header(o),
+    tracing: "Tracing TCP connects",
+    durationS: Number.POSITIVE_INFINITY,
+    lostWords: LOST_WORDS,
+  };
+  return runSnoopLoop(io, loop, src, (buf, off, _len, clock) => {
+    const e = decodeEvent(buf, off);
+    return o.json ? jsonLine(e, clock.wall(e.ts)) : line(e, o, clock.sinceFirst(e.ts));
+  });
 }
 
 export const command: Command = toolCommand(tool, HELP, run);

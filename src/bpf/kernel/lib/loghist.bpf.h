@@ -12,6 +12,26 @@ struct log_hist {
 	char comm[16];
 };
 
+/* The maps of a histogram tool (10240 entries each; user space reads them through
+ * src/tools/hist-source.ts, which also reads a `lost` COUNTER_ARRAY of 2):
+ *   LOG_HIST_MAP(hists, struct my_key);  key → struct log_hist
+ *   START_TIME_MAP(start);               thread id → the start of what is timed (ns) */
+#define LOG_HIST_MAP(name, key_type)             \
+	struct {                                 \
+		__uint(type, BPF_MAP_TYPE_HASH); \
+		__uint(max_entries, 10240);      \
+		__type(key, key_type);           \
+		__type(value, struct log_hist);  \
+	} name SEC(".maps")
+
+#define START_TIME_MAP(name)                     \
+	struct {                                 \
+		__uint(type, BPF_MAP_TYPE_HASH); \
+		__uint(max_entries, 10240);      \
+		__type(key, __u32);              \
+		__type(value, __u64);            \
+	} name SEC(".maps")
+
 /* The entry of `key` in the hash map `map`, created zeroed (with the name at `comm`, a
  * kernel address, when not NULL) if absent; NULL when the map is full. */
 static __always_inline struct log_hist *log_hist_get(void *map, const void *key, const char *comm)
