@@ -4,14 +4,20 @@
 // raw and gzipped) and first paint in headless Chromium (navigation → table and timeline
 // drawn; min / median of 5). Issue 13's targets: API p95 ≤ 200 ms on one hour, first paint
 // ≤ 1 s, page ≤ 300 KB gzipped.
-// Run: flock /tmp/tsnap-cpu.lock node dist/bench/serve-api.js [DIR]
+// `--window all`: every API request over all of the data (24 h × 500 threads of
+// bench/synthetic-day.ts: issue 13's target p95 ≤ 2 s) instead of the default last hour.
+// Run: flock /tmp/tsnap-cpu.lock node dist/bench/serve-api.js [DIR] [--window all]
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { startServe } from "../src/testkit/serve-capture.js";
 import { REPO_ROOT } from "../src/testkit/workloads.js";
 
-const DIR = process.argv[2] ?? join(REPO_ROOT, "../shared/data/0xtools-v3-demo");
+const args = process.argv.slice(2);
+const wi = args.indexOf("--window");
+const WHOLE = wi >= 0 && args[wi + 1] === "all";
+if (wi >= 0) args.splice(wi, 2);
+const DIR = args[0] ?? join(REPO_ROOT, "../shared/data/0xtools-v3-demo");
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 
 const ms = (a: number[]) => {
@@ -22,23 +28,35 @@ const ms = (a: number[]) => {
 
 const srv = await startServe([DIR, "--port", "0"], 120_000);
 try {
-  console.log(`tsnap serve ${DIR}`);
+  const info = await (await fetch(`${srv.origin}/api/info`)).json();
+  const ext = info.extent as { startUs: number; endUs: number };
+  const win = WHOLE
+    ? { fromUs: Math.floor(ext.startUs / 1e6) * 1e6, toUs: Math.ceil(ext.endUs / 1e6) * 1e6 }
+    : { fromUs: Math.max(ext.startUs, ext.endUs - 3600e6), toUs: ext.endUs };
+  const half = Math.round((win.fromUs + win.toUs) / 2e3) * 1e3;
+  const w = WHOLE ? `&from=${win.fromUs}&to=${win.toUs}` : "";
+  const runs = WHOLE ? 6 : 21;
+  console.log(
+    `tsnap serve ${DIR}; window ${WHOLE ? "all of the data" : "the last hour"}; ${runs - 1} runs each`,
+  );
   for (const path of [
-    "/api/view?g=state,syscall&cols=250",
-    "/api/view?g=state,syscall&cols=250&by=comm",
-    "/api/view?g=syscall,filenamesum&f=state%3DDISK&lat=1&cols=250",
-    "/api/hist?kind=sc",
-    "/api/flame.svg",
+    `/api/view?g=state,syscall&cols=250${w}`,
+    `/api/view?g=state,syscall&cols=250&by=comm${w}`,
+    `/api/view?g=syscall,filenamesum&f=state%3DDISK&lat=1&cols=250${w}`,
+    `/api/hist?kind=sc${w}`,
+    `/api/heatmap?kind=sc&cols=250${w}`,
+    `/api/flame.svg?g=state${w}`,
+    `/api/flame.svg?from=${half}&to=${win.toUs}&bfrom=${win.fromUs}&bto=${half}`,
   ]) {
     const times: number[] = [];
-    for (let i = 0; i < 21; i++) {
+    for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
       const r = await fetch(srv.origin + path);
       await r.arrayBuffer();
       if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
       if (i > 0) times.push(performance.now() - t0);
     }
-    console.log(`${path.padEnd(64)} ${ms(times)}`);
+    console.log(`${path.replace(/&(b?from|b?to)=\d+/g, "").padEnd(64)} ${ms(times)}`);
   }
   let raw = 0;
   let gz = 0;
@@ -51,6 +69,8 @@ try {
     "/model/view-state.js",
     "/model/view-url.js",
     "/model/view-window.js",
+    "/model/heat-grid.js",
+    "/heatmap.js",
   ]) {
     const body = Buffer.from(await (await fetch(srv.origin + f)).arrayBuffer());
     raw += body.length;

@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Duck } from "../src/query/duck.js";
 import { renderTable } from "../src/report/table.js";
-import { PARQUET_OPTIONS, SORT } from "../src/store/convert.js";
 import { TSNAP_BIN } from "../src/testkit/cli.js";
+import { writeSyntheticHours } from "./synthetic-capture.js";
 
 const { values } = parseArgs({
   options: {
@@ -43,36 +43,6 @@ function bytesOf(dir: string, prefix: string): number {
 async function rowsOf(duck: Duck, dir: string, table: string): Promise<number> {
   const r = await duck.all(`SELECT count(*) AS n FROM read_parquet('${dir}/tsnap_${table}_*.parquet')`);
   return Number(r[0].n);
-}
-
-/** One synthetic hour: THREADS threads in 50 processes, states and syscalls that persist for a few seconds. */
-function hourSql(hour: number, path: string): string {
-  const start = `TIMESTAMP '2026-01-01 00:00:00' + INTERVAL ${hour} HOUR`;
-  return `COPY (
-    WITH r AS (SELECT sec, t AS i, (hash(t, (${hour} * 3600 + sec) // 5) % 1000003)::BIGINT AS h FROM range(3600) a(sec), range(${THREADS}) b(t))
-    SELECT
-      ${start} + INTERVAL 1 SECOND * sec AS timestamp, 1000000::BIGINT AS weight_us,
-      (100000 + i)::BIGINT AS tid, (100000 + (i // 10) * 10)::BIGINT AS tgid, 1::BIGINT AS ppid, 4026531836::BIGINT AS pidns,
-      (1000 + i % 7)::BIGINT AS cgroup_id,
-      ['RUN', 'RUN', 'RUNQ', 'DISK', 'DISK', 'DISK', 'RUN', 'DISK', 'RUN', 'RUNQ'][1 + h % 10] AS state,
-      (h % 4)::INTEGER AS cpu, ['root', 'postgres', 'app'][1 + (i // 10) % 3] AS username,
-      ['postgres', 'java', 'fio', 'node', 'python3'][1 + (i // 10) % 5] AS exe,
-      ['postgres', 'java', 'fio', 'node', 'python3'][1 + (i // 10) % 5] || '-' || (i % 10) AS comm, NULL::VARCHAR AS cmdline,
-      ['pread64', 'read', '[running]', 'futex', 'io_submit', 'pwrite64', '[running]', 'fsync'][1 + (h // 10) % 8] AS syscall,
-      '-' AS syscall_active, NULL::BIGINT AS sysc_entry_ns, NULL::BIGINT AS sysc_ns_so_far, NULL::BIGINT AS sysc_seq_num, NULL::BIGINT AS iorq_seq_num,
-      NULL::VARCHAR AS sysc_arg1, NULL::VARCHAR AS sysc_arg2, NULL::VARCHAR AS sysc_arg3, NULL::VARCHAR AS sysc_arg4,
-      NULL::VARCHAR AS sysc_arg5, NULL::VARCHAR AS sysc_arg6,
-      CASE WHEN h % 3 = 0 THEN '/data/file-' || (i % 50) END AS filename, NULL::VARCHAR AS connection, NULL::VARCHAR AS conn_state,
-      ['do_nanosleep', 'io_schedule', '0', 'futex_wait_queue', 'pipe_read'][1 + (h // 80) % 5] AS wchan,
-      lpad(printf('%x', hash(h % 200) % 281474976710655), 16, '0') AS kstack_hash, NULL::VARCHAR AS ustack_hash,
-      NULL::BIGINT AS utime, NULL::BIGINT AS stime, NULL::BIGINT AS read_bytes, NULL::BIGINT AS write_bytes
-    FROM r ${SORT.samples}) TO '${path}' (${PARQUET_OPTIONS})`;
-}
-
-function roundsSql(hour: number, path: string): string {
-  return `COPY (SELECT TIMESTAMP '2026-01-01 00:00:00' + INTERVAL ${hour} HOUR + INTERVAL 1 SECOND * sec AS timestamp,
-    1000000::BIGINT AS weight_us, 'proc' AS source, ${THREADS}::BIGINT AS threads_seen, ${THREADS}::BIGINT AS sample_rows,
-    0::BIGINT AS cpu_us, 0::BIGINT AS lost, 0::BIGINT AS dropped_rows FROM range(3600) a(sec)) TO '${path}' (${PARQUET_OPTIONS})`;
 }
 
 async function main(): Promise<void> {
@@ -113,11 +83,7 @@ async function main(): Promise<void> {
       rmSync(syn, { recursive: true, force: true });
       mkdirSync(syn, { recursive: true });
       const t0 = performance.now();
-      for (let h = 0; h < HOURS; h++) {
-        const hh = String(h).padStart(2, "0");
-        await duck.run(hourSql(h, join(syn, `tsnap_samples_2026-01-01.${hh}.parquet`)));
-        await duck.run(roundsSql(h, join(syn, `tsnap_rounds_2026-01-01.${hh}.parquet`)));
-      }
+      await writeSyntheticHours(duck, syn, { hours: HOURS, threads: THREADS, lathist: false });
       results.push(["synthetic: generation time, s", +((performance.now() - t0) / 1000).toFixed(1)]);
     }
     const synRows = await rowsOf(duck, syn, "samples");

@@ -2,7 +2,9 @@
 // of the next screen (table + timeline through UiData.load), on the 0x.tools demo hour or
 // any capture directory, for the steps of the issue's walk: the first screen, drill DISK,
 // drill pread64, group by filename, zoom in. Rendering is not included (pure, < 1 ms).
-//   node dist/bench/ui-keys.js [--dir DIR] [--runs N]
+// `--window all`: every step over all of the data (24 h of bench/synthetic-day.ts) instead
+// of the default last hour; zoom in is then the middle half of it.
+//   node dist/bench/ui-keys.js [--dir DIR] [--runs N] [--window last-hour|all]
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { renderTable } from "../src/report/table.js";
@@ -14,6 +16,7 @@ const { values } = parseArgs({
   options: {
     dir: { type: "string", default: join(REPO_ROOT, "..", "shared", "data", "0xtools-v3-demo") },
     runs: { type: "string", default: "7" },
+    window: { type: "string", default: "last-hour" },
   },
 });
 const runs = Number(values.runs);
@@ -22,7 +25,9 @@ const t0 = performance.now();
 await data.reopen();
 const openMs = performance.now() - t0;
 const ext = await data.extent();
-const mid = ext.endUs - 1800e6;
+const whole = values.window === "all";
+const mid = whole ? Math.round((ext.startUs + ext.endUs) / 2) : ext.endUs - 1800e6;
+const half = whole ? Math.round((ext.endUs - ext.startUs) / 4) : 900e6;
 
 const base = initialView();
 const steps: [string, View][] = [
@@ -53,8 +58,11 @@ const steps: [string, View][] = [
       ],
     },
   ],
-  ["zoom in (middle half)", { ...base, fromUs: mid - 900e6, toUs: mid + 900e6 }],
+  ["zoom in (middle half)", { ...base, fromUs: mid - half, toUs: mid + half }],
 ];
+if (whole)
+  for (const step of steps)
+    if (step[1].fromUs === null) step[1] = { ...step[1], fromUs: ext.startUs, toUs: ext.endUs };
 const rows: (string | number)[][] = [];
 for (const [name, view] of steps) {
   const ms: number[] = [];
@@ -67,5 +75,7 @@ for (const [name, view] of steps) {
   rows.push([name, ms[0], ms[Math.floor(ms.length / 2)]]);
 }
 data.close();
-console.log(`${values.dir}: open (discover + views) ${openMs.toFixed(0)} ms; ${runs} runs per step`);
+console.log(
+  `${values.dir}: open (discover + views) ${openMs.toFixed(0)} ms; ${runs} runs per step; window ${whole ? "all of the data" : "the last hour"}`,
+);
 process.stdout.write(renderTable(["step", "min_ms", "median_ms"], rows, { decimals: 1 }));

@@ -18,6 +18,9 @@ export const HIST_KEY: Record<HistKind, { label: string; column: string; what: s
   rq: { label: "pid", column: "tgid", what: "run-queue latency (wakeup → on CPU, as runqlat -P)" },
 };
 
+/** Columns a -w filter on the histograms may use (the rest make it fall back to none). */
+export const HIST_FILTER_COLUMNS = ["syscall", "syscall_active", "comm", "tgid", "devname", "timestamp"];
+
 export function hasHistograms(cat: Catalog): boolean {
   return cat.groups.some((g) => g.table === "lathist");
 }

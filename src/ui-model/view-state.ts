@@ -51,6 +51,8 @@ export interface UiState {
   top: number;
   help: boolean;
   picker: Picker | null;
+  /** `?` (xtop's peek): the latency of the selected row's threads, over the view. */
+  peek: Peek | null;
   /** One line for the status bar (errors, hints); "" when none. */
   status: string;
 }
@@ -68,7 +70,50 @@ export function initialView(groups: string[] = DEFAULT_VIEW_GROUPS): View {
 }
 
 export function initialState(view: View = initialView()): UiState {
-  return { view, back: [], cursor: { row: 0, col: 0 }, top: 0, help: false, picker: null, status: "" };
+  return {
+    view,
+    back: [],
+    cursor: { row: 0, col: 0 },
+    top: 0,
+    help: false,
+    picker: null,
+    peek: null,
+    status: "",
+  };
+}
+
+/** What a peek looks at: the view's filters and the selected row's group values. */
+export interface Peek {
+  filters: Filter[];
+  /** "state=DISK syscall=pread64" (the row's values), "all threads" without any. */
+  label: string;
+}
+
+/**
+ * The selection of the cursor's row as filters: the view's own, then `column=value` for
+ * each group column of the row that has a value (time buckets left out: the window is the
+ * view's). A status line when there is no row.
+ */
+export function rowSelection(s: UiState, t: Table): Peek | string {
+  const row = t.rows[s.cursor.row];
+  if (!row) return "no row selected";
+  const filters = [...s.view.filters];
+  const own: string[] = [];
+  for (const g of s.view.groups) {
+    const value = filterValue(row[g]);
+    if (value === null || /^time_/.test(g)) continue;
+    if (filters.some((f) => f.column === g && f.op === "=" && f.value === value)) continue;
+    filters.push({ column: g, op: "=", value });
+    own.push(`${g}=${value}`);
+  }
+  return { filters, label: own.length ? own.join(" ") : "all threads" };
+}
+
+/** `?`: peek at the cursor's row (closed by any key). */
+export function peekRow(s: UiState, t: Table): UiState {
+  const p = rowSelection(s, t);
+  if (typeof p === "string") return { ...s, status: p };
+  return { ...s, peek: p, status: "" };
 }
 
 /** A new view; the current one is kept for Backspace. */

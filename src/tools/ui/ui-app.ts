@@ -11,8 +11,9 @@ import {
   type UiState,
   type View,
 } from "../../ui-model/view-state.js";
-import type { Snapshot, UiData } from "./ui-data.js";
+import type { PeekData, Snapshot, UiData } from "./ui-data.js";
 import { applyKey, parseKeys } from "./ui-keys.js";
+import { PEEK_LABEL } from "./ui-peek.js";
 import { pageRows, renderScreen } from "./ui-render.js";
 import type { ColorMode } from "./ui-style.js";
 import type { TerminalSize } from "./ui-terminal.js";
@@ -44,6 +45,7 @@ export async function runApp(o: AppOptions): Promise<View> {
   let state: UiState = initialState(o.view);
   let snap: Snapshot | null = null;
   let pickerItems: PickerItem[] | null = null;
+  let peek: PeekData | null = null;
   let error = "";
   let loading = false;
   let again = false;
@@ -66,6 +68,7 @@ export async function runApp(o: AppOptions): Promise<View> {
         snap,
         table: table(),
         pickerItems,
+        peek,
         width,
         height,
         mode: o.mode,
@@ -121,6 +124,20 @@ export async function runApp(o: AppOptions): Promise<View> {
     draw();
   };
 
+  const loadPeek = async () => {
+    const p = state.peek;
+    if (!p) return;
+    peek = null;
+    draw();
+    try {
+      const d = await o.data.peek(state.view, p, o.screen.size().width - PEEK_LABEL - 1);
+      if (state.peek === p) peek = d;
+    } catch (err) {
+      error = formatError(err).replace(/^tsnap: /, "");
+    }
+    draw();
+  };
+
   const columnItems = (): PickerItem[] => o.data.columnItems();
 
   const onKeys = (chunk: string) => {
@@ -144,6 +161,8 @@ export async function runApp(o: AppOptions): Promise<View> {
         else pickerItems = columnItems();
       }
       if (!state.picker && before.picker) pickerItems = null;
+      if (state.peek && state.peek !== before.peek) void loadPeek();
+      if (!state.peek) peek = null;
       if (res.effect === "refresh") {
         reopen = true;
         void load();

@@ -9,12 +9,21 @@ import { allColumnNames, column } from "../../query/columns.js";
 import type { Row } from "../../query/duck.js";
 import { parseFilter } from "../../query/filter.js";
 import { runGroupQuery } from "../../query/group-query.js";
+import {
+  type HeatCell,
+  HIST_FILTER_COLUMNS,
+  type HistKind,
+  hasHistograms,
+  type KeyedHistogram,
+  windowHeatmap,
+  windowHistograms,
+} from "../../query/hist-latency.js";
 import { type History, openHistory } from "../../query/history.js";
 import { planQuery } from "../../query/plan.js";
 import { runQueryOn } from "../../query/run-query.js";
 import type { PickerItem } from "../../ui-model/view-picker.js";
 import { filterText, timeText } from "../../ui-model/view-query.js";
-import type { View } from "../../ui-model/view-state.js";
+import type { Peek, View } from "../../ui-model/view-state.js";
 import { bucketSeconds, type Extent, effectiveWindow, type Window } from "../../ui-model/view-window.js";
 
 /** Rows fetched for the table (it is sorted and scrolled on screen). */
@@ -41,6 +50,24 @@ export interface Snapshot {
   bucketUs: number;
   timeline: TimelinePoint[];
   problems: string[];
+}
+
+/** A peek's data: per kind, the heatmap cells and the histograms of the row's selection. */
+export interface PeekData {
+  peek: Peek;
+  window: Window;
+  /** False: the files have no latency histograms (0x.tools files, the proc source). */
+  available: boolean;
+  /** The selection's filters the histograms cannot apply (no such column): "state=DISK". */
+  ignored: string[];
+  bucketUs: number;
+  kinds: {
+    kind: HistKind;
+    cells: HeatCell[];
+    hists: KeyedHistogram[];
+    /** False when the selection's filters use columns the histograms lack (not narrowed). */
+    filtered: boolean;
+  }[];
 }
 
 export class UiData {
@@ -150,6 +177,30 @@ export class UiData {
       state: String(r.state ?? "-"),
       avg: Number(r.avg_threads),
     }));
+  }
+
+  /**
+   * `?`: the latency histograms of every syscall and block I/O of a row's selection over
+   * the view's window, and their heatmap with about `columns` time buckets.
+   */
+  async peek(view: View, peek: Peek, columns: number): Promise<PeekData> {
+    const h = await this.history();
+    const window = effectiveWindow(view, await this.extent(), this.defaultUs);
+    const bucketUs = bucketSeconds(window, columns) * 1e6;
+    const usable = peek.filters.filter((f) => HIST_FILTER_COLUMNS.includes(f.column));
+    const ignored = peek.filters
+      .filter((f) => !usable.includes(f))
+      .map((f) => `${f.column}${f.op}${f.value}`);
+    if (!hasHistograms(h.catalog)) return { peek, window, available: false, ignored, bucketUs, kinds: [] };
+    const where = filterText(usable);
+    const filter = where ? parseFilter(where, Date.now() * 1000, h.endUs) : null;
+    const kinds: PeekData["kinds"] = [];
+    for (const kind of ["sc", "io"] as const) {
+      const heat = await windowHeatmap(h.duck, window, kind, filter, bucketUs);
+      const { hists, filtered } = await windowHistograms(h.duck, window, kind, filter);
+      kinds.push({ kind, cells: heat.cells, hists, filtered: filter === null || filtered });
+    }
+    return { peek, window, available: true, ignored, bucketUs, kinds };
   }
 
   /** Values of `col` in the view (its own filters left out), busiest first, for the picker. */

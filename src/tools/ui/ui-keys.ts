@@ -18,6 +18,7 @@ import {
   goBack,
   moveCursor,
   moveGroup,
+  peekRow,
   sortByCursor,
   type Table,
   toggleFilter,
@@ -42,7 +43,8 @@ export const KEYS_HELP: [string, string][] = [
   ["0", "the default window again (live: follow the newest data)"],
   ["r", "refresh (read new files; live: refreshes every second)"],
   ["y", "show the tsnap query command line of this view (printed again at exit)"],
-  ["h ?", "this panel"],
+  ["?", "peek at this row: latency × time heatmap and histograms of its syscalls and disks"],
+  ["h", "this panel"],
   ["q Ctrl-C", "quit"],
 ];
 
@@ -111,9 +113,9 @@ export function applyKey(s: UiState, key: string, c: KeyContext): { state: UiSta
   const same = (state: UiState) => ({ state, effect: "none" as KeyEffect });
   if (key === "ctrl-c") return { state: s, effect: "quit" };
   if (s.picker) return same(pickerKey(s, key, c));
-  if (s.help) {
+  if (s.help || s.peek) {
     if (key === "q") return { state: s, effect: "quit" };
-    return same({ ...s, help: false });
+    return same({ ...s, help: false, peek: null });
   }
   const size = { rows: c.table.rows.length, cols: c.table.columns.length, page: c.page };
   switch (key) {
@@ -160,8 +162,9 @@ export function applyKey(s: UiState, key: string, c: KeyContext): { state: UiSta
       return same(openValuePicker(s, col));
     }
     case "h":
-    case "?":
       return same({ ...s, help: true });
+    case "?":
+      return same(peekRow(s, c.table));
     case "r":
       return { state: { ...s, status: "" }, effect: "refresh" };
     case "y":

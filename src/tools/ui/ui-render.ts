@@ -4,8 +4,9 @@
 import { formatCell } from "../../report/table.js";
 import { type PickerItem, visibleItems } from "../../ui-model/view-picker.js";
 import { filterOf, type Table, type UiState } from "../../ui-model/view-state.js";
-import type { Snapshot } from "./ui-data.js";
+import type { PeekData, Snapshot } from "./ui-data.js";
 import { KEYS_HELP } from "./ui-keys.js";
+import { peekPanel } from "./ui-peek.js";
 import {
   type ColorMode,
   fit,
@@ -24,6 +25,8 @@ export interface ScreenInput {
   table: Table;
   /** The open picker's items (null while they load). */
   pickerItems: PickerItem[] | null;
+  /** The open peek's data (null while it loads). */
+  peek?: PeekData | null;
   width: number;
   height: number;
   mode: ColorMode;
@@ -57,11 +60,17 @@ export function renderScreen(i: ScreenInput): string[] {
   lines.push(breadcrumb(i.state, W));
   const body = pageRows(H) + 1;
   if (i.state.help) lines.push(...helpPanel(W, body));
-  else if (i.state.picker) lines.push(...pickerPanel(i, W, body));
+  else if (i.state.peek) {
+    const d = i.peek?.peek === i.state.peek ? i.peek : null;
+    lines.push(...peekPanel(d, i.state.peek.label, W, body));
+  } else if (i.state.picker) lines.push(...pickerPanel(i, W, body));
   else lines.push(...tablePanel(i, W, body));
   lines.push(statusLine(i, W));
   lines.push(
-    fit(" q quit  h keys  g group  ⏎ drill  ␣ in/exclude  / values  ⌫ back  + - [ ] 0 zoom  y query", W),
+    fit(
+      " q quit  h keys  g group  ⏎ drill  ␣ in/exclude  / values  ? peek  ⌫ back  + - [ ] 0 zoom  y query",
+      W,
+    ),
   );
   while (lines.length < H) lines.splice(lines.length - 2, 0, "");
   return lines.slice(0, H).map((l) => padVisible(l, W));

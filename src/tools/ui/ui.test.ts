@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { runCli, runTsnap, TSNAP_BIN } from "../../testkit/cli.js";
 import { type Reference, reference, snapshot } from "../../testkit/contention.js";
+import { captureSpinners, SLEEP_MS } from "../../testkit/serve-capture.js";
 import { startTmux, TMUX_MISSING, type TmuxPane } from "../../testkit/tmux.js";
 import { compileWorkload, REPO_ROOT, startWorkload } from "../../testkit/workloads.js";
 
@@ -327,4 +328,65 @@ test("--live: a closed terminal (SIGHUP) ends the view and removes the in-memory
     shmDirs().filter((d) => !before.includes(d)),
     [],
   );
+});
+
+test("? peeks at a row: the sleeper's 100 ms clock_nanosleep calls in the heatmap and histogram, counts as tsnap query --hist's", {
+  skip: TMUX_MISSING || (!isRoot && "the bpf source (latency histograms) needs root"),
+}, async (t) => {
+  const cap = await captureSpinners(1, 8);
+  let p: TmuxPane | undefined;
+  try {
+    if (cap.source !== "bpf") {
+      t.skip(`skipped: the proc source records no latency histograms (${cap.note})`);
+      return;
+    }
+    p = startTmux(shell(["ui", cap.dir, "-g", "syscall"]), {
+      width: 100,
+      height: 50,
+      env: { NO_COLOR: "1" },
+    });
+    const first = await p.waitFor((x) => ready(x), 30_000, "the first table");
+    const i = tableRows(first).findIndex((r) => r.cells[0] === "clock_nanosleep");
+    assert.ok(i >= 0, first);
+    for (let k = 0; k < i; k++) p.send(["Down"]);
+    p.send(["?"], true);
+    const peek = await p.waitFor((x) => /syscall = clock_nanosleep/.test(x), 20_000, "the peek");
+    assert.match(peek, /peek: syscall=clock_nanosleep: latency of every call/);
+    const r = await runCli([
+      "query",
+      cap.dir,
+      "--hist",
+      "sc",
+      "-w",
+      "syscall=clock_nanosleep",
+      "--format",
+      "json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const n = (JSON.parse(r.stdout) as { histograms: { key: string; n: number }[] }).histograms[0].n;
+    const shown = /syscall = clock_nanosleep +\((\d+) completions/.exec(peek);
+    assert.ok(shown, peek);
+    assert.equal(Number(shown[1]), n, "the histogram's count is tsnap query's");
+    // The heatmap counts the same calls, on the 65ms line (slot 16: 65536-131071 µs).
+    assert.match(peek, new RegExp(`\\b${n} calls; a column is`));
+    assert.match(peek, /^ +65ms [ ░▒▓█]*[░▒▓█]/m);
+    // The workload's truth: one call per 100 ms, every one in slot 16.
+    const slot = /65536 -> 131071 +: (\d+)/.exec(peek);
+    assert.ok(slot, peek);
+    const expected = (cap.seconds * 1000) / SLEEP_MS;
+    assert.ok(Math.abs(Number(slot[1]) - expected) <= 3, `${slot[1]} calls, expected ${expected}`);
+    // Any key closes the peek: the same table again.
+    p.send(["Escape"]);
+    const again = await p.waitFor(
+      (x) => /row \d+ of \d+/.test(x) && !/peek:/.test(x),
+      10_000,
+      "the table after the peek",
+    );
+    assert.deepEqual(tableRows(again), tableRows(first));
+    p.send(["q"]);
+    assert.match(await restored(p), /EXIT=0/);
+  } finally {
+    p?.kill();
+    cap.remove();
+  }
 });
