@@ -1,7 +1,8 @@
 // What the tcp* tools share: the `struct sock_id` of kernel/lib/sock.bpf.h (family,
 // addresses, ports) declared once and decoded, addresses printed as inet_ntop does, the
-// comma-separated port-list flag and the kernel's port-list config bytes. Their records
-// are printed by snoop-tool.ts's loop, as the other event tools' are.
+// comma-separated port-list flag, the -4/-6 choice, and the kernel's port-list and family
+// config bytes. Their records are printed by snoop-tool.ts's loop, as the other event
+// tools' are.
 import type { Flag } from "../command/args.js";
 import { UsageError } from "../errors.js";
 import type { FieldType } from "../sources/bpf/records.js";
@@ -102,4 +103,15 @@ export function writePorts(b: Buffer, at: number, ports: readonly number[]): voi
   ports.forEach((p, i) => {
     b.writeUInt16LE(p, at + 2 * i);
   });
+}
+
+/** `-4`/`-6` → the IP version to trace (undefined: both); both given is a usage error. */
+export function ipChoice(o: { ipv4: boolean; ipv6: boolean }): 4 | 6 | undefined {
+  if (o.ipv4 && o.ipv6) throw new UsageError("-4 and -6 exclude each other");
+  return o.ipv4 ? 4 : o.ipv6 ? 6 : undefined;
+}
+
+/** The address family a kernel program filters on for an IP version (0: both). */
+export function familyOf(ip: 4 | 6 | undefined): number {
+  return ip === 4 ? AF_INET : ip === 6 ? AF_INET6 : 0;
 }

@@ -2,15 +2,7 @@
 // record of one accept. Offsets by C's rules (records.ts:layout); the C structs must
 // match (sizes checked at load).
 import { cString, layout } from "../../sources/bpf/records.js";
-import {
-  AF_INET,
-  AF_INET6,
-  decodeSockId,
-  MAX_PORTS,
-  SOCK_ID_FIELDS,
-  type SockId,
-  writePorts,
-} from "../tcp-tool.js";
+import { decodeSockId, familyOf, MAX_PORTS, SOCK_ID_FIELDS, type SockId, writePorts } from "../tcp-tool.js";
 
 /** What the lost counter means (snoop-tool.ts prints "WARNING: N <words>"). */
 export const LOST_WORDS = { ring: "accepts lost: the ring buffer was full" };
@@ -46,7 +38,7 @@ export function configBytes(c: TcpacceptConfig): Buffer {
   const b = Buffer.alloc(CONFIG.size);
   b.writeUInt32LE(c.pid ?? 0, CONFIG.off.pid);
   writePorts(b, CONFIG.off.lports, c.ports);
-  b.writeUInt16LE(c.ip === 4 ? AF_INET : c.ip === 6 ? AF_INET6 : 0, CONFIG.off.family);
+  b.writeUInt16LE(familyOf(c.ip), CONFIG.off.family);
   return b;
 }
 

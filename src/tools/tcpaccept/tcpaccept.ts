@@ -6,11 +6,10 @@ import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { jsonFlag, pidFlag, timeColumnFlag, timestampColumnFlag } from "../../command/flags.js";
-import { UsageError } from "../../errors.js";
 import { toJson } from "../../report/table.js";
 import { hhmmss } from "../hist-tool.js";
 import { runSnoopLoop } from "../snoop-tool.js";
-import { portsFlag } from "../tcp-tool.js";
+import { ipChoice, portsFlag } from "../tcp-tool.js";
 import { tool } from "./tcpaccept.tool.js";
 import { type AcceptEvent, decodeEvent, LOST_WORDS } from "./tcpaccept-records.js";
 
@@ -84,10 +83,10 @@ export function jsonLine(e: AcceptEvent, at: Date): string {
 
 async function run(argv: string[], io: Io): Promise<number> {
   const { values: o } = parseFlags(argv, FLAGS);
-  if (o.ipv4 && o.ipv6) throw new UsageError("-4 and -6 exclude each other");
+  const ip = ipChoice(o);
   requireBpfPrivilege("tcpaccept");
   const { loadTcpaccept } = await import("./tcpaccept-load.js");
-  const src = loadTcpaccept({ pid: o.pid, ports: o.ports, ip: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined });
+  const src = loadTcpaccept({ pid: o.pid, ports: o.ports, ip });
   const loop = {
     json: o.json,
     header: header(o),

@@ -2,15 +2,7 @@
 // record of one session. Offsets by C's rules (records.ts:layout); the C structs must
 // match (sizes checked at load).
 import { cString, layout } from "../../sources/bpf/records.js";
-import {
-  AF_INET,
-  AF_INET6,
-  decodeSockId,
-  MAX_PORTS,
-  SOCK_ID_FIELDS,
-  type SockId,
-  writePorts,
-} from "../tcp-tool.js";
+import { decodeSockId, familyOf, MAX_PORTS, SOCK_ID_FIELDS, type SockId, writePorts } from "../tcp-tool.js";
 
 export const CONFIG = layout("tcplife_config", [
   ["pid", "u32"],
@@ -44,7 +36,7 @@ export function configBytes(c: TcplifeConfig): Buffer {
   b.writeUInt32LE(c.pid ?? 0, CONFIG.off.pid);
   writePorts(b, CONFIG.off.lports, c.localPorts);
   writePorts(b, CONFIG.off.rports, c.remotePorts);
-  b.writeUInt16LE(c.ip === 4 ? AF_INET : c.ip === 6 ? AF_INET6 : 0, CONFIG.off.family);
+  b.writeUInt16LE(familyOf(c.ip), CONFIG.off.family);
   return b;
 }
 

@@ -1,14 +1,14 @@
 // `tsnap tcplife`: one line per TCP session as it closes, like bcc/libbpf-tools tcplife
 // (libbpf-tools' layout; bcc's -T and -t columns). tcplife.bpf.c does it all on
 // sock:inet_sock_set_state; this module prints the records until Ctrl-C.
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, jsonFlag, pidFlag, timeColumnFlag } from "../../command/flags.js";
-import { NotSupported, UsageError } from "../../errors.js";
 import { toJson } from "../../report/table.js";
 import { hhmmss } from "../hist-tool.js";
 import { runSnoopLoop } from "../snoop-tool.js";
-import { portsFlag } from "../tcp-tool.js";
+import { ipChoice, portsFlag } from "../tcp-tool.js";
 import { tool } from "./tcplife.tool.js";
 import { decodeEvent, type Session } from "./tcplife-records.js";
 
@@ -102,10 +102,10 @@ export function jsonLine(e: Session, at: Date): string {
 
 async function run(argv: string[], io: Io): Promise<number> {
   const { values: o } = parseFlags(argv, FLAGS);
-  if (o.ipv4 && o.ipv6) throw new UsageError("-4 and -6 exclude each other");
-  if (process.getuid?.() !== 0) throw new NotSupported("tcplife", "needs root (CAP_BPF and CAP_PERFMON)");
+  const ip = ipChoice(o);
+  requireBpfPrivilege("tcplife");
   const { loadTcplife } = await import("./tcplife-load.js");
-  const src = loadTcplife({ ...o, ip: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined });
+  const src = loadTcplife({ ...o, ip });
   const loop = {
     json: o.json,
     header: header(o),

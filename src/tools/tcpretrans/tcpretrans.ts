@@ -3,6 +3,7 @@
 // tcp:tcp_retransmit_skb tracepoint; this module prints the records until Ctrl-C, or the
 // counts at the end.
 import { setTimeout as sleep } from "node:timers/promises";
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, jsonFlag } from "../../command/flags.js";
@@ -92,7 +93,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       "tcpretrans -l",
       "tail loss probes have no tracepoint; bcc traces them with a kprobe on tcp_send_loss_probe",
     );
-  if (process.getuid?.() !== 0) throw new NotSupported("tcpretrans", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("tcpretrans");
   const { loadTcpretrans } = await import("./tcpretrans-load.js");
   const src = loadTcpretrans(o.count);
   if (o.count) {

@@ -1,14 +1,14 @@
 // `tsnap tcpstates`: every TCP state change with the time spent in the state left, like
 // bcc/libbpf-tools tcpstates (libbpf-tools' layout; bcc's -T and -t). tcpstates.bpf.c
 // does it on sock:inet_sock_set_state; this module prints the records until Ctrl-C.
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, jsonFlag, timeColumnFlag } from "../../command/flags.js";
-import { NotSupported, UsageError } from "../../errors.js";
 import { toJson } from "../../report/table.js";
 import { hhmmss } from "../hist-tool.js";
 import { runSnoopLoop } from "../snoop-tool.js";
-import { portsFlag } from "../tcp-tool.js";
+import { ipChoice, portsFlag } from "../tcp-tool.js";
 import { tool } from "./tcpstates.tool.js";
 import { decodeEvent, type StateChange, stateName } from "./tcpstates-records.js";
 
@@ -108,10 +108,10 @@ export function jsonLine(e: StateChange, at: Date): string {
 
 async function run(argv: string[], io: Io): Promise<number> {
   const { values: o } = parseFlags(argv, FLAGS);
-  if (o.ipv4 && o.ipv6) throw new UsageError("-4 and -6 exclude each other");
-  if (process.getuid?.() !== 0) throw new NotSupported("tcpstates", "needs root (CAP_BPF and CAP_PERFMON)");
+  const ip = ipChoice(o);
+  requireBpfPrivilege("tcpstates");
   const { loadTcpstates } = await import("./tcpstates-load.js");
-  const src = loadTcpstates({ ...o, ip: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined });
+  const src = loadTcpstates({ ...o, ip });
   const loop = {
     json: o.json,
     header: header(o),
