@@ -9,6 +9,7 @@
 #include <bpf/bpf_tracing.h>
 #include "lib/ringbuf.bpf.h"
 #include "lib/maps.bpf.h"
+#include "lib/probe-args.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -72,26 +73,6 @@ struct {
 } events SEC(".maps");
 
 COUNTER_ARRAY(lost, 1);
-
-static __always_inline __u64 ptr_bits(void *p)
-{
-	__u64 v = 0;
-
-	bpf_probe_read_kernel(&v, sizeof(v), &p);
-	return v;
-}
-
-static __always_inline __u64 param_reg(struct pt_regs *ctx, __u8 n)
-{
-	switch (n) {
-	case 1: return PT_REGS_PARM1(ctx);
-	case 2: return PT_REGS_PARM2(ctx);
-	case 3: return PT_REGS_PARM3(ctx);
-	case 4: return PT_REGS_PARM4(ctx);
-	case 5: return PT_REGS_PARM5(ctx);
-	default: return BPF_CORE_READ(ctx, r9); /* the 6th on x86-64 */
-	}
-}
 
 static __always_inline void read_arg(void *ctx, int is_tp, struct ttrace_arg *a, __u64 *val, char *str)
 {
