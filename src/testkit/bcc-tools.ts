@@ -71,7 +71,21 @@ export function ours(argv: string[], marker = "Ctrl-C to end."): Tracer {
 export function theirs(tool: string, args: string[], marker = "Ctrl-C to end."): Tracer {
   const bin = libbpfTool(tool);
   if (!bin) throw new Error(`libbpf-tools ${tool} is not installed`);
-  const child: ChildProcess = spawn("stdbuf", ["-oL", bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("stdbuf", ["-oL", bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  return childTracer(child, `libbpf-tools ${tool}`, (out) => out.includes(marker));
+}
+
+/**
+ * A reference tracer running as `child`: `started` resolves once `ready(stdout so far)` holds
+ * (`settleMs` later), and fails when the child exits first or (with `attachMs`) takes longer;
+ * stop() sends SIGINT and gives what it printed and its exit code.
+ */
+export function childTracer(
+  child: ChildProcess,
+  what: string,
+  ready: (out: string) => boolean,
+  opts: { settleMs?: number; attachMs?: number } = {},
+): Tracer {
   let out = "";
   let err = "";
   let code = -1;
@@ -87,11 +101,17 @@ export function theirs(tool: string, args: string[], marker = "Ctrl-C to end."):
   const started = new Promise<void>((res, rej) => {
     child.stdout!.on("data", (d) => {
       out += d;
-      if (out.includes(marker)) res();
+      if (ready(out)) {
+        if (opts.settleMs) setTimeout(res, opts.settleMs);
+        else res();
+      }
     });
-    child.once("exit", (c) =>
-      rej(new Error(`libbpf-tools ${tool} exited (${c}) before it traced: ${out}${err}`)),
-    );
+    child.once("exit", (c) => rej(new Error(`${what} exited (${c}) before it traced: ${out}${err}`)));
+    if (opts.attachMs !== undefined)
+      setTimeout(
+        () => rej(new Error(`${what} did not attach within ${opts.attachMs! / 1000} s: ${out}${err}`)),
+        opts.attachMs,
+      ).unref();
   });
   return {
     started,

@@ -1,8 +1,8 @@
 // The generic tracers' test workload (test/workloads/func-calls.c: functions called a
 // known number of times with known durations, getppid syscalls) driven round by round,
 // and bpftrace as the reference tracer on the same run (its map output parsed).
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import type { Tracer } from "./bcc-tools.js";
+import { spawn, spawnSync } from "node:child_process";
+import { childTracer, type Tracer } from "./bcc-tools.js";
 import { compileWorkload, type RunningWorkload, startWorkload } from "./workloads.js";
 
 /** What one round does (the workload's truth): calls per function, getppid syscalls. */
@@ -61,39 +61,13 @@ export const hasBpftrace = (): boolean =>
  * and `started` fails when it has not said "Attaching" within 30 s.
  */
 export function bpftrace(program: string, limitMs = 90_000): Tracer {
-  const child: ChildProcess = spawn("bpftrace", ["-B", "none", "-e", program], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn("bpftrace", ["-B", "none", "-e", program], { stdio: ["ignore", "pipe", "pipe"] });
   setTimeout(() => child.kill("SIGKILL"), limitMs).unref();
-  let out = "";
-  let err = "";
-  let code = -1;
-  const exited = new Promise<void>((res) =>
-    child.once("exit", (c) => {
-      code = c ?? 128;
-      res();
-    }),
-  );
-  child.stderr!.on("data", (d) => {
-    err += d;
+  // bpftrace prints "Attaching N probes..." before it attaches: give it a moment more.
+  return childTracer(child, "bpftrace", (out) => out.includes("Attaching"), {
+    settleMs: 500,
+    attachMs: 30_000,
   });
-  const started = new Promise<void>((res, rej) => {
-    child.stdout!.on("data", (d) => {
-      out += d;
-      // bpftrace prints "Attaching N probes..." before it attaches: give it a moment more
-      if (out.includes("Attaching")) setTimeout(res, 500);
-    });
-    child.once("exit", (c) => rej(new Error(`bpftrace exited (${c}) before it traced: ${out}${err}`)));
-    setTimeout(() => rej(new Error(`bpftrace did not attach within 30 s: ${out}${err}`)), 30_000).unref();
-  });
-  return {
-    started,
-    async stop() {
-      child.kill("SIGINT");
-      await exited;
-      return { out, err, code };
-    },
-  };
 }
 
 /** bpftrace's `@name[key]: N` lines → "name[key]" (or "name") → N. */
