@@ -135,17 +135,23 @@ async function clockStats() {
             },
           ),
         );
+        const c = (s.kernelClock as BpfKernelClock).counters;
         lines.push([
           what,
           rs.at(-1)?.threadsSeen ?? 0,
-          (info.run_time_ns / Math.max(1, info.run_cnt) / 1000).toFixed(1),
+          (info.run_time_ns / Math.max(1, c.rounds) / 1000).toFixed(1),
+          (c.walkNs / Math.max(1, c.rounds) / 1000).toFixed(1),
+          (c.wokenLate / Math.max(1, c.rounds)).toFixed(2),
         ]);
       } finally {
         s.close();
       }
     }
     process.stdout.write(
-      `\nin-kernel clock program (bpf_stats)\n${renderTable(["rows", "threads", "µs per round"], lines)}`,
+      `\nin-kernel clock program (bpf_stats: every CPU's ticks; the walk: its round end records)\n${renderTable(
+        ["rows", "threads", "program µs per round", "walk µs per round", "woken late per round"],
+        lines,
+      )}`,
     );
   } finally {
     writeFileSync(stats, old);

@@ -1,4 +1,5 @@
-// The online CPUs, from /sys/devices/system/cpu/online ("0-3,6"): a pure parser and a reader.
+// The online CPUs, from /sys/devices/system/cpu/online ("0-3,6"): a pure parser, its
+// inverse, and a reader.
 import { readFileSync } from "node:fs";
 
 /** "0-3,6\n" → [0, 1, 2, 3, 6]. */
@@ -10,6 +11,18 @@ export function parseCpuList(text: string): number[] {
     for (let c = a; c <= (b ?? a); c++) out.push(c);
   }
   return out;
+}
+
+/** [0, 1, 2, 3, 6] → "0-3,6" (sorted input), as the kernel and lscpu write CPU lists. */
+export function formatCpuList(cpus: readonly number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < cpus.length; ) {
+    let j = i;
+    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j] + 1) j++;
+    runs.push(j > i ? `${cpus[i]}-${cpus[j]}` : String(cpus[i]));
+    i = j + 1;
+  }
+  return runs.join(",");
 }
 
 /** This machine's online CPUs ([0] when the file cannot be read). */

@@ -16,7 +16,7 @@ import { openCpuClock } from "../../bpf/probes.js";
 import type { RingBuffer } from "../../bpf/ringbuf.js";
 import type { Sample, StackEntry } from "../../model/sample.js";
 import type { KernelClock, RoundResult } from "../../model/sampler.js";
-import { onlineCpus } from "../../platform/cpus.js";
+import { formatCpuList, onlineCpus } from "../../platform/cpus.js";
 import {
   CLOCK_STATE,
   ditherTick,
@@ -109,18 +109,6 @@ function clockCpus(): number[] {
   return online;
 }
 
-/** "0", "0-3", "0,2,5": CPUs as lscpu writes them. */
-function cpuList(cpus: readonly number[]): string {
-  const runs: string[] = [];
-  for (let i = 0; i < cpus.length; ) {
-    let j = i;
-    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j] + 1) j++;
-    runs.push(j > i ? `${cpus[i]}-${cpus[j]}` : String(cpus[i]));
-    i = j + 1;
-  }
-  return runs.join(",");
-}
-
 export class BpfKernelClock implements KernelClock {
   readonly what: string;
   readonly periodMs: number;
@@ -184,7 +172,7 @@ export class BpfKernelClock implements KernelClock {
     this.lateNs = BigInt(Math.round(Math.min(1e6, 1e9 / hz / 4)));
     this.cpus = clockCpus();
     const where =
-      this.cpus.length > 1 ? `CPUs ${cpuList(this.cpus)}, ticks interleaved` : `CPU ${this.cpus[0]}`;
+      this.cpus.length > 1 ? `CPUs ${formatCpuList(this.cpus)}, ticks interleaved` : `CPU ${this.cpus[0]}`;
     this.what = `in-kernel clock (perf_event cpu-clock on ${where}${ticks > 1 ? `, dithered over ${ticks} ticks` : ""})`;
     this.ring = obj.ringBuffer(MAPS.rounds);
     this.lostFd = obj.mapFd(MAPS.clockLost);
