@@ -495,8 +495,8 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 	 * instant, and when its vCPU is not running (or its tick was skipped) the next CPU's tick
 	 * takes it, a slot later. Instants of one CPU alone come only while its vCPU runs, and on
 	 * a VM whose host does not run all vCPUs side by side they see the threads queued on the
-	 * others waiting more often than they are (+0.2 readers in RUNQ with the clock on CPU 0
-	 * alone here, +0.8 on a CI machine; docs/bpf-source.md). */
+	 * others waiting more often than they are (+0.29 readers in RUNQ with the clock on CPU 0
+	 * alone here, +0.8 on a CI machine; +0.01 spread; docs/bpf-source.md). */
 	cpus = cs->cpus ? cs->cpus : 1;
 	slot_ns = tick / cpus;
 	mine = now - off; /* this tick on this CPU's grid */
