@@ -5,9 +5,9 @@
 // deltas of the same threads over the same window; and the clock program's kernel time
 // per round (bpf_stats) at this machine's thread count. The reference is taken over exactly
 // the window tsnap sampled (testkit WindowReference), not over its start-up.
-// With --clock-cpus all,0,1 the kernel clock runs on all CPUs (the default: their ticks
-// interleaved, each period's slot drawn), then on CPU 0 alone, then on CPU 1 alone
-// (TSNAP_CLOCK_CPU). With --as-found each kernel variant runs again without the clock's
+// With --clock-cpus all,0,1 the kernel clock runs on all CPUs (TSNAP_CLOCK_CPU=all: their
+// ticks interleaved, each period's slot drawn), then on CPU 0 alone (the default), then on
+// CPU 1 alone (TSNAP_CLOCK_CPU). With --as-found each kernel variant runs again without the clock's
 // correction for its own walk (TSNAP_CLOCK_AS_FOUND=1: threads woken onto the clock's CPU
 // while it walks are read as runnable, as found; docs/bpf-source.md).
 //   node dist/bench/sampling-clock.js [--runs N] [--seconds S] [--hz N] [--clock-cpus LIST] [--as-found]
@@ -36,7 +36,7 @@ const variants = (
   clockCpus
     ? clockCpus.map((c) =>
         c === "all"
-          ? { label: "kernel, all CPUs", env: { TSNAP_CLOCK: "kernel" } }
+          ? { label: "kernel, all CPUs", env: { TSNAP_CLOCK: "kernel", TSNAP_CLOCK_CPU: "all" } }
           : { label: `kernel, CPU ${c}`, env: { TSNAP_CLOCK: "kernel", TSNAP_CLOCK_CPU: c } },
       )
     : ["kernel", "user"].map((c) => ({ label: c, env: { TSNAP_CLOCK: c } }))

@@ -212,7 +212,7 @@ int dump_tasks_ustack(struct bpf_iter__task *ctx)
 }
 
 /* ---- the in-kernel sampling clock ---------------------------------------------------- */
-/* A perf_event program on a software cpu-clock event of every CPU, ticking `ticks` times per
+/* A perf_event program on a software cpu-clock event of each clock CPU (one by default), ticking `ticks` times per
  * sampling period, the CPUs' ticks interleaved: at one of the period's ticks of any CPU, chosen
  * pseudo-randomly (dither_tick; the next CPU's tick if that one's vCPU did not run), it
  * walks all threads with the open-coded task iterator and writes a round (start record,
@@ -297,13 +297,14 @@ struct {
 } clock_state SEC(".maps");
 
 /* records.ts ditherTick(): murmur3's 32-bit finaliser of seed ^ k * golden ratio; period 0
- * at its second tick (the first row comes at once, a tick after user space learnt origin). */
-static __always_inline __u32 dither_tick(__u32 seed, __u32 k, __u64 ticks)
+ * at tick `first`, the origin CPU's second (the first row comes at once, a tick after user
+ * space learnt origin, from the CPU whose grid is sure to be known). */
+static __always_inline __u32 dither_tick(__u32 seed, __u32 k, __u64 ticks, __u64 first)
 {
 	__u32 x = seed ^ (k * 0x9e3779b9u);
 
 	if (k == 0)
-		return ticks > 1 ? 1 : 0;
+		return ticks > first ? first : 0;
 	x ^= x >> 16;
 	x *= 0x85ebca6bu;
 	x ^= x >> 13;
@@ -511,14 +512,14 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 	next = cs->next_period;
 	if (k < next)
 		return 0; /* this period's round is taken */
-	due_tick = next * spp + dither_tick((__u32)cs->seed, (__u32)next, spp);
+	due_tick = next * spp + dither_tick((__u32)cs->seed, (__u32)next, spp, cpus);
 	if (k == next + 1 && g <= due_tick + cpus) {
 		/* The previous period's slot was its last, or near it, and that CPU's tick did not
 		 * run (its vCPU held, or the program skipped there): within one turn of the CPUs
 		 * the next tick of any takes it, as the next slot of the same period would. */
 		k = next;
 	} else {
-		due_tick = k * spp + dither_tick((__u32)cs->seed, (__u32)k, spp);
+		due_tick = k * spp + dither_tick((__u32)cs->seed, (__u32)k, spp, cpus);
 		if (g < due_tick)
 			return 0;
 	}
@@ -531,8 +532,10 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 	}
 	start.seq = ++clock_seq;
 	start.ktime_ns = now;
-	/* Its lateness is this CPU's tick's own: due at its grid's tick. */
-	start.due_ns = now - off;
+	/* Its lateness: this CPU's tick's own on its grid, plus the slots after the due one it
+	 * came in (a round another CPU took for a CPU that did not tick is not at the instant
+	 * user space predicted, and is judged late like a held tick). */
+	start.due_ns = now - off - (g - due_tick) * slot_ns;
 	start.period = k;
 	take_round(&start, now, cpu, rq_clock);
 	clock_busy = 0;

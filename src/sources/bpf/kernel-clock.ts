@@ -95,18 +95,23 @@ export interface ClockCounters {
 }
 
 /**
- * The CPUs the clock ticks on: every online one (a round is taken by the first to tick after
- * its instant), or TSNAP_CLOCK_CPU's list (comparisons: `0` runs it on CPU 0 alone).
+ * The CPUs the clock ticks on: the first online one, or with TSNAP_CLOCK_CPU=all every online
+ * CPU, their ticks interleaved (a round is taken at its slot's CPU), or a list (`0,1`). Not
+ * the default yet: the slots follow the phases the CPUs' events start at, which under load
+ * are off by up to a slot, and then rounds come off their predicted instants (issue 7).
  */
 function clockCpus(): number[] {
-  const online = onlineCpus().filter((c) => c < 4096); // clock_slots has 4096 entries
+  const online = onlineCpus().filter((c) => c < 4096); // clock_grids has 4096 entries
   const forced = process.env.TSNAP_CLOCK_CPU;
+  if (forced === "all") return online;
   if (forced !== undefined && /^\d+(,\d+)*$/.test(forced)) {
-    const want = forced.split(",").map(Number);
-    const ok = want.filter((c) => online.includes(c));
+    const ok = forced
+      .split(",")
+      .map(Number)
+      .filter((c) => online.includes(c));
     if (ok.length > 0) return ok;
   }
-  return online;
+  return online.slice(0, 1);
 }
 
 export class BpfKernelClock implements KernelClock {
@@ -237,7 +242,10 @@ export class BpfKernelClock implements KernelClock {
    */
   originMs(): number | null {
     const t = performance.now();
-    if (this.closed || (this.originMsCache !== null && t - this.originReadAt < 1000))
+    // Until every CPU's grid is known (each CPU publishes it at its first regular tick), read
+    // again every 50 ms: an instant predicted without a CPU's grid can be a slot off.
+    const fresh = this.gridsMs.length < this.cpus.length ? 50 : 1000;
+    if (this.closed || (this.originMsCache !== null && t - this.originReadAt < fresh))
       return this.originMsCache;
     this.originReadAt = t;
     const st = Buffer.alloc(CLOCK_STATE.size);
@@ -271,7 +279,7 @@ export class BpfKernelClock implements KernelClock {
     const slotMs = this.tickNs / n / 1e6;
     const tickMs = this.tickNs / 1e6;
     const slots = this.ticks * n;
-    const from = origin + (k * slots + ditherTick(this.seed, k, slots) - 0.5) * slotMs;
+    const from = origin + (k * slots + ditherTick(this.seed, k, slots, n) - 0.5) * slotMs;
     if (this.gridsMs.length === 0) return from + slotMs / 2;
     let first = Number.POSITIVE_INFINITY;
     for (const g of this.gridsMs) first = Math.min(first, g + Math.ceil((from - g) / tickMs) * tickMs);

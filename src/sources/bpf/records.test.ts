@@ -63,4 +63,11 @@ test("ditherTick: every tick of a period equally likely, independent of the peri
     [1, 2, 3].map((seed) => ditherTick(seed, 0, 200)),
     [1, 1, 1],
   );
+  // With the ticks of 2 CPUs interleaved (20 slots a period), the origin CPU's second tick.
+  assert.deepEqual(
+    [1, 2, 3].map((seed) => ditherTick(seed, 0, 20, 2)),
+    [2, 2, 2],
+  );
+  // One tick a period on 2 CPUs (2 slots): the origin's own tick.
+  assert.equal(ditherTick(5, 0, 2, 2), 0);
 });

@@ -160,11 +160,12 @@ export const CLOCK_STATE = layout("clock_state", [
  * The tick of period k (0..ticks-1) at which its round is taken: a 32-bit hash of the seed
  * and k (murmur3's finaliser), so that user space knows every future instant without
  * asking, and the instants follow no period a workload or the host could be in phase with.
- * Period 0 takes its second tick: the first row comes at once (user space polls for the
- * origin, set at the first tick).
+ * Period 0 takes tick `first` (the origin CPU's second tick: 1, or the number of CPUs when
+ * their ticks interleave): the first row comes at once (user space polls for the origin,
+ * set at the first tick), from a CPU whose grid is known (another CPU's may not be yet).
  */
-export function ditherTick(seed: number, k: number, ticks: number): number {
-  if (k === 0) return ticks > 1 ? 1 : 0;
+export function ditherTick(seed: number, k: number, ticks: number, first = 1): number {
+  if (k === 0) return ticks > first ? first : 0;
   let x = (seed ^ Math.imul(k >>> 0, 0x9e3779b9)) >>> 0;
   x = (x ^ (x >>> 16)) >>> 0;
   x = Math.imul(x, 0x85ebca6b) >>> 0;
