@@ -22,11 +22,15 @@ test("rotation by an injected clock: two self-contained hours, each converted to
   try {
     const needs = new Set<Need>(["syscall", "wchan", ...(root ? (["kstack"] as const) : [])]);
     const sampler = new ProcSampler({ hz: 20, all: true, pids: new Set([gt.pid]), needs });
-    // 20 rounds, 1 s apart on the fake clock, starting 10 s before 04:00 UTC.
+    // 20 rounds, 1 s apart on the fake clock, starting 10 s before 04:00 UTC; the clock's
+    // 20th reading stops the capture (a duration gave a loaded machine too few rounds).
+    const stop = new AbortController();
     let t = Date.parse("2026-01-02T03:59:50Z") * 1000;
+    let readings = 0;
     const clock = () => {
       const now = t;
-      t += 1e6;
+      if (++readings < 20) t += 1e6;
+      else stop.abort();
       return now;
     };
     const notes: string[] = [];
@@ -34,16 +38,16 @@ test("rotation by an injected clock: two self-contained hours, each converted to
       dir,
       hz: 20,
       format: "parquet",
-      durationMs: 1000,
+      durationMs: 60_000,
       retention: {},
-      signal: new AbortController().signal,
+      signal: stop.signal,
       notice: (l) => notes.push(l),
       clock,
     });
     sampler.close();
-    // The loop may skip a late slot (conversion starts at the rotation); 10 rounds fall
-    // before 04:00 on the fake clock, the rest after it.
-    assert.ok(sum.rounds >= 12, `rounds ${sum.rounds}`);
+    // 10 rounds fall before 04:00 on the fake clock, the rest after it (one more may follow
+    // the 20th if the loop was behind when the signal fired: it stays in hour 04).
+    assert.ok(sum.rounds >= 20, `rounds ${sum.rounds}`);
     const files = readdirSync(dir).sort();
     for (const hour of ["2026-01-02.03", "2026-01-02.04"]) {
       assert.ok(files.includes(`tsnap_samples_${hour}.parquet`), `samples of ${hour} in ${files.join(" ")}`);
@@ -85,7 +89,6 @@ test("rotation by an injected clock: two self-contained hours, each converted to
 test("retention deletes whole hours older than --retain, then the oldest beyond --max-size", async () => {
   const dir = mkdtempSync(join(tmpdir(), "tsnap-ret-"));
   try {
-    // 10 Hz, not 50: a 20 ms stall of a loaded machine missed a round (4 hours, not 5).
     const sampler = new ProcSampler({
       hz: 10,
       all: false,
@@ -93,19 +96,24 @@ test("retention deletes whole hours older than --retain, then the oldest beyond 
       needs: new Set(),
       excludeSelf: false,
     });
-    // One round in each of 5 hours: 00..04 on 2026-01-02 (fake clock, 1 h steps).
+    // One round in each of 5 hours: 00..04 on 2026-01-02 (fake clock, 1 h steps). The
+    // clock stops the capture after its fifth reading, not a duration: a loaded machine
+    // (CI) took 3 rounds in 500 ms at 10 Hz. Any round after the fifth stays in hour 04.
+    const stop = new AbortController();
     let t = Date.parse("2026-01-02T00:30:00Z") * 1000;
+    let readings = 0;
     await captureToDir(sampler, {
       dir,
       hz: 10,
       format: "csv",
-      durationMs: 500,
+      durationMs: 60_000,
       retention: {},
-      signal: new AbortController().signal,
+      signal: stop.signal,
       notice: () => {},
       clock: () => {
         const now = t;
-        t += 3600e6;
+        if (++readings < 5) t += 3600e6;
+        else stop.abort();
         return now;
       },
     });
