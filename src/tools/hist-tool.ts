@@ -138,6 +138,8 @@ export interface HistLoopOptions extends IntervalCount {
   lostWords?: Record<string, string>;
   /** Text after each text report's histograms (funclatency's average line). */
   footer?: (deltas: readonly HistDelta[]) => string;
+  /** The text of a report when it is not renderHistText's (hardirqs' totals table). */
+  text?: (deltas: readonly HistDelta[], at: Date | null) => string;
 }
 
 /** The flags every histogram tool has, as bcc's: -T, -m, --json (with `[interval] [count]`). */
@@ -178,7 +180,8 @@ export async function runHistLoop(io: Io, o: HistLoopOptions, src: HistSource): 
       io.out(
         o.json
           ? renderHistJson(deltas, o.unit, at)
-          : renderHistText(deltas, o.unit, o.timestamp ? at : null) + (o.footer?.(deltas) ?? ""),
+          : (o.text ?? ((d, t) => renderHistText(d, o.unit, t)))(deltas, o.timestamp ? at : null) +
+              (o.footer?.(deltas) ?? ""),
       );
       for (const [what, total] of Object.entries(src.lost())) {
         const d = total - (lostSeen[what] ?? 0);
