@@ -107,7 +107,7 @@ test("every wait: schedstat's pcount and run_delay; above 2 ms: the same waits a
     // libbpf-tools: its lines in the same layout, as many waits, the same median.
     assert.match(
       r.ref.out,
-      /^Tracing run queue latency higher than 2000 us\nTIME {5}COMM {13}TID {12}LAT\(us\)\n/,
+      /^Tracing run queue latency higher than 2000 us\nTIME {5}COMM {13}TID {11}LAT\(us\)\n/,
     );
     const ref = r.ref.out
       .split("\n")
@@ -130,7 +130,7 @@ test("every wait: schedstat's pcount and run_delay; above 2 ms: the same waits a
     assert.ok(Math.abs(lines.length - own) <= 0.02 * own + 2, `-t ${lines.length} lines, pcount ${own}`);
     assert.match(
       r.thread.out,
-      /^Tracing run queue latency higher than 1 us\nTIME {5}COMM {13}TID {12}LAT\(us\) PREV COMM {8}PREV TID\n/,
+      /^Tracing run queue latency higher than 1 us\nTIME {5}COMM {13}TID {11}LAT\(us\) PREV COMM {8}PREV TID\n/,
     );
     const fields = lines.map((l) => /^\d\d:\d\d:\d\d (.{16}) (\d+) +(\d+) (.{16}) (\d+) *$/.exec(l));
     assert.ok(
