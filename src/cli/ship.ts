@@ -154,7 +154,8 @@ async function run(argv: string[], io: Io): Promise<number> {
 
 export const command: Command = {
   name: "ship",
-  summary: "upload closed capture segments to S3-compatible storage (fleet)",
+  summary:
+    "upload capture segments (windows of the open hour, then its rest) to S3-compatible storage (fleet)",
   help,
   run,
 };

@@ -1,12 +1,26 @@
-// Ships a capture directory's closed segments to an object store: for each table file of a
-// segment, a copy with `host` and `service` columns is written to the spool, its row count
-// checked against the local file, uploaded under the segment's fixed name, and only once the
-// store confirmed the bytes (PUT with Content-MD5, ETag = MD5) is it recorded in the ledger
-// and the spool copy deleted. The capture's own files are never deleted here (retention does
-// that); the spool holds at most the one segment in flight, and the backlog while the store
-// is down is the capture directory itself (bounded by capture's --retain/--max-size).
-// Failed uploads are retried with exponential back-off (full jitter) until a deadline.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from "node:fs";
+// Ships a capture directory's segments to an object store, in passes (shipOnce):
+// 1. segments already cut (the ledger's cut lines) but not confirmed: uploaded from their
+//    spool files, the very bytes cut before a stop or a kill, under the same names;
+// 2. closed parts (all Parquet): the rest of a part whose windows were shipped while it was
+//    open (its closing segment), or else the whole part under its content id;
+// 3. open parts (CSV): each complete window of `segmentUs` not shipped yet, one segment.
+// A segment is cut into the spool, named in the ledger (fsynced), then uploaded; an upload
+// counts when the store confirmed the bytes (PUT with Content-MD5, ETag = MD5). The spool
+// keeps an open part's windows until its closing segment is confirmed (the closing segment
+// is the part minus them), and no window is cut while it holds spoolMaxBytes; while the store
+// is down, only the segment in flight waits, retried with exponential back-off (full
+// jitter) until a deadline: the backlog is the capture directory itself (bounded by
+// capture's --retain/--max-size). The capture's own files are never deleted here.
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DuckDBConnection } from "@duckdb/node-api";
