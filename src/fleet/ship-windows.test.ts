@@ -6,7 +6,8 @@
 // SIGKILLed while that segment is waiting in its spool, then both come back. In the end
 // every row of every table is in the store exactly once: the store's rows equal the local
 // files' rows as multisets (EXCEPT ALL both ways, DuckDB), windows of the open hour were
-// shipped before it closed, and the spool is empty but for its ledger.
+// shipped before it closed, and the spool is empty but for its ledger; with chDB, tsnap
+// fleet over what was shipped answers as tsnap query over the host's own files.
 import assert from "node:assert/strict";
 import {
   existsSync,
@@ -18,13 +19,14 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Duck } from "../query/duck.js";
-import { runTsnap } from "../testkit/cli.js";
+import { runCli, runTsnap } from "../testkit/cli.js";
 import { captureFakeHours } from "../testkit/fleet-capture.js";
 import { freePort, S3RVER_KEY, S3rver } from "../testkit/s3rver.js";
+import { loadChdb } from "./chdb.js";
 import { parseS3Url } from "./fleet-target.js";
 import { S3Client } from "./s3-client.js";
 import { cutDone, readLedger } from "./ship-ledger.js";
@@ -160,6 +162,50 @@ test("ship --segment 1m: windows while the hour is open, store and ship SIGKILLe
         0,
         `${table}: none twice`,
       );
+    }
+    // The fleet's answer over windows and closing segments is the host's own tsnap query.
+    if (
+      await loadChdb().then(
+        () => true,
+        () => false,
+      )
+    ) {
+      const win = ["--from", "2026-01-02T03:57:00", "--to", "2026-01-02T04:03:00"];
+      const mirror = join(root, "mirror");
+      for (const o of objects) {
+        const path = join(mirror, o.key.slice("prod/".length));
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, await store.get(o.key));
+      }
+      const f = await runCli(["fleet", mirror, "-g", "state", ...win, "--format", "json", "--limit", "0"]);
+      assert.equal(f.code, 0, f.stderr);
+      const q = await runCli([
+        "query",
+        dir,
+        "-g",
+        "state",
+        ...win,
+        "--format",
+        "json",
+        "--limit",
+        "0",
+        "--lat",
+        "none",
+      ]);
+      assert.equal(q.code, 0, q.stderr);
+      const want = new Map((JSON.parse(q.stdout).rows as Record<string, unknown>[]).map((r) => [r.state, r]));
+      const rows = JSON.parse(f.stdout).rows as Record<string, unknown>[];
+      assert.equal(rows.length, want.size, f.stdout);
+      for (const r of rows) {
+        const w = want.get(r.state);
+        assert.ok(w, String(r.state));
+        assert.equal(Number(r.samples), Number(w.samples), `samples of ${r.state}`);
+        assert.ok(
+          Math.abs(Number(r.avg_threads) - Number(w.avg_threads)) <=
+            1e-9 * Math.max(1, Number(w.avg_threads)),
+          `avg_threads of ${r.state}: ${r.avg_threads} vs ${w.avg_threads}`,
+        );
+      }
     }
     assert.ok(existsSync(join(spool, "shipped.log")));
     assert.match(readFileSync(join(spool, "shipped.log"), "utf8"), /^cut .* close /m);
