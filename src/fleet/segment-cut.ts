@@ -76,6 +76,38 @@ export function snapshotCsv(dir: string, files: PartitionFile[], snapDir: string
   return out;
 }
 
+/** Pure: µs of a tsnap CSV timestamp (`YYYY-MM-DD HH:MM:SS.ffffff`, UTC), or null. */
+export function csvTimestampUs(text: string): number | null {
+  const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?$/.exec(text);
+  if (!m) return null;
+  const ms = Date.parse(`${m[1]}T${m[2]}Z`);
+  return Number.isNaN(ms) ? null : ms * 1000 + Number((m[3] ?? "").padEnd(6, "0"));
+}
+
+/**
+ * The first and last rounds of an open part from its rounds CSV's first data line and last
+ * whole line (a few KiB read): enough to tell whether a window is due before copying the
+ * part. The cut itself reads them again from the copy.
+ */
+export function roundsSpanOfCsv(path: string): { firstUs: number; lastUs: number } | null {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, 4096));
+    readSync(fd, head, 0, head.length, 0);
+    const tail = Buffer.alloc(Math.min(size, 4096));
+    readSync(fd, tail, 0, tail.length, size - tail.length);
+    const headLines = head.toString("utf8").split("\n");
+    const tailText = tail.toString("utf8");
+    const lines = tailText.slice(0, tailText.lastIndexOf("\n")).split("\n");
+    const first = headLines.length > 2 ? csvTimestampUs(headLines[1].split(",")[0]) : null;
+    const last = lines.length > 1 ? csvTimestampUs(lines[lines.length - 1].split(",")[0]) : null;
+    return first === null || last === null ? null : { firstUs: first, lastUs: last };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A closed part's Parquet files as sources. */
 export function parquetSources(dir: string, files: PartitionFile[]): PartSources {
   return new Map(files.map((f) => [f.table, `read_parquet(${sqlString(join(dir, f.name))})`]));

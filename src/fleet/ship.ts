@@ -38,6 +38,7 @@ import {
   parquetSources,
   partKeyOf,
   placeCut,
+  roundsSpanOfCsv,
   snapshotCsv,
 } from "./segment-cut.js";
 import { closedParts, openParts, type PendingPart, type Segment, segmentOf } from "./segments.js";
@@ -218,7 +219,10 @@ export async function shipOnce(o: ShipOptions): Promise<ShipSummary> {
         const pid = m.partKey === null ? null : partId(p.hour, p.part, m.partKey);
         if (pid !== null && cutsOf(pid).length > 0) {
           // Windows of this part were shipped while its hour was open: the rest closes it.
+          const closing = cutsOf(pid).find((c) => c.endUs === null);
           if (led.closed.has(pid)) sum.alreadyShipped++;
+          else if (closing)
+            await uploadCut(closing); // cut before, never cut twice
           else await uploadCut(await cut(p, m.partKey as string, parquetSources(o.dir, p.files), null));
           continue;
         }
@@ -246,6 +250,15 @@ export async function shipOnce(o: ShipOptions): Promise<ShipSummary> {
 
   /** The open part's complete windows not shipped yet: one segment for all of them. */
   async function shipWindows(p: PendingPart): Promise<void> {
+    // Is a window due? From the rounds file's first and last lines, before copying anything.
+    const rounds = p.files.find((f) => f.table === "rounds");
+    const span = rounds ? roundsSpanOfCsvOrNull(join(o.dir, rounds.name)) : null;
+    if (span) {
+      const pid0 = partId(p.hour, p.part, String(span.firstUs));
+      const from0 = Math.max(0, ...cutsOf(pid0).map((c) => c.endUs ?? 0));
+      const to0 = Math.floor(span.lastUs / segmentUs) * segmentUs;
+      if (led.closed.has(pid0) || to0 <= from0 || to0 <= span.firstUs) return;
+    }
     let src: PartSources;
     try {
       src = snapshotCsv(o.dir, p.files, join(o.spoolDir, "snapshot"));
@@ -288,6 +301,14 @@ export async function shipOnce(o: ShipOptions): Promise<ShipSummary> {
 }
 
 const spoolFullNoted = new Set<string>();
+
+function roundsSpanOfCsvOrNull(path: string) {
+  try {
+    return roundsSpanOfCsv(path);
+  } catch {
+    return null; // gone (converted meanwhile): the next pass sees it closed
+  }
+}
 
 /** A closed part with no windows shipped: each file whole, under the part's content id. */
 async function shipWhole(
