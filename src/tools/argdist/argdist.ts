@@ -153,27 +153,27 @@ export function renderHist(spec: ArgdistSpec, counts: readonly number[]): string
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
   requireBpfPrivilege("argdist");
-  const { loadArgdist, valueSource } = await import("./argdist-load.js");
+  const { argdistProbe, loadArgdist } = await import("./argdist-load.js");
   const targets: ProbeTarget[] = [];
-  const sources: ReturnType<typeof valueSource>[] = [];
+  const probes: ReturnType<typeof argdistProbe>[] = [];
   const signed: boolean[] = [];
   o.specs.forEach(({ spec, hist }, i) => {
     const found = resolveProbes(spec.probe, {
-      allow: ["uprobe", "uretprobe", "tracepoint"],
+      allow: ["uprobe", "uretprobe", "tracepoint", "usdt"],
       tool: "argdist",
       regex: false,
       pid: o.pid,
     });
     for (const t of found) {
-      const s = valueSource(spec, i, hist, t);
+      const s = argdistProbe(spec, i, hist, t);
       targets.push(t);
-      sources.push(s);
+      probes.push(s);
       signed[i] = s.signed;
     }
   });
   if (targets.length > 1000)
     throw new UsageError(`the specifiers match ${targets.length} probes, more than 1000`);
-  const data = loadArgdist(targets, sources, o.pid);
+  const data = loadArgdist(targets, probes, o.pid);
   try {
     io.out(`Tracing ${targets.length} probes... Hit Ctrl-C to end.\n`);
     let prevCounts = new Map<string, number>();

@@ -132,13 +132,13 @@ export function row(pid: number, tid: number, comm: string, func: string, msg: s
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
   if (process.getuid?.() !== 0) throw new NotSupported("trace", "needs root (CAP_BPF and CAP_PERFMON)");
-  const { argSources, decodeEvent, loadTrace } = await import("./trace-load.js");
+  const { decodeEvent, loadTrace, traceTable } = await import("./trace-load.js");
   const targets: ProbeTarget[] = [];
   const specOf: TraceSpec[] = [];
-  const args: ReturnType<typeof argSources>[] = [];
+  const tables: ReturnType<typeof traceTable>[] = [];
   for (const spec of o.specs) {
     const found = resolveProbes(spec.probe, {
-      allow: ["uprobe", "uretprobe", "tracepoint"],
+      allow: ["uprobe", "uretprobe", "tracepoint", "usdt"],
       tool: "trace",
       regex: false,
       pid: o.pid,
@@ -146,12 +146,12 @@ async function run(argv: string[], io: Io): Promise<number> {
     for (const t of found) {
       targets.push(t);
       specOf.push(spec);
-      args.push(argSources(spec, t));
+      tables.push(traceTable(spec, t));
     }
   }
   if (targets.length > 1000)
     throw new UsageError(`the probes match ${targets.length} places, more than 1000`);
-  const src = loadTrace(targets, args, o.pid);
+  const src = loadTrace(targets, tables, o.pid);
   try {
     if (o.json) io.err(`Tracing ${targets.length} probes... Hit Ctrl-C to end.\n`);
     else io.out(HEADER);
@@ -166,7 +166,12 @@ async function run(argv: string[], io: Io): Promise<number> {
         const spec = specOf[e.probe];
         if (!spec) return false;
         const func = targetName(targets[e.probe]);
-        const message = formatMessage(spec, e.vals, e.strs);
+        const at = tables[e.probe].valueSlots;
+        const message = formatMessage(
+          spec,
+          at.map((s) => e.vals[s]),
+          at.map((s) => e.strs[s]),
+        );
         text += o.json
           ? `${toJson({ pid: e.pid, tid: e.tid, comm: e.comm, func, message })}\n`
           : row(e.pid, e.tid, e.comm, func, message);
