@@ -45,7 +45,7 @@ export type Expr =
 /** Longest expression text, most nodes, deepest nesting accepted. */
 export const MAX_EXPR_LENGTH = 1024;
 export const MAX_NODES = 64;
-export const MAX_DEPTH = 16;
+export const MAX_DEPTH = 32;
 /** Longest string literal (bytes, without its NUL): the kernel compares 64-byte buffers. */
 export const MAX_LITERAL = 63;
 

@@ -2,6 +2,7 @@
 // then on each SIGUSR1 fires, for i in 0..N-1:
 //   tsnap:args  (i, -i as int, i*3 as short, i & 0xff as unsigned char, 42, NAMES[i % 4])
 //   tsnap:mem   (a volatile local equal to 1000 + i, read from memory, and i)
+//   read(2) of 1024 * (1 + i % 8) bytes from /dev/zero
 // and prints "done". The compiler picks where each argument is (a register, memory at a
 // register plus a displacement, a constant): `readelf -n` shows the note's choices.
 //   usdt-args N
@@ -9,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/sdt.h>
 #include <unistd.h>
 
@@ -20,6 +22,9 @@ static void on_usr1(int sig) {
   go = 1;
 }
 
+static int zero_fd;
+static char buf[8192];
+
 __attribute__((noinline)) static void fire(long n) {
   for (long i = 0; i < n; i++) {
     int neg = -(int)i;
@@ -29,6 +34,7 @@ __attribute__((noinline)) static void fire(long n) {
     STAP_PROBE6(tsnap, args, i, neg, tri, low, 42, name);
     volatile long in_memory = 1000 + i;
     STAP_PROBE2(tsnap, mem, in_memory, i);
+    if (read(zero_fd, buf, 1024 * (1 + i % 8)) < 0) perror("read");
   }
 }
 
@@ -38,6 +44,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   long n = atol(argv[1]);
+  zero_fd = open("/dev/zero", O_RDONLY);
   sigset_t block, old;
   sigemptyset(&block);
   sigaddset(&block, SIGUSR1);
