@@ -197,3 +197,26 @@ export function resolveSpecs(texts: readonly string[], o: ResolveOptions): Probe
     throw new UsageError(`the patterns match ${out.length} probes, more than ${MAX_PROBES}: narrow them`);
   return out;
 }
+
+/**
+ * The places of each item's probe for a tracer that reads values (trace, argdist: every
+ * kind but kernel functions), in order, with the item and its index; at most MAX_PROBES.
+ */
+export function resolveEach<T>(
+  items: readonly T[],
+  probeOf: (item: T) => ProbeSpec,
+  tool: string,
+  pid: number | null,
+): { item: T; index: number; target: ProbeTarget }[] {
+  const allow: ProbeKind[] = ["uprobe", "uretprobe", "tracepoint", "usdt"];
+  const out = items.flatMap((item, index) =>
+    resolveProbes(probeOf(item), { allow, tool, regex: false, pid }).map((target) => ({
+      item,
+      index,
+      target,
+    })),
+  );
+  if (out.length > MAX_PROBES)
+    throw new UsageError(`the probes match ${out.length} places, more than ${MAX_PROBES}: narrow them`);
+  return out;
+}

@@ -83,7 +83,8 @@ static __always_inline void record(void *ctx, int is_tp)
 	__u32 id = (__u32)bpf_get_attach_cookie(ctx), zero = 0;
 	struct argdist_scratch *x;
 	struct argdist_probe *p;
-	__u64 v, *c;
+	__u32 slot;
+	__u64 v;
 
 	if (cfg.filter_pid && (bpf_get_current_pid_tgid() >> 32) != cfg.filter_pid)
 		return;
@@ -91,14 +92,10 @@ static __always_inline void record(void *ctx, int is_tp)
 	x = bpf_map_lookup_elem(&scratch, &zero);
 	if (!p || !x)
 		return;
-	for (int i = 0; i < PROBE_SLOTS; i++) {
-		x->vals[i] = 0;
-		x->strs[i][0] = 0;
-		probe_read_slot(ctx, is_tp, &p->desc.slots[i], &x->vals[i], x->strs[i]);
-	}
-	if (!probe_filter(&p->desc, x->vals, &x->strs[0][0]))
+	if (!probe_read_hit(ctx, is_tp, &p->desc, x->vals, x->strs))
 		return;
-	v = x->vals[p->value_slot & (PROBE_SLOTS - 1)];
+	slot = p->value_slot & (PROBE_SLOTS - 1);
+	v = x->vals[slot];
 	if (p->hist) {
 		struct log_hist *h = log_hist_get(&hists, &p->spec, NULL);
 
@@ -107,39 +104,15 @@ static __always_inline void record(void *ctx, int is_tp)
 			return;
 		}
 		/* negative values count in slot 0, as bcc's log2 of them does */
-		log_hist_add(h, p->desc.slots[p->value_slot & (PROBE_SLOTS - 1)].is_signed && (__s64)v < 0 ? 0 : v, 0);
+		log_hist_add(h, p->desc.slots[slot].is_signed && (__s64)v < 0 ? 0 : v, 0);
 		return;
 	}
 	{
 		struct count_key k = { .spec = p->spec, .value = v };
 
-		c = bpf_map_lookup_elem(&counts, &k);
-		if (c) {
-			__sync_fetch_and_add(c, 1);
-		} else {
-			__u64 one = 1;
-
-			if (bpf_map_update_elem(&counts, &k, &one, BPF_NOEXIST)) {
-				c = bpf_map_lookup_elem(&counts, &k);
-				if (c)
-					__sync_fetch_and_add(c, 1);
-				else
-					count_in(&lost, 0);
-			}
-		}
+		if (!count_add(&counts, &k, 1))
+			count_in(&lost, 0);
 	}
 }
 
-SEC("uprobe")
-int argdist_uprobe(struct pt_regs *ctx)
-{
-	record(ctx, 0);
-	return 0;
-}
-
-SEC("tracepoint")
-int argdist_tracepoint(void *ctx)
-{
-	record(ctx, 1);
-	return 0;
-}
+PROBE_PROGRAMS(argdist, record)

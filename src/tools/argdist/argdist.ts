@@ -9,7 +9,7 @@ import { durationFlag, pidFlag } from "../../command/flags.js";
 import { UsageError } from "../../errors.js";
 import { renderLog2Hist } from "../../report/log2-hist.js";
 import { hhmmss } from "../hist-tool.js";
-import { type ProbeTarget, resolveProbes } from "../probe-targets.js";
+import { resolveEach } from "../probe-targets.js";
 import { reportLoop } from "../report-loop.js";
 import { tool } from "./argdist.tool.js";
 import { type ArgdistSpec, parseArgdistSpec } from "./argdist-spec.js";
@@ -154,25 +154,11 @@ async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
   requireBpfPrivilege("argdist");
   const { argdistProbe, loadArgdist } = await import("./argdist-load.js");
-  const targets: ProbeTarget[] = [];
-  const probes: ReturnType<typeof argdistProbe>[] = [];
+  const found = resolveEach(o.specs, (s) => s.spec.probe, "argdist", o.pid);
+  const targets = found.map((f) => f.target);
+  const probes = found.map((f) => argdistProbe(f.item.spec, f.index, f.item.hist, f.target));
   const signed: boolean[] = [];
-  o.specs.forEach(({ spec, hist }, i) => {
-    const found = resolveProbes(spec.probe, {
-      allow: ["uprobe", "uretprobe", "tracepoint", "usdt"],
-      tool: "argdist",
-      regex: false,
-      pid: o.pid,
-    });
-    for (const t of found) {
-      const s = argdistProbe(spec, i, hist, t);
-      targets.push(t);
-      probes.push(s);
-      signed[i] = s.signed;
-    }
-  });
-  if (targets.length > 1000)
-    throw new UsageError(`the specifiers match ${targets.length} probes, more than 1000`);
+  for (const p of probes) signed[p.spec] = p.signed;
   const data = loadArgdist(targets, probes, o.pid);
   try {
     io.out(`Tracing ${targets.length} probes... Hit Ctrl-C to end.\n`);

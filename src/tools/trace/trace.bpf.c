@@ -73,33 +73,16 @@ static __always_inline void emit(void *ctx, int is_tp)
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return;
-	__builtin_memset(e->vals, 0, sizeof(e->vals));
 	e->ts = bpf_ktime_get_ns();
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
 	e->probe = probe;
 	e->pad = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	for (int i = 0; i < PROBE_SLOTS; i++) {
-		e->strs[i][0] = 0;
-		probe_read_slot(ctx, is_tp, &p->slots[i], &e->vals[i], e->strs[i]);
-	}
-	if (!probe_filter(p, e->vals, &e->strs[0][0]))
+	if (!probe_read_hit(ctx, is_tp, p, e->vals, e->strs))
 		return;
 	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
 		count_in(&lost, 0);
 }
 
-SEC("uprobe")
-int trace_uprobe(struct pt_regs *ctx)
-{
-	emit(ctx, 0);
-	return 0;
-}
-
-SEC("tracepoint")
-int trace_tracepoint(void *ctx)
-{
-	emit(ctx, 1);
-	return 0;
-}
+PROBE_PROGRAMS(trace, emit)

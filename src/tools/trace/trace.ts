@@ -2,12 +2,13 @@
 // with values printed by a printf format, like bcc trace in its simple forms
 // (trace-spec.ts). trace.bpf.c sends a record per hit through a ring buffer; this module
 // formats them.
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { decimalFlag, flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, pidFlag } from "../../command/flags.js";
-import { NotSupported, UsageError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import { toJson } from "../../report/table.js";
-import { type ProbeTarget, resolveProbes, targetName } from "../probe-targets.js";
+import { resolveEach, targetName } from "../probe-targets.js";
 import { tool } from "./trace.tool.js";
 import { type Conversion, parseTraceSpec, type TraceSpec } from "./trace-spec.js";
 
@@ -131,26 +132,12 @@ export function row(pid: number, tid: number, comm: string, func: string, msg: s
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("trace", "needs root (CAP_BPF and CAP_PERFMON)");
+  requireBpfPrivilege("trace");
   const { decodeEvent, loadTrace, traceTable } = await import("./trace-load.js");
-  const targets: ProbeTarget[] = [];
-  const specOf: TraceSpec[] = [];
-  const tables: ReturnType<typeof traceTable>[] = [];
-  for (const spec of o.specs) {
-    const found = resolveProbes(spec.probe, {
-      allow: ["uprobe", "uretprobe", "tracepoint", "usdt"],
-      tool: "trace",
-      regex: false,
-      pid: o.pid,
-    });
-    for (const t of found) {
-      targets.push(t);
-      specOf.push(spec);
-      tables.push(traceTable(spec, t));
-    }
-  }
-  if (targets.length > 1000)
-    throw new UsageError(`the probes match ${targets.length} places, more than 1000`);
+  const found = resolveEach(o.specs, (s) => s.probe, "trace", o.pid);
+  const targets = found.map((f) => f.target);
+  const specOf = found.map((f) => f.item);
+  const tables = found.map((f) => traceTable(f.item, f.target));
   const src = loadTrace(targets, tables, o.pid);
   try {
     if (o.json) io.err(`Tracing ${targets.length} probes... Hit Ctrl-C to end.\n`);

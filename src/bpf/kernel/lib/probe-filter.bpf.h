@@ -161,4 +161,32 @@ static __always_inline int probe_filter(const struct probe_desc *d, const __u64 
 	return !r.bad && r.vm->sp == 1 && r.vm->st[0] != 0;
 }
 
+/* Every slot of `d` read at this hit into vals and strs; 1 when the hit passes d's filter. */
+static __always_inline int probe_read_hit(void *ctx, int is_tp, const struct probe_desc *d, __u64 *vals,
+					  char (*strs)[PROBE_STR_LEN])
+{
+	for (int i = 0; i < PROBE_SLOTS; i++) {
+		vals[i] = 0;
+		strs[i][0] = 0;
+		probe_read_slot(ctx, is_tp, &d->slots[i], &vals[i], strs[i]);
+	}
+	return probe_filter(d, vals, &strs[0][0]);
+}
+
+/* A tool's two programs, PREFIX_uprobe (uprobes, uretprobes, USDT) and PREFIX_tracepoint,
+ * each calling handler(ctx, is_tp). */
+#define PROBE_PROGRAMS(prefix, handler)                  \
+	SEC("uprobe")                                    \
+	int prefix##_uprobe(struct pt_regs *ctx)         \
+	{                                                \
+		handler(ctx, 0);                         \
+		return 0;                                \
+	}                                                \
+	SEC("tracepoint")                                \
+	int prefix##_tracepoint(void *ctx)               \
+	{                                                \
+		handler(ctx, 1);                         \
+		return 0;                                \
+	}
+
 #endif
