@@ -21,8 +21,8 @@ export interface TcpRun {
   comm: string;
   server: number;
   client: number;
-  /** The client's view of connection i: local port, bytes sent and received. */
-  conns: { sport: number; sent: number; received: number }[];
+  /** The client's view of connection i: local port, bytes sent and received, how long its connect() took (ns). */
+  conns: { sport: number; sent: number; received: number; connectNs: number }[];
   /** Bytes the server read from connection i. */
   served: number[];
   /** errno of the connect to CLOSED_PORT. */
@@ -53,7 +53,12 @@ export function parseTcpRun(ip: 4 | 6, out: string): TcpRun {
     if (f[0] === "server") run.server = Number(f[1]);
     else if (f[0] === "client") run.client = Number(f[1]);
     else if (f[0] === "conn")
-      run.conns[Number(f[1])] = { sport: Number(f[2]), sent: Number(f[3]), received: Number(f[4]) };
+      run.conns[Number(f[1])] = {
+        sport: Number(f[2]),
+        sent: Number(f[3]),
+        received: Number(f[4]),
+        connectNs: Number(f[5]),
+      };
     else if (f[0] === "served") run.served[Number(f[1])] = Number(f[2]);
     else if (f[0] === "refused") run.refused = Number(f[1]);
     else if (f[0] === "snmp" || f[0] === "netstat") tables[f[0]].push(f.slice(2));
