@@ -9,8 +9,7 @@ import { durationFlag, jsonFlag, pidFlag, timestampColumnFlag } from "../../comm
 import { UsageError } from "../../errors.js";
 import { parseDecimal } from "../../platform/decimal.js";
 import { toJson } from "../../report/table.js";
-import { runSnoopLoop } from "../snoop-tool.js";
-import { ipChoice } from "../tcp-tool.js";
+import { ipChoice, runTcpEvents } from "../tcp-tool.js";
 import { tool } from "./tcpconnlat.tool.js";
 import { type ConnectLatency, decodeEvent, LOST_WORDS } from "./tcpconnlat-records.js";
 
@@ -108,9 +107,10 @@ async function run(argv: string[], io: Io): Promise<number> {
     durationS: o.duration,
     lostWords: LOST_WORDS,
   };
-  return runSnoopLoop(io, loop, src, (buf, off, _len, clock) => {
-    const e = decodeEvent(buf, off);
-    return o.json ? jsonLine(e, clock.wall(e.ts)) : line(e, o, clock.sinceFirst(e.ts));
+  return runTcpEvents(io, loop, src, decodeEvent, {
+    json: o.json,
+    jsonLine,
+    line: (e, _at, s) => line(e, o, s),
   });
 }
 
