@@ -148,6 +148,8 @@ export interface HistLoopOptions extends IntervalCount {
   footer?: (deltas: readonly HistDelta[]) => string;
   /** The text before a histogram when it depends on the report (tcprtt's average); default its entry's head. */
   head?: (d: HistDelta) => string;
+  /** The text of a report when it is not renderHistText's (hardirqs' totals table). */
+  text?: (deltas: readonly HistDelta[], at: Date | null) => string;
 }
 
 /** The flags every histogram tool has, as bcc's: -T, -m, --json (with `[interval] [count]`). */
@@ -188,7 +190,8 @@ export async function runHistLoop(io: Io, o: HistLoopOptions, src: HistSource): 
       io.out(
         o.json
           ? renderHistJson(deltas, o.unit, at)
-          : renderHistText(deltas, o.unit, o.timestamp ? at : null, o.head) + (o.footer?.(deltas) ?? ""),
+          : (o.text ?? ((d, t) => renderHistText(d, o.unit, t, o.head)))(deltas, o.timestamp ? at : null) +
+              (o.footer?.(deltas) ?? ""),
       );
       for (const [what, total] of Object.entries(src.lost())) {
         const d = total - (lostSeen[what] ?? 0);
