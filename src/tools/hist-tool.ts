@@ -40,6 +40,8 @@ export interface HistEntry {
   head: string;
   /** The key's fields in JSON ({ pid: 12, comm: "fio" }). */
   fields: Record<string, string | number>;
+  /** The text after the histogram (fsdist's empty line, as libbpf-tools'); none by default. */
+  tail?: string;
 }
 
 /** The loaded kernel side of a histogram tool. */
@@ -104,7 +106,7 @@ export function hhmmss(d: Date): string {
 export function renderHistText(deltas: readonly HistDelta[], unit: string, at: Date | null): string {
   let out = "\n";
   if (at) out += `${hhmmss(at).padEnd(8)}\n`;
-  for (const d of deltas) out += d.entry.head + renderLog2Hist(d.counts, unit);
+  for (const d of deltas) out += d.entry.head + renderLog2Hist(d.counts, unit) + (d.entry.tail ?? "");
   return out;
 }
 
