@@ -40,6 +40,8 @@ export interface HistEntry {
   head: string;
   /** The key's fields in JSON ({ pid: 12, comm: "fio" }). */
   fields: Record<string, string | number>;
+  /** The text after the histogram (fsdist's empty line, as libbpf-tools'); none by default. */
+  tail?: string;
 }
 
 /** The loaded kernel side of a histogram tool. */
@@ -112,7 +114,7 @@ export function renderHistText(
 ): string {
   let out = "\n";
   if (at) out += `${hhmmss(at).padEnd(8)}\n`;
-  for (const d of deltas) out += head(d) + renderLog2Hist(d.counts, unit);
+  for (const d of deltas) out += head(d) + renderLog2Hist(d.counts, unit) + (d.entry.tail ?? "");
   return out;
 }
 
