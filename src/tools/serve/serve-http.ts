@@ -9,7 +9,16 @@ import type { AddressInfo } from "node:net";
 import { formatError, InputError, PermissionError, TsnapError, UsageError } from "../../errors.js";
 import { COOKIE, isLoopback, loopbackHostAllowed, requestToken, sameToken } from "./serve-auth.js";
 import { BusyError, type WebData } from "./serve-data.js";
-import { flameParams, heatParams, histParams, infoParams, valuesParams, viewParams } from "./serve-params.js";
+import {
+  flameParams,
+  heatParams,
+  histParams,
+  infoParams,
+  lanesParams,
+  stacksParams,
+  valuesParams,
+  viewParams,
+} from "./serve-params.js";
 import { type Asset, checkPath, loadAssets } from "./serve-static.js";
 
 export interface ServerOptions {
@@ -66,6 +75,8 @@ const API: Record<string, Api> = {
   "/api/hist": async (q, d) => json(await d.hist(histParams(q))),
   "/api/heatmap": async (q, d) => json(await d.heatmap(heatParams(q))),
   "/api/values": async (q, d) => json(await d.values(valuesParams(q))),
+  "/api/stacks": async (q, d) => json(await d.stacks(stacksParams(q))),
+  "/api/lanes": async (q, d) => json(await d.lanes(lanesParams(q))),
   "/api/flame.svg": async (q, d) => ({
     type: "image/svg+xml; charset=utf-8",
     body: await d.flame(flameParams(q)),

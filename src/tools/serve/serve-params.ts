@@ -19,6 +19,8 @@ const KEYS: Record<string, readonly string[]> = {
   heatmap: [...VIEW_KEYS, "kind", "cols"],
   flame: [...VIEW_KEYS, "levels", "bfrom", "bto"],
   values: [...VIEW_KEYS, "column"],
+  stacks: VIEW_KEYS,
+  lanes: [...VIEW_KEYS, "cols", "threads"],
   info: [],
 };
 
@@ -61,6 +63,17 @@ export interface FlameParams {
   base: { fromUs: number; toUs: number } | null;
 }
 
+export interface LanesParams {
+  view: View;
+  /** Time buckets: about this many across the window (as the timeline's). */
+  buckets: number;
+  /** Lanes: the busiest this many threads. */
+  threads: number;
+}
+
+export const DEFAULT_LANES = 30;
+export const MAX_LANES = 200;
+
 export interface ValuesParams {
   view: View;
   column: string;
@@ -82,6 +95,7 @@ function checkKeys(p: URLSearchParams, endpoint: Endpoint): void {
     "column",
     "bfrom",
     "bto",
+    "threads",
   ])
     if (p.getAll(k).length > 1) throw new UsageError(`parameter '${k}' given twice`);
 }
@@ -190,6 +204,20 @@ export function valuesParams(p: URLSearchParams): ValuesParams {
   const raw = p.get("column");
   if (raw === null) throw new UsageError("column: missing");
   return { view, column: columnParam(raw, "column").name };
+}
+
+export function stacksParams(p: URLSearchParams): { view: View } {
+  checkKeys(p, "stacks");
+  return { view: parseView(p) };
+}
+
+export function lanesParams(p: URLSearchParams): LanesParams {
+  checkKeys(p, "lanes");
+  return {
+    view: parseView(p),
+    buckets: intParam(p, "cols", DEFAULT_BUCKETS, 10, MAX_BUCKETS),
+    threads: intParam(p, "threads", DEFAULT_LANES, 1, MAX_LANES),
+  };
 }
 
 export function infoParams(p: URLSearchParams): void {

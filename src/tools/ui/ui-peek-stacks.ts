@@ -69,7 +69,7 @@ export function icicleLines(d: SelectionStacks, W: number, mode: ColorMode): str
 export function flameLines(d: SelectionStacks, W: number, mode: ColorMode): string[] {
   const total = d.flame.reduce((a, s) => a + s.count, 0);
   return [
-    `thread-state icicle (tsnap flame DIR): state → comm → user stack → syscall → kernel stack; the full width is ${total.toFixed(2)} avg threads`,
+    `full width ${total.toFixed(2)} avg threads; state → comm → ustack → syscall → kstack (tsnap flame)`,
     ...icicleLines(d, W, mode),
   ];
 }

@@ -41,6 +41,10 @@ export const INDEX_HTML = `<!doctype html>
   <p id="note"></p>
   <p><code id="command"></code></p>
 </section>
+<section id="lanes-panel">
+  <h2>Threads of the selection (swimlanes: the state each thread was sampled in most per time bucket)</h2>
+  <div id="lanes"></div>
+</section>
 <section id="heat-panel">
   <h2>Latency × time of every call in the selection (heatmaps; drag to select a window)</h2>
   <div id="heat-sc" class="heat"></div>
@@ -49,6 +53,10 @@ export const INDEX_HTML = `<!doctype html>
 <section id="hist-panel">
   <h2>Latency of every call in the window (log2 histograms)</h2>
   <div class="hists"><div id="hist-sc"></div><div id="hist-io"></div></div>
+</section>
+<section id="stacks-panel">
+  <h2>Top stacks of the selection (tsnap query --stacks kernel / user)</h2>
+  <div id="stacks" class="hists"></div>
 </section>
 <section id="flame-panel">
   <h2>Thread states of the selection (flame graph; click a frame to zoom)</h2>
@@ -273,6 +281,25 @@ button {
 }
 .muted {
   color: #888;
+}
+.stack summary {
+  cursor: pointer;
+  white-space: nowrap;
+}
+.stack pre {
+  margin: 2px 0 6px 16px;
+  font-size: 12px;
+  color: #333;
+}
+#lanes svg {
+  display: block;
+  font-size: 10px;
+  background: #fff;
+  border: 1px solid #ddd;
+}
+#lanes .lane-label {
+  fill: #1a55b0;
+  cursor: pointer;
 }
 #flame {
   width: 100%;
