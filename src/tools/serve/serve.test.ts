@@ -363,6 +363,65 @@ test("the xcapture demo hour: 10 minutes, drill DISK → pread64 by filename, th
   }
 });
 
+test("/api/lanes: the workload's threads: N spinners on or queued for a CPU in every bucket, spin's main thread and the sleeper asleep", async () => {
+  const a = await api("/api/lanes?cols=20");
+  const lanes = a.lanes as { tid: number; comm: string; states: (string | null)[] }[];
+  // spin.c: a main thread waiting in pthread_join and N spinners; sleep-loop.c: one thread.
+  assert.equal(a.threads, N + 2, JSON.stringify(lanes));
+  assert.equal(lanes.length, N + 2);
+  // The workloads are compiled under names with a hash (spin-05ecef7998).
+  const name = (l: (typeof lanes)[number]) => (l.comm.startsWith("spin") ? "spin" : l.comm);
+  const seen = (l: (typeof lanes)[number]) => l.states.filter((x) => x !== null) as string[];
+  const buckets = (cap.seconds * 1e6) / a.bucketUs;
+  for (const l of lanes) assert.ok(seen(l).length >= buckets - 2, `${l.tid}: ${l.states.join(",")}`);
+  const cpu = lanes.filter((l) => seen(l).every((x) => x === "RUN" || x === "RUNQ"));
+  const asleep = lanes.filter((l) => seen(l).every((x) => x === "SLEEP"));
+  assert.deepEqual(cpu.map(name), Array(N).fill("spin"), JSON.stringify(lanes));
+  assert.deepEqual(asleep.map(name).sort(), ["sleep-loop", "spin"], JSON.stringify(lanes));
+  // Narrowed by a filter: only the sleeper's lane.
+  const one = await api("/api/lanes?f=comm%3Dsleep-loop&threads=5");
+  assert.deepEqual(
+    one.lanes.map((l: { comm: string }) => l.comm),
+    ["sleep-loop"],
+  );
+  for (const bad of ["threads=0", "threads=201", "cols=5", "depth=3"]) {
+    const r = await fetch(`${srv.origin}/api/lanes?${bad}`);
+    assert.equal(r.status, 400, bad);
+    assert.match(await r.text(), /^tsnap: [^\n]+\n$/);
+  }
+});
+
+test("/api/stacks: the top kernel and user stacks are tsnap query --stacks's for the same window and filter", async () => {
+  const info = await api("/api/info");
+  const fromUs = Math.floor(info.extent.startUs / 1000) * 1000;
+  const toUs = Math.ceil(info.extent.endUs / 1000) * 1000;
+  const a = await api(`/api/stacks?f=comm%3Dsleep-loop&from=${fromUs}&to=${toUs}`);
+  const text = (us: number) => new Date(us / 1000).toISOString().replace("Z", "");
+  for (const kind of ["kernel", "user"] as const) {
+    const q = await runCli([
+      "query",
+      cap.dir,
+      "--stacks",
+      kind,
+      "-w",
+      "comm='sleep-loop'",
+      "--from",
+      text(fromUs),
+      "--to",
+      text(toUs),
+      "--limit",
+      "10",
+      "--format",
+      "json",
+    ]);
+    assert.equal(q.code, 0, q.stderr);
+    const want = (JSON.parse(q.stdout) as { stacks: unknown[] }).stacks;
+    assert.deepEqual(a[kind], want, kind);
+  }
+  // The sleeper's samples all have a stack with the bpf source (it records kernel stacks).
+  if (cap.source === "bpf") assert.ok(a.kernel.length > 0, JSON.stringify(a));
+});
+
 test("bad flags: one line and exit 2", async () => {
   for (const argv of [
     ["serve", "--port", "70000"],

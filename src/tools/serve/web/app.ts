@@ -218,7 +218,9 @@ async function refresh(live = false) {
       $("stacks").dataset.ready = String(my);
     })
     .catch((err) => my === seq && status(err.message));
-  getJson(`/api/lanes?${vq}&cols=${Math.min(2000, Math.max(10, Math.floor(($("lanes").clientWidth - 200) / 6)))}`)
+  getJson(
+    `/api/lanes?${vq}&cols=${Math.min(2000, Math.max(10, Math.floor(($("lanes").clientWidth - 200) / 6)))}`,
+  )
     .then((a) => {
       if (my !== seq) return;
       drawLanes($("lanes"), a, (tid) =>
