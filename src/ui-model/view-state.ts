@@ -82,8 +82,8 @@ export function initialState(view: View = initialView()): UiState {
   };
 }
 
-/** What a peek shows: latency (heatmap, histograms), top stacks, flame (icicle), thread swimlanes. */
-export const PEEK_TABS = ["latency", "stacks", "flame", "threads"] as const;
+/** What a peek shows: latency (heatmap, histograms), top stacks (a list, stacktiles), flame (icicle), thread swimlanes. */
+export const PEEK_TABS = ["latency", "stacks", "tiles", "flame", "threads"] as const;
 export type PeekTab = (typeof PEEK_TABS)[number];
 
 /** What a peek looks at: the view's filters and the selected row's group values. */

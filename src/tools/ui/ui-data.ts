@@ -61,7 +61,7 @@ export interface Snapshot {
 /** A peek's data, by its tab. */
 export type AnyPeekData =
   | ({ tab: "latency" } & PeekData)
-  | ({ tab: "stacks" | "flame"; peek: Peek } & SelectionStacks)
+  | ({ tab: "stacks" | "tiles" | "flame"; peek: Peek } & SelectionStacks)
   | ({ tab: "threads"; peek: Peek } & SelectionLanes);
 
 /** A latency peek's data: per kind, the heatmap cells and the histograms of the row's selection. */

@@ -48,7 +48,7 @@ export const KEYS_HELP: [string, string][] = [
   ["?", "peek at this row: latency × time heatmap and histograms of its syscalls and disks"],
   ["f", "peek at this row's stacks: a thread-state icicle graph (flame, root on top)"],
   ["t", "peek at this row's threads: swimlanes of their states over time"],
-  ["Tab", "in a peek: the next tab (latency, top stacks, flame, threads); ↑ ↓ scroll"],
+  ["Tab", "in a peek: the next tab (latency, top stacks, stacktiles, flame, threads); ↑ ↓ scroll"],
   ["h", "this panel"],
   ["q Ctrl-C", "quit"],
 ];

@@ -5,7 +5,9 @@
 // `tsnap flame` does and drawn one character per 1/width of the total. Each frame is a
 // run of its name cut to its width, opened by a bar; frames under a state take its
 // colour (its letter stays readable with NO_COLOR). Pure: data and size in, lines out.
+import type { StackRow } from "../../query/history.js";
 import { renderQueryResult } from "../../query/render.js";
+import { renderStackTiles } from "../../report/stacktiles.js";
 import { formatTimestampUs } from "../../store/files.js";
 import type { Frame } from "../flame/tree.js";
 import { flow } from "../flame/tree.js";
@@ -27,6 +29,32 @@ export function topStacksLines(d: SelectionStacks): string[] {
     const text = renderQueryResult({ kind: "stacks", window, rows }, "table");
     out.push(...text.replace(/\n+$/, "").split("\n"));
     out.push("");
+  }
+  return out;
+}
+
+/** Stacktiles (`tsnap top --stacks`'s): the top kernel stacks side by side, then the user ones. */
+export function tileLines(d: SelectionStacks, W: number): string[] {
+  const totalAvg = d.flame.reduce((a, s) => a + s.count, 0);
+  const frames = (r: StackRow) => r.frames ?? [r.hash ? "(unresolved)" : "(no stack)"];
+  const out: string[] = [];
+  for (const kind of ["kernel", "user"] as const) {
+    const rows = kind === "kernel" ? d.kernel : d.user;
+    const text = renderStackTiles(
+      rows.map((r) => ({ frames: frames(r), avgThreads: r.avg_threads })),
+      {
+        title: `top ${kind} stacks, leaf first (share of ${totalAvg.toFixed(2)} avg threads):`,
+        width: W - 1,
+        totalAvg,
+      },
+    );
+    out.push(
+      ...text
+        .replace(/\n+$/, "")
+        .split("\n")
+        .map((l) => ` ${l}`),
+      "",
+    );
   }
   return out;
 }
@@ -56,7 +84,9 @@ export function icicleLines(d: SelectionStacks, W: number, mode: ColorMode): str
     let at = 0;
     for (const r of row) {
       if (r.from > at) line += " ".repeat(r.from - at);
-      const text = fit(`▏${r.frame.name}`, r.to - r.from);
+      const w = r.to - r.from;
+      // Too narrow for a cut name with its ellipsis: the bar, and the name's first letter.
+      const text = w < 4 ? `▏${r.frame.name}`.slice(0, w).padEnd(w) : fit(`▏${r.frame.name}`, w);
       line += r.frame.depth === 0 ? text : paint(stateAt(r.from), text, mode);
       at = r.to;
     }

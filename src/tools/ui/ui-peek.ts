@@ -10,7 +10,7 @@ import { heatGrid, heatLevel, slotLabel } from "../../ui-model/heat-grid.js";
 import { PEEK_TABS, type Peek } from "../../ui-model/view-state.js";
 import type { AnyPeekData, PeekData } from "./ui-data.js";
 import { laneLines } from "./ui-lanes.js";
-import { flameLines, topStacksLines } from "./ui-peek-stacks.js";
+import { flameLines, tileLines, topStacksLines } from "./ui-peek-stacks.js";
 import { type ColorMode, fit, REVERSE, visibleLength } from "./ui-style.js";
 
 const SHADES = [" ", "░", "▒", "▓", "█"];
@@ -48,6 +48,7 @@ export function heatLines(cells: PeekData["kinds"][number]["cells"], d: PeekData
 const TITLES: Record<Peek["tab"], string> = {
   latency: "latency of every call",
   stacks: "top stacks",
+  tiles: "stacktiles",
   flame: "thread-state icicle",
   threads: "thread swimlanes",
 };
@@ -55,14 +56,13 @@ const TITLES: Record<Peek["tab"], string> = {
 /** Exactly `n` lines of the peek for a terminal `W` wide. */
 export function peekPanel(d: AnyPeekData | null, p: Peek, W: number, n: number, mode: ColorMode): string[] {
   const tabs = PEEK_TABS.map((t) => (t === p.tab ? `[${t}]` : t)).join(" ");
-  const out = [
-    REVERSE(fit(` peek: ${p.label}: ${TITLES[p.tab]}  ·  ${tabs}  (Tab, ↑↓; any other key closes)`, W)),
-  ];
+  const out = [REVERSE(fit(` peek: ${p.label}: ${TITLES[p.tab]} · ${tabs} · Tab ↑↓, other keys close`, W))];
   let body: string[];
   if (d === null) body = ["  reading…"];
   else if (d.tab === "latency") body = latencyLines(d, W);
   else if (d.tab === "threads") body = laneLines(d, W, mode);
   else if (d.tab === "stacks") body = topStacksLines(d).map((l) => ` ${l}`);
+  else if (d.tab === "tiles") body = tileLines(d, W);
   else body = flameLines(d, W, mode);
   const scrolls = d !== null && d.tab !== "latency" && d.tab !== "threads";
   const room = n - 1;

@@ -68,7 +68,7 @@ export function renderScreen(i: ScreenInput): string[] {
   lines.push(statusLine(i, W));
   lines.push(
     fit(
-      " q quit  h keys  g group  ⏎ drill  ␣ in/exclude  / values  ? f t peek  ⌫ back  + - [ ] 0 zoom  y query",
+      " q quit  h keys  g group  ⏎ drill  ␣ in/exclude  / values  ? f t peek  ⌫ back  +-[]0 zoom  y query",
       W,
     ),
   );

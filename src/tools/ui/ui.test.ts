@@ -391,7 +391,7 @@ test("? peeks at a row: the sleeper's 100 ms clock_nanosleep calls in the heatma
   }
 });
 
-test("demo hour: t, Tab and f peek at comm=fio: its threads' swimlanes, top kernel stack and icicle width equal tsnap query's", {
+test("demo hour: t, Tab and f peek at comm=fio: its threads' swimlanes, top kernel stack (list and stacktiles) and icicle width equal tsnap query's", {
   skip: noDemo || TMUX_MISSING,
   timeout: 120_000,
 }, async () => {
@@ -460,6 +460,11 @@ test("demo hour: t, Tab and f peek at comm=fio: its threads' swimlanes, top kern
     // ↓ scrolls the stacks.
     p.send(["Down", "Down"]);
     await p.waitFor((t) => /\[stacks\]/.test(t) && !/top kernel stacks/.test(t));
+
+    // Tab: stacktiles, the same first stack as a column headed by its avg threads.
+    p.send(["Tab"]);
+    const tiles = await p.waitFor((t) => /\[tiles\]/.test(t) && /top kernel stacks, leaf first/.test(t));
+    assert.match(tiles, new RegExp(`#1 ${top.avg_threads.toFixed(2)} thr`));
 
     // f from the table: the icicle's full width is fio's avg threads, DISK under it.
     p.send(["Escape"]);
