@@ -21,6 +21,7 @@ const KEYS: Record<string, readonly string[]> = {
   values: [...VIEW_KEYS, "column"],
   stacks: VIEW_KEYS,
   lanes: [...VIEW_KEYS, "cols", "threads"],
+  profile: ["kind", "pid", "seconds"],
   info: [],
 };
 
@@ -96,6 +97,8 @@ function checkKeys(p: URLSearchParams, endpoint: Endpoint): void {
     "bfrom",
     "bto",
     "threads",
+    "pid",
+    "seconds",
   ])
     if (p.getAll(k).length > 1) throw new UsageError(`parameter '${k}' given twice`);
 }
@@ -217,6 +220,21 @@ export function lanesParams(p: URLSearchParams): LanesParams {
     view: parseView(p),
     buckets: intParam(p, "cols", DEFAULT_BUCKETS, 10, MAX_BUCKETS),
     threads: intParam(p, "threads", DEFAULT_LANES, 1, MAX_LANES),
+  };
+}
+
+export const MAX_PROFILE_SECONDS = 30;
+
+/** `/api/profile.svg` (live only): kind cpu | offcpu, a process id, 1-30 seconds. */
+export function profileParams(p: URLSearchParams): { kind: "cpu" | "offcpu"; pid: number; seconds: number } {
+  checkKeys(p, "profile");
+  const kind = p.get("kind") ?? "cpu";
+  if (kind !== "cpu" && kind !== "offcpu") throw new UsageError("kind: cpu or offcpu");
+  if (p.get("pid") === null) throw new UsageError("pid: missing");
+  return {
+    kind,
+    pid: intParam(p, "pid", 0, 1, 4194304),
+    seconds: intParam(p, "seconds", 5, 1, MAX_PROFILE_SECONDS),
   };
 }
 

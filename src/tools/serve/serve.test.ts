@@ -16,7 +16,7 @@ import {
   type SpinCapture,
   startServe,
 } from "../../testkit/serve-capture.js";
-import { svgFrames } from "../../testkit/svg-frames.js";
+import { frameNamed, svgFrames } from "../../testkit/svg-frames.js";
 import { compileWorkload, REPO_ROOT, startWorkload } from "../../testkit/workloads.js";
 
 const N = 2;
@@ -312,6 +312,36 @@ test("--live: samples now; the data's end moves each second and the spinners sho
       .filter((r) => r.state === "RUN" || r.state === "RUNQ")
       .reduce((x, r) => x + r.avg_threads, 0);
     assert.ok(Math.abs(cpu - N) <= 0.3, `live RUN + RUNQ ${cpu}: ${JSON.stringify(rows)}`);
+
+    // On-CPU flame graph of the spinning process for 2 s (tsnap profile): its threads spin
+    // in spin(), so nearly every sample is under that frame. Off-CPU (tsnap offcputime):
+    // the main thread waits in pthread_join (a futex) the whole time.
+    if (process.getuid?.() !== 0) t.diagnostic("profile.svg not tried: tsnap profile needs root");
+    else {
+      const pid = spin.child.pid;
+      const r: Response = await fetch(`${live!.origin}/api/profile.svg?kind=cpu&pid=${pid}&seconds=2`);
+      const svg = await r.text();
+      assert.equal(r.status, 200, svg);
+      assert.match(r.headers.get("content-security-policy") ?? "", /sandbox/);
+      assert.match(svg, new RegExp(`On-CPU flame graph of PID ${pid}`));
+      const frames = svgFrames(svg);
+      const all = frameNamed(frames, "all");
+      const spinning = frames.filter((f) => f.name === "spin").reduce((a, f) => a + f.width, 0);
+      assert.ok(spinning >= 0.9 * all.width, `spin() ${spinning} of ${all.width}`);
+      const off = await fetch(`${live!.origin}/api/profile.svg?kind=offcpu&pid=${pid}&seconds=2`);
+      const offSvg = await off.text();
+      assert.equal(off.status, 200, offSvg);
+      assert.match(offSvg, /Off-CPU flame graph/);
+      assert.ok(
+        svgFrames(offSvg).some((f) => /futex|pthread_join/.test(f.name)),
+        "a futex wait frame (pthread_join)",
+      );
+    }
+    for (const bad of ["kind=gpu&pid=1", "pid=0", "pid=1&seconds=31", "pid=1&x=1", "kind=cpu"]) {
+      const res: Response = await fetch(`${live!.origin}/api/profile.svg?${bad}`);
+      assert.equal(res.status, 400, bad);
+      assert.match(await res.text(), /^tsnap: [^\n]+\n$/);
+    }
   } finally {
     assert.equal(await live?.stop(), 0, live?.stderr());
     await spin.stop();
@@ -384,6 +414,9 @@ test("/api/lanes: the workload's threads: N spinners on or queued for a CPU in e
     one.lanes.map((l: { comm: string }) => l.comm),
     ["sleep-loop"],
   );
+  // Profiles of a process are for --live only.
+  const hist = await fetch(`${srv.origin}/api/profile.svg?kind=cpu&pid=1&seconds=1`);
+  assert.equal(hist.status, 404);
   for (const bad of ["threads=0", "threads=201", "cols=5", "depth=3"]) {
     const r = await fetch(`${srv.origin}/api/lanes?${bad}`);
     assert.equal(r.status, 400, bad);

@@ -263,6 +263,20 @@ async function start() {
     return;
   }
   $("source").textContent = info.source;
+  if (info.live) {
+    $("profile-panel").hidden = false;
+    $("profile-go").onclick = () => {
+      const pid = $("profile-pid").value.trim();
+      if (!/^\d+$/.test(pid)) return status("PID: a process id");
+      const frame = document.createElement("iframe");
+      frame.id = "profile";
+      frame.title = "on-CPU or off-CPU flame graph of a process";
+      frame.src = `/api/profile.svg?kind=${$("profile-kind").value}&pid=${pid}&seconds=${$("profile-seconds").value}`;
+      status(`recording PID ${pid} for ${$("profile-seconds").value} s…`, "busy");
+      frame.onload = () => status("", "note");
+      $("profile").replaceWith(frame);
+    };
+  }
   for (const c of info.columns) {
     for (const sel of [$("by"), $("add-group")]) {
       const o = document.createElement("option");

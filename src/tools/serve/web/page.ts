@@ -72,6 +72,22 @@ export const INDEX_HTML = `<!doctype html>
   </div>
   <iframe id="flame" title="thread-state flame graph"></iframe>
 </section>
+<section id="profile-panel" hidden>
+  <h2>On-CPU / off-CPU flame graph of a process, recorded now (tsnap profile / offcputime)</h2>
+  <div class="bar">
+    <label>PID <input id="profile-pid" type="number" min="1" size="8"></label>
+    <label><select id="profile-kind">
+      <option value="cpu">on-CPU (profile)</option>
+      <option value="offcpu">off-CPU (offcputime)</option>
+    </select></label>
+    <label>for <select id="profile-seconds">
+      <option>2</option><option selected>5</option><option>10</option><option>30</option>
+    </select> s</label>
+    <button type="button" id="profile-go">record</button>
+    <span class="hint">group the table by tgid for process ids; the page waits while it records</span>
+  </div>
+  <iframe id="profile" title="on-CPU or off-CPU flame graph of a process"></iframe>
+</section>
 </body>
 </html>
 `;
@@ -301,6 +317,7 @@ button {
   fill: #1a55b0;
   cursor: pointer;
 }
+#profile,
 #flame {
   width: 100%;
   height: 560px;
