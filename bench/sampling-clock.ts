@@ -142,6 +142,7 @@ async function clockStats() {
           (info.run_time_ns / Math.max(1, c.rounds) / 1000).toFixed(1),
           (c.walkNs / Math.max(1, c.rounds) / 1000).toFixed(1),
           (c.wokenLate / Math.max(1, c.rounds)).toFixed(2),
+          `${c.takenForHeld}/${c.rounds}`,
         ]);
       } finally {
         s.close();
@@ -149,7 +150,14 @@ async function clockStats() {
     }
     process.stdout.write(
       `\nin-kernel clock program (bpf_stats: every CPU's ticks; the walk: its round end records)\n${renderTable(
-        ["rows", "threads", "program µs per round", "walk µs per round", "woken late per round"],
+        [
+          "rows",
+          "threads",
+          "program µs per round",
+          "walk µs per round",
+          "woken late per round",
+          "taken for a held CPU",
+        ],
         lines,
       )}`,
     );

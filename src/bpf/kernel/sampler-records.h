@@ -81,8 +81,9 @@ struct round_start_rec {
 	__u64 ktime_ns; /* offset 16 */
 	__u64 due_ns; /* offset 24 */
 	__u64 period; /* offset 32 */
+	__u64 tick_ns; /* offset 40 */
 };
-_Static_assert(sizeof(struct round_start_rec) == 40, "round_start_rec size");
+_Static_assert(sizeof(struct round_start_rec) == 48, "round_start_rec size");
 
 struct round_end_rec {
 	__u32 kind; /* offset 0 */

@@ -212,7 +212,7 @@ int dump_tasks_ustack(struct bpf_iter__task *ctx)
 }
 
 /* ---- the in-kernel sampling clock ---------------------------------------------------- */
-/* A perf_event program on a software cpu-clock event of each clock CPU (one by default), ticking `ticks` times per
+/* A perf_event program on a software cpu-clock event of each clock CPU (every online one), ticking `ticks` times per
  * sampling period, the CPUs' ticks interleaved: at one of the period's ticks of any CPU, chosen
  * pseudo-randomly (dither_tick; the next CPU's tick if that one's vCPU did not run), it
  * walks all threads with the open-coded task iterator and writes a round (start record,
@@ -272,10 +272,11 @@ struct {
 } rounds SEC(".maps");
 
 /* Rounds the clock could not deliver, for user space at any time: [0] skipped (the ring
- * could not hold a round), [1] incomplete (a record did not fit; user space drops it). */
+ * could not hold a round), [1] incomplete (a record did not fit; user space drops it),
+ * [2] periods passed over (no tick at or after their instant before the next one's). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, 3);
 	__type(key, __u32);
 	__type(value, __u64);
 } clock_lost SEC(".maps");
@@ -297,7 +298,7 @@ struct {
 } clock_state SEC(".maps");
 
 /* records.ts ditherTick(): murmur3's 32-bit finaliser of seed ^ k * golden ratio; period 0
- * at tick `first`, the origin CPU's second (the first row comes at once, a tick after user
+ * at tick `first`, rank 0's second (the first row comes at once, a tick after user
  * space learnt origin, from the CPU whose grid is sure to be known). */
 static __always_inline __u32 dither_tick(__u32 seed, __u32 k, __u64 ticks, __u64 first)
 {
@@ -335,9 +336,17 @@ struct {
 	__type(value, __u64);
 } clock_grids SEC(".maps");
 
+/* Rank → CPU id of the clock's CPUs, from user space (rank i's event started i/cpus of a
+ * tick after rank 0's). Rank 0's grid is the shared one (origin_ns). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u32);
+} clock_ranks SEC(".maps");
+
 __u64 clock_seq;	/* rounds the clock set out to take, skipped rounds included */
 __u64 clock_round_bytes; /* bytes the last complete round took in the ring */
-__u32 clock_origin_cpu;	/* the CPU whose grid is the shared one (origin_ns) */
 __u64 clock_busy;	/* a round is being taken (by one CPU; the others wait their turn) */
 
 static __always_inline int ring_out(void *data, __u64 size, __u32 *bytes)
@@ -436,6 +445,42 @@ static __always_inline void take_round(struct round_start_rec *start, __u64 now,
 	return;
 }
 
+/* The point of a tick grid (grid + m * tick, m of either sign) nearest `at`:
+ * grid + floor((at - grid + tick / 2) / tick) * tick, in unsigned arithmetic
+ * (kernel-clock.ts instantMs() computes the same). */
+static __always_inline __u64 nearest_on_grid(__u64 at, __u64 grid, __u64 tick)
+{
+	__u64 half = tick / 2;
+
+	if (at + half >= grid)
+		return grid + (at + half - grid) / tick * tick;
+	return grid - (grid - at - half + tick - 1) / tick * tick;
+}
+
+/* The instant of period p: its slot (ticks * cpus slots a period, drawn by dither_tick) is
+ * tick j of the CPU of rank r, g = j * cpus + r; that CPU's tick nearest where the slot
+ * would be on the shared grid (origin + j * tick + r * tick / cpus). By rank, not by
+ * phase: a CPU whose event started late (the start call waits for that CPU; under load
+ * by up to a slot) keeps its slots, and its ticks are where its own grid puts them. */
+static __always_inline __u64 due_instant(struct clock_state *cs, __u64 p, __u64 cpus, __u64 slot_ns,
+					 __u32 *due_cpu)
+{
+	__u64 spp = cs->ticks * cpus;
+	__u64 g = p * spp + dither_tick((__u32)cs->seed, (__u32)p, spp, cpus);
+	__u32 r = g % cpus;
+	__u64 ideal = cs->origin_ns + (g / cpus) * cs->tick_ns + r * slot_ns;
+	__u32 *cpu = bpf_map_lookup_elem(&clock_ranks, &r);
+	__u64 *grid;
+
+	*due_cpu = cpu ? *cpu : 0;
+	if (!cpu)
+		return ideal;
+	grid = bpf_map_lookup_elem(&clock_grids, cpu);
+	if (!grid || !*grid)
+		return ideal; /* that CPU has not ticked on time yet */
+	return nearest_on_grid(ideal, *grid, cs->tick_ns);
+}
+
 SEC("perf_event")
 int sample_clock(struct bpf_perf_event_data *ctx)
 {
@@ -444,9 +489,9 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 	__u32 zero = 0;
 	struct clock_state *cs;
 	struct clock_cpu *cc;
-	__u64 tick, prev, m, g, k, next, due_tick;
+	__u64 tick, prev, m, k, next, due, mine, cpus, slot_ns, *grid;
 	__s64 off, lim;
-	__u64 cpus, slot_ns, mine, spp, *grid;
+	__u32 *rank0, due_cpu;
 	/* The clock's CPU and its run queue's clock at the instant, first of all (the run queue
 	 * through the interrupted task: `runqueues` is not a ksym without CONFIG_KALLSYMS_ALL). */
 	__u32 cpu = bpf_get_smp_processor_id();
@@ -454,7 +499,8 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 
 	cs = bpf_map_lookup_elem(&clock_state, &zero);
 	cc = bpf_map_lookup_elem(&clock_cpu, &zero);
-	if (!cs || !cc || !cs->tick_ns || !cs->ticks)
+	rank0 = bpf_map_lookup_elem(&clock_ranks, &zero);
+	if (!cs || !cc || !rank0 || !cs->tick_ns || !cs->ticks)
 		return 0;
 	tick = cs->tick_ns;
 	/* This CPU's grid starts at its first tick that came on time (a tick after its previous
@@ -479,48 +525,50 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 		cc->grid0 += (__u64)off / 8;
 	else if (off < 0 && off > -lim)
 		cc->grid0 -= (__u64)-off / 8;
-	/* The shared grid (period 0 starts at origin) is the first CPU's: the seed before the
-	 * origin, so that whoever sees an origin sees its seed. */
-	if (!cs->origin_ns) {
-		__sync_val_compare_and_swap(&cs->seed, 0, (__u64)bpf_get_prandom_u32() | (1ULL << 32));
-		if (__sync_val_compare_and_swap(&cs->origin_ns, 0, cc->grid0) == 0)
-			clock_origin_cpu = cpu;
-	} else if (cpu == clock_origin_cpu) {
+	grid = bpf_map_lookup_elem(&clock_grids, &cpu);
+	if (grid)
+		*grid = cc->grid0;
+	/* The shared grid (period 0 starts at origin) is rank 0's, followed as it drifts; the
+	 * seed before the origin, so that whoever sees an origin sees its seed. */
+	if (cpu == *rank0) {
+		if (!cs->origin_ns)
+			__sync_val_compare_and_swap(&cs->seed, 0, (__u64)bpf_get_prandom_u32() | (1ULL << 32));
 		cs->origin_ns = cc->grid0;
 	}
-	/* The CPUs' ticks interleave: user space starts CPU i's events i/cpus of a tick after the
-	 * first's, so together they tick every tick/cpus, a slot each (a CPU's slot: its own tick
-	 * on its own grid, rounded to the nearest slot of the shared one). The instant of period k
-	 * is one of its ticks * cpus slots, drawn like the tick (dither_tick), and its round is
-	 * taken by the first tick of any CPU in that slot or after it: the CPU is drawn with the
-	 * instant, and when its vCPU is not running (or its tick was skipped) the next CPU's tick
-	 * takes it, a slot later. Instants of one CPU alone come only while its vCPU runs, and on
-	 * a VM whose host does not run all vCPUs side by side they see the threads queued on the
-	 * others waiting more often than they are (+0.29 readers in RUNQ with the clock on CPU 0
-	 * alone here, +0.8 on a CI machine; +0.01 spread; docs/bpf-source.md). */
+	if (!cs->origin_ns)
+		return 0;
+	/* Every CPU ticks, interleaved: user space starts rank i's event i/cpus of a tick after
+	 * rank 0's, so together they tick every tick/cpus, a slot each. The instant of period k
+	 * is one of its ticks * cpus slots, drawn like the tick (dither_tick), so the CPU is
+	 * drawn with the instant (due_instant). Its CPU's tick takes the round; when that vCPU
+	 * is not running (or the program was skipped there; here an idle vCPU's cpu-clock timer
+	 * does not fire) the first tick of any CPU after the instant takes it, a slot or so
+	 * later: an on-time sample, judged by user space on the taking CPU's own grid.
+	 * Instants of one CPU alone come only while its vCPU runs, and on a VM whose host does
+	 * not run all vCPUs side by side they see the threads queued on the others waiting more
+	 * often than they are (+0.29 readers in RUNQ with the clock on CPU 0 alone here, +0.8 on
+	 * a CI machine; +0.01 spread; docs/bpf-source.md). */
 	cpus = cs->cpus ? cs->cpus : 1;
 	slot_ns = tick / cpus;
 	mine = now - off; /* this tick on this CPU's grid */
 	if (!slot_ns || mine + slot_ns / 2 < cs->origin_ns)
 		return 0;
-	grid = bpf_map_lookup_elem(&clock_grids, &cpu);
-	if (grid)
-		*grid = cc->grid0;
-	g = (mine + slot_ns / 2 - cs->origin_ns) / slot_ns;
-	spp = cs->ticks * cpus; /* slots per period */
-	k = g / spp;
+	/* The latest period whose instant this tick is at or after: the one it is in, else the
+	 * one before. Periods before that one and not taken are skipped (no tick at or after
+	 * their instant came before the next one's: user space counts them late); a tick never
+	 * takes an older round, so the clock cannot fall behind when a CPU does not tick. */
 	next = cs->next_period;
+	k = (mine + slot_ns / 2 - cs->origin_ns) / (tick * cs->ticks);
 	if (k < next)
-		return 0; /* this period's round is taken */
-	due_tick = next * spp + dither_tick((__u32)cs->seed, (__u32)next, spp, cpus);
-	if (k == next + 1 && g <= due_tick + cpus) {
-		/* The previous period's slot was its last, or near it, and that CPU's tick did not
-		 * run (its vCPU held, or the program skipped there): within one turn of the CPUs
-		 * the next tick of any takes it, as the next slot of the same period would. */
-		k = next;
-	} else {
-		due_tick = k * spp + dither_tick((__u32)cs->seed, (__u32)k, spp, cpus);
-		if (g < due_tick)
+		return 0;
+	due = due_instant(cs, k, cpus, slot_ns, &due_cpu);
+	/* The due CPU's own tick (nearest the instant on its grid), or any CPU's at or after it. */
+	if (cpu == due_cpu ? mine + slot_ns / 2 < due : mine < due) {
+		if (k == next)
+			return 0;
+		k--;
+		due = due_instant(cs, k, cpus, slot_ns, &due_cpu);
+		if (cpu == due_cpu ? mine + slot_ns / 2 < due : mine < due)
 			return 0;
 	}
 	/* One round at a time; the period to the first CPU that claims it. */
@@ -530,12 +578,17 @@ int sample_clock(struct bpf_perf_event_data *ctx)
 		clock_busy = 0;
 		return 0;
 	}
+	if (k > next) {
+		__u32 passed = 2;
+		__u64 *v = bpf_map_lookup_elem(&clock_lost, &passed);
+
+		if (v)
+			__sync_fetch_and_add(v, k - next);
+	}
 	start.seq = ++clock_seq;
 	start.ktime_ns = now;
-	/* Its lateness: this CPU's tick's own on its grid, plus the slots after the due one it
-	 * came in (a round another CPU took for a CPU that did not tick is not at the instant
-	 * user space predicted, and is judged late like a held tick). */
-	start.due_ns = now - off - (g - due_tick) * slot_ns;
+	start.due_ns = due;
+	start.tick_ns = mine;
 	start.period = k;
 	take_round(&start, now, cpu, rq_clock);
 	clock_busy = 0;

@@ -397,7 +397,13 @@ test("in-kernel clock: one round per period at hz, at the dithered instants user
     clock,
   } = await clockRounds({ hz: 50, all: true, needs: new Set() }, 1000, undefined, spin);
   await exited;
-  assert.ok(rs.length >= 40, `${rs.length} rounds in 1 s at 50 Hz`);
+  // Collected once, at the end: on a machine with many threads the ring fills first, and
+  // the rounds it could not hold are counted lost, whole.
+  assert.ok(
+    rs.length + stats.roundsLost >= 40,
+    `${rs.length} rounds (+ ${stats.roundsLost} lost) in 1 s at 50 Hz`,
+  );
+  assert.ok(rs.length >= 20, `${rs.length} rounds delivered`);
   assert.equal(clock.ticks, 4, "50 Hz: a 5 ms tick, 4 per period");
   // Round i belongs to period k_i (k_0 = rounds missed before it); its instant, relative to
   // the first round's, is what user space computes from the kernel's origin and seed: the
@@ -405,14 +411,29 @@ test("in-kernel clock: one round per period at hz, at the dithered instants user
   let k = (rs[0].lostBefore ?? 0) + (rs[0].lateBefore ?? 0);
   const k0 = k;
   const gaps = new Set<number>();
+  // With the clock on several CPUs, a round whose CPU did not tick (an idle vCPU's timer
+  // can wait here) is taken by the next tick of another, up to a tick after the instant.
+  const tickMs = clock.tickNs / 1e6;
+  let taken = 0;
   for (let i = 1; i < rs.length; i++) {
     k += 1 + (rs[i].lostBefore ?? 0) + (rs[i].lateBefore ?? 0);
     const got = (rs[i].timestamp - rs[0].timestamp) / 1e3;
     const want = (clock.instantMs(k) as number) - (clock.instantMs(k0) as number);
     // Within the 1 ms a tick may come late and its round still be delivered (timer jitter).
-    assert.ok(Math.abs(got - want) <= 1.001, `round ${i} (period ${k}) at +${got} ms, predicted +${want} ms`);
+    if (Math.abs(got - want) > 1.001) {
+      taken++;
+      assert.ok(
+        got > want && got - want <= tickMs + 1.001,
+        `round ${i} (period ${k}) at +${got} ms, predicted +${want} ms`,
+      );
+    }
     gaps.add(Math.round((rs[i].timestamp - rs[i - 1].timestamp) / 5e3));
   }
+  const c = clock.counters;
+  assert.ok(
+    taken <= c.takenForHeld,
+    `${taken} rounds off their instants, ${c.takenForHeld} taken for a CPU that did not tick`,
+  );
   assert.ok(gaps.size >= 3, `instants dithered: gaps of ${[...gaps].map((g) => g * 5).join(", ")} ms`);
   for (const r of rs) {
     assert.equal(r.samples.length, r.threadsSeen, "-a: every thread visited is in the round");

@@ -352,7 +352,7 @@ export class BpfSampler implements Sampler {
     const c = this.kernelClock?.counters;
     if (c) {
       this.st.roundsLost = this.kernelClock!.lostSoFar();
-      this.st.roundsLate = c.late;
+      this.st.roundsLate = this.kernelClock!.lateSoFar();
       this.st.perturbedRounds = c.perturbed;
       this.st.selfOnCpu = c.selfOnCpu;
       this.st.selfRunnable = c.selfRunnable;

@@ -74,6 +74,7 @@ interface Building {
   seq: number;
   ktimeNs: bigint;
   dueNs: bigint;
+  tickNs: bigint;
   period: number;
   timestampUs: number;
   samples: Sample[];
@@ -92,18 +93,18 @@ export interface ClockCounters {
   rounds: number;
   walkNs: number;
   wokenLate: number;
+  /** Of `rounds`: taken by the next CPU's tick because the due CPU did not tick. */
+  takenForHeld: number;
 }
 
 /**
- * The CPUs the clock ticks on: the first online one, or with TSNAP_CLOCK_CPU=all every online
- * CPU, their ticks interleaved (a round is taken at its slot's CPU), or a list (`0,1`). Not
- * the default yet: the slots follow the phases the CPUs' events start at, which under load
- * are off by up to a slot, and then rounds come off their predicted instants (issue 7).
+ * The CPUs the clock ticks on: every online CPU, their ticks interleaved (a round is taken
+ * at its slot's CPU), or those TSNAP_CLOCK_CPU lists (`0`, `0,1`; `all` is the default).
+ * Instants of one CPU alone lean on a VM (docs/bpf-source.md).
  */
 function clockCpus(): number[] {
   const online = onlineCpus().filter((c) => c < 4096); // clock_grids has 4096 entries
   const forced = process.env.TSNAP_CLOCK_CPU;
-  if (forced === "all") return online;
   if (forced !== undefined && /^\d+(,\d+)*$/.test(forced)) {
     const ok = forced
       .split(",")
@@ -111,7 +112,7 @@ function clockCpus(): number[] {
       .filter((c) => online.includes(c));
     if (ok.length > 0) return ok;
   }
-  return online.slice(0, 1);
+  return online;
 }
 
 export class BpfKernelClock implements KernelClock {
@@ -127,6 +128,7 @@ export class BpfKernelClock implements KernelClock {
     rounds: 0,
     walkNs: 0,
     wokenLate: 0,
+    takenForHeld: 0,
   };
   /** Ticks per period, and the tick in ns. */
   readonly ticks: number;
@@ -144,11 +146,13 @@ export class BpfKernelClock implements KernelClock {
   /** When the origin was last read: the kernel moves it to follow its timer's drift. */
   private originReadAt = Number.NEGATIVE_INFINITY;
   private seed = 0;
-  /** Each clock CPU's grid (performance.now() ms of a tick; read with the origin). */
-  private gridsMs: number[] = [];
+  /** Each clock CPU's grid by rank (performance.now() ms of a tick; read with the origin). */
+  private gridsMs: (number | null)[] = [];
   private readonly gridsFd: number;
+  private readonly ranksFd: number;
   /** A round taken more than this after its slot was held up: not delivered, late. */
   private readonly lateNs: bigint;
+  private readonly halfSlotNs: bigint;
   /** Rounds lost or late (held up, not delivered) since the last delivered one. */
   private pendingLost = 0;
   private pendingLate = 0;
@@ -176,6 +180,7 @@ export class BpfKernelClock implements KernelClock {
     this.periodMs = (ticks * tickNs) / 1e6;
     this.lateNs = BigInt(Math.round(Math.min(1e6, 1e9 / hz / 4)));
     this.cpus = clockCpus();
+    this.halfSlotNs = BigInt(Math.floor(tickNs / this.cpus.length / 2));
     const where =
       this.cpus.length > 1 ? `CPUs ${formatCpuList(this.cpus)}, ticks interleaved` : `CPU ${this.cpus[0]}`;
     this.what = `in-kernel clock (perf_event cpu-clock on ${where}${ticks > 1 ? `, dithered over ${ticks} ticks` : ""})`;
@@ -183,6 +188,7 @@ export class BpfKernelClock implements KernelClock {
     this.lostFd = obj.mapFd(MAPS.clockLost);
     this.stateFd = obj.mapFd(MAPS.clockState);
     this.gridsFd = obj.mapFd(MAPS.clockGrids);
+    this.ranksFd = obj.mapFd(MAPS.clockRanks);
     this.perfOffsetMs = performance.now() - Number(process.hrtime.bigint()) / 1e6;
   }
 
@@ -193,8 +199,16 @@ export class BpfKernelClock implements KernelClock {
     st.writeBigUInt64LE(BigInt(this.ticks), CLOCK_STATE.off.ticks);
     st.writeBigUInt64LE(BigInt(this.cpus.length), CLOCK_STATE.off.cpus);
     mapUpdate(this.stateFd, Buffer.alloc(4), st);
-    // Interleaved: CPU i's event starts i/cpus of a tick after the first's (its hrtimer keeps
-    // that phase), so that together they tick every tick/cpus.
+    const rank = Buffer.alloc(4);
+    const cpu = Buffer.alloc(4);
+    this.cpus.forEach((c, i) => {
+      rank.writeUInt32LE(i);
+      cpu.writeUInt32LE(c);
+      mapUpdate(this.ranksFd, rank, cpu);
+    });
+    // Interleaved: rank i's event starts i/cpus of a tick after rank 0's (its hrtimer keeps
+    // that phase, or about: the call waits for that CPU), so that together they tick every
+    // tick/cpus.
     const fds: number[] = [];
     try {
       const t0 = process.hrtime.bigint();
@@ -243,8 +257,8 @@ export class BpfKernelClock implements KernelClock {
   originMs(): number | null {
     const t = performance.now();
     // Until every CPU's grid is known (each CPU publishes it at its first regular tick), read
-    // again every 50 ms: an instant predicted without a CPU's grid can be a slot off.
-    const fresh = this.gridsMs.length < this.cpus.length ? 50 : 1000;
+    // again every 50 ms: an instant predicted without its CPU's grid can be a slot off.
+    const fresh = this.gridsMs.length === this.cpus.length && !this.gridsMs.includes(null) ? 1000 : 50;
     if (this.closed || (this.originMsCache !== null && t - this.originReadAt < fresh))
       return this.originMsCache;
     this.originReadAt = t;
@@ -258,32 +272,34 @@ export class BpfKernelClock implements KernelClock {
     // the call to start it, not exactly when asked).
     const key = Buffer.alloc(4);
     const v = Buffer.alloc(8);
-    this.gridsMs = [];
-    for (const cpu of this.cpus) {
+    this.gridsMs = this.cpus.map((cpu) => {
       key.writeUInt32LE(cpu);
-      if (!mapLookup(this.gridsFd, key, v)) continue;
+      if (!mapLookup(this.gridsFd, key, v)) return null;
       const g = v.readBigUInt64LE();
-      if (g !== 0n) this.gridsMs.push(Number(g) / 1e6 + this.perfOffsetMs);
-    }
+      return g === 0n ? null : Number(g) / 1e6 + this.perfOffsetMs;
+    });
     return this.originMsCache;
   }
 
   /**
-   * The instant (performance.now() ms) the round of period k is due at: the first tick of
-   * any CPU that rounds to its slot or a later one (sampler.bpf.c does the same).
+   * The instant (performance.now() ms) the round of period k is due at: the tick of the
+   * CPU its slot belongs to (slot g = tick j of rank r, g = j * cpus + r) nearest the
+   * slot's place on the shared grid; sampler.bpf.c due_instant() computes the same. When
+   * that CPU does not tick, the next tick of any CPU takes the round (late by about a slot).
    */
   instantMs(k: number): number | null {
     const origin = this.originMs();
     if (origin === null) return null;
     const n = this.cpus.length;
-    const slotMs = this.tickNs / n / 1e6;
     const tickMs = this.tickNs / 1e6;
+    const slotMs = Math.floor(this.tickNs / n) / 1e6;
     const slots = this.ticks * n;
-    const from = origin + (k * slots + ditherTick(this.seed, k, slots, n) - 0.5) * slotMs;
-    if (this.gridsMs.length === 0) return from + slotMs / 2;
-    let first = Number.POSITIVE_INFINITY;
-    for (const g of this.gridsMs) first = Math.min(first, g + Math.ceil((from - g) / tickMs) * tickMs);
-    return first;
+    const g = k * slots + ditherTick(this.seed, k, slots, n);
+    const r = g % n;
+    const ideal = origin + Math.floor(g / n) * tickMs + r * slotMs;
+    const grid = this.gridsMs[r] ?? null;
+    if (grid === null) return ideal;
+    return grid + Math.floor((ideal - grid + Math.floor(this.tickNs / 2) / 1e6) / tickMs) * tickMs;
   }
 
   nextInstantMs(afterMs: number): number | null {
@@ -347,6 +363,7 @@ export class BpfKernelClock implements KernelClock {
         seq: Number(buf.readBigUInt64LE(off + ROUND_START_REC.off.seq)),
         ktimeNs,
         dueNs: buf.readBigUInt64LE(off + ROUND_START_REC.off.due_ns),
+        tickNs: buf.readBigUInt64LE(off + ROUND_START_REC.off.tick_ns),
         period: Number(buf.readBigUInt64LE(off + ROUND_START_REC.off.period)),
         timestampUs: this.sink.monoToEpochUs(ktimeNs),
         samples: [],
@@ -362,7 +379,11 @@ export class BpfKernelClock implements KernelClock {
       // Rounds due since the previous one: seq gaps were skipped by the kernel (ring
       // full), or dropped here (incomplete); periods beyond the seqs had no round at all
       // (the clock's CPU was frozen or its tick did not come through the whole period).
-      const lateBy = b.ktimeNs - b.dueNs;
+      // Lateness on the taking CPU's own grid: a round another CPU took for a due CPU that
+      // did not tick (its vCPU held) is an on-time sample a slot or so after the instant,
+      // unless it came more than a turn of the CPUs after it.
+      const lateBy = b.ktimeNs - b.tickNs;
+      const after = b.tickNs - b.dueNs;
       const dueSeqs = seq - this.prevSeq;
       const gapLost = dueSeqs - 1;
       const gapLate = Math.max(0, b.period - this.prevPeriod - dueSeqs);
@@ -377,7 +398,7 @@ export class BpfKernelClock implements KernelClock {
       // all land at once, not the moment it was due. It is not delivered; it counts as late.
       // (A tick held up by half a tick or more rounds to the next tick's index: it shows as
       // early, and is the same case.)
-      if (lateBy > this.lateNs || lateBy < -this.lateNs) {
+      if (lateBy > this.lateNs || lateBy < -this.lateNs || after > BigInt(this.tickNs)) {
         c.late++;
         c.lateHeld++;
         this.pendingLost += gapLost;
@@ -391,6 +412,7 @@ export class BpfKernelClock implements KernelClock {
       c.selfOnCpu += onCpu;
       c.selfRunnable += runnable;
       c.rounds++;
+      if (after > this.halfSlotNs) c.takenForHeld++; // (the grids move by ns as they follow drift)
       c.walkNs += Number(buf.readBigUInt64LE(off + E.walk_ns));
       c.wokenLate += buf.readUInt32LE(off + E.woken_late);
       if (onCpu + runnable > 0) c.perturbed++;
@@ -415,15 +437,24 @@ export class BpfKernelClock implements KernelClock {
    * which includes rounds after the last one collected; at least the gaps seen here.
    */
   lostSoFar(): number {
-    if (this.closed) return this.counters.lost;
-    let kernel = 0;
+    return Math.max(this.kernelLost(0) + this.kernelLost(1), this.counters.lost);
+  }
+
+  /**
+   * Rounds late so far: periods the kernel passed over (no tick at or after their instant
+   * before the next one's), including those after the last round collected, plus rounds
+   * held up and not delivered; at least the gaps seen here.
+   */
+  lateSoFar(): number {
+    return Math.max(this.kernelLost(2) + this.counters.lateHeld, this.counters.late);
+  }
+
+  private kernelLost(i: number): number {
+    if (this.closed) return 0;
     const k = Buffer.alloc(4);
     const v = Buffer.alloc(8);
-    for (const i of [0, 1]) {
-      k.writeUInt32LE(i);
-      if (mapLookup(this.lostFd, k, v)) kernel += Number(v.readBigUInt64LE());
-    }
-    return Math.max(kernel, this.counters.lost);
+    k.writeUInt32LE(i);
+    return mapLookup(this.lostFd, k, v) ? Number(v.readBigUInt64LE()) : 0;
   }
 
   /** The kernel id of the clock's program (for `bpftool prog show id N`; benchmarks). */

@@ -137,8 +137,11 @@ export const ROUND_START_REC = layout("round_start_rec", [
   ["size", "u32"],
   ["seq", "u64"], // firings of the clock since attach, including rounds it had to skip
   ["ktime_ns", "u64"], // the sampling instant, CLOCK_MONOTONIC
-  ["due_ns", "u64"], // when the round was due (its dithered tick), CLOCK_MONOTONIC
+  ["due_ns", "u64"], // when the round was due (its dithered slot's tick), CLOCK_MONOTONIC
   ["period", "u64"], // index of the period it belongs to (0: the first after start)
+  // The taking CPU's tick on its own grid: due_ns, unless the due CPU did not tick (its vCPU
+  // held, or the program skipped there) and the next tick of another CPU took the round.
+  ["tick_ns", "u64"],
 ] as const);
 
 /**
@@ -160,7 +163,7 @@ export const CLOCK_STATE = layout("clock_state", [
  * The tick of period k (0..ticks-1) at which its round is taken: a 32-bit hash of the seed
  * and k (murmur3's finaliser), so that user space knows every future instant without
  * asking, and the instants follow no period a workload or the host could be in phase with.
- * Period 0 takes tick `first` (the origin CPU's second tick: 1, or the number of CPUs when
+ * Period 0 takes tick `first` (rank 0's second tick: 1, or the number of CPUs when
  * their ticks interleave): the first row comes at once (user space polls for the origin,
  * set at the first tick), from a CPU whose grid is known (another CPU's may not be yet).
  */

@@ -69,6 +69,8 @@ export const MAPS = {
   clockState: "clock_state",
   /** CPU id → the grid0 of that CPU's ticks (the kernel's; instants are predicted from them). */
   clockGrids: "clock_grids",
+  /** Rank → CPU id of the clock's CPUs (written by user space before the clock starts). */
+  clockRanks: "clock_ranks",
   scHist: "sc_hist",
   ioHist: "io_hist",
   rqHist: "rq_hist",
