@@ -3,7 +3,7 @@
 // stopped with SIGINT; both resolve `started` once their "Tracing..." line is out. And
 // the parsing of bcc's log2 histogram text, which both print, into counts per slot.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmdirSync, statSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { main } from "../cli/main.js";
@@ -251,4 +251,9 @@ export function diskOf(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The filesystem type of the directory, as the kernel names it (findmnt's FSTYPE: "ext4"). */
+export function fsTypeOf(dir: string): string {
+  return execFileSync("findmnt", ["-n", "-o", "FSTYPE", "--target", dir], { encoding: "utf8" }).trim();
 }

@@ -40,6 +40,8 @@ export interface HistEntry {
   head: string;
   /** The key's fields in JSON ({ pid: 12, comm: "fio" }). */
   fields: Record<string, string | number>;
+  /** The text after the histogram (fsdist's empty line, as libbpf-tools'); none by default. */
+  tail?: string;
 }
 
 /** The loaded kernel side of a histogram tool. */
@@ -112,7 +114,7 @@ export function renderHistText(
 ): string {
   let out = "\n";
   if (at) out += `${hhmmss(at).padEnd(8)}\n`;
-  for (const d of deltas) out += head(d) + renderLog2Hist(d.counts, unit);
+  for (const d of deltas) out += head(d) + renderLog2Hist(d.counts, unit) + (d.entry.tail ?? "");
   return out;
 }
 
@@ -148,6 +150,8 @@ export interface HistLoopOptions extends IntervalCount {
   footer?: (deltas: readonly HistDelta[]) => string;
   /** The text before a histogram when it depends on the report (tcprtt's average); default its entry's head. */
   head?: (d: HistDelta) => string;
+  /** The text of a report when it is not renderHistText's (hardirqs' totals table). */
+  text?: (deltas: readonly HistDelta[], at: Date | null) => string;
 }
 
 /** The flags every histogram tool has, as bcc's: -T, -m, --json (with `[interval] [count]`). */
@@ -188,7 +192,8 @@ export async function runHistLoop(io: Io, o: HistLoopOptions, src: HistSource): 
       io.out(
         o.json
           ? renderHistJson(deltas, o.unit, at)
-          : renderHistText(deltas, o.unit, o.timestamp ? at : null, o.head) + (o.footer?.(deltas) ?? ""),
+          : (o.text ?? ((d, t) => renderHistText(d, o.unit, t, o.head)))(deltas, o.timestamp ? at : null) +
+              (o.footer?.(deltas) ?? ""),
       );
       for (const [what, total] of Object.entries(src.lost())) {
         const d = total - (lostSeen[what] ?? 0);
