@@ -51,7 +51,7 @@ export interface UiState {
   top: number;
   help: boolean;
   picker: Picker | null;
-  /** `?` (xtop's peek): the latency of the selected row's threads, over the view. */
+  /** `?` `f` `t` (xtop's peek): the selected row's threads over the view, in one of PEEK_TABS. */
   peek: Peek | null;
   /** One line for the status bar (errors, hints); "" when none. */
   status: string;
@@ -82,11 +82,18 @@ export function initialState(view: View = initialView()): UiState {
   };
 }
 
+/** What a peek shows: latency (heatmap, histograms), top stacks (a list, stacktiles), flame (icicle), thread swimlanes. */
+export const PEEK_TABS = ["latency", "stacks", "tiles", "flame", "threads"] as const;
+export type PeekTab = (typeof PEEK_TABS)[number];
+
 /** What a peek looks at: the view's filters and the selected row's group values. */
 export interface Peek {
   filters: Filter[];
   /** "state=DISK syscall=pread64" (the row's values), "all threads" without any. */
   label: string;
+  tab: PeekTab;
+  /** Lines scrolled down (stacks, flame). */
+  scroll: number;
 }
 
 /**
@@ -94,7 +101,7 @@ export interface Peek {
  * each group column of the row that has a value (time buckets left out: the window is the
  * view's). A status line when there is no row.
  */
-export function rowSelection(s: UiState, t: Table): Peek | string {
+export function rowSelection(s: UiState, t: Table): Omit<Peek, "tab" | "scroll"> | string {
   const row = t.rows[s.cursor.row];
   if (!row) return "no row selected";
   const filters = [...s.view.filters];
@@ -109,11 +116,25 @@ export function rowSelection(s: UiState, t: Table): Peek | string {
   return { filters, label: own.length ? own.join(" ") : "all threads" };
 }
 
-/** `?`: peek at the cursor's row (closed by any key). */
-export function peekRow(s: UiState, t: Table): UiState {
+/** `?` (latency), `f` (flame), `t` (threads): peek at the cursor's row. */
+export function peekRow(s: UiState, t: Table, tab: PeekTab = "latency"): UiState {
   const p = rowSelection(s, t);
   if (typeof p === "string") return { ...s, status: p };
-  return { ...s, peek: p, status: "" };
+  return { ...s, peek: { ...p, tab, scroll: 0 }, status: "" };
+}
+
+/** Tab / Shift-Tab in a peek: the next (previous) tab on the same selection. */
+export function peekTab(s: UiState, delta: number): UiState {
+  if (!s.peek) return s;
+  const n = PEEK_TABS.length;
+  const tab = PEEK_TABS[(((PEEK_TABS.indexOf(s.peek.tab) + delta) % n) + n) % n];
+  return { ...s, peek: { ...s.peek, tab, scroll: 0 } };
+}
+
+/** ↑ ↓ PgUp PgDn in a peek: scroll its lines (never above the first). */
+export function peekScroll(s: UiState, delta: number): UiState {
+  if (!s.peek) return s;
+  return { ...s, peek: { ...s.peek, scroll: Math.max(0, s.peek.scroll + delta) } };
 }
 
 /** A new view; the current one is kept for Backspace. */

@@ -20,8 +20,16 @@ import { diffFolded } from "../flame/folded.js";
 import { historyStacks } from "../flame/history-stacks.js";
 import { DEFAULT_SVG, renderSvg } from "../flame/svg.js";
 import { flow } from "../flame/tree.js";
+import { selectionLanes, selectionStacks } from "../ui/selection-data.js";
 import { UiData } from "../ui/ui-data.js";
-import type { FlameParams, HeatParams, HistParams, ValuesParams, ViewParams } from "./serve-params.js";
+import type {
+  FlameParams,
+  HeatParams,
+  HistParams,
+  LanesParams,
+  ValuesParams,
+  ViewParams,
+} from "./serve-params.js";
 
 /** Series of a timeline stacked by a column other than state: the busiest, then "other". */
 const MAX_SERIES = 10;
@@ -245,6 +253,23 @@ export class WebData {
         countName: "avg threads",
         diff: p.base !== null,
       });
+    });
+  }
+
+  /** The top kernel and user stacks of the view (`tsnap query --stacks kernel|user`'s rows). */
+  stacks(p: { view: View }) {
+    return this.serial(async () => {
+      const { h, w } = await this.windowOf(p.view);
+      const s = await selectionStacks(h.duck, h.endUs, p.view.filters, w);
+      return { window: w, coveredSeconds: s.coveredSeconds, kernel: s.kernel, user: s.user };
+    });
+  }
+
+  /** Per-thread swimlanes of the view's busiest threads: the state sampled most per time bucket. */
+  lanes(p: LanesParams) {
+    return this.serial(async () => {
+      const { h, w } = await this.windowOf(p.view);
+      return selectionLanes(h.duck, h.endUs, p.view.filters, w, bucketSeconds(w, p.buckets), p.threads);
     });
   }
 

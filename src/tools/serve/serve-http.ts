@@ -6,10 +6,28 @@
 // script) is served sandboxed, framed only by the page, with no network access.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { formatError, InputError, PermissionError, TsnapError, UsageError } from "../../errors.js";
+import {
+  formatError,
+  InputError,
+  NotSupported,
+  PermissionError,
+  TsnapError,
+  UsageError,
+} from "../../errors.js";
 import { COOKIE, isLoopback, loopbackHostAllowed, requestToken, sameToken } from "./serve-auth.js";
 import { BusyError, type WebData } from "./serve-data.js";
-import { flameParams, heatParams, histParams, infoParams, valuesParams, viewParams } from "./serve-params.js";
+import {
+  flameParams,
+  heatParams,
+  histParams,
+  infoParams,
+  lanesParams,
+  profileParams,
+  stacksParams,
+  valuesParams,
+  viewParams,
+} from "./serve-params.js";
+import { ProfileBusyError, profileSvg } from "./serve-profile.js";
 import { type Asset, checkPath, loadAssets } from "./serve-static.js";
 
 export interface ServerOptions {
@@ -66,6 +84,15 @@ const API: Record<string, Api> = {
   "/api/hist": async (q, d) => json(await d.hist(histParams(q))),
   "/api/heatmap": async (q, d) => json(await d.heatmap(heatParams(q))),
   "/api/values": async (q, d) => json(await d.values(valuesParams(q))),
+  "/api/stacks": async (q, d) => json(await d.stacks(stacksParams(q))),
+  "/api/lanes": async (q, d) => json(await d.lanes(lanesParams(q))),
+  "/api/profile.svg": async (q, d) => {
+    const p = profileParams(q);
+    if (!d.source.live)
+      throw new HttpError(404, "on-CPU/off-CPU profiles of a process: tsnap serve --live only");
+    const signal = AbortSignal.timeout((p.seconds + 30) * 1000);
+    return { type: "image/svg+xml; charset=utf-8", body: await profileSvg(p, signal) };
+  },
   "/api/flame.svg": async (q, d) => ({
     type: "image/svg+xml; charset=utf-8",
     body: await d.flame(flameParams(q)),
@@ -74,7 +101,9 @@ const API: Record<string, Api> = {
 
 function statusOf(err: unknown): number {
   if (err instanceof HttpError) return err.status;
-  if (err instanceof BusyError) return 503;
+  if (err instanceof BusyError || err instanceof ProfileBusyError) return 503;
+  if (err instanceof PermissionError) return 403;
+  if (err instanceof NotSupported) return 501;
   if (err instanceof UsageError || err instanceof InputError) return 400;
   return 500;
 }

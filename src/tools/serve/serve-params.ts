@@ -19,6 +19,9 @@ const KEYS: Record<string, readonly string[]> = {
   heatmap: [...VIEW_KEYS, "kind", "cols"],
   flame: [...VIEW_KEYS, "levels", "bfrom", "bto"],
   values: [...VIEW_KEYS, "column"],
+  stacks: VIEW_KEYS,
+  lanes: [...VIEW_KEYS, "cols", "threads"],
+  profile: ["kind", "pid", "seconds"],
   info: [],
 };
 
@@ -61,6 +64,17 @@ export interface FlameParams {
   base: { fromUs: number; toUs: number } | null;
 }
 
+export interface LanesParams {
+  view: View;
+  /** Time buckets: about this many across the window (as the timeline's). */
+  buckets: number;
+  /** Lanes: the busiest this many threads. */
+  threads: number;
+}
+
+export const DEFAULT_LANES = 30;
+export const MAX_LANES = 200;
+
 export interface ValuesParams {
   view: View;
   column: string;
@@ -82,6 +96,9 @@ function checkKeys(p: URLSearchParams, endpoint: Endpoint): void {
     "column",
     "bfrom",
     "bto",
+    "threads",
+    "pid",
+    "seconds",
   ])
     if (p.getAll(k).length > 1) throw new UsageError(`parameter '${k}' given twice`);
 }
@@ -190,6 +207,35 @@ export function valuesParams(p: URLSearchParams): ValuesParams {
   const raw = p.get("column");
   if (raw === null) throw new UsageError("column: missing");
   return { view, column: columnParam(raw, "column").name };
+}
+
+export function stacksParams(p: URLSearchParams): { view: View } {
+  checkKeys(p, "stacks");
+  return { view: parseView(p) };
+}
+
+export function lanesParams(p: URLSearchParams): LanesParams {
+  checkKeys(p, "lanes");
+  return {
+    view: parseView(p),
+    buckets: intParam(p, "cols", DEFAULT_BUCKETS, 10, MAX_BUCKETS),
+    threads: intParam(p, "threads", DEFAULT_LANES, 1, MAX_LANES),
+  };
+}
+
+export const MAX_PROFILE_SECONDS = 30;
+
+/** `/api/profile.svg` (live only): kind cpu | offcpu, a process id, 1-30 seconds. */
+export function profileParams(p: URLSearchParams): { kind: "cpu" | "offcpu"; pid: number; seconds: number } {
+  checkKeys(p, "profile");
+  const kind = p.get("kind") ?? "cpu";
+  if (kind !== "cpu" && kind !== "offcpu") throw new UsageError("kind: cpu or offcpu");
+  if (p.get("pid") === null) throw new UsageError("pid: missing");
+  return {
+    kind,
+    pid: intParam(p, "pid", 0, 1, 4194304),
+    seconds: intParam(p, "seconds", 5, 1, MAX_PROFILE_SECONDS),
+  };
 }
 
 export function infoParams(p: URLSearchParams): void {

@@ -29,6 +29,7 @@ const FILES: Record<string, { base: URL; file: string; type: string }> = {
   "/model/view-window.js": { base: MODEL, file: "view-window.js", type: JS },
   "/model/heat-grid.js": { base: MODEL, file: "heat-grid.js", type: JS },
   "/heatmap.js": { base: WEB, file: "heatmap.js", type: JS },
+  "/threads.js": { base: WEB, file: "threads.js", type: JS },
 };
 
 /** Every asset, read now (a missing one is a broken build: said at start, not per request). */

@@ -16,7 +16,7 @@ import {
   type SpinCapture,
   startServe,
 } from "../../testkit/serve-capture.js";
-import { svgFrames } from "../../testkit/svg-frames.js";
+import { frameNamed, svgFrames } from "../../testkit/svg-frames.js";
 import { compileWorkload, REPO_ROOT, startWorkload } from "../../testkit/workloads.js";
 
 const N = 2;
@@ -312,6 +312,36 @@ test("--live: samples now; the data's end moves each second and the spinners sho
       .filter((r) => r.state === "RUN" || r.state === "RUNQ")
       .reduce((x, r) => x + r.avg_threads, 0);
     assert.ok(Math.abs(cpu - N) <= 0.3, `live RUN + RUNQ ${cpu}: ${JSON.stringify(rows)}`);
+
+    // On-CPU flame graph of the spinning process for 2 s (tsnap profile): its threads spin
+    // in spin(), so nearly every sample is under that frame. Off-CPU (tsnap offcputime):
+    // the main thread waits in pthread_join (a futex) the whole time.
+    if (process.getuid?.() !== 0) t.diagnostic("profile.svg not tried: tsnap profile needs root");
+    else {
+      const pid = spin.child.pid;
+      const r: Response = await fetch(`${live!.origin}/api/profile.svg?kind=cpu&pid=${pid}&seconds=2`);
+      const svg = await r.text();
+      assert.equal(r.status, 200, svg);
+      assert.match(r.headers.get("content-security-policy") ?? "", /sandbox/);
+      assert.match(svg, new RegExp(`On-CPU flame graph of PID ${pid}`));
+      const frames = svgFrames(svg);
+      const all = frameNamed(frames, "all");
+      const spinning = frames.filter((f) => f.name === "spin").reduce((a, f) => a + f.width, 0);
+      assert.ok(spinning >= 0.9 * all.width, `spin() ${spinning} of ${all.width}`);
+      const off = await fetch(`${live!.origin}/api/profile.svg?kind=offcpu&pid=${pid}&seconds=2`);
+      const offSvg = await off.text();
+      assert.equal(off.status, 200, offSvg);
+      assert.match(offSvg, /Off-CPU flame graph/);
+      assert.ok(
+        svgFrames(offSvg).some((f) => /futex|pthread_join/.test(f.name)),
+        "a futex wait frame (pthread_join)",
+      );
+    }
+    for (const bad of ["kind=gpu&pid=1", "pid=0", "pid=1&seconds=31", "pid=1&x=1", "kind=cpu"]) {
+      const res: Response = await fetch(`${live!.origin}/api/profile.svg?${bad}`);
+      assert.equal(res.status, 400, bad);
+      assert.match(await res.text(), /^tsnap: [^\n]+\n$/);
+    }
   } finally {
     assert.equal(await live?.stop(), 0, live?.stderr());
     await spin.stop();
@@ -361,6 +391,68 @@ test("the xcapture demo hour: 10 minutes, drill DISK → pread64 by filename, th
   } finally {
     await demo.stop();
   }
+});
+
+test("/api/lanes: the workload's threads: N spinners on or queued for a CPU in every bucket, spin's main thread and the sleeper asleep", async () => {
+  const a = await api("/api/lanes?cols=20");
+  const lanes = a.lanes as { tid: number; comm: string; states: (string | null)[] }[];
+  // spin.c: a main thread waiting in pthread_join and N spinners; sleep-loop.c: one thread.
+  assert.equal(a.threads, N + 2, JSON.stringify(lanes));
+  assert.equal(lanes.length, N + 2);
+  // The workloads are compiled under names with a hash (spin-05ecef7998).
+  const name = (l: (typeof lanes)[number]) => (l.comm.startsWith("spin") ? "spin" : l.comm);
+  const seen = (l: (typeof lanes)[number]) => l.states.filter((x) => x !== null) as string[];
+  const buckets = (cap.seconds * 1e6) / a.bucketUs;
+  for (const l of lanes) assert.ok(seen(l).length >= buckets - 2, `${l.tid}: ${l.states.join(",")}`);
+  const cpu = lanes.filter((l) => seen(l).every((x) => x === "RUN" || x === "RUNQ"));
+  const asleep = lanes.filter((l) => seen(l).every((x) => x === "SLEEP"));
+  assert.deepEqual(cpu.map(name), Array(N).fill("spin"), JSON.stringify(lanes));
+  assert.deepEqual(asleep.map(name).sort(), ["sleep-loop", "spin"], JSON.stringify(lanes));
+  // Narrowed by a filter: only the sleeper's lane.
+  const one = await api("/api/lanes?f=comm%3Dsleep-loop&threads=5");
+  assert.deepEqual(
+    one.lanes.map((l: { comm: string }) => l.comm),
+    ["sleep-loop"],
+  );
+  // Profiles of a process are for --live only.
+  const hist = await fetch(`${srv.origin}/api/profile.svg?kind=cpu&pid=1&seconds=1`);
+  assert.equal(hist.status, 404);
+  for (const bad of ["threads=0", "threads=201", "cols=5", "depth=3"]) {
+    const r = await fetch(`${srv.origin}/api/lanes?${bad}`);
+    assert.equal(r.status, 400, bad);
+    assert.match(await r.text(), /^tsnap: [^\n]+\n$/);
+  }
+});
+
+test("/api/stacks: the top kernel and user stacks are tsnap query --stacks's for the same window and filter", async () => {
+  const info = await api("/api/info");
+  const fromUs = Math.floor(info.extent.startUs / 1000) * 1000;
+  const toUs = Math.ceil(info.extent.endUs / 1000) * 1000;
+  const a = await api(`/api/stacks?f=comm%3Dsleep-loop&from=${fromUs}&to=${toUs}`);
+  const text = (us: number) => new Date(us / 1000).toISOString().replace("Z", "");
+  for (const kind of ["kernel", "user"] as const) {
+    const q = await runCli([
+      "query",
+      cap.dir,
+      "--stacks",
+      kind,
+      "-w",
+      "comm='sleep-loop'",
+      "--from",
+      text(fromUs),
+      "--to",
+      text(toUs),
+      "--limit",
+      "10",
+      "--format",
+      "json",
+    ]);
+    assert.equal(q.code, 0, q.stderr);
+    const want = (JSON.parse(q.stdout) as { stacks: unknown[] }).stacks;
+    assert.deepEqual(a[kind], want, kind);
+  }
+  // The sleeper's samples all have a stack with the bpf source (it records kernel stacks).
+  if (cap.source === "bpf") assert.ok(a.kernel.length > 0, JSON.stringify(a));
 });
 
 test("bad flags: one line and exit 2", async () => {

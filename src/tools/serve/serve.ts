@@ -42,12 +42,15 @@ shows: a timeline of avg threads per time bucket stacked by state (or by any col
 which you drag to select a window that the whole page follows; the grouped table of
 tsnap ui (click a value to drill down, + / - to include / exclude it, group-by columns,
 breadcrumb, Back), the same numbers as tsnap query for the same window and filters; log2
-histograms of every syscall and block I/O of the window; and the thread-state flame
-graph of the selection. The address holds the whole view: a link reopens it.
+histograms and heatmaps of every syscall and block I/O of the window; per-thread state
+swimlanes, the top kernel and user stacks and the thread-state flame graph of the
+selection; with --live, on-CPU and off-CPU flame graphs of a process recorded for N
+seconds (tsnap profile / offcputime). The address holds the whole view: a link reopens it.
 DIR defaults to $TSNAP_DIR or ${DEFAULT_DIR}.
 
 The API the page uses answers scripts too (GET, JSON): /api/info, /api/view, /api/hist,
-/api/values, /api/flame.svg (see serve.md). It is read-only: no SQL from the browser;
+/api/heatmap, /api/values, /api/stacks, /api/lanes, /api/flame.svg, /api/profile.svg
+(see serve.md). It is read-only: no SQL from the browser;
 columns are checked against tsnap query's list, filter values bound as parameters.
 
 OPTIONS

@@ -11,8 +11,9 @@ import {
   type UiState,
   type View,
 } from "../../ui-model/view-state.js";
-import type { PeekData, Snapshot, UiData } from "./ui-data.js";
+import type { AnyPeekData, Snapshot, UiData } from "./ui-data.js";
 import { applyKey, parseKeys } from "./ui-keys.js";
+import { lanesRows } from "./ui-lanes.js";
 import { PEEK_LABEL } from "./ui-peek.js";
 import { pageRows, renderScreen } from "./ui-render.js";
 import type { ColorMode } from "./ui-style.js";
@@ -45,7 +46,10 @@ export async function runApp(o: AppOptions): Promise<View> {
   let state: UiState = initialState(o.view);
   let snap: Snapshot | null = null;
   let pickerItems: PickerItem[] | null = null;
-  let peek: PeekData | null = null;
+  let peek: AnyPeekData | null = null;
+  /** The open selection's peeks already read, by tab (Tab back and forth reads nothing again). */
+  let peeks = new Map<string, AnyPeekData>();
+  let peekOf: unknown = null;
   let error = "";
   let loading = false;
   let again = false;
@@ -127,11 +131,25 @@ export async function runApp(o: AppOptions): Promise<View> {
   const loadPeek = async () => {
     const p = state.peek;
     if (!p) return;
-    peek = null;
+    if (peekOf !== p.filters) {
+      peeks = new Map();
+      peekOf = p.filters;
+    }
+    const known = peeks.get(p.tab);
+    peek = known ? { ...known, peek: p } : null;
+    if (known) return;
     draw();
     try {
-      const d = await o.data.peek(state.view, p, o.screen.size().width - PEEK_LABEL - 1);
-      if (state.peek === p) peek = d;
+      const { width, height } = o.screen.size();
+      let d: AnyPeekData;
+      if (p.tab === "latency")
+        d = { tab: p.tab, ...(await o.data.peek(state.view, p, width - PEEK_LABEL - 1)) };
+      else if (p.tab === "threads") {
+        const cols = lanesRows(width, pageRows(height));
+        d = { tab: p.tab, peek: p, ...(await o.data.peekLanes(state.view, p, cols.columns, cols.threads)) };
+      } else d = { tab: p.tab, peek: p, ...(await o.data.peekStacks(state.view, p)) };
+      if (peekOf === p.filters) peeks.set(p.tab, d);
+      if (state.peek?.filters === p.filters && state.peek.tab === p.tab) peek = { ...d, peek: state.peek };
     } catch (err) {
       error = formatError(err).replace(/^tsnap: /, "");
     }

@@ -25,6 +25,12 @@ import type { PickerItem } from "../../ui-model/view-picker.js";
 import { filterText, timeText } from "../../ui-model/view-query.js";
 import type { Peek, View } from "../../ui-model/view-state.js";
 import { bucketSeconds, type Extent, effectiveWindow, type Window } from "../../ui-model/view-window.js";
+import {
+  type SelectionLanes,
+  type SelectionStacks,
+  selectionLanes,
+  selectionStacks,
+} from "./selection-data.js";
 
 /** Rows fetched for the table (it is sorted and scrolled on screen). */
 const TABLE_LIMIT = 1000;
@@ -52,7 +58,13 @@ export interface Snapshot {
   problems: string[];
 }
 
-/** A peek's data: per kind, the heatmap cells and the histograms of the row's selection. */
+/** A peek's data, by its tab. */
+export type AnyPeekData =
+  | ({ tab: "latency" } & PeekData)
+  | ({ tab: "stacks" | "tiles" | "flame"; peek: Peek } & SelectionStacks)
+  | ({ tab: "threads"; peek: Peek } & SelectionLanes);
+
+/** A latency peek's data: per kind, the heatmap cells and the histograms of the row's selection. */
 export interface PeekData {
   peek: Peek;
   window: Window;
@@ -201,6 +213,20 @@ export class UiData {
       kinds.push({ kind, cells: heat.cells, hists, filtered: filter === null || filtered });
     }
     return { peek, window, available: true, ignored, bucketUs, kinds };
+  }
+
+  /** The stacks (top kernel and user stacks, flame stacks) of a row's selection over the view's window. */
+  async peekStacks(view: View, peek: Peek): Promise<SelectionStacks> {
+    const h = await this.history();
+    const window = effectiveWindow(view, await this.extent(), this.defaultUs);
+    return selectionStacks(h.duck, h.endUs, peek.filters, window);
+  }
+
+  /** Swimlanes of a row's busiest `threads` threads, about `columns` time buckets over the view's window. */
+  async peekLanes(view: View, peek: Peek, columns: number, threads: number): Promise<SelectionLanes> {
+    const h = await this.history();
+    const window = effectiveWindow(view, await this.extent(), this.defaultUs);
+    return selectionLanes(h.duck, h.endUs, peek.filters, window, bucketSeconds(window, columns), threads);
   }
 
   /** Values of `col` in the view (its own filters left out), busiest first, for the picker. */

@@ -19,6 +19,8 @@ import {
   moveCursor,
   moveGroup,
   peekRow,
+  peekScroll,
+  peekTab,
   sortByCursor,
   type Table,
   toggleFilter,
@@ -44,6 +46,9 @@ export const KEYS_HELP: [string, string][] = [
   ["r", "refresh (read new files; live: refreshes every second)"],
   ["y", "show the tsnap query command line of this view (printed again at exit)"],
   ["?", "peek at this row: latency × time heatmap and histograms of its syscalls and disks"],
+  ["f", "peek at this row's stacks: a thread-state icicle graph (flame, root on top)"],
+  ["t", "peek at this row's threads: swimlanes of their states over time"],
+  ["Tab", "in a peek: the next tab (latency, top stacks, stacktiles, flame, threads); ↑ ↓ scroll"],
   ["h", "this panel"],
   ["q Ctrl-C", "quit"],
 ];
@@ -66,6 +71,7 @@ export function parseKeys(input: string): string[] {
     ["\x1b[F", "end"],
     ["\x1b[1~", "home"],
     ["\x1b[4~", "end"],
+    ["\x1b[Z", "backtab"],
   ];
   let i = 0;
   while (i < input.length) {
@@ -113,6 +119,22 @@ export function applyKey(s: UiState, key: string, c: KeyContext): { state: UiSta
   const same = (state: UiState) => ({ state, effect: "none" as KeyEffect });
   if (key === "ctrl-c") return { state: s, effect: "quit" };
   if (s.picker) return same(pickerKey(s, key, c));
+  if (s.peek && !s.help) {
+    const page = Math.max(1, c.page - 2);
+    const move: Record<string, () => UiState> = {
+      tab: () => peekTab(s, 1),
+      right: () => peekTab(s, 1),
+      backtab: () => peekTab(s, -1),
+      left: () => peekTab(s, -1),
+      down: () => peekScroll(s, 1),
+      j: () => peekScroll(s, 1),
+      up: () => peekScroll(s, -1),
+      k: () => peekScroll(s, -1),
+      pagedown: () => peekScroll(s, page),
+      pageup: () => peekScroll(s, -page),
+    };
+    if (move[key]) return same(move[key]());
+  }
   if (s.help || s.peek) {
     if (key === "q") return { state: s, effect: "quit" };
     return same({ ...s, help: false, peek: null });
@@ -165,6 +187,10 @@ export function applyKey(s: UiState, key: string, c: KeyContext): { state: UiSta
       return same({ ...s, help: true });
     case "?":
       return same(peekRow(s, c.table));
+    case "f":
+      return same(peekRow(s, c.table, "flame"));
+    case "t":
+      return same(peekRow(s, c.table, "threads"));
     case "r":
       return { state: { ...s, status: "" }, effect: "refresh" };
     case "y":

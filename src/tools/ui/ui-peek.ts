@@ -7,8 +7,11 @@
 import { HIST_KEY } from "../../query/hist-latency.js";
 import { renderLatencyHists } from "../../report/latency-hists-text.js";
 import { heatGrid, heatLevel, slotLabel } from "../../ui-model/heat-grid.js";
-import type { PeekData } from "./ui-data.js";
-import { fit, REVERSE } from "./ui-style.js";
+import { PEEK_TABS, type Peek } from "../../ui-model/view-state.js";
+import type { AnyPeekData, PeekData } from "./ui-data.js";
+import { laneLines } from "./ui-lanes.js";
+import { flameLines, tileLines, topStacksLines } from "./ui-peek-stacks.js";
+import { type ColorMode, fit, REVERSE, visibleLength } from "./ui-style.js";
 
 const SHADES = [" ", "░", "▒", "▓", "█"];
 /** Width of a heatmap line's slot label ("524ms "). */
@@ -42,11 +45,38 @@ export function heatLines(cells: PeekData["kinds"][number]["cells"], d: PeekData
   return out;
 }
 
+const TITLES: Record<Peek["tab"], string> = {
+  latency: "latency of every call",
+  stacks: "top stacks",
+  tiles: "stacktiles",
+  flame: "thread-state icicle",
+  threads: "thread swimlanes",
+};
+
 /** Exactly `n` lines of the peek for a terminal `W` wide. */
-export function peekPanel(d: PeekData | null, label: string, W: number, n: number): string[] {
-  const out = [REVERSE(fit(` peek: ${label}: latency of every call (any key closes)`, W))];
-  if (d === null) out.push(fit("  reading…", W));
-  else if (!d.available)
+export function peekPanel(d: AnyPeekData | null, p: Peek, W: number, n: number, mode: ColorMode): string[] {
+  const tabs = PEEK_TABS.map((t) => (t === p.tab ? `[${t}]` : t)).join(" ");
+  const out = [REVERSE(fit(` peek: ${p.label}: ${TITLES[p.tab]} · ${tabs} · Tab ↑↓, other keys close`, W))];
+  let body: string[];
+  if (d === null) body = ["  reading…"];
+  else if (d.tab === "latency") body = latencyLines(d, W);
+  else if (d.tab === "threads") body = laneLines(d, W, mode);
+  else if (d.tab === "stacks") body = topStacksLines(d).map((l) => ` ${l}`);
+  else if (d.tab === "tiles") body = tileLines(d, W);
+  else body = flameLines(d, W, mode);
+  const scrolls = d !== null && d.tab !== "latency" && d.tab !== "threads";
+  const room = n - 1;
+  const from = scrolls ? Math.min(p.scroll, Math.max(0, body.length - room)) : 0;
+  for (const l of body.slice(from, from + room)) out.push(visibleLength(l) > W ? fit(l, W) : l);
+  if (scrolls && from + room < body.length)
+    out[out.length - 1] = fit(`  … ${body.length - from - room + 1} more lines (↓)`, W);
+  while (out.length < n) out.push("");
+  return out.slice(0, n);
+}
+
+function latencyLines(d: PeekData, W: number): string[] {
+  const out: string[] = [];
+  if (!d.available)
     out.push(
       fit("  no latency histograms in these files (tsnap capture with the bpf source records them)", W),
     );
@@ -67,6 +97,5 @@ export function peekPanel(d: PeekData | null, label: string, W: number, n: numbe
       for (const l of text.split("\n")) if (l.trim() !== "") out.push(fit(l, W));
     }
   }
-  while (out.length < n) out.push("");
-  return out.slice(0, n);
+  return out;
 }

@@ -4,7 +4,7 @@
 import { formatCell } from "../../report/table.js";
 import { type PickerItem, visibleItems } from "../../ui-model/view-picker.js";
 import { filterOf, type Table, type UiState } from "../../ui-model/view-state.js";
-import type { PeekData, Snapshot } from "./ui-data.js";
+import type { AnyPeekData, Snapshot } from "./ui-data.js";
 import { KEYS_HELP } from "./ui-keys.js";
 import { peekPanel } from "./ui-peek.js";
 import {
@@ -26,7 +26,7 @@ export interface ScreenInput {
   /** The open picker's items (null while they load). */
   pickerItems: PickerItem[] | null;
   /** The open peek's data (null while it loads). */
-  peek?: PeekData | null;
+  peek?: AnyPeekData | null;
   width: number;
   height: number;
   mode: ColorMode;
@@ -62,13 +62,13 @@ export function renderScreen(i: ScreenInput): string[] {
   if (i.state.help) lines.push(...helpPanel(W, body));
   else if (i.state.peek) {
     const d = i.peek?.peek === i.state.peek ? i.peek : null;
-    lines.push(...peekPanel(d, i.state.peek.label, W, body));
+    lines.push(...peekPanel(d, i.state.peek, W, body, i.mode));
   } else if (i.state.picker) lines.push(...pickerPanel(i, W, body));
   else lines.push(...tablePanel(i, W, body));
   lines.push(statusLine(i, W));
   lines.push(
     fit(
-      " q quit  h keys  g group  ⏎ drill  ␣ in/exclude  / values  ? peek  ⌫ back  + - [ ] 0 zoom  y query",
+      " q quit  h keys  g group  ⏎ drill  ␣ in/exclude  / values  ? f t peek  ⌫ back  +-[]0 zoom  y query",
       W,
     ),
   );

@@ -390,3 +390,96 @@ test("? peeks at a row: the sleeper's 100 ms clock_nanosleep calls in the heatma
     cap.remove();
   }
 });
+
+test("demo hour: t, Tab and f peek at comm=fio: its threads' swimlanes, top kernel stack (list and stacktiles) and icicle width equal tsnap query's", {
+  skip: noDemo || TMUX_MISSING,
+  timeout: 120_000,
+}, async () => {
+  const p = startTmux(shell(["ui", DEMO, "-g", "comm"]), { width: 110, height: 40, env: { NO_COLOR: "1" } });
+  try {
+    const first = await p.waitFor((t) => ready(t), 30_000, "the first table");
+    const rows = await queryRows([DEMO, "-g", "comm", "--lat", "none"]);
+    const fio = rows.findIndex((r) => r.comm === "fio");
+    assert.ok(fio >= 0 && tableRows(first)[fio]?.cells[0] === "fio", first);
+    p.send([...Array(fio).fill("Down"), "t"]);
+    const lanes = await p.waitFor((t) => /peek: comm=fio: thread swimlanes/.test(t) && /a column is/.test(t));
+    // The lanes: fio's busiest threads in tsnap query's order, each bucket the state with
+    // most samples in `tsnap query -g tid,time_Ns,state` (NO_COLOR: D DISK, R RUN, ...).
+    const bucketS = Number(/a column is (\d+) s/.exec(lanes)?.[1]);
+    const shown = [...lanes.matchAll(/^ +(\d+) (\S+) +│(.*)$/gm)].map((m) => ({ tid: m[1], lane: m[3] }));
+    const tids = await queryRows([DEMO, "-g", "tid", "-w", "comm=fio", "--lat", "none"]);
+    assert.match(lanes, new RegExp(`the ${shown.length} busiest of ${tids.length} threads`));
+    assert.deepEqual(
+      shown.map((s) => s.tid),
+      tids.slice(0, shown.length).map((r) => String(r.tid)),
+    );
+    const cells = await queryRows([
+      DEMO,
+      "-g",
+      `tid,time_${bucketS}s,state`,
+      "-w",
+      "comm=fio",
+      "--lat",
+      "none",
+    ]);
+    const letter: Record<string, string> = { RUN: "R", RUNQ: "Q", DISK: "D", SLEEP: "s", VFORK: "V" };
+    const start = Math.min(
+      ...cells.map((r) => Date.parse(`${String(r[`time_${bucketS}s`]).replace(" ", "T")}Z`)),
+    );
+    for (const s of shown.slice(0, 5)) {
+      const best = new Map<number, { n: number; state: string }>();
+      for (const r of cells.filter((c) => String(c.tid) === s.tid)) {
+        const i =
+          (Date.parse(`${String(r[`time_${bucketS}s`]).replace(" ", "T")}Z`) - start) / (bucketS * 1000);
+        if ((best.get(i)?.n ?? -1) < r.samples) best.set(i, { n: r.samples, state: String(r.state) });
+      }
+      const lane = s.lane.trimEnd();
+      const offset = lane.search(/\S/);
+      for (const [i, b] of best)
+        assert.equal(lane[offset + i], letter[b.state] ?? "o", `tid ${s.tid} bucket ${i}: ${lane}`);
+      assert.equal(lane.replaceAll(" ", "").length, best.size, `tid ${s.tid}: ${lane}`);
+    }
+
+    // Tab: latency (no histograms in 0x.tools files), Tab: the top stacks as tsnap query --stacks.
+    p.send(["Tab"]);
+    await p.waitFor((t) => /\[latency\]/.test(t) && /no latency histograms/.test(t));
+    p.send(["Tab"]);
+    const stacks = await p.waitFor((t) => /top kernel stacks/.test(t) && /\[stacks\]/.test(t));
+    const r = await runCli(["query", DEMO, "--stacks", "kernel", "-w", "comm=fio", "--format", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const top = (
+      JSON.parse(r.stdout) as {
+        stacks: { hash: string; samples: number; avg_threads: number; frames: string[] }[];
+      }
+    ).stacks[0];
+    assert.match(
+      stacks,
+      new RegExp(`${top.avg_threads.toFixed(2)} avg_threads {2}${top.samples} samples {2}${top.hash}`),
+    );
+    assert.match(stacks, new RegExp(`^ {5}${top.frames[0].replace(/[+]/g, "\\+")}$`, "m"));
+    // ↓ scrolls the stacks.
+    p.send(["Down", "Down"]);
+    await p.waitFor((t) => /\[stacks\]/.test(t) && !/top kernel stacks/.test(t));
+
+    // Tab: stacktiles, the same first stack as a column headed by its avg threads.
+    p.send(["Tab"]);
+    const tiles = await p.waitFor((t) => /\[tiles\]/.test(t) && /top kernel stacks, leaf first/.test(t));
+    assert.match(tiles, new RegExp(`#1 ${top.avg_threads.toFixed(2)} thr`));
+
+    // f from the table: the icicle's full width is fio's avg threads, DISK under it.
+    p.send(["Escape"]);
+    await p.waitFor((t) => ready(t) && !/peek:/.test(t));
+    p.send(["f"]);
+    const flame = await p.waitFor(
+      (t) => /peek: comm=fio: thread-state icicle/.test(t) && /full width/.test(t),
+    );
+    assert.match(flame, new RegExp(`full width ${rows[fio].avg_threads.toFixed(2)} avg threads`));
+    assert.match(flame, /^▏all/m);
+    assert.match(flame, /▏DISK/);
+    for (const l of flame.split("\n")) assert.ok(l.length <= 110, l);
+    p.send(["q"]);
+    assert.match(await restored(p), /EXIT=0/);
+  } finally {
+    p.kill();
+  }
+});

@@ -47,7 +47,9 @@ KEYS
   /  values of the column    g  group-by columns           ⌫  back (breadcrumb, line 3)
   < >  move a group column   s  sort by the column         l  latency columns
   + -  zoom in / out         [ ]  earlier / later          0  default window
-  r  refresh   y  the tsnap query command of this view   h ?  keys   q  quit
+  ?  peek: latency heatmap, histograms   f  peek: thread-state icicle (flame)
+  t  peek: thread swimlanes   Tab  (in a peek) top stacks, stacktiles, the other tabs
+  r  refresh   y  the tsnap query command of this view   h  keys   q  quit
 
 LIVE (this machine now, instead of DIR)
 ${flagHelp(LIVE_FLAGS, false)}

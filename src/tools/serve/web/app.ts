@@ -23,6 +23,7 @@ import {
 import { viewFromQuery, viewToQuery } from "/model/view-url.js";
 import { BASE_CHOICES, baseWindow, zoomWindow } from "/model/view-window.js";
 import { renderCrumbs, renderGroups, renderHists, renderTable } from "/panels.js";
+import { drawLanes, renderStacks } from "/threads.js";
 import { colorOf, drawTimeline } from "/timeline.js";
 
 const $ = (id) => document.getElementById(id);
@@ -209,6 +210,31 @@ async function refresh(live = false) {
       })
       .catch((err) => my === seq && status(err.message));
   }
+  const total = s.table.rows.reduce((a, r) => a + (Number(r.avg_threads) || 0), 0);
+  getJson(`/api/stacks?${vq}`)
+    .then((a) => {
+      if (my !== seq) return;
+      renderStacks($("stacks"), a, total);
+      $("stacks").dataset.ready = String(my);
+    })
+    .catch((err) => my === seq && status(err.message));
+  getJson(
+    `/api/lanes?${vq}&cols=${Math.min(2000, Math.max(10, Math.floor(($("lanes").clientWidth - 200) / 6)))}`,
+  )
+    .then((a) => {
+      if (my !== seq) return;
+      drawLanes($("lanes"), a, (tid) =>
+        commit(
+          navigate(
+            st,
+            { ...st.view, filters: [...st.view.filters, { column: "tid", op: "=", value: String(tid) }] },
+            `tid=${tid}`,
+          ),
+        ),
+      );
+      $("lanes").dataset.ready = String(my);
+    })
+    .catch((err) => my === seq && status(err.message));
   let fq = vq;
   if (diff) {
     const b = baseWindow(s.window, diff, s.extent);
@@ -237,6 +263,20 @@ async function start() {
     return;
   }
   $("source").textContent = info.source;
+  if (info.live) {
+    $("profile-panel").hidden = false;
+    $("profile-go").onclick = () => {
+      const pid = $("profile-pid").value.trim();
+      if (!/^\d+$/.test(pid)) return status("PID: a process id");
+      const frame = document.createElement("iframe");
+      frame.id = "profile";
+      frame.title = "on-CPU or off-CPU flame graph of a process";
+      frame.src = `/api/profile.svg?kind=${$("profile-kind").value}&pid=${pid}&seconds=${$("profile-seconds").value}`;
+      status(`recording PID ${pid} for ${$("profile-seconds").value} s…`, "busy");
+      frame.onload = () => status("", "note");
+      $("profile").replaceWith(frame);
+    };
+  }
   for (const c of info.columns) {
     for (const sel of [$("by"), $("add-group")]) {
       const o = document.createElement("option");

@@ -41,6 +41,10 @@ export const INDEX_HTML = `<!doctype html>
   <p id="note"></p>
   <p><code id="command"></code></p>
 </section>
+<section id="lanes-panel">
+  <h2>Threads of the selection (swimlanes: the state each thread was sampled in most per time bucket)</h2>
+  <div id="lanes"></div>
+</section>
 <section id="heat-panel">
   <h2>Latency × time of every call in the selection (heatmaps; drag to select a window)</h2>
   <div id="heat-sc" class="heat"></div>
@@ -49,6 +53,10 @@ export const INDEX_HTML = `<!doctype html>
 <section id="hist-panel">
   <h2>Latency of every call in the window (log2 histograms)</h2>
   <div class="hists"><div id="hist-sc"></div><div id="hist-io"></div></div>
+</section>
+<section id="stacks-panel">
+  <h2>Top stacks of the selection (tsnap query --stacks kernel / user)</h2>
+  <div id="stacks" class="hists"></div>
 </section>
 <section id="flame-panel">
   <h2>Thread states of the selection (flame graph; click a frame to zoom)</h2>
@@ -63,6 +71,22 @@ export const INDEX_HTML = `<!doctype html>
     <span class="hint">differential: widths are this window's avg threads; red more, blue fewer than in the other</span>
   </div>
   <iframe id="flame" title="thread-state flame graph"></iframe>
+</section>
+<section id="profile-panel" hidden>
+  <h2>On-CPU / off-CPU flame graph of a process, recorded now (tsnap profile / offcputime)</h2>
+  <div class="bar">
+    <label>PID <input id="profile-pid" type="number" min="1" size="8"></label>
+    <label><select id="profile-kind">
+      <option value="cpu">on-CPU (profile)</option>
+      <option value="offcpu">off-CPU (offcputime)</option>
+    </select></label>
+    <label>for <select id="profile-seconds">
+      <option>2</option><option selected>5</option><option>10</option><option>30</option>
+    </select> s</label>
+    <button type="button" id="profile-go">record</button>
+    <span class="hint">group the table by tgid for process ids; the page waits while it records</span>
+  </div>
+  <iframe id="profile" title="on-CPU or off-CPU flame graph of a process"></iframe>
 </section>
 </body>
 </html>
@@ -274,6 +298,26 @@ button {
 .muted {
   color: #888;
 }
+.stack summary {
+  cursor: pointer;
+  white-space: nowrap;
+}
+.stack pre {
+  margin: 2px 0 6px 16px;
+  font-size: 12px;
+  color: #333;
+}
+#lanes svg {
+  display: block;
+  font-size: 10px;
+  background: #fff;
+  border: 1px solid #ddd;
+}
+#lanes .lane-label {
+  fill: #1a55b0;
+  cursor: pointer;
+}
+#profile,
 #flame {
   width: 100%;
   height: 560px;
