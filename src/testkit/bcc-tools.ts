@@ -4,7 +4,15 @@
 // the parsing of bcc's log2 histogram text, which both print, into counts per slot.
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, realpathSync, rmdirSync, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname } from "node:path";
 import { main } from "../cli/main.js";
 
@@ -256,4 +264,37 @@ export function diskOf(path: string): string | undefined {
 /** The filesystem type of the directory, as the kernel names it (findmnt's FSTYPE: "ext4"). */
 export function fsTypeOf(dir: string): string {
   return execFileSync("findmnt", ["-n", "-o", "FSTYPE", "--target", dir], { encoding: "utf8" }).trim();
+}
+
+/**
+ * A new memory cgroup limited to `bytes` (cgroup v1's memory controller, or v2's when the
+ * memory controller is there), for a workload that must reclaim; undefined without one.
+ */
+export function memoryCgroup(name: string, bytes: number): { path: string; remove(): void } | undefined {
+  const mounts = readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .map((l) => l.split(" "));
+  const v1 = mounts.find((f) => f[2] === "cgroup" && f[3]?.split(",").includes("memory"))?.[1];
+  const v2 = mounts.find((f) => f[2] === "cgroup2")?.[1];
+  let path: string;
+  if (v1) {
+    path = `${v1}/${name}-${process.pid}`;
+    mkdirSync(path, { recursive: true });
+    writeFileSync(`${path}/memory.limit_in_bytes`, String(bytes));
+  } else if (v2 && readFileSync(`${v2}/cgroup.controllers`, "utf8").split(" ").includes("memory")) {
+    writeFileSync(`${v2}/cgroup.subtree_control`, "+memory");
+    path = `${v2}/${name}-${process.pid}`;
+    mkdirSync(path, { recursive: true });
+    writeFileSync(`${path}/memory.max`, String(bytes));
+  } else return undefined;
+  return {
+    path,
+    remove() {
+      try {
+        rmdirSync(path);
+      } catch {
+        // still has a process: it goes with the next reboot
+      }
+    },
+  };
 }

@@ -57,6 +57,19 @@ export const DESC = layout("probe_desc", [
   ["consts", { array: "char", len: CONST_LEN * MAX_CONSTS }],
 ]);
 
+/** lib/probe-args.bpf.h's struct probe_config: the tools' read-only config. */
+export const PROBE_CONFIG = layout("probe_config", [
+  ["filter_pid", "u32"],
+  ["pad", "u32"],
+]);
+
+/** The read-only config: only process `pid` (null: every process). Pure. */
+export function probeConfig(pid: number | null): Buffer {
+  const cfg = Buffer.alloc(PROBE_CONFIG.size);
+  cfg.writeUInt32LE(pid ?? 0, PROBE_CONFIG.off.filter_pid);
+  return cfg;
+}
+
 /** What a tool lets names mean beyond arg1..argN, retval and args->FIELD. */
 export interface NameContext {
   /** argdist's signature: parameter names and C types' size and sign, in order. */

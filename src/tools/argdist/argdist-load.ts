@@ -9,7 +9,7 @@ import { layout } from "../../sources/bpf/records.js";
 import { HIST_SLOTS, LOG_HIST } from "../hist-tool.js";
 import { attachAll, programsFor } from "../probe-attach.js";
 import type { ProbeTarget } from "../probe-targets.js";
-import { DESC, type NameContext, type ProbeTable, probeTable } from "../probe-values.js";
+import { DESC, type NameContext, type ProbeTable, probeConfig, probeTable } from "../probe-values.js";
 import { type ArgdistSpec, scalarType } from "./argdist-spec.js";
 
 const PROBE = layout("argdist_probe", [
@@ -18,10 +18,6 @@ const PROBE = layout("argdist_probe", [
   ["value_slot", "u8"],
   ["pad", "u16"],
   ["spec", "u32"],
-]);
-const CONFIG = layout("argdist_config", [
-  ["filter_pid", "u32"],
-  ["pad", "u32"],
 ]);
 const COUNT_KEY = layout("count_key", [
   ["spec", "u32"],
@@ -80,8 +76,6 @@ export function loadArgdist(
   probes: readonly ArgdistProbe[],
   pid: number | null,
 ): ArgdistData {
-  const cfg = Buffer.alloc(CONFIG.size);
-  cfg.writeUInt32LE(pid ?? 0, CONFIG.off.filter_pid);
   /** The probe table (where each probe's value is), then every probe attached. */
   const attach = (col: Collection) => {
     const fd = col.mapFd("probes");
@@ -100,7 +94,7 @@ export function loadArgdist(
   const object = {
     name: "argdist",
     programs: programsFor(PROGRAMS, targets),
-    config: cfg,
+    config: probeConfig(pid),
     maxEntries: { probes: Math.max(1, targets.length) },
     attach,
   };

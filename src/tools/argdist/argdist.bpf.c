@@ -18,7 +18,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Layouts: PROBE, CONFIG and COUNT_KEY in argdist-load.ts; struct probe_desc in
+/* Layouts: PROBE and COUNT_KEY in argdist-load.ts; struct probe_desc in
  * probe-values.ts. */
 struct argdist_probe {
 	struct probe_desc desc;	/* where the values are, the filter */
@@ -34,25 +34,15 @@ struct argdist_scratch {
 	char strs[PROBE_SLOTS][PROBE_STR_LEN];
 };
 
-struct argdist_config {
-	__u32 filter_pid;
-	__u32 pad;
-};
-
 struct count_key {
 	__u32 spec;
 	__u32 pad;
 	__u64 value;
 };
 
-const volatile struct argdist_config cfg = {};
+const volatile struct probe_config cfg = {};
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1); /* one per probe, set before load */
-	__type(key, __u32);
-	__type(value, struct argdist_probe);
-} probes SEC(".maps");
+PROBE_TABLE(probes, struct argdist_probe);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -59,6 +59,7 @@ test("per vector, the runs /proc/softirqs counted; the block vector as libbpf-to
 }, async (ctx) => {
   // Theirs first: ours attach last, right before the first read of the counters, and stop
   // right after the second, so the windows differ by milliseconds.
+  const wide0 = readSoftirqs();
   const refs = { refTimes: theirs("softirqs", []), refDist: theirs("softirqs", ["-d"]) };
   await Promise.all(Object.values(refs).map((t) => t.started));
   const mine = {
@@ -83,6 +84,7 @@ test("per vector, the runs /proc/softirqs counted; the block vector as libbpf-to
   const truth = counterDeltas(before, readSoftirqs());
   const m = { ...(await stopAll(counter)), ...(await stopAll(mine)) };
   const r = await stopAll(refs);
+  const wide = counterDeltas(wide0, readSoftirqs());
 
   // Every vector: our count (-C's second column) is the kernel's.
   const counts = table(m.counts.out);
@@ -112,9 +114,10 @@ test("per vector, the runs /proc/softirqs counted; the block vector as libbpf-to
     assert.ok(row.count >= (truth.get(row.softirq) ?? 0) - 5, `--json ${row.softirq}: ${row.count}`);
   }
 
-  // libbpf-tools: the same vectors in the totals table, in its layout; -d: the block
-  // vector's histogram with its count (theirs attached a little earlier) and percentiles
-  // within one slot of ours.
+  // libbpf-tools: the same vectors in the totals table, in its layout; -d (attached first,
+  // stopped last: a wider window, around which /proc/softirqs was read too): the block
+  // vector's histogram with at least ours' count and at most the kernel's over its
+  // window, and percentiles within one slot of ours.
   assert.match(r.refTimes.out, /\n\nSOFTIRQ {10}TOTAL_usecs\n/);
   assert.ok(table(r.refTimes.out).has("block"), r.refTimes.out);
   const hist = (text: string) => parseHistText(text).find((h) => h.head === "softirq = block");
@@ -122,10 +125,10 @@ test("per vector, the runs /proc/softirqs counted; the block vector as libbpf-to
   assert.ok(a && b, `${m.text.out}\n${r.refDist.out}`);
   const sum = (c: number[]) => c.reduce((x, y) => x + y, 0);
   ctx.diagnostic(
-    `block: kernel ${truth.get("block")}, ours -d ${sum(a.counts)}, libbpf-tools -d ${sum(b.counts)}`,
+    `block: kernel ${truth.get("block")}, ours -d ${sum(a.counts)}; libbpf-tools -d ${sum(b.counts)}, kernel over its window ${wide.get("block")}`,
   );
-  assert.ok(Math.abs(sum(a.counts) - truth.get("block")!) <= 0.03 * READS, m.text.out);
-  assert.ok(Math.abs(sum(a.counts) - sum(b.counts)) <= 0.03 * READS, r.refDist.out);
+  assert.ok(sum(a.counts) >= truth.get("block")! - 5, m.text.out);
+  assert.ok(sum(b.counts) >= sum(a.counts) - 5 && sum(b.counts) <= wide.get("block")! + 5, r.refDist.out);
   for (const p of [0.5, 0.9]) {
     const [s, t] = [percentileSlot(a.counts, p), percentileSlot(b.counts, p)];
     assert.ok(Math.abs(s - t) <= 1, `p${p * 100}: slot ${s} vs ${t}\n${m.text.out}\n${r.refDist.out}`);

@@ -9,7 +9,7 @@ import type { RingBuffer } from "../../bpf/ringbuf.js";
 import { cString, layout } from "../../sources/bpf/records.js";
 import { attachAll, programsFor } from "../probe-attach.js";
 import type { ProbeTarget } from "../probe-targets.js";
-import { MAX_SLOTS, type ProbeTable, probeTable, STR_LEN } from "../probe-values.js";
+import { MAX_SLOTS, type ProbeTable, probeConfig, probeTable, STR_LEN } from "../probe-values.js";
 import type { TraceSpec } from "./trace-spec.js";
 
 export const EVENT = layout("ttrace_event", [
@@ -21,10 +21,6 @@ export const EVENT = layout("ttrace_event", [
   ["comm", { array: "char", len: 16 }],
   ["vals", { array: "u64", len: MAX_SLOTS }],
   ["strs", { array: "char", len: MAX_SLOTS * STR_LEN }],
-]);
-const CONFIG = layout("ttrace_config", [
-  ["filter_pid", "u32"],
-  ["pad", "u32"],
 ]);
 
 /** The table of `spec` at `target`: its values (a %s one read as a string), then its filter. */
@@ -47,9 +43,7 @@ export function loadTrace(
   const col = Collection.open(bpfObjectPath("trace"));
   try {
     col.setAutoload(programsFor(programs, targets));
-    const cfg = Buffer.alloc(CONFIG.size);
-    cfg.writeUInt32LE(pid ?? 0, CONFIG.off.filter_pid);
-    col.setReadOnlyConfig(cfg);
+    col.setReadOnlyConfig(probeConfig(pid));
     col.setMaxEntries("probes", Math.max(1, targets.length));
     col.load();
     const fd = col.mapFd("probes");

@@ -16,7 +16,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Layouts: EVENT and CONFIG in trace-load.ts ("ttrace": vmlinux.h has a trace_event);
+/* Layouts: EVENT in trace-load.ts ("ttrace": vmlinux.h has a trace_event);
  * the probe table (struct probe_desc) in probe-values.ts. */
 struct ttrace_event {
 	__u64 ts;
@@ -29,19 +29,9 @@ struct ttrace_event {
 	char strs[PROBE_SLOTS][PROBE_STR_LEN];
 };
 
-struct ttrace_config {
-	__u32 filter_pid;
-	__u32 pad;
-};
+const volatile struct probe_config cfg = {};
 
-const volatile struct ttrace_config cfg = {};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1); /* one per probe, set before load */
-	__type(key, __u32);
-	__type(value, struct probe_desc);
-} probes SEC(".maps");
+PROBE_TABLE(probes, struct probe_desc);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

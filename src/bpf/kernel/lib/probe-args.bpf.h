@@ -4,7 +4,7 @@
  * pt_regs, user memory at a register plus a displacement as USDT arguments say, a
  * constant; read as a number or as a string), its filter's bytecode (probe-filter.bpf.h)
  * and string constants. Layouts: SLOT, INSN and DESC in src/tools/probe-values.ts.
- * Helpers only (no maps, no programs). */
+ * Helpers and declarations only (no maps, no programs). */
 #ifndef TSNAP_LIB_PROBE_ARGS_BPF_H
 #define TSNAP_LIB_PROBE_ARGS_BPF_H
 
@@ -48,6 +48,23 @@ struct probe_desc {
 	struct probe_insn insns[PROBE_INSNS];
 	char consts[PROBE_CONSTS][PROBE_STR_LEN];
 };
+
+/* A generic tracer's read-only config (`const volatile struct probe_config cfg`;
+ * PROBE_CONFIG in probe-values.ts). */
+struct probe_config {
+	__u32 filter_pid;	/* 0: every process */
+	__u32 pad;
+};
+
+/* A tool's probe table: one `value` per probe, indexed by its attach cookie (user space
+ * sets max_entries before load). */
+#define PROBE_TABLE(name, vtype)                   \
+	struct {                                   \
+		__uint(type, BPF_MAP_TYPE_ARRAY);  \
+		__uint(max_entries, 1);            \
+		__type(key, __u32);                \
+		__type(value, vtype);              \
+	} name SEC(".maps")
 
 /* A pointer's value as a plain number (the verifier refuses variable offsets on ctx). */
 static __always_inline __u64 ptr_bits(void *p)
