@@ -70,10 +70,9 @@ async function appendMinute(m: number): Promise<void> {
   for (const table of ["kstacks", "syscend", "samples", "rounds"] as TableName[]) {
     const cols = TABLES[table].columns.map((c) => `${FILL[c.name] ?? "NULL"}::${c.type} AS "${c.name}"`);
     const tmp = join(root, `${table}.tmp.csv`);
-    await conn.run(
-      `COPY (SELECT ${cols.join(", ")} FROM ${FROM[table]}) TO '${tmp}' (HEADER, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%f')`,
-      { t0: t0Us, a: m * 60, b: (m + 1) * 60 },
-    );
+    const sql = `COPY (SELECT ${cols.join(", ")} FROM ${FROM[table]}) TO '${tmp}' (HEADER, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%f')`;
+    const all = { t0: t0Us, a: m * 60, b: (m + 1) * 60 };
+    await conn.run(sql, Object.fromEntries(Object.entries(all).filter(([k]) => sql.includes(`$${k}`))));
     const text = readFileSync(tmp, "utf8");
     const [header, ...rest] = text.split("\n");
     if (m === 0) writeFileSync(file(table), `${header}\n`, { mode: 0o600 });
