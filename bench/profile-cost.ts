@@ -4,13 +4,17 @@
 // seconds (user+sys of the tool's process tree, from wait4 rusage) as % of one CPU over the
 // run, and peak RSS. The in-kernel work of the BPF program runs in the sampled threads'
 // interrupts and is not in these figures (bpf_stats would show it).
-// Run: flock /tmp/tsnap-cpu.lock node dist/bench/profile-cost.js [SECONDS] [HZ]
+// Each is run RUNS times, alternated; min / median of each figure.
+// Run: flock /tmp/tsnap-cpu.lock node dist/bench/profile-cost.js [SECONDS] [HZ] [RUNS]
 import { spawn, spawnSync } from "node:child_process";
 import { TSNAP_BIN } from "../src/testkit/cli.js";
 import { compileWorkload, startWorkload } from "../src/testkit/workloads.js";
 
 const SECONDS = Number(process.argv[2] ?? 30);
 const HZ = process.argv[3] ?? "99";
+const RUNS = Number(process.argv[4] ?? 3);
+
+type Figures = { cpuS: number; rssKiB: number; wallS: number };
 
 /** Runs argv to completion under /usr/bin/time -v: CPU seconds and peak RSS (KiB). */
 function measured(argv: string[]): Promise<{ cpuS: number; rssKiB: number; wallS: number }> {
@@ -37,15 +41,15 @@ const bin = compileWorkload("hot-cold", "test/workloads", [
 ]);
 const spinners = [await startWorkload(bin, []), await startWorkload(bin, [])];
 try {
-  const line = (what: string, r: { cpuS: number; rssKiB: number; wallS: number }) =>
-    console.log(
-      `${what.padEnd(34)} cpu ${r.cpuS.toFixed(2)} s = ${((100 * r.cpuS) / SECONDS).toFixed(2)}% of one CPU, peak RSS ${(r.rssKiB / 1024).toFixed(1)} MiB, wall ${r.wallS.toFixed(1)} s`,
+  const runs = new Map<string, Figures[]>();
+  const add = (what: string, r: Figures) => runs.set(what, [...(runs.get(what) ?? []), r]);
+  const havePerf = spawnSync("perf", ["--version"]).status === 0;
+  for (let run = 0; run < RUNS; run++) {
+    add(
+      `tsnap profile -F ${HZ} -f ${SECONDS}`,
+      await measured([process.execPath, TSNAP_BIN, "profile", "-F", HZ, "-f", String(SECONDS)]),
     );
-  line(
-    `tsnap profile -F ${HZ} -f ${SECONDS}`,
-    await measured([process.execPath, TSNAP_BIN, "profile", "-F", HZ, "-f", String(SECONDS)]),
-  );
-  if (spawnSync("perf", ["--version"]).status === 0) {
+    if (!havePerf) continue;
     const data = "/tmp/tsnap-bench-perf.data";
     const rec = await measured([
       "perf",
@@ -60,16 +64,33 @@ try {
       "sleep",
       String(SECONDS),
     ]);
-    line(`perf record -F ${HZ} -g -a`, rec);
     const scr = await measured(["sh", "-c", `perf script -i ${data} > /dev/null`]);
-    line("perf script", scr);
-    line("perf record + perf script", {
+    add(`perf record -F ${HZ} -g -a`, rec);
+    add("perf script", scr);
+    add("perf record + perf script", {
       cpuS: rec.cpuS + scr.cpuS,
       rssKiB: Math.max(rec.rssKiB, scr.rssKiB),
       wallS: rec.wallS + scr.wallS,
     });
     spawnSync("rm", ["-f", data]);
-  } else console.log("perf: not installed (linux-perf)");
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const mm = (xs: number[], f: (x: number) => string) => `${f(Math.min(...xs))} / ${f(median(xs))}`;
+  console.log(`${RUNS} runs of ${SECONDS} s at ${HZ} Hz, 2 spinners; min / median:`);
+  for (const [what, rs] of runs) {
+    const cpu = rs.map((r) => r.cpuS);
+    console.log(
+      `${what.padEnd(34)} cpu ${mm(cpu, (x) => x.toFixed(2))} s = ${mm(cpu, (x) => ((100 * x) / SECONDS).toFixed(2))} % of one CPU, ` +
+        `peak RSS ${mm(
+          rs.map((r) => r.rssKiB),
+          (x) => (x / 1024).toFixed(1),
+        )} MiB, wall ${mm(
+          rs.map((r) => r.wallS),
+          (x) => x.toFixed(1),
+        )} s`,
+    );
+  }
+  if (!havePerf) console.log("perf: not installed (linux-perf)");
   console.log(
     spawnSync("sh", ["-c", "command -v profile"]).status === 0
       ? ""

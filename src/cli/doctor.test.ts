@@ -69,3 +69,25 @@ test("top --source bpf as an unprivileged user: one line, exit 1, no stack trace
   assert.equal(r.status, 1);
   assert.equal(r.stderr, "tsnap: bpf source is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n");
 });
+
+test("bcc tools no such kernel can answer: one doctor line each with the machine's reason; the command says so in one line", {
+  skip: !root ? "needs root" : !built ? "build/bpf not built (scripts/build-bpf.sh)" : false,
+}, async () => {
+  const r = await runCli(["doctor", "--format", "json"]);
+  const rep = JSON.parse(r.stdout) as Report;
+  const kprobe = rep.probes.find((p) => p.feature === "kprobe")!;
+  const pmu = existsSync("/sys/bus/event_source/devices/cpu");
+  for (const name of ["llcstat", "mdflush", "ksnoop"]) {
+    const v = rep.commands.find((c) => c.command === name);
+    assert.ok(v && !v.ok && !v.detail.includes("\n"), name);
+    assert.match(v.detail, /^not in tsnap: /);
+    if (name !== "llcstat" && !kprobe.ok) assert.ok(v.detail.includes(kprobe.reason), v.detail);
+    if (name === "llcstat") assert.equal(v.detail.includes("no hardware PMU"), !pmu);
+    const run = await runCli([name]);
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      new RegExp(`^tsnap: ${name} is not supported here: [^\\n]+\\(see tsnap doctor\\)\\n$`),
+    );
+  }
+});

@@ -12,6 +12,7 @@ import { formatFlag, verboseFlag } from "../command/flags.js";
 import { missingObjectAdvice } from "../platform/installation.js";
 import { formatRows, type Rowset } from "../report/output.js";
 import { toJson } from "../report/table.js";
+import { NOT_HERE, notHereDetail } from "../tools/not-here.js";
 import { COMMANDS } from "./registry.js";
 
 interface Check {
@@ -139,6 +140,8 @@ function commandVerdicts(results: Map<FeatureName, ProbeResult>, skipped: string
     for (const p of c.parts ?? [])
       out.push({ command: c.name, part: p.what, ...verdict(p.needs, p.note, results, skipped) });
   }
+  // bcc tools no kernel like this one can answer (tools/not-here.ts).
+  for (const t of NOT_HERE) out.push({ command: t.name, ok: false, detail: notHereDetail(t, results) });
   return out;
 }
 

@@ -10,7 +10,7 @@ import {
   textsFlag,
 } from "../command/args.js";
 import type { Command, Io } from "../command/command.js";
-import { formatFlag, fromFlag, toFlag } from "../command/flags.js";
+import { formatFlag, fromFlag, histFlag, toFlag } from "../command/flags.js";
 import { InputError, UsageError } from "../errors.js";
 import { loadChdb } from "../fleet/chdb.js";
 import { loadCredentials } from "../fleet/credentials.js";
@@ -19,11 +19,15 @@ import {
   endSql,
   FLEET_COLUMNS,
   fleetColumn,
+  fleetHistSql,
   fleetSql,
   parseFleetWhere,
 } from "../fleet/fleet-query.js";
 import { parseTarget } from "../fleet/fleet-target.js";
+import { type BucketCounts, statColumns } from "../model/latency-buckets.js";
+import { HIST_KEY } from "../query/hist-latency.js";
 import { parseTimeUs } from "../query/time-range.js";
+import { renderLatencyHists } from "../report/latency-hists-text.js";
 import { formatRows, rowsetOf } from "../report/output.js";
 import { toJson } from "../report/table.js";
 import { formatTimestampUs } from "../store/files.js";
@@ -65,6 +69,7 @@ const FLAGS = {
     integer: true,
     help: "rows to show (0 = all) (default: 30 for table, all else)",
   }),
+  hist: histFlag("every completion of the fleet's hosts summed (devices as MAJ:MIN, processes as HOST/PID)"),
   format: formatFlag,
 };
 
@@ -77,7 +82,8 @@ avg_threads is computed per host (its samples' weight over the seconds its round
 the window) and summed over hosts: the fleet figure is the sum of each host's \`tsnap
 query\` answer, and a host that sent nothing for the window is reported, not averaged in.
 Columns: host, service and the stored samples columns (docs/schema.md); no computed ones
-(comm2, stacks, latency) yet. Schema for a ClickHouse server: docs/fleet.md.
+(comm2, stacks) yet. --hist KIND: latency histograms of every completion (lathist), each
+key's buckets summed over the hosts (the sum of each host's \`tsnap query --hist\`). Schema for a ClickHouse server: docs/fleet.md.
 
 OPTIONS
 ${flagHelp(FLAGS)}
@@ -85,6 +91,7 @@ EXAMPLES
   tsnap fleet s3://tsnap-fleet --endpoint http://127.0.0.1:9000 --from 14:00 --to 14:05
   tsnap fleet s3://tsnap-fleet --endpoint http://127.0.0.1:9000 -g host,state -w service=api
   tsnap fleet ./mirror -g state,syscall -w state=DISK --format json
+  tsnap fleet ./mirror --hist sc -w service=db --from 14:00 --to 14:05
 `;
 
 async function run(argv: string[], io: Io): Promise<number> {
@@ -129,6 +136,47 @@ async function run(argv: string[], io: Io): Promise<number> {
   const fromUs = v.from !== undefined ? parseTimeUs(v.from, nowUs, endUs, "--from") : toUs - 3600e6;
   if (fromUs >= toUs) throw new UsageError("--from must be before --to");
   const hosts = await rows(coverageSql({ fromUs, toUs }, target, creds));
+  const window = { from: formatTimestampUs(fromUs), to: formatTimestampUs(toUs) };
+  const reporting = hosts.map((h) => ({ host: String(h.host), covered_seconds: Number(h.covered_seconds) }));
+  const header = `=== Fleet: ${reporting.length} of ${Number(end.hosts)} hosts reporting === ${window.from} → ${window.to} UTC\n${reporting.map((h) => `${h.host} ${Math.round(h.covered_seconds)} s`).join(", ")}\n`;
+  if (v.hist) {
+    const kind = v.hist;
+    let hr: Record<string, unknown>[] = [];
+    try {
+      hr = await rows(fleetHistSql(kind, { fromUs, toUs, filters }, target, creds));
+    } catch (e) {
+      if (!/no shipped segments/.test((e as Error).message)) throw e; // no lathist objects: no histograms
+    }
+    const byKey = new Map<string, { key: string; comm: string | null; counts: BucketCounts; n: number }>();
+    for (const r of hr) {
+      const key = String(r.k);
+      const h = byKey.get(key) ?? { key, comm: null, counts: new Map(), n: 0 };
+      h.counts.set(Number(r.b), (h.counts.get(Number(r.b)) ?? 0) + Number(r.n));
+      h.n += Number(r.n);
+      if (r.comm !== null && r.comm !== undefined && r.comm !== "") h.comm = String(r.comm);
+      byKey.set(key, h);
+    }
+    const hists = [...byKey.values()].sort((a, b) => b.n - a.n || (a.key < b.key ? -1 : 1));
+    if (format === "json" || format === "ndjson") {
+      const histograms = hists.map((x) => ({
+        key: x.key,
+        comm: x.comm,
+        n: x.n,
+        ...statColumns(kind, x.counts),
+        buckets: Object.fromEntries(x.counts),
+      }));
+      io.out(
+        format === "json"
+          ? `${toJson({ window, kind, unit: "usecs", latency: "all completions", hosts: reporting, histograms }, 2)}\n`
+          : histograms.map((h) => `${JSON.stringify(h)}\n`).join(""),
+      );
+    } else {
+      io.out(
+        `${header}${HIST_KEY[kind].what}, every completion of the fleet's hosts\n${renderLatencyHists(hists.map((x) => ({ label: HIST_KEY[kind].label, ...x })))}${hists.length === 0 ? "no completions in this window\n" : ""}`,
+      );
+    }
+    return 0;
+  }
   const result = await rows(fleetSql({ groups, filters, fromUs, toUs, limit }, target, creds));
   const columns = [...groups.map((g) => g.name), "samples", "avg_threads", "hosts"];
   const out = result.map((r) => ({
@@ -137,14 +185,11 @@ async function run(argv: string[], io: Io): Promise<number> {
     avg_threads: Number(r.avg_threads),
     hosts: Number(r.hosts),
   }));
-  const window = { from: formatTimestampUs(fromUs), to: formatTimestampUs(toUs) };
-  const reporting = hosts.map((h) => ({ host: String(h.host), covered_seconds: Number(h.covered_seconds) }));
   if (format === "json")
     io.out(`${toJson({ window, group_by: groups.map((g) => g.name), hosts: reporting, rows: out }, 2)}\n`);
   else if (format === "table") {
     io.out(
-      `=== Fleet: ${reporting.length} of ${Number(end.hosts)} hosts reporting === ${window.from} → ${window.to} UTC\n` +
-        `${reporting.map((h) => `${h.host} ${Math.round(h.covered_seconds)} s`).join(", ")}\n\n` +
+      `${header}\n` +
         formatRows("table", rowsetOf(columns, out, ["avg_threads"]), { maxCellWidth: 80, width: io.columns }),
     );
   } else io.out(formatRows(format, rowsetOf(columns, out)));

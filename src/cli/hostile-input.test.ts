@@ -40,7 +40,10 @@ test("top -p with a catastrophic regex over 15-character thread names finishes",
   copyFileSync(compileWorkload("spin"), bin);
   const w = await startWorkload(bin, ["1", "30"]);
   try {
-    for (const pattern of ["(.*.*)*X", "(a*)*b", "^(a|a)*$"]) {
+    // The bound is relative to a plain pattern's run on the same machine (a loaded one
+    // doubles start-up): matching must add under 1 s to it.
+    let bound = 0;
+    for (const pattern of ["zzz", "(.*.*)*X", "(a*)*b", "^(a|a)*$"]) {
       const r = await timed([
         "top",
         "--source",
@@ -55,11 +58,17 @@ test("top -p with a catastrophic regex over 15-character thread names finishes",
         "json",
       ]);
       assert.equal(r.code, 0, r.stderr);
+      if (pattern === "zzz") {
+        bound = Math.max(1800, r.ms + 1000);
+        continue;
+      }
       // Start-up (~0.3 s) + 0.5 s of sampling + < 1 s of matching at most.
-      assert.ok(r.ms < 1800, `${pattern}: ${r.ms} ms`);
+      assert.ok(r.ms < bound, `${pattern}: ${r.ms} ms (bound ${bound} ms)`);
       const comms = (JSON.parse(r.stdout) as { comm: string }[]).map((x) => x.comm);
-      if (pattern === "^(a|a)*$") assert.ok(comms.includes("aaaaaaaaaaaaaaa"), r.stdout);
-      else assert.deepEqual(comms, []);
+      // Every name shown matches (JavaScript's own engine as the reference: names are at
+      // most 15 characters), and the workload's is shown exactly when it matches.
+      for (const c of comms) assert.ok(new RegExp(pattern).test(c), `${pattern} matched ${c}`);
+      assert.equal(comms.includes("aaaaaaaaaaaaaaa"), pattern === "^(a|a)*$", r.stdout);
     }
   } finally {
     await w.stop();
@@ -70,6 +79,10 @@ test("top -p with a catastrophic regex over 15-character thread names finishes",
 test(`syscalls and tracepoints with catastrophic regexes finish in < 1 s${root ? "" : " (skipped: tracefs needs root)"}`, {
   skip: !root,
 }, async () => {
+  // Relative to a plain pattern's run, as above: matching must add under 1 s.
+  const plain = await timed(["tracepoints", "zzzz_no_such"]);
+  assert.equal(plain.code, 1, plain.stderr);
+  const bound = Math.max(1000, plain.ms + 1000);
   for (const argv of [
     ["syscalls", "(.*.*)*X"],
     ["tracepoints", "(.*.*)*X"],
@@ -78,7 +91,7 @@ test(`syscalls and tracepoints with catastrophic regexes finish in < 1 s${root ?
     const r = await timed(argv);
     assert.equal(r.code, 1, `${argv.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, /^tsnap: no (syscall|tracepoint) matches/);
-    assert.ok(r.ms < 1000, `${argv.join(" ")}: ${r.ms} ms`);
+    assert.ok(r.ms < bound, `${argv.join(" ")}: ${r.ms} ms (bound ${bound} ms)`);
   }
 });
 

@@ -2,6 +2,7 @@
 
 import type { Io } from "../command/command.js";
 import { exitCodeFor, formatError, isExpected } from "../errors.js";
+import { NOT_HERE } from "../tools/not-here.js";
 import { COMMANDS } from "./registry.js";
 import { VERSION, versionText } from "./version.js";
 
@@ -60,6 +61,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const entry = COMMANDS.find((c) => c.name === name);
   if (!entry) {
+    const missing = NOT_HERE.find((t) => t.name === name);
+    if (missing) {
+      io.err(`tsnap: ${name} is not supported here: ${missing.why} (see tsnap doctor)\n`);
+      return 1;
+    }
     io.err(`tsnap: unknown command '${name}' (see tsnap --help)\n`);
     return 2;
   }

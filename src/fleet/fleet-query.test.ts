@@ -4,10 +4,12 @@
 // to that host's, over the store and over a local mirror alike; a host without rounds in
 // the window is reported, not averaged in; user values stay bound parameters.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
+import { Duck } from "../query/duck.js";
+import { TABLES } from "../store/schema.js";
 import { runCli, runTsnap } from "../testkit/cli.js";
 import { captureFakeHours } from "../testkit/fleet-capture.js";
 import { freePort, S3RVER_KEY, S3rver } from "../testkit/s3rver.js";
@@ -111,6 +113,38 @@ function assertSame(
   }
 }
 
+/**
+ * Latency histogram rows beside each part's rounds (the proc source writes none): per
+ * round, syscall buckets of read and futex and a run-queue bucket, counts varying by round
+ * and host. Made before shipping, so they ship and are queried like captured ones.
+ */
+async function addLathist(dir: string): Promise<void> {
+  const duck = await Duck.open();
+  try {
+    for (const name of readdirSync(dir).filter((n) => /^tsnap_rounds_.*\.parquet$/.test(n))) {
+      const cols = TABLES.lathist.columns.map(
+        (c) => `${LATHIST_FILL[c.name] ?? "NULL"}::${c.type} AS "${c.name}"`,
+      );
+      await duck.run(
+        `COPY (SELECT ${cols.join(", ")} FROM read_parquet('${join(dir, name)}') r, (VALUES ('sc', 'read', 37), ('sc', 'read', 80), ('sc', 'futex', 120), ('rq', NULL, 20)) v(k, sc, b)) TO '${join(dir, name.replace("_rounds_", "_lathist_"))}' (FORMAT parquet)`,
+      );
+    }
+  } finally {
+    await duck.close();
+  }
+}
+const LATHIST_FILL: Record<string, string> = {
+  timestamp: "r.timestamp",
+  interval_us: "r.weight_us",
+  kind: "v.k",
+  syscall: "v.sc",
+  tgid: "CASE WHEN v.k = 'rq' THEN 4242 ELSE 0 END",
+  comm: "CASE WHEN v.k = 'rq' THEN 'worker' ELSE NULL END",
+  bucket: "v.b",
+  slot: "v.b // 16",
+  count: `1 + (epoch_us(r.timestamp) // 1000000 + v.b) % 4`,
+};
+
 before(async () => {
   if (skip) return;
   root = mkdtempSync(join(tmpdir(), "tsnap-fleet-"));
@@ -132,6 +166,7 @@ before(async () => {
     dirs[host] = join(root, host);
     mkdirSync(dirs[host], { mode: 0o700 });
     await captureFakeHours(dirs[host], start, 20);
+    await addLathist(dirs[host]);
     const s = await shipOnce({
       dir: dirs[host],
       spoolDir: join(root, `spool-${host}`),
@@ -212,6 +247,71 @@ test("a window where one host sent nothing: it is reported missing, not averaged
   );
   const t = await runCli(["fleet", mirror, "-g", "state", "--from", from, "--to", to]);
   assert.match(t.stdout, /=== Fleet: 1 of 2 hosts reporting ===/);
+});
+
+test("fleet --hist: each key's buckets are the sum of each host's tsnap query --hist; -w host= narrows", {
+  skip,
+}, async () => {
+  const hist = async (args: string[]) => {
+    const r = await runCli([...args, "--from", FROM, "--to", TO, "--format", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout).histograms as { key: string; n: number; buckets: Record<string, number> }[];
+  };
+  const sum = (
+    parts: { key: string; buckets: Record<string, number> }[][],
+    keyOf: (k: string, i: number) => string,
+  ) => {
+    const m = new Map<string, Record<string, number>>();
+    parts.forEach((hs, i) => {
+      for (const h of hs) {
+        const k = keyOf(h.key, i);
+        const b = m.get(k) ?? {};
+        for (const [bucket, n] of Object.entries(h.buckets)) b[bucket] = (b[bucket] ?? 0) + n;
+        m.set(k, b);
+      }
+    });
+    return m;
+  };
+  const local = [
+    await hist(["query", dirs.alpha, "--hist", "sc"]),
+    await hist(["query", dirs.beta, "--hist", "sc"]),
+  ];
+  assert.ok(
+    local.every((l) => l.length === 2),
+    "read and futex on each host",
+  );
+  const fleetSc = await hist(["fleet", mirror, "--hist", "sc"]);
+  assert.deepEqual(
+    sum([fleetSc], (k) => k),
+    sum(local, (k) => k),
+  );
+  const alphaOnly = await hist([
+    "fleet",
+    `s3://${BUCKET}/prod`,
+    "--endpoint",
+    endpoint,
+    "--hist",
+    "sc",
+    "-w",
+    "host=alpha",
+  ]);
+  assert.deepEqual(
+    sum([alphaOnly], (k) => k),
+    sum([local[0]], (k) => k),
+  );
+  // Run queue: per process, named host/pid across the fleet.
+  const rq = await hist(["fleet", mirror, "--hist", "rq"]);
+  const localRq = [
+    await hist(["query", dirs.alpha, "--hist", "rq"]),
+    await hist(["query", dirs.beta, "--hist", "rq"]),
+  ];
+  assert.deepEqual(
+    sum([rq], (k) => k),
+    sum(localRq, (k, i) => `${["alpha", "beta"][i]}/${k}`),
+  );
+  const bad = await runCli(["fleet", mirror, "--hist", "sc", "-w", "state=RUN"]);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /histograms take -w host= or service= only/);
 });
 
 test("without chDB: one line saying how to get it, exit 1", { skip }, async () => {

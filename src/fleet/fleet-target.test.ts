@@ -6,7 +6,6 @@ import { UsageError } from "../errors.js";
 import { parseCredentialsFile } from "./credentials.js";
 import { parseFleetWhere } from "./fleet-query.js";
 import { checkName, objectKey, parseS3Url, parseTarget } from "./fleet-target.js";
-import { parseLedger } from "./ship.js";
 
 test("s3 targets: bucket rules, prefixes, endpoints of scheme, host and port only", () => {
   const t = parseS3Url("s3://tsnap-fleet/prod/eu/", "http://127.0.0.1:9000", "eu-west-1");
@@ -63,9 +62,4 @@ test("fleet -w: col=value and col!=value on known columns; numbers checked", () 
   assert.equal(parseFleetWhere("tid!=42").value, "42");
   for (const bad of ["comm~x", "nosuch=1", "tid=1 OR 1=1", "state"])
     assert.throws(() => parseFleetWhere(bad), UsageError, bad);
-});
-
-test("ledger: confirmed uploads by segment and table", () => {
-  const l = parseLedger("2026-01-02.04_0_ab samples k1 md5 10\n2026-01-02.04_0_ab rounds k2 md5 3\n\n");
-  assert.deepEqual([...l], ["2026-01-02.04_0_ab/samples", "2026-01-02.04_0_ab/rounds"]);
 });

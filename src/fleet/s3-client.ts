@@ -30,6 +30,8 @@ export class S3Client {
     readonly target: S3Target,
     private readonly creds: Credentials,
     private readonly timeoutMs = 30_000,
+    /** Bodies larger than this go up in parts of this size (S3: 5 MiB to 5 GiB). */
+    readonly partBytes = 64 * 2 ** 20,
   ) {}
 
   private request(
@@ -93,6 +95,7 @@ export class S3Client {
 
   /** Upload; resolves only once the store confirmed the exact bytes (Content-MD5 and ETag). */
   async put(key: string, body: Buffer): Promise<string> {
+    if (body.length > this.partBytes) return await this.putMultipart(key, body);
     const md5 = createHash("md5").update(body).digest();
     const r = await this.request("PUT", key, {
       body,
@@ -103,6 +106,58 @@ export class S3Client {
     if (etag !== md5.toString("hex"))
       throw new RetryableS3Error(`PUT ${key}: the store's ETag ${etag || "(none)"} is not the file's MD5`);
     return etag;
+  }
+
+  /**
+   * A large body in parts: each part sent with Content-MD5 and its ETag checked, then the
+   * completion's ETag checked against the parts (S3's MD5 of the parts' MD5s, "-N") or the
+   * whole body's MD5 (what s3rver answers). Any failure aborts the upload (best effort) and
+   * is thrown, so a retry starts a fresh one; a bucket lifecycle rule
+   * (AbortIncompleteMultipartUpload) removes parts a crash left behind.
+   */
+  private async putMultipart(key: string, body: Buffer): Promise<string> {
+    const init = await this.request("POST", key, { query: { uploads: "" } });
+    this.check("POST", key, init);
+    const uploadId = /<UploadId>([^<]{1,1024})<\/UploadId>/.exec(init.body.toString("utf8"))?.[1];
+    if (!uploadId) throw new RetryableS3Error(`POST ${key}?uploads: no UploadId in the answer`);
+    try {
+      const md5s: Buffer[] = [];
+      for (let off = 0, n = 1; off < body.length; off += this.partBytes, n++) {
+        const part = body.subarray(off, off + this.partBytes);
+        const md5 = createHash("md5").update(part).digest();
+        const r = await this.request("PUT", key, {
+          query: { partNumber: String(n), uploadId },
+          body: part,
+          headers: { "content-md5": md5.toString("base64") },
+        });
+        this.check("PUT", `${key} part ${n}`, r);
+        const etag = String(r.headers.etag ?? "").replace(/"/g, "");
+        if (etag !== md5.toString("hex"))
+          throw new RetryableS3Error(
+            `PUT ${key} part ${n}: the store's ETag ${etag || "(none)"} is not its MD5`,
+          );
+        md5s.push(md5);
+      }
+      const xml = `<CompleteMultipartUpload>${md5s.map((m, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>"${m.toString("hex")}"</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
+      const done = await this.request("POST", key, {
+        query: { uploadId },
+        body: Buffer.from(xml),
+        headers: { "content-type": "application/xml" },
+      });
+      this.check("POST", key, done);
+      // S3 may answer 200 with an error in the body.
+      const text = done.body.toString("utf8");
+      if (/<Error>/.test(text)) this.check("POST", key, { ...done, status: 500 });
+      const etag = unescapeXml(/<ETag>([^<]*)<\/ETag>/.exec(text)?.[1] ?? "").replace(/"/g, "");
+      const ofParts = `${createHash("md5").update(Buffer.concat(md5s)).digest("hex")}-${md5s.length}`;
+      const whole = createHash("md5").update(body).digest("hex");
+      if (etag !== ofParts && etag !== whole)
+        throw new RetryableS3Error(`POST ${key}: the store's ETag ${etag || "(none)"} is not the parts' MD5`);
+      return etag;
+    } catch (e) {
+      await this.request("DELETE", key, { query: { uploadId } }).catch(() => {});
+      throw e;
+    }
   }
 
   /** The object's size and ETag, or null when there is none. */

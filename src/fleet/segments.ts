@@ -31,6 +31,13 @@ export function closedParts(dir: string): PendingPart[] {
   );
 }
 
+/** Parts still written as CSV (the open hour, or one left by a crash) that have rounds. */
+export function openParts(dir: string): PendingPart[] {
+  return listParts(dir).filter(
+    (g) => g.files.every((f) => f.format === "csv") && g.files.some((f) => f.table === "rounds"),
+  );
+}
+
 /** The id of a closed part, from its files' contents (reads them once). */
 export function segmentOf(dir: string, p: PendingPart): Segment {
   const h = createHash("sha256");

@@ -4,6 +4,7 @@
 // back: each sample and round row arrives exactly once per host, counted against the
 // local files with DuckDB; shipping again (with or without the ledger) adds nothing.
 import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -138,7 +139,7 @@ test("ship: server killed mid-upload and restarted, every row arrives exactly on
   }
 });
 
-test("ship: an unknown key is refused at once, not retried; bad names are usage errors", {
+test("ship: an unknown key is refused at once, not retried; large bodies go in parts; bad names and flags are usage errors", {
   skip: S3rver.available() ? false : "s3rver is not installed",
 }, async () => {
   const root = mkdtempSync(join(tmpdir(), "tsnap-ship-"));
@@ -155,7 +156,29 @@ test("ship: an unknown key is refused at once, not retried; bad names are usage 
       bad.put("x/y.parquet", Buffer.from("x")),
       (e: Error) => e instanceof InputError && /InvalidAccessKeyId/.test(e.message),
     );
+    // A body over the part size goes up in parts, each checked, and reads back equal.
+    const parts = new S3Client(
+      parseS3Url(`s3://${BUCKET}`, `http://127.0.0.1:${server.port}`),
+      { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
+      5000,
+      64 * 1024,
+    );
+    const big = randomBytes(200 * 1024 + 7);
+    const etag = await parts.put("big/segment.parquet", big);
+    assert.ok(
+      etag === createHash("md5").update(big).digest("hex") || /-4$/.test(etag),
+      `multipart ETag ${etag}`,
+    );
+    assert.ok((await parts.get("big/segment.parquet")).equals(big), "the parts read back as the body");
     for (const [argv, msg] of [
+      [
+        ["ship", root, "--segment", "7m", "--to", "s3://ok-bucket", "--endpoint", "http://127.0.0.1:1"],
+        /--segment 7m/,
+      ],
+      [
+        ["ship", root, "--spool-max", "lots", "--to", "s3://ok-bucket", "--endpoint", "http://127.0.0.1:1"],
+        /--spool-max/,
+      ],
       [["ship", root, "--to", "s3://Bad_Bucket", "--endpoint", "http://127.0.0.1:1"], /bad bucket name/],
       [["ship", root, "--to", "s3://ok-bucket/../x", "--endpoint", "http://127.0.0.1:1"], /bad prefix/],
       [

@@ -23,7 +23,7 @@
 // reads a round, nor of the walk holding the clock's CPU: threads woken onto that CPU while
 // the clock walks are read as the sleep they came from (sampler.bpf.c queued_after; ~0
 // such threads a round, `--as-found` in the benchmark compares), and the lean stays.
-// The clock can tick on every CPU (TSNAP_CLOCK_CPU=all, not yet the default), interleaved,
+// The clock ticks on every CPU (the default; TSNAP_CLOCK_CPU=0 pins it), interleaved,
 // each instant's CPU drawn with it: the two
 // leans cancel on average (readers' RUNQ +0.01 over 5 quiet runs, each within ±0.12, against
 // +0.29 on CPU 0 alone and -0.09 on CPU 1; `--clock-cpus all,0,1`), but a single run can

@@ -1,5 +1,6 @@
-// The generic tracers' test workload (test/workloads/func-calls.c: functions called a
-// known number of times with known durations, getppid syscalls) driven round by round,
+// The generic tracers' test workloads (test/workloads/func-calls.c: functions called a
+// known number of times with known durations, getppid syscalls; usdt-args.c: USDT probes
+// with known arguments) driven round by round,
 // and bpftrace as the reference tracer on the same run (its map output parsed).
 import { spawn, spawnSync } from "node:child_process";
 import { childTracer, type Tracer } from "./bcc-tools.js";
@@ -19,12 +20,25 @@ export interface FuncCalls {
 }
 
 /** The workload built with frame pointers (user stacks), started and waiting for rounds. */
-export async function startFuncCalls(): Promise<FuncCalls> {
-  const bin = compileWorkload("func-calls", "test/workloads", ["-fno-omit-frame-pointer"]);
-  const wl: RunningWorkload = await startWorkload(
-    bin,
-    [ROUND.short, ROUND.long, ROUND.count, ROUND.syscalls].map(String),
+export function startFuncCalls(): Promise<FuncCalls> {
+  return startRounds(
+    "func-calls",
+    [ROUND.short, ROUND.long, ROUND.count, ROUND.syscalls],
+    ["-fno-omit-frame-pointer"],
   );
+}
+
+/**
+ * A workload of test/workloads that prints "ready PID", then runs one round per SIGUSR1
+ * and prints "done" after it (func-calls, usdt-args), started and waiting for rounds.
+ */
+export async function startRounds(
+  name: string,
+  args: readonly number[],
+  flags: string[] = [],
+): Promise<FuncCalls> {
+  const bin = compileWorkload(name, "test/workloads", flags);
+  const wl: RunningWorkload = await startWorkload(bin, args.map(String));
   const pid = Number(wl.ready[1]);
   let done = 0;
   let buf = "";
@@ -43,7 +57,7 @@ export async function startFuncCalls(): Promise<FuncCalls> {
       process.kill(pid, "SIGUSR1");
       const t0 = Date.now();
       while (done < want) {
-        if (Date.now() - t0 > 30_000) throw new Error("func-calls did not finish its round");
+        if (Date.now() - t0 > 30_000) throw new Error(`${name} did not finish its round`);
         await new Promise((r) => setTimeout(r, 20));
       }
     },

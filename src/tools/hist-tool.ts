@@ -40,6 +40,8 @@ export interface HistEntry {
   head: string;
   /** The key's fields in JSON ({ pid: 12, comm: "fio" }). */
   fields: Record<string, string | number>;
+  /** The text after the histogram (fsdist's empty line, as libbpf-tools'); none by default. */
+  tail?: string;
 }
 
 /** The loaded kernel side of a histogram tool. */
@@ -100,11 +102,19 @@ export function hhmmss(d: Date): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-/** One report in libbpf-tools' layout: an empty line, the time with -T, each histogram. Pure. */
-export function renderHistText(deltas: readonly HistDelta[], unit: string, at: Date | null): string {
+/**
+ * One report in libbpf-tools' layout: an empty line, the time with -T, each histogram
+ * after its head (the entry's, or `head`'s when the head depends on the report). Pure.
+ */
+export function renderHistText(
+  deltas: readonly HistDelta[],
+  unit: string,
+  at: Date | null,
+  head: (d: HistDelta) => string = (d) => d.entry.head,
+): string {
   let out = "\n";
   if (at) out += `${hhmmss(at).padEnd(8)}\n`;
-  for (const d of deltas) out += d.entry.head + renderLog2Hist(d.counts, unit);
+  for (const d of deltas) out += head(d) + renderLog2Hist(d.counts, unit) + (d.entry.tail ?? "");
   return out;
 }
 
@@ -138,6 +148,10 @@ export interface HistLoopOptions extends IntervalCount {
   lostWords?: Record<string, string>;
   /** Text after each text report's histograms (funclatency's average line). */
   footer?: (deltas: readonly HistDelta[]) => string;
+  /** The text before a histogram when it depends on the report (tcprtt's average); default its entry's head. */
+  head?: (d: HistDelta) => string;
+  /** The text of a report when it is not renderHistText's (hardirqs' totals table). */
+  text?: (deltas: readonly HistDelta[], at: Date | null) => string;
 }
 
 /** The flags every histogram tool has, as bcc's: -T, -m, --json (with `[interval] [count]`). */
@@ -178,7 +192,8 @@ export async function runHistLoop(io: Io, o: HistLoopOptions, src: HistSource): 
       io.out(
         o.json
           ? renderHistJson(deltas, o.unit, at)
-          : renderHistText(deltas, o.unit, o.timestamp ? at : null) + (o.footer?.(deltas) ?? ""),
+          : (o.text ?? ((d, t) => renderHistText(d, o.unit, t, o.head)))(deltas, o.timestamp ? at : null) +
+              (o.footer?.(deltas) ?? ""),
       );
       for (const [what, total] of Object.entries(src.lost())) {
         const d = total - (lostSeen[what] ?? 0);

@@ -1,7 +1,8 @@
 // A parsed probe spec (probe-spec.ts) → the places to attach: uprobes at file offsets of the
 // functions whose names match (the ELF symbol tables: .symtab and .dynsym), tracepoints
 // whose category and event match (tracefs). Kernel functions are refused here with one
-// NotSupported line (this kernel kind has no kprobes), as are USDT probes (not built yet).
+// NotSupported line (this kernel kind has no kprobes). USDT probes are uprobes at their
+// note's address, with its semaphore and its arguments' locations.
 import { existsSync } from "node:fs";
 import { InputError, NotSupported, UsageError } from "../errors.js";
 import {
@@ -27,6 +28,8 @@ export interface UprobeTarget {
   offset: number;
   /** USDT: the file offset of the probe's semaphore (0 or absent: none). */
   refCtrOffset?: number;
+  /** USDT: where its arguments are, as its note says ("-4@%edi 8@-16(%rbp)"; usdt-args.ts). */
+  usdtArgs?: string;
 }
 
 export interface TracepointTarget {
@@ -147,7 +150,14 @@ function usdtProbes(spec: ProbeSpec, o: ResolveOptions): UprobeTarget[] {
     const offset = vaddrToFileOffset(segments, n.pc);
     if (offset === null) continue;
     const refCtrOffset = n.semaphore ? (vaddrToFileOffset(segments, n.semaphore) ?? 0) : 0;
-    out.push({ kind: "uprobe", path, func: `${n.provider}:${n.name}`, offset, refCtrOffset });
+    out.push({
+      kind: "uprobe",
+      path,
+      func: `${n.provider}:${n.name}`,
+      offset,
+      refCtrOffset,
+      usdtArgs: n.args,
+    });
   }
   if (out.length === 0)
     throw new InputError(
@@ -185,5 +195,28 @@ export function resolveSpecs(texts: readonly string[], o: ResolveOptions): Probe
   const out = texts.flatMap((t) => resolveProbes(parseProbeSpec(t, o.regex), o));
   if (out.length > MAX_PROBES)
     throw new UsageError(`the patterns match ${out.length} probes, more than ${MAX_PROBES}: narrow them`);
+  return out;
+}
+
+/**
+ * The places of each item's probe for a tracer that reads values (trace, argdist: every
+ * kind but kernel functions), in order, with the item and its index; at most MAX_PROBES.
+ */
+export function resolveEach<T>(
+  items: readonly T[],
+  probeOf: (item: T) => ProbeSpec,
+  tool: string,
+  pid: number | null,
+): { item: T; index: number; target: ProbeTarget }[] {
+  const allow: ProbeKind[] = ["uprobe", "uretprobe", "tracepoint", "usdt"];
+  const out = items.flatMap((item, index) =>
+    resolveProbes(probeOf(item), { allow, tool, regex: false, pid }).map((target) => ({
+      item,
+      index,
+      target,
+    })),
+  );
+  if (out.length > MAX_PROBES)
+    throw new UsageError(`the probes match ${out.length} places, more than ${MAX_PROBES}: narrow them`);
   return out;
 }

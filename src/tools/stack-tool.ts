@@ -28,6 +28,7 @@ import {
   sizeUnwindMaps,
   UNWIND_FLAG,
   type Unwind,
+  type UnwindChoice,
   type UnwindStats,
 } from "./unwind-stacks.js";
 
@@ -70,16 +71,24 @@ export function durationPositional(text: string | undefined): number {
 
 /**
  * The stack options common to both tools, with their exclusions checked; the unwinding
- * to load (-K, kernel stacks only: no user stack to copy, so frame pointers).
+ * to load (-K, kernel stacks only: no user stack to copy, so frame pointers). `--unwind
+ * auto` (the default) is dwarf where the tool says the cost is bounded (`autoDwarf`:
+ * profile of one process or thread, at most HZ × CPUs copies a second), else fp.
  */
 export function stackOptions(
-  v: { userOnly: boolean; kernelOnly: boolean; pid: number | null; tid: number | null; unwind: Unwind },
+  v: { userOnly: boolean; kernelOnly: boolean; pid: number | null; tid: number | null; unwind: UnwindChoice },
   tidLabel: string,
+  autoDwarf = false,
 ): Unwind {
   if (v.userOnly && v.kernelOnly) throw new UsageError("-U and -K exclude each other");
   if (v.pid !== null && v.tid !== null) throw new UsageError(`-p and ${tidLabel} exclude each other`);
-  return v.kernelOnly ? { mode: "fp" } : v.unwind;
+  if (v.kernelOnly) return { mode: "fp" };
+  if (v.unwind.mode !== "auto") return v.unwind;
+  return autoDwarf ? { mode: "dwarf", bytes: AUTO_DWARF_BYTES } : { mode: "fp" };
 }
+
+/** The stack bytes --unwind auto copies (perf's default for --call-graph dwarf). */
+export const AUTO_DWARF_BYTES = 8192;
 
 /** Frames per stack in the stack map (the kernel's PERF_MAX_STACK_DEPTH default). */
 export const MAX_STACK_DEPTH = 127;

@@ -1,11 +1,13 @@
 // What the tcp* tools share: the `struct sock_id` of kernel/lib/sock.bpf.h (family,
 // addresses, ports) declared once and decoded, addresses printed as inet_ntop does, the
 // comma-separated port-list flag, the -4/-6 choice, and the kernel's port-list and family
-// config bytes. Their records are printed by snoop-tool.ts's loop, as the other event
-// tools' are.
+// config bytes; their event loop (snoop-tool.ts's, with each record's wall time and
+// seconds since the first).
 import type { Flag } from "../command/args.js";
+import type { Io } from "../command/command.js";
 import { UsageError } from "../errors.js";
 import type { FieldType } from "../sources/bpf/records.js";
+import { runSnoopLoop, type SnoopLoopOptions, type SnoopSource } from "./snoop-tool.js";
 
 /** SOCK_MAX_PORTS of sock.bpf.h: the length of a port list in a config. */
 export const MAX_PORTS = 8;
@@ -114,4 +116,29 @@ export function ipChoice(o: { ipv4: boolean; ipv6: boolean }): 4 | 6 | undefined
 /** The address family a kernel program filters on for an IP version (0: both). */
 export function familyOf(ip: 4 | 6 | undefined): number {
   return ip === 4 ? AF_INET : ip === 6 ? AF_INET6 : 0;
+}
+
+/** How a tcp tool prints one record: NDJSON with its wall time, or text with seconds since the first. */
+export interface TcpPrinter<E> {
+  json: boolean;
+  jsonLine(e: E, at: Date): string;
+  line(e: E, at: Date, sinceFirstS: number): string;
+}
+
+/**
+ * The event loop of the tcp tools (snoop-tool.ts's, until Ctrl-C or -d): each ring record
+ * decoded and printed by `print`. Closes `src`.
+ */
+export function runTcpEvents<E extends { ts: bigint }>(
+  io: Io,
+  loop: SnoopLoopOptions,
+  src: SnoopSource,
+  decode: (buf: Buffer, off: number) => E,
+  print: TcpPrinter<E>,
+): Promise<number> {
+  return runSnoopLoop(io, loop, src, (buf, off, _len, clock) => {
+    const e = decode(buf, off);
+    const at = clock.wall(e.ts);
+    return print.json ? print.jsonLine(e, at) : print.line(e, at, clock.sinceFirst(e.ts));
+  });
 }

@@ -13,6 +13,8 @@ import { test } from "node:test";
 import { runTsnap } from "../testkit/cli.js";
 import { containsSeq, parseFolded, sumWhere } from "../testkit/folded.js";
 import { compileWorkload, startWorkload } from "../testkit/workloads.js";
+import { parseOffcpuArgs } from "./offcputime/offcputime.js";
+import { parseProfileArgs } from "./profile/profile.js";
 import { parseUnwind, possibleCpuSlots, ringBytes } from "./unwind-stacks.js";
 
 const root = process.getuid?.() === 0;
@@ -20,12 +22,13 @@ const havePerf = spawnSync("perf", ["--version"]).status === 0;
 const NOFP = ["-fomit-frame-pointer"];
 
 test("--unwind parses as perf's --call-graph dwarf[,SIZE]", () => {
-  assert.deepEqual(parseUnwind(undefined), { mode: "fp" });
+  assert.deepEqual(parseUnwind(undefined), { mode: "auto" });
+  assert.deepEqual(parseUnwind("auto"), { mode: "auto" });
   assert.deepEqual(parseUnwind("fp"), { mode: "fp" });
   assert.deepEqual(parseUnwind("dwarf"), { mode: "dwarf", bytes: 8192 });
   assert.deepEqual(parseUnwind("dwarf,16384"), { mode: "dwarf", bytes: 16384 });
   assert.deepEqual(parseUnwind("dwarf,1001"), { mode: "dwarf", bytes: 1008 });
-  assert.throws(() => parseUnwind("lbr"), /--unwind must be fp or dwarf/);
+  assert.throws(() => parseUnwind("lbr"), /--unwind must be auto, fp or dwarf/);
   assert.throws(() => parseUnwind("dwarf,1000000"), /at most 65536/);
   assert.equal(possibleCpuSlots("0-1,4\n"), 5);
   assert.equal(ringBytes(0), 1 << 20);
@@ -67,7 +70,16 @@ function perfRecord(args: string[], pid: string, seconds: number): string | null
   return r.status === 0 ? data : null;
 }
 
-test("profile --unwind dwarf: _start … main;worker;hot in ≥ 90% of the thread's samples; frame pointers and perf side by side", {
+test("--unwind auto: dwarf for profile of one process or thread, fp system-wide and for offcputime", () => {
+  assert.deepEqual(parseProfileArgs(["-p", "5"]).unwind, { mode: "dwarf", bytes: 8192 });
+  assert.deepEqual(parseProfileArgs(["-L", "5"]).unwind, { mode: "dwarf", bytes: 8192 });
+  assert.deepEqual(parseProfileArgs([]).unwind, { mode: "fp" });
+  assert.deepEqual(parseProfileArgs(["-p", "5", "--unwind", "fp"]).unwind, { mode: "fp" });
+  assert.deepEqual(parseProfileArgs(["-p", "5", "-K"]).unwind, { mode: "fp" });
+  assert.deepEqual(parseOffcpuArgs(["-p", "5"]).unwind, { mode: "fp" });
+});
+
+test("profile -p (auto: dwarf): _start … main;worker;hot in ≥ 90% of the thread's samples; frame pointers and perf side by side", {
   skip: !root && "needs root",
 }, async (t) => {
   const bin = compileWorkload("nofp-chain", "test/workloads", NOFP);
@@ -76,7 +88,8 @@ test("profile --unwind dwarf: _start … main;worker;hot in ≥ 90% of the threa
   try {
     const pid = w.ready[1];
     const [ours, perfData] = await Promise.all([
-      runTsnap(["profile", "--unwind", "dwarf", "-F", "199", "-p", pid, "-f", "3"], { timeoutMs: 30_000 }),
+      // No --unwind: one process is unwound with .eh_frame by default.
+      runTsnap(["profile", "-F", "199", "-p", pid, "-f", "3"], { timeoutMs: 30_000 }),
       Promise.resolve().then(() => (havePerf ? perfRecord(["-F", "199"], pid, 3) : null)),
     ]);
     assert.equal(ours.code, 0, ours.stderr);
@@ -89,7 +102,9 @@ test("profile --unwind dwarf: _start … main;worker;hot in ≥ 90% of the threa
     assert.ok(good >= 0.9 * total, `full chain in ${good} of ${total}\n${ours.stdout}`);
 
     // Frame pointers on the same process: the workload has none, the walk cannot reach main.
-    const fp = await runTsnap(["profile", "-F", "199", "-p", pid, "-f", "2"], { timeoutMs: 30_000 });
+    const fp = await runTsnap(["profile", "--unwind", "fp", "-F", "199", "-p", pid, "-f", "2"], {
+      timeoutMs: 30_000,
+    });
     assert.equal(fp.code, 0, fp.stderr);
     const fpMain = parseFolded(fp.stdout).filter((s) => s.frames[0] === comm);
     const fpGood = sumWhere(fpMain, (s) => full(s.frames));

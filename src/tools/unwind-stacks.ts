@@ -39,12 +39,15 @@ const USTACK_F_NO_USER = 1;
 export const USTACK_MAX_BYTES = 65536;
 
 export type Unwind = { mode: "fp" } | { mode: "dwarf"; bytes: number };
+/** What --unwind says: a mode, or auto (absent: the tool picks, stack-tool.ts stackOptions). */
+export type UnwindChoice = Unwind | { mode: "auto" };
 
-/** `--unwind fp|dwarf[,BYTES]` (perf's `--call-graph dwarf,8192`); dwarf copies 8 KiB by default. */
-export function parseUnwind(raw: string | undefined): Unwind {
-  if (raw === undefined || raw === "fp") return { mode: "fp" };
+/** `--unwind auto|fp|dwarf[,BYTES]` (perf's `--call-graph dwarf,8192`); dwarf copies 8 KiB by default. */
+export function parseUnwind(raw: string | undefined): UnwindChoice {
+  if (raw === undefined || raw === "auto") return { mode: "auto" };
+  if (raw === "fp") return { mode: "fp" };
   const m = /^dwarf(?:,(.*))?$/.exec(raw);
-  if (!m) throw new UsageError(`--unwind must be fp or dwarf[,BYTES], got '${raw}'`);
+  if (!m) throw new UsageError(`--unwind must be auto, fp or dwarf[,BYTES], got '${raw}'`);
   const bytes = numberFlag(m[1], "--unwind dwarf,BYTES", {
     min: 64,
     max: USTACK_MAX_BYTES,
@@ -194,14 +197,15 @@ export function openUnwindRing(col: Collection): RingBuffer {
   return col.ringBuffer("ustacks", { map: "ustack_lost", index: 0 });
 }
 
-/** `--unwind fp|dwarf[,BYTES]`, declared once for profile and offcputime. */
-export const UNWIND_FLAG: Flag<Unwind> = {
+/** `--unwind auto|fp|dwarf[,BYTES]`, declared once for profile and offcputime. */
+export const UNWIND_FLAG: Flag<UnwindChoice> = {
   long: "unwind",
-  arg: "fp|dwarf[,BYTES]",
+  arg: "auto|fp|dwarf[,BYTES]",
   help:
-    "how user stacks are walked: fp (default) follows frame pointers in the kernel; dwarf " +
+    "how user stacks are walked: fp follows frame pointers in the kernel; dwarf " +
     "copies the user registers and the top BYTES of the user stack (default 8192) into a ring " +
     "buffer and unwinds them with each file's .eh_frame in tsnap (perf --call-graph dwarf): " +
-    "full stacks through code built without frame pointers (Debian's libc), at ~BYTES a sample",
+    "full stacks through code built without frame pointers (Debian's libc), at ~BYTES a sample; " +
+    "auto (default): profile with -p/-L uses dwarf, everything else fp",
   parse: (raw) => parseUnwind(raw === undefined ? undefined : String(raw)),
 };

@@ -11,7 +11,8 @@
 // (refused). TCP_CONNS_PORT=P in the environment: ports P, P+1 and P+1000.. instead.
 // Prints to stdout:
 //   server PID / client PID
-//   conn I SPORT SENT RECEIVED        (client's view of each connection)
+//   conn I SPORT SENT RECEIVED CONNECT_NS   (client's view of each connection; how long
+//                                            its connect() took, CLOCK_MONOTONIC)
 //   served I RECEIVED                  (server's view)
 //   refused ERRNO
 //   snmp Tcp: ... (the namespace's own /proc/net/snmp Tcp lines, after everything closed)
@@ -28,6 +29,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Port 5000 unless TCP_CONNS_PORT says otherwise (tests running at once keep apart). */
@@ -49,6 +51,12 @@ static socklen_t addr(struct sockaddr_storage *ss, int port) {
   a->sin6_port = htons(port);
   a->sin6_addr = in6addr_loopback;
   return sizeof *a;
+}
+
+static long long now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static void die(const char *what) {
@@ -143,12 +151,14 @@ int main(int argc, char **argv) {
     len = addr(&ss, CLIENT_PORT + i);
     if (bind(c, (struct sockaddr *)&ss, len)) die("bind client port");
     len = addr(&ss, SERVER_PORT);
+    long long t0 = now_ns();
     if (connect(c, (struct sockaddr *)&ss, len)) die("connect");
+    long long connect_ns = now_ns() - t0;
     send_all(c, send);
     shutdown(c, SHUT_WR);
     long got = drain(c);
     close(c);
-    printf("conn %d %d %ld %ld\n", i, CLIENT_PORT + i, send, got);
+    printf("conn %d %d %ld %ld %lld\n", i, CLIENT_PORT + i, send, got, connect_ns);
   }
   int status;
   waitpid(server, &status, 0);

@@ -212,7 +212,7 @@ int dump_tasks_ustack(struct bpf_iter__task *ctx)
 }
 
 /* ---- the in-kernel sampling clock ---------------------------------------------------- */
-/* A perf_event program on a software cpu-clock event of each clock CPU (one by default), ticking `ticks` times per
+/* A perf_event program on a software cpu-clock event of each clock CPU (every online one), ticking `ticks` times per
  * sampling period, the CPUs' ticks interleaved: at one of the period's ticks of any CPU, chosen
  * pseudo-randomly (dither_tick; the next CPU's tick if that one's vCPU did not run), it
  * walks all threads with the open-coded task iterator and writes a round (start record,

@@ -98,13 +98,13 @@ export interface ClockCounters {
 }
 
 /**
- * The CPUs the clock ticks on: the first online one, or with TSNAP_CLOCK_CPU=all every online
- * CPU, their ticks interleaved (a round is taken at its slot's CPU), or a list (`0,1`).
+ * The CPUs the clock ticks on: every online CPU, their ticks interleaved (a round is taken
+ * at its slot's CPU), or those TSNAP_CLOCK_CPU lists (`0`, `0,1`; `all` is the default).
+ * Instants of one CPU alone lean on a VM (docs/bpf-source.md).
  */
 function clockCpus(): number[] {
   const online = onlineCpus().filter((c) => c < 4096); // clock_grids has 4096 entries
   const forced = process.env.TSNAP_CLOCK_CPU;
-  if (forced === "all") return online;
   if (forced !== undefined && /^\d+(,\d+)*$/.test(forced)) {
     const ok = forced
       .split(",")
@@ -112,7 +112,7 @@ function clockCpus(): number[] {
       .filter((c) => online.includes(c));
     if (ok.length > 0) return ok;
   }
-  return online.slice(0, 1);
+  return online;
 }
 
 export class BpfKernelClock implements KernelClock {

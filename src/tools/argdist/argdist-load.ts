@@ -1,32 +1,23 @@
-// Where each specifier's value is (argdist-spec.ts → the kernel's probe table: a
-// tracepoint field's offset and size from its format file, a parameter register, the
-// return register), loading argdist.bpf.o with that table, attaching every probe (its
-// index as cookie), and reading the counts and histograms. The only libbpf user of the tool.
+// Each probe's table (probe-values.ts: where the specifier's value is at that target, then
+// what its filter reads, and the filter's bytecode), loading argdist.bpf.o with those
+// tables, attaching every probe (its index as cookie), and reading the counts and
+// histograms. The only libbpf user of the tool.
 import type { Collection } from "../../bpf/collection.js";
 import { arrayU64, mapEntries, mapUpdate } from "../../bpf/maps.js";
 import { loadToolObject } from "../../bpf/tool-object.js";
-import { InputError } from "../../errors.js";
-import { openTracefs } from "../../platform/tracefs.js";
 import { layout } from "../../sources/bpf/records.js";
 import { HIST_SLOTS, LOG_HIST } from "../hist-tool.js";
 import { attachAll, programsFor } from "../probe-attach.js";
 import type { ProbeTarget } from "../probe-targets.js";
+import { DESC, type NameContext, type ProbeTable, probeConfig, probeTable } from "../probe-values.js";
 import { type ArgdistSpec, scalarType } from "./argdist-spec.js";
 
 const PROBE = layout("argdist_probe", [
-  ["source", "u8"],
-  ["size", "u8"],
-  ["is_signed", "u8"],
+  ["desc", { array: "u64", len: DESC.size / 8 }],
   ["hist", "u8"],
-  ["offset", "u16"],
-  ["param", "u8"],
-  ["pad", "u8"],
+  ["value_slot", "u8"],
+  ["pad", "u16"],
   ["spec", "u32"],
-  ["pad2", "u32"],
-]);
-const CONFIG = layout("argdist_config", [
-  ["filter_pid", "u32"],
-  ["pad", "u32"],
 ]);
 const COUNT_KEY = layout("count_key", [
   ["spec", "u32"],
@@ -36,43 +27,39 @@ const COUNT_KEY = layout("count_key", [
 
 const PROGRAMS = { uprobe: "argdist_uprobe", tracepoint: "argdist_tracepoint" };
 
-/** Where one probe's value is read and how it is counted. */
-export interface ValueSource {
-  source: "field" | "param" | "retval";
-  size: number;
-  signed: boolean;
-  offset: number;
-  param: number;
+/** One probe's table, how it is counted and for which specifier. */
+export interface ArgdistProbe {
+  table: ProbeTable;
   hist: boolean;
   /** Index of the specifier. */
   spec: number;
+  /** The counted value is signed. */
+  signed: boolean;
 }
 
-/** The value source of `spec` at `target` (a tracepoint's field is looked up in its format). */
-export function valueSource(
+/**
+ * The table of `spec` at `target`: its value first (a parameter or $retval read as TYPE; a
+ * USDT argument or tracepoint field as the note or format says), then its filter's values.
+ */
+export function argdistProbe(
   spec: ArgdistSpec,
   index: number,
   hist: boolean,
   target: ProbeTarget,
-): ValueSource {
-  const base = { hist, spec: index, offset: 0, param: 0 };
+): ArgdistProbe {
   const t = scalarType(spec.type)!;
-  if (target.kind === "tracepoint") {
-    const fmt = openTracefs().format(target.category, target.event);
-    const f = fmt.fields.find((x) => x.name === spec.expr);
-    if (!f)
-      throw new InputError(
-        `${target.category}:${target.event} has no field '${spec.expr}' (its fields: ${fmt.fields.map((x) => x.name).join(", ")})`,
-      );
-    if (f.arrayLen !== null || f.type.includes("__data_loc") || ![1, 2, 4, 8].includes(f.size))
-      throw new InputError(
-        `${target.category}:${target.event}: field '${f.name}' (${f.type}) is not a number`,
-      );
-    return { ...base, source: "field", size: f.size, signed: f.signed, offset: f.offset };
-  }
-  if (spec.expr === "$retval") return { ...base, source: "retval", size: t.size, signed: t.signed };
-  const i = spec.params.findIndex((p) => p.name === spec.expr);
-  return { ...base, source: "param", size: t.size, signed: t.signed, param: i + 1 };
+  const params = spec.params.map((p) => ({
+    name: p.name,
+    ...(p.name === spec.expr ? t : (scalarType(p.type) ?? { size: 8, signed: false })),
+  }));
+  const ctx: NameContext = { params, retval: t, bareFields: true };
+  const table = probeTable(
+    target,
+    [{ name: spec.expr, asString: false }],
+    spec.filter && { expr: spec.filter, text: spec.filterText },
+    ctx,
+  );
+  return { table, hist, spec: index, signed: table.slots[table.valueSlots[0]].signed };
 }
 
 export interface ArgdistData {
@@ -86,23 +73,18 @@ export interface ArgdistData {
 
 export function loadArgdist(
   targets: readonly ProbeTarget[],
-  sources: readonly ValueSource[],
+  probes: readonly ArgdistProbe[],
   pid: number | null,
 ): ArgdistData {
-  const cfg = Buffer.alloc(CONFIG.size);
-  cfg.writeUInt32LE(pid ?? 0, CONFIG.off.filter_pid);
   /** The probe table (where each probe's value is), then every probe attached. */
   const attach = (col: Collection) => {
     const fd = col.mapFd("probes");
-    sources.forEach((s, i) => {
+    probes.forEach((p, i) => {
       const v = Buffer.alloc(PROBE.size);
-      v[PROBE.off.source] = s.source === "field" ? 0 : s.source === "param" ? 1 : 2;
-      v[PROBE.off.size] = s.size;
-      v[PROBE.off.is_signed] = s.signed ? 1 : 0;
-      v[PROBE.off.hist] = s.hist ? 1 : 0;
-      v.writeUInt16LE(s.offset, PROBE.off.offset);
-      v[PROBE.off.param] = s.param;
-      v.writeUInt32LE(s.spec, PROBE.off.spec);
+      p.table.desc.copy(v, PROBE.off.desc);
+      v[PROBE.off.hist] = p.hist ? 1 : 0;
+      v[PROBE.off.value_slot] = p.table.valueSlots[0];
+      v.writeUInt32LE(p.spec, PROBE.off.spec);
       const k = Buffer.alloc(4);
       k.writeUInt32LE(i);
       mapUpdate(fd, k, v);
@@ -112,7 +94,7 @@ export function loadArgdist(
   const object = {
     name: "argdist",
     programs: programsFor(PROGRAMS, targets),
-    config: cfg,
+    config: probeConfig(pid),
     maxEntries: { probes: Math.max(1, targets.length) },
     attach,
   };

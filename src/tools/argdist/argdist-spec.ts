@@ -1,10 +1,12 @@
-// bcc argdist's specifier, the simple forms: PROBE(SIGNATURE):TYPE:EXPR[#LABEL], where PROBE
-// is bcc's probe syntax (probe-spec.ts: p:, r:, t:, LIB:func), SIGNATURE declares a
-// function's parameters ("size_t size, int flags"; empty for tracepoints), TYPE is the
-// value's C type and EXPR one parameter's name, `$retval` (r: probes) or a tracepoint field
-// (`args->count` or `count`, from its format file). Filters and several expressions per
-// specifier are refused in one line. Pure.
+// bcc argdist's specifier: PROBE(SIGNATURE):TYPE:EXPR[:FILTER][#LABEL], where PROBE is bcc's
+// probe syntax (probe-spec.ts: p:, r:, t:, u:, LIB:func), SIGNATURE declares a function's
+// parameters ("size_t size, int flags"; empty for tracepoints and USDT probes), TYPE is the
+// value's C type, EXPR one value: a parameter's name, arg1..argN (registers; a USDT probe's
+// arguments), `$retval` (r: probes) or a tracepoint field (`args->count` or `count`), and
+// FILTER an expression (probe-expr.ts) a hit must pass to be counted (`n > 1024`). Several
+// expressions per specifier are refused in one line. Pure.
 import { UsageError } from "../../errors.js";
+import { type Expr, parseExpr } from "../probe-expr.js";
 import { type ProbeSpec, parseProbeSpec } from "../probe-spec.js";
 
 export interface Param {
@@ -19,6 +21,9 @@ export interface ArgdistSpec {
   type: string;
   /** A parameter's name, "$retval", or a tracepoint field's name. */
   expr: string;
+  /** The filter (null: every hit) and its text. */
+  filter: Expr | null;
+  filterText: string;
   label: string | null;
   text: string;
 }
@@ -101,7 +106,6 @@ export function parseArgdistSpec(text: string): ArgdistSpec {
   if (open < 0 || close < 0)
     fail(text, "no (SIGNATURE) after the probe, e.g. p:c:malloc(size_t size):u64:size");
   const probe = parseProbeSpec(body.slice(0, open));
-  if (probe.kind === "usdt") fail(text, "USDT probes are not supported by argdist here");
   const params = parseSignature(body.slice(open + 1, close), text);
   for (const p of params)
     if (params.filter((q) => q.name === p.name).length > 1)
@@ -111,7 +115,9 @@ export function parseArgdistSpec(text: string): ArgdistSpec {
   if (rest === "") fail(text, "no :TYPE:EXPR (counting bare events is funccount's job)");
   const parts = rest.split(":");
   if (parts[0] !== "" || parts.length < 3) fail(text, "expected :TYPE:EXPR after the signature");
-  if (parts.length > 3) fail(text, "filters (a 4th :part) are not supported yet");
+  const filterText = parts.slice(3).join(":").trim();
+  if (parts.length > 3 && filterText === "") fail(text, "an empty filter after :EXPR:");
+  const filter = parts.length > 3 ? parseExpr(filterText) : null;
   const type = parts[1].trim();
   if (!scalarType(type))
     fail(
@@ -120,13 +126,18 @@ export function parseArgdistSpec(text: string): ArgdistSpec {
     );
   const expr = parts[2].trim().replace(/^args->/, "");
   if (expr.includes(",")) fail(text, "one expression per specifier here");
+  const argN = /^arg[1-9]\d?$/.test(expr);
   if (expr === "$retval") {
     if (probe.kind !== "uretprobe") fail(text, "$retval needs a return probe (r:)");
   } else if (!IDENT.test(expr))
-    fail(text, `EXPR '${parts[2]}' must be a parameter's name, $retval or a field (args->NAME)`);
-  if (probe.kind !== "tracepoint" && expr !== "$retval" && !params.some((p) => p.name === expr))
-    fail(text, `'${expr}' is not a parameter of the signature`);
-  if (probe.kind === "tracepoint" && params.length > 0)
-    fail(text, "a tracepoint takes no signature: t:cat:event()");
-  return { probe, params, type, expr, label, text };
+    fail(text, `EXPR '${parts[2]}' must be a parameter's name, arg1..argN, $retval or a field (args->NAME)`);
+  if (probe.kind === "usdt" && !argN) fail(text, `'${expr}': a USDT probe's values are arg1..argN`);
+  if ((probe.kind === "uprobe" || probe.kind === "uretprobe") && expr !== "$retval" && !argN)
+    if (!params.some((p) => p.name === expr)) fail(text, `'${expr}' is not a parameter of the signature`);
+  if ((probe.kind === "tracepoint" || probe.kind === "usdt") && params.length > 0)
+    fail(
+      text,
+      `a ${probe.kind === "usdt" ? "USDT probe" : "tracepoint"} takes no signature: ${probe.text}()`,
+    );
+  return { probe, params, type, expr, filter, filterText, label, text };
 }

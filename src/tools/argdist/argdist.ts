@@ -1,7 +1,8 @@
-// `tsnap argdist`: the values of function parameters, return values or tracepoint fields,
-// counted per value (-C) or as log2 histograms (-H) in the kernel, like bcc argdist (its
-// simple specifiers: argdist-spec.ts). Probes are resolved by probe-targets.ts, values
-// located by argdist-load.ts, counted by argdist.bpf.c; this module prints bcc's layout.
+// `tsnap argdist`: the values of function parameters, return values, USDT arguments or
+// tracepoint fields, counted per value (-C) or as log2 histograms (-H) in the kernel for
+// the hits that pass a filter, like bcc argdist (argdist-spec.ts). Probes are resolved by
+// probe-targets.ts, values located by argdist-load.ts, counted by argdist.bpf.c; this
+// module prints bcc's layout.
 import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { decimalFlag, flagHelp, parseFlags, switchFlag, textsFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
@@ -9,7 +10,7 @@ import { durationFlag, pidFlag } from "../../command/flags.js";
 import { UsageError } from "../../errors.js";
 import { renderLog2Hist } from "../../report/log2-hist.js";
 import { hhmmss } from "../hist-tool.js";
-import { type ProbeTarget, resolveProbes } from "../probe-targets.js";
+import { resolveEach } from "../probe-targets.js";
 import { reportLoop } from "../report-loop.js";
 import { tool } from "./argdist.tool.js";
 import { type ArgdistSpec, parseArgdistSpec } from "./argdist-spec.js";
@@ -65,29 +66,33 @@ const FLAGS = {
   }),
 };
 
-const HELP = `tsnap argdist: count or histogram the values of parameters, return values or tracepoint fields (bcc argdist)
+const HELP = `tsnap argdist: count or histogram the values of parameters, return values, USDT arguments or tracepoint fields (bcc argdist)
 
 USAGE
   tsnap argdist [-p PID] [-i SECONDS] [-d SECONDS] [-n COUNT] [-T N] [-c] {-C SPEC | -H SPEC}...
 
-Reads a value at every hit of a probe and counts it in the kernel: per distinct value
-(-C) or in a log2 histogram (-H). Prints every interval. The specifiers are bcc argdist's
-simple forms (no filters, one expression). Needs root.
+Reads a value at every hit of a probe that passes the specifier's filter and counts it in
+the kernel: per distinct value (-C) or in a log2 histogram (-H). Prints every interval.
+Needs root.
 
 SPEC
-  PROBE(SIGNATURE):TYPE:EXPR[#LABEL]
+  PROBE(SIGNATURE):TYPE:EXPR[:FILTER][#LABEL]
   p:LIB:func(size_t size, int flags):size_t:size   a parameter (by its name in SIGNATURE)
   r:LIB:func():int:$retval                          the return value
+  u:LIB:provider:probe():long:arg2                  a USDT probe's argument
   t:category:event():u64:args->count                a tracepoint field (tsnap tracepoints -v)
+  FILTER: C's operators on integers over the same names (as tsnap trace's), in the kernel
   LIB and patterns as in funccount; TYPE: u8..u64, s8..s64, int, long, size_t, pointers
-  (tracepoint fields take their own size and sign from the format file).
+  (tracepoint fields and USDT arguments take their own size and sign).
 
 OPTIONS
 ${flagHelp(FLAGS)}
 EXAMPLES
   sudo tsnap argdist -H 'p:c:malloc(size_t size):size_t:size'          allocation sizes
   sudo tsnap argdist -C 'r:c:open():int:$retval' -p 1234 -i 5           open()'s results
+  sudo tsnap argdist -C 'p:c:write(int fd, const void *buf, size_t n):size_t:n:n>1024'
   sudo tsnap argdist -H 't:syscalls:sys_enter_read():u64:args->count'   read sizes asked
+  sudo tsnap argdist -C 't:syscalls:sys_enter_read():u64:count:count > 4096 && fd != 0'
   sudo tsnap argdist -C 't:syscalls:sys_exit_read():s64:ret#read returns' -T 5
 `;
 
@@ -153,27 +158,13 @@ export function renderHist(spec: ArgdistSpec, counts: readonly number[]): string
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
   requireBpfPrivilege("argdist");
-  const { loadArgdist, valueSource } = await import("./argdist-load.js");
-  const targets: ProbeTarget[] = [];
-  const sources: ReturnType<typeof valueSource>[] = [];
+  const { argdistProbe, loadArgdist } = await import("./argdist-load.js");
+  const found = resolveEach(o.specs, (s) => s.spec.probe, "argdist", o.pid);
+  const targets = found.map((f) => f.target);
+  const probes = found.map((f) => argdistProbe(f.item.spec, f.index, f.item.hist, f.target));
   const signed: boolean[] = [];
-  o.specs.forEach(({ spec, hist }, i) => {
-    const found = resolveProbes(spec.probe, {
-      allow: ["uprobe", "uretprobe", "tracepoint"],
-      tool: "argdist",
-      regex: false,
-      pid: o.pid,
-    });
-    for (const t of found) {
-      const s = valueSource(spec, i, hist, t);
-      targets.push(t);
-      sources.push(s);
-      signed[i] = s.signed;
-    }
-  });
-  if (targets.length > 1000)
-    throw new UsageError(`the specifiers match ${targets.length} probes, more than 1000`);
-  const data = loadArgdist(targets, sources, o.pid);
+  for (const p of probes) signed[p.spec] = p.signed;
+  const data = loadArgdist(targets, probes, o.pid);
   try {
     io.out(`Tracing ${targets.length} probes... Hit Ctrl-C to end.\n`);
     let prevCounts = new Map<string, number>();

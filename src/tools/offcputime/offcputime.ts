@@ -6,12 +6,12 @@
 
 import type { Link } from "../../bpf/object.js";
 import { probe } from "../../bpf/probes.js";
-import { decimalFlag, flagHelp, optionalOneOfFlag, parseFlags, switchFlag } from "../../command/args.js";
+import { flagHelp, parseFlags } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { pidFlag, tidFlag } from "../../command/flags.js";
-import { UsageError } from "../../errors.js";
 import type { StackReportOptions, StackRow } from "../../report/stack-report.js";
 import { layout } from "../../sources/bpf/records.js";
+import { BLOCK_FLAGS, blockNs, checkBlockFlags } from "../block-flags.js";
 import {
   collectStacks,
   durationPositional,
@@ -47,9 +47,6 @@ export const OFFCPU_KEY = layout("offcpu_key", [
   ["comm", { array: "char", len: 16 }],
 ]);
 
-/** --state values: the task's __state when it left the CPU (bcc: 0 running, 1 sleeping, 2 disk). */
-const STATES = ["0", "1", "2", "4", "8", "16", "32", "64", "128", "256", "512", "1024"] as const;
-
 export interface OffcpuOptions extends StackReportOptions {
   pid: number | null;
   tid: number | null;
@@ -67,42 +64,13 @@ export interface OffcpuOptions extends StackReportOptions {
 const FLAGS = {
   pid: pidFlag,
   tid: tidFlag("t"),
-  userThreadsOnly: switchFlag({
-    long: "user-threads-only",
-    short: "u",
-    help: "user threads only (no kernel threads)",
-  }),
-  kernelThreadsOnly: switchFlag({
-    long: "kernel-threads-only",
-    short: "k",
-    help: "kernel threads only (no user threads)",
-  }),
+  userThreadsOnly: BLOCK_FLAGS.userThreadsOnly,
+  kernelThreadsOnly: BLOCK_FLAGS.kernelThreadsOnly,
   userOnly: STACK_FLAGS.userOnly,
   kernelOnly: STACK_FLAGS.kernelOnly,
-  minBlockUs: decimalFlag({
-    long: "min-block-time",
-    short: "m",
-    arg: "US",
-    help: "only blocks of at least US microseconds (default 1)",
-    min: 0,
-    integer: true,
-    fallback: 1,
-  }),
-  maxBlockUs: decimalFlag({
-    long: "max-block-time",
-    short: "M",
-    arg: "US",
-    help: "only blocks of at most US microseconds",
-    min: 1,
-    integer: true,
-    fallback: Number.MAX_SAFE_INTEGER,
-  }),
-  state: optionalOneOfFlag({
-    long: "state",
-    arg: "STATE",
-    choices: STATES,
-    help: "only threads that left in this state (0 running/preempted, 1 interruptible sleep, 2 uninterruptible, ...)",
-  }),
+  minBlockUs: BLOCK_FLAGS.minBlockUs,
+  maxBlockUs: BLOCK_FLAGS.maxBlockUs,
+  state: BLOCK_FLAGS.state,
   delimited: STACK_FLAGS.delimited,
   folded: STACK_FLAGS.folded,
   stackStorageSize: STACK_FLAGS.stackStorageSize,
@@ -133,8 +101,7 @@ EXAMPLES
 export function parseOffcpuArgs(argv: string[]): OffcpuOptions {
   const { values: v, positionals } = parseFlags(argv, FLAGS, 1);
   const unwind = stackOptions(v, "-t");
-  if (v.userThreadsOnly && v.kernelThreadsOnly) throw new UsageError("-u and -k exclude each other");
-  if (v.minBlockUs > v.maxBlockUs) throw new UsageError("-m must not exceed -M");
+  checkBlockFlags(v);
   return {
     ...v,
     state: v.state === undefined ? null : Number(v.state),
@@ -154,9 +121,8 @@ export function offcpuConfig(o: OffcpuOptions): Buffer {
   b[c.off.user_stacks_only] = o.userOnly ? 1 : 0;
   b[c.off.kernel_stacks_only] = o.kernelOnly ? 1 : 0;
   b.writeBigInt64LE(BigInt(o.state ?? -1), c.off.state);
-  b.writeBigUInt64LE(BigInt(o.minBlockUs) * 1000n, c.off.min_block_ns);
-  const max = o.maxBlockUs >= Number.MAX_SAFE_INTEGER ? 2n ** 64n - 1n : BigInt(o.maxBlockUs) * 1000n;
-  b.writeBigUInt64LE(max, c.off.max_block_ns);
+  b.writeBigUInt64LE(blockNs(o.minBlockUs), c.off.min_block_ns);
+  b.writeBigUInt64LE(blockNs(o.maxBlockUs), c.off.max_block_ns);
   b.writeUInt32LE(o.unwind.mode === "dwarf" ? o.unwind.bytes : 0, c.off.ustack_bytes);
   b.writeUInt32LE(o.unwind.mode === "dwarf" ? 1 : 0, c.off.dwarf);
   return b;

@@ -94,13 +94,14 @@ EXAMPLES
   tsnap profile -F 99 -p 1234 -f 30 > out.folded   # one process, folded, 30 s
   tsnap profile -U -p 1234 5        # user stacks only
   tsnap profile -adf 10             # folded with kernel/user delimiter and _[k]
-  tsnap profile --unwind dwarf -p 1234 -f 10   # full user stacks without frame pointers
+  tsnap profile --unwind fp -p 1234 10         # frame pointers only (cheaper; -p is dwarf by default)
 `;
 
 /** Parses argv into options (pure). */
 export function parseProfileArgs(argv: string[]): ProfileOptions {
   const { values: v, positionals } = parseFlags(argv, FLAGS, 1);
-  const unwind = stackOptions(v, "-L");
+  // auto: one process or thread is dwarf (full stacks through libc; ≤ HZ × CPUs copies a second).
+  const unwind = stackOptions(v, "-L", v.pid !== null || v.tid !== null);
   return { ...v, unwind, durationS: durationPositional(positionals[0]) };
 }
 

@@ -15,6 +15,7 @@
 #include "lib/maps.bpf.h"
 #include "lib/ringbuf.bpf.h"
 #include "lib/task.bpf.h"
+#include "lib/runq.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -48,15 +49,7 @@ static __always_inline int skip_cgroup(void)
 
 static __always_inline void enqueue(struct task_struct *p)
 {
-	__u32 tid = BPF_CORE_READ(p, pid);
-	__u64 ts;
-
-	if (!tid)
-		return;
-	if (cfg.tgid && BPF_CORE_READ(p, tgid) != cfg.tgid)
-		return;
-	ts = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&start, &tid, &ts, BPF_ANY))
+	if (!runq_enqueue(&start, p, cfg.tgid))
 		count_in(&lost, LOST_START);
 }
 
@@ -77,34 +70,29 @@ TP_BTF_OR_RAW_TP(sched_wakeup_new, runqlat_wakeup_new, struct task_struct *p)
 TP_BTF_OR_RAW_TP(sched_switch, runqlat_switch, bool preempt, struct task_struct *prev,
 		 struct task_struct *next)
 {
-	__u32 tid, key;
-	__u64 *ts, ns;
 	struct log_hist *h;
+	__s64 ns;
+	__u32 key;
 
 	if (skip_cgroup())
 		return 0;
-	if (task_state_core(prev) == 0) /* TASK_RUNNING: preempted, back on the run queue */
+	if (runq_preempted(prev))
 		enqueue(prev);
-	tid = BPF_CORE_READ(next, pid);
-	ts = bpf_map_lookup_elem(&start, &tid);
-	if (!ts)
+	ns = runq_wait_ns(&start, next);
+	if (ns < 0)
 		return 0;
-	ns = bpf_ktime_get_ns() - *ts;
-	if ((__s64)ns >= 0) {
-		if (cfg.per_process)
-			key = BPF_CORE_READ(next, tgid);
-		else if (cfg.per_thread)
-			key = tid;
-		else if (cfg.per_pidns)
-			key = task_pidns_core(next);
-		else
-			key = (__u32)-1;
-		h = log_hist_get(&hists, &key, next->comm);
-		if (h)
-			log_hist_add(h, cfg.ms ? ns / 1000000 : ns / 1000, ns);
-		else
-			count_in(&lost, LOST_HIST);
-	}
-	bpf_map_delete_elem(&start, &tid);
+	if (cfg.per_process)
+		key = BPF_CORE_READ(next, tgid);
+	else if (cfg.per_thread)
+		key = BPF_CORE_READ(next, pid);
+	else if (cfg.per_pidns)
+		key = task_pidns_core(next);
+	else
+		key = (__u32)-1;
+	h = log_hist_get(&hists, &key, next->comm);
+	if (h)
+		log_hist_add(h, cfg.ms ? ns / 1000000 : ns / 1000, ns);
+	else
+		count_in(&lost, LOST_HIST);
 	return 0;
 }

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { ours } from "../../testkit/bcc-tools.js";
+import { ours, parseNdjson, stopAll } from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
 import { runTcpConns } from "../../testkit/tcp-workload.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
@@ -50,21 +50,8 @@ test("every accept of the workload's server, IPv4 and IPv6, with its ports and p
   const v4 = await runTcpConns(4, N, 10, 10, undefined, SERVER_PORT);
   const v6 = await runTcpConns(6, N, 10, 10, undefined, SERVER_PORT);
   await new Promise((r) => setTimeout(r, 300));
-  const stopped = await Promise.all(Object.values(t).map((x) => x.stop()));
-  const res = Object.fromEntries(Object.keys(t).map((k, i) => [k, stopped[i]])) as Record<
-    keyof typeof t,
-    (typeof stopped)[0]
-  >;
-  for (const [k, r] of Object.entries(res)) {
-    assert.equal(r.code, 0, `${k}: ${r.err}`);
-    assert.doesNotMatch(r.err, /WARNING/, k);
-  }
-  const parse = (out: string) =>
-    out
-      .trim()
-      .split("\n")
-      .filter((l) => l !== "")
-      .map((l) => JSON.parse(l) as JsonAccept);
+  const res = await stopAll(t);
+  const parse = (out: string) => parseNdjson<JsonAccept>(out);
   const all = parse(res.json.out);
   for (const run of [v4, v6]) {
     assert.equal(run.snmp.PassiveOpens, N, `IPv${run.ip} PassiveOpens`);

@@ -8,8 +8,7 @@ import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { jsonFlag, pidFlag, timeColumnFlag, timestampColumnFlag } from "../../command/flags.js";
 import { toJson } from "../../report/table.js";
 import { hhmmss } from "../hist-tool.js";
-import { runSnoopLoop } from "../snoop-tool.js";
-import { ipChoice, portsFlag } from "../tcp-tool.js";
+import { ipChoice, portsFlag, runTcpEvents } from "../tcp-tool.js";
 import { tool } from "./tcpaccept.tool.js";
 import { type AcceptEvent, decodeEvent, LOST_WORDS } from "./tcpaccept-records.js";
 
@@ -94,10 +93,10 @@ async function run(argv: string[], io: Io): Promise<number> {
     durationS: Number.POSITIVE_INFINITY,
     lostWords: LOST_WORDS,
   };
-  return runSnoopLoop(io, loop, src, (buf, off, _len, clock) => {
-    const e = decodeEvent(buf, off);
-    const at = clock.wall(e.ts);
-    return o.json ? jsonLine(e, at) : line(e, o, at, clock.sinceFirst(e.ts));
+  return runTcpEvents(io, loop, src, decodeEvent, {
+    json: o.json,
+    jsonLine,
+    line: (e, at, s) => line(e, o, at, s),
   });
 }
 

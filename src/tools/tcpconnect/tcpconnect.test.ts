@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { ours } from "../../testkit/bcc-tools.js";
+import { ours, parseNdjson, stopAll } from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
 import {
   CLIENT_PORT,
@@ -58,21 +58,8 @@ test("every connect of the workload, IPv4 and IPv6, with its ports, process and 
   const v4 = await runTcpConns(4, N, 1000, 100);
   const v6 = await runTcpConns(6, N, 1000, 100);
   await new Promise((r) => setTimeout(r, 300)); // the last records reach every ring
-  const stopped = await Promise.all(Object.values(t).map((x) => x.stop()));
-  const res = Object.fromEntries(Object.keys(t).map((k, i) => [k, stopped[i]])) as Record<
-    keyof typeof t,
-    (typeof stopped)[0]
-  >;
-  for (const [k, r] of Object.entries(res)) {
-    assert.equal(r.code, 0, `${k}: ${r.err}`);
-    assert.doesNotMatch(r.err, /WARNING/, k);
-  }
-  const parse = (out: string) =>
-    out
-      .trim()
-      .split("\n")
-      .filter((l) => l !== "")
-      .map((l) => JSON.parse(l) as JsonConnect);
+  const res = await stopAll(t);
+  const parse = (out: string) => parseNdjson<JsonConnect>(out);
   const all = parse(res.json.out);
   for (const run of [v4, v6]) {
     // The namespace's own count of active opens: the N connects and the refused one.

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { libbpfTool, ours, theirs } from "../../testkit/bcc-tools.js";
+import { libbpfTool, ours, parseNdjson, stopAll, theirs } from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
 import { runTcpConns } from "../../testkit/tcp-workload.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
@@ -59,21 +59,8 @@ test("every session of the workload with its bytes each way, IPv4 and IPv6; libb
   const v6 = await runTcpConns(6, N, SEND, REPLY, undefined, SERVER_PORT);
   const wallMs = Date.now() - start;
   await new Promise((r) => setTimeout(r, 500)); // the last records reach every ring
-  const stopped = await Promise.all(Object.values(t).map((x) => x.stop()));
-  const res = Object.fromEntries(Object.keys(t).map((k, i) => [k, stopped[i]])) as Record<
-    keyof typeof t,
-    (typeof stopped)[0]
-  >;
-  for (const [k, r] of Object.entries(res)) {
-    if (k !== "ref") assert.equal(r.code, 0, `${k}: ${r.err}`);
-    assert.doesNotMatch(r.err, /WARNING|lost/, k);
-  }
-  const parse = (out: string) =>
-    out
-      .trim()
-      .split("\n")
-      .filter((l) => l !== "")
-      .map((l) => JSON.parse(l) as JsonSession);
+  const res = await stopAll(t, { anyExit: ["ref"], lostLine: /WARNING|lost/ });
+  const parse = (out: string) => parseNdjson<JsonSession>(out);
   const all = parse(res.json.out);
   for (const run of [v4, v6]) {
     const at = (e: JsonSession) => e.ip === run.ip && e.laddr === run.addr && e.raddr === run.addr;

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { ours } from "../../testkit/bcc-tools.js";
+import { ours, parseNdjson, stopAll } from "../../testkit/bcc-tools.js";
 import { runCli } from "../../testkit/cli.js";
 import { runTcpConns, type TcpRun } from "../../testkit/tcp-workload.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
@@ -56,22 +56,9 @@ test("retransmits under 10% loss: within the namespace's own counts; -c per conn
     runs.push(await runTcpConns(i % 2 === 0 ? 4 : 6, N, 100_000, 5_000, LOSS, PORT));
   }
   await new Promise((r) => setTimeout(r, 500));
-  const stopped = await Promise.all(Object.values(t).map((x) => x.stop()));
-  const res = Object.fromEntries(Object.keys(t).map((k, i) => [k, stopped[i]])) as Record<
-    keyof typeof t,
-    (typeof stopped)[0]
-  >;
-  for (const [k, r] of Object.entries(res)) {
-    assert.equal(r.code, 0, `${k}: ${r.err}`);
-    assert.doesNotMatch(r.err, /WARNING/, k);
-  }
+  const res = await stopAll(t);
   const ports = new Set([PORT, PORT + 1, ...Array.from({ length: N }, (_, i) => PORT + 1000 + i)]);
-  const parse = (out: string) =>
-    out
-      .trim()
-      .split("\n")
-      .filter((l) => l.startsWith("{"))
-      .map((l) => JSON.parse(l) as JsonRetrans & { retransmits?: number });
+  const parse = (out: string) => parseNdjson<JsonRetrans & { retransmits?: number }>(out);
   let total = 0;
   for (const run of runs) {
     const mine = (e: JsonRetrans) =>

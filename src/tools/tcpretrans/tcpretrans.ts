@@ -10,7 +10,7 @@ import { durationFlag, jsonFlag } from "../../command/flags.js";
 import { NotSupported } from "../../errors.js";
 import { toJson } from "../../report/table.js";
 import { hhmmss } from "../hist-tool.js";
-import { runSnoopLoop } from "../snoop-tool.js";
+import { runTcpEvents } from "../tcp-tool.js";
 import { stateName } from "../tcpstates/tcpstates-records.js";
 import { tool } from "./tcpretrans.tool.js";
 import { decodeEvent, type RetransCount, type Retransmit } from "./tcpretrans-records.js";
@@ -125,11 +125,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     durationS: o.duration,
     lostWords: { ring: "retransmits lost (ring buffer full)" },
   };
-  return runSnoopLoop(io, loop, src, (buf, off, _len, clock) => {
-    const e = decodeEvent(buf, off);
-    const at = clock.wall(e.ts);
-    return o.json ? jsonLine(e, at) : line(e, at);
-  });
+  return runTcpEvents(io, loop, src, decodeEvent, { json: o.json, jsonLine, line: (e, at) => line(e, at) });
 }
 
 export const command: Command = toolCommand(tool, HELP, run);

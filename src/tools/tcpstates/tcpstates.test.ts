@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { libbpfTool, ours, theirs } from "../../testkit/bcc-tools.js";
+import { libbpfTool, ours, parseNdjson, stopAll, theirs } from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
 import { runTcpConns, type TcpRun } from "../../testkit/tcp-workload.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
@@ -71,21 +71,8 @@ test("every state change of the workload's sockets, IPv4 and IPv6; libbpf-tools'
   const v4 = await runTcpConns(4, N, 3000, 300, undefined, SERVER_PORT);
   const v6 = await runTcpConns(6, N, 3000, 300, undefined, SERVER_PORT);
   await new Promise((r) => setTimeout(r, 1000));
-  const stopped = await Promise.all(Object.values(t).map((x) => x.stop()));
-  const res = Object.fromEntries(Object.keys(t).map((k, i) => [k, stopped[i]])) as Record<
-    keyof typeof t,
-    (typeof stopped)[0]
-  >;
-  for (const [k, r] of Object.entries(res)) {
-    if (k !== "ref") assert.equal(r.code, 0, `${k}: ${r.err}`);
-    assert.doesNotMatch(r.err, /WARNING|lost/, k);
-  }
-  const parse = (out: string) =>
-    out
-      .trim()
-      .split("\n")
-      .filter((l) => l !== "")
-      .map((l) => JSON.parse(l) as JsonChange);
+  const res = await stopAll(t, { anyExit: ["ref"], lostLine: /WARNING|lost/ });
+  const parse = (out: string) => parseNdjson<JsonChange>(out);
   const all = parse(res.json.out);
   const of = (run: TcpRun, lport: number, rport: number) =>
     all.filter((e) => e.ip === run.ip && e.laddr === run.addr && e.lport === lport && e.rport === rport);

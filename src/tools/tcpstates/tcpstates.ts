@@ -7,8 +7,7 @@ import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, jsonFlag, timeColumnFlag } from "../../command/flags.js";
 import { toJson } from "../../report/table.js";
 import { hhmmss } from "../hist-tool.js";
-import { runSnoopLoop } from "../snoop-tool.js";
-import { ipChoice, portsFlag } from "../tcp-tool.js";
+import { ipChoice, portsFlag, runTcpEvents } from "../tcp-tool.js";
 import { tool } from "./tcpstates.tool.js";
 import { decodeEvent, type StateChange, stateName } from "./tcpstates-records.js";
 
@@ -119,12 +118,10 @@ async function run(argv: string[], io: Io): Promise<number> {
     durationS: o.duration,
     lostWords: { ring: "state changes lost (ring buffer full)" },
   };
-  let first: bigint | undefined;
-  return runSnoopLoop(io, loop, src, (buf, off, _len, clock) => {
-    const e = decodeEvent(buf, off);
-    first ??= e.ts;
-    const at = clock.wall(e.ts);
-    return o.json ? jsonLine(e, at) : line(e, o, at, Number(e.ts - first) / 1e9);
+  return runTcpEvents(io, loop, src, decodeEvent, {
+    json: o.json,
+    jsonLine,
+    line: (e, at, s) => line(e, o, at, s),
   });
 }
 

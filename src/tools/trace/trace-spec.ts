@@ -1,15 +1,15 @@
-// bcc trace's probe text, its simple forms: PROBE ["FORMAT"[, ARG...]], where PROBE is bcc's
-// probe syntax (probe-spec.ts: p:, r:, t:, LIB:func), FORMAT a printf format (%d %i %u %x
-// %X %o %c %s %p %% with l/ll/h/z length letters) and each ARG `arg1`..`arg6` (a function's
-// parameters), `retval` (r: probes) or `args->field` (a tracepoint field, from its format
-// file). Predicates (`(arg1 > 0)`) are refused in one line. Pure.
+// bcc trace's probe text: PROBE [(FILTER)] ["FORMAT"[, ARG...]], where PROBE is bcc's probe
+// syntax (probe-spec.ts: p:, r:, t:, u:, LIB:func), FILTER an expression (probe-expr.ts:
+// `(arg2 == 1)`, `(args->count > 4096 && comm...)`) that a hit must pass, FORMAT a printf
+// format (%d %i %u %x %X %o %c %s %p %% with l/ll/h/z length letters) and each ARG a value:
+// `arg1`..`arg6` (a function's parameters; a USDT probe's arguments), `retval` (r: probes)
+// or `args->field` (a tracepoint field, from its format file). Pure.
 import { UsageError } from "../../errors.js";
+import { type Expr, parseExpr } from "../probe-expr.js";
 import { type ProbeSpec, parseProbeSpec } from "../probe-spec.js";
 
-export type TraceArg =
-  | { kind: "param"; index: number }
-  | { kind: "retval" }
-  | { kind: "field"; name: string };
+/** A value's name as typed: arg1..argN, retval or args->FIELD (probe-values.ts resolves it). */
+export type TraceArg = string;
 
 export interface Conversion {
   /** d i u x X o c s p */
@@ -26,6 +26,9 @@ export interface TraceSpec {
   pieces: string[];
   convs: Conversion[];
   args: TraceArg[];
+  /** The filter (null: every hit) and its text. */
+  filter: Expr | null;
+  filterText: string;
   text: string;
 }
 
@@ -80,19 +83,42 @@ export function parseFormat(fmt: string, text: string): { pieces: string[]; conv
   return { pieces, convs };
 }
 
-/** Parses `PROBE "FORMAT", ARG, ...`. Throws UsageError. Pure. */
+/** The text of a parenthesised filter at the start of `rest` and what follows; strings may hold parentheses. */
+function splitFilter(rest: string, text: string): [string, string] {
+  let depth = 0;
+  for (let i = 0; i < rest.length; i++) {
+    const ch = rest[i];
+    if (ch === '"') {
+      for (i++; i < rest.length && rest[i] !== '"'; i++) if (rest[i] === "\\") i++;
+      continue;
+    }
+    if (ch === "(") depth++;
+    if (ch === ")" && --depth === 0) return [rest.slice(1, i), rest.slice(i + 1).trim()];
+  }
+  return fail(text, "the filter's '(' is not closed");
+}
+
+/** Parses `PROBE (FILTER) "FORMAT", ARG, ...`. Throws UsageError. Pure. */
 export function parseTraceSpec(text: string): TraceSpec {
   if (text.length > 8192) fail(text, "longer than 8192 characters");
   if (/[\x00-\x1f\x7f]/.test(text)) fail(text, "contains control characters");
   const t = text.trim();
-  const sp = t.search(/\s/);
+  const sp = t.search(/[\s(]/);
   const probeText = sp < 0 ? t : t.slice(0, sp);
   let rest = sp < 0 ? "" : t.slice(sp).trim();
-  if (probeText.includes("("))
-    fail(text, 'signatures and predicates are not supported here: PROBE "FORMAT", ARG...');
   const probe = parseProbeSpec(probeText);
-  if (probe.kind === "usdt") fail(text, "USDT probes are not supported by trace here");
-  if (rest.startsWith("(")) fail(text, "predicates (filters) are not supported yet");
+  let filter: Expr | null = null;
+  let filterText = "";
+  if (rest.startsWith("(")) {
+    const sig = /^\(([\w\s*,]*)\)/.exec(rest);
+    if (t[sp] === "(" && sig && (sig[1].trim() === "" || /\w[\s*]+\w/.test(sig[1])))
+      fail(
+        text,
+        'signatures are not supported here: name values arg1..arg6 (PROBE (FILTER) "FORMAT", ARG...)',
+      );
+    [filterText, rest] = splitFilter(rest, text);
+    filter = parseExpr(filterText);
+  }
   let fmt = "";
   if (rest !== "") {
     const m = /^"((?:[^"\\]|\\.)*)"\s*(.*)$/.exec(rest);
@@ -111,22 +137,23 @@ export function parseTraceSpec(text: string): TraceSpec {
   if (rest !== "" && !rest.startsWith(",")) fail(text, "expected ', ARG' after the format");
   if (argTexts.length !== convs.length)
     fail(text, `the format has ${convs.length} conversions but ${argTexts.length} arguments follow`);
+  const maxArg = probe.kind === "usdt" ? 12 : 6;
   const args = argTexts.map((a): TraceArg => {
-    let m = /^arg([1-6])$/.exec(a);
+    const m = /^arg([1-9]\d?)$/.exec(a);
     if (m) {
       if (probe.kind === "tracepoint") fail(text, `'${a}': a tracepoint's values are args->FIELD`);
-      return { kind: "param", index: Number(m[1]) };
+      if (Number(m[1]) > maxArg) fail(text, `bad argument '${a}' (arg1..arg${maxArg})`);
+      return a;
     }
     if (a === "retval") {
       if (probe.kind !== "uretprobe") fail(text, "retval needs a return probe (r:)");
-      return { kind: "retval" };
+      return a;
     }
-    m = /^args->([A-Za-z_]\w*)$/.exec(a);
-    if (m) {
+    if (/^args->([A-Za-z_]\w*)$/.test(a)) {
       if (probe.kind !== "tracepoint") fail(text, `'${a}': args->FIELD is for tracepoints (t:)`);
-      return { kind: "field", name: m[1] };
+      return a;
     }
     return fail(text, `bad argument '${a}' (arg1..arg6, retval, args->FIELD)`);
   });
-  return { probe, pieces, convs, args, text };
+  return { probe, pieces, convs, args, filter, filterText, text };
 }

@@ -4,7 +4,7 @@ import type { ToolDescriptor } from "../../command/command.js";
 export const tool: ToolDescriptor = {
   name: "trace",
   summary:
-    "one line per hit of user functions or tracepoints, with parameters, return values or fields (bcc trace)",
+    "one line per hit of user functions, USDT probes or tracepoints that passes a filter, with parameters, return values or fields (bcc trace)",
   needs: [
     ["uprobe", "ringbuf"],
     ["tracepoint", "ringbuf"],

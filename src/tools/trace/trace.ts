@@ -1,13 +1,14 @@
-// `tsnap trace`: one line per hit of user functions (uprobes, uretprobes) or tracepoints,
-// with values printed by a printf format, like bcc trace in its simple forms
-// (trace-spec.ts). trace.bpf.c sends a record per hit through a ring buffer; this module
-// formats them.
+// `tsnap trace`: one line per hit of user functions (uprobes, uretprobes), USDT probes or
+// tracepoints that passes its filter, with values printed by a printf format, like bcc
+// trace (trace-spec.ts). trace.bpf.c sends a record per passing hit through a ring buffer;
+// this module formats them.
+import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { decimalFlag, flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, pidFlag } from "../../command/flags.js";
-import { NotSupported, UsageError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import { toJson } from "../../report/table.js";
-import { type ProbeTarget, resolveProbes, targetName } from "../probe-targets.js";
+import { resolveEach, targetName } from "../probe-targets.js";
 import { tool } from "./trace.tool.js";
 import { type Conversion, parseTraceSpec, type TraceSpec } from "./trace-spec.js";
 
@@ -30,26 +31,31 @@ const FLAGS = {
   }),
 };
 
-const HELP = `tsnap trace: a line per hit of user functions or tracepoints, with their values (bcc trace)
+const HELP = `tsnap trace: a line per hit of user functions, USDT probes or tracepoints, with their values (bcc trace)
 
 USAGE
-  tsnap trace [-p PID] [-M N] [-d SECONDS] [--json] 'PROBE ["FORMAT"[, ARG...]]'...
+  tsnap trace [-p PID] [-M N] [-d SECONDS] [--json] 'PROBE [(FILTER)] ["FORMAT"[, ARG...]]'...
 
-Prints one line per hit of each PROBE: the process, thread, name, function or event, and
-the FORMAT filled with the ARGs read in the kernel. bcc trace's simple forms: no
-predicates, no signatures. Needs root.
+Prints one line per hit of each PROBE that passes its FILTER: the process, thread, name,
+function or event, and the FORMAT filled with the ARGs read in the kernel. Needs root.
 
-PROBE   p:LIB:func, LIB:func (entry), r:LIB:func (return), t:category:event (bcc's probe
-        syntax, as funccount; a pattern may match several functions)
+PROBE   p:LIB:func, LIB:func (entry), r:LIB:func (return), u:LIB:provider:probe (USDT),
+        t:category:event (bcc's probe syntax, as funccount; a pattern may match several)
+FILTER  C's operators on integers (|| && | ^ & == != < <= > >= << >> + - * / % ! - ~),
+        strings beside == and != ("text"); run in the kernel
 FORMAT  printf: %d %i %u %x %X %o %c %s %p %%, with l ll h hh z, a width (%-8s)
-ARG     arg1..arg6 (a function's parameters), retval (r:), args->FIELD (tracepoints;
-        tsnap tracepoints -v lists the fields)
+ARG     arg1..arg6 (a function's parameters; a USDT probe's arguments), retval (r:),
+        args->FIELD (tracepoints; tsnap tracepoints -v lists the fields)
 
 OPTIONS
 ${flagHelp(FLAGS)}
 EXAMPLES
   sudo tsnap trace 't:syscalls:sys_enter_openat "%s", args->filename'
-  sudo tsnap trace -p 1234 'c:malloc "size=%lu", arg1' 'r:c:malloc "=%p", retval'
+  sudo tsnap trace 'p:c:open (arg2 == 1) "%s", arg1'                 open()s for writing only
+  sudo tsnap trace 't:syscalls:sys_enter_read (args->count > 4096) "%lu", args->count'
+  sudo tsnap trace 't:syscalls:sys_enter_openat (args->filename == "/etc/passwd")'
+  sudo tsnap trace -p 1234 'c:malloc (arg1 >= 1048576) "size=%lu", arg1' 'r:c:malloc "=%p", retval'
+  sudo tsnap trace 'u:/opt/app/bin/server:app:request (arg2 >= 500) "%s %d", arg1, arg2'
   sudo tsnap trace 'r:/usr/bin/bash:readline "%s", retval'
   sudo tsnap trace -M 10 't:sched:sched_process_exec "%s", args->filename'
 `;
@@ -131,27 +137,13 @@ export function row(pid: number, tid: number, comm: string, func: string, msg: s
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  if (process.getuid?.() !== 0) throw new NotSupported("trace", "needs root (CAP_BPF and CAP_PERFMON)");
-  const { argSources, decodeEvent, loadTrace } = await import("./trace-load.js");
-  const targets: ProbeTarget[] = [];
-  const specOf: TraceSpec[] = [];
-  const args: ReturnType<typeof argSources>[] = [];
-  for (const spec of o.specs) {
-    const found = resolveProbes(spec.probe, {
-      allow: ["uprobe", "uretprobe", "tracepoint"],
-      tool: "trace",
-      regex: false,
-      pid: o.pid,
-    });
-    for (const t of found) {
-      targets.push(t);
-      specOf.push(spec);
-      args.push(argSources(spec, t));
-    }
-  }
-  if (targets.length > 1000)
-    throw new UsageError(`the probes match ${targets.length} places, more than 1000`);
-  const src = loadTrace(targets, args, o.pid);
+  requireBpfPrivilege("trace");
+  const { decodeEvent, loadTrace, traceTable } = await import("./trace-load.js");
+  const found = resolveEach(o.specs, (s) => s.probe, "trace", o.pid);
+  const targets = found.map((f) => f.target);
+  const specOf = found.map((f) => f.item);
+  const tables = found.map((f) => traceTable(f.item, f.target));
+  const src = loadTrace(targets, tables, o.pid);
   try {
     if (o.json) io.err(`Tracing ${targets.length} probes... Hit Ctrl-C to end.\n`);
     else io.out(HEADER);
@@ -166,7 +158,12 @@ async function run(argv: string[], io: Io): Promise<number> {
         const spec = specOf[e.probe];
         if (!spec) return false;
         const func = targetName(targets[e.probe]);
-        const message = formatMessage(spec, e.vals, e.strs);
+        const at = tables[e.probe].valueSlots;
+        const message = formatMessage(
+          spec,
+          at.map((s) => e.vals[s]),
+          at.map((s) => e.strs[s]),
+        );
         text += o.json
           ? `${toJson({ pid: e.pid, tid: e.tid, comm: e.comm, func, message })}\n`
           : row(e.pid, e.tid, e.comm, func, message);

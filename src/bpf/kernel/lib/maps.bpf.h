@@ -6,7 +6,8 @@
  *   COUNTER_ARRAY(lost, 2);      an array of n u64 counters (index → count), e.g. events lost
  *   CGROUP_FILTER_MAP(cgroup_map);  the one-entry cgroup array a -c/--cgroup filter tests
  *                                with bpf_current_task_under_cgroup (bpf/cgroup-filter.ts sets it)
- *   count_add(&counts, &key, n); adds n to a u64 counter of a hash map, inserting it first
+ *   count_add(&counts, &key, n); adds n to a u64 counter of a hash map, inserting it first;
+ *                                0 when it could not (the map is full)
  */
 #ifndef TSNAP_LIB_MAPS_BPF_H
 #define TSNAP_LIB_MAPS_BPF_H
@@ -41,19 +42,21 @@
 
 /* Adds n to the u64 at key, creating it when absent. Another CPU may insert the same key
  * between the lookup and the insert: then n goes to the winner's counter. */
-static __always_inline void count_add(void *map, const void *key, __u64 n)
+static __always_inline int count_add(void *map, const void *key, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(map, key);
 
 	if (v) {
 		__sync_fetch_and_add(v, n);
-		return;
+		return 1;
 	}
 	if (bpf_map_update_elem(map, key, &n, BPF_NOEXIST)) {
 		v = bpf_map_lookup_elem(map, key);
-		if (v)
-			__sync_fetch_and_add(v, n);
+		if (!v)
+			return 0;
+		__sync_fetch_and_add(v, n);
 	}
+	return 1;
 }
 
 #endif

@@ -12,6 +12,8 @@
 #ifndef TSNAP_LIB_SOCK_BPF_H
 #define TSNAP_LIB_SOCK_BPF_H
 
+#include "fdfile.bpf.h"
+
 #ifndef AF_INET
 #define AF_INET 2
 #endif
@@ -67,15 +69,10 @@ static __always_inline void sock_id_from_sk(struct sock_id *id, struct sock *sk)
  * checked: callers test the family and protocol they expect). */
 static __always_inline struct sock *sock_of_fd(int fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
-	unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
-	struct file *file = NULL;
+	struct file *file = file_of_fd(fd);
 	struct socket *sock;
 
-	if (fd < 0 || (unsigned int)fd >= max)
-		return NULL;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	if (!file)
 		return NULL;
 	sock = BPF_CORE_READ(file, private_data);
 	if (!sock)

@@ -1,0 +1,59 @@
+// The layouts tcptop.bpf.c shares with user space: its read-only config and the key and
+// value of its `traffic` map. Offsets by C's rules (records.ts:layout); the C structs
+// must match (sizes checked at load).
+import { cString, layout } from "../../sources/bpf/records.js";
+import { decodeSockId, familyOf, SOCK_ID_FIELDS, type SockId } from "../tcp-tool.js";
+
+export const CONFIG = layout("tcptop_config", [
+  ["pid", "u32"],
+  ["family", "u16"],
+  ["filter_cg", "u8"],
+  ["pad", "u8"],
+]);
+
+export const KEY = layout("tcptop_key", [
+  ...SOCK_ID_FIELDS,
+  ["pid", "u32"],
+  ["comm", { array: "char", len: 16 }],
+]);
+
+export const TRAFFIC = layout("tcptop_traffic", [
+  ["sent", "u64"],
+  ["received", "u64"],
+]);
+
+export const LOST_WORDS = { map: "connections not counted: the map of connections was full" };
+
+export interface TcptopConfig {
+  pid: number | null;
+  ip?: 4 | 6;
+  cgroup?: string;
+}
+
+/** The bytes of `const volatile struct tcptop_config cfg`. Pure. */
+export function configBytes(c: TcptopConfig): Buffer {
+  const b = Buffer.alloc(CONFIG.size);
+  b.writeUInt32LE(c.pid ?? 0, CONFIG.off.pid);
+  b.writeUInt16LE(familyOf(c.ip), CONFIG.off.family);
+  b.writeUInt8(c.cgroup ? 1 : 0, CONFIG.off.filter_cg);
+  return b;
+}
+
+/** One process's traffic on one connection (s* local, d* remote), cumulative. */
+export interface Traffic extends SockId {
+  pid: number;
+  comm: string;
+  sent: number;
+  received: number;
+}
+
+/** One entry of the `traffic` map. Pure. */
+export function decodeTraffic(key: Buffer, value: Buffer): Traffic {
+  return {
+    ...decodeSockId(key, 0, KEY.off),
+    pid: key.readUInt32LE(KEY.off.pid),
+    comm: cString(key, KEY.off.comm, 16),
+    sent: Number(value.readBigUInt64LE(TRAFFIC.off.sent)),
+    received: Number(value.readBigUInt64LE(TRAFFIC.off.received)),
+  };
+}
