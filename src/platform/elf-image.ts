@@ -12,8 +12,11 @@ import {
   elfDebugLink,
   elfFunctions,
   elfLoadSegments,
+  elfSections,
   hasSymtab,
+  sectionName,
 } from "./elf.js";
+import { VDSO_PATH, vdsoImage } from "./vdso.js";
 
 export interface Image {
   funcs: ElfSymbol[];
@@ -26,7 +29,17 @@ export interface Image {
 /** Files larger than this are not read for symbols (their frames stay module+0xoff). */
 const MAX_SYMBOL_FILE = 512 << 20;
 
+/** Files up to this size are read whole; larger ones only where symbols and CFI are (readSparse). */
+const SPARSE_FROM = 8 << 20;
+
+/**
+ * A file's bytes (null when it cannot be read, is not a regular file, or is over `max`);
+ * "[vdso]": the vDSO's image. An ELF file over SPARSE_FROM comes back at its full length but
+ * with only the parts symbolization and unwinding read filled in (readSparse): a 100 MB
+ * binary's code is never read.
+ */
 export function readFileBounded(path: string, max = MAX_SYMBOL_FILE): Buffer | null {
+  if (path === VDSO_PATH) return vdsoImage();
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -36,19 +49,52 @@ export function readFileBounded(path: string, max = MAX_SYMBOL_FILE): Buffer | n
   try {
     const st = fstatSync(fd);
     if (!st.isFile() || st.size > max) return null;
+    if (st.size > SPARSE_FROM) return readSparse(fd, st.size);
     const b = Buffer.allocUnsafe(st.size);
-    let got = 0;
-    while (got < st.size) {
-      const n = readSync(fd, b, got, st.size - got, got);
-      if (n <= 0) break;
-      got += n;
-    }
-    return b.subarray(0, got);
+    return b.subarray(0, readRange(fd, b, 0, st.size));
   } catch {
     return null;
   } finally {
     closeSync(fd);
   }
+}
+
+/** Reads [off, off + len) of the file into the same offsets of `b`; the bytes read. */
+function readRange(fd: number, b: Buffer, off: number, len: number): number {
+  const end = Math.min(b.length, off + len);
+  let at = off;
+  while (at < end) {
+    const n = readSync(fd, b, at, end - at, at);
+    if (n <= 0) break;
+    at += n;
+  }
+  return at - off;
+}
+
+/** The sections a symbol table, build-id, debug link, USDT notes and CFI are read from. */
+const SPARSE_TYPES = new Set([2 /* SYMTAB */, 3 /* STRTAB */, 7 /* NOTE */, 11 /* DYNSYM */]);
+const SPARSE_NAMES = new Set([".eh_frame", ".eh_frame_hdr", ".gnu_debuglink"]);
+
+/**
+ * A large ELF file as a zero-filled buffer of its length (pages never written are never
+ * backed) with its header, program and section headers, and the sections above filled in.
+ * Not ELF64: the header alone (the parsers say "not an ELF file").
+ */
+function readSparse(fd: number, size: number): Buffer {
+  const b = Buffer.alloc(size);
+  readRange(fd, b, 0, 0x40);
+  if (b.readUInt32BE(0) !== 0x7f454c46 || b[4] !== 2 || b[5] !== 1) return b;
+  readRange(fd, b, Number(b.readBigUInt64LE(0x20)), b.readUInt16LE(0x36) * b.readUInt16LE(0x38));
+  readRange(fd, b, Number(b.readBigUInt64LE(0x28)), b.readUInt16LE(0x3a) * b.readUInt16LE(0x3c));
+  const sections = elfSections(b);
+  const names = sections[b.readUInt16LE(0x3e)];
+  if (names) readRange(fd, b, names.offset, names.size);
+  for (const sec of sections) {
+    if (sec.type === 8 /* NOBITS */) continue;
+    if (SPARSE_TYPES.has(sec.type) || SPARSE_NAMES.has(sectionName(b, sections, sec)))
+      readRange(fd, b, sec.offset, sec.size);
+  }
+  return b;
 }
 
 /** Where a separate debug file may be, most specific first (gdb's search order). */

@@ -55,7 +55,7 @@ test("a process's frames resolve after it exited, if it was seen while alive", a
   assert.deepEqual(new UserSymbolizer().frames(pid, [BigInt(addr + 4)]), [`0x${(addr + 4).toString(16)}`]);
 });
 
-test("parseMaps keeps executable file mappings with their file identity", () => {
+test("parseMaps keeps executable file mappings with their file identity, and the vDSO", () => {
   const text = [
     "55d0c0a00000-55d0c0a01000 r--p 00000000 fe:01 1311 /usr/bin/app",
     "55d0c0a01000-55d0c0a02000 r-xp 00001000 fe:01 1311 /usr/bin/app",
@@ -73,6 +73,7 @@ test("parseMaps keeps executable file mappings with their file identity", () => 
       path: "/usr/lib/x86_64-linux-gnu/libc.so.6",
       file: "fe:01:2222",
     },
+    { start: 0x7ffd00000000, end: 0x7ffd00001000, offset: 0, path: "[vdso]", file: "vdso" },
     {
       start: 0x7f2000000000,
       end: 0x7f2000001000,

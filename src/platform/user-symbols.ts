@@ -12,6 +12,7 @@ import { demangle } from "./demangle.js";
 import { fileOffsetToVaddr, functionAt } from "./elf.js";
 import { type Image, ImageCache } from "./elf-image.js";
 import { type PerfMap, readPerfMap } from "./perf-map.js";
+import { VDSO_FILE, VDSO_PATH } from "./vdso.js";
 
 export interface Mapping {
   start: number;
@@ -23,18 +24,23 @@ export interface Mapping {
   file: string;
 }
 
-/** Executable file mappings of a /proc/PID/maps text ("start-end perms offset dev inode path"). */
+/**
+ * Executable file mappings of a /proc/PID/maps text ("start-end perms offset dev inode path"),
+ * and the [vdso] (read from tsnap's own copy: vdso.ts).
+ */
 export function parseMaps(text: string): Mapping[] {
   const out: Mapping[] = [];
   for (const line of text.split("\n")) {
-    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S\Sx\S) ([0-9a-f]+) (\S+) (\d+)\s+(\/.*)$/.exec(line);
-    if (!m || m[6] === "0") continue;
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S\Sx\S) ([0-9a-f]+) (\S+) (\d+)\s+(\/.*|\[vdso\])$/.exec(line);
+    if (!m) continue;
+    const vdso = m[7] === VDSO_PATH;
+    if (!vdso && m[6] === "0") continue;
     out.push({
       start: Number.parseInt(m[1], 16),
       end: Number.parseInt(m[2], 16),
       offset: Number.parseInt(m[4], 16),
       path: m[7],
-      file: `${m[5]}:${m[6]}`,
+      file: vdso ? VDSO_FILE : `${m[5]}:${m[6]}`,
     });
   }
   return out;
@@ -105,7 +111,8 @@ export class UserSymbolizer {
   mappingAt(tgid: number, addr: number): { m: Mapping; paths: string[] } | null {
     this.see(tgid);
     const m = findMapping(this.maps.get(tgid) ?? [], addr) ?? this.reloadFor(tgid, addr);
-    return m ? { m, paths: [`/proc/${tgid}/root${m.path}`, m.path] } : null;
+    if (!m) return null;
+    return { m, paths: m.file === VDSO_FILE ? [VDSO_PATH] : [`/proc/${tgid}/root${m.path}`, m.path] };
   }
 
   private reloadFor(tgid: number, addr: number): Mapping | undefined {
@@ -147,6 +154,7 @@ export class UserSymbolizer {
 
   private image(tgid: number, m: Mapping): Image | null {
     // Through the process's root, so that files of containers resolve too.
+    if (m.file === VDSO_FILE) return this.images.get(m.file, [VDSO_PATH]);
     const root = `/proc/${tgid}/root`;
     return this.images.get(m.file, [`${root}${m.path}`, m.path], root);
   }

@@ -54,7 +54,7 @@ export interface RoundSink {
 /**
  * The clock's tick when the period allows (TSNAP_CLOCK_TICK_US overrides): the instant of
  * each round is one of period / tick ticks. Finer dithers better and costs more timer
- * interrupts on the clock's CPU (200 a second at 5 ms; bench/overhead.ts counts them).
+ * interrupts on each clock CPU (200 a second each at 5 ms; bench/overhead.ts counts them).
  */
 const TICK_NS = 5_000_000;
 

@@ -3,13 +3,15 @@
 // clock_nanosleep, and its main thread in pause. Widths in avg threads within ±0.3 of that,
 // from history (capture, then flame DIR) and live (top --flame).
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCli, runTsnap } from "../../testkit/cli.js";
+import { containsSeq, parseFolded } from "../../testkit/folded.js";
 import { startGroundTruth } from "../../testkit/ground-truth.js";
 import { svgFrames } from "../../testkit/svg-frames.js";
+import { compileWorkload, startWorkload } from "../../testkit/workloads.js";
 
 test("flame DIR: 2 spinning + 1 nanosleep + 1 pause thread, widths within ±0.3 avg threads", async (t) => {
   const gt = await startGroundTruth({ spin: 2, sleep: 1, pipe: 0, vfork: false });
@@ -162,6 +164,67 @@ test("flame DIR: bad levels and filters are usage errors", async () => {
     const empty = await runCli(["flame", dir]);
     assert.equal(empty.code, 1);
     assert.match(empty.stderr, /no tsnap or xcapture sample files/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// Stacks are symbolized at capture time into each hour's dictionary: once the process has
+// exited and its binary is gone, nothing on the machine can name its frames, yet the
+// history still does. The workload (hot-cold.c, frame pointers) runs main → worker → hot_a
+// or hot_b: the names the compiler gave them, not anything tsnap produced.
+test("history names user frames after the process exited and its binary was deleted", {
+  skip: process.getuid?.() !== 0 && "needs root (bpf source, user stacks)",
+}, async () => {
+  const built = compileWorkload("hot-cold", "test/workloads", [
+    "-fno-omit-frame-pointer",
+    "-fno-optimize-sibling-calls",
+  ]);
+  const dir = mkdtempSync(join(tmpdir(), "tsnap-flame-gone-"));
+  const bin = join(dir, "hot-cold-gone");
+  copyFileSync(built, bin);
+  chmodSync(bin, 0o755);
+  const w = await startWorkload(bin, []);
+  const pid = w.ready[1];
+  try {
+    const cap = await runTsnap(
+      ["capture", "-o", join(dir, "cap"), "--source", "bpf", "--ustack", "-p", pid, "--hz", "10", "-d", "3"],
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(cap.code, 0, cap.stderr);
+  } finally {
+    await w.stop();
+  }
+  try {
+    rmSync(bin);
+    assert.ok(!existsSync(`/proc/${pid}`), "the process is gone");
+    const r = await runCli([
+      "flame",
+      join(dir, "cap"),
+      "--folded",
+      "-w",
+      `tgid=${pid}`,
+      "--levels",
+      "state,ustack",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    // Frames as the capture wrote them: module`function (offsets dropped by flame).
+    const lines = parseFolded(r.stdout).map((s) => ({
+      ...s,
+      fns: s.frames.map((f) => f.slice(f.indexOf("`") + 1)),
+    }));
+    const total = lines.reduce((n, s) => n + s.count, 0);
+    const named = lines
+      .filter((s) => containsSeq(s.fns, ["main", "worker"]) && /^hot_[ab]$/.test(s.fns.at(-1) ?? ""))
+      .reduce((n, s) => n + s.count, 0);
+    assert.ok(
+      total > 0 && named >= 0.8 * total,
+      `main;worker;hot_a|hot_b in ${named} of ${total}:\n${r.stdout}`,
+    );
+    assert.ok(
+      lines.some((s) => s.frames.includes("hot-cold-gone`main")),
+      `the deleted binary names its frames:\n${r.stdout}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
