@@ -126,8 +126,7 @@ test("headless Chromium: timeline, brush → table, address and heatmap (cells =
     const samples = (rows: Record<string, string>[]) => rows.reduce((a, r) => a + Number(r.samples), 0);
 
     // The flame graph frame: the SVG's own script ran (it numbers the frames) under its CSP.
-    const flame = page.frames().find((f) => f.url().includes("/api/flame.svg"));
-    assert.ok(flame, "flame frame");
+    const flame = await page.waitForFrame((f) => f.url().includes("/api/flame.svg"), { timeout: 15_000 });
     await flame.waitForSelector("#frames > g[data-i]", { timeout: 15_000 });
 
     // Brush the middle of the timeline: the window, the address and the table follow.

@@ -314,8 +314,7 @@ test("--live: samples now; the data's end moves each second and the spinners sho
     assert.ok(Math.abs(cpu - N) <= 0.3, `live RUN + RUNQ ${cpu}: ${JSON.stringify(rows)}`);
 
     // On-CPU flame graph of the spinning process for 2 s (tsnap profile): its threads spin
-    // in spin(), so nearly every sample is under that frame. Off-CPU (tsnap offcputime):
-    // the main thread waits in pthread_join (a futex) the whole time.
+    // in spin(), so nearly every sample is under that frame.
     if (process.getuid?.() !== 0) t.diagnostic("profile.svg not tried: tsnap profile needs root");
     else {
       const pid = spin.child.pid;
@@ -328,14 +327,27 @@ test("--live: samples now; the data's end moves each second and the spinners sho
       const all = frameNamed(frames, "all");
       const spinning = frames.filter((f) => f.name === "spin").reduce((a, f) => a + f.width, 0);
       assert.ok(spinning >= 0.9 * all.width, `spin() ${spinning} of ${all.width}`);
-      const off = await fetch(`${live!.origin}/api/profile.svg?kind=offcpu&pid=${pid}&seconds=2`);
-      const offSvg = await off.text();
-      assert.equal(off.status, 200, offSvg);
-      assert.match(offSvg, /Off-CPU flame graph/);
-      assert.ok(
-        svgFrames(offSvg).some((f) => /futex|pthread_join/.test(f.name)),
-        "a futex wait frame (pthread_join)",
-      );
+      // The sleeper sleeps 100 ms a call: off CPU the whole 2 s, in clock_nanosleep
+      // (offcputime counts a stretch when the thread runs again: each call's 100 ms).
+      const sleeper = await startWorkload(compileWorkload("sleep-loop"), [String(SLEEP_MS), "20"]);
+      try {
+        const off = await fetch(
+          `${live!.origin}/api/profile.svg?kind=offcpu&pid=${sleeper.child.pid}&seconds=2`,
+        );
+        const offSvg = await off.text();
+        assert.equal(off.status, 200, offSvg);
+        assert.match(offSvg, /Off-CPU flame graph/);
+        const offFrames = svgFrames(offSvg);
+        const total = frameNamed(offFrames, "all");
+        const sleeping = offFrames
+          .filter((f) => /nanosleep/.test(f.name))
+          .reduce((a, f) => Math.max(a, f.width), 0);
+        assert.ok(sleeping >= 0.9 * total.width, `nanosleep ${sleeping} of ${total.width}`);
+        const us = Number(/([\d,]+) µs/.exec(total.info)?.[1].replaceAll(",", ""));
+        assert.ok(Math.abs(us - 2e6) <= 0.25e6, `off CPU ${total.info}, expected about 2 s`);
+      } finally {
+        await sleeper.stop();
+      }
     }
     for (const bad of ["kind=gpu&pid=1", "pid=0", "pid=1&seconds=31", "pid=1&x=1", "kind=cpu"]) {
       const res: Response = await fetch(`${live!.origin}/api/profile.svg?${bad}`);

@@ -49,7 +49,7 @@ test("swimlanes: a letter per bucket in the state's column, blank where not samp
   const lines = laneLines(d, 80, "none");
   assert.match(lines[0], /the 2 busiest of 3 threads/);
   assert.match(lines[1], /^ {5}42 fio +│DD RQs$/);
-  assert.match(lines[2], /^ {6}7 a-very-long-c… │ R$/);
+  assert.match(lines[2], /^ {6}7 a-very-long-c… │ R {4}$/);
   for (const l of lines) assert.ok(l.length <= 80, l);
   assert.match(lines.at(-1) ?? "", /a column is 10 s/);
 });

@@ -210,6 +210,25 @@ async function refresh(live = false) {
       })
       .catch((err) => my === seq && status(err.message));
   }
+  let fq = vq;
+  if (diff) {
+    const b = baseWindow(s.window, diff, s.extent);
+    fq += `&bfrom=${Math.max(0, Math.round(b.fromUs))}&bto=${Math.round(b.toUs)}`;
+    // A view without a window follows the data: the base must be fixed with the window.
+    if (st.view.fromUs === null) fq += `&from=${Math.round(s.window.fromUs)}&to=${Math.round(s.window.toUs)}`;
+  }
+  if (fq !== flameQuery || (live && Date.now() - flameAt > 5000)) {
+    flameQuery = fq;
+    flameAt = Date.now();
+    // A new frame each time: changing a frame's src would add entries to the page's history.
+    const frame = document.createElement("iframe");
+    frame.id = "flame";
+    frame.title = "thread-state flame graph";
+    frame.src = `/api/flame.svg?${fq}`;
+    $("flame").replaceWith(frame);
+  }
+  // Live refreshes read the stacks and lanes with the flame graph (every 5 s), not every second.
+  if (live && Date.now() - flameAt > 100) return;
   const total = s.table.rows.reduce((a, r) => a + (Number(r.avg_threads) || 0), 0);
   getJson(`/api/stacks?${vq}`)
     .then((a) => {
@@ -235,23 +254,6 @@ async function refresh(live = false) {
       $("lanes").dataset.ready = String(my);
     })
     .catch((err) => my === seq && status(err.message));
-  let fq = vq;
-  if (diff) {
-    const b = baseWindow(s.window, diff, s.extent);
-    fq += `&bfrom=${Math.max(0, Math.round(b.fromUs))}&bto=${Math.round(b.toUs)}`;
-    // A view without a window follows the data: the base must be fixed with the window.
-    if (st.view.fromUs === null) fq += `&from=${Math.round(s.window.fromUs)}&to=${Math.round(s.window.toUs)}`;
-  }
-  if (fq !== flameQuery || (live && Date.now() - flameAt > 5000)) {
-    flameQuery = fq;
-    flameAt = Date.now();
-    // A new frame each time: changing a frame's src would add entries to the page's history.
-    const frame = document.createElement("iframe");
-    frame.id = "flame";
-    frame.title = "thread-state flame graph";
-    frame.src = `/api/flame.svg?${fq}`;
-    $("flame").replaceWith(frame);
-  }
 }
 
 async function start() {
