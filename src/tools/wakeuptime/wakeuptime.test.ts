@@ -274,5 +274,11 @@ test("side by side with libbpf-tools wakeuptime: the waitee's top waker stack is
   const from = (s: string[]) => s.slice(s.findIndex(isPipeWrite));
   assert.ok(k.some(isPipeWrite) && lbt[0].syms.some(isPipeWrite), `${k}\n${lbt[0].syms}`);
   assert.deepEqual(from(k), from(lbt[0].syms));
-  assert.ok(within(ours.value, lbt[0].us, 0.15), `ours ${ours.value} µs, theirs ${lbt[0].us}`);
+  // Ours is checked against the kernel's count above. Theirs attaches when its own load
+  // ends: on a loaded CI machine it missed the first naps (802 of 1003 ms, 2 of 10), so it
+  // may read less by a few naps, never more by over 15%.
+  assert.ok(
+    lbt[0].us <= ours.value * 1.15 && lbt[0].us >= ours.value - 3 * NAP_MS * 1000,
+    `ours ${ours.value} µs, theirs ${lbt[0].us}`,
+  );
 });
