@@ -60,6 +60,7 @@ test("retransmits under 10% loss: within the namespace's own counts; -c per conn
   const ports = new Set([PORT, PORT + 1, ...Array.from({ length: N }, (_, i) => PORT + 1000 + i)]);
   const parse = (out: string) => parseNdjson<JsonRetrans & { retransmits?: number }>(out);
   let total = 0;
+  let segsCompared = 0;
   for (const run of runs) {
     const mine = (e: JsonRetrans) =>
       e.ip === run.ip && e.laddr === run.addr && (ports.has(e.lport) || ports.has(e.rport));
@@ -88,8 +89,11 @@ test("retransmits under 10% loss: within the namespace's own counts; -c per conn
     const text = res.text.out.split("\n").filter((l) => l.includes(` ${run.ip}  ${run.addr}:`));
     assert.ok(text.length >= events.length);
     total += events.length;
+    segsCompared += segs;
   }
-  assert.ok(total > 0 || runs.every((r) => r.snmp.RetransSegs === 0), "a retransmit was seen");
+  // Over the runs compared above (a family's runs beyond its first are not: CI saw the only
+  // retransmits of one run in such a run, and no event counted against them).
+  assert.ok(total > 0 || segsCompared === 0, "a retransmit was seen");
   assert.match(res.text.out, /^TIME {5}PID {4}IP LADDR:LPORT {10}T> RADDR:RPORT {10}STATE\n/);
   assert.equal(liveCount(), handles, "every BPF object and link closed");
 });
