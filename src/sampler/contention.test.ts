@@ -25,9 +25,9 @@
 // such threads a round, `--as-found` in the benchmark compares), and the lean stays.
 // The clock ticks on every CPU (the default; TSNAP_CLOCK_CPU=0 pins it), interleaved,
 // each instant's CPU drawn with it: the two
-// leans cancel on average (readers' RUNQ +0.01 over 5 quiet runs, each within ±0.12, against
-// +0.29 on CPU 0 alone and -0.09 on CPU 1; `--clock-cpus all,0,1`), but a single run can
-// still stray by more than ±0.3 (+0.40 in one 5 s run; more under other programs' load).
+// leans mostly cancel (readers' RUNQ +0.13 over 5 quiet runs, against +0.18 on CPU 0 alone
+// and -0.06 on CPU 1; `--clock-cpus all,0,1`), but a single run can still stray by about
+// ±0.3 (+0.31 in one of those runs; more under other programs' load).
 // So the readers' RUNQ/DISK split is guarded and the issue's ±0.3 reported as TODO; the
 // readers' RUN and the hogs are asserted at ±0.3.
 import assert from "node:assert/strict";
