@@ -319,9 +319,13 @@ test("fio O_DIRECT reads: the disk's %util and r/s as iostat -x's and /proc/disk
     );
     assert.ok(Math.abs(u.detail!.util - iostatUtil) <= 10, `%util ${u.detail!.util} vs iostat ${iostatUtil}`);
     assert.ok(Math.abs(u.detail!.util - utilOwn) <= 10, `%util ${u.detail!.util} vs diskstats ${utilOwn}`);
+    // iostat's whole seconds inside check's window leave out its edges, where check's own
+    // start-up slows fio on 2 CPUs (CI: 24,669 vs 26,399): as for %util, allow half the
+    // second-to-second spread on top. The same interval is held tight against diskstats below.
+    const rpsTol = 0.05 * iostatRps + ios["spread r/s"] / 2;
     assert.ok(
-      Math.abs(u.detail!.r_s - iostatRps) <= 0.05 * iostatRps,
-      `r/s ${u.detail!.r_s} vs iostat ${iostatRps}`,
+      Math.abs(u.detail!.r_s - iostatRps) <= rpsTol,
+      `r/s ${u.detail!.r_s} vs iostat ${iostatRps} (±${rpsTol.toFixed(0)})`,
     );
     assert.ok(
       Math.abs(u.detail!.r_s - rpsOwn) <= 0.05 * rpsOwn,
