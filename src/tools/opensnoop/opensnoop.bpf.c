@@ -53,8 +53,11 @@ struct open_start {
 
 const volatile struct opensnoop_config cfg = {};
 
-/* starts (thread → struct open_start), events (the ring), lost (lib/syscall-pair.bpf.h). */
-SYSCALL_PAIR_MAPS(struct open_start, 4 << 20);
+/* starts (thread → struct open_start), events (the ring), lost (lib/syscall-pair.bpf.h).
+ * 16 MiB: ~52k records of 320 bytes, a third of a second of one thread's opens at the
+ * rate this kernel side allows (~150k/s, bench/tools-cost.ts), which user space drains
+ * at about half that rate; 4 MiB lost a quarter of a 30k-open storm. */
+SYSCALL_PAIR_MAPS(struct open_start, 16 << 20);
 
 CGROUP_FILTER_MAP(cgroup_map);
 
