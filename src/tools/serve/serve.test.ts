@@ -486,3 +486,30 @@ test("bad flags: one line and exit 2", async () => {
   const help = await runCli(["serve", "--help"]);
   assert.match(help.stdout, /EXAMPLES/);
 });
+
+test("SIGTERM while requests wait for DuckDB: the ones waiting are dropped and serve exits 0 at once", {
+  skip: existsSync(DEMO) ? false : `skipped: demo data not found at ${DEMO}`,
+}, async () => {
+  const demo = await startServe([DEMO, "--port", "0"], 60_000);
+  // A dozen timelines stacked by comm (~0.1-0.3 s each here) queue behind each other.
+  const asked = Array.from({ length: 12 }, (_, i) =>
+    fetch(`${demo.origin}/api/view?g=state,syscall&by=comm&cols=${100 + i}`).then(
+      (r) => r.status,
+      () => "dropped",
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  const t0 = performance.now();
+  const killer = setTimeout(() => demo.child.kill("SIGKILL"), 15_000);
+  try {
+    assert.equal(await demo.stop(), 0, `exit code after SIGTERM; stderr: ${demo.stderr()}`);
+    assert.ok(performance.now() - t0 < 10_000, `exited ${performance.now() - t0} ms after SIGTERM`);
+  } finally {
+    clearTimeout(killer);
+  }
+  const got = await Promise.all(asked);
+  assert.ok(
+    got.every((x) => x === 200 || x === 503 || x === "dropped"),
+    got.join(","),
+  );
+});
