@@ -283,7 +283,12 @@ export class WebData {
       const items = await this.ui.values(p.view, p.column, w);
       return {
         column: p.column,
-        values: items.slice(0, 500).map((i) => ({ value: i.key, avg: Number(i.note) })),
+        // Process ids (column tgid) come with their name: the thread name sampled most.
+        values: items.slice(0, 500).map((i) => ({
+          value: i.key,
+          avg: Number.parseFloat(i.note),
+          ...(i.search ? { name: i.search } : {}),
+        })),
       };
     });
   }

@@ -199,6 +199,17 @@ test("/api/flame.svg with bfrom/bto: the differential graph of two halves; width
 test("/api/values and /api/info answer; the page's files are served with a CSP that allows no inline script", async () => {
   const vals = await api("/api/values?column=state");
   assert.ok((vals.values as { value: string }[]).some((x) => x.value === "SLEEP"));
+  // Process ids come with a name (the process picker of tsnap ui lists the same).
+  const pids = (await api("/api/values?column=tgid")).values as {
+    value: string;
+    avg: number;
+    name: string;
+  }[];
+  assert.ok(pids.length > 0);
+  assert.ok(
+    pids.every((x) => Number.isFinite(x.avg) && typeof x.name === "string" && x.name.length > 0),
+    JSON.stringify(pids),
+  );
   const info = await api("/api/info");
   assert.equal(info.live, false);
   assert.ok((info.columns as { name: string }[]).some((c) => c.name === "syscall"));
