@@ -24,12 +24,13 @@ export const LOST_RING = 0;
 export const LOST_START = 1;
 export const LOST_WORDS = {
   ring: "deletions lost: the ring buffer was full",
-  start: "unlinks not followed: the map of unlinks in progress was full",
+  start: "unlinks or renames not followed: the map of calls in progress was full",
 };
 
 /** The open syscalls whose exits record a file created, and the unlinks. */
 export const OPENS = ["open", "openat", "openat2", "creat"] as const;
 export const UNLINKS = ["unlink", "unlinkat"] as const;
+export const RENAMES = ["rename", "renameat", "renameat2"] as const;
 
 /** The bytes of `const volatile struct filelife_config cfg`. Pure. */
 export function configBytes(pid: number): Buffer {

@@ -5,11 +5,15 @@
  *  - an open(), openat(), openat2() or creat() that returns a file the open created
  *    (FMODE_CREATED in its f_mode: O_CREAT on a name that did not exist) records the
  *    file's dentry and the time in `births`;
- *  - an unlink() or unlinkat() that succeeds looks, among the recorded dentries, for the
- *    one that is now dead (negative, or unhashed when the file is still open) and has the
- *    name the call removed (the last component of its path), and sends its age.
- * The unlink side never resolves the path itself (no lookup from BPF): a rename keeps the
- * dentry, so a file renamed and then removed is still found, by its new name. */
+ *    and `names` maps the file's name (its last path component) to that dentry;
+ *  - a rename(), renameat() or renameat2() that succeeds moves the `names` entry of the
+ *    old name to the dentry's new one (a rename keeps the dentry);
+ *  - an unlink() or unlinkat() that succeeds looks up the name it removed (the last
+ *    component of its path) in `names`; when that dentry is now dead (negative, or
+ *    unhashed when the file is still open) and bears that name, the file's age is sent.
+ * No path is resolved in BPF (it cannot look one up); each step is a few map operations.
+ * Two files alive at once under the same name in different directories share one `names`
+ * entry: the older one is missed. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -56,13 +60,25 @@ struct {
 	__type(value, struct birth);
 } births SEC(".maps");
 
-/* thread → the path its unlink names */
+struct name_key {
+	char name[NAME_LEN];
+};
+
+/* a created file's name → its dentry address (the latest file created with that name) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct name_key);
+	__type(value, __u64);
+} names SEC(".maps");
+
+/* thread → the path its unlink or rename names (the old one for a rename) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 10240);
 	__type(key, __u32);
 	__type(value, __u64);
-} unlinks SEC(".maps");
+} paths SEC(".maps");
 
 struct scratch {
 	char path[PATH_LEN];
@@ -83,7 +99,7 @@ struct {
 COUNTER_ARRAY(lost, 2);
 
 #define LOST_RING 0	/* deletions not reported: the ring buffer was full */
-#define LOST_START 1	/* unlinks not followed: `unlinks` was full */
+#define LOST_START 1	/* unlinks or renames not followed: `paths` was full */
 
 static __always_inline bool wanted(__u32 tgid)
 {
@@ -93,6 +109,7 @@ static __always_inline bool wanted(__u32 tgid)
 static __always_inline int on_open_exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	struct name_key nk = {};
 	struct birth b = {};
 	struct dentry *d;
 	struct file *f;
@@ -109,7 +126,10 @@ static __always_inline int on_open_exit(long ret)
 	b.ts = bpf_ktime_get_ns();
 	b.tgid = id >> 32;
 	key = (__u64)d;
+	if (bpf_probe_read_kernel_str(nk.name, sizeof(nk.name), BPF_CORE_READ(d, d_name.name)) <= 1)
+		return 0;
 	bpf_map_update_elem(&births, &key, &b, BPF_ANY);
+	bpf_map_update_elem(&names, &nk, &key, BPF_ANY);
 	return 0;
 }
 
@@ -125,7 +145,8 @@ OPEN_EXIT(openat)
 OPEN_EXIT(openat2)
 OPEN_EXIT(creat)
 
-static __always_inline int on_unlink_enter(const char *path)
+/* The path a thread's unlink or rename named, kept at its entry. */
+static __always_inline int keep_path(const char *path)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
@@ -133,7 +154,7 @@ static __always_inline int on_unlink_enter(const char *path)
 
 	if (!path || !wanted(id >> 32))
 		return 0;
-	if (bpf_map_update_elem(&unlinks, &tid, &p, BPF_ANY))
+	if (bpf_map_update_elem(&paths, &tid, &p, BPF_ANY))
 		count_in(&lost, LOST_START);
 	return 0;
 }
@@ -141,7 +162,7 @@ static __always_inline int on_unlink_enter(const char *path)
 SEC("tracepoint/syscalls/sys_enter_unlink")
 int filelife_enter_unlink(struct trace_event_raw_sys_enter *ctx)
 {
-	return on_unlink_enter((const char *)ctx->args[0]);
+	return keep_path((const char *)ctx->args[0]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_unlinkat")
@@ -149,69 +170,108 @@ int filelife_enter_unlinkat(struct trace_event_raw_sys_enter *ctx)
 {
 	if (ctx->args[2] & AT_REMOVEDIR_)
 		return 0;
-	return on_unlink_enter((const char *)ctx->args[1]);
+	return keep_path((const char *)ctx->args[1]);
 }
 
-struct sweep {
-	char want[NAME_LEN];
-	char name[NAME_LEN];
-	__u64 found;
-};
-
-/* bpf_for_each_map_elem's callback over `births`: stops at a dead dentry whose name (now:
- * a rename gave it a new one) is `want`. */
-static long find_dead(void *map, __u64 *key, struct birth *b, struct sweep *s)
+SEC("tracepoint/syscalls/sys_enter_rename")
+int filelife_enter_rename(struct trace_event_raw_sys_enter *ctx)
 {
-	struct dentry *d = (struct dentry *)*key;
-
-	if (BPF_CORE_READ(d, d_inode) && BPF_CORE_READ(d, d_hash.pprev))
-		return 0;	/* still there */
-	bpf_probe_read_kernel_str(s->name, sizeof(s->name), BPF_CORE_READ(d, d_name.name));
-	for (int i = 0; i < NAME_LEN; i++) {
-		if (s->name[i] != s->want[i])
-			return 0;
-		if (!s->name[i])
-			break;
-	}
-	s->found = *key;
-	return 1;
+	return keep_path((const char *)ctx->args[0]);
 }
 
-static __always_inline int on_unlink_exit(long ret)
+SEC("tracepoint/syscalls/sys_enter_renameat")
+int filelife_enter_renameat(struct trace_event_raw_sys_enter *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id, zero = 0;
-	struct filelife_event *e;
+	return keep_path((const char *)ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_renameat2")
+int filelife_enter_renameat2(struct trace_event_raw_sys_enter *ctx)
+{
+	return keep_path((const char *)ctx->args[1]);
+}
+
+/* The thread's kept path, taken out of `paths`; false when none or the call failed. Its
+ * last component goes to `out`. */
+static __always_inline bool take_basename(long ret, struct name_key *out)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
 	struct scratch *sc;
-	struct sweep s = {};
-	struct birth *b;
-	__u64 *pp, now;
+	const char *path;
 	int len, base = 0;
+	__u64 *pp;
 
-	pp = bpf_map_lookup_elem(&unlinks, &tid);
+	pp = bpf_map_lookup_elem(&paths, &tid);
 	if (!pp)
-		return 0;
-	const char *path = (const char *)*pp;
-	bpf_map_delete_elem(&unlinks, &tid);
+		return false;
+	path = (const char *)*pp;
+	bpf_map_delete_elem(&paths, &tid);
 	if (ret != 0)
-		return 0;
+		return false;
 	sc = bpf_map_lookup_elem(&scratch, &zero);
 	if (!sc)
-		return 0;
+		return false;
 	len = bpf_probe_read_user_str(sc->path, sizeof(sc->path), path);
 	if (len <= 1)
-		return 0;
+		return false;
 	for (int i = 0; i < PATH_LEN; i++) {
 		if (i >= len)
 			break;
 		if (sc->path[i] == '/')
 			base = i + 1;
 	}
-	bpf_probe_read_user_str(s.want, sizeof(s.want), path + (base & (PATH_LEN - 1)));
-	bpf_for_each_map_elem(&births, find_dead, &s, 0);
-	if (!s.found)
+	return bpf_probe_read_user_str(out->name, sizeof(out->name), path + (base & (PATH_LEN - 1))) > 1;
+}
+
+/* A renamed file keeps its dentry: its `names` entry moves to the name it has now. */
+static __always_inline int on_rename_exit(long ret)
+{
+	struct name_key old = {}, now = {};
+	struct dentry *d;
+	__u64 *dp, key;
+
+	if (!take_basename(ret, &old))
 		return 0;
-	b = bpf_map_lookup_elem(&births, &s.found);
+	dp = bpf_map_lookup_elem(&names, &old);
+	if (!dp)
+		return 0;
+	key = *dp;
+	bpf_map_delete_elem(&names, &old);
+	d = (struct dentry *)key;
+	if (!bpf_map_lookup_elem(&births, &key))
+		return 0;
+	if (bpf_probe_read_kernel_str(now.name, sizeof(now.name), BPF_CORE_READ(d, d_name.name)) > 1)
+		bpf_map_update_elem(&names, &now, &key, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_unlink_exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct name_key nk = {}, cur = {};
+	struct filelife_event *e;
+	struct birth *b;
+	struct dentry *d;
+	__u64 *dp, key, now;
+
+	if (!take_basename(ret, &nk))
+		return 0;
+	dp = bpf_map_lookup_elem(&names, &nk);
+	if (!dp)
+		return 0;
+	key = *dp;
+	d = (struct dentry *)key;
+	if (BPF_CORE_READ(d, d_inode) && BPF_CORE_READ(d, d_hash.pprev))
+		return 0;	/* that file is still there: another of the same name went */
+	bpf_probe_read_kernel_str(cur.name, sizeof(cur.name), BPF_CORE_READ(d, d_name.name));
+	for (int i = 0; i < NAME_LEN; i++) {
+		if (cur.name[i] != nk.name[i])
+			return 0;
+		if (!cur.name[i])
+			break;
+	}
+	bpf_map_delete_elem(&names, &nk);
+	b = bpf_map_lookup_elem(&births, &key);
 	if (!b)
 		return 0;
 	now = bpf_ktime_get_ns();
@@ -222,10 +282,10 @@ static __always_inline int on_unlink_exit(long ret)
 		e->pid = id >> 32;
 		e->creator = b->tgid;
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
-		__builtin_memcpy(e->name, s.name, NAME_LEN);
+		__builtin_memcpy(e->name, nk.name, NAME_LEN);
 		bpf_ringbuf_submit(e, 0);
 	}
-	bpf_map_delete_elem(&births, &s.found);
+	bpf_map_delete_elem(&births, &key);
 	return 0;
 }
 
@@ -240,3 +300,14 @@ int filelife_exit_unlinkat(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_unlink_exit(ctx->ret);
 }
+
+#define RENAME_EXIT(name)                                                  \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                         \
+	int filelife_exit_##name(struct trace_event_raw_sys_exit *ctx)     \
+	{                                                                  \
+		return on_rename_exit(ctx->ret);                           \
+	}
+
+RENAME_EXIT(rename)
+RENAME_EXIT(renameat)
+RENAME_EXIT(renameat2)
