@@ -1,4 +1,4 @@
-// The pure parts of cutting: timestamps of the writer's CSV read back to the µs (against
+// The pure parts of cutting and the byte work of snapshots (csv-snapshot.ts): timestamps of the writer's CSV read back to the µs (against
 // the writer's own formatter), the first and last rounds of a CSV whose last line is torn,
 // and which tables are cut by window.
 import assert from "node:assert/strict";
@@ -8,14 +8,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { PartitionFile } from "../store/files.js";
 import { formatTimestampUs } from "../store/files.js";
-import {
-  csvTimestampUs,
-  nextMarks,
-  roundsSpanOfCsv,
-  segmentRowsSql,
-  snapshotCsv,
-  TIMED,
-} from "./segment-cut.js";
+import { csvTimestampUs, nextMarks, roundsSpanOfCsv, snapshotCsv } from "./csv-snapshot.js";
+import { segmentRowsSql, TIMED } from "./segment-cut.js";
 
 test("csv timestamps: the writer's format read back to the µs", () => {
   for (const us of [1767326400000000, 1767326400000001, 1767329999999999, 1767326461234567])

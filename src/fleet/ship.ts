@@ -29,21 +29,17 @@ import { PARQUET_OPTIONS } from "../store/convert.js";
 import type { PartitionFile } from "../store/files.js";
 import type { TableName } from "../store/schema.js";
 import { sqlString } from "../store/sql-text.js";
+import { nextMarks, roundsSpanOfCsv, type SnapMark, type Snapshot, snapshotCsv } from "./csv-snapshot.js";
 import { objectKey } from "./fleet-target.js";
 import { RetryableS3Error } from "./s3-client.js";
 import {
   contentHash,
   cutSegment,
   lastRoundUs,
-  nextMarks,
   type PartSources,
   parquetSources,
   partKeyOf,
   placeCut,
-  roundsSpanOfCsv,
-  type SnapMark,
-  type Snapshot,
-  snapshotCsv,
 } from "./segment-cut.js";
 import { closedParts, openParts, type PendingPart, type Segment, segmentOf } from "./segments.js";
 import {
