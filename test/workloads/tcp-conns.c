@@ -32,46 +32,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopback-ns.h"
+
 /* Port 5000 unless TCP_CONNS_PORT says otherwise (tests running at once keep apart). */
 static int SERVER_PORT = 5000, CLOSED_PORT = 5001, CLIENT_PORT = 6000;
-
-static int family;
-
-static socklen_t addr(struct sockaddr_storage *ss, int port) {
-  memset(ss, 0, sizeof *ss);
-  if (family == AF_INET) {
-    struct sockaddr_in *a = (struct sockaddr_in *)ss;
-    a->sin_family = AF_INET;
-    a->sin_port = htons(port);
-    a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return sizeof *a;
-  }
-  struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-  a->sin6_family = AF_INET6;
-  a->sin6_port = htons(port);
-  a->sin6_addr = in6addr_loopback;
-  return sizeof *a;
-}
 
 static long long now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void die(const char *what) {
-  perror(what);
-  exit(1);
-}
-
-static void lo_up(void) {
-  int s = socket(AF_INET, SOCK_DGRAM, 0);
-  struct ifreq ifr = {0};
-  strcpy(ifr.ifr_name, "lo");
-  if (ioctl(s, SIOCGIFFLAGS, &ifr)) die("SIOCGIFFLAGS");
-  ifr.ifr_flags |= IFF_UP;
-  if (ioctl(s, SIOCSIFFLAGS, &ifr)) die("SIOCSIFFLAGS");
-  close(s);
 }
 
 static long drain(int fd) {

@@ -1,8 +1,9 @@
 // The layouts tcptop.bpf.c shares with user space: its read-only config and the key and
 // value of its `traffic` map. Offsets by C's rules (records.ts:layout); the C structs
 // must match (sizes checked at load).
-import { cString, layout } from "../../sources/bpf/records.js";
-import { decodeSockId, familyOf, SOCK_ID_FIELDS, type SockId } from "../tcp-tool.js";
+import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
+import { familyOf, SOCK_ID_FIELDS, type SockId, sockRecordDecoder } from "../tcp-tool.js";
 
 export const CONFIG = layout("tcptop_config", [
   ["pid", "u32"],
@@ -11,7 +12,7 @@ export const CONFIG = layout("tcptop_config", [
   ["pad", "u8"],
 ]);
 
-export const KEY = layout("tcptop_key", [
+export const KEY = recordLayout("tcptop_key", [
   ...SOCK_ID_FIELDS,
   ["pid", "u32"],
   ["comm", { array: "char", len: 16 }],
@@ -47,12 +48,12 @@ export interface Traffic extends SockId {
   received: number;
 }
 
+const decodeKey = sockRecordDecoder(KEY);
+
 /** One entry of the `traffic` map. Pure. */
 export function decodeTraffic(key: Buffer, value: Buffer): Traffic {
   return {
-    ...decodeSockId(key, 0, KEY.off),
-    pid: key.readUInt32LE(KEY.off.pid),
-    comm: cString(key, KEY.off.comm, 16),
+    ...decodeKey(key, 0),
     sent: Number(value.readBigUInt64LE(TRAFFIC.off.sent)),
     received: Number(value.readBigUInt64LE(TRAFFIC.off.received)),
   };
