@@ -261,9 +261,12 @@ function writeOutput(
   try {
     fd = openSync(file, "w");
     const out = fd;
+    // One buffer encodes every piece (pieces are ~64 KiB): no new memory per write.
+    let scratch = Buffer.allocUnsafe(1 << 18);
     produce((t) => {
-      const bytes = Buffer.from(t, "utf8");
-      for (let at = 0; at < bytes.length; ) at += writeSync(out, bytes, at);
+      if (t.length * 3 > scratch.length) scratch = Buffer.allocUnsafe(t.length * 3);
+      const n = scratch.write(t, 0, "utf8");
+      for (let at = 0; at < n; ) at += writeSync(out, scratch, at, n - at);
     });
   } catch (err) {
     if (err instanceof TsnapError) throw err;

@@ -5,7 +5,7 @@
 // (a count other than plain digits that NUMBER rejects, a non-ASCII byte at either end,
 // difffolded's two counts, anything malformed) is decoded and goes through folded.ts's
 // parseLine: the records and the error messages are parseFolded's for the same text.
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { InputError } from "../../errors.js";
 import { NUMBER, parseLine } from "./folded.js";
 import { PackedBuilder, type PackedStacks } from "./packed.js";
@@ -34,8 +34,9 @@ export class FoldedPacker {
   constructor(
     private readonly name: string,
     private readonly diff: boolean,
+    sizeHint = 0,
   ) {
-    this.b = new PackedBuilder(diff);
+    this.b = new PackedBuilder(diff, sizeHint);
   }
 
   /** One line, bytes [s, e) of `buf` without its '\n'. */
@@ -167,7 +168,7 @@ export class FoldedPacker {
 /** Folded text (a string or its UTF-8 bytes) to packed stacks: what readPacked does to a file. */
 export function packFolded(text: string | Buffer, name = "input", diff = false): PackedStacks {
   const buf = typeof text === "string" ? Buffer.from(text, "utf8") : text;
-  const p = new FoldedPacker(name, diff);
+  const p = new FoldedPacker(name, diff, buf.length);
   let s = 0;
   for (;;) {
     const nl = buf.indexOf(10, s);
@@ -188,7 +189,8 @@ export function readPacked(file: string, name: string, diff = false): PackedStac
     throw new InputError("cannot read input", { cause: err });
   }
   try {
-    const p = new FoldedPacker(name, diff);
+    const st = fstatSync(fd);
+    const p = new FoldedPacker(name, diff, st.isFile() ? st.size : 0);
     let buf = Buffer.allocUnsafe(CHUNK);
     let have = 0;
     for (;;) {

@@ -19,17 +19,25 @@ export interface PackedStacks {
   length: number;
 }
 
-/** Growable typed arrays for the builders (doubling; the final views are trimmed). */
+/**
+ * Growable typed arrays for the builders (doubling; the final views are trimmed).
+ * `sizeHint` (bytes of input, when known) sizes them once for typical folded text: pages
+ * never written cost nothing, and every copy on growth costs page faults.
+ */
 export class PackedBuilder {
-  ids = new Int32Array(1 << 16);
+  ids: Int32Array;
   nIds = 0;
-  ends = new Int32Array(1 << 12);
-  counts = new Float64Array(1 << 12);
+  ends: Int32Array;
+  counts: Float64Array;
   befores: Float64Array | undefined;
   length = 0;
 
-  constructor(diff = false) {
-    if (diff) this.befores = new Float64Array(1 << 12);
+  constructor(diff = false, sizeHint = 0) {
+    const stacks = Math.max(1 << 12, Math.ceil(sizeHint / 64));
+    this.ids = new Int32Array(Math.max(1 << 16, Math.ceil(sizeHint / 8)));
+    this.ends = new Int32Array(stacks);
+    this.counts = new Float64Array(stacks);
+    if (diff) this.befores = new Float64Array(stacks);
   }
 
   pushId(id: number): void {
