@@ -81,8 +81,9 @@ columns, over the segments \`tsnap ship\` uploaded (TARGET s3://BUCKET[/PREFIX] 
 avg_threads is computed per host (its samples' weight over the seconds its rounds cover in
 the window) and summed over hosts: the fleet figure is the sum of each host's \`tsnap
 query\` answer, and a host that sent nothing for the window is reported, not averaged in.
-Columns: host, service and the stored samples columns (docs/schema.md); no computed ones
-(comm2, stacks) yet. --hist KIND: latency histograms of every completion (lathist), each
+Columns: host, service, the stored samples columns (docs/schema.md) and comm2, exe_name,
+filenamesum, kstack_syms, ustack_syms, kstack_current_func, ustack_current_func (each
+host's stacks resolved through its own dictionary). --hist KIND: latency histograms of every completion (lathist), each
 key's buckets summed over the hosts (the sum of each host's \`tsnap query --hist\`). Schema for a ClickHouse server: docs/fleet.md.
 
 OPTIONS
@@ -91,6 +92,7 @@ EXAMPLES
   tsnap fleet s3://tsnap-fleet --endpoint http://127.0.0.1:9000 --from 14:00 --to 14:05
   tsnap fleet s3://tsnap-fleet --endpoint http://127.0.0.1:9000 -g host,state -w service=api
   tsnap fleet ./mirror -g state,syscall -w state=DISK --format json
+  tsnap fleet ./mirror -g kstack_syms -w state=DISK --limit 5
   tsnap fleet ./mirror --hist sc -w service=db --from 14:00 --to 14:05
 `;
 

@@ -43,9 +43,16 @@ const TO = "2026-01-02T04:00:30";
 type Row = Record<string, unknown>;
 const key = (r: Row, cols: string[]) => cols.map((c) => String(r[c] ?? "")).join("|");
 
-async function local(dir: string, groups: string, from = FROM, to = TO): Promise<Row[]> {
+async function local(
+  dir: string,
+  groups: string,
+  from = FROM,
+  to = TO,
+  where: string[] = [],
+): Promise<Row[]> {
   const r = await runCli([
     "query",
+    ...where.flatMap((w) => ["-w", w]),
     dir,
     "-g",
     groups,
@@ -229,6 +236,36 @@ test("fleet -g host,state: each host's rows are that host's tsnap query; -w serv
   }
   const db = await fleet(mirror, ["-g", "state", "-w", "service=db", "--from", FROM, "--to", TO]);
   assertSame(db.rows, summed([await local(dirs.beta, "state")], ["state"]), ["state"], "service=db");
+});
+
+test("fleet -g kstack_current_func,comm2 and -g kstack_syms: the sum of each host's tsnap query; -w on a stack column as tsnap query's", {
+  skip,
+}, async (t) => {
+  for (const groups of ["kstack_current_func,comm2", "kstack_syms", "state,ustack_syms"]) {
+    const cols = groups.split(",");
+    const want = summed([await local(dirs.alpha, groups), await local(dirs.beta, groups)], cols);
+    // The capture read /proc/PID/task/TID/stack: the sleeping and reading threads have stacks.
+    if (groups !== "state,ustack_syms")
+      assert.ok(
+        [...want.keys()].some((k) => k.split("|")[0] !== ""),
+        `${groups}: the local answers have stacks: ${[...want.keys()].join(",")}`,
+      );
+    const r = await fleet(mirror, ["-g", groups, "--from", FROM, "--to", TO, "--limit", "0"]);
+    assertSame(r.rows, want, cols, groups);
+    t.diagnostic(
+      `${groups}: ${r.rows.map((x) => `${key(x, cols).slice(0, 60)} ${Number(x.avg_threads).toFixed(2)}`).join(" / ")}`,
+    );
+  }
+  // The busiest named function: -w keeps exactly its rows, as tsnap query's -w does.
+  const tops = await local(dirs.alpha, "kstack_current_func");
+  const func = String(tops.find((x) => x.kstack_current_func)!.kstack_current_func);
+  const w = `kstack_current_func=${func}`;
+  const want = summed(
+    [await local(dirs.alpha, "state", FROM, TO, [w]), await local(dirs.beta, "state", FROM, TO, [w])],
+    ["state"],
+  );
+  const r = await fleet(`s3://${BUCKET}/prod`, ["-g", "state", "-w", w, "--from", FROM, "--to", TO]);
+  assertSame(r.rows, want, ["state"], w);
 });
 
 test("a window where one host sent nothing: it is reported missing, not averaged in", { skip }, async () => {

@@ -10,26 +10,15 @@
 // - completions and dictionaries (syscend, iorqend, kstacks, ustacks, cgroups): what is
 //   on disk now EXCEPT ALL what earlier segments of the part took (their kept copies):
 //   a completion is written when the call ends, long after its window perhaps, and a
-//   dictionary entry once per part, before the first row that uses it.
+//   dictionary entry once per part, before the first row that uses it. A snapshot copied
+//   from a mark (csv-snapshot.ts) holds only such rows already: no EXCEPT ALL for it.
 // - the closing segment: the part's files EXCEPT ALL every earlier segment of it, for every
 //   table (this also takes a round written late, after a full disk, into an earlier window).
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  copyFileSync,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-} from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { PARQUET_OPTIONS, tsnapCsvReader } from "../store/convert.js";
+import { PARQUET_OPTIONS } from "../store/convert.js";
 import type { PartitionFile } from "../store/files.js";
 import { TABLES, type TableName } from "../store/schema.js";
 import { sqlString } from "../store/sql-text.js";
@@ -43,70 +32,6 @@ export const TIMED: ReadonlySet<string> = new Set(
 
 /** One table's rows in a part: the SQL source to read them. */
 export type PartSources = Map<TableName, string>;
-
-/**
- * Copies of an open part's CSV files up to their last whole line, rounds first: every row
- * of a round in the copied rounds file is then in the other copies too (the writer puts
- * a round's rows on disk before its rounds row). The capture may append meanwhile; a torn
- * last line is left out.
- */
-export function snapshotCsv(dir: string, files: PartitionFile[], snapDir: string): PartSources {
-  rmSync(snapDir, { recursive: true, force: true });
-  mkdirSync(snapDir, { recursive: true, mode: 0o700 });
-  const out: PartSources = new Map();
-  const ordered = [...files].sort((a, b) => Number(b.table === "rounds") - Number(a.table === "rounds"));
-  for (const f of ordered) {
-    const dest = join(snapDir, `${f.table}.csv`);
-    copyFileSync(join(dir, f.name), dest);
-    const fd = openSync(dest, "r+");
-    try {
-      const size = fstatSync(fd).size;
-      const tail = Buffer.alloc(Math.min(size, 1 << 20));
-      readSync(fd, tail, 0, tail.length, size - tail.length);
-      const nl = tail.lastIndexOf(10);
-      // No whole line in the last MiB: no row to take (only a header, or one enormous row).
-      const keep = nl < 0 ? 0 : size - tail.length + nl + 1;
-      ftruncateSync(fd, keep);
-      if (keep === 0) continue;
-    } finally {
-      closeSync(fd);
-    }
-    out.set(f.table, tsnapCsvReader([dest], f.table));
-  }
-  return out;
-}
-
-/** Pure: µs of a tsnap CSV timestamp (`YYYY-MM-DD HH:MM:SS.ffffff`, UTC), or null. */
-export function csvTimestampUs(text: string): number | null {
-  const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?$/.exec(text);
-  if (!m) return null;
-  const ms = Date.parse(`${m[1]}T${m[2]}Z`);
-  return Number.isNaN(ms) ? null : ms * 1000 + Number((m[3] ?? "").padEnd(6, "0"));
-}
-
-/**
- * The first and last rounds of an open part from its rounds CSV's first data line and last
- * whole line (a few KiB read): enough to tell whether a window is due before copying the
- * part. The cut itself reads them again from the copy.
- */
-export function roundsSpanOfCsv(path: string): { firstUs: number; lastUs: number } | null {
-  const fd = openSync(path, "r");
-  try {
-    const size = fstatSync(fd).size;
-    const head = Buffer.alloc(Math.min(size, 4096));
-    readSync(fd, head, 0, head.length, 0);
-    const tail = Buffer.alloc(Math.min(size, 4096));
-    readSync(fd, tail, 0, tail.length, size - tail.length);
-    const headLines = head.toString("utf8").split("\n");
-    const tailText = tail.toString("utf8");
-    const lines = tailText.slice(0, tailText.lastIndexOf("\n")).split("\n");
-    const first = headLines.length > 2 ? csvTimestampUs(headLines[1].split(",")[0]) : null;
-    const last = lines.length > 1 ? csvTimestampUs(lines[lines.length - 1].split(",")[0]) : null;
-    return first === null || last === null ? null : { firstUs: first, lastUs: last };
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** A closed part's Parquet files as sources. */
 export function parquetSources(dir: string, files: PartitionFile[]): PartSources {

@@ -27,7 +27,9 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { InputError } from "../errors.js";
 import { PARQUET_OPTIONS } from "../store/convert.js";
 import type { PartitionFile } from "../store/files.js";
+import type { TableName } from "../store/schema.js";
 import { sqlString } from "../store/sql-text.js";
+import { nextMarks, roundsSpanOfCsv, type SnapMark, type Snapshot, snapshotCsv } from "./csv-snapshot.js";
 import { objectKey } from "./fleet-target.js";
 import { RetryableS3Error } from "./s3-client.js";
 import {
@@ -38,8 +40,6 @@ import {
   parquetSources,
   partKeyOf,
   placeCut,
-  roundsSpanOfCsv,
-  snapshotCsv,
 } from "./segment-cut.js";
 import { closedParts, openParts, type PendingPart, type Segment, segmentOf } from "./segments.js";
 import {
@@ -89,10 +89,14 @@ export interface ShipSummary {
   alreadyShipped: number;
   /** Of `segments`, the windows of an open hour. */
   windows: number;
+  /** Bytes of the open hour's CSV files copied to cut its windows. */
+  snapshotBytes: number;
 }
 
 /** What ship remembers between passes in one process: closed parts' ids and keys by file stamps. */
 const memo = new Map<string, { segment?: Segment; partKey?: string | null }>();
+/** Per open part (its id), where each table's next window snapshot may start (segment-cut.ts nextMarks). */
+const windowMarks = new Map<string, Map<TableName, SnapMark>>();
 const stampOf = (dir: string, files: PartitionFile[]) =>
   files
     .map((f) => {
@@ -121,6 +125,7 @@ export async function shipOnce(o: ShipOptions): Promise<ShipSummary> {
     retries: 0,
     alreadyShipped: 0,
     windows: 0,
+    snapshotBytes: 0,
   };
   const segmentUs = o.segmentUs ?? 3600e6;
   const { DuckDBInstance } = await import("@duckdb/node-api");
@@ -161,6 +166,7 @@ export async function shipOnce(o: ShipOptions): Promise<ShipSummary> {
       // The part is whole in the store: its kept copies are no longer needed.
       appendLedger(ledgerPath, `closed ${c.hour} ${c.part} ${c.partKey}\n`);
       led.closed.add(pid);
+      windowMarks.delete(pid);
       rmSync(partDir(pid), { recursive: true, force: true });
       try {
         rmdirSync(join(o.spoolDir, "parts")); // when no other part is open
@@ -173,12 +179,14 @@ export async function shipOnce(o: ShipOptions): Promise<ShipSummary> {
     partKey: string,
     src: PartSources,
     window: { fromUs: number; toUs: number } | null,
+    /** Tables whose source holds only rows not taken yet (copied from a mark). */
+    partial: ReadonlySet<TableName> = new Set(),
   ): Promise<Cut> => {
     const pid = partId(p.hour, p.part, partKey);
     const tmp = join(o.spoolDir, "cutting");
     const tables = await cutSegment(conn, {
       src,
-      kept: keptOf(pid),
+      kept: new Map([...keptOf(pid)].filter(([t]) => !partial.has(t as TableName))),
       window,
       host: o.host,
       service: o.service,
@@ -259,17 +267,22 @@ export async function shipOnce(o: ShipOptions): Promise<ShipSummary> {
       const to0 = Math.floor(span.lastUs / segmentUs) * segmentUs;
       if (led.closed.has(pid0) || to0 <= from0 || to0 <= span.firstUs) return;
     }
-    let src: PartSources;
+    // After a first window in this process, copy only what the capture wrote since.
+    const marks = span ? windowMarks.get(partId(p.hour, p.part, String(span.firstUs))) : undefined;
+    let snap: Snapshot;
     try {
-      src = snapshotCsv(o.dir, p.files, join(o.spoolDir, "snapshot"));
+      snap = snapshotCsv(o.dir, p.files, join(o.spoolDir, "snapshot"), marks);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // converted meanwhile: next pass
       throw e;
     }
+    sum.snapshotBytes += snap.bytes;
+    const src = snap.src;
     let partKey: string | null;
     let last: number | null;
     try {
-      partKey = await partKeyOf(conn, src);
+      // A rounds copy from a mark lacks the part's first round: its key is the mark's part's.
+      partKey = snap.partial.has("rounds") && span ? String(span.firstUs) : await partKeyOf(conn, src);
       last = await lastRoundUs(conn, src);
     } catch (e) {
       // A line that does not parse: the part ships whole once its hour closed (converted).
@@ -296,7 +309,9 @@ export async function shipOnce(o: ShipOptions): Promise<ShipSummary> {
       }
       return;
     }
-    await uploadCut(await cut(p, partKey, src, { fromUs, toUs }));
+    const c = await cut(p, partKey, src, { fromUs, toUs }, snap.partial);
+    windowMarks.set(pid, nextMarks(snap, toUs)); // the cut is in the ledger: its rows are taken
+    await uploadCut(c);
   }
 }
 

@@ -7,8 +7,8 @@ import type { Need } from "./sampler.js";
 
 /** A frame's offset suffix: `+0x37`, or `+0x37/0x90` as /proc/PID/stack writes it. */
 const FRAME_OFFSET = /\+0x[0-9a-f]+(\/0x[0-9a-f]+)?$/i;
-/** The same pattern as a DuckDB (RE2) string literal. */
-export const FRAME_OFFSET_SQL = String.raw`'\+0x[0-9a-fA-F]+(/0x[0-9a-fA-F]+)?$'`;
+/** The same pattern as an RE2 string literal, the same text in DuckDB and ClickHouse (no backslash). */
+export const FRAME_OFFSET_SQL = "'[+]0x[0-9a-fA-F]+(/0x[0-9a-fA-F]+)?$'";
 
 /** `func+0x37` → `func`; `module`sym+0x10` → `module`sym`. */
 export function frameName(frame: string): string {
@@ -30,6 +30,7 @@ export function starDigits(text: string): string {
 }
 
 const starDigitsSql = (expr: string) => `regexp_replace(${expr}, '[0-9]+', '*', 'g')`;
+const starDigitsCh = (expr: string) => `replaceRegexpAll(${expr}, '[0-9]+', '*')`;
 
 /** The innermost frame of a leaf-first `;`-joined stack, without its offset. */
 export function leafFrame(leafFirst: string | null): string | null {
@@ -46,6 +47,11 @@ export interface DerivedColumn {
   live(s: Sample): string | null;
   /** SQL over `samples s` (and `ks`/`us`, the stack dictionaries, when `stack` is set). */
   sql: string;
+  /**
+   * The same in ClickHouse for `tsnap fleet`: over the samples' own columns, unqualified,
+   * or over `ks.kstack_syms`/`us.ustack_syms` when `stack` is set.
+   */
+  clickhouse: string;
   /** A stack column: history joins that dictionary and shows '(unresolved)' when a hash has no entry. */
   stack?: "k" | "u";
 }
@@ -57,6 +63,7 @@ export const DERIVED_COLUMNS: readonly DerivedColumn[] = [
     needs: [],
     live: (s) => starDigits(s.comm),
     sql: starDigitsSql("s.comm"),
+    clickhouse: starDigitsCh("comm"),
   },
   {
     name: "exe_name",
@@ -64,6 +71,7 @@ export const DERIVED_COLUMNS: readonly DerivedColumn[] = [
     needs: ["exe"],
     live: (s) => (s.exe === null ? null : s.exe.slice(s.exe.lastIndexOf("/") + 1)),
     sql: "regexp_extract(s.exe, '[^/]*$')",
+    clickhouse: "extract(exe, '[^/]*$')",
   },
   {
     name: "filenamesum",
@@ -71,6 +79,7 @@ export const DERIVED_COLUMNS: readonly DerivedColumn[] = [
     needs: ["filename"],
     live: (s) => (s.filename === null ? null : starDigits(s.filename)),
     sql: starDigitsSql("s.filename"),
+    clickhouse: starDigitsCh("filename"),
   },
   {
     name: "kstack_current_func",
@@ -78,6 +87,7 @@ export const DERIVED_COLUMNS: readonly DerivedColumn[] = [
     needs: ["kstack"],
     live: (s) => leafFrame(s.kstack),
     sql: `regexp_replace(split_part(ks.kstack_syms, ';', 1), ${FRAME_OFFSET_SQL}, '')`,
+    clickhouse: `replaceRegexpOne(splitByChar(';', ifNull(ks.kstack_syms, ''))[1], ${FRAME_OFFSET_SQL}, '')`,
     stack: "k",
   },
   {
@@ -87,6 +97,7 @@ export const DERIVED_COLUMNS: readonly DerivedColumn[] = [
     bpfOnly: true,
     live: (s) => leafFrame(s.ustack),
     sql: `regexp_replace(split_part(us.ustack_syms, ';', 1), ${FRAME_OFFSET_SQL}, '')`,
+    clickhouse: `replaceRegexpOne(splitByChar(';', ifNull(us.ustack_syms, ''))[1], ${FRAME_OFFSET_SQL}, '')`,
     stack: "u",
   },
 ];

@@ -11,7 +11,7 @@ import { startGroundTruth } from "./ground-truth.js";
 export async function captureFakeHours(dir: string, startIso: string, rounds: number): Promise<number> {
   const gt = await startGroundTruth({ spin: 1, sleep: 2, pipe: 1, vfork: false });
   try {
-    const needs = new Set<Need>(["syscall", "wchan"]);
+    const needs = new Set<Need>(["syscall", "wchan", "kstack"]);
     const sampler = new ProcSampler({ hz: 20, all: true, pids: new Set([gt.pid]), needs });
     let t = Date.parse(startIso) * 1000;
     let n = 0;
