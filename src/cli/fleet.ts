@@ -1,16 +1,9 @@
 // tsnap fleet: the grouped history query over a fleet's shipped segments (tsnap ship), in
 // embedded ClickHouse (chDB) reading the object store directly, or a local mirror of it.
 // Argv and printing only: the SQL is fleet/fleet-query.ts, chDB's loading fleet/chdb.ts.
-import {
-  flagHelp,
-  listOptionFlag,
-  optionalDecimalFlag,
-  parseFlags,
-  textFlag,
-  textsFlag,
-} from "../command/args.js";
+import { flagHelp, optionalDecimalFlag, parseFlags, textFlag, textsFlag } from "../command/args.js";
 import type { Command, Io } from "../command/command.js";
-import { formatFlag, fromFlag, histFlag, toFlag } from "../command/flags.js";
+import { formatFlag, fromFlag, groupFlag, histFlag, toFlag } from "../command/flags.js";
 import { InputError, UsageError } from "../errors.js";
 import { loadChdb } from "../fleet/chdb.js";
 import { loadCredentials } from "../fleet/credentials.js";
@@ -50,12 +43,7 @@ const FLAGS = {
   }),
   from: fromFlag,
   to: toFlag,
-  group: listOptionFlag({
-    long: "group",
-    short: "g",
-    arg: "COLS",
-    help: "group by these columns (default: state,syscall); host and service too",
-  }),
+  group: groupFlag("group by these columns (default: state,syscall); host and service too"),
   where: textsFlag({
     long: "where",
     short: "w",

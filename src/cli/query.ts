@@ -14,7 +14,7 @@ import {
   textFlag,
 } from "../command/args.js";
 import type { Command, Io } from "../command/command.js";
-import { formatFlag, fromFlag, histFlag, toFlag, whereFlag } from "../command/flags.js";
+import { formatFlag, fromFlag, groupFlag, histFlag, toFlag, whereFlag } from "../command/flags.js";
 import { columnHelp } from "../query/columns.js";
 import { planQuery } from "../query/plan.js";
 import { renderQueryResult } from "../query/render.js";
@@ -25,12 +25,7 @@ export const DEFAULT_DIR = "/var/lib/tsnap";
 const FLAGS = {
   from: fromFlag,
   to: toFlag,
-  group: listOptionFlag({
-    long: "group",
-    short: "g",
-    arg: "COLS",
-    help: "group by these columns (default: state,syscall)",
-  }),
+  group: groupFlag("group by these columns (default: state,syscall)"),
   addGroup: listOptionFlag({
     long: "add-group",
     short: "G",

@@ -15,6 +15,7 @@ import {
   allFlag,
   durationFlag,
   formatFlag,
+  groupFlag,
   histFlag,
   hzFlag,
   intervalFlag,
@@ -47,12 +48,9 @@ const FLAGS = {
   hz: hzFlag({ fallback: 20, max: 1000 }),
   pid: pidFilterFlag,
   all: allFlag,
-  group: listOptionFlag({
-    long: "group",
-    short: "g",
-    arg: "COLS",
-    help: `group by these columns (default: ${DEFAULT_GROUP.join(",")}); time_<N>s|m|h buckets put the rows in time order`,
-  }),
+  group: groupFlag(
+    `group by these columns (default: ${DEFAULT_GROUP.join(",")}); time_<N>s|m|h buckets put the rows in time order`,
+  ),
   appendGroup: listOptionFlag({
     long: "append-group",
     short: "G",

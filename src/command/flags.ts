@@ -8,6 +8,7 @@ import { SOURCE_CHOICES, type SourceChoice } from "../sampler/open.js";
 import {
   decimalFlag,
   type Flag,
+  listOptionFlag,
   numberFlag,
   oneOfFlag,
   optionalOneOfFlag,
@@ -258,6 +259,11 @@ export const millisecondsFlag: Flag<boolean> = switchFlag({
 });
 
 /** --json of the streaming tools: NDJSON on stdout, one object per `what`. */
+/** -g, --group COLS: the columns the rows are grouped by (top, query, fleet, ui); `help` says the default. */
+export function groupFlag(help: string): Flag<string[] | undefined> {
+  return listOptionFlag({ long: "group", short: "g", arg: "COLS", help });
+}
+
 export function jsonFlag(what: string): Flag<boolean> {
   return switchFlag({ long: "json", help: `NDJSON: one object per ${what}, on stdout` });
 }

@@ -43,6 +43,12 @@ export interface SamplerOptions {
   batchRounds?: number;
   /** Take rounds from user space even where a kernel clock exists (comparisons, tests). */
   userClock?: boolean;
+  /**
+   * bpf: hook every syscall and block request machine-wide (completions, time in a
+   * syscall, latency histograms). Default true; false for callers that need none of that
+   * (check): the task iterator alone, which still names each thread's syscall and file.
+   */
+  tracking?: boolean;
 }
 
 export interface RoundResult {

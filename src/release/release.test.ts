@@ -334,13 +334,13 @@ test(".deb extracted: tsnap runs the bpf source with the stripped PATH", { skip:
   await checkTopBpf(join(dir, "usr/bin/tsnap"));
 });
 
-test("dpkg -i installs it (unit disabled, /var/lib/tsnap 0700, man pages, doctor); remove keeps the history, purge removes it all", {
+test("dpkg -i installs it (unit disabled, /var/lib/tsnap 0700, man pages; doctor, top --source bpf and query with no compiler on PATH); remove keeps the history, purge removes it all", {
   skip:
     skipRoot ||
     (run("dpkg-query", ["-W", "tsnap"]).code === 0 &&
       "a tsnap package is installed on this machine already") ||
     (existsSync("/var/lib/tsnap") && "/var/lib/tsnap exists (purge would delete that history)"),
-}, () => {
+}, async () => {
   const i = run("dpkg", ["-i", deb]);
   try {
     assert.equal(i.code, 0, i.stderr);
@@ -359,6 +359,15 @@ test("dpkg -i installs it (unit disabled, /var/lib/tsnap 0700, man pages, doctor
       checks.find((c) => c.name === "bpf objects")?.detail ?? "",
       /^\/usr\/lib\/tsnap\/build\/bpf\/sampler\.bpf\.o/,
     );
+    // The installed files themselves, no compiler on PATH: top with the bpf source, and
+    // query of the demo hour giving what the clone gives.
+    await checkTopBpf("/usr/bin/tsnap");
+    if (existsSync(DEMO)) {
+      const args = ["query", DEMO, "-g", "state,syscall", "--format", "json"];
+      const q = tsnap("/usr/bin/tsnap", args);
+      assert.equal(q.code, 0, q.stderr);
+      assert.equal(q.stdout, run(process.execPath, [join(REPO_ROOT, "bin/tsnap.js"), ...args]).stdout);
+    }
     // What the unit runs, briefly: history lands in /var/lib/tsnap, which remove keeps.
     const cap = tsnap("/usr/bin/tsnap", [
       "capture",

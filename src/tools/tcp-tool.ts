@@ -3,9 +3,11 @@
 // comma-separated port-list flag, the -4/-6 choice, and the kernel's port-list and family
 // config bytes; their event loop (snoop-tool.ts's, with each record's wall time and
 // seconds since the first).
+import { requireBpfPrivilege } from "../bpf/privilege.js";
 import type { Flag } from "../command/args.js";
 import type { Io } from "../command/command.js";
 import { UsageError } from "../errors.js";
+import type { Decoded, RecordLayout } from "../sources/bpf/record-decode.js";
 import type { FieldType } from "../sources/bpf/records.js";
 import { runSnoopLoop, type SnoopLoopOptions, type SnoopSource } from "./snoop-tool.js";
 
@@ -47,6 +49,26 @@ export function decodeSockId(buf: Buffer, base: number, off: Readonly<Record<Soc
     sport: buf.readUInt16LE(base + off.sport),
     daddr: inetNtop(ip, buf.subarray(base + off.daddr, base + off.daddr + n)),
     dport: buf.readUInt16LE(base + off.dport),
+  };
+}
+
+/** A tcp record as decoded: its own fields as declared (padding left out), its sock_id as a SockId. */
+export type SockRecord<Fs extends readonly (readonly [string, FieldType])[]> = Omit<
+  Decoded<Fs>,
+  SockIdField | "pad"
+> &
+  SockId;
+
+/** The decoder of a record with a sock_id, derived from its layout (record-decode.ts). Pure. */
+export function sockRecordDecoder<Fs extends readonly (readonly [string, FieldType])[]>(
+  rec: RecordLayout<Fs>,
+): (buf: Buffer, off: number) => SockRecord<Fs> {
+  const drop = rec.fields.map(([f]) => f).filter((f) => f === "pad" || SOCK_ID_FIELDS.some(([s]) => s === f));
+  const off = rec.off as Readonly<Record<SockIdField, number>>;
+  return (buf, base) => {
+    const r: Record<string, unknown> = rec.decode(buf, base);
+    for (const f of drop) delete r[f];
+    return Object.assign(r, decodeSockId(buf, base, off)) as SockRecord<Fs>;
   };
 }
 
@@ -141,4 +163,32 @@ export function runTcpEvents<E extends { ts: bigint }>(
     const at = clock.wall(e.ts);
     return print.json ? print.jsonLine(e, at) : print.line(e, at, clock.sinceFirst(e.ts));
   });
+}
+
+/** One run of a tcp event tool once its flags are parsed: what to say, how to load, how to print. */
+export interface TcpToolRun<E> extends TcpPrinter<E> {
+  /** The command's name (the privilege message). */
+  tool: string;
+  header: string;
+  tracing: string;
+  durationS: number;
+  /** What the ring's lost counter means ("sessions lost (ring buffer full)"). */
+  lost: string;
+  /** The tool's -load.ts, imported only now (after the privilege check). */
+  load(): Promise<SnoopSource>;
+  decode(buf: Buffer, off: number): E;
+}
+
+/** Checks for root, loads the kernel side and runs runTcpEvents until Ctrl-C or -d. */
+export async function runTcpTool<E extends { ts: bigint }>(io: Io, r: TcpToolRun<E>): Promise<number> {
+  requireBpfPrivilege(r.tool);
+  const src = await r.load();
+  const loop = {
+    json: r.json,
+    header: r.header,
+    tracing: r.tracing,
+    durationS: r.durationS,
+    lostWords: { ring: r.lost },
+  };
+  return runTcpEvents(io, loop, src, r.decode, r);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "direct-file.h"
+#include "start-signal.h"
 
 #define FILE_BYTES (64L << 20)
 #define BLOCK 4096
@@ -30,12 +31,6 @@ static struct result {
   int tid;
   long long offcpu_ns;
 } res_sleeper, res_reader;
-
-static long long now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 __attribute__((noipa)) void sleeper_fn(void) {
   struct timespec d = {0, 300 * 1000000L};
@@ -61,14 +56,10 @@ __attribute__((noipa)) void reader_fn(void *buf) {
   }
 }
 
-/* Wall time since `t0` minus the thread's on-CPU time (schedstat's first field). */
+/* The thread's id and its off-CPU time since `t0` (start-signal.h). */
 static void finish(struct result *r, long long t0) {
-  long long wall = now_ns() - t0, oncpu = 0;
-  FILE *f = fopen("/proc/thread-self/schedstat", "r");
-  if (!f || fscanf(f, "%lld", &oncpu) != 1) oncpu = -1;
-  if (f) fclose(f);
   r->tid = gettid();
-  r->offcpu_ns = oncpu < 0 ? -1 : wall - oncpu;
+  r->offcpu_ns = offcpu_since(t0);
 }
 
 static void *sleeper(void *arg) {
@@ -100,14 +91,7 @@ int main(int argc, char **argv) {
   if (argc > 2) loops = atoi(argv[2]);
   fd = direct_file(argv[1], FILE_BYTES);
   if (fd < 0) return 1;
-  sigset_t set;
-  int sig;
-  sigemptyset(&set);
-  sigaddset(&set, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &set, NULL);
-  printf("ready %d\n", getpid());
-  fflush(stdout);
-  sigwait(&set, &sig);
+  await_start();
   pthread_t a, b;
   pthread_create(&a, NULL, sleeper, NULL);
   pthread_create(&b, NULL, reader, NULL);

@@ -15,7 +15,10 @@
 //                                            its connect() took, CLOCK_MONOTONIC)
 //   served I RECEIVED                  (server's view)
 //   refused ERRNO
-//   snmp Tcp: ... (the namespace's own /proc/net/snmp Tcp lines, after everything closed)
+//   snmp Tcp: ... (the namespace's own /proc/net/snmp Tcp lines, after everything closed
+//                  and every socket left is in TIME_WAIT: a server socket orphaned in
+//                  LAST_ACK that still resends its FIN under loss is waited for, so no
+//                  retransmit of this namespace comes after the counters; at most 30 s)
 //   netstat TcpExt: ... (its /proc/net/netstat TcpExt lines)
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -32,46 +35,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopback-ns.h"
+
 /* Port 5000 unless TCP_CONNS_PORT says otherwise (tests running at once keep apart). */
 static int SERVER_PORT = 5000, CLOSED_PORT = 5001, CLIENT_PORT = 6000;
-
-static int family;
-
-static socklen_t addr(struct sockaddr_storage *ss, int port) {
-  memset(ss, 0, sizeof *ss);
-  if (family == AF_INET) {
-    struct sockaddr_in *a = (struct sockaddr_in *)ss;
-    a->sin_family = AF_INET;
-    a->sin_port = htons(port);
-    a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return sizeof *a;
-  }
-  struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-  a->sin6_family = AF_INET6;
-  a->sin6_port = htons(port);
-  a->sin6_addr = in6addr_loopback;
-  return sizeof *a;
-}
 
 static long long now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void die(const char *what) {
-  perror(what);
-  exit(1);
-}
-
-static void lo_up(void) {
-  int s = socket(AF_INET, SOCK_DGRAM, 0);
-  struct ifreq ifr = {0};
-  strcpy(ifr.ifr_name, "lo");
-  if (ioctl(s, SIOCGIFFLAGS, &ifr)) die("SIOCGIFFLAGS");
-  ifr.ifr_flags |= IFF_UP;
-  if (ioctl(s, SIOCSIFFLAGS, &ifr)) die("SIOCSIFFLAGS");
-  close(s);
 }
 
 static long drain(int fd) {
@@ -102,6 +74,28 @@ static void dump(const char *path, const char *prefix, const char *tag) {
   while (fgets(line, sizeof line, f))
     if (!strncmp(line, prefix, strlen(prefix))) printf("%s %s", tag, line);
   fclose(f);
+}
+
+/* Sockets of this namespace (/proc/self/net/tcp and tcp6) in a state other than TIME_WAIT. */
+static int live_sockets(void) {
+  const char *files[] = {"/proc/self/net/tcp", "/proc/self/net/tcp6"};
+  int live = 0;
+  for (int f = 0; f < 2; f++) {
+    FILE *fp = fopen(files[f], "r");
+    char line[512];
+    if (!fp) continue;
+    if (!fgets(line, sizeof line, fp)) line[0] = 0; /* header */
+    while (fgets(line, sizeof line, fp)) {
+      unsigned st = 0;
+      if (sscanf(line, "%*s %*s %*s %x", &st) == 1 && st != 0x06) live++;
+    }
+    fclose(fp);
+  }
+  return live;
+}
+
+static void settle(void) {
+  for (int i = 0; i < 1500 && live_sockets() > 0; i++) usleep(20000);
 }
 
 int main(int argc, char **argv) {
@@ -167,6 +161,7 @@ int main(int argc, char **argv) {
   int r = connect(c, (struct sockaddr *)&ss, len);
   printf("refused %d\n", r == 0 ? 0 : errno);
   close(c);
+  settle();
   dump("/proc/self/net/snmp", "Tcp:", "snmp");
   dump("/proc/self/net/netstat", "TcpExt:", "netstat");
   return 0;

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "start-signal.h"
+
 static int loops = 20;
 static long nap_ms = 100;
 static int pipefd[2];
@@ -24,12 +26,6 @@ static struct result {
   long calls;
   long long offcpu_ns;
 } res_waitee, res_waker;
-
-static long long now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 __attribute__((noipa)) void wait_fn(struct result *r) {
   char c;
@@ -57,14 +53,10 @@ __attribute__((noipa)) void wake_fn(void) {
   }
 }
 
-/* Wall time since `t0` minus the thread's on-CPU time (schedstat's first field). */
+/* The thread's id and its off-CPU time since `t0` (start-signal.h). */
 static void finish(struct result *r, long long t0) {
-  long long wall = now_ns() - t0, oncpu = 0;
-  FILE *f = fopen("/proc/thread-self/schedstat", "r");
-  if (!f || fscanf(f, "%lld", &oncpu) != 1) oncpu = -1;
-  if (f) fclose(f);
   r->tid = gettid();
-  r->offcpu_ns = oncpu < 0 ? -1 : wall - oncpu;
+  r->offcpu_ns = offcpu_since(t0);
 }
 
 __attribute__((noipa)) void *waitee_main(void *arg) {
@@ -95,14 +87,7 @@ int main(int argc, char **argv) {
     perror("pipe");
     return 1;
   }
-  sigset_t set;
-  int sig;
-  sigemptyset(&set);
-  sigaddset(&set, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &set, NULL);
-  printf("ready %d\n", getpid());
-  fflush(stdout);
-  sigwait(&set, &sig);
+  await_start();
   pthread_t a, b;
   pthread_create(&a, NULL, waitee_main, NULL);
   pthread_create(&b, NULL, waker_main, NULL);

@@ -78,21 +78,25 @@ export async function openBpfSampler(opts: SamplerOptions): Promise<Sampler> {
   setPrint(verbose ? (_level, line) => process.stderr.write(line) : null);
   const needs = opts.needs;
   const pids = opts.pids && opts.pids.size > 0 ? [...opts.pids] : null;
-  const loaded = loadSampler({
-    selfTgid: opts.excludeSelf === false ? 0 : process.pid,
-    countTgid: process.pid,
-    // TSNAP_CLOCK=user: rounds from user space, as before the kernel clock (comparisons).
-    clockRingBytes: opts.userClock || process.env.TSNAP_CLOCK === "user" ? null : clockRingBytes(opts),
-    // TSNAP_CLOCK_AS_FOUND=1: without the clock's correction for its own walk (comparisons).
-    asFound: process.env.TSNAP_CLOCK_AS_FOUND === "1",
-    // A thread-name filter runs here, in user space: it needs every thread to count them.
-    all: opts.all || opts.comm !== undefined,
-    pids,
-    kstack: needs.has("kstack") || needs.has("wchan"),
-    ustack: needs.has("ustack"),
-    filename: needs.has("filename"),
-    args: needs.has("syscall"),
-  });
+  const loaded = loadSampler(
+    {
+      selfTgid: opts.excludeSelf === false ? 0 : process.pid,
+      countTgid: process.pid,
+      // TSNAP_CLOCK=user: rounds from user space, as before the kernel clock (comparisons).
+      clockRingBytes: opts.userClock || process.env.TSNAP_CLOCK === "user" ? null : clockRingBytes(opts),
+      // TSNAP_CLOCK_AS_FOUND=1: without the clock's correction for its own walk (comparisons).
+      asFound: process.env.TSNAP_CLOCK_AS_FOUND === "1",
+      // A thread-name filter runs here, in user space: it needs every thread to count them.
+      all: opts.all || opts.comm !== undefined,
+      pids,
+      kstack: needs.has("kstack") || needs.has("wchan"),
+      ustack: needs.has("ustack"),
+      filename: needs.has("filename"),
+      args: needs.has("syscall"),
+    },
+    undefined,
+    opts.tracking === false ? "none" : undefined,
+  );
   // Symbols are read now, not in the first round, so rounds keep their schedule.
   if (needs.has("kstack") || needs.has("wchan")) kernelSymbols();
   try {

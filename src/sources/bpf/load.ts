@@ -236,12 +236,15 @@ function loadVariant(path: string, spec: SamplerSpec): Collection {
   }
 }
 
-/** Probes, then opens, loads (once) and attaches the hooks of the variant chosen. */
-export function loadSampler(base: BaseInput, probeFn: ProbeFn = probe): LoadedSampler {
+/**
+ * Probes, then opens, loads (once) and attaches the hooks of the variant chosen. `hooks`
+ * "none": no hooks at all (the caller needs no tracking), neither probed nor loaded.
+ */
+export function loadSampler(base: BaseInput, probeFn: ProbeFn = probe, hooks?: "none"): LoadedSampler {
   const path = bpfObjectPath("sampler");
   if (!existsSync(path)) throw new NotSupported("bpf source", `${path} is missing: ${missingObjectAdvice()}`);
   // TSNAP_BPF_HOOKS=tp_btf|raw_tp|none forces a flavour (troubleshooting, tests).
-  const forced = process.env.TSNAP_BPF_HOOKS;
+  const forced = hooks ?? process.env.TSNAP_BPF_HOOKS;
   if (forced !== undefined && forced !== "" && !["tp_btf", "raw_tp", "none"].includes(forced))
     throw new NotSupported("bpf source", "TSNAP_BPF_HOOKS must be tp_btf, raw_tp or none");
   // Everything the richest variant needs, probed in one load of probes.bpf.o (cached).

@@ -36,7 +36,15 @@ export interface ThreadSample {
 export function openThreadSampler(source: SourceChoice, hz: number, io: Io): Promise<Sampler> {
   return openSampler(
     source,
-    { hz, all: false, needs: needsOf(resolveColumns([...THREAD_COLUMNS])), excludeSelf: true },
+    {
+      hz,
+      all: false,
+      needs: needsOf(resolveColumns([...THREAD_COLUMNS])),
+      excludeSelf: true,
+      // No machine-wide syscall and block hooks: the iterator names syscall and file, and
+      // every other process's syscalls stay free of BPF programs during the check.
+      tracking: false,
+    },
     (line) => io.err(`${line}\n`),
   );
 }

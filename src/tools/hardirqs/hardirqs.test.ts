@@ -4,11 +4,8 @@
 // interrupt of the disk's handler, between the two reads of /proc/interrupts; other
 // handlers (network, balloon) run as they come.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
 import {
   assertNeedsRoot,
   diskOf,
@@ -16,11 +13,11 @@ import {
   ours,
   parseHistText,
   percentileSlot,
-  stopAll,
   theirs,
 } from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
-import { counterDeltas, readInterrupts } from "../../testkit/irq-counters.js";
+import { readInterrupts } from "../../testkit/irq-counters.js";
+import { irqWindow, writeIrqFile } from "../../testkit/irq-window.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -45,15 +42,7 @@ interface JsonRow {
 }
 
 before(async () => {
-  if (skip) return;
-  await promisify(execFile)("dd", [
-    "if=/dev/zero",
-    `of=${FILE}`,
-    "bs=1M",
-    "count=12",
-    "conv=fsync",
-    "status=none",
-  ]);
+  if (!skip) await writeIrqFile(FILE);
 });
 
 after(() => rmSync(FILE, { force: true }));
@@ -67,29 +56,14 @@ test("per handler, the runs /proc/interrupts counted; the disk's as libbpf-tools
 }, async (ctx) => {
   // Theirs first: ours attach last, right before the first read of the counters, and stop
   // right after the second, so the windows differ by milliseconds of background interrupts.
-  const wide0 = readInterrupts();
-  const refs = { refCount: theirs("hardirqs", ["-C"]), refDist: theirs("hardirqs", ["-d"]) };
-  await Promise.all(Object.values(refs).map((t) => t.started));
-  const mine = { text: ours(["hardirqs", "-d"]), times: ours(["hardirqs", "-N"]) };
-  await Promise.all(Object.values(mine).map((t) => t.started));
-  // The one compared with the kernel's counts attaches last (each load holds the event
-  // loop for the verifier), right before the first read, and stops first.
-  const counter = { json: ours(["hardirqs", "-C", "--json"], "Tracing hard irq events") };
-  await counter.json.started;
-  const before = readInterrupts();
-  await promisify(execFile)("dd", [
-    `if=${FILE}`,
-    "of=/dev/null",
-    "iflag=direct",
-    "bs=4k",
-    `count=${READS}`,
-    "status=none",
-  ]);
-  await sleep(100);
-  const truth = counterDeltas(before, readInterrupts());
-  const m = { ...(await stopAll(counter)), ...(await stopAll(mine)) };
-  const r = await stopAll(refs);
-  const wide = counterDeltas(wide0, readInterrupts());
+  const { truth, wide, m, r } = await irqWindow({
+    read: readInterrupts,
+    file: FILE,
+    reads: READS,
+    refs: () => ({ refCount: theirs("hardirqs", ["-C"]), refDist: theirs("hardirqs", ["-d"]) }),
+    mine: () => ({ text: ours(["hardirqs", "-d"]), times: ours(["hardirqs", "-N"]) }),
+    counter: () => ({ json: ours(["hardirqs", "-C", "--json"], "Tracing hard irq events") }),
+  });
 
   // Every handler: our count equals the kernel's within the windows' difference.
   const rows = m.json.out

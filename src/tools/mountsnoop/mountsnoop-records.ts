@@ -1,7 +1,10 @@
 // The layouts mountsnoop.bpf.c shares with user space: its read-only config and the
 // ring-buffer record of one mount or umount call. Offsets by C's rules
-// (records.ts:layout); the C structs must match (sizes checked at load).
-import { cString, layout } from "../../sources/bpf/records.js";
+// (records.ts:layout); the C structs must match (sizes checked at load); the decoder is
+// derived from the layout.
+import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
+import { pairLostWords, syscallEventDecoder } from "../syscall-pair.js";
 
 export const FS_LEN = 32;
 export const PATH_LEN = 4096;
@@ -9,7 +12,7 @@ export const DATA_LEN = 512;
 
 export const CONFIG = layout("mountsnoop_config", [["tgid", "u32"]]);
 
-export const EVENT = layout("mountsnoop_event", [
+export const EVENT = recordLayout("mountsnoop_event", [
   ["ts", "u64"],
   ["delta_ns", "u64"],
   ["flags", "u64"],
@@ -26,13 +29,8 @@ export const EVENT = layout("mountsnoop_event", [
   ["data", { array: "char", len: DATA_LEN }],
 ]);
 
-/** Slots of the `lost` array map, and what each means. */
-export const LOST_RING = 0;
-export const LOST_START = 1;
-export const LOST_WORDS = {
-  ring: "calls lost: the ring buffer was full",
-  start: "calls lost: the map of calls in progress was full",
-};
+/** What each slot of the `lost` counters means (lib/syscall-pair.bpf.h). */
+export const LOST_WORDS = pairLostWords("calls");
 
 /** The syscalls traced (tracepoint names: umount2(2) is the kernel's sys_umount). */
 export const SYSCALLS = ["mount", "umount"] as const;
@@ -49,40 +47,14 @@ export function configBytes(c: MountsnoopConfig): Buffer {
   return b;
 }
 
-export interface MountEvent {
-  /** CLOCK_MONOTONIC ns at the call's return. */
-  ts: bigint;
-  latencyNs: bigint;
-  flags: bigint;
-  pid: number;
-  tid: number;
-  mntNs: number;
-  /** 0 or -errno. */
-  ret: number;
-  op: (typeof SYSCALLS)[number];
-  comm: string;
-  fs: string;
-  src: string;
-  dest: string;
-  data: string;
-}
+const decodeRecord = syscallEventDecoder(EVENT, "op", SYSCALLS, "mount");
+
+/** One call: ts (CLOCK_MONOTONIC ns at its return), latencyNs, flags, pid, tid, mntNs, ret (0
+ * or -errno), op, comm, fs, src, dest, data. */
+export type MountEvent = ReturnType<typeof decodeEvent>;
 
 /** One ring-buffer record. Pure. */
-export function decodeEvent(buf: Buffer, off: number): MountEvent {
-  const o = EVENT.off;
-  return {
-    ts: buf.readBigUInt64LE(off + o.ts),
-    latencyNs: buf.readBigUInt64LE(off + o.delta_ns),
-    flags: buf.readBigUInt64LE(off + o.flags),
-    pid: buf.readUInt32LE(off + o.pid),
-    tid: buf.readUInt32LE(off + o.tid),
-    mntNs: buf.readUInt32LE(off + o.mnt_ns),
-    ret: buf.readInt32LE(off + o.ret),
-    op: SYSCALLS[buf.readUInt8(off + o.op)] ?? "mount",
-    comm: cString(buf, off + o.comm, 16),
-    fs: cString(buf, off + o.fs, FS_LEN),
-    src: cString(buf, off + o.src, PATH_LEN),
-    dest: cString(buf, off + o.dest, PATH_LEN),
-    data: cString(buf, off + o.data, DATA_LEN),
-  };
+export function decodeEvent(buf: Buffer, off: number) {
+  const { delta_ns, mnt_ns, ...e } = decodeRecord(buf, off);
+  return { ...e, latencyNs: delta_ns, mntNs: mnt_ns };
 }

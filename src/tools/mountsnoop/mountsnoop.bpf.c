@@ -11,6 +11,7 @@
 #include <bpf/bpf_tracing.h>
 #include "lib/maps.bpf.h"
 #include "lib/ringbuf.bpf.h"
+#include "lib/syscall-pair.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -52,31 +53,15 @@ struct mount_start {
 
 const volatile struct mountsnoop_config cfg = {};
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct mount_start);
-} starts SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
-} events SEC(".maps");
-
-COUNTER_ARRAY(lost, 2);
-
-#define LOST_RING 0	/* calls not reported: the ring buffer was full */
-#define LOST_START 1	/* calls not followed: `starts` was full */
+/* starts (thread → struct mount_start), events (the ring), lost (lib/syscall-pair.bpf.h). */
+SYSCALL_PAIR_MAPS(struct mount_start, 1 << 20);
 
 static __always_inline int on_enter(const char *src, const char *dest, const char *fs, __u64 flags,
 				    const char *data, __u8 op)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
 	struct mount_start s = {};
 
-	if (cfg.tgid && (id >> 32) != cfg.tgid)
+	if (cfg.tgid && (bpf_get_current_pid_tgid() >> 32) != cfg.tgid)
 		return 0;
 	s.ts = bpf_ktime_get_ns();
 	s.flags = flags;
@@ -85,48 +70,39 @@ static __always_inline int on_enter(const char *src, const char *dest, const cha
 	s.fs = fs;
 	s.data = data;
 	s.op = op;
-	if (bpf_map_update_elem(&starts, &tid, &s, BPF_ANY))
-		count_in(&lost, LOST_START);
+	pair_begin(&starts, &s, &lost);
 	return 0;
-}
-
-/* A user string, or "" for a NULL pointer or one that cannot be read. */
-static __always_inline void copy_str(char *dst, __u32 size, const char *src)
-{
-	if (!src || bpf_probe_read_user_str(dst, size, src) < 0)
-		dst[0] = 0;
 }
 
 static __always_inline int on_exit(long ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct mount_start *s = bpf_map_lookup_elem(&starts, &tid);
+	__u32 tid;
+	struct mount_start *s = pair_start(&starts, &tid);
 	struct task_struct *task;
 	struct mountsnoop_event *e;
 
 	if (!s)
 		return 0;
-	e = ringbuf_reserve_counted(&events, sizeof(*e), &lost, LOST_RING);
+	e = pair_reserve(&events, sizeof(*e), &lost);
 	if (!e)
 		goto cleanup;
 	task = (struct task_struct *)bpf_get_current_task();
 	e->ts = bpf_ktime_get_ns();
 	e->delta_ns = e->ts - s->ts;
 	e->flags = s->flags;
-	e->pid = id >> 32;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->tid = tid;
 	e->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
 	e->ret = ret;
 	e->op = s->op;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	copy_str(e->fs, sizeof(e->fs), s->fs);
-	copy_str(e->src, sizeof(e->src), s->src);
-	copy_str(e->dest, sizeof(e->dest), s->dest);
-	copy_str(e->data, sizeof(e->data), s->data);
+	copy_user_str(e->fs, sizeof(e->fs), s->fs);
+	copy_user_str(e->src, sizeof(e->src), s->src);
+	copy_user_str(e->dest, sizeof(e->dest), s->dest);
+	copy_user_str(e->data, sizeof(e->data), s->data);
 	bpf_ringbuf_submit(e, 0);
 cleanup:
-	bpf_map_delete_elem(&starts, &tid);
+	pair_end(&starts, tid);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "lib/block-filter.bpf.h"
 #include "lib/hooks.bpf.h"
 #include "lib/maps.bpf.h"
 #include "lib/ringbuf.bpf.h"
@@ -18,7 +19,6 @@
 #include "lib/ustack.bpf.h"
 
 #define TASK_COMM_LEN 16
-#define PF_KTHREAD 0x00200000
 
 /* The total's key; the layout is declared once more as OFFCPU_KEY in offcputime.ts. */
 struct offcpu_key {
@@ -36,33 +36,18 @@ struct start_val {
 
 /* Read-only config, set before load (layout: OFFCPU_CONFIG in offcputime.ts). */
 struct offcpu_config {
-	__s32 targ_tgid;
-	__s32 targ_pid;
-	__u8 user_threads_only;
-	__u8 kernel_threads_only;
-	__u8 user_stacks_only;
-	__u8 kernel_stacks_only;
-	__s64 state;
-	__u64 min_block_ns;
-	__u64 max_block_ns;
+	struct block_filter f; /* -p/-t/-u/-k/-U/-K/-m/-M/--state (lib/block-filter.bpf.h) */
 	__u32 ustack_bytes;
 	__u32 dwarf;
 };
 _Static_assert(sizeof(struct offcpu_config) == 48, "offcpu_config size");
 _Static_assert(sizeof(struct offcpu_key) == 32, "offcpu_key size");
 
-const volatile struct offcpu_config cfg = {
-	.targ_tgid = -1, .targ_pid = -1, .state = -1, .min_block_ns = 1, .max_block_ns = ~0ULL,
-};
+const volatile struct offcpu_config cfg = { .f = BLOCK_FILTER_DEFAULTS };
 
 STACK_TRACE_MAP(stackmap);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, __u32);
-	__type(value, struct start_val);
-	__uint(max_entries, 32768);
-} start SEC(".maps");
+BLOCK_START_MAP(start, struct start_val);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -112,34 +97,13 @@ static __always_inline void value_dwarf(__u32 tid, __u64 ts, __u64 delta)
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 }
 
-static __always_inline int wanted(struct task_struct *t)
-{
-	__u32 tgid = BPF_CORE_READ(t, tgid);
-	__u32 pid = BPF_CORE_READ(t, pid);
-	__u32 flags = BPF_CORE_READ(t, flags);
-
-	if (pid == 0) /* the idle task */
-		return 0;
-	if (cfg.targ_tgid >= 0 && tgid != (__u32)cfg.targ_tgid)
-		return 0;
-	if (cfg.targ_pid >= 0 && pid != (__u32)cfg.targ_pid)
-		return 0;
-	if (cfg.user_threads_only && (flags & PF_KTHREAD))
-		return 0;
-	if (cfg.kernel_threads_only && !(flags & PF_KTHREAD))
-		return 0;
-	if (cfg.state != -1 && (long)task_state_core(t) != cfg.state)
-		return 0;
-	return 1;
-}
-
 static __always_inline int on_switch(void *ctx, struct task_struct *prev, struct task_struct *next)
 {
 	__u64 now = bpf_ktime_get_ns();
 	__u32 pid;
 	struct start_val *s;
 
-	if (wanted(prev)) {
+	if (block_wanted(&cfg.f, prev, task_state_core(prev))) {
 		struct start_val v = {};
 
 		pid = BPF_CORE_READ(prev, pid);
@@ -147,8 +111,8 @@ static __always_inline int on_switch(void *ctx, struct task_struct *prev, struct
 		v.key.pid = pid;
 		v.key.tgid = BPF_CORE_READ(prev, tgid);
 		/* prev is still current: the helpers see its stacks and registers. */
-		v.key.kern_stack_id = cfg.user_stacks_only ? -1 : bpf_get_stackid(ctx, &stackmap, 0);
-		v.key.user_stack_id = cfg.kernel_stacks_only || cfg.dwarf ? -1
+		v.key.kern_stack_id = cfg.f.user_stacks_only ? -1 : bpf_get_stackid(ctx, &stackmap, 0);
+		v.key.user_stack_id = cfg.f.kernel_stacks_only || cfg.dwarf ? -1
 						: bpf_get_stackid(ctx, &stackmap, BPF_F_USER_STACK);
 		BPF_CORE_READ_STR_INTO(&v.key.comm, prev, comm);
 		bpf_map_update_elem(&start, &pid, &v, BPF_ANY);
@@ -161,7 +125,7 @@ static __always_inline int on_switch(void *ctx, struct task_struct *prev, struct
 	if (!s)
 		return 0;
 	__u64 delta = now - s->ts;
-	if (delta >= cfg.min_block_ns && delta <= cfg.max_block_ns) {
+	if (block_in_range(&cfg.f, delta)) {
 		if (cfg.dwarf)
 			value_dwarf(pid, s->ts, delta);
 		else

@@ -11,7 +11,7 @@ import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { pidFlag, tidFlag } from "../../command/flags.js";
 import type { StackReportOptions, StackRow } from "../../report/stack-report.js";
 import { layout } from "../../sources/bpf/records.js";
-import { BLOCK_FLAGS, blockNs, checkBlockFlags } from "../block-flags.js";
+import { BLOCK_FILTER_FIELDS, BLOCK_FLAGS, checkBlockFlags, writeBlockFilter } from "../block-flags.js";
 import {
   collectStacks,
   durationPositional,
@@ -27,15 +27,7 @@ import { tool } from "./offcputime.tool.js";
 
 /** The layouts of offcputime.bpf.c (its _Static_asserts check the sizes). */
 export const OFFCPU_CONFIG = layout("offcpu_config", [
-  ["targ_tgid", "s32"],
-  ["targ_pid", "s32"],
-  ["user_threads_only", "u8"],
-  ["kernel_threads_only", "u8"],
-  ["user_stacks_only", "u8"],
-  ["kernel_stacks_only", "u8"],
-  ["state", "s64"],
-  ["min_block_ns", "u64"],
-  ["max_block_ns", "u64"],
+  ...BLOCK_FILTER_FIELDS,
   ["ustack_bytes", "u32"],
   ["dwarf", "u32"],
 ]);
@@ -113,16 +105,7 @@ export function parseOffcpuArgs(argv: string[]): OffcpuOptions {
 
 export function offcpuConfig(o: OffcpuOptions): Buffer {
   const c = OFFCPU_CONFIG;
-  const b = Buffer.alloc(c.size);
-  b.writeInt32LE(o.pid ?? -1, c.off.targ_tgid);
-  b.writeInt32LE(o.tid ?? -1, c.off.targ_pid);
-  b[c.off.user_threads_only] = o.userThreadsOnly ? 1 : 0;
-  b[c.off.kernel_threads_only] = o.kernelThreadsOnly ? 1 : 0;
-  b[c.off.user_stacks_only] = o.userOnly ? 1 : 0;
-  b[c.off.kernel_stacks_only] = o.kernelOnly ? 1 : 0;
-  b.writeBigInt64LE(BigInt(o.state ?? -1), c.off.state);
-  b.writeBigUInt64LE(blockNs(o.minBlockUs), c.off.min_block_ns);
-  b.writeBigUInt64LE(blockNs(o.maxBlockUs), c.off.max_block_ns);
+  const b = writeBlockFilter(Buffer.alloc(c.size), o);
   b.writeUInt32LE(o.unwind.mode === "dwarf" ? o.unwind.bytes : 0, c.off.ustack_bytes);
   b.writeUInt32LE(o.unwind.mode === "dwarf" ? 1 : 0, c.off.dwarf);
   return b;

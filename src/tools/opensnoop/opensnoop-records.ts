@@ -1,8 +1,10 @@
 // The layouts opensnoop.bpf.c shares with user space: its read-only config and the
 // ring-buffer record of one open. Offsets by C's rules (records.ts:layout); the C structs
-// must match (sizes checked at load). And the names of open(2)'s flags, for -f.
+// must match (sizes checked at load); the decoder is derived from the layout. And the names of open(2)'s flags, for -f.
 import { UsageError } from "../../errors.js";
-import { cString, layout } from "../../sources/bpf/records.js";
+import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
+import { pairLostWords, syscallEventDecoder } from "../syscall-pair.js";
 
 export const PATH_MAX_COPY = 256;
 
@@ -17,7 +19,7 @@ export const CONFIG = layout("opensnoop_config", [
   ["pad", "u8"],
 ]);
 
-export const EVENT = layout("opensnoop_event", [
+export const EVENT = recordLayout("opensnoop_event", [
   ["ts", "u64"],
   ["pid", "u32"],
   ["tid", "u32"],
@@ -31,13 +33,8 @@ export const EVENT = layout("opensnoop_event", [
   ["path", { array: "char", len: PATH_MAX_COPY }],
 ]);
 
-/** Slots of the `lost` array map, and what each means. */
-export const LOST_RING = 0;
-export const LOST_START = 1;
-export const LOST_WORDS = {
-  ring: "opens lost: the ring buffer was full",
-  start: "opens lost: the map of opens in progress was full",
-};
+/** What each slot of the `lost` counters means (lib/syscall-pair.bpf.h). */
+export const LOST_WORDS = pairLostWords("opens");
 
 export const SYSCALLS = ["open", "openat", "openat2"] as const;
 
@@ -68,37 +65,12 @@ export function configBytes(c: OpensnoopConfig): Buffer {
   return b;
 }
 
-export interface OpenEvent {
-  /** CLOCK_MONOTONIC ns at the open's return. */
-  ts: bigint;
-  pid: number;
-  tid: number;
-  uid: number;
-  /** The fd, or -errno. */
-  ret: number;
-  flags: number;
-  mode: number;
-  syscall: (typeof SYSCALLS)[number];
-  comm: string;
-  path: string;
-}
+/** One open: ts (CLOCK_MONOTONIC ns at its return), pid, tid, uid, ret (the fd or -errno),
+ * flags, mode, syscall, comm, path. */
+export type OpenEvent = ReturnType<typeof decodeEvent>;
 
 /** One ring-buffer record. Pure. */
-export function decodeEvent(buf: Buffer, off: number): OpenEvent {
-  const o = EVENT.off;
-  return {
-    ts: buf.readBigUInt64LE(off + o.ts),
-    pid: buf.readUInt32LE(off + o.pid),
-    tid: buf.readUInt32LE(off + o.tid),
-    uid: buf.readUInt32LE(off + o.uid),
-    ret: buf.readInt32LE(off + o.ret),
-    flags: buf.readUInt32LE(off + o.flags),
-    mode: buf.readUInt32LE(off + o.mode),
-    syscall: SYSCALLS[buf.readUInt8(off + o.syscall)] ?? "openat",
-    comm: cString(buf, off + o.comm, 16),
-    path: cString(buf, off + o.path, PATH_MAX_COPY),
-  };
-}
+export const decodeEvent = syscallEventDecoder(EVENT, "syscall", SYSCALLS, "openat");
 
 // open(2)'s flag bits (asm-generic/fcntl.h; arm64 moves four of them, as its fcntl.h says).
 const GENERIC: Record<string, number> = {

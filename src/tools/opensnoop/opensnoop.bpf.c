@@ -12,6 +12,7 @@
 #include <bpf/bpf_tracing.h>
 #include "lib/maps.bpf.h"
 #include "lib/ringbuf.bpf.h"
+#include "lib/syscall-pair.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -52,22 +53,8 @@ struct open_start {
 
 const volatile struct opensnoop_config cfg = {};
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct open_start);
-} starts SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
-} events SEC(".maps");
-
-COUNTER_ARRAY(lost, 2);
-
-#define LOST_RING 0	/* opens not reported: the ring buffer was full */
-#define LOST_START 1	/* opens not followed: `starts` was full */
+/* starts (thread → struct open_start), events (the ring), lost (lib/syscall-pair.bpf.h). */
+SYSCALL_PAIR_MAPS(struct open_start, 4 << 20);
 
 CGROUP_FILTER_MAP(cgroup_map);
 
@@ -91,27 +78,25 @@ static __always_inline int on_enter(const char *path, __u32 flags, __u32 mode, _
 	s.flags = flags;
 	s.mode = mode;
 	s.syscall = syscall;
-	if (bpf_map_update_elem(&starts, &tid, &s, BPF_ANY))
-		count_in(&lost, LOST_START);
+	pair_begin(&starts, &s, &lost);
 	return 0;
 }
 
 static __always_inline int on_exit(long ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct open_start *s = bpf_map_lookup_elem(&starts, &tid);
+	__u32 tid;
+	struct open_start *s = pair_start(&starts, &tid);
 	struct opensnoop_event *e;
 
 	if (!s)
 		return 0;
 	if (cfg.failed && ret >= 0)
 		goto cleanup;
-	e = ringbuf_reserve_counted(&events, sizeof(*e), &lost, LOST_RING);
+	e = pair_reserve(&events, sizeof(*e), &lost);
 	if (!e)
 		goto cleanup;
 	e->ts = bpf_ktime_get_ns();
-	e->pid = id >> 32;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->tid = tid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->ret = ret;
@@ -119,11 +104,10 @@ static __always_inline int on_exit(long ret)
 	e->mode = s->mode;
 	e->syscall = s->syscall;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	if (bpf_probe_read_user_str(e->path, sizeof(e->path), s->path) < 0)
-		e->path[0] = 0;
+	copy_user_str(e->path, sizeof(e->path), s->path);
 	bpf_ringbuf_submit(e, 0);
 cleanup:
-	bpf_map_delete_elem(&starts, &tid);
+	pair_end(&starts, tid);
 	return 0;
 }
 

@@ -3,22 +3,19 @@
 // run. The workload is 3000 O_DIRECT 4 KiB reads of a file (dd): each completion raises a
 // block softirq; the timer, scheduler and RCU vectors run as they come.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
 import {
   assertNeedsRoot,
   libbpfToolSkip,
   ours,
   parseHistText,
   percentileSlot,
-  stopAll,
   theirs,
 } from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
-import { counterDeltas, readSoftirqs } from "../../testkit/irq-counters.js";
+import { readSoftirqs } from "../../testkit/irq-counters.js";
+import { irqWindow, writeIrqFile } from "../../testkit/irq-window.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -28,15 +25,7 @@ const FILE = "/var/tmp/tsnap-softirqs-test.dat";
 const READS = 3000;
 
 before(async () => {
-  if (skip) return;
-  await promisify(execFile)("dd", [
-    "if=/dev/zero",
-    `of=${FILE}`,
-    "bs=1M",
-    "count=12",
-    "conv=fsync",
-    "status=none",
-  ]);
+  if (!skip) await writeIrqFile(FILE);
 });
 
 after(() => rmSync(FILE, { force: true }));
@@ -59,32 +48,17 @@ test("per vector, the runs /proc/softirqs counted; the block vector as libbpf-to
 }, async (ctx) => {
   // Theirs first: ours attach last, right before the first read of the counters, and stop
   // right after the second, so the windows differ by milliseconds.
-  const wide0 = readSoftirqs();
-  const refs = { refTimes: theirs("softirqs", []), refDist: theirs("softirqs", ["-d"]) };
-  await Promise.all(Object.values(refs).map((t) => t.started));
-  const mine = {
-    text: ours(["softirqs", "-d"]),
-    json: ours(["softirqs", "-N", "--json"], "Tracing soft irq"),
-  };
-  await Promise.all(Object.values(mine).map((t) => t.started));
-  // The one compared with the kernel's counts attaches last (each load holds the event
-  // loop for the verifier), right before the first read, and stops first.
-  const counter = { counts: ours(["softirqs", "-C"]) };
-  await counter.counts.started;
-  const before = readSoftirqs();
-  await promisify(execFile)("dd", [
-    `if=${FILE}`,
-    "of=/dev/null",
-    "iflag=direct",
-    "bs=4k",
-    `count=${READS}`,
-    "status=none",
-  ]);
-  await sleep(100);
-  const truth = counterDeltas(before, readSoftirqs());
-  const m = { ...(await stopAll(counter)), ...(await stopAll(mine)) };
-  const r = await stopAll(refs);
-  const wide = counterDeltas(wide0, readSoftirqs());
+  const { truth, wide, m, r } = await irqWindow({
+    read: readSoftirqs,
+    file: FILE,
+    reads: READS,
+    refs: () => ({ refTimes: theirs("softirqs", []), refDist: theirs("softirqs", ["-d"]) }),
+    mine: () => ({
+      text: ours(["softirqs", "-d"]),
+      json: ours(["softirqs", "-N", "--json"], "Tracing soft irq"),
+    }),
+    counter: () => ({ counts: ours(["softirqs", "-C"]) }),
+  });
 
   // Every vector: our count (-C's second column) is the kernel's.
   const counts = table(m.counts.out);

@@ -1,7 +1,9 @@
 // The layouts statsnoop.bpf.c shares with user space: its read-only config and the
 // ring-buffer record of one call. Offsets by C's rules (records.ts:layout); the C structs
-// must match (sizes checked at load).
-import { cString, layout } from "../../sources/bpf/records.js";
+// must match (sizes checked at load); the decoder is derived from the layout.
+import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
+import { pairLostWords, syscallEventDecoder } from "../syscall-pair.js";
 
 export const PATH_MAX_COPY = 256;
 
@@ -11,7 +13,7 @@ export const CONFIG = layout("statsnoop_config", [
   ["pad", { array: "u8", len: 3 }],
 ]);
 
-export const EVENT = layout("statsnoop_event", [
+export const EVENT = recordLayout("statsnoop_event", [
   ["ts", "u64"],
   ["pid", "u32"],
   ["tid", "u32"],
@@ -22,13 +24,8 @@ export const EVENT = layout("statsnoop_event", [
   ["path", { array: "char", len: PATH_MAX_COPY }],
 ]);
 
-/** Slots of the `lost` array map, and what each means. */
-export const LOST_RING = 0;
-export const LOST_START = 1;
-export const LOST_WORDS = {
-  ring: "calls lost: the ring buffer was full",
-  start: "calls lost: the map of calls in progress was full",
-};
+/** What each slot of the `lost` counters means (lib/syscall-pair.bpf.h). */
+export const LOST_WORDS = pairLostWords("calls");
 
 /** The syscalls traced, by their tracepoints' names, in the order of the record's index. */
 export const SYSCALLS = ["statfs", "newstat", "newlstat", "newfstatat", "statx"] as const;
@@ -47,28 +44,8 @@ export function configBytes(c: StatsnoopConfig): Buffer {
   return b;
 }
 
-export interface StatEvent {
-  /** CLOCK_MONOTONIC ns at the call's return. */
-  ts: bigint;
-  pid: number;
-  tid: number;
-  /** 0 or -errno. */
-  ret: number;
-  syscall: (typeof SYSCALLS)[number];
-  comm: string;
-  path: string;
-}
+/** One call: ts (CLOCK_MONOTONIC ns at its return), pid, tid, ret (0 or -errno), comm, path. */
+export type StatEvent = ReturnType<typeof decodeEvent>;
 
 /** One ring-buffer record. Pure. */
-export function decodeEvent(buf: Buffer, off: number): StatEvent {
-  const o = EVENT.off;
-  return {
-    ts: buf.readBigUInt64LE(off + o.ts),
-    pid: buf.readUInt32LE(off + o.pid),
-    tid: buf.readUInt32LE(off + o.tid),
-    ret: buf.readInt32LE(off + o.ret),
-    syscall: SYSCALLS[buf.readUInt8(off + o.syscall)] ?? "newfstatat",
-    comm: cString(buf, off + o.comm, 16),
-    path: cString(buf, off + o.path, PATH_MAX_COPY),
-  };
-}
+export const decodeEvent = syscallEventDecoder(EVENT, "syscall", SYSCALLS, "newfstatat");

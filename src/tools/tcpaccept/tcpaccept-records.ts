@@ -1,8 +1,16 @@
 // The layouts tcpaccept.bpf.c shares with user space: its read-only config and the ring
 // record of one accept. Offsets by C's rules (records.ts:layout); the C structs must
 // match (sizes checked at load).
-import { cString, layout } from "../../sources/bpf/records.js";
-import { decodeSockId, familyOf, MAX_PORTS, SOCK_ID_FIELDS, type SockId, writePorts } from "../tcp-tool.js";
+import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
+import {
+  familyOf,
+  MAX_PORTS,
+  SOCK_ID_FIELDS,
+  type SockId,
+  sockRecordDecoder,
+  writePorts,
+} from "../tcp-tool.js";
 
 /** What the lost counter means (snoop-tool.ts prints "WARNING: N <words>"). */
 export const LOST_WORDS = { ring: "accepts lost: the ring buffer was full" };
@@ -14,7 +22,7 @@ export const CONFIG = layout("tcpaccept_config", [
   ["pad", "u16"],
 ]);
 
-export const EVENT = layout("tcpaccept_event", [
+export const EVENT = recordLayout("tcpaccept_event", [
   ["ts", "u64"],
   ["pid", "u32"],
   ["tid", "u32"],
@@ -53,16 +61,5 @@ export interface AcceptEvent extends SockId {
   comm: string;
 }
 
-/** One ring record. Pure. */
-export function decodeEvent(buf: Buffer, off: number): AcceptEvent {
-  const o = EVENT.off;
-  return {
-    ts: buf.readBigUInt64LE(off + o.ts),
-    pid: buf.readUInt32LE(off + o.pid),
-    tid: buf.readUInt32LE(off + o.tid),
-    uid: buf.readUInt32LE(off + o.uid),
-    fd: buf.readInt32LE(off + o.fd),
-    comm: cString(buf, off + o.comm, 16),
-    ...decodeSockId(buf, off, o),
-  };
-}
+/** One ring record (decoder derived from EVENT). Pure. */
+export const decodeEvent: (buf: Buffer, off: number) => AcceptEvent = sockRecordDecoder(EVENT);

@@ -1,8 +1,16 @@
 // The layouts tcpconnect.bpf.c shares with user space: its read-only config, the ring
 // record of one connect and the key of the -c counters. Offsets by C's rules
 // (records.ts:layout); the C structs must match (sizes checked at load).
-import { cString, layout } from "../../sources/bpf/records.js";
-import { decodeSockId, MAX_PORTS, SOCK_ID_FIELDS, type SockId, writePorts } from "../tcp-tool.js";
+import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
+import {
+  decodeSockId,
+  MAX_PORTS,
+  SOCK_ID_FIELDS,
+  type SockId,
+  sockRecordDecoder,
+  writePorts,
+} from "../tcp-tool.js";
 
 export const CONFIG = layout("tcpconnect_config", [
   ["pid", "u32"],
@@ -14,7 +22,7 @@ export const CONFIG = layout("tcpconnect_config", [
   ["pad", "u8"],
 ]);
 
-export const EVENT = layout("tcpconnect_event", [
+export const EVENT = recordLayout("tcpconnect_event", [
   ["ts", "u64"],
   ["pid", "u32"],
   ["tid", "u32"],
@@ -70,19 +78,8 @@ export interface ConnectEvent extends SockId {
   comm: string;
 }
 
-/** One ring record. Pure. */
-export function decodeEvent(buf: Buffer, off: number): ConnectEvent {
-  const o = EVENT.off;
-  return {
-    ts: buf.readBigUInt64LE(off + o.ts),
-    pid: buf.readUInt32LE(off + o.pid),
-    tid: buf.readUInt32LE(off + o.tid),
-    uid: buf.readUInt32LE(off + o.uid),
-    ret: buf.readInt32LE(off + o.ret),
-    comm: cString(buf, off + o.comm, 16),
-    ...decodeSockId(buf, off, o),
-  };
-}
+/** One ring record (decoder derived from EVENT). Pure. */
+export const decodeEvent: (buf: Buffer, off: number) => ConnectEvent = sockRecordDecoder(EVENT);
 
 export interface ConnectCount extends SockId {
   connects: number;

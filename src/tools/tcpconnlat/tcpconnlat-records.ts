@@ -1,8 +1,9 @@
 // The layouts tcpconnlat.bpf.c shares with user space: its read-only config and the ring
 // record of one connect. Offsets by C's rules (records.ts:layout); the C structs must
 // match (sizes checked at load).
-import { cString, layout } from "../../sources/bpf/records.js";
-import { decodeSockId, familyOf, SOCK_ID_FIELDS, type SockId } from "../tcp-tool.js";
+import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
+import { familyOf, SOCK_ID_FIELDS, type SockId, sockRecordDecoder } from "../tcp-tool.js";
 
 /** What the lost counters mean (snoop-tool.ts prints "WARNING: N <words>"). */
 export const LOST_WORDS = {
@@ -17,7 +18,7 @@ export const CONFIG = layout("tcpconnlat_config", [
   ["pad", "u16"],
 ]);
 
-export const EVENT = layout("tcpconnlat_event", [
+export const EVENT = recordLayout("tcpconnlat_event", [
   ["ts", "u64"],
   ["delta_ns", "u64"],
   ["pid", "u32"],
@@ -52,14 +53,10 @@ export interface ConnectLatency extends SockId {
   comm: string;
 }
 
-/** One ring record. Pure. */
+const decodeRecord = sockRecordDecoder(EVENT);
+
+/** One ring record (decoder derived from EVENT; times in ns as numbers). Pure. */
 export function decodeEvent(buf: Buffer, off: number): ConnectLatency {
-  const o = EVENT.off;
-  return {
-    ts: buf.readBigUInt64LE(off + o.ts),
-    deltaNs: Number(buf.readBigUInt64LE(off + o.delta_ns)),
-    pid: buf.readUInt32LE(off + o.pid),
-    comm: cString(buf, off + o.comm, 16),
-    ...decodeSockId(buf, off, o),
-  };
+  const { delta_ns, ...e } = decodeRecord(buf, off);
+  return { ...e, deltaNs: Number(delta_ns) };
 }

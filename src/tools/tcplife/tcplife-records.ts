@@ -1,8 +1,16 @@
 // The layouts tcplife.bpf.c shares with user space: its read-only config and the ring
 // record of one session. Offsets by C's rules (records.ts:layout); the C structs must
 // match (sizes checked at load).
-import { cString, layout } from "../../sources/bpf/records.js";
-import { decodeSockId, familyOf, MAX_PORTS, SOCK_ID_FIELDS, type SockId, writePorts } from "../tcp-tool.js";
+import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
+import {
+  familyOf,
+  MAX_PORTS,
+  SOCK_ID_FIELDS,
+  type SockId,
+  sockRecordDecoder,
+  writePorts,
+} from "../tcp-tool.js";
 
 export const CONFIG = layout("tcplife_config", [
   ["pid", "u32"],
@@ -12,7 +20,7 @@ export const CONFIG = layout("tcplife_config", [
   ["pad", "u16"],
 ]);
 
-export const EVENT = layout("tcplife_event", [
+export const EVENT = recordLayout("tcplife_event", [
   ["ts", "u64"],
   ["span_ns", "u64"],
   ["rx_b", "u64"],
@@ -51,16 +59,10 @@ export interface Session extends SockId {
   comm: string;
 }
 
-/** One ring record. Pure. */
+const decodeRecord = sockRecordDecoder(EVENT);
+
+/** One ring record (decoder derived from EVENT; times in ns as numbers). Pure. */
 export function decodeEvent(buf: Buffer, off: number): Session {
-  const o = EVENT.off;
-  return {
-    ts: buf.readBigUInt64LE(off + o.ts),
-    spanNs: Number(buf.readBigUInt64LE(off + o.span_ns)),
-    rxBytes: Number(buf.readBigUInt64LE(off + o.rx_b)),
-    txBytes: Number(buf.readBigUInt64LE(off + o.tx_b)),
-    pid: buf.readUInt32LE(off + o.pid),
-    comm: cString(buf, off + o.comm, 16),
-    ...decodeSockId(buf, off, o),
-  };
+  const { span_ns, rx_b, tx_b, ...e } = decodeRecord(buf, off);
+  return { ...e, spanNs: Number(span_ns), rxBytes: Number(rx_b), txBytes: Number(tx_b) };
 }

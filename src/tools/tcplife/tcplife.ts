@@ -1,13 +1,12 @@
 // `tsnap tcplife`: one line per TCP session as it closes, like bcc/libbpf-tools tcplife
 // (libbpf-tools' layout; bcc's -T and -t columns). tcplife.bpf.c does it all on
 // sock:inet_sock_set_state; this module prints the records until Ctrl-C.
-import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, jsonFlag, pidFlag, timeColumnFlag } from "../../command/flags.js";
 import { toJson } from "../../report/table.js";
 import { hhmmss } from "../hist-tool.js";
-import { ipChoice, portsFlag, runTcpEvents } from "../tcp-tool.js";
+import { ipChoice, portsFlag, runTcpTool } from "../tcp-tool.js";
 import { tool } from "./tcplife.tool.js";
 import { decodeEvent, type Session } from "./tcplife-records.js";
 
@@ -102,18 +101,15 @@ export function jsonLine(e: Session, at: Date): string {
 async function run(argv: string[], io: Io): Promise<number> {
   const { values: o } = parseFlags(argv, FLAGS);
   const ip = ipChoice(o);
-  requireBpfPrivilege("tcplife");
-  const { loadTcplife } = await import("./tcplife-load.js");
-  const src = loadTcplife({ ...o, ip });
-  const loop = {
+  return runTcpTool(io, {
+    tool: "tcplife",
     json: o.json,
     header: header(o),
     tracing: "Tracing TCP sessions",
     durationS: o.duration,
-    lostWords: { ring: "sessions lost (ring buffer full)" },
-  };
-  return runTcpEvents(io, loop, src, decodeEvent, {
-    json: o.json,
+    lost: "sessions lost (ring buffer full)",
+    load: async () => (await import("./tcplife-load.js")).loadTcplife({ ...o, ip }),
+    decode: decodeEvent,
     jsonLine,
     line: (e, at, s) => line(e, o, at, s),
   });

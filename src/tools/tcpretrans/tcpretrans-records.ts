@@ -1,15 +1,16 @@
 // The layouts tcpretrans.bpf.c shares with user space: its read-only config, the ring
 // record of one retransmit and the key of the -c counters. Offsets by C's rules
 // (records.ts:layout); the C structs must match (sizes checked at load).
+import { recordLayout } from "../../sources/bpf/record-decode.js";
 import { layout } from "../../sources/bpf/records.js";
-import { decodeSockId, SOCK_ID_FIELDS, type SockId } from "../tcp-tool.js";
+import { decodeSockId, SOCK_ID_FIELDS, type SockId, sockRecordDecoder } from "../tcp-tool.js";
 
 export const CONFIG = layout("tcpretrans_config", [
   ["count", "u8"],
   ["pad", { array: "u8", len: 3 }],
 ]);
 
-export const EVENT = layout("tcpretrans_event", [
+export const EVENT = recordLayout("tcpretrans_event", [
   ["ts", "u64"],
   ["skaddr", "u64"],
   ["pid", "u32"],
@@ -33,17 +34,8 @@ export interface Retransmit extends SockId {
   state: number;
 }
 
-/** One ring record. Pure. */
-export function decodeEvent(buf: Buffer, off: number): Retransmit {
-  const o = EVENT.off;
-  return {
-    ts: buf.readBigUInt64LE(off + o.ts),
-    skaddr: buf.readBigUInt64LE(off + o.skaddr),
-    pid: buf.readUInt32LE(off + o.pid),
-    state: buf.readInt32LE(off + o.state),
-    ...decodeSockId(buf, off, o),
-  };
-}
+/** One ring record (decoder derived from EVENT). Pure. */
+export const decodeEvent: (buf: Buffer, off: number) => Retransmit = sockRecordDecoder(EVENT);
 
 export interface RetransCount extends SockId {
   retransmits: number;

@@ -1,8 +1,16 @@
 // The layouts tcpstates.bpf.c shares with user space: its read-only config and the ring
 // record of one state change. Offsets by C's rules (records.ts:layout); the C structs
 // must match (sizes checked at load).
-import { cString, layout } from "../../sources/bpf/records.js";
-import { decodeSockId, familyOf, MAX_PORTS, SOCK_ID_FIELDS, type SockId, writePorts } from "../tcp-tool.js";
+import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
+import {
+  familyOf,
+  MAX_PORTS,
+  SOCK_ID_FIELDS,
+  type SockId,
+  sockRecordDecoder,
+  writePorts,
+} from "../tcp-tool.js";
 
 export const CONFIG = layout("tcpstates_config", [
   ["lports", { array: "u16", len: MAX_PORTS }],
@@ -11,7 +19,7 @@ export const CONFIG = layout("tcpstates_config", [
   ["pad", "u16"],
 ]);
 
-export const EVENT = layout("tcpstates_event", [
+export const EVENT = recordLayout("tcpstates_event", [
   ["ts", "u64"],
   ["skaddr", "u64"],
   ["delta_ns", "u64"],
@@ -68,17 +76,10 @@ export interface StateChange extends SockId {
   comm: string;
 }
 
-/** One ring record. Pure. */
+const decodeRecord = sockRecordDecoder(EVENT);
+
+/** One ring record (decoder derived from EVENT; times in ns as numbers). Pure. */
 export function decodeEvent(buf: Buffer, off: number): StateChange {
-  const o = EVENT.off;
-  return {
-    ts: buf.readBigUInt64LE(off + o.ts),
-    skaddr: buf.readBigUInt64LE(off + o.skaddr),
-    deltaNs: Number(buf.readBigUInt64LE(off + o.delta_ns)),
-    pid: buf.readUInt32LE(off + o.pid),
-    oldstate: buf.readInt32LE(off + o.oldstate),
-    newstate: buf.readInt32LE(off + o.newstate),
-    comm: cString(buf, off + o.comm, 16),
-    ...decodeSockId(buf, off, o),
-  };
+  const { delta_ns, ...e } = decodeRecord(buf, off);
+  return { ...e, deltaNs: Number(delta_ns) };
 }

@@ -1,13 +1,12 @@
 // `tsnap tcpstates`: every TCP state change with the time spent in the state left, like
 // bcc/libbpf-tools tcpstates (libbpf-tools' layout; bcc's -T and -t). tcpstates.bpf.c
 // does it on sock:inet_sock_set_state; this module prints the records until Ctrl-C.
-import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, jsonFlag, timeColumnFlag } from "../../command/flags.js";
 import { toJson } from "../../report/table.js";
 import { hhmmss } from "../hist-tool.js";
-import { ipChoice, portsFlag, runTcpEvents } from "../tcp-tool.js";
+import { ipChoice, portsFlag, runTcpTool } from "../tcp-tool.js";
 import { tool } from "./tcpstates.tool.js";
 import { decodeEvent, type StateChange, stateName } from "./tcpstates-records.js";
 
@@ -108,18 +107,15 @@ export function jsonLine(e: StateChange, at: Date): string {
 async function run(argv: string[], io: Io): Promise<number> {
   const { values: o } = parseFlags(argv, FLAGS);
   const ip = ipChoice(o);
-  requireBpfPrivilege("tcpstates");
-  const { loadTcpstates } = await import("./tcpstates-load.js");
-  const src = loadTcpstates({ ...o, ip });
-  const loop = {
+  return runTcpTool(io, {
+    tool: "tcpstates",
     json: o.json,
     header: header(o),
     tracing: "Tracing TCP state changes",
     durationS: o.duration,
-    lostWords: { ring: "state changes lost (ring buffer full)" },
-  };
-  return runTcpEvents(io, loop, src, decodeEvent, {
-    json: o.json,
+    lost: "state changes lost (ring buffer full)",
+    load: async () => (await import("./tcpstates-load.js")).loadTcpstates({ ...o, ip }),
+    decode: decodeEvent,
     jsonLine,
     line: (e, at, s) => line(e, o, at, s),
   });

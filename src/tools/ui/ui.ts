@@ -2,8 +2,9 @@
 // avg threads stacked by state, the grouped table, drill-down, include/exclude, value
 // picker, breadcrumb, zoom. Argv and set-up only: the model is ui-model/, the data
 // ui-data.ts (the query layer), the screen ui-render.ts, the loop ui-app.ts.
-import { flagHelp, listOptionFlag, parseFlags, textFlag } from "../../command/args.js";
+import { flagHelp, parseFlags, textFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
+import { groupFlag } from "../../command/flags.js";
 import { UsageError } from "../../errors.js";
 import { column } from "../../query/columns.js";
 import { queryCommand } from "../../ui-model/view-query.js";
@@ -20,12 +21,7 @@ import { Terminal } from "./ui-terminal.js";
 const DEFAULT_DIR = "/var/lib/tsnap";
 
 const VIEW_FLAGS = {
-  group: listOptionFlag({
-    long: "group",
-    short: "g",
-    arg: "COLS",
-    help: `group by these columns first (default ${DEFAULT_VIEW_GROUPS.join(",")})`,
-  }),
+  group: groupFlag(`group by these columns first (default ${DEFAULT_VIEW_GROUPS.join(",")})`),
   view: textFlag({
     long: "view",
     arg: "QUERY",

@@ -9,20 +9,12 @@ import { hookPair, pairPrograms } from "../../bpf/probes.js";
 import { loadToolObject } from "../../bpf/tool-object.js";
 import type { StackSide } from "../../report/stack-report.js";
 import { cString, layout } from "../../sources/bpf/records.js";
-import { blockNs } from "../block-flags.js";
+import { BLOCK_FILTER_FIELDS, type BlockFilter, writeBlockFilter } from "../block-flags.js";
 import { runFor, StackResolver } from "../stack-tool.js";
 
 /** The layouts of wakeuptime.bpf.c (its _Static_asserts check the sizes). */
 export const WAKE_CONFIG = layout("wake_config", [
-  ["targ_tgid", "s32"],
-  ["targ_pid", "s32"],
-  ["user_threads_only", "u8"],
-  ["kernel_threads_only", "u8"],
-  ["user_stacks_only", "u8"],
-  ["kernel_stacks_only", "u8"],
-  ["state", "s64"],
-  ["min_block_ns", "u64"],
-  ["max_block_ns", "u64"],
+  ...BLOCK_FILTER_FIELDS,
   ["offwake", "u32"],
   ["pad", "u32"],
 ]);
@@ -39,19 +31,8 @@ export const WAKE_KEY = layout("wake_key", [
   ["waker", { array: "char", len: 16 }],
 ]);
 
-export interface WakeOptions {
-  /** The blocked (target) threads: one process, one thread, user or kernel threads only. */
-  pid: number | null;
-  tid: number | null;
-  userThreadsOnly: boolean;
-  kernelThreadsOnly: boolean;
-  /** -U/-K: user or kernel stacks only. */
-  userOnly: boolean;
-  kernelOnly: boolean;
-  minBlockUs: number;
-  maxBlockUs: number;
-  /** offwaketime's --state (wakeuptime: null). */
-  state: number | null;
+/** The blocked (target) threads and the stacks taken (offwaketime's --state; wakeuptime: null). */
+export interface WakeOptions extends BlockFilter {
   stackStorageSize: number;
   durationS: number;
 }
@@ -77,16 +58,7 @@ export interface WakeRow {
 /** The config bytes: `offwake` picks offwaketime's accounting (to the return to a CPU). */
 export function wakeConfig(o: WakeOptions, offwake: boolean): Buffer {
   const c = WAKE_CONFIG;
-  const b = Buffer.alloc(c.size);
-  b.writeInt32LE(o.pid ?? -1, c.off.targ_tgid);
-  b.writeInt32LE(o.tid ?? -1, c.off.targ_pid);
-  b[c.off.user_threads_only] = o.userThreadsOnly ? 1 : 0;
-  b[c.off.kernel_threads_only] = o.kernelThreadsOnly ? 1 : 0;
-  b[c.off.user_stacks_only] = o.userOnly ? 1 : 0;
-  b[c.off.kernel_stacks_only] = o.kernelOnly ? 1 : 0;
-  b.writeBigInt64LE(BigInt(o.state ?? -1), c.off.state);
-  b.writeBigUInt64LE(blockNs(o.minBlockUs), c.off.min_block_ns);
-  b.writeBigUInt64LE(blockNs(o.maxBlockUs), c.off.max_block_ns);
+  const b = writeBlockFilter(Buffer.alloc(c.size), o);
   b.writeUInt32LE(offwake ? 1 : 0, c.off.offwake);
   return b;
 }

@@ -16,12 +16,12 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "lib/block-filter.bpf.h"
 #include "lib/hooks.bpf.h"
 #include "lib/maps.bpf.h"
 #include "lib/task.bpf.h"
 
 #define TASK_COMM_LEN 16
-#define PF_KTHREAD 0x00200000
 
 /* The total's key; declared once more as WAKE_KEY in wakeuptime.ts. Stack ids: -1 when not
  * taken (-U/-K, or wakeuptime's target), negative errnos as bpf_get_stackid returns them. */
@@ -52,35 +52,20 @@ struct waker_val {
 	char comm[TASK_COMM_LEN];
 };
 
-/* Read-only config, set before load (layout: WAKE_CONFIG in wakeuptime.ts). */
+/* Read-only config, set before load (layout: WAKE_CONFIG in wake-stacks.ts). */
 struct wake_config {
-	__s32 targ_tgid;
-	__s32 targ_pid;
-	__u8 user_threads_only;
-	__u8 kernel_threads_only;
-	__u8 user_stacks_only;
-	__u8 kernel_stacks_only;
-	__s64 state;
-	__u64 min_block_ns;
-	__u64 max_block_ns;
+	struct block_filter f; /* -p/-t/-u/-k/-U/-K/-m/-M/--state (lib/block-filter.bpf.h) */
 	__u32 offwake;
 	__u32 pad;
 };
 _Static_assert(sizeof(struct wake_config) == 48, "wake_config size");
 _Static_assert(sizeof(struct wake_key) == 64, "wake_key size");
 
-const volatile struct wake_config cfg = {
-	.targ_tgid = -1, .targ_pid = -1, .state = -1, .min_block_ns = 1, .max_block_ns = ~0ULL,
-};
+const volatile struct wake_config cfg = { .f = BLOCK_FILTER_DEFAULTS };
 
 STACK_TRACE_MAP(stackmap);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, __u32);
-	__type(value, struct start_val);
-	__uint(max_entries, 32768);
-} start SEC(".maps");
+BLOCK_START_MAP(start, struct start_val);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -96,37 +81,11 @@ struct {
 	__uint(max_entries, 16384);
 } totals SEC(".maps");
 
-static __always_inline int wanted(struct task_struct *t, __u32 state)
-{
-	__u32 tgid = BPF_CORE_READ(t, tgid);
-	__u32 pid = BPF_CORE_READ(t, pid);
-	__u32 flags = BPF_CORE_READ(t, flags);
-
-	if (pid == 0) /* the idle task */
-		return 0;
-	if (cfg.targ_tgid >= 0 && tgid != (__u32)cfg.targ_tgid)
-		return 0;
-	if (cfg.targ_pid >= 0 && pid != (__u32)cfg.targ_pid)
-		return 0;
-	if (cfg.user_threads_only && (flags & PF_KTHREAD))
-		return 0;
-	if (cfg.kernel_threads_only && !(flags & PF_KTHREAD))
-		return 0;
-	if (cfg.state != -1 && (long)state != cfg.state)
-		return 0;
-	return 1;
-}
-
 /* The current thread's kernel and user stack ids (-1 where -U/-K say not to take one). */
 static __always_inline void current_stacks(void *ctx, __s32 *kern, __s32 *user)
 {
-	*kern = cfg.user_stacks_only ? -1 : bpf_get_stackid(ctx, &stackmap, 0);
-	*user = cfg.kernel_stacks_only ? -1 : bpf_get_stackid(ctx, &stackmap, BPF_F_USER_STACK);
-}
-
-static __always_inline int in_range(__u64 delta)
-{
-	return delta >= cfg.min_block_ns && delta <= cfg.max_block_ns;
+	*kern = cfg.f.user_stacks_only ? -1 : bpf_get_stackid(ctx, &stackmap, 0);
+	*user = cfg.f.kernel_stacks_only ? -1 : bpf_get_stackid(ctx, &stackmap, BPF_F_USER_STACK);
 }
 
 static __always_inline int on_switch(void *ctx, struct task_struct *prev, struct task_struct *next)
@@ -136,7 +95,7 @@ static __always_inline int on_switch(void *ctx, struct task_struct *prev, struct
 	__u32 pid;
 	struct start_val *s;
 
-	if (wanted(prev, state) && (cfg.offwake || state != 0)) {
+	if (block_wanted(&cfg.f, prev, state) && (cfg.offwake || state != 0)) {
 		struct start_val v = { .ts = now, .kern_stack_id = -1, .user_stack_id = -1 };
 
 		/* prev is still current: its stacks are where it will resume. */
@@ -153,7 +112,7 @@ static __always_inline int on_switch(void *ctx, struct task_struct *prev, struct
 	if (!s)
 		return 0;
 	__u64 delta = now - s->ts;
-	if (in_range(delta)) {
+	if (block_in_range(&cfg.f, delta)) {
 		struct wake_key k = {};
 		struct waker_val *w = bpf_map_lookup_elem(&wokeby, &pid);
 
@@ -196,7 +155,7 @@ static __always_inline int on_waking(void *ctx, struct task_struct *p)
 	}
 	__u64 delta = bpf_ktime_get_ns() - s->ts;
 	bpf_map_delete_elem(&start, &pid);
-	if (!in_range(delta))
+	if (!block_in_range(&cfg.f, delta))
 		return 0;
 	struct wake_key k = { .target_kern_stack_id = -1, .target_user_stack_id = -1 };
 
