@@ -8,12 +8,17 @@
 //   node dist/bench/overhead.js [--threads 600] [--reps 3] [--sources bpf,proc]
 //        [--tools capture,top] [--hz 1,20] [--modes active,all] [--secs1 30] [--secs20 10]
 //        [--warmup 10] [--convert] [--node-flags=--max-semi-space-size=1]
-//        [--bins A/bin/tsnap.js,B/bin/tsnap.js]
+//        [--bins A/bin/tsnap.js,B/bin/tsnap.js] [--hists all,sc,none] [--load idle,fork]
+//        [--fork-rate 300]
 // With the bpf source it also counts what the process's CPU does not show: the in-kernel
 // clock's program run time (bpf_stats, switched on for the benchmark with BPF_ENABLE_STATS,
 // read from /proc/PID/fdinfo of the child's programs), per round, and the whole total.
 // --warmup: seconds after spawn before the window (start-up, JIT, V8's memory-reducer GCs
 // about 8 s after start are not per-round costs). --bins alternates builds case by case.
+// --hists sets TSNAP_LATENCY_HISTS per case (all: every histogram; sc: syscalls only; none).
+// --load fork runs bench/c/fork-storm.c (--fork-rate short-lived processes a second, every
+// 10th exec'ing) during the case: a fork-heavy box, where the run-queue histogram map holds
+// thousands of processes a minute.
 // --convert also measures a Parquet conversion of an hour (what closing an hour adds
 // to RSS): in a process of its own (as capture does it) vs in the capture process.
 // The bpf source needs root. Run alone, under the CPU lock.
@@ -34,6 +39,10 @@ interface Case {
   source: string;
   all: boolean;
   hz: number;
+  /** TSNAP_LATENCY_HISTS: "all" (unset), "sc" or "none". */
+  hists: string;
+  /** "idle", or "fork": a fork storm runs during the case. */
+  load: string;
 }
 
 interface RunResult {
@@ -147,6 +156,7 @@ interface RunOptions {
   warmupMs: number;
   nodeFlags: string[];
   bin: string;
+  forkRate: number;
 }
 
 async function runCase(c: Case, o: RunOptions): Promise<RunResult> {
@@ -159,9 +169,17 @@ async function runCase(c: Case, o: RunOptions): Promise<RunResult> {
       : ["top", "-d", String(secs + 60), "--format", "csv"];
   args.push("--hz", String(c.hz), "--source", c.source);
   if (c.all) args.push("-a");
+  const storm =
+    c.load === "fork"
+      ? await startWorkload(compileWorkload("fork-storm", "bench/c"), [String(o.forkRate)])
+      : null;
+  const env = { ...process.env };
+  if (c.hists === "all") delete env.TSNAP_LATENCY_HISTS;
+  else env.TSNAP_LATENCY_HISTS = c.hists;
   const t0 = performance.now();
   const child = spawn(process.execPath, [...o.nodeFlags, o.bin, ...args], {
     stdio: ["ignore", "ignore", "pipe"],
+    env,
   });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => {
@@ -234,6 +252,7 @@ async function runCase(c: Case, o: RunOptions): Promise<RunResult> {
       await exited;
       clearTimeout(killer);
     }
+    await storm?.stop();
   }
 }
 
@@ -287,6 +306,9 @@ async function main(): Promise<void> {
       "node-flags": { type: "string" },
       warmup: { type: "string" },
       bins: { type: "string" },
+      hists: { type: "string" },
+      load: { type: "string" },
+      "fork-rate": { type: "string" },
     },
   });
   const list = (v: string | undefined, d: string) => (v ?? d).split(",").filter(Boolean);
@@ -297,8 +319,10 @@ async function main(): Promise<void> {
     for (const hz of list(values.hz, "1,20").map(Number))
       for (const mode of list(values.modes, tool === "top" ? "active" : "active,all"))
         for (const source of list(values.sources, "bpf,proc"))
-          for (const bin of list(values.bins, TSNAP_BIN))
-            cases.push({ bin, tool, source, all: mode === "all", hz });
+          for (const load of list(values.load, "idle"))
+            for (const hists of source === "bpf" ? list(values.hists, "all") : ["all"])
+              for (const bin of list(values.bins, TSNAP_BIN))
+                cases.push({ bin, tool, source, all: mode === "all", hz, hists, load });
 
   const extra = Math.max(0, Number(values.threads ?? 600) - systemThreads());
   const gt = await startWorkload(compileWorkload("ground-truth"), [
@@ -329,6 +353,7 @@ async function main(): Promise<void> {
             warmupMs: Number(values.warmup ?? 10) * 1000,
             nodeFlags: list(values["node-flags"], "").flatMap((f) => f.split(" ")),
             bin: c.bin,
+            forkRate: Number(values["fork-rate"] ?? 300),
           });
           results.get(c)!.push(r);
           if (r.dir !== null) {
@@ -361,6 +386,8 @@ async function main(): Promise<void> {
       c.source,
       c.all ? "-a" : "active",
       String(c.hz),
+      c.source === "bpf" ? c.hists : "",
+      c.load,
       String(rs.length ? Math.round(median(rs.map((r) => r.rounds))) : "-"),
       f(
         rs.map((r) => r.msPerRound),
@@ -406,6 +433,8 @@ async function main(): Promise<void> {
         "source",
         "threads",
         "hz",
+        "hists",
+        "load",
         "rounds",
         "CPU ms/round min / median",
         "+ clock in kernel",

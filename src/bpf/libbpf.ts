@@ -64,6 +64,9 @@ function declare() {
     bpf_map_lookup_batch: b.func(
       "int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, _Inout_ uint32_t *count, void *opts)",
     ),
+    bpf_map_lookup_and_delete_batch: b.func(
+      "int bpf_map_lookup_and_delete_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, _Inout_ uint32_t *count, void *opts)",
+    ),
     bpf_enable_stats: b.func("int bpf_enable_stats(int type)"),
     mmap: c.func("void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)"),
     munmap: c.func("int munmap(void *addr, size_t length)"),
@@ -118,6 +121,23 @@ export function mmapFd(length: number, prot: number, fd: number, offset: number)
 }
 
 const SC_PAGESIZE = 30;
+const SYS_MEMBARRIER = 324; // x86-64
+const MEMBARRIER_CMD_GLOBAL = 1;
+const quiet = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Returns once every BPF program that was running when it was called has finished: an RCU
+ * grace period (membarrier(MEMBARRIER_CMD_GLOBAL) is synchronize_rcu(); tracing programs
+ * run inside RCU read-side sections). The thread sleeps meanwhile (a few ms, no CPU). Where
+ * the kernel refuses it (nohz_full CPUs), sleeps 50 ms, far beyond any program's run.
+ */
+export function waitForRunningPrograms(): void {
+  const rc = Number(
+    libbpf().syscall(SYS_MEMBARRIER, "int", MEMBARRIER_CMD_GLOBAL, "unsigned int", 0, "int", -1),
+  );
+  if (rc < 0) Atomics.wait(quiet, 0, 0, 50);
+}
+
 export function pageSize(): number {
   return Number(libbpf().sysconf(SC_PAGESIZE));
 }

@@ -121,14 +121,54 @@ interface BatchTarget {
 }
 
 /**
- * bpf_map_lookup_batch from the start of the map to its end: each batch goes to `first`
- * then to what `got(count)` returns. False when the kernel has no batch ops for this map.
+ * Reads and deletes every entry of a hash map, `chunk` entries at a time into caller-owned
+ * `keys`/`values` (room for `chunk` entries each), calling `got(count)` after each chunk
+ * (the buffers are reused by the next). Entries added meanwhile may or may not be taken.
+ * Returns the entries taken. Without kernel batch ops: key by key (lookup, then delete).
+ */
+export function mapTakeChunks(
+  fd: number,
+  keySize: number,
+  valueSize: number,
+  keys: Buffer,
+  values: Buffer,
+  chunk: number,
+  got: (count: number) => void,
+): number {
+  let total = 0;
+  const batched = lookupBatches(
+    fd,
+    keySize,
+    (n) => {
+      total += n;
+      if (n > 0) got(n);
+      return { keys, values, room: chunk };
+    },
+    { keys, values, room: chunk },
+    "bpf_map_lookup_and_delete_batch",
+  );
+  if (batched) return total;
+  for (const [k, v] of mapEntriesOneByOne(fd, keySize, valueSize)) {
+    if (!mapDelete(fd, k)) continue; // taken by someone else
+    k.copy(keys, 0);
+    v.copy(values, 0);
+    got(1);
+    total++;
+  }
+  return total;
+}
+
+/**
+ * bpf_map_lookup_batch (or `op`: its lookup-and-delete twin) from the start of the map to
+ * its end: each batch goes to `first` then to what `got(count)` returns. False when the
+ * kernel has no batch ops for this map.
  */
 function lookupBatches(
   fd: number,
   keySize: number,
   got: (count: number) => BatchTarget,
   first: BatchTarget,
+  op: "bpf_map_lookup_batch" | "bpf_map_lookup_and_delete_batch" = "bpf_map_lookup_batch",
 ): boolean {
   const inBatch = Buffer.alloc(Math.max(8, keySize));
   const outBatch = Buffer.alloc(Math.max(8, keySize));
@@ -137,7 +177,7 @@ function lookupBatches(
   let start = true;
   while (target.room > 0) {
     count[0] = target.room;
-    const rc = libbpf().bpf_map_lookup_batch(
+    const rc = libbpf()[op](
       fd,
       start ? null : inBatch,
       outBatch,
@@ -152,7 +192,11 @@ function lookupBatches(
     if (rc === -ENOSPC) return true;
     target = got(count[0]);
     if (rc === -ENOENT) return true; // end of map
-    if (rc < 0) throw new BpfError("map lookup batch", -rc);
+    if (rc < 0)
+      throw new BpfError(
+        op === "bpf_map_lookup_batch" ? "map lookup batch" : "map lookup and delete batch",
+        -rc,
+      );
     outBatch.copy(inBatch);
     start = false;
   }

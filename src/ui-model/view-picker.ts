@@ -17,6 +17,8 @@ export interface PickerItem {
   key: string;
   /** What is shown after the key (avg threads, a description). */
   note: string;
+  /** Also searched when typing (a process's name beside its pid). */
+  search?: string;
 }
 
 export function openValuePicker(s: UiState, column: string): UiState {
@@ -32,10 +34,20 @@ export function closePicker(s: UiState): UiState {
   return { ...s, picker: null };
 }
 
-/** The items that contain what was typed (case-insensitive), in their order. */
+/** The items whose key (or search text) contains what was typed (case-insensitive), in their order. */
 export function visibleItems(p: Picker, items: readonly PickerItem[]): PickerItem[] {
   const q = p.query.toLowerCase();
-  return q === "" ? [...items] : items.filter((i) => i.key.toLowerCase().includes(q));
+  return q === ""
+    ? [...items]
+    : items.filter((i) => i.key.toLowerCase().includes(q) || !!i.search?.toLowerCase().includes(q));
+}
+
+/** The column the process picker lists (values with their process names). */
+export const PROCESS_COLUMN = "tgid";
+
+/** `p`: pick a process by name or pid (the values picker of tgid; Enter keeps that process). */
+export function openProcessPicker(s: UiState): UiState {
+  return openValuePicker(s, PROCESS_COLUMN);
 }
 
 function withPicker(s: UiState, p: Picker): UiState {

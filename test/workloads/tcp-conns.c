@@ -15,7 +15,10 @@
 //                                            its connect() took, CLOCK_MONOTONIC)
 //   served I RECEIVED                  (server's view)
 //   refused ERRNO
-//   snmp Tcp: ... (the namespace's own /proc/net/snmp Tcp lines, after everything closed)
+//   snmp Tcp: ... (the namespace's own /proc/net/snmp Tcp lines, after everything closed
+//                  and every socket left is in TIME_WAIT: a server socket orphaned in
+//                  LAST_ACK that still resends its FIN under loss is waited for, so no
+//                  retransmit of this namespace comes after the counters; at most 30 s)
 //   netstat TcpExt: ... (its /proc/net/netstat TcpExt lines)
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -71,6 +74,28 @@ static void dump(const char *path, const char *prefix, const char *tag) {
   while (fgets(line, sizeof line, f))
     if (!strncmp(line, prefix, strlen(prefix))) printf("%s %s", tag, line);
   fclose(f);
+}
+
+/* Sockets of this namespace (/proc/self/net/tcp and tcp6) in a state other than TIME_WAIT. */
+static int live_sockets(void) {
+  const char *files[] = {"/proc/self/net/tcp", "/proc/self/net/tcp6"};
+  int live = 0;
+  for (int f = 0; f < 2; f++) {
+    FILE *fp = fopen(files[f], "r");
+    char line[512];
+    if (!fp) continue;
+    if (!fgets(line, sizeof line, fp)) line[0] = 0; /* header */
+    while (fgets(line, sizeof line, fp)) {
+      unsigned st = 0;
+      if (sscanf(line, "%*s %*s %*s %x", &st) == 1 && st != 0x06) live++;
+    }
+    fclose(fp);
+  }
+  return live;
+}
+
+static void settle(void) {
+  for (int i = 0; i < 1500 && live_sockets() > 0; i++) usleep(20000);
 }
 
 int main(int argc, char **argv) {
@@ -136,6 +161,7 @@ int main(int argc, char **argv) {
   int r = connect(c, (struct sockaddr *)&ss, len);
   printf("refused %d\n", r == 0 ? 0 : errno);
   close(c);
+  settle();
   dump("/proc/self/net/snmp", "Tcp:", "snmp");
   dump("/proc/self/net/netstat", "TcpExt:", "netstat");
   return 0;

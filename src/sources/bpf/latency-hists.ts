@@ -1,15 +1,25 @@
 // The in-kernel latency histograms of the sampler object (src/bpf/kernel/sampler/latency-hists.bpf.h):
 // syscall latency per syscall (an mmapped array: read without a syscall), block I/O per
 // device (issue → complete as biolatency, insert → complete as biolatency -Q) and run-queue
-// latency per process (runqlat -P). `snapshot()` copies the counters; `diff()` turns two
-// snapshots into non-zero bucket deltas; `delta()` is the delta since the previous call
-// (the two hash maps, a few syscalls and a buffer per entry, only when asked: capture reads
-// them every few seconds, not every round).
-import { existsSync } from "node:fs";
+// latency per process (runqlat -P). `snapshot()` copies the counters of the syscall and
+// block-I/O histograms; `diffSnapshots()` turns two into non-zero bucket deltas; `delta()` is
+// the delta since the previous call (the hash maps only when asked: capture reads them
+// every few seconds, not every round). The run-queue histograms are not counters kept
+// forever: the kernel counts into one of two maps, and a read flips them and takes (reads
+// and deletes) the one it left, so a read costs the processes that waited since the last
+// one, not every process seen since the start (a fork storm's thousands).
 import type { Collection } from "../../bpf/collection.js";
 import { slotDeltas } from "../../bpf/hist.js";
-import { libbpf, mmapFd, PROT_READ, type Ptr, pageSize, view } from "../../bpf/libbpf.js";
-import { mapDelete, mapEntries, mapEntriesInto } from "../../bpf/maps.js";
+import {
+  libbpf,
+  mmapFd,
+  PROT_READ,
+  type Ptr,
+  pageSize,
+  view,
+  waitForRunningPrograms,
+} from "../../bpf/libbpf.js";
+import { mapEntries, mapTakeChunks, mapUpdate } from "../../bpf/maps.js";
 import { HIST_BUCKETS, type LatencyDelta, type LatKind } from "../../model/latency-buckets.js";
 import { syscallName } from "../../platform/syscall-table.js";
 import { cString, NR_SYSCALL_SLOTS } from "./records.js";
@@ -43,8 +53,10 @@ export function histConfigBytes(c: HistChoice, filterPids: boolean): Buffer {
 export interface LatencySnapshot {
   sc: Buffer;
   io: Map<number, Buffer>;
-  rq: Map<number, Buffer>;
 }
+
+/** Run-queue entries taken per batch syscall (~0.5 MB of values). */
+const RQ_CHUNK = 256;
 
 export class LatencyHistograms {
   private readonly scPtr: Ptr;
@@ -64,51 +76,66 @@ export class LatencyHistograms {
     if (this.scPtr === 0n) throw new Error("mmap of the syscall latency histograms failed");
     this.scView = view(this.scPtr, NR_SYSCALL_SLOTS * SC_VALUE);
     this.ioFd = obj.mapFd(MAPS.ioHist);
-    this.rqFd = obj.mapFd(MAPS.rqHist);
-    const rqMax = obj.mapMaxEntries(MAPS.rqHist);
-    this.rqArenas = [0, 1].map(() => ({
-      keys: Buffer.alloc(4 * rqMax),
-      values: Buffer.alloc(RQ_VALUE * rqMax),
-    }));
+    this.rqFds = [obj.mapFd(MAPS.rqHist0), obj.mapFd(MAPS.rqHist1)];
+    this.rqEpochFd = obj.mapFd(MAPS.rqEpoch);
     this.last = this.snapshot();
   }
 
   private readonly ioFd: number;
-  private readonly rqFd: number;
-
+  private readonly rqFds: number[];
+  private readonly rqEpochFd: number;
+  /** The run-queue map the kernel counts into (rq_epoch[0]; 0 at load). */
+  private rqEpoch = 0;
   private readonly ioScratch = { keys: Buffer.alloc(4 * 16), values: Buffer.alloc(IO_VALUE * 16) };
-  /**
-   * The run-queue map (up to max_entries processes; a fork storm fills it every round) is
-   * read into one of two arenas, the other holding the previous snapshot: no allocation
-   * per process per round (pooled copies pinned ~100 MB of 8 KB slabs in a soak).
-   */
-  private readonly rqArenas: { keys: Buffer; values: Buffer }[];
-  private rqNext = 0;
+  private readonly rqScratch = {
+    keys: Buffer.alloc(4 * RQ_CHUNK),
+    values: Buffer.alloc(RQ_VALUE * RQ_CHUNK),
+  };
+  private readonly zeroKey = Buffer.alloc(4);
+  private readonly epochValue = Buffer.alloc(4);
 
-  private readMaps(arena?: { keys: Buffer; values: Buffer }): Pick<LatencySnapshot, "io" | "rq"> {
+  private readIo(): Map<number, Buffer> {
     if (this.closed) throw new Error("latency histograms are closed");
     const io = new Map<number, Buffer>();
     if (this.choice.io)
       for (const [k, v] of mapEntries(this.ioFd, 4, IO_VALUE, 16, this.ioScratch))
         io.set(k.readUInt32LE(), v);
-    const rq = new Map<number, Buffer>();
-    if (this.choice.rq) {
-      const a = arena ?? this.rqArenas[this.rqNext++ % 2]!;
-      const n = mapEntriesInto(this.rqFd, 4, RQ_VALUE, a.keys, a.values, 256);
-      for (let i = 0; i < n; i++)
-        rq.set(a.keys.readUInt32LE(4 * i), a.values.subarray(i * RQ_VALUE, (i + 1) * RQ_VALUE));
-    }
-    return { io, rq };
+    return io;
   }
 
-  /** A copy of every counter now (its own buffers: it stays valid across delta()). */
+  /**
+   * The run-queue waits since the previous call (the first: since the hooks attached), one
+   * delta per process that had any: the kernel is switched to the other map, every program
+   * that may still count into this one is waited for (an RCU grace period, sleeping), and
+   * this one is read and emptied. Exact: no wait is counted twice or lost.
+   */
+  private takeRq(out: LatencyDelta[]): void {
+    if (this.closed) throw new Error("latency histograms are closed");
+    if (!this.choice.rq) return;
+    const old = this.rqEpoch;
+    this.rqEpoch ^= 1;
+    this.epochValue.writeUInt32LE(this.rqEpoch);
+    mapUpdate(this.rqEpochFd, this.zeroKey, this.epochValue);
+    waitForRunningPrograms();
+    const { keys, values } = this.rqScratch;
+    mapTakeChunks(this.rqFds[old]!, 4, RQ_VALUE, keys, values, RQ_CHUNK, (n) => {
+      for (let i = 0; i < n; i++) {
+        const off = i * RQ_VALUE;
+        const buckets = bucketDelta(undefined, values, off + 16);
+        if (buckets.length)
+          out.push({
+            ...blank("rq"),
+            tgid: keys.readUInt32LE(4 * i),
+            comm: cString(values, off, 16),
+            buckets,
+          });
+      }
+    });
+  }
+
+  /** A copy of the syscall and block-I/O counters now (its own buffers). */
   snapshot(): LatencySnapshot {
-    const own = {
-      keys: Buffer.alloc(this.rqArenas[0]!.keys.length),
-      values: Buffer.alloc(this.rqArenas[0]!.values.length),
-    };
-    const maps = this.readMaps(own);
-    return { sc: Buffer.from(this.scView), ...maps };
+    return { sc: Buffer.from(this.scView), io: this.readIo() };
   }
 
   /**
@@ -120,24 +147,11 @@ export class LatencyHistograms {
   delta(maps = true): LatencyDelta[] {
     const out = scDeltas(this.last.sc, this.scView, true);
     if (!maps) return out;
-    const now = { sc: this.last.sc, ...this.readMaps() };
-    out.push(...mapDeltas(this.last, now));
-    this.last = now;
-    if (++this.deltas % 64 === 0) this.pruneExited(now);
+    const io = this.readIo();
+    out.push(...ioDeltas(this.last.io, io));
+    this.last = { sc: this.last.sc, io };
+    this.takeRq(out);
     return out;
-  }
-
-  private deltas = 0;
-
-  /** Forget run-queue histograms of processes that exited (their last delta is taken). */
-  private pruneExited(snap: LatencySnapshot): void {
-    const key = Buffer.alloc(4);
-    for (const tgid of snap.rq.keys()) {
-      if (existsSync(`/proc/${tgid}`)) continue;
-      key.writeUInt32LE(tgid);
-      mapDelete(this.rqFd, key);
-      snap.rq.delete(tgid);
-    }
   }
 
   close(): void {
@@ -162,9 +176,9 @@ const blank = (kind: LatKind): LatencyDelta => ({
   buckets: [],
 });
 
-/** What happened between two snapshots, non-zero buckets only. */
+/** What happened to the syscall and block-I/O counters between two snapshots, non-zero buckets only. */
 export function diffSnapshots(a: LatencySnapshot, b: LatencySnapshot): LatencyDelta[] {
-  return [...scDeltas(a.sc, b.sc, false), ...mapDeltas(a, b)];
+  return [...scDeltas(a.sc, b.sc, false), ...ioDeltas(a.io, b.io)];
 }
 
 const BLOCK = 16; // syscalls compared at once before looking at each
@@ -187,23 +201,16 @@ function scDeltas(a: Buffer, b: Buffer, update: boolean): LatencyDelta[] {
   return out;
 }
 
-function mapDeltas(
-  a: Pick<LatencySnapshot, "io" | "rq">,
-  b: Pick<LatencySnapshot, "io" | "rq">,
-): LatencyDelta[] {
+function ioDeltas(a: Map<number, Buffer>, b: Map<number, Buffer>): LatencyDelta[] {
   const out: LatencyDelta[] = [];
-  for (const [dev, v] of b.io) {
-    const prev = a.io.get(dev);
+  for (const [dev, v] of b) {
+    const prev = a.get(dev);
     const devMajor = dev >>> 20;
     const devMinor = dev & 0xfffff;
     const service = bucketDelta(prev, v, 0);
     if (service.length) out.push({ ...blank("io"), devMajor, devMinor, buckets: service });
     const total = bucketDelta(prev, v, BUCKET_BYTES);
     if (total.length) out.push({ ...blank("ioq"), devMajor, devMinor, buckets: total });
-  }
-  for (const [tgid, v] of b.rq) {
-    const buckets = bucketDelta(a.rq.get(tgid), v, 16);
-    if (buckets.length) out.push({ ...blank("rq"), tgid, comm: cString(v, 0, 16), buckets });
   }
   return out;
 }

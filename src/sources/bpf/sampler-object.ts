@@ -73,7 +73,10 @@ export const MAPS = {
   clockRanks: "clock_ranks",
   scHist: "sc_hist",
   ioHist: "io_hist",
-  rqHist: "rq_hist",
+  /** Run-queue waits per process: the kernel counts into rq_hist_<rq_epoch[0]> (latency-hists.ts). */
+  rqHist0: "rq_hist_0",
+  rqHist1: "rq_hist_1",
+  rqEpoch: "rq_epoch",
   rqStart: "rq_start",
 } as const;
 

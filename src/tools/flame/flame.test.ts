@@ -8,6 +8,8 @@ import { runCli } from "../../testkit/cli.js";
 import { frameNamed, type SvgFrame, svgFrames } from "../../testkit/svg-frames.js";
 import { nameHash } from "./colors.js";
 import { parseFolded } from "./folded.js";
+import { packFolded } from "./folded-reader.js";
+import { unpackStacks } from "./packed.js";
 import { formatCount } from "./svg.js";
 
 /** Renders through the CLI with a 1000 px plot (width 1020 minus 2 × 10 px padding). */
@@ -200,4 +202,27 @@ test("counts in tooltips are grouped by thousands as en-US Intl formatting group
     assert.equal(formatCount(n), en.format(n), String(n));
   assert.equal(formatCount(1234.5), "1,234.50");
   assert.equal(formatCount(-0.25), "-0.25");
+});
+
+test("the command's byte reader gives parseFolded's records and errors (a second parser as truth)", () => {
+  const inputs = [
+    "a;b 1\r\n\n   \nmy func;other one 2.5   \n\t\nc .5",
+    "\ufeffa;b 3\na;c 2\n",
+    "a;b 3\u00a0\n\u00a0a;c 2\n\u3000\n",
+    "café;日本 3\n日本;x 2\ncafé;日本;z 1\n",
+    "a;;b 1\n;a 2\na; 3\n   a;b 1\n\t a;c 2",
+    "a 1e3\nb 1.\nc 0.25\nd 000012\ne 12345678901234567890\nf 0\n",
+    "a;b\t\t 5\nc \t6\na\rb;c 1\nd 2\r\r\n<script>;]]> 1\n",
+  ];
+  for (const text of inputs)
+    assert.deepEqual(unpackStacks(packFolded(text, "f")), parseFolded(text, "f"), JSON.stringify(text));
+  for (const text of ["a 1\nb 2\nc x\n", "a 1\n\na;b\n", "a -1\n", "a 1\n 5\n", "a 1e999\n"]) {
+    let want = "";
+    try {
+      parseFolded(text, "f");
+    } catch (e) {
+      want = (e as Error).message;
+    }
+    assert.throws(() => packFolded(text, "f"), { message: want }, JSON.stringify(text));
+  }
 });

@@ -2,7 +2,7 @@
 // capture directory's thread states to a self-contained interactive SVG, or back to folded
 // text (--folded). The parsing, tree, layout and SVG are pure (the other modules of this folder); this reads
 // inputs, resolves flags and writes the output.
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import {
   decimalFlag,
   flagHelp,
@@ -30,8 +30,10 @@ import {
   parseFolded,
   reverseStacks,
 } from "./folded.js";
+import { readPacked } from "./folded-reader.js";
 import { DEFAULT_LEVELS, historyStacks, parseLevels } from "./history-stacks.js";
-import { DEFAULT_SVG, renderSvg, type SvgOptions, XPAD } from "./svg.js";
+import { type PackedStacks, reversePacked, unpackStacks } from "./packed.js";
+import { DEFAULT_SVG, renderSvgTo, type SvgOptions, XPAD } from "./svg.js";
 import { flow, totalOf } from "./tree.js";
 
 const OUTPUT_FLAGS = {
@@ -180,7 +182,8 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (v.negate && !v.diff) throw new UsageError("--negate needs --diff");
   if (v.normalize && !v.diff) throw new UsageError("--normalize needs --diff");
 
-  let stacks: FoldedStack[];
+  // One input of plain folded stacks is read packed, straight from its bytes (packed.ts).
+  let stacks: FoldedStack[] | PackedStacks;
   let defaultTitle = v.flamechart ? "Flame Chart" : v.inverted ? "Icicle Graph" : "Flame Graph";
   const dir = positionals.length === 1 && !v.diff && isDir(positionals[0]) ? positionals[0] : undefined;
   const historyOnly = (Object.keys(HISTORY_FLAGS) as (keyof typeof HISTORY_FLAGS)[]).find((k) => {
@@ -216,18 +219,21 @@ async function run(argv: string[], io: Io): Promise<number> {
     const file = positionals[0] ?? "-";
     if (file === "-" && process.stdin.isTTY)
       throw new UsageError("no input: give a file of folded stacks, or pipe them in (see --help)");
-    stacks = parseFolded(readInput(file), inputName(file));
+    stacks = readPacked(file, inputName(file));
   }
   if (dir === undefined && stacks.length === 0)
     throw new InputError(
       `${positionals.join(", ") || "stdin"}: no stacks (folded stacks: frame;frame;frame COUNT)`,
     );
   svg.title = v.title ?? defaultTitle;
-  if (v.reverse) stacks = reverseStacks(stacks);
+  if (v.reverse)
+    stacks = Array.isArray(stacks) ? reverseStacks(stacks) : reversePacked(stacks as PackedStacks);
 
-  let out: string;
-  if (v.folded) out = formatFolded(v.flamechart ? stacks : collapse(stacks));
-  else {
+  const output = v.output === "-" ? undefined : v.output;
+  if (v.folded) {
+    const recs = Array.isArray(stacks) ? stacks : unpackStacks(stacks as PackedStacks);
+    writeOutput(output, io, (write) => write(formatFolded(v.flamechart ? recs : collapse(recs))));
+  } else {
     const total = totalOf(stacks);
     const perSample = total > 0 ? (svg.width - 2 * XPAD) / total : 0;
     const minSamples = minwidth.percent
@@ -235,18 +241,39 @@ async function run(argv: string[], io: Io): Promise<number> {
       : perSample > 0
         ? minwidth.value / perSample
         : 0;
-    out = renderSvg(flow(stacks, { chart: v.flamechart, minSamples }), svg);
-  }
-  const output = v.output;
-  if (output === undefined || output === "-") io.out(out);
-  else {
-    try {
-      writeFileSync(output, out);
-    } catch (err) {
-      throw new InputError("cannot write output", { cause: err });
-    }
+    const layout = flow(stacks, { chart: v.flamechart, minSamples });
+    writeOutput(output, io, (write) => renderSvgTo(layout, svg, write));
   }
   return 0;
+}
+
+/** Text written in pieces to stdout (no FILE) or to FILE, created or truncated. */
+function writeOutput(
+  file: string | undefined,
+  io: Io,
+  produce: (write: (text: string) => void) => void,
+): void {
+  if (file === undefined) {
+    produce((t) => io.out(t));
+    return;
+  }
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, "w");
+    const out = fd;
+    // One buffer encodes every piece (pieces are ~64 KiB): no new memory per write.
+    let scratch = Buffer.allocUnsafe(1 << 18);
+    produce((t) => {
+      if (t.length * 3 > scratch.length) scratch = Buffer.allocUnsafe(t.length * 3);
+      const n = scratch.write(t, 0, "utf8");
+      for (let at = 0; at < n; ) at += writeSync(out, scratch, at, n - at);
+    });
+  } catch (err) {
+    if (err instanceof TsnapError) throw err;
+    throw new InputError("cannot write output", { cause: err });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function minWidthFlag(raw: string | undefined): { value: number; percent: boolean } {

@@ -13,7 +13,7 @@ export interface FoldedStack {
   before?: number;
 }
 
-const NUMBER = /^\d+(?:\.\d*)?(?:[eE][+-]?\d+)?$|^\.\d+$/;
+export const NUMBER = /^\d+(?:\.\d*)?(?:[eE][+-]?\d+)?$|^\.\d+$/;
 
 /**
  * Parse folded text. Blank lines are skipped; trailing spaces and CR are ignored. `name`
@@ -56,7 +56,8 @@ function splitCount(line: string): [string, string] | null {
   return [line.slice(0, i + 1), word];
 }
 
-function parseLine(line: string, name: string, lineNo: number, diff: boolean): FoldedStack {
+/** One non-blank line (trimmed at the end) to a record, or an InputError naming the line. */
+export function parseLine(line: string, name: string, lineNo: number, diff: boolean): FoldedStack {
   const bad = (why: string) =>
     new InputError(`${name}:${lineNo}: ${why} (folded stacks: frame;frame;frame COUNT)`);
   const last = splitCount(line);

@@ -113,14 +113,31 @@ function groupThousands(int: string): string {
 
 /** The whole SVG document. */
 export function renderSvg(l: Layout, o: SvgOptions): string {
+  const out: string[] = [];
+  renderSvgTo(l, o, (s) => out.push(s));
+  return out.join("");
+}
+
+/**
+ * The SVG document in pieces of about 64 KiB to `write` (a file, stdout): the document
+ * is never one string, so a graph of a million frames costs the garbage collector little.
+ */
+export function renderSvgTo(l: Layout, o: SvgOptions, write: (text: string) => void): void {
   const g = geometry(o, l.maxDepth);
   const plot = o.width - 2 * XPAD;
   const perSample = l.total > 0 ? plot / l.total : 0;
   const [bg1, bg2] = background(o.palette, o.diff);
   const rand = seededRandom();
   const fs = o.fontSize;
-  const out: string[] = [];
-  out.push(`<?xml version="1.0" standalone="no"?>
+  let pending = "";
+  const emit = (s: string) => {
+    pending += s;
+    if (pending.length >= 1 << 16) {
+      write(pending);
+      pending = "";
+    }
+  };
+  emit(`<?xml version="1.0" standalone="no"?>
 <!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">
 <svg version="1.1" width="${o.width}" height="${g.height}" onload="init(evt)" viewBox="0 0 ${o.width} ${g.height}" xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">
 <!-- Flame graph by tsnap flame (after Brendan Gregg's FlameGraph: https://github.com/brendangregg/FlameGraph) -->
@@ -144,8 +161,8 @@ ${FLAME_SCRIPT}
 <text id="title" x="${o.width / 2}" y="${fs * 2}">${xmlEscape(o.title)}</text>
 `);
   if (o.subtitle)
-    out.push(`<text id="subtitle" x="${o.width / 2}" y="${fs * 4}">${xmlEscape(o.subtitle)}</text>\n`);
-  out.push(`<text id="details" x="${XPAD}" y="${g.height - g.ypad2 / 2}"> </text>
+    emit(`<text id="subtitle" x="${o.width / 2}" y="${fs * 4}">${xmlEscape(o.subtitle)}</text>\n`);
+  emit(`<text id="details" x="${XPAD}" y="${g.height - g.ypad2 / 2}"> </text>
 <text id="unzoom" class="hide" x="${XPAD}" y="${fs * 2}">Reset Zoom</text>
 <text id="search" x="${o.width - XPAD - 100}" y="${fs * 2}">Search</text>
 <text id="ignorecase" x="${o.width - XPAD - 16}" y="${fs * 2}">ic</text>
@@ -175,12 +192,11 @@ ${FLAME_SCRIPT}
         : frameColor(o.palette, f.name, o.hash, rand);
     const esc = xmlEscape(name);
     const label = xmlEscape(fitLabel(name, w, fs, o.fontWidth));
-    out.push(
+    emit(
       `<g><title>${esc} (${info})</title><rect x="${r2(x)}" y="${r2(y)}" width="${r2(w)}" height="${o.frameHeight - FRAMEPAD}" fill="${fill}" rx="2" ry="2"/>${label === "" ? "" : `<text x="${r2(x + 3)}" y="${r2(y + textDy)}">${label}</text>`}</g>\n`,
     );
   }
-  out.push("</g>\n</svg>\n");
-  return out.join("");
+  write(`${pending}</g>\n</svg>\n`);
 }
 
 /** A string for the inline script: JSON is enough, but "]]>" must not end the CDATA. */

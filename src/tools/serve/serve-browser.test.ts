@@ -1,8 +1,8 @@
 // The page in a real browser (Debian's chromium, headless, driven by puppeteer-core) over
 // a real capture of 2 spinning threads: the timeline draws them as about 2 threads on or
 // queued for a CPU, a drag across the timeline narrows the window (table and address
-// follow), reloading the address restores the view, a click on a value drills down and
-// Back returns. TSNAP_SERVE_SCREENSHOT=FILE saves a screenshot (docs/img/serve.png).
+// follow; Esc during a drag cancels it), reloading the address restores the view, a
+// click on a value drills down and Back returns. TSNAP_SERVE_SCREENSHOT=FILE saves a screenshot (docs/img/serve.png).
 import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -54,7 +54,7 @@ async function lathistCounts(dir: string, kind: string, fromUs: number, toUs: nu
   return out;
 }
 
-test("headless Chromium: timeline, brush → table, address and heatmap (cells = SQL over the files), reload restores, click drills, Back returns, differential flame graph", {
+test("headless Chromium: timeline, brush → table (Esc cancels a drag), address and heatmap (cells = SQL over the files), reload restores, click drills, Back returns, differential flame graph", {
   skip: !CHROMIUM
     ? "chromium is not installed (scripts/setup.sh --tests installs it)"
     : !DRIVER
@@ -136,6 +136,23 @@ test("headless Chromium: timeline, brush → table, address and heatmap (cells =
     });
     const windowBefore = await page.$eval("#window", (e) => e.textContent);
     let before = await ready();
+
+    // Esc during a drag cancels it: the brush is hidden, releasing the button selects nothing.
+    const urlBefore = page.url();
+    await page.mouse.move(box.x + box.w * 0.2, box.y + box.h / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.w * 0.5, box.y + box.h / 2, { steps: 6 });
+    assert.equal(await page.$eval("#timeline .brush", (b) => b.getAttribute("visibility")), "visible");
+    await page.keyboard.press("Escape");
+    assert.equal(await page.$eval("#timeline .brush", (b) => b.getAttribute("visibility")), "hidden");
+    await page.mouse.move(box.x + box.w * 0.6, box.y + box.h / 2, { steps: 3 });
+    await page.mouse.up();
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal(page.url(), urlBefore, "a cancelled drag changes no address");
+    assert.equal(await ready(), before, "a cancelled drag reads nothing");
+    assert.equal(await page.$eval("#window", (e) => e.textContent), windowBefore);
+    assert.equal(await page.$eval("#timeline .brush", (b) => b.getAttribute("visibility")), "hidden");
+
     await page.mouse.move(box.x + box.w * 0.3, box.y + box.h / 2);
     await page.mouse.down();
     await page.mouse.move(box.x + box.w * 0.65, box.y + box.h / 2, { steps: 8 });

@@ -58,6 +58,7 @@ export class WebData {
   private chain: Promise<unknown> = Promise.resolve();
   private waiting = 0;
   private openedAt = 0;
+  private closed = false;
 
   constructor(readonly source: Source) {
     this.ui = new UiData(source.dir, source.defaultUs);
@@ -69,6 +70,8 @@ export class WebData {
     this.waiting++;
     const run = async () => {
       try {
+        // Requests still queued at shutdown are refused: DuckDB is closed (or about to be).
+        if (this.closed) throw new BusyError("busy: the server is stopping");
         if (this.source.live && Date.now() - this.openedAt >= 1000) {
           // Rows appended since are read as they are; a new or removed file reopens.
           await this.ui.refresh();
@@ -280,12 +283,23 @@ export class WebData {
       const items = await this.ui.values(p.view, p.column, w);
       return {
         column: p.column,
-        values: items.slice(0, 500).map((i) => ({ value: i.key, avg: Number(i.note) })),
+        // Process ids (column tgid) come with their name: the thread name sampled most.
+        values: items.slice(0, 500).map((i) => ({
+          value: i.key,
+          avg: Number.parseFloat(i.note),
+          ...(i.search ? { name: i.search } : {}),
+        })),
       };
     });
   }
 
-  close(): void {
+  /**
+   * Refuses the requests still waiting, lets the one running end, then closes DuckDB (a
+   * database closed under a running query left the process alive after SIGTERM).
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.chain;
     this.ui.close();
   }
 }

@@ -199,6 +199,17 @@ test("/api/flame.svg with bfrom/bto: the differential graph of two halves; width
 test("/api/values and /api/info answer; the page's files are served with a CSP that allows no inline script", async () => {
   const vals = await api("/api/values?column=state");
   assert.ok((vals.values as { value: string }[]).some((x) => x.value === "SLEEP"));
+  // Process ids come with a name (the process picker of tsnap ui lists the same).
+  const pids = (await api("/api/values?column=tgid")).values as {
+    value: string;
+    avg: number;
+    name: string;
+  }[];
+  assert.ok(pids.length > 0);
+  assert.ok(
+    pids.every((x) => Number.isFinite(x.avg) && typeof x.name === "string" && x.name.length > 0),
+    JSON.stringify(pids),
+  );
   const info = await api("/api/info");
   assert.equal(info.live, false);
   assert.ok((info.columns as { name: string }[]).some((c) => c.name === "syscall"));
@@ -485,4 +496,31 @@ test("bad flags: one line and exit 2", async () => {
   }
   const help = await runCli(["serve", "--help"]);
   assert.match(help.stdout, /EXAMPLES/);
+});
+
+test("SIGTERM while requests wait for DuckDB: the ones waiting are dropped and serve exits 0 at once", {
+  skip: existsSync(DEMO) ? false : `skipped: demo data not found at ${DEMO}`,
+}, async () => {
+  const demo = await startServe([DEMO, "--port", "0"], 60_000);
+  // A dozen timelines stacked by comm (~0.1-0.3 s each here) queue behind each other.
+  const asked = Array.from({ length: 12 }, (_, i) =>
+    fetch(`${demo.origin}/api/view?g=state,syscall&by=comm&cols=${100 + i}`).then(
+      (r) => r.status,
+      () => "dropped",
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  const t0 = performance.now();
+  const killer = setTimeout(() => demo.child.kill("SIGKILL"), 15_000);
+  try {
+    assert.equal(await demo.stop(), 0, `exit code after SIGTERM; stderr: ${demo.stderr()}`);
+    assert.ok(performance.now() - t0 < 10_000, `exited ${performance.now() - t0} ms after SIGTERM`);
+  } finally {
+    clearTimeout(killer);
+  }
+  const got = await Promise.all(asked);
+  assert.ok(
+    got.every((x) => x === 200 || x === 503 || x === "dropped"),
+    got.join(","),
+  );
 });

@@ -101,7 +101,7 @@ async function run(argv: string[], io: Io): Promise<number> {
         await server.close();
       }
     } finally {
-      data.close();
+      await data.close();
     }
   } finally {
     await lv?.stop();

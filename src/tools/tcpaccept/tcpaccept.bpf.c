@@ -51,9 +51,8 @@ static __always_inline int on_exit(long ret)
 		return 0;
 	if (cfg.pid && (id >> 32) != cfg.pid)
 		return 0;
-	sk = sock_of_fd(ret);
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP ||
-	    BPF_CORE_READ(sk, sk_type) != 1 /* SOCK_STREAM */)
+	sk = tcp_sock_of_fd(ret);
+	if (!sk)
 		return 0;
 	e = ringbuf_reserve_counted(&events, sizeof(*e), &lost, 0);
 	if (!e)

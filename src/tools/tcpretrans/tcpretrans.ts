@@ -2,12 +2,12 @@
 // bcc/libbpf-tools tcpretrans (libbpf-tools' layout). tcpretrans.bpf.c hooks the
 // tcp:tcp_retransmit_skb tracepoint; this module prints the records until Ctrl-C, or the
 // counts at the end.
-import { setTimeout as sleep } from "node:timers/promises";
 import { requireBpfPrivilege } from "../../bpf/privilege.js";
 import { flagHelp, parseFlags, switchFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
 import { durationFlag, jsonFlag } from "../../command/flags.js";
 import { NotSupported } from "../../errors.js";
+import { waitOrAbort } from "../../platform/abortable-sleep.js";
 import { toJson } from "../../report/table.js";
 import { hhmmss } from "../hist-tool.js";
 import { runTcpEvents } from "../tcp-tool.js";
@@ -99,9 +99,8 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (o.count) {
     try {
       io.err("Tracing retransmits ... Hit Ctrl-C to end\n");
-      const end = performance.now() + o.duration * 1000;
-      while (!io.signal.aborted && performance.now() < end)
-        await sleep(Math.min(200, Math.max(0, end - performance.now())));
+      // The counts are read the moment Ctrl-C (or -d's end) comes, not at a later tick.
+      await waitOrAbort(o.duration * 1000, io.signal);
       const rows = src.counts();
       io.out(
         o.json

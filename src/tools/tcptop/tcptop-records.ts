@@ -10,6 +10,8 @@ export const CONFIG = layout("tcptop_config", [
   ["family", "u16"],
   ["filter_cg", "u8"],
   ["pad", "u8"],
+  ["protocol", "u16"],
+  ["pad2", "u16"],
 ]);
 
 export const KEY = recordLayout("tcptop_key", [
@@ -25,7 +27,11 @@ export const TRAFFIC = layout("tcptop_traffic", [
 
 export const LOST_WORDS = { map: "connections not counted: the map of connections was full" };
 
+/** IPPROTO_TCP (tcptop), IPPROTO_UDP (udptop). */
+export type TopProtocol = 6 | 17;
+
 export interface TcptopConfig {
+  protocol: TopProtocol;
   pid: number | null;
   ip?: 4 | 6;
   cgroup?: string;
@@ -37,6 +43,7 @@ export function configBytes(c: TcptopConfig): Buffer {
   b.writeUInt32LE(c.pid ?? 0, CONFIG.off.pid);
   b.writeUInt16LE(familyOf(c.ip), CONFIG.off.family);
   b.writeUInt8(c.cgroup ? 1 : 0, CONFIG.off.filter_cg);
+  b.writeUInt16LE(c.protocol, CONFIG.off.protocol);
   return b;
 }
 

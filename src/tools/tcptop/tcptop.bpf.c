@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tsnap tcptop: TCP bytes sent and received per process and connection (bcc/libbpf-tools
- * tcptop), without kprobes: sock:sock_send_length and sock:sock_recv_length fire when a
+ * tcptop), and udptop the same for UDP sockets (cfg.protocol), without kprobes: sock:sock_send_length and sock:sock_recv_length fire when a
  * socket's sendmsg/recvmsg (send, write, recv, read, ... on a socket) returns, in the
  * calling task, with the bytes moved. Counters only grow (user space reports differences
  * between reads); MSG_PEEK reads are not counted. */
@@ -22,6 +22,8 @@ struct tcptop_config {
 	__u16 family;		/* only this address family, when not 0 */
 	__u8 filter_cg;		/* only tasks under the cgroup in `cgroup_map` */
 	__u8 pad;
+	__u16 protocol;		/* IPPROTO_TCP (tcptop) or IPPROTO_UDP (udptop) */
+	__u16 pad2;
 };
 
 struct tcptop_key {
@@ -56,7 +58,7 @@ static __always_inline int count_bytes(struct trace_event_raw_sock_msg_length *c
 	struct tcptop_key key = {};
 	int ret = ctx->ret;
 
-	if (ret <= 0 || (ctx->flags & MSG_PEEK) || ctx->protocol != IPPROTO_TCP)
+	if (ret <= 0 || (ctx->flags & MSG_PEEK) || ctx->protocol != cfg.protocol)
 		return 0;
 	if (ctx->family != AF_INET && ctx->family != AF_INET6)
 		return 0;

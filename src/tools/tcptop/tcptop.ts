@@ -11,10 +11,10 @@ import { UsageError } from "../../errors.js";
 import { waitOrAbort } from "../../platform/abortable-sleep.js";
 import { ipChoice } from "../tcp-tool.js";
 import { tool } from "./tcptop.tool.js";
-import { LOST_WORDS } from "./tcptop-records.js";
+import { LOST_WORDS, type TopProtocol } from "./tcptop-records.js";
 import { pidWidth, renderJson, renderText, sortRows, trafficDeltas } from "./tcptop-report.js";
 
-const FLAGS = {
+export const FLAGS = {
   pid: pidFlag,
   cgroup: cgroupFlag(),
   ipv4: switchFlag({ long: "ipv4", short: "4", help: "IPv4 only" }),
@@ -42,7 +42,7 @@ const FLAGS = {
   json: jsonFlag("process and connection per report"),
 };
 
-const ARGS = [
+export const ARGS = [
   { name: "interval", help: "seconds between reports (default 1)" },
   { name: "count", help: "number of reports (default: until Ctrl-C)" },
 ];
@@ -83,16 +83,18 @@ export function parsePositionals(p: readonly string[]): { intervalS: number; cou
   };
 }
 
-async function run(argv: string[], io: Io): Promise<number> {
+/** The loop of tcptop, and of udptop (the same counters for UDP sockets). */
+export async function runTop(argv: string[], io: Io, protocol: TopProtocol): Promise<number> {
   const { values: o, positionals } = parseFlags(argv, FLAGS, 2);
   const ip = ipChoice(o);
   const { intervalS, count } = parsePositionals(positionals);
-  requireBpfPrivilege("tcptop");
+  const name = protocol === 17 ? "udp" : "tcp";
+  requireBpfPrivilege(`${name}top`);
   const { loadTcptop } = await import("./tcptop-load.js");
-  const src = loadTcptop({ pid: o.pid, ip, cgroup: o.cgroup });
+  const src = loadTcptop({ protocol, pid: o.pid, ip, cgroup: o.cgroup });
   const width = pidWidth(readFileSync("/proc/sys/kernel/pid_max", "utf8"));
   try {
-    io.err("Tracing TCP traffic... Hit Ctrl-C to end.\n");
+    io.err(`Tracing ${name.toUpperCase()} traffic... Hit Ctrl-C to end.\n`);
     let prev = new Map<string, Buffer>();
     let lostSeen = 0;
     for (let n = 1; ; n++) {
@@ -128,4 +130,4 @@ async function run(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-export const command: Command = toolCommand(tool, HELP, run);
+export const command: Command = toolCommand(tool, HELP, (argv, io) => runTop(argv, io, 6));

@@ -21,7 +21,7 @@ import {
 import { type History, openHistory } from "../../query/history.js";
 import { planQuery } from "../../query/plan.js";
 import { runQueryOn } from "../../query/run-query.js";
-import type { PickerItem } from "../../ui-model/view-picker.js";
+import { type PickerItem, PROCESS_COLUMN } from "../../ui-model/view-picker.js";
 import { filterText, timeText } from "../../ui-model/view-query.js";
 import type { Peek, View } from "../../ui-model/view-state.js";
 import { bucketSeconds, type Extent, effectiveWindow, type Window } from "../../ui-model/view-window.js";
@@ -229,22 +229,35 @@ export class UiData {
     return selectionLanes(h.duck, h.endUs, peek.filters, window, bucketSeconds(window, columns), threads);
   }
 
-  /** Values of `col` in the view (its own filters left out), busiest first, for the picker. */
+  /**
+   * Values of `col` in the view (its own filters left out), busiest first, for the picker.
+   * Process ids (PROCESS_COLUMN) come with their name, searched too: the thread name
+   * sampled most in that process.
+   */
   async values(view: View, col: string, window: Window): Promise<PickerItem[]> {
     const h = await this.history();
     const where = filterText(view.filters.filter((f) => f.column !== col));
-    const rows = await runGroupQuery(h.duck, {
-      groups: [column(col, "/")],
-      filter: where ? parseFilter(where, Date.now() * 1000, h.endUs) : null,
-      fromUs: window.fromUs,
-      toUs: window.toUs,
-      latency: [],
-      weighting: "event",
-      limit: 5000,
+    const grouped = (groups: string[]) =>
+      runGroupQuery(h.duck, {
+        groups: groups.map((g) => column(g, "/")),
+        filter: where ? parseFilter(where, Date.now() * 1000, h.endUs) : null,
+        fromUs: window.fromUs,
+        toUs: window.toUs,
+        latency: [],
+        weighting: "event",
+        limit: 5000,
+      });
+    const rows = (await grouped([col])).rows.filter((r) => r[col] !== null && r[col] !== undefined);
+    const avg = (r: Row) => Number(r.avg_threads).toFixed(2);
+    if (col !== PROCESS_COLUMN) return rows.map((r) => ({ key: String(r[col]), note: avg(r) }));
+    // Rows come busiest first: the first comm seen of a process is its busiest.
+    const names = new Map<string, string>();
+    for (const r of (await grouped([col, "comm"])).rows)
+      if (!names.has(String(r[col])) && r.comm !== null) names.set(String(r[col]), String(r.comm));
+    return rows.map((r) => {
+      const name = names.get(String(r[col])) ?? "";
+      return { key: String(r[col]), note: `${avg(r)}  ${name}`, search: name };
     });
-    return rows.rows
-      .filter((r) => r[col] !== null && r[col] !== undefined)
-      .map((r) => ({ key: String(r[col]), note: Number(r.avg_threads).toFixed(2) }));
   }
 
   /** The group-by choices: every column `tsnap query` knows, with its description. */

@@ -4,6 +4,7 @@
 import {
   closePicker,
   openColumnPicker,
+  openProcessPicker,
   openValuePicker,
   type PickerItem,
   pickerAccept,
@@ -36,6 +37,7 @@ export const KEYS_HELP: [string, string][] = [
   ["␣ Space", "include this value, again: exclude it, again: neither"],
   ["/", "searchable list of the values of this column"],
   ["g", "choose the group-by columns"],
+  ["p", "pick a process by name or pid: ⏎ keeps only that process, ␣ includes/excludes it"],
   ["< >", "move this group column left or right"],
   ["s", "sort by this column (again: the other way)"],
   ["l", "latency columns on/off (syscalls, block I/O, run queue)"],
@@ -177,6 +179,8 @@ export function applyKey(s: UiState, key: string, c: KeyContext): { state: UiSta
       return same(toggleLatency(s));
     case "g":
       return same(openColumnPicker(s));
+    case "p":
+      return same(openProcessPicker(s));
     case "/": {
       const col = c.table.columns[s.cursor.col];
       if (!col || !s.view.groups.includes(col))

@@ -2,7 +2,7 @@
 // a picker, or the keys panel), status and key hints. Pure: the state, the data and the
 // terminal's size in, exactly `height` lines of at most `width` characters out.
 import { formatCell } from "../../report/table.js";
-import { type PickerItem, visibleItems } from "../../ui-model/view-picker.js";
+import { type PickerItem, PROCESS_COLUMN, visibleItems } from "../../ui-model/view-picker.js";
 import { filterOf, type Table, type UiState } from "../../ui-model/view-state.js";
 import type { AnyPeekData, Snapshot } from "./ui-data.js";
 import { KEYS_HELP } from "./ui-keys.js";
@@ -197,7 +197,9 @@ function pickerPanel(i: ScreenInput, W: number, n: number): string[] {
   const p = i.state.picker!;
   const head =
     p.kind === "values"
-      ? ` values of ${p.column}  (type to search, ⏎ keep one, ␣ include/exclude, Esc close): ${p.query}▏`
+      ? p.column === PROCESS_COLUMN
+        ? ` processes  (type a name or pid, ⏎ keep one, ␣ include/exclude, Esc close): ${p.query}▏`
+        : ` values of ${p.column}  (type to search, ⏎ keep one, ␣ include/exclude, Esc close): ${p.query}▏`
       : ` group by  (type to search, ␣ add/remove, ⏎ apply, Esc close): ${p.query}▏  now: ${p.chosen.join(", ")}`;
   const out = [REVERSE(fit(head, W))];
   if (i.pickerItems === null) {

@@ -483,3 +483,48 @@ test("demo hour: t, Tab and f peek at comm=fio: its threads' swimlanes, top kern
     p.kill();
   }
 });
+
+test("demo hour: p picks a process by name: its pid and avg threads are tsnap query -g tgid's, Enter filters the table to it as -w tgid=PID does, Backspace returns", {
+  skip: noDemo || TMUX_MISSING,
+  timeout: 120_000,
+}, async () => {
+  const p = startTmux(shell(["ui", DEMO]), { width: 100, height: 30, env: { NO_COLOR: "1" } });
+  try {
+    const first = await p.waitFor((t) => ready(t), 30_000, "the first table");
+    const byPid = await queryRows([DEMO, "-g", "tgid", "--lat", "none"]);
+    const names = await queryRows([DEMO, "-g", "tgid,comm", "--lat", "none"]);
+    // The truth: the processes whose threads are named ollama, busiest first.
+    const ollama = new Set(names.filter((r) => r.comm === "ollama").map((r) => String(r.tgid)));
+    const want = byPid.filter((r) => ollama.has(String(r.tgid)));
+    assert.ok(want.length > 0, "the demo hour has an ollama process");
+    p.send(["p"]);
+    await p.waitFor((t) => / processes {2}\(type a name or pid/.test(t) && !/reading values/.test(t));
+    p.send(["olla"], true);
+    const picked = await p.waitFor((t) => /: olla▏/.test(t) && /ollama/.test(t), 10_000, "ollama listed");
+    const listed = [...picked.matchAll(/^ {3}(\d+) +(\d+\.\d\d) {2}(\S+)/gm)].map((m) => [m[1], m[2], m[3]]);
+    assert.deepEqual(
+      listed,
+      want.map((r) => [String(r.tgid), r.avg_threads.toFixed(2), "ollama"]),
+      picked,
+    );
+    const pid = String(want[0].tgid);
+    p.send(["Enter"]);
+    const only = await p.waitFor(
+      (t) => new RegExp(`▸ tgid=${pid} {3}group: state, syscall`).test(t) && ready(t),
+      15_000,
+      `tgid=${pid}`,
+    );
+    assertSameRows(
+      only,
+      await queryRows([DEMO, "-g", "state,syscall", "-w", `tgid=${pid}`, "--lat", "none"]),
+      ["state", "syscall"],
+    );
+    p.send(["BSpace"]);
+    const back = await p.waitFor((t) => !/tgid=/.test(t) && ready(t), 15_000, "the first view again");
+    assert.equal(tableText(back), tableText(first));
+    p.send(["q"]);
+    assert.match(await restored(p), /EXIT=0/);
+  } finally {
+    p.kill();
+  }
+});

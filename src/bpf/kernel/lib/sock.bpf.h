@@ -6,6 +6,7 @@
  *   sock_id_from_tp(&id, ctx)   from sock:inet_sock_set_state's record
  *   sock_id_from_sk(&id, sk)    from a struct sock (CO-RE reads of __sk_common)
  *   sock_of_fd(fd)              the struct sock behind a file descriptor of the current task
+ *   tcp_sock_of_fd(fd)          the same when it is a TCP stream socket, else NULL
  *   port_listed(ports, port)    a port in a 0-terminated list of SOCK_MAX_PORTS (0 = none:
  *                               every port)
  */
@@ -78,6 +79,17 @@ static __always_inline struct sock *sock_of_fd(int fd)
 	if (!sock)
 		return NULL;
 	return BPF_CORE_READ(sock, sk);
+}
+
+/* fd's socket when it is a TCP (IPPROTO_TCP, SOCK_STREAM) one, else NULL. */
+static __always_inline struct sock *tcp_sock_of_fd(int fd)
+{
+	struct sock *sk = sock_of_fd(fd);
+
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP ||
+	    BPF_CORE_READ(sk, sk_type) != 1 /* SOCK_STREAM */)
+		return NULL;
+	return sk;
 }
 
 /* ports: SOCK_MAX_PORTS entries, the first 0 ends the list; an empty list matches all. */

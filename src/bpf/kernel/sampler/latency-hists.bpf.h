@@ -52,14 +52,28 @@ struct rq_hist {
 	__u32 b[HIST_BUCKETS];
 };
 
-/* Keyed by tgid. */
-struct {
+/* Keyed by tgid; two of them, the kernel counting into rq_hist_<rq_epoch[0]>. User space
+ * flips the epoch, waits until no program can still hold the old one (an RCU grace period:
+ * membarrier(MEMBARRIER_CMD_GLOBAL)), then reads and deletes the old map: its entries are
+ * the waits since the previous flip, of the processes that had any (no per-process state
+ * kept across reads, no deltas to compute, a fork storm's dead processes gone each read). */
+struct rq_hist_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 8192);
 	__type(key, __u32);
 	__type(value, struct rq_hist);
-} rq_hist SEC(".maps");
+};
+struct rq_hist_map rq_hist_0 SEC(".maps");
+struct rq_hist_map rq_hist_1 SEC(".maps");
+
+/* [0]: which rq_hist_N the kernel counts into (0 or 1), written by user space only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} rq_epoch SEC(".maps");
 
 /* When each thread became runnable (tid → ns); deleted when it gets a CPU. LRU, so that
  * threads that exit before they run cannot fill it and stop the histogram. */
@@ -138,7 +152,7 @@ static __always_inline void rq_enqueue(struct task_struct *p)
 
 static __always_inline void rq_switch(struct task_struct *prev, struct task_struct *next)
 {
-	__u32 tid, tgid;
+	__u32 tid, tgid, zero = 0, *epoch;
 	__u64 *tsp, now;
 	struct rq_hist *h;
 
@@ -150,7 +164,11 @@ static __always_inline void rq_switch(struct task_struct *prev, struct task_stru
 		return;
 	now = bpf_ktime_get_ns();
 	tgid = BPF_CORE_READ(next, tgid);
-	h = hist_entry(&rq_hist, &tgid);
+	epoch = bpf_map_lookup_elem(&rq_epoch, &zero);
+	if (epoch && *epoch) /* one call per map: each keeps a constant map pointer */
+		h = hist_entry(&rq_hist_1, &tgid);
+	else
+		h = hist_entry(&rq_hist_0, &tgid);
 	if (h) {
 		if (!h->comm[0])
 			bpf_probe_read_kernel_str(h->comm, sizeof(h->comm),

@@ -24,7 +24,7 @@ export const INDEX_HTML = `<!doctype html>
     <button type="button" id="earlier" title="a quarter earlier">◀</button>
     <button type="button" id="later" title="a quarter later">▶</button>
     <button type="button" id="reset" title="the default window">latest</button>
-    <span class="hint">drag across the timeline to select a window</span>
+    <span class="hint">drag across the timeline to select a window (Esc cancels)</span>
     <span id="legend"></span>
   </div>
   <svg id="timeline" role="img" aria-label="average active threads over time"></svg>

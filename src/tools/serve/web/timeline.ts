@@ -129,10 +129,18 @@ export function drawTimeline(svg, snap, colors, onBrush) {
   brushOn(svg, W, { left: PAD.left, width: plotW, top: PAD.top, height: plotH }, from, to, onBrush);
 }
 
+/** The selection being dragged (any brush of the page): Esc cancels it. */
+let dragging = null;
+document.addEventListener("keydown", (e) => {
+  if (e.key !== "Escape" || !dragging) return;
+  e.preventDefault();
+  dragging();
+});
+
 /**
  * The brush of a time axis drawn in `svg` (viewBox width W; the plot's box in viewBox
  * units covers [from, to)): drag to select, onBrush(fromUs, toUs) in whole ms; a click
- * without a drag selects nothing.
+ * without a drag selects nothing; Esc during the drag cancels it.
  */
 export function brushOn(svg, W, box, from, to, onBrush) {
   const tOf = (x) =>
@@ -150,6 +158,12 @@ export function brushOn(svg, W, box, from, to, onBrush) {
   svg.onpointerdown = (e) => {
     x0 = xIn(e);
     svg.setPointerCapture(e.pointerId);
+    dragging = () => {
+      x0 = null;
+      dragging = null;
+      brush.setAttribute("visibility", "hidden");
+      if (svg.hasPointerCapture(e.pointerId)) svg.releasePointerCapture(e.pointerId);
+    };
   };
   svg.onpointermove = (e) => {
     if (x0 === null) return;
@@ -163,6 +177,7 @@ export function brushOn(svg, W, box, from, to, onBrush) {
     const x1 = xIn(e);
     const a = x0;
     x0 = null;
+    dragging = null;
     brush.setAttribute("visibility", "hidden");
     if (Math.abs(x1 - a) < 4) return;
     const lo = Math.round(tOf(Math.min(a, x1)) / 1000) * 1000;
