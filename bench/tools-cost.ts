@@ -5,8 +5,8 @@
 // 2. Storms: opensnoop beside open-storm.c (3N opens by one thread as fast as it can) and
 //    execsnoop -x beside exec-storm.c (N fork+execs that succeed, N that fail): events
 //    made (the workload's own count), delivered (lines naming the workload), lost, the
-//    workload's rate, the tool's CPU (utime+stime of /proc/PID/stat from attached to
-//    drained) per 1,000 events, and the kernel's cost per event (bpf_stats: run_time_ns of
+//    workload's rate, the tool's CPU (its threads' schedstat time on CPU from attached
+//    to drained) per 1,000 events, and the kernel's cost per event (bpf_stats: run_time_ns of
 //    the tool's programs, found by its pid in `bpftool prog show`, over the events made).
 //   node dist/bench/tools-cost.js [--reps 3] [--opens 100000] [--execs 2000]
 // (root; run alone, under the CPU lock: another workload on 2 CPUs is what it would measure)
@@ -106,15 +106,30 @@ function trace(cmd: string[], quiet = false): Promise<Traced> {
   });
 }
 
-/** Waits until a process holds a BPF link (its programs are attached); false after 10 s or once it exited. */
+/**
+ * Waits until a process holds BPF links and their number stopped growing for 300 ms (all
+ * its programs attached); false after 30 s (a loaded machine) or once it exited.
+ */
 async function linked(pid: number): Promise<boolean> {
-  for (const end = Date.now() + 10_000; Date.now() < end; await sleep(20)) {
+  let last = 0;
+  let since = Date.now();
+  for (const end = Date.now() + 30_000; Date.now() < end; await sleep(20)) {
+    let n = 0;
     try {
-      for (const fd of readdirSync(`/proc/${pid}/fdinfo`))
-        if (/^link_type:/m.test(readFileSync(`/proc/${pid}/fdinfo/${fd}`, "utf8"))) return true;
+      for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
+        try {
+          if (/^link_type:/m.test(readFileSync(`/proc/${pid}/fdinfo/${fd}`, "utf8"))) n++;
+        } catch {
+          // closed meanwhile
+        }
+      }
     } catch {
       return false;
     }
+    if (n !== last) {
+      last = n;
+      since = Date.now();
+    } else if (n > 0 && Date.now() - since >= 300) return true;
   }
   return false;
 }
@@ -122,10 +137,17 @@ async function linked(pid: number): Promise<boolean> {
 const tsnapCmd = (tool: string, args: string[]) => [process.execPath, TSNAP_BIN, tool, ...args];
 const cCmd = (bin: string, args: string[]) => ["stdbuf", "-oL", bin, ...args];
 
-/** CPU ms (utime + stime) of a live process. */
+/** CPU ms of a live process: its threads' time on CPU from schedstat (ns; ticks would round a C tool's 400 events to 2). */
 function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // USER_HZ 100
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // the thread exited
+    }
+  }
+  return ns / 1e6;
 }
 
 /** run_time_ns summed over the BPF programs a process holds, found by its fds (bpf_stats must be on). */
@@ -196,15 +218,19 @@ async function storm(
     match: RegExp;
     /** Text of a line that is the workload's own start, not one of its events. */
     own?: string;
+    stop: () => Promise<void>;
   }>,
 ): Promise<StormRow | null> {
   const w = await workload();
   const t = await trace(cmd(w.pid), true);
   if (!(await linked(t.pid))) {
     await t.stop();
+    await w.stop();
+    process.stderr.write(
+      `${label}: not attached within 30 s (${t.err().trim().split("\n").pop() ?? ""}): no row\n`,
+    );
     return null;
   }
-  await sleep(300);
   const cpu0 = cpuMs(t.pid);
   const ns0 = bpfRunNs(t.pid);
   const { made, seconds } = await w.go();
@@ -237,6 +263,7 @@ async function storms(): Promise<string> {
     return {
       pid: w.ready[1],
       match: new RegExp(tag),
+      stop: () => w.stop(),
       go: async () => {
         const t0 = performance.now();
         const out = await signalAndWait(w);
@@ -269,6 +296,10 @@ async function storms(): Promise<string> {
       pid: String(sh.pid),
       match: new RegExp(tag),
       own: execBin,
+      stop: async () => {
+        sh.kill("SIGKILL");
+        await exited;
+      },
       go: async () => {
         const t0 = performance.now();
         writeFileSync(fifo, "go\n");
