@@ -7,7 +7,7 @@
 //    made (the workload's own count), delivered (lines naming the workload), lost, the
 //    workload's rate, the tool's CPU (its threads' schedstat time on CPU from attached
 //    to drained) per 1,000 events, and the kernel's cost per event (bpf_stats: run_time_ns of
-//    the tool's programs, found by its pid in `bpftool prog show`, over the events made).
+//    the programs behind the tool's fds, via `bpftool prog show id`, over the events made).
 //   node dist/bench/tools-cost.js [--reps 3] [--opens 100000] [--execs 2000]
 // (root; run alone, under the CPU lock: another workload on 2 CPUs is what it would measure)
 import { execFileSync, spawn } from "node:child_process";
