@@ -121,7 +121,7 @@ export function mmapFd(length: number, prot: number, fd: number, offset: number)
 }
 
 const SC_PAGESIZE = 30;
-const SYS_MEMBARRIER = 324; // x86-64
+const SYS_MEMBARRIER = process.arch === "arm64" ? 283 : 324; // arm64 (asm-generic), x86-64
 const MEMBARRIER_CMD_GLOBAL = 1;
 const quiet = new Int32Array(new SharedArrayBuffer(4));
 
