@@ -458,10 +458,15 @@ test("zsh completion in a terminal: <Tab> lists the commands, a command's flags 
   const dir = join(tmp, "zsh-tab");
   mkdirSync(dir);
   writeFileSync(join(dir, "_tsnap"), execFileSync("tar", ["-xzOf", tgz, "package/completions/_tsnap"]));
-  const pane = startTmux("zsh -f", { width: 200, height: 60, env: { HOME: dir } });
+  // Tall enough for every command on its own line (zsh lists them one a line with their
+  // summaries; 70 commands overflowed 60 rows), and no "see all N possibilities?" question.
+  const pane = startTmux("zsh -f", { width: 200, height: COMMANDS.length + 30, env: { HOME: dir } });
   try {
     const prompt = "ZP>";
-    pane.send([`fpath=(${dir} $fpath); autoload -U compinit; compinit -u -D; PS1='${prompt} '; clear`], true);
+    pane.send(
+      [`fpath=(${dir} $fpath); autoload -U compinit; compinit -u -D; LISTMAX=0; PS1='${prompt} '; clear`],
+      true,
+    );
     pane.send(["Enter"]);
     await pane.waitFor((t) => t.trim() === prompt, 15_000, "the prompt");
     /** The screen after typing `line` and <Tab> (zsh lists an ambiguous completion below). */
