@@ -77,9 +77,11 @@ export const hasBpftrace = (): boolean =>
 export function bpftrace(program: string, limitMs = 90_000): Tracer {
   const child = spawn("bpftrace", ["-B", "none", "-e", program], { stdio: ["ignore", "pipe", "pipe"] });
   setTimeout(() => child.kill("SIGKILL"), limitMs).unref();
-  // bpftrace prints "Attaching N probes..." before it attaches: give it a moment more.
+  // bpftrace prints "Attaching N probes..." before it attaches, and says nothing after
+  // (BEGIN fires before the probes attach): give it a moment more. 500 ms was too short for
+  // a uprobe on a loaded machine (a clean-clone run: bpftrace saw 4,198 of 5,000 calls).
   return childTracer(child, "bpftrace", (out) => out.includes("Attaching"), {
-    settleMs: 500,
+    settleMs: 1500,
     attachMs: 30_000,
   });
 }
