@@ -1,5 +1,5 @@
-// Shared by the TCP workloads that run over the loopback of a network namespace of their
-// own (tcp-conns, tcp-rtt): the address family chosen on the command line, a loopback
+// Shared by the workloads that run over the loopback of a network namespace of their
+// own (tcp-conns, tcp-rtt, udp-dgrams): the address family chosen on the command line, a loopback
 // address of it with a port, bringing `lo` up after unshare(CLONE_NEWNET), and dying
 // with perror's line.
 #ifndef TSNAP_WORKLOAD_LOOPBACK_NS_H

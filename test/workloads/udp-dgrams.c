@@ -10,50 +10,10 @@
 //   snmp Udp: ...  (the namespace's own /proc/net/snmp Udp lines at the end)
 //   snmp6 Udp6NAME VALUE  (its /proc/net/snmp6 Udp6 lines: IPv6's)
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <net/if.h>
-#include <netinet/in.h>
 #include <sched.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-static void die(const char *what) {
-  perror(what);
-  exit(1);
-}
-
-static void lo_up(void) {
-  int s = socket(AF_INET, SOCK_DGRAM, 0);
-  struct ifreq ifr = {0};
-  strcpy(ifr.ifr_name, "lo");
-  if (ioctl(s, SIOCGIFFLAGS, &ifr)) die("SIOCGIFFLAGS");
-  ifr.ifr_flags |= IFF_UP;
-  if (ioctl(s, SIOCSIFFLAGS, &ifr)) die("SIOCSIFFLAGS");
-  close(s);
-}
-
-static int family;
-
-static socklen_t addr(struct sockaddr_storage *ss, int port) {
-  memset(ss, 0, sizeof *ss);
-  if (family == AF_INET) {
-    struct sockaddr_in *a = (struct sockaddr_in *)ss;
-    a->sin_family = AF_INET;
-    a->sin_port = htons(port);
-    a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return sizeof *a;
-  }
-  struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-  a->sin6_family = AF_INET6;
-  a->sin6_port = htons(port);
-  a->sin6_addr = in6addr_loopback;
-  return sizeof *a;
-}
+#include "loopback-ns.h"
 
 int main(int argc, char **argv) {
   if (argc < 5) {
