@@ -251,7 +251,7 @@ export class HourlyStore {
    * CSV lines (`rows` of them) of a table written beside the samples (lathist), into the
    * hour the last writeRound opened; false when dropped (disk full, counted like samples).
    */
-  appendCsv(table: TableName, text: string, rows: number): boolean {
+  appendCsv(table: TableName, text: string | Buffer, rows: number): boolean {
     if (rows === 0 || this.hour === null) return true;
     const ok = this.append(table, text);
     if (!ok) this.noteDropped(rows);
@@ -384,7 +384,7 @@ export class HourlyStore {
     );
   }
 
-  private append(table: TableName, text: string): boolean {
+  private append(table: TableName, text: string | Buffer): boolean {
     let f: OpenFile;
     try {
       f = this.file(table);
@@ -392,7 +392,7 @@ export class HourlyStore {
       this.noteFailure(err, table);
       return false;
     }
-    const buf = Buffer.from(text, "utf8");
+    const buf = typeof text === "string" ? Buffer.from(text, "utf8") : text;
     try {
       let off = 0;
       while (off < buf.length) off += writeSync(f.fd, buf, off, buf.length - off, f.size + off);
