@@ -28,6 +28,7 @@ import { convertPartInChild } from "./convert-child.js";
 import { csvHeader, csvLine, iorqendRecord, sampleCsvLine, syscendRecord } from "./csv-row.js";
 import { type FileFormat, formatTimestampUs, hourKey, type PartitionFile, partitionName } from "./files.js";
 import { listParts } from "./parts.js";
+import { RowBuffer } from "./row-buffer.js";
 import { type Access, openAppend } from "./safe-fs.js";
 import type { TableName } from "./schema.js";
 import { fnv1a64, hashHex } from "./stack-hash.js";
@@ -76,6 +77,7 @@ export class HourlyStore {
   private stackText = new Map<string, string>();
   private textHash = new Map<string, string>();
   private hexOf = new Map<bigint, string>();
+  private readonly rowBuf = new RowBuffer();
   private conversions: Promise<void> = Promise.resolve();
   /** Rows dropped since the last successful write, and why writing fails (null: it works). */
   private dropping = 0;
@@ -115,9 +117,9 @@ export class HourlyStore {
     if (hour !== this.hour) this.openHour(hour);
     const chunks = new Map<TableName, string[]>(DICTIONARIES.map((t) => [t, []]));
     for (const st of round.newStacks) this.stackText.set(this.hex(st.hash), st.frames.join(";"));
-    // The samples rows as one string (built by concatenation: no array of lines to join).
-    let samples = "";
-    for (const s of round.samples) samples += this.sampleLine(s, chunks);
+    // The samples rows encoded as they are made (row-buffer.ts).
+    const samples = this.rowBuf;
+    for (const s of round.samples) samples.put(this.sampleLine(s, chunks));
     let ends = "";
     for (const e of round.syscallEnds) ends += csvLine("syscend", syscendRecord(e));
     let io = "";
@@ -130,7 +132,8 @@ export class HourlyStore {
     }
     if (ends !== "" && ok) ok = this.append("syscend", ends);
     if (io !== "" && ok) ok = this.append("iorqend", io);
-    if (samples !== "" && ok) ok = this.append("samples", samples);
+    const bytes = samples.take();
+    if (bytes.length > 0 && ok) ok = this.append("samples", bytes);
     const dropped = ok ? 0 : round.samples.length;
     if (!ok) {
       // Forget dictionary entries of this round: they may not be on disk.
