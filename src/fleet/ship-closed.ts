@@ -9,6 +9,7 @@ import { InputError } from "../errors.js";
 import { PARQUET_OPTIONS } from "../store/convert.js";
 import type { PartitionFile } from "../store/files.js";
 import { sqlString } from "../store/sql-text.js";
+import { DEVICES, devicesOf, devicesSql } from "./devices.js";
 import { parquetSources, partKeyOf } from "./segment-cut.js";
 import { type PendingPart, type Segment, segmentOf } from "./segments.js";
 import { partId } from "./ship-ledger.js";
@@ -51,33 +52,52 @@ export async function shipClosed(pass: ShipPass, p: PendingPart): Promise<void> 
   }
 }
 
-/** A closed part with no windows shipped: each file whole, under the part's content id. */
+/**
+ * A closed part with no windows shipped: each file whole, under the part's content id, and
+ * the host's devices (devices.ts) under the same id.
+ */
 async function shipWhole(pass: ShipPass, seg: Segment): Promise<void> {
   const { o, led, sum, conn } = pass;
   const todo = seg.files.filter((f) => !led.done.has(`${seg.id}/${f.table}`));
-  if (todo.length === 0) {
+  const devices = led.done.has(`${seg.id}/${DEVICES}`) ? [] : devicesOf(o.dir);
+  if (todo.length === 0 && devices.length === 0) {
     sum.alreadyShipped++;
     return;
   }
   for (const f of todo) {
     const spool = join(o.spoolDir, `${seg.id}.${f.table}.parquet`);
-    const rows = await spoolCopy(conn, join(o.dir, f.name), spool, o.host, o.service);
+    const rows = await spoolCopy(
+      conn,
+      `read_parquet(${sqlString(join(o.dir, f.name))})`,
+      join(o.dir, f.name),
+      spool,
+      o.host,
+      o.service,
+    );
     await pass.upload(seg.id, f.table, seg.hour, spool, rows);
+    rmSync(spool, { force: true });
+  }
+  if (devices.length > 0) {
+    const spool = join(o.spoolDir, `${seg.id}.${DEVICES}.parquet`);
+    const rows = await spoolCopy(conn, devicesSql(devices), "its devices", spool, o.host, o.service);
+    await pass.upload(seg.id, DEVICES, seg.hour, spool, rows);
     rmSync(spool, { force: true });
   }
   sum.segments++;
 }
 
-/** The local file with host and service columns, in the spool; its rows, checked equal. */
+/** A source's rows (a local file's read_parquet) with host and service columns, in the spool; its rows, checked equal. */
 async function spoolCopy(
   conn: DuckDBConnection,
+  /** SQL of the rows, and what to call them in an error. */
   src: string,
+  what: string,
   dest: string,
   host: string,
   service: string,
 ): Promise<number> {
-  const count = async (path: string) => {
-    const r = await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM read_parquet(${sqlString(path)})`);
+  const count = async (rows: string) => {
+    const r = await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${rows}`);
     return Number(r.getRowObjectsJS()[0]?.n ?? -1);
   };
   const want = await count(src);
@@ -86,14 +106,14 @@ async function spoolCopy(
     rmSync(tmp, { force: true }); // left by a crash mid-copy
     // host and service are checked names (fleet-target.ts), quoted as literals: COPY takes no parameters.
     await conn.run(
-      `COPY (SELECT *, ${sqlString(host)} AS host, ${sqlString(service)} AS service FROM read_parquet(${sqlString(src)})) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`,
+      `COPY (SELECT *, ${sqlString(host)} AS host, ${sqlString(service)} AS service FROM ${src}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`,
     );
     renameSync(tmp, dest);
   }
-  const got = await count(dest);
+  const got = await count(`read_parquet(${sqlString(dest)})`);
   if (got !== want) {
     rmSync(dest, { force: true });
-    throw new InputError(`${dest}: ${got} rows, but ${src} has ${want}: not shipped`);
+    throw new InputError(`${dest}: ${got} rows, but ${what} has ${want}: not shipped`);
   }
   return want;
 }

@@ -1,11 +1,13 @@
 // One ship pass's state and its two steps every kind of segment goes through: cut (into the
-// spool, renamed and fsynced, then a write-ahead `cut` line in the ledger) and upload (each
-// table's spool file, confirmed by the store's ETag = MD5, then a ledger line). A closing
+// spool, renamed and fsynced, then a write-ahead `cut` line in the ledger; the host's devices
+// table beside the capture's) and upload (each table's spool file, confirmed by the store's
+// ETag = MD5, then a ledger line). A closing
 // segment confirmed closes its part: the part's kept window copies are deleted.
 import { mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { TableName } from "../store/schema.js";
+import { DEVICES, devicesOf, devicesSql } from "./devices.js";
 import { objectKey } from "./fleet-target.js";
 import { contentHash, cutSegment, type PartSources, placeCut } from "./segment-cut.js";
 import type { PendingPart } from "./segments.js";
@@ -139,7 +141,8 @@ export class ShipPass {
     const pid = partId(p.hour, p.part, partKey);
     const tmp = join(this.o.spoolDir, "cutting");
     const tables = await cutSegment(this.conn, {
-      src,
+      // The host's devices: a dictionary, its rows shipped once per part.
+      src: new Map(src).set(DEVICES, devicesSql(devicesOf(this.o.dir))),
       kept: new Map([...this.keptOf(pid)].filter(([t]) => !partial.has(t as TableName))),
       window,
       host: this.o.host,
