@@ -6,10 +6,11 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { assertNeedsRoot, ours, stopAll } from "../../testkit/bcc-tools.js";
+import { assertNeedsRoot, ours, parseNdjson, stopAll } from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
 import { runTcpConns } from "../../testkit/tcp-workload.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
+import type { JsonTraffic } from "./tcptop-report.js";
 
 const root = process.getuid?.() === 0;
 const built = existsSync(`${REPO_ROOT}/build/bpf/tcptop.bpf.o`);
@@ -22,24 +23,7 @@ const N = 4;
 const SEND = 100_000;
 const REPLY = 5_000;
 
-interface JsonTraffic {
-  pid: number;
-  comm: string;
-  ip: number;
-  laddr: string;
-  lport: number;
-  raddr: string;
-  rport: number;
-  rx_bytes: number;
-  tx_bytes: number;
-}
-
-const parse = (out: string) =>
-  out
-    .trim()
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as JsonTraffic);
+const parse = (out: string) => parseNdjson<JsonTraffic>(out);
 
 /** Bytes per process and connection, summed over the reports: "pid lport rport" → [rx, tx]. */
 function sums(rows: readonly JsonTraffic[]): Map<string, [number, number]> {
