@@ -1,5 +1,5 @@
 // What the tools that follow a syscall from entry to exit share (opensnoop, statsnoop,
-// mountsnoop: lib/syscall-pair.bpf.h on the kernel side): the two slots of their `lost`
+// mountsnoop, filelife, gethostlatency: lib/syscall-pair.bpf.h on the kernel side): the two slots of their `lost`
 // counters and what each means. Their event records are decoded by record-decode.ts's
 // namedDecoder (the traced syscall's index turned into its name). Pure.
 
