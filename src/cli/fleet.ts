@@ -14,12 +14,12 @@ import { formatFlag, fromFlag, groupFlag, histFlag, toFlag } from "../command/fl
 import { InputError, UsageError } from "../errors.js";
 import { loadChdb } from "../fleet/chdb.js";
 import { loadCredentials } from "../fleet/credentials.js";
+import { fleetHistSql } from "../fleet/fleet-hist.js";
 import {
   coverageSql,
   endSql,
   FLEET_COLUMNS,
   fleetColumn,
-  fleetHistSql,
   fleetSql,
   parseFleetWhere,
 } from "../fleet/fleet-query.js";

@@ -8,7 +8,6 @@
 // column names come from the schema's list only.
 import { UsageError } from "../errors.js";
 import { DERIVED_COLUMNS } from "../model/derived-columns.js";
-import type { LatKind } from "../model/latency-buckets.js";
 import { SAMPLE_COLUMNS } from "../model/sample-columns.js";
 import type { FleetTarget as CliTarget } from "./fleet-target.js";
 import type { Credentials } from "./sigv4.js";
@@ -106,7 +105,7 @@ export interface FleetQuery {
   limit: number;
 }
 
-const ident = (n: string) => `\`${n}\``; // names from FLEET_COLUMNS only
+export const ident = (n: string) => `\`${n}\``; // names from FLEET_COLUMNS only
 
 /** The table function over one table's segments, its arguments as parameters. */
 export function sourceSql(
@@ -328,43 +327,6 @@ export function endSql(target: FleetTarget, creds?: Credentials) {
   const params: Record<string, unknown> = {};
   return {
     sql: `SELECT toUnixTimestamp64Micro(max(timestamp)) AS t, uniqExact(host) AS hosts FROM ${sourceSql(target, "rounds", params, creds)}`,
-    params,
-  };
-}
-
-/** The key of a fleet histogram per kind: as tsnap query's, with devices as MAJ:MIN (a name is one host's; -g host,devname names them) and processes as host/pid. */
-const HIST_KEY_SQL: Record<LatKind, string> = {
-  sc: "syscall",
-  io: "concat(toString(dev_maj), ':', toString(dev_min))",
-  ioq: "concat(toString(dev_maj), ':', toString(dev_min))",
-  rq: "concat(host, '/', toString(tgid))",
-};
-
-/**
- * Latency histograms of every completion (the lathist table) over the window, summed over
- * hosts per key and fine bucket; -w filters on host and service apply (other columns are
- * the samples'). Counts add across hosts and intervals exactly, so the fleet's histogram
- * is the sum of each host's `tsnap query --hist`.
- */
-export function fleetHistSql(
-  kind: LatKind,
-  q: Pick<FleetQuery, "fromUs" | "toUs" | "filters">,
-  target: FleetTarget,
-  creds?: Credentials,
-): { sql: string; params: Record<string, unknown> } {
-  const params: Record<string, unknown> = { from_us: q.fromUs, to_us: q.toUs, kind };
-  const where = [WINDOW, "kind = {kind:String}"];
-  q.filters.forEach((f, i) => {
-    if (f.column.name !== "host" && f.column.name !== "service")
-      throw new UsageError(
-        `--hist: -w ${f.column.name} is a samples column; histograms take -w host= or service= only`,
-      );
-    params[`w${i}`] = f.value;
-    where.push(`${ident(f.column.name)} ${f.op === "=" ? "=" : "!="} {w${i}:String}`);
-  });
-  const src = sourceSql(target, "lathist", params, creds);
-  return {
-    sql: `SELECT ${HIST_KEY_SQL[kind]} AS k, any(comm) AS comm, bucket AS b, sum(count) AS n FROM ${src} WHERE ${where.join(" AND ")} GROUP BY k, b ORDER BY k, b`,
     params,
   };
 }
