@@ -45,9 +45,10 @@ const volatile struct vfsstat_config cfg = {};
 
 COUNTER_ARRAY(counts, S_MAX);
 
-/* Per thread, between an entry and its exit: the kind its argument made it. */
+/* Per thread, between an entry and its exit: the kind its argument made it (LRU: a thread
+ * killed inside the call leaves an entry nobody takes). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 10240);
 	__type(key, __u32);
 	__type(value, __u32);
