@@ -165,7 +165,8 @@ export interface IoEnd {
   complete_tgid: number;
   dev_maj: number;
   dev_min: number;
-  sector: bigint;
+  /** Start sector; null for a request without one (a flush). */
+  sector: bigint | null;
   bytes: number;
   iorq_flags: number;
   iorq_seq_num: number;

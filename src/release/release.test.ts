@@ -4,6 +4,7 @@
 // installed tsnap runs with a PATH that holds only node and tsnap (no clang, bpftool, cc).
 // Truths: a spinner this test starts (one thread always on or queued for a CPU), the
 // registry's commands, the repo's package.json, each command's own --help text.
+// test-lane: together
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {

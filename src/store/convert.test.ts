@@ -2,6 +2,7 @@
 // (synthetic CSV with the real schema, written here with its own checksums) converts with
 // DuckDB limited to 256 MB, in a mount namespace where / is read-only and only the
 // capture directory is writable (ProtectSystem=strict), from the working directory /.
+// test-lane: together
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";

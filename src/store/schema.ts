@@ -58,7 +58,7 @@ export const TABLES: Record<TableName, { doc: string; columns: ColumnDef[] }> = 
       c("complete_tgid", "BIGINT", "its process"),
       c("dev_maj", "BIGINT", "device major (see /proc/partitions)"),
       c("dev_min", "BIGINT", "device minor"),
-      c("sector", "BIGINT", "start sector"),
+      c("sector", "BIGINT", "start sector, NULL for a request without one (a flush)"),
       c("bytes", "BIGINT", "request size"),
       c("iorq_flags", "VARCHAR", "request flags"),
       c("iorq_seq_num", "BIGINT", "per-thread I/O sequence number"),

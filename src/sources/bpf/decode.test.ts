@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { IoEnd, SyscallEnd } from "../../model/sample.js";
 import { refineDState } from "../../model/sample.js";
+import { csvLine, iorqendRecord } from "../../store/csv-row.js";
+import { recordFits } from "../../store/csv-scan.js";
 import { decodeCompletion, decodeStack, splitStream, taskState } from "./decode.js";
 import {
   IORQ_END_REC,
@@ -120,4 +122,33 @@ test("completions: syscall end and I/O end with derived queued/service times", (
   // A record shorter than its layout is ignored.
   decodeCompletion(io, 0, 20, toEpoch, out);
   assert.equal(out.ioEnds.length, 1);
+});
+
+test("a flush (the kernel's sector is all ones) is written with a NULL sector, on a line the reader accepts", () => {
+  // A real soak wrote such lines with sector 18446744073709551615, beyond BIGINT: the
+  // conversion then set them aside as damaged (3 of 856 rows in one hour).
+  const io = record(REC_IORQ_END, IORQ_END_REC.size);
+  const I = IORQ_END_REC.off;
+  io.writeUInt32LE(254 << 20, I.dev);
+  io.writeBigUInt64LE(0xffff_ffff_ffff_ffffn, I.sector);
+  io.writeUInt32LE(0x40002, I.cmd_flags); // REQ_OP_FLUSH, as the soak recorded
+  io.writeBigUInt64LE(1000n, I.insert_ns);
+  io.writeBigUInt64LE(50_644_078n, I.complete_ns);
+  const out: { syscallEnds: SyscallEnd[]; ioEnds: IoEnd[] } = { syscallEnds: [], ioEnds: [] };
+  decodeCompletion(io, 0, io.length, (ns) => ns, out);
+  const flush = out.ioEnds[0];
+  assert.equal(flush.sector, null);
+  assert.equal(flush.duration_ns, 50_643_078);
+  const line = csvLine("iorqend", iorqendRecord(flush));
+  assert.equal(line.split(",")[9], "", "the sector field is empty (NULL)");
+  assert.equal(recordFits("iorqend", line.slice(0, -1)), true);
+  // The line the capture wrote before: the reader rejects it.
+  const before = line.split(",");
+  before[9] = "18446744073709551615";
+  assert.equal(recordFits("iorqend", before.join(",").slice(0, -1)), false);
+  // An ordinary request keeps its sector.
+  io.writeBigUInt64LE(71_570_432n, I.sector);
+  decodeCompletion(io, 0, io.length, (ns) => ns, out);
+  assert.equal(out.ioEnds[1].sector, 71_570_432n);
+  assert.equal(recordFits("iorqend", csvLine("iorqend", iorqendRecord(out.ioEnds[1])).slice(0, -1)), true);
 });

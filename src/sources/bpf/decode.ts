@@ -114,6 +114,10 @@ export function decodeStack(buf: Buffer, off: number): RawStack {
 }
 
 /** Converts CLOCK_MONOTONIC ns (bpf_ktime_get_ns) to ns since the epoch. */
+/** The kernel's sector of a request that has none (a flush: `(sector_t)-1`). */
+const NO_SECTOR = 0xffff_ffff_ffff_ffffn;
+const sectorOf = (raw: bigint): bigint | null => (raw === NO_SECTOR ? null : raw);
+
 export type MonoToEpoch = (monoNs: bigint) => bigint;
 
 /** Decodes ring-buffer completion records into the model's SyscallEnd / IoEnd. */
@@ -153,7 +157,7 @@ export function decodeCompletion(
       complete_tgid: buf.readUInt32LE(off + I.complete_tgid),
       dev_maj: dev >>> 20,
       dev_min: dev & 0xfffff,
-      sector: buf.readBigUInt64LE(off + I.sector),
+      sector: sectorOf(buf.readBigUInt64LE(off + I.sector)),
       bytes: buf.readUInt32LE(off + I.bytes),
       iorq_flags: buf.readUInt32LE(off + I.cmd_flags),
       iorq_seq_num: Number(buf.readBigUInt64LE(off + I.seq)),

@@ -25,6 +25,7 @@ const FILES: Record<string, { base: URL; file: string; type: string }> = {
   "/panels.js": { base: WEB, file: "panels.js", type: JS },
   "/model/view-state.js": { base: MODEL, file: "view-state.js", type: JS },
   "/model/view-url.js": { base: MODEL, file: "view-url.js", type: JS },
+  "/model/view-picker.js": { base: MODEL, file: "view-picker.js", type: JS },
   "/model/view-query.js": { base: MODEL, file: "view-query.js", type: JS },
   "/model/view-window.js": { base: MODEL, file: "view-window.js", type: JS },
   "/model/heat-grid.js": { base: MODEL, file: "heat-grid.js", type: JS },

@@ -2,7 +2,8 @@
 // puppeteer-core) on the 0x.tools demo hour, opened at an address with a filter: the
 // swimlanes' threads and the colour of every bucket are `tsnap query -g tid` and
 // `-g tid,time_Ns,state`'s (the state with most samples), the first top kernel stack is
-// `tsnap query --stacks kernel`'s, and a click on a thread drills to it.
+// `tsnap query --stacks kernel`'s, and a click on a thread drills to it. The process
+// picker lists `tsnap query -g tgid`'s processes in its order, and a typed name drills.
 // TSNAP_SERVE_THREADS_SCREENSHOT=FILE saves a screenshot (docs/img/serve-threads.png).
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -147,6 +148,136 @@ test("headless Chromium, demo hour, syscall=pread64: swimlanes and top stacks eq
     await settled(before);
     const after = await page.$$eval("#lanes .lane-label", (ts) => ts.map((t) => t.getAttribute("data-tid")));
     assert.deepEqual(after, [labels[0].tid]);
+    assert.deepEqual(errors, [], "no script errors");
+  } finally {
+    await browser.close();
+    await srv.stop();
+  }
+});
+
+test("headless Chromium, demo hour: the process picker lists tsnap query -g tgid's processes busiest first; a typed name drills to that process", {
+  skip: !existsSync(DEMO)
+    ? `demo data not found at ${DEMO}`
+    : !CHROMIUM
+      ? "chromium is not installed (scripts/setup.sh --tests installs it)"
+      : !DRIVER
+        ? "puppeteer-core is not installed (scripts/setup.sh installs the npm packages)"
+        : false,
+  timeout: 120_000,
+}, async () => {
+  const { default: puppeteer } = await import("puppeteer-core");
+  const srv = await startServe([DEMO, "--port", "0"], 60_000);
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run"],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1280, height: 1000 });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(srv.url, { waitUntil: "load" });
+    await page.waitForFunction(() => document.querySelectorAll("#table tbody tr").length > 0, {
+      timeout: 30_000,
+    });
+
+    // Truth: tsnap query's processes, busiest first, each named by its most sampled comm.
+    const procs = await query(["-g", "tgid"]);
+    const names = new Map<string, { comm: string; n: number }>();
+    for (const r of await query(["-g", "tgid,comm"])) {
+      const k = String(r.tgid);
+      if ((names.get(k)?.n ?? -1) < r.samples) names.set(k, { comm: String(r.comm), n: r.samples });
+    }
+    await page.focus("#proc");
+    await page.waitForFunction(() => document.querySelectorAll("#proc-list option").length > 0, {
+      timeout: 30_000,
+    });
+    const options = await page.$$eval("#proc-list option", (os) =>
+      os.map((o) => ({ value: o.getAttribute("value") ?? "", label: o.getAttribute("label") ?? "" })),
+    );
+    assert.equal(options.length, Math.min(500, procs.length));
+    const shown = Math.min(10, procs.length);
+    for (let i = 0; i < shown; i++) {
+      const tgid = String(procs[i].tgid);
+      assert.equal(options[i].value, tgid, `option ${i}`);
+      const m = /^(.*) · ([\d.]+) threads$/.exec(options[i].label);
+      assert.equal(m?.[1], names.get(tgid)?.comm, options[i].label);
+      assert.ok(
+        Math.abs(Number(m?.[2]) - procs[i].avg_threads) <= 0.005,
+        `${options[i].label} vs ${procs[i].avg_threads}`,
+      );
+    }
+
+    // A name that no busier process's name holds: typing it and Enter keeps that process.
+    const pick = procs.slice(1).find((p, i) => {
+      const comm = names.get(String(p.tgid))?.comm ?? "";
+      return (
+        comm !== "" &&
+        !procs.slice(0, i + 1).some((q) => (names.get(String(q.tgid))?.comm ?? "").includes(comm))
+      );
+    });
+    assert.ok(pick, "the demo hour has a second process with a name of its own");
+    const pid = String(pick.tgid);
+    await page.type("#proc", names.get(pid)?.comm ?? "");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(
+      (f) => new URL(location.href).searchParams.getAll("f").includes(f),
+      {
+        timeout: 30_000,
+      },
+      `tgid=${pid}`,
+    );
+    await page.waitForFunction(
+      (g) =>
+        new URL(location.href).searchParams.get("g") === g &&
+        document.querySelectorAll("#table tbody tr").length > 0,
+      { timeout: 30_000 },
+      new URL(page.url()).searchParams.get("g"),
+    );
+    const groups = (new URL(page.url()).searchParams.get("g") ?? "state").split(",");
+    await page.waitForFunction(() => !document.getElementById("status")?.classList.contains("busy"), {
+      timeout: 30_000,
+    });
+    const rows = await page.$$eval("#table tbody tr", (trs) => {
+      const heads = [...document.querySelectorAll("#table thead th")].map((th) =>
+        (th.textContent ?? "").replace(/ [↑↓]$/, ""),
+      );
+      return trs.map((tr) =>
+        Object.fromEntries(
+          [...tr.querySelectorAll("td")].map((td, i) => [
+            heads[i],
+            (td.querySelector("a") ?? td).textContent ?? "",
+          ]),
+        ),
+      );
+    });
+    const truth = await query(["-g", groups.join(","), "-w", `tgid=${pid}`]);
+    const key = (r: Record<string, unknown>) => groups.map((g) => String(r[g] ?? "")).join("|");
+    assert.deepEqual(
+      rows.map(key).sort(),
+      truth.map(key).sort(),
+      `rows of tgid=${pid} by ${groups.join(",")}`,
+    );
+    for (const t of truth) {
+      const r = rows.find((x) => key(x) === key(t));
+      assert.ok(
+        Math.abs(Number(r?.avg_threads) - t.avg_threads) <= 0.01,
+        `${key(t)}: ${r?.avg_threads} vs ${t.avg_threads}`,
+      );
+    }
+
+    // Text that matches no process says so and leaves the view alone.
+    const url = page.url();
+    await page.type("#proc", "no-such-process-name");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(
+      () => /no process of this view matches/.test(document.getElementById("status")?.textContent ?? ""),
+      {
+        timeout: 30_000,
+      },
+    );
+    assert.equal(page.url(), url);
     assert.deepEqual(errors, [], "no script errors");
   } finally {
     await browser.close();

@@ -7,9 +7,11 @@
 // @ts-nocheck
 
 import { drawHeatmap } from "/heatmap.js";
+import { PROCESS_COLUMN, visibleItems } from "/model/view-picker.js";
 import {
   cycleFilter,
   drill,
+  drillTo,
   filterOf,
   goBack,
   initialState,
@@ -119,6 +121,42 @@ function zoomTo(how) {
   const v = st.view;
   if (w === null) return commit(v.fromUs === null ? st : navigate(st, { ...v, fromUs: null, toUs: null }));
   commit(navigate(st, { ...v, fromUs: w.fromUs, toUs: w.toUs }));
+}
+
+/** The process picker's items: the view's processes (tsnap ui's `p`), busiest first. */
+let procItems = [];
+/** The view (its query text) the items are of. */
+let procView = null;
+
+async function loadProcesses() {
+  const vq = viewToQuery(st.view);
+  const a = await getJson(`/api/values?${vq}&column=${PROCESS_COLUMN}`).catch((err) => {
+    status(err.message);
+    return null;
+  });
+  if (!a || vq !== viewToQuery(st.view)) return;
+  procItems = a.values.map((v) => ({ key: v.value, note: `${v.avg}`, search: v.name ?? "" }));
+  procView = vq;
+  const opts = procItems.map((i) => {
+    const o = document.createElement("option");
+    o.value = i.key;
+    o.label = `${i.search} · ${i.note} threads`;
+    return o;
+  });
+  $("proc-list").replaceChildren(...opts);
+  $("proc-list").dataset.view = vq;
+}
+
+/** Enter (or a choice from the list): drill to the first process whose pid or name holds the text. */
+async function pickProcess() {
+  const text = $("proc").value.trim();
+  if (text === "") return;
+  if (procView !== viewToQuery(st.view)) await loadProcesses();
+  const it = procItems.find((i) => i.key === text) ?? visibleItems({ query: text }, procItems)[0];
+  if (!it) return status(`no process of this view matches ${text}`);
+  $("proc").value = "";
+  if (info.live) $("profile-pid").value = it.key;
+  commit(drillTo(st, PROCESS_COLUMN, it.key));
 }
 
 function renderChrome() {
@@ -304,6 +342,8 @@ async function start() {
     if (c && !st.view.groups.includes(c)) commit(setGroups(st, [...st.view.groups, c]));
   };
   $("latency").onchange = () => commit(toggleLatency(st));
+  $("proc").onfocus = () => loadProcesses();
+  $("proc").onchange = () => pickProcess();
   $("back").onclick = () => {
     if (st.back.length) history.back();
   };

@@ -36,6 +36,9 @@ export const INDEX_HTML = `<!doctype html>
     <span>group by</span> <span id="groups"></span>
     <select id="add-group"><option value="">+ column</option></select>
     <label><input type="checkbox" id="latency"> latency columns</label>
+    <label title="the view's processes, busiest first: type a name or a pid, Enter keeps that process">process
+      <input id="proc" list="proc-list" placeholder="name or pid" autocomplete="off" size="16"></label>
+    <datalist id="proc-list"></datalist>
   </div>
   <table id="table"><thead></thead><tbody></tbody></table>
   <p id="note"></p>
