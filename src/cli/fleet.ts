@@ -14,12 +14,12 @@ import { formatFlag, fromFlag, groupFlag, histFlag, toFlag } from "../command/fl
 import { InputError, UsageError } from "../errors.js";
 import { loadChdb } from "../fleet/chdb.js";
 import { loadCredentials } from "../fleet/credentials.js";
+import { fleetHistSql } from "../fleet/fleet-hist.js";
 import {
   coverageSql,
   endSql,
   FLEET_COLUMNS,
   fleetColumn,
-  fleetHistSql,
   fleetSql,
   parseFleetWhere,
 } from "../fleet/fleet-query.js";
@@ -87,7 +87,7 @@ query\` answer, and a host that sent nothing for the window is reported, not ave
 Columns: host, service, the stored samples columns (docs/schema.md) and comm2, exe_name,
 filenamesum, kstack_syms, ustack_syms, kstack_current_func, ustack_current_func (each
 host's stacks resolved through its own dictionary), devname (the block device of the I/O
-a sample saw, named by that host's own devices). --stacks KIND: the top stacks, as \`tsnap
+a sample saw, named by that host's own devices), io_bytes, iorq_flags, sysc_ret_val. --stacks KIND: the top stacks, as \`tsnap
 query --stacks\` ranks one host's, the same frames summed over hosts. --hist KIND: latency
 histograms of every completion (lathist), each key's buckets summed over the hosts (the
 sum of each host's \`tsnap query --hist\`). Schema for a ClickHouse server: docs/fleet.md.

@@ -493,13 +493,13 @@ test("fleet --stacks kernel: each stack's samples and avg_threads are the sum of
   }
 });
 
-test("fleet devname: each host's I/O named by that host's own devices; the sum of each host's tsnap query", {
+test("fleet devname, io_bytes, iorq_flags, sysc_ret_val: each host's I/O named by that host's own devices; the sum of each host's tsnap query", {
   skip: ioSkip,
 }, async () => {
   const io = `s3://${BUCKET}/io`;
   const hostLocal = (host: string, groups: string, where: string[] = []) =>
     local(ioDirs[host], groups, IO_FROM, IO_TO, where);
-  for (const groups of ["devname", "devname,state"]) {
+  for (const groups of ["devname", "devname,state", "devname,io_bytes,iorq_flags,sysc_ret_val"]) {
     const cols = groups.split(",");
     const want = summed([await hostLocal("gamma", groups), await hostLocal("delta", groups)], cols);
     const r = await fleet(io, ["-g", groups, "--from", IO_FROM, "--to", IO_TO, "--limit", "0"]);
@@ -539,6 +539,17 @@ test("fleet devname: each host's I/O named by that host's own devices; the sum o
     `devname=${dev}`,
   );
   assert.ok(w.rows.length > 0);
+  // A joined number in -w: the writes' return value (65536 bytes each, the workload's block).
+  const ret = await fleet(io, ["-g", "state", "-w", "sysc_ret_val=65536", "--from", IO_FROM, "--to", IO_TO]);
+  const wantRet = summed(
+    [
+      await hostLocal("gamma", "state", ["sysc_ret_val=65536"]),
+      await hostLocal("delta", "state", ["sysc_ret_val=65536"]),
+    ],
+    ["state"],
+  );
+  assert.ok(wantRet.size > 0, "the hosts' samples saw pwrite64 return 65536");
+  assertSame(ret.rows, wantRet, ["state"], "sysc_ret_val=65536");
 });
 
 test("without chDB: one line saying how to get it, exit 1", { skip }, async () => {

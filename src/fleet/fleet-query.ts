@@ -8,7 +8,6 @@
 // column names come from the schema's list only.
 import { UsageError } from "../errors.js";
 import { DERIVED_COLUMNS } from "../model/derived-columns.js";
-import type { LatKind } from "../model/latency-buckets.js";
 import { SAMPLE_COLUMNS } from "../model/sample-columns.js";
 import type { FleetTarget as CliTarget } from "./fleet-target.js";
 import type { Credentials } from "./sigv4.js";
@@ -29,9 +28,11 @@ export interface FleetColumn {
   expr?: string;
   /** Computed from a stack dictionary: grouped by the sample's hash, resolved per host after. */
   stack?: "k" | "u";
-  /** Needs the sample's I/O (iorqend) and the host's devices table joined in `g`. */
-  device?: true;
+  /** Tables joined to each sample in `g` (samplesFrom): its I/O, the host's device of it, its syscall's completion. */
+  joins?: SampleJoin[];
 }
+
+export type SampleJoin = "io" | "dev" | "sc";
 
 const EXTRA: FleetColumn[] = [
   { name: "host", type: "String" },
@@ -54,8 +55,13 @@ export const FLEET_COLUMNS: FleetColumn[] = [
   ...DERIVED_COLUMNS.map(
     (d): FleetColumn => ({ name: d.name, type: "String", expr: d.clickhouse, stack: d.stack }),
   ),
-  // The block device of the I/O the sample saw, named by that host's own devices table.
-  { name: "devname", type: "String", expr: "__dv_devname", device: true },
+  // Joined as tsnap query joins them (query/columns.ts), within each host: the block device
+  // of the I/O the sample saw, named by that host's own devices table; that I/O's size and
+  // flags; the return value of the syscall the sample saw.
+  { name: "devname", type: "String", expr: "__dv_devname", joins: ["io", "dev"] },
+  { name: "io_bytes", type: "Int64", expr: "__io_bytes", joins: ["io"] },
+  { name: "iorq_flags", type: "String", expr: "__io_flags", joins: ["io"] },
+  { name: "sysc_ret_val", type: "Int64", expr: "__sc_ret", joins: ["sc"] },
 ];
 const BY_NAME = new Map(FLEET_COLUMNS.map((c) => [c.name, c]));
 
@@ -99,12 +105,12 @@ export interface FleetQuery {
   limit: number;
 }
 
-const ident = (n: string) => `\`${n}\``; // names from FLEET_COLUMNS only
+export const ident = (n: string) => `\`${n}\``; // names from FLEET_COLUMNS only
 
 /** The table function over one table's segments, its arguments as parameters. */
 export function sourceSql(
   target: FleetTarget,
-  table: "samples" | "rounds" | "lathist" | "kstacks" | "ustacks" | "iorqend" | "devices",
+  table: "samples" | "rounds" | "lathist" | "kstacks" | "ustacks" | "iorqend" | "syscend" | "devices",
   params: Record<string, unknown>,
   creds?: Credentials,
   /** Columns given, not inferred: a table with no objects yet reads as empty. */
@@ -188,38 +194,64 @@ export function dictJoin(k: "k" | "u"): string {
   return `LEFT JOIN ${d.alias} ON g.host = ${d.alias}.host AND g.${d.hash} = ${d.alias}.${d.hash}`;
 }
 
+/** The joins the columns need. */
+export const joinsOf = (cols: FleetColumn[]): Set<SampleJoin> => new Set(cols.flatMap((c) => c.joins ?? []));
+
 /**
- * The samples' FROM in `g`: with `devices`, each sample's I/O (iorqend: host, tid and
- * sequence number, as tsnap query joins it) and that host's device of it, so `__dv_devname`
- * is the name the host's own /proc/partitions gives (device numbers differ between hosts).
+ * The samples' FROM in `g`, with what the columns join to each sample within its host (as
+ * tsnap query joins them): `io` its I/O (iorqend on tid and sequence number), `dev` that
+ * I/O's device named by the host's own devices table (device numbers differ between
+ * hosts), `sc` its syscall's completion (syscend on tid and sequence number). Joined
+ * columns are named `__io_*`, `__dv_*`, `__sc_*`.
  */
 export function samplesFrom(
   target: FleetTarget,
   params: Record<string, unknown>,
-  devices: boolean,
+  joins: Set<SampleJoin>,
   dictWhere: string[],
   creds?: Credentials,
 ): string {
   const samples = sourceSql(target, "samples", params, creds);
-  if (!devices) return samples;
+  if (joins.size === 0) return samples;
   const w = dictWhere.length ? ` WHERE ${dictWhere.join(" AND ")}` : "";
-  const io = sourceSql(
-    target,
-    "iorqend",
-    params,
-    creds,
-    "host String, service String, insert_tid Int64, iorq_seq_num Int64, dev_maj Nullable(Int64), dev_min Nullable(Int64)",
-  );
-  const dv = sourceSql(
-    target,
-    "devices",
-    params,
-    creds,
-    "host String, service String, dev_maj Nullable(Int64), dev_min Nullable(Int64), devname Nullable(String)",
-  );
-  return `${samples} AS s
-  LEFT JOIN (SELECT host AS __io_host, insert_tid AS __io_tid, iorq_seq_num AS __io_seq, dev_maj AS __io_maj, dev_min AS __io_min FROM ${io}${w}) AS io ON host = io.__io_host AND tid = io.__io_tid AND iorq_seq_num = io.__io_seq
-  LEFT JOIN (SELECT host AS __dv_host, dev_maj AS __dv_maj, dev_min AS __dv_min, any(devname) AS __dv_devname FROM ${dv}${w} GROUP BY host, dev_maj, dev_min) AS dv ON host = dv.__dv_host AND io.__io_maj = dv.__dv_maj AND io.__io_min = dv.__dv_min`;
+  const out = [`${samples} AS s`];
+  if (joins.has("io") || joins.has("dev")) {
+    const io = sourceSql(
+      target,
+      "iorqend",
+      params,
+      creds,
+      "host String, service String, insert_tid Int64, iorq_seq_num Int64, dev_maj Nullable(Int64), dev_min Nullable(Int64), bytes Nullable(Int64), iorq_flags Nullable(String)",
+    );
+    out.push(
+      `LEFT JOIN (SELECT host AS __io_host, insert_tid AS __io_tid, iorq_seq_num AS __io_seq, dev_maj AS __io_maj, dev_min AS __io_min, bytes AS __io_bytes, iorq_flags AS __io_flags FROM ${io}${w}) AS io ON s.host = io.__io_host AND s.tid = io.__io_tid AND s.iorq_seq_num = io.__io_seq`,
+    );
+  }
+  if (joins.has("dev")) {
+    const dv = sourceSql(
+      target,
+      "devices",
+      params,
+      creds,
+      "host String, service String, dev_maj Nullable(Int64), dev_min Nullable(Int64), devname Nullable(String)",
+    );
+    out.push(
+      `LEFT JOIN (SELECT host AS __dv_host, dev_maj AS __dv_maj, dev_min AS __dv_min, any(devname) AS __dv_devname FROM ${dv}${w} GROUP BY host, dev_maj, dev_min) AS dv ON s.host = dv.__dv_host AND io.__io_maj = dv.__dv_maj AND io.__io_min = dv.__dv_min`,
+    );
+  }
+  if (joins.has("sc")) {
+    const sc = sourceSql(
+      target,
+      "syscend",
+      params,
+      creds,
+      "host String, service String, tid Int64, sysc_seq_num Int64, sysc_ret_val Nullable(Int64)",
+    );
+    out.push(
+      `LEFT JOIN (SELECT host AS __sc_host, tid AS __sc_tid, sysc_seq_num AS __sc_seq, sysc_ret_val AS __sc_ret FROM ${sc}${w}) AS sc ON s.host = sc.__sc_host AND s.tid = sc.__sc_tid AND s.sysc_seq_num = sc.__sc_seq`,
+    );
+  }
+  return out.join("\n  ");
 }
 
 /**
@@ -249,13 +281,7 @@ export function fleetSql(
   ];
   const gKeys = ["host", ...rowGroups.map((c) => ident(c.name)), ...stacks.map((k) => STACK[k].hash)];
   const byHost = q.groups.some((c) => c.name === "host");
-  const samples = samplesFrom(
-    target,
-    params,
-    used.some((c) => c.device),
-    f.dictWhere,
-    creds,
-  );
+  const samples = samplesFrom(target, params, joinsOf(used), f.dictWhere, creds);
   const rounds = sourceSql(target, "rounds", params, creds);
   const outExpr = (c: FleetColumn) => (c.stack ? resolvedStack(c) : `g.${ident(c.name)}`);
   const shown = q.groups.filter((c) => c.name !== "host");
@@ -301,43 +327,6 @@ export function endSql(target: FleetTarget, creds?: Credentials) {
   const params: Record<string, unknown> = {};
   return {
     sql: `SELECT toUnixTimestamp64Micro(max(timestamp)) AS t, uniqExact(host) AS hosts FROM ${sourceSql(target, "rounds", params, creds)}`,
-    params,
-  };
-}
-
-/** The key of a fleet histogram per kind: as tsnap query's, with devices as MAJ:MIN (no partitions file is shipped) and processes as host/pid. */
-const HIST_KEY_SQL: Record<LatKind, string> = {
-  sc: "syscall",
-  io: "concat(toString(dev_maj), ':', toString(dev_min))",
-  ioq: "concat(toString(dev_maj), ':', toString(dev_min))",
-  rq: "concat(host, '/', toString(tgid))",
-};
-
-/**
- * Latency histograms of every completion (the lathist table) over the window, summed over
- * hosts per key and fine bucket; -w filters on host and service apply (other columns are
- * the samples'). Counts add across hosts and intervals exactly, so the fleet's histogram
- * is the sum of each host's `tsnap query --hist`.
- */
-export function fleetHistSql(
-  kind: LatKind,
-  q: Pick<FleetQuery, "fromUs" | "toUs" | "filters">,
-  target: FleetTarget,
-  creds?: Credentials,
-): { sql: string; params: Record<string, unknown> } {
-  const params: Record<string, unknown> = { from_us: q.fromUs, to_us: q.toUs, kind };
-  const where = [WINDOW, "kind = {kind:String}"];
-  q.filters.forEach((f, i) => {
-    if (f.column.name !== "host" && f.column.name !== "service")
-      throw new UsageError(
-        `--hist: -w ${f.column.name} is a samples column; histograms take -w host= or service= only`,
-      );
-    params[`w${i}`] = f.value;
-    where.push(`${ident(f.column.name)} ${f.op === "=" ? "=" : "!="} {w${i}:String}`);
-  });
-  const src = sourceSql(target, "lathist", params, creds);
-  return {
-    sql: `SELECT ${HIST_KEY_SQL[kind]} AS k, any(comm) AS comm, bucket AS b, sum(count) AS n FROM ${src} WHERE ${where.join(" AND ")} GROUP BY k, b ORDER BY k, b`,
     params,
   };
 }

@@ -12,6 +12,7 @@ import {
   type FleetFilter,
   type FleetTarget,
   filterParts,
+  joinsOf,
   STACK,
   samplesFrom,
   sourceSql,
@@ -41,13 +42,7 @@ export function fleetStacksSql(
   const d = STACK[k];
   const stacks: ("k" | "u")[] = [...new Set([k, ...f.stacks])];
   const hashes = stacks.map((x) => STACK[x].hash);
-  const samples = samplesFrom(
-    target,
-    params,
-    q.filters.some((x) => x.column.device),
-    f.dictWhere,
-    creds,
-  );
+  const samples = samplesFrom(target, params, joinsOf(q.filters.map((x) => x.column)), f.dictWhere, creds);
   const rounds = sourceSql(target, "rounds", params, creds);
   const sql = `WITH
 cov AS (SELECT host, sum(weight_us) / 1e6 AS secs FROM ${rounds} WHERE ${f.hostWhere.join(" AND ")} GROUP BY host),
