@@ -1,7 +1,8 @@
 // Feature probes: for each program type and attach point tsnap uses, a real load and
 // attach of a tiny program from build/bpf/probes.bpf.o (all other programs disabled before
-// load). Results are cached per process. A failure is a reason in plain words, never a
-// version comparison.
+// load). Results are cached per process, and the successes for the rest of the boot
+// (probe-cache.ts: root only). A failure is a reason in plain words, never a version
+// comparison.
 
 import { closeSync, existsSync, readFileSync, readSync } from "node:fs";
 import { NotSupported } from "../errors.js";
@@ -11,6 +12,13 @@ import { Collection } from "./collection.js";
 import { errno as lastErrno, libbpf, perfEventOpen } from "./libbpf.js";
 import { BpfError, type Link } from "./object.js";
 import { bpfObjectPath } from "./paths.js";
+import {
+  type ProbeCacheKey,
+  probeCacheDir,
+  probeCacheKey,
+  readProbeCache,
+  writeProbeCache,
+} from "./probe-cache.js";
 
 export type FeatureName =
   | "tp_btf"
@@ -72,6 +80,47 @@ export interface ProbeResult {
 
 const cache = new Map<FeatureName, ProbeResult>();
 
+/** This boot's cached successes (probe-cache.ts), read once; null: no boot cache in use. */
+let boot: { dir: string; key: ProbeCacheKey; works: Set<string> } | null | undefined;
+let bootCacheOn = true;
+
+/**
+ * Whether probes may answer from the boot cache (default yes). `tsnap doctor` turns it off:
+ * it probes for real, and its successes refresh the cache.
+ */
+export function useBootCache(on: boolean): void {
+  bootCacheOn = on;
+}
+
+function bootCache(): typeof boot {
+  if (boot === undefined) {
+    const dir = probeCacheDir();
+    const key = dir === null ? null : probeCacheKey(bpfObjectPath("probes"));
+    boot =
+      dir === null || key === null
+        ? null
+        : { dir, key, works: readProbeCache(dir, key, new Set(Object.keys(FEATURES))) ?? new Set() };
+  }
+  return boot;
+}
+
+/** The boot cache's answer for `feature` (successes only), or undefined. */
+function fromBootCache(feature: FeatureName): ProbeResult | undefined {
+  if (!bootCacheOn || !bootCache()?.works.has(feature)) return undefined;
+  const result: ProbeResult = { feature, ok: true, reason: "works", ms: 0 };
+  cache.set(feature, result);
+  return result;
+}
+
+/** Adds successes to the boot cache (one write, only when something is new). */
+function persist(features: readonly FeatureName[]): void {
+  const b = bootCache();
+  if (!b) return;
+  const before = b.works.size;
+  for (const f of features) b.works.add(f);
+  if (b.works.size !== before) writeProbeCache(b.dir, b.key, b.works);
+}
+
 /**
  * Which of a tool's tp_btf/raw_tp program pairs to load: "tp_btf" when `tpBtf` (the probe
  * of the tracepoints it hooks) loads here, else "raw_tp"; NotSupported naming `tool`.
@@ -90,13 +139,14 @@ export function pairPrograms(kind: "tp_btf" | "raw_tp", names: readonly string[]
 
 /** Probes a feature (cached): loads and attaches its program for real. */
 export function probe(feature: FeatureName): ProbeResult {
-  const hit = cache.get(feature);
+  const hit = cache.get(feature) ?? fromBootCache(feature);
   if (hit) return hit;
   const t0 = performance.now();
   let result: ProbeResult;
   try {
     runProbe([FEATURES[feature]]);
     result = { feature, ok: true, reason: "works", ms: 0 };
+    persist([feature]);
   } catch (err) {
     result = { feature, ok: false, reason: explain(feature, err), ms: 0 };
   }
@@ -117,13 +167,14 @@ export function requireFeature(feature: FeatureName): void {
  * working. One fails: each is probed on its own, so every answer names its own reason.
  */
 export function probeAll(features: readonly FeatureName[]): ProbeResult[] {
-  const todo = [...new Set(features)].filter((f) => !cache.has(f));
+  const todo = [...new Set(features)].filter((f) => !cache.has(f) && !fromBootCache(f));
   if (todo.length > 1) {
     const t0 = performance.now();
     try {
       runProbe(todo.map((f) => FEATURES[f]));
       const ms = (performance.now() - t0) / todo.length;
       for (const feature of todo) cache.set(feature, { feature, ok: true, reason: "works", ms });
+      persist(todo);
     } catch {
       // probed one by one below
     }

@@ -202,7 +202,8 @@ EXAMPLES
     const results = new Map<FeatureName, ProbeResult>();
     let probeSkip: string | null = null;
     if (canProbe) {
-      const { probe } = await import("../bpf/probes.js");
+      const { probe, useBootCache } = await import("../bpf/probes.js");
+      useBootCache(false); // doctor probes for real (its successes refresh the boot cache)
       const { setPrint } = await import("../bpf/libbpf.js");
       setPrint(values.verbose ? (_level, line) => io.err(line) : null);
       for (const f of ORDER) results.set(f, probe(f));

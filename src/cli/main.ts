@@ -1,29 +1,11 @@
-// Entry point: finds the command, runs it, and turns any error into one line.
+// Entry point: finds the command (importing only its own descriptor), runs it, and turns
+// any error into one line.
 
 import type { Io } from "../command/command.js";
 import { exitCodeFor, formatError, isExpected } from "../errors.js";
 import { NOT_HERE } from "../tools/not-here.js";
-import { COMMANDS } from "./registry.js";
-import { VERSION, versionText } from "./version.js";
-
-export function topHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return `tsnap ${VERSION}: what every Linux thread is doing and waiting on
-
-USAGE
-  tsnap <command> [options]      tsnap <command> --help
-
-COMMANDS
-${lines.join("\n")}
-
-EXAMPLES
-  tsnap top                      active threads over 5 s, grouped by comm,state
-  tsnap top -a -g state,syscall  all threads, by state and syscall
-  tsnap schedlat 1234            run-queue latency of process 1234, per second
-  tsnap syscalls 'read|write'    syscalls matching a regex, with their arguments
-`;
-}
+import { findCommand } from "./core-commands.js";
+import { versionText } from "./version.js";
 
 /** Builds the Io for the real process, with SIGINT/SIGTERM wired to an AbortSignal. */
 export function processIo(): Io {
@@ -51,15 +33,16 @@ export function processIo(): Io {
 export async function main(argv: string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    const entry = name === "help" && rest[0] ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    io.out(entry ? (await entry.load()).help : topHelp());
+    const entry = name === "help" && rest[0] ? await findCommand(rest[0]) : undefined;
+    // The full list (every tool's descriptor) loads only for the list itself.
+    io.out(entry ? (await entry.load()).help : (await import("./top-help.js")).topHelp());
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-V") {
     io.out(`${await versionText()}\n`);
     return 0;
   }
-  const entry = COMMANDS.find((c) => c.name === name);
+  const entry = await findCommand(name);
   if (!entry) {
     const missing = NOT_HERE.find((t) => t.name === name);
     if (missing) {

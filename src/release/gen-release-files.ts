@@ -5,8 +5,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { topHelp } from "../cli/main.js";
 import { COMMANDS } from "../cli/registry.js";
+import { topHelp } from "../cli/top-help.js";
 import { VERSION } from "../cli/version.js";
 import { parseArgs } from "../command/args.js";
 import { PACKAGE_ROOT } from "../platform/installation.js";

@@ -9,13 +9,31 @@ import type { Io } from "../command/command.js";
 
 /**
  * The least time between two drains. The kernel wakes the reader at the first record after
- * it caught up, so without a pause a trickle of events (an exec storm at 2k/s) costs one
- * wake-up, one drain, one write and two counter reads per event: most of the tool's CPU.
+ * it caught up, so without a pause a trickle of events (an exec storm: a few hundred a
+ * second on 2 loaded CPUs) costs one wake-up, one drain, one write and two counter reads
+ * per event: a Node wake-up is ~0.4 ms of CPU here, 5x libbpf-tools' execsnoop per event.
  * Records that arrive in the pause do not wake it again (the reader is behind), and go out
- * in one batch and one write; 10 ms is below what a reader of the lines notices. A drain
- * that takes longer than this (a storm) is followed by the next at once.
+ * in one batch and one write. The pause adapts to the rate of the last drains (drainGapMs):
+ * DRAIN_GAP_MS in a storm (the ring keeps its room), up to DRAIN_GAP_MAX_MS when records
+ * trickle, so that a wake-up brings DRAIN_BATCH of them. A drain that takes longer than the
+ * pause is followed by the next at once.
  */
 export const DRAIN_GAP_MS = 10;
+/** The longest pause: a line is at most this late (100 ms, libbpf-tools' poll timeout). */
+export const DRAIN_GAP_MAX_MS = 100;
+/** The records a wake-up should bring when they trickle. */
+export const DRAIN_BATCH = 16;
+
+/**
+ * The pause before the next drain, from the last one: `records` drained `sinceMs` after the
+ * drain before it. No records (a wait that timed out): the short pause, so that a storm
+ * after a quiet spell finds the ring with room. Pure.
+ */
+export function drainGapMs(records: number, sinceMs: number): number {
+  if (records <= 0 || !Number.isFinite(sinceMs)) return DRAIN_GAP_MS;
+  const gap = (DRAIN_BATCH * sinceMs) / records;
+  return Math.min(DRAIN_GAP_MAX_MS, Math.max(DRAIN_GAP_MS, gap));
+}
 
 /** The loaded kernel side of an event tool. */
 export interface SnoopSource {
@@ -82,7 +100,7 @@ export async function runSnoopLoop(
     const lostSeen: Record<string, number> = {};
     const drain = () => {
       let text = "";
-      src.ring.drain((buf, off, len) => {
+      const n = src.ring.drain((buf, off, len) => {
         text += render(buf, off, len, clock);
       });
       if (text) io.out(text);
@@ -91,16 +109,19 @@ export async function runSnoopLoop(
         lostSeen[what] = total;
         if (d > 0) io.err(`WARNING: ${d} ${o.lostWords[what] ?? what}\n`);
       }
+      return n;
     };
     const end = performance.now() + o.durationS * 1000;
     let lastDrain = Number.NEGATIVE_INFINITY;
+    let gap = DRAIN_GAP_MS;
     while (!io.signal.aborted && performance.now() < end) {
       const ready = await src.ring.wait(Math.min(200, Math.max(0, end - performance.now())));
-      const pause = Math.min(lastDrain + DRAIN_GAP_MS, end) - performance.now();
+      const pause = Math.min(lastDrain + gap, end) - performance.now();
       if (ready && pause > 0) await sleep(pause);
       if (io.signal.reason === "EPIPE") return 0;
-      lastDrain = performance.now();
-      drain();
+      const now = performance.now();
+      gap = drainGapMs(drain(), now - lastDrain);
+      lastDrain = now;
     }
     drain();
   } finally {

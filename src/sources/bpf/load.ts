@@ -41,6 +41,27 @@ export interface SamplerSpec {
   histConfig: Buffer;
   hists: HistChoice;
   flavour: HookChoice;
+  /** Maps no loaded program writes, made as small as the kernel allows (their creation is most of the load's cost). */
+  shrink: Record<string, number>;
+}
+
+/** The smallest size of a map no program uses: one entry; for a ring, 64 KiB (a page on every arch). */
+const UNUSED_ENTRIES = 1;
+const UNUSED_RING_BYTES = 1 << 16;
+
+/**
+ * Maps the chosen programs never touch, libbpf-tools style: created (the object references
+ * them) but tiny. Without hooks: their per-request and run-queue tables, histograms and the
+ * completions ring; without stacks: the stack dictionary (a 65,536-entry LRU, preallocated).
+ */
+function unusedMaps(input: SpecInput): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (input.flavour === "none") {
+    for (const m of [MAPS.iorqTrack, MAPS.scHist, MAPS.ioHist, MAPS.rqStart]) out[m] = UNUSED_ENTRIES;
+    out[MAPS.events] = UNUSED_RING_BYTES;
+  }
+  if (!input.kstack && !input.ustack) out[MAPS.knownStacks] = UNUSED_ENTRIES;
+  return out;
 }
 
 export interface SpecInput {
@@ -102,6 +123,7 @@ export function samplerSpec(input: SpecInput): SamplerSpec {
     histConfig: histConfigBytes(hists, input.pids !== null),
     hists,
     flavour,
+    shrink: unusedMaps(input),
   };
 }
 
@@ -218,6 +240,7 @@ function loadVariant(path: string, spec: SamplerSpec): Collection {
     coll.setReadOnlyConfig(spec.config);
     coll.setReadOnlyConfig(spec.histConfig, HIST_CONFIG_SECTION);
     coll.setMaxEntries(MAPS.rounds, spec.ringBytes);
+    for (const [map, n] of Object.entries(spec.shrink)) coll.setMaxEntries(map, n);
     // The verifier gives up with EAGAIN when a signal arrives mid-load: try again.
     for (let attempt = 0; ; attempt++) {
       try {

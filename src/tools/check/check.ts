@@ -9,7 +9,7 @@ import { durationFlag, hzFlag, intervalFlag, jsonFlag, sourceFlag } from "../../
 import type { Sampler } from "../../model/sampler.js";
 import { sleepUnlessAborted } from "../../sampler/loop.js";
 import type { SOURCE_CHOICES } from "../../sampler/open.js";
-import { TOOLS } from "../index.js";
+import { TOOL_NAMES } from "../names.js";
 import { tool } from "./check.tool.js";
 import { measure } from "./check-metrics.js";
 import { monotonicUs, readKernelEvents, readSnapshot } from "./check-read.js";
@@ -95,7 +95,7 @@ export function parseOptions(argv: string[]): Options {
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOptions(argv);
-  const tools = new Set(TOOLS.map((t) => t.name));
+  const tools = new Set(TOOL_NAMES);
   const unseen = new Set<string>();
   const open0 = process.cpuUsage();
   // The proc source costs ~5 ms of CPU per round here (every thread's files): at its
