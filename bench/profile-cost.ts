@@ -1,36 +1,132 @@
-// What sampling costs: `tsnap profile -F HZ` on all CPUs for SECONDS while 2 spinners
+// What sampling costs: `tsnap profile -F HZ -f SECONDS` on all CPUs while 2 spinners
 // (hot-cold.c) keep both CPUs busy, against `perf record -F HZ -g -a` + `perf script` on the
-// same load (and libbpf-tools' profile where installed: Debian 12 has none). Figures: CPU
-// seconds (user+sys of the tool's process tree, from wait4 rusage) as % of one CPU over the
-// run, and peak RSS. The in-kernel work of the BPF program runs in the sampled threads'
-// interrupts and is not in these figures (bpf_stats would show it).
-// Each is run RUNS times, alternated; min / median of each figure.
+// same load. libbpf-tools' profile where installed (Debian 12's libbpf-tools has none).
+// tsnap's CPU is split in its three phases, from the kernel's accounting of its threads
+// (Σ /proc/PID/task/*/schedstat run time):
+//   start    spawn → the sampling window (node, modules, BPF load: vmlinux BTF, the stack map)
+//   sampling a window of whole seconds inside the run, as % of one CPU: the steady cost
+//   end      the window's end → exit (reading the maps, kallsyms, ELF symbols, printing)
+// and the BPF program's own time (it runs in the sampled threads' interrupts, in no process's
+// figures: bpf_stats, switched on with BPF_ENABLE_STATS while the benchmark runs, read from
+// the tool's /proc/PID/fdinfo): ns per sample and % of one CPU over the same window.
+// Totals (user+sys of the process tree) and peak RSS from /usr/bin/time -v.
+// Each case is run RUNS times, alternated; min / median of each figure.
 // Run: flock /tmp/tsnap-cpu.lock node dist/bench/profile-cost.js [SECONDS] [HZ] [RUNS]
+//        [--vs OTHER/bin/tsnap.js] [--no-perf]
+// --vs alternates another build (main's: /work/main/bin/tsnap.js) with this one.
 import { spawn, spawnSync } from "node:child_process";
+import { closeSync, readdirSync, readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { libbpf } from "../src/bpf/libbpf.js";
 import { TSNAP_BIN } from "../src/testkit/cli.js";
 import { compileWorkload, startWorkload } from "../src/testkit/workloads.js";
 
-const SECONDS = Number(process.argv[2] ?? 30);
-const HZ = process.argv[3] ?? "99";
-const RUNS = Number(process.argv[4] ?? 3);
+const { values: opt, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { vs: { type: "string" }, "no-perf": { type: "boolean", default: false } },
+});
+const SECONDS = Number(positionals[0] ?? 30);
+const HZ = positionals[1] ?? "99";
+const RUNS = Number(positionals[2] ?? 3);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Figures = { cpuS: number; rssKiB: number; wallS: number };
+type Figures = Record<string, number>;
 
-/** Runs argv to completion under /usr/bin/time -v: CPU seconds and peak RSS (KiB). */
-function measured(argv: string[]): Promise<{ cpuS: number; rssKiB: number; wallS: number }> {
+/** Σ run time (ns) of every live thread of pid (0 once it is gone). */
+function treeNs(pid: number): number {
+  let ns = 0;
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`))
+      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "latin1").split(" ")[0]);
+  } catch {}
+  return ns;
+}
+
+/** Run time (ns) and runs of pid's BPF programs, from fdinfo (bpf_stats on). */
+function progStats(pid: number): { ns: number; runs: number } {
+  const seen = new Set<string>();
+  let ns = 0;
+  let runs = 0;
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fdinfo`);
+  } catch {}
+  for (const fd of fds) {
+    let info: string;
+    try {
+      info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, "latin1");
+    } catch {
+      continue;
+    }
+    const field = (k: string) => new RegExp(`^${k}:\\s+(\\d+)$`, "m").exec(info)?.[1];
+    const id = field("prog_id");
+    const time = field("run_time_ns");
+    if (id === undefined || time === undefined || seen.has(id)) continue;
+    seen.add(id);
+    ns += Number(time);
+    runs += Number(field("run_cnt") ?? 0);
+  }
+  return { ns, runs };
+}
+
+/** The pid of /usr/bin/time's child (the measured command). */
+async function childOf(pid: number): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, "latin1").trim();
+      if (kids) return Number(kids.split(" ")[0]);
+    } catch {}
+    await sleep(5);
+  }
+  throw new Error("the measured command did not start");
+}
+
+/**
+ * Runs argv under /usr/bin/time -v: CPU seconds and peak RSS (KiB) of the whole run, and
+ * with `phases` the CPU of the start, of a window of whole seconds [from, to) and of the end.
+ */
+function measured(argv: string[], phases = false): Promise<Figures> {
   return new Promise((res, rej) => {
-    const t0 = Date.now();
+    const t0 = performance.now();
     const c = spawn("/usr/bin/time", ["-v", ...argv], { stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
     c.stderr.on("data", (d) => {
       err += d;
     });
-    c.once("exit", () => {
+    const window: Promise<Figures> = phases
+      ? (async () => {
+          const pid = await childOf(c.pid ?? 0);
+          const from = Math.min(5, SECONDS / 4);
+          const to = SECONDS - 1;
+          await sleep(from * 1000 - (performance.now() - t0));
+          const cpu0 = treeNs(pid);
+          const bpf0 = progStats(pid);
+          const w0 = performance.now();
+          await sleep(to * 1000 - (performance.now() - t0));
+          const cpu1 = treeNs(pid);
+          const bpf1 = progStats(pid);
+          const wS = (performance.now() - w0) / 1000;
+          const runs = bpf1.runs - bpf0.runs;
+          return {
+            startS: cpu0 / 1e9,
+            samplingPct: (100 * (cpu1 - cpu0)) / 1e9 / wS,
+            bpfNsPerSample: runs > 0 ? (bpf1.ns - bpf0.ns) / runs : Number.NaN,
+            bpfPct: (100 * (bpf1.ns - bpf0.ns)) / 1e9 / wS,
+            samplesPerS: runs / wS,
+            cpuAtWindowEndS: cpu1 / 1e9,
+          };
+        })()
+      : Promise.resolve({});
+    c.once("exit", async () => {
+      const wallS = (performance.now() - t0) / 1000;
       const num = (re: RegExp) => Number(re.exec(err)?.[1] ?? Number.NaN);
       const cpuS = num(/User time \(seconds\): ([\d.]+)/) + num(/System time \(seconds\): ([\d.]+)/);
       const rssKiB = num(/Maximum resident set size \(kbytes\): (\d+)/);
-      if (!Number.isFinite(cpuS)) rej(new Error(`no figures from /usr/bin/time:\n${err.slice(-500)}`));
-      else res({ cpuS, rssKiB, wallS: (Date.now() - t0) / 1000 });
+      if (!Number.isFinite(cpuS)) return rej(new Error(`no figures from /usr/bin/time:\n${err.slice(-500)}`));
+      const w = await window;
+      const end: Figures = w.cpuAtWindowEndS === undefined ? {} : { endS: cpuS - w.cpuAtWindowEndS };
+      delete w.cpuAtWindowEndS;
+      res({ cpuS, rssKiB, wallS, ...w, ...end });
     });
   });
 }
@@ -40,15 +136,18 @@ const bin = compileWorkload("hot-cold", "test/workloads", [
   "-fno-optimize-sibling-calls",
 ]);
 const spinners = [await startWorkload(bin, []), await startWorkload(bin, [])];
+const statsFd = Number(libbpf().bpf_enable_stats(0)); // BPF_STATS_RUN_TIME, while open
 try {
   const runs = new Map<string, Figures[]>();
   const add = (what: string, r: Figures) => runs.set(what, [...(runs.get(what) ?? []), r]);
-  const havePerf = spawnSync("perf", ["--version"]).status === 0;
+  const havePerf = !opt["no-perf"] && spawnSync("perf", ["--version"]).status === 0;
+  const builds = [[TSNAP_BIN, "tsnap"], ...(opt.vs ? [[opt.vs, `tsnap (${opt.vs})`]] : [])];
   for (let run = 0; run < RUNS; run++) {
-    add(
-      `tsnap profile -F ${HZ} -f ${SECONDS}`,
-      await measured([process.execPath, TSNAP_BIN, "profile", "-F", HZ, "-f", String(SECONDS)]),
-    );
+    for (const [tsnap, label] of builds)
+      add(
+        `${label} profile -F ${HZ} -f ${SECONDS}`,
+        await measured([process.execPath, tsnap, "profile", "-F", HZ, "-f", String(SECONDS)], true),
+      );
     if (!havePerf) continue;
     const data = "/tmp/tsnap-bench-perf.data";
     const rec = await measured([
@@ -65,37 +164,45 @@ try {
       String(SECONDS),
     ]);
     const scr = await measured(["sh", "-c", `perf script -i ${data} > /dev/null`]);
-    add(`perf record -F ${HZ} -g -a`, rec);
-    add("perf script", scr);
-    add("perf record + perf script", {
+    add(`perf record -F ${HZ} -g -a + perf script`, {
       cpuS: rec.cpuS + scr.cpuS,
       rssKiB: Math.max(rec.rssKiB, scr.rssKiB),
       wallS: rec.wallS + scr.wallS,
+      recordS: rec.cpuS,
+      scriptS: scr.cpuS,
     });
     spawnSync("rm", ["-f", data]);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const mm = (xs: number[], f: (x: number) => string) => `${f(Math.min(...xs))} / ${f(median(xs))}`;
+  const mm = (xs: number[], d: number) => `${Math.min(...xs).toFixed(d)} / ${median(xs).toFixed(d)}`;
+  const figure: Record<string, [string, number, (x: number) => number]> = {
+    cpuS: ["total CPU s", 2, (x) => x],
+    totalPct: ["total % of one CPU", 2, (x) => x],
+    startS: ["start CPU s", 2, (x) => x],
+    samplingPct: ["sampling: process % of one CPU", 3, (x) => x],
+    bpfNsPerSample: ["sampling: BPF ns per sample", 0, (x) => x],
+    bpfPct: ["sampling: BPF % of one CPU", 3, (x) => x],
+    samplesPerS: ["samples a second", 1, (x) => x],
+    endS: ["end CPU s", 2, (x) => x],
+    recordS: ["perf record CPU s", 2, (x) => x],
+    scriptS: ["perf script CPU s", 2, (x) => x],
+    rssKiB: ["peak RSS MiB", 1, (x) => x / 1024],
+    wallS: ["wall s", 1, (x) => x],
+  };
   console.log(`${RUNS} runs of ${SECONDS} s at ${HZ} Hz, 2 spinners; min / median:`);
   for (const [what, rs] of runs) {
-    const cpu = rs.map((r) => r.cpuS);
-    console.log(
-      `${what.padEnd(34)} cpu ${mm(cpu, (x) => x.toFixed(2))} s = ${mm(cpu, (x) => ((100 * x) / SECONDS).toFixed(2))} % of one CPU, ` +
-        `peak RSS ${mm(
-          rs.map((r) => r.rssKiB),
-          (x) => (x / 1024).toFixed(1),
-        )} MiB, wall ${mm(
-          rs.map((r) => r.wallS),
-          (x) => x.toFixed(1),
-        )} s`,
-    );
+    console.log(what);
+    for (const r of rs) r.totalPct = (100 * r.cpuS) / SECONDS;
+    for (const [k, [label, d, f]] of Object.entries(figure)) {
+      const xs = rs.map((r) => r[k]).filter((x) => x !== undefined && Number.isFinite(x));
+      if (xs.length) console.log(`  ${label.padEnd(32)} ${mm(xs.map(f), d)}`);
+    }
   }
-  if (!havePerf) console.log("perf: not installed (linux-perf)");
-  console.log(
-    spawnSync("sh", ["-c", "command -v profile"]).status === 0
-      ? ""
-      : "libbpf-tools profile: not in Debian 12's libbpf-tools",
-  );
+  if (statsFd < 0) console.log("bpf_stats: BPF_ENABLE_STATS refused (the BPF figures are missing)");
+  if (!havePerf) console.log("perf: not run (--no-perf, or linux-perf not installed)");
+  if (spawnSync("sh", ["-c", "command -v profile"]).status !== 0)
+    console.log("libbpf-tools profile: not in Debian 12's libbpf-tools");
 } finally {
+  if (statsFd >= 0) closeSync(statsFd);
   for (const s of spinners) await s.stop();
 }

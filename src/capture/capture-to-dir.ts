@@ -9,7 +9,7 @@ import { latencyHistogramsOf } from "../sources/bpf/latency-hists.js";
 import { prepareCaptureDir } from "../store/capture-dir.js";
 import { hourKey } from "../store/files.js";
 import { HourlyStore } from "../store/hourly-store.js";
-import { lathistCsv, lathistRowCount } from "../store/lathist-rows.js";
+import { lathistBytes, lathistRowCount } from "../store/lathist-rows.js";
 import { applyRetention, type RetentionPolicy } from "../store/retention.js";
 import { type Access, writeFileSafely } from "../store/safe-fs.js";
 import { SCHEMA_VERSION, TABLES } from "../store/schema.js";
@@ -76,12 +76,12 @@ export async function captureToDir(sampler: Sampler, o: CaptureOptions): Promise
   const writeHists = (atUs: number, maps: boolean) => {
     if (!hists) return;
     const deltas = hists.delta(maps);
-    const sc = deltas.filter((d) => d.kind === "sc");
-    store.appendCsv("lathist", lathistCsv(atUs, atUs - histMarkUs, sc), lathistRowCount(sc));
+    const sc = maps ? deltas.filter((d) => d.kind === "sc") : deltas;
+    store.appendCsv("lathist", lathistBytes(atUs, atUs - histMarkUs, sc), lathistRowCount(sc));
     histMarkUs = atUs;
     if (!maps) return;
     const rest = deltas.filter((d) => d.kind !== "sc");
-    store.appendCsv("lathist", lathistCsv(atUs, atUs - mapsMarkUs, rest), lathistRowCount(rest));
+    store.appendCsv("lathist", lathistBytes(atUs, atUs - mapsMarkUs, rest), lathistRowCount(rest));
     mapsMarkUs = atUs;
   };
   let first = true;

@@ -1,24 +1,33 @@
 // tsnap fleet: the grouped history query over a fleet's shipped segments (tsnap ship), in
 // embedded ClickHouse (chDB) reading the object store directly, or a local mirror of it.
 // Argv and printing only: the SQL is fleet/fleet-query.ts, chDB's loading fleet/chdb.ts.
-import { flagHelp, optionalDecimalFlag, parseFlags, textFlag, textsFlag } from "../command/args.js";
+import {
+  flagHelp,
+  optionalDecimalFlag,
+  optionalOneOfFlag,
+  parseFlags,
+  textFlag,
+  textsFlag,
+} from "../command/args.js";
 import type { Command, Io } from "../command/command.js";
 import { formatFlag, fromFlag, groupFlag, histFlag, toFlag } from "../command/flags.js";
 import { InputError, UsageError } from "../errors.js";
 import { loadChdb } from "../fleet/chdb.js";
 import { loadCredentials } from "../fleet/credentials.js";
+import { fleetHistSql } from "../fleet/fleet-hist.js";
 import {
   coverageSql,
   endSql,
   FLEET_COLUMNS,
   fleetColumn,
-  fleetHistSql,
   fleetSql,
   parseFleetWhere,
 } from "../fleet/fleet-query.js";
+import { fleetStacksSql, stackRowOf } from "../fleet/fleet-stacks.js";
 import { parseTarget } from "../fleet/fleet-target.js";
 import { type BucketCounts, statColumns } from "../model/latency-buckets.js";
 import { HIST_KEY } from "../query/hist-latency.js";
+import { renderQueryResult } from "../query/render.js";
 import { parseTimeUs } from "../query/time-range.js";
 import { renderLatencyHists } from "../report/latency-hists-text.js";
 import { formatRows, rowsetOf } from "../report/output.js";
@@ -58,6 +67,12 @@ const FLAGS = {
     help: "rows to show (0 = all) (default: 30 for table, all else)",
   }),
   hist: histFlag("every completion of the fleet's hosts summed (devices as MAJ:MIN, processes as HOST/PID)"),
+  stacks: optionalOneOfFlag({
+    long: "stacks",
+    arg: "KIND",
+    choices: ["kernel", "user"] as const,
+    help: "top kernel or user stacks instead of groups, each host's resolved through its own dictionary (narrow with -w; not with -g, --hist)",
+  }),
   format: formatFlag,
 };
 
@@ -71,8 +86,11 @@ the window) and summed over hosts: the fleet figure is the sum of each host's \`
 query\` answer, and a host that sent nothing for the window is reported, not averaged in.
 Columns: host, service, the stored samples columns (docs/schema.md) and comm2, exe_name,
 filenamesum, kstack_syms, ustack_syms, kstack_current_func, ustack_current_func (each
-host's stacks resolved through its own dictionary). --hist KIND: latency histograms of every completion (lathist), each
-key's buckets summed over the hosts (the sum of each host's \`tsnap query --hist\`). Schema for a ClickHouse server: docs/fleet.md.
+host's stacks resolved through its own dictionary), devname (the block device of the I/O
+a sample saw, named by that host's own devices), io_bytes, iorq_flags, sysc_ret_val. --stacks KIND: the top stacks, as \`tsnap
+query --stacks\` ranks one host's, the same frames summed over hosts. --hist KIND: latency
+histograms of every completion (lathist), each key's buckets summed over the hosts (the
+sum of each host's \`tsnap query --hist\`). Schema for a ClickHouse server: docs/fleet.md.
 
 OPTIONS
 ${flagHelp(FLAGS)}
@@ -81,6 +99,8 @@ EXAMPLES
   tsnap fleet s3://tsnap-fleet --endpoint http://127.0.0.1:9000 -g host,state -w service=api
   tsnap fleet ./mirror -g state,syscall -w state=DISK --format json
   tsnap fleet ./mirror -g kstack_syms -w state=DISK --limit 5
+  tsnap fleet ./mirror --stacks kernel -w state=DISK --limit 5
+  tsnap fleet ./mirror -g host,devname -w state=DISK
   tsnap fleet ./mirror --hist sc -w service=db --from 14:00 --to 14:05
 `;
 
@@ -92,6 +112,13 @@ async function run(argv: string[], io: Io): Promise<number> {
     v.endpoint ?? (positionals[0].startsWith("s3://") ? process.env.AWS_ENDPOINT_URL : undefined),
     v.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
   );
+  if (v.stacks !== undefined) {
+    const clash = v.group !== undefined ? "-g" : v.hist !== undefined ? "--hist" : null;
+    if (clash)
+      throw new UsageError(
+        `--stacks cannot be combined with ${clash}: it ranks whole stacks over the window (narrow it with -w)`,
+      );
+  }
   const groups = [...new Set(v.group ?? ["state", "syscall"])].map((n) => fleetColumn(n, "-g"));
   const filters = v.where.map(parseFleetWhere);
   const creds = target.kind === "s3" ? loadCredentials(v.credentials) : undefined;
@@ -164,6 +191,21 @@ async function run(argv: string[], io: Io): Promise<number> {
       io.out(
         `${header}${HIST_KEY[kind].what}, every completion of the fleet's hosts\n${renderLatencyHists(hists.map((x) => ({ label: HIST_KEY[kind].label, ...x })))}${hists.length === 0 ? "no completions in this window\n" : ""}`,
       );
+    }
+    return 0;
+  }
+  if (v.stacks) {
+    // As tsnap query --stacks: 20 unless --limit says otherwise.
+    const sq = fleetStacksSql(v.stacks, { filters, fromUs, toUs, limit: limit || 20 }, target, creds);
+    const stacks = (await rows(sq)).map(stackRowOf);
+    if (format === "json") io.out(`${toJson({ window, hosts: reporting, stacks }, 2)}\n`);
+    else {
+      const covered = reporting.reduce((n, h) => n + h.covered_seconds, 0);
+      const text = renderQueryResult(
+        { kind: "stacks", window: { ...window, covered_seconds: covered }, rows: stacks },
+        format,
+      );
+      io.out(format === "table" ? `${header}\n${text}` : text);
     }
     return 0;
   }

@@ -1,10 +1,14 @@
 // ClickHouse DDL for a fleet's tables on a server, derived from the one schema declaration
 // (store/schema.ts) plus the host and service columns that tsnap ship adds: MergeTree
 // partitioned by day, ordered for the fleet's questions (service, host, hour, state,
-// syscall, time), TTL, LowCardinality strings, Delta+ZSTD on times; dictionaries as
-// ReplacingMergeTree on their key. docs/fleet.md shows it (fleet-ddl.test.ts keeps it
+// syscall, time), TTL, LowCardinality strings, Delta+ZSTD on times; dictionaries (stacks,
+// cgroups, the host's devices) as ReplacingMergeTree on host and their key. docs/fleet.md shows it (fleet-ddl.test.ts keeps it
 // equal, runs it in chDB and loads shipped segments with the INSERT given here).
 import { type ColumnType, TABLES, type TableName } from "../store/schema.js";
+import { DEVICE_COLUMNS, DEVICES } from "./devices.js";
+
+/** The capture's tables and the host's devices (devices.ts), as shipped. */
+type ShippedTable = TableName | typeof DEVICES;
 
 /** Strings with few distinct values per part: dictionary-encoded. */
 const LOW_CARDINALITY = new Set([
@@ -40,7 +44,7 @@ interface TableLayout {
 const byDay = (t: string) => `toDate(${t})`;
 const ttl = (t: string) => `toDateTime(${t}) + INTERVAL TTL_DAYS DAY DELETE`;
 
-const LAYOUT: Record<TableName, TableLayout> = {
+const LAYOUT: Record<ShippedTable, TableLayout> = {
   samples: {
     engine: "MergeTree",
     key: ["service", "host", "timestamp", "state", "syscall"],
@@ -76,9 +80,16 @@ const LAYOUT: Record<TableName, TableLayout> = {
     partition: byDay("timestamp"),
     ttl: ttl("timestamp"),
   },
-  kstacks: { engine: "ReplacingMergeTree", key: ["kstack_hash"], order: "kstack_hash" },
-  ustacks: { engine: "ReplacingMergeTree", key: ["ustack_hash"], order: "ustack_hash" },
+  // Dictionaries are a host's own: a hash (of addresses, for bpf) or an id means nothing on
+  // another host, so host is in the key, or a merge would keep one host's row of two.
+  kstacks: { engine: "ReplacingMergeTree", key: ["host", "kstack_hash"], order: "(host, kstack_hash)" },
+  ustacks: { engine: "ReplacingMergeTree", key: ["host", "ustack_hash"], order: "(host, ustack_hash)" },
   cgroups: { engine: "ReplacingMergeTree", key: ["host", "cgroup_id"], order: "(host, cgroup_id)" },
+  devices: {
+    engine: "ReplacingMergeTree",
+    key: ["host", "dev_maj", "dev_min"],
+    order: "(host, dev_maj, dev_min)",
+  },
 };
 
 function chType(name: string, type: ColumnType, inKey: boolean): string {
@@ -90,10 +101,13 @@ function chType(name: string, type: ColumnType, inKey: boolean): string {
   return inKey ? base : `Nullable(${base})`;
 }
 
-export function createTableSql(db: string, table: TableName, ttlDays = 90): string {
+export function createTableSql(db: string, table: ShippedTable, ttlDays = 90): string {
   const l = LAYOUT[table];
   const cols = [
-    ...TABLES[table].columns.map((c) => ({ name: c.name, type: c.type })),
+    ...(table === DEVICES ? DEVICE_COLUMNS : TABLES[table].columns).map((c) => ({
+      name: c.name,
+      type: c.type,
+    })),
     { name: "host", type: "VARCHAR" as const },
     { name: "service", type: "VARCHAR" as const },
   ];
@@ -109,7 +123,7 @@ export function createTableSql(db: string, table: TableName, ttlDays = 90): stri
   ].join("\n");
 }
 
-export const DDL_TABLES: TableName[] = [
+export const DDL_TABLES: ShippedTable[] = [
   "samples",
   "rounds",
   "syscend",
@@ -118,6 +132,7 @@ export const DDL_TABLES: TableName[] = [
   "kstacks",
   "ustacks",
   "cgroups",
+  "devices",
 ];
 
 /** Every table's DDL, `;`-separated, for docs/fleet.md. */
@@ -146,6 +161,6 @@ export function clusterSql(
 }
 
 /** The batch load of one table from shipped segments (one INSERT per table per batch of segments). */
-export function insertFromS3Sql(db: string, table: TableName, url: string): string {
+export function insertFromS3Sql(db: string, table: ShippedTable, url: string): string {
   return `INSERT INTO ${db}.${table} SELECT * FROM s3('${url}', 'KEY', 'SECRET', 'Parquet')`;
 }

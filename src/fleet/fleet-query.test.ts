@@ -2,7 +2,9 @@
 // captures (proc source) shipped to a real s3rver; the fleet's avg_threads per group is the
 // sum of the two hosts' local answers (samples equal, avg_threads to 1e-9), per host equal
 // to that host's, over the store and over a local mirror alike; a host without rounds in
-// the window is reported, not averaged in; user values stay bound parameters.
+// the window is reported, not averaged in; user values stay bound parameters. --stacks
+// against each host's tsnap query --stacks; devname on two more hosts' bpf captures of
+// O_DIRECT writes, one of them with other device names (another machine's partitions).
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,8 +13,9 @@ import { after, before, test } from "node:test";
 import { Duck } from "../query/duck.js";
 import { TABLES } from "../store/schema.js";
 import { runCli, runTsnap } from "../testkit/cli.js";
-import { captureFakeHours } from "../testkit/fleet-capture.js";
+import { captureBpfIo, captureFakeHours } from "../testkit/fleet-capture.js";
 import { freePort, S3RVER_KEY, S3rver } from "../testkit/s3rver.js";
+import { sourceUnavailable } from "../testkit/sampler-backends.js";
 import { REPO_ROOT } from "../testkit/workloads.js";
 import { loadChdb } from "./chdb.js";
 import { clickhouseDdl, clusterSql, insertFromS3Sql } from "./clickhouse-ddl.js";
@@ -31,6 +34,13 @@ const skip = !S3rver.available()
     ? "chDB is not installed (scripts/setup.sh --tests installs it into build/chdb)"
     : false;
 
+/** devname needs block I/O with completions: the bpf source. */
+const ioSkip =
+  skip ||
+  ((await sourceUnavailable("bpf"))
+    ? `the bpf source cannot run here: ${await sourceUnavailable("bpf")}`
+    : false);
+
 const BUCKET = "tsnap-fleet";
 let root = "";
 let server: S3rver;
@@ -39,6 +49,10 @@ let mirror = "";
 const dirs: Record<string, string> = {};
 const FROM = "2026-01-02T03:59:50";
 const TO = "2026-01-02T04:00:30";
+/** The bpf hosts (gamma, delta), shipped under the prefix io. */
+const ioDirs: Record<string, string> = {};
+const IO_FROM = "2026-01-03T05:00:00";
+const IO_TO = "2026-01-03T05:01:00";
 
 type Row = Record<string, unknown>;
 const key = (r: Row, cols: string[]) => cols.map((c) => String(r[c] ?? "")).join("|");
@@ -185,6 +199,30 @@ before(async () => {
     });
     assert.equal(s.segments, 2);
   }
+  if (!ioSkip)
+    for (const host of ["gamma", "delta"]) {
+      ioDirs[host] = join(root, host);
+      mkdirSync(ioDirs[host], { mode: 0o700 });
+      assert.ok((await captureBpfIo(ioDirs[host], `${IO_FROM}Z`, 60)) > 0);
+      if (host === "delta") {
+        // Another machine: the same device numbers name other devices there.
+        const path = join(ioDirs[host], "partitions");
+        writeFileSync(
+          path,
+          readFileSync(path, "utf8").replace(/^(\s*\d+\s+\d+\s+\d+\s+)(\S+)$/gm, "$1$2-delta"),
+        );
+      }
+      const s = await shipOnce({
+        dir: ioDirs[host],
+        spoolDir: join(root, `spool-${host}`),
+        host,
+        service: "io",
+        prefix: "io",
+        store,
+        notice: () => {},
+      });
+      assert.ok(s.segments >= 1);
+    }
   mirror = join(root, "mirror");
   for (const o of await store.list("prod/")) {
     const path = join(mirror, o.key.slice("prod/".length));
@@ -349,6 +387,169 @@ test("fleet --hist: each key's buckets are the sum of each host's tsnap query --
   const bad = await runCli(["fleet", mirror, "--hist", "sc", "-w", "state=RUN"]);
   assert.equal(bad.code, 2, bad.stderr);
   assert.match(bad.stderr, /histograms take -w host= or service= only/);
+});
+
+test("fleet --stacks kernel: each stack's samples and avg_threads are the sum of each host's tsnap query --stacks; -w narrows alike", {
+  skip,
+}, async () => {
+  type Stack = { hash: string | null; samples: number; avg_threads: number; frames: string[] | null };
+  const localStacks = async (dir: string, where: string[]) => {
+    const r = await runCli([
+      "query",
+      dir,
+      "--stacks",
+      "kernel",
+      ...where.flatMap((w) => ["-w", w]),
+      "--from",
+      FROM,
+      "--to",
+      TO,
+      "--format",
+      "json",
+      "--limit",
+      "1000",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout).stacks as Stack[];
+  };
+  // One stack: the same frames on every host; an unresolved hash is its host's; no stack is one row.
+  const keyOf = (x: Stack, host: string) =>
+    x.frames ? `=${x.frames.join(";")}` : x.hash === null ? "" : `?${host}/${x.hash}`;
+  const top = String((await local(dirs.alpha, "state"))[0].state);
+  for (const where of [[], [`state=${top}`]]) {
+    const parts = { alpha: await localStacks(dirs.alpha, where), beta: await localStacks(dirs.beta, where) };
+    const want = new Map<string, { samples: number; avg: number; hashes: Set<string> }>();
+    for (const [host, stacks] of Object.entries(parts))
+      for (const x of stacks) {
+        const k = keyOf(x, host);
+        const e = want.get(k) ?? { samples: 0, avg: 0, hashes: new Set<string>() };
+        e.samples += x.samples;
+        e.avg += x.avg_threads;
+        if (x.hash !== null) e.hashes.add(x.hash);
+        want.set(k, e);
+      }
+    assert.ok(
+      [...want.keys()].some((k) => k.startsWith("=")),
+      `the hosts' threads had kernel stacks: ${[...want.keys()].join(",")}`,
+    );
+    const r = await runCli([
+      "fleet",
+      mirror,
+      "--stacks",
+      "kernel",
+      ...where.flatMap((w) => ["-w", w]),
+      "--from",
+      FROM,
+      "--to",
+      TO,
+      "--format",
+      "json",
+      "--limit",
+      "1000",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const got = JSON.parse(r.stdout) as { hosts: Row[]; stacks: (Stack & { hosts: number })[] };
+    assert.equal(got.hosts.length, 2);
+    assert.equal(got.stacks.length, want.size, `${where}: ${got.stacks.map((x) => x.hash).join(",")}`);
+    for (const x of got.stacks) {
+      const k = x.frames ? `=${x.frames.join(";")}` : x.hash === null ? "" : `?${x.hash}`;
+      const w = want.get(k);
+      assert.ok(w, `${where}: ${k.slice(0, 80)} not in the hosts' answers`);
+      assert.equal(x.samples, w.samples, `${where}: samples of ${k.slice(0, 80)}`);
+      assert.ok(
+        Math.abs(x.avg_threads - w.avg) <= 1e-9 * Math.max(1, w.avg),
+        `${where}: avg_threads of ${k.slice(0, 80)}: ${x.avg_threads} vs ${w.avg}`,
+      );
+      // The proc source hashes a stack's text: the hosts share its hash, and the fleet shows it.
+      if (x.frames && w.hashes.size === 1) assert.equal(x.hash, [...w.hashes][0]);
+    }
+    assert.ok(
+      got.stacks.some((x) => x.hosts === 2),
+      "some stacks were on both hosts",
+    );
+  }
+  const text = await runCli([
+    "fleet",
+    mirror,
+    "--stacks",
+    "kernel",
+    "--from",
+    FROM,
+    "--to",
+    TO,
+    "--limit",
+    "2",
+  ]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^=== Fleet: 2 of 2 hosts reporting ===/);
+  assert.equal(text.stdout.match(/avg_threads {2}\d+ samples/g)?.length, 2, text.stdout);
+  for (const [flag, ...rest] of [
+    ["-g", "state"],
+    ["--hist", "sc"],
+  ]) {
+    const bad = await runCli(["fleet", mirror, "--stacks", "kernel", flag, ...rest]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, new RegExp(`--stacks cannot be combined with ${flag}`));
+  }
+});
+
+test("fleet devname, io_bytes, iorq_flags, sysc_ret_val: each host's I/O named by that host's own devices; the sum of each host's tsnap query", {
+  skip: ioSkip,
+}, async () => {
+  const io = `s3://${BUCKET}/io`;
+  const hostLocal = (host: string, groups: string, where: string[] = []) =>
+    local(ioDirs[host], groups, IO_FROM, IO_TO, where);
+  for (const groups of ["devname", "devname,state", "devname,io_bytes,iorq_flags,sysc_ret_val"]) {
+    const cols = groups.split(",");
+    const want = summed([await hostLocal("gamma", groups), await hostLocal("delta", groups)], cols);
+    const r = await fleet(io, ["-g", groups, "--from", IO_FROM, "--to", IO_TO, "--limit", "0"]);
+    assertSame(r.rows, want, cols, groups);
+  }
+  // Each host's samples in flight are named by its own partitions: delta's differ.
+  const names = (rows: Row[]) =>
+    new Set(rows.map((x) => x.devname).filter((x) => x !== null && x !== undefined));
+  const gammaNames = names(await hostLocal("gamma", "devname"));
+  const deltaNames = names(await hostLocal("delta", "devname"));
+  assert.ok(gammaNames.size > 0, "gamma's samples saw I/O on a named device");
+  assert.ok(
+    [...deltaNames].every((n) => String(n).endsWith("-delta")) && deltaNames.size > 0,
+    [...deltaNames].join(","),
+  );
+  const byHost = await fleet(io, ["-g", "host,devname", "--from", IO_FROM, "--to", IO_TO, "--limit", "0"]);
+  for (const host of ["gamma", "delta"])
+    assertSame(
+      byHost.rows.filter((x) => x.host === host),
+      summed([await hostLocal(host, "devname")], ["devname"]),
+      ["devname"],
+      host,
+    );
+  // -w devname= keeps exactly that device's samples, as tsnap query's -w does.
+  const dev = String([...gammaNames][0]);
+  const w = await fleet(io, ["-g", "state", "-w", `devname=${dev}`, "--from", IO_FROM, "--to", IO_TO]);
+  assertSame(
+    w.rows,
+    summed(
+      [
+        await hostLocal("gamma", "state", [`devname=${dev}`]),
+        await hostLocal("delta", "state", [`devname=${dev}`]),
+      ],
+      ["state"],
+    ),
+    ["state"],
+    `devname=${dev}`,
+  );
+  assert.ok(w.rows.length > 0);
+  // A joined number in -w: the writes' return value (65536 bytes each, the workload's block).
+  const ret = await fleet(io, ["-g", "state", "-w", "sysc_ret_val=65536", "--from", IO_FROM, "--to", IO_TO]);
+  const wantRet = summed(
+    [
+      await hostLocal("gamma", "state", ["sysc_ret_val=65536"]),
+      await hostLocal("delta", "state", ["sysc_ret_val=65536"]),
+    ],
+    ["state"],
+  );
+  assert.ok(wantRet.size > 0, "the hosts' samples saw pwrite64 return 65536");
+  assertSame(ret.rows, wantRet, ["state"], "sysc_ret_val=65536");
 });
 
 test("without chDB: one line saying how to get it, exit 1", { skip }, async () => {

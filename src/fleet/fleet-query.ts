@@ -8,7 +8,6 @@
 // column names come from the schema's list only.
 import { UsageError } from "../errors.js";
 import { DERIVED_COLUMNS } from "../model/derived-columns.js";
-import type { LatKind } from "../model/latency-buckets.js";
 import { SAMPLE_COLUMNS } from "../model/sample-columns.js";
 import type { FleetTarget as CliTarget } from "./fleet-target.js";
 import type { Credentials } from "./sigv4.js";
@@ -29,7 +28,11 @@ export interface FleetColumn {
   expr?: string;
   /** Computed from a stack dictionary: grouped by the sample's hash, resolved per host after. */
   stack?: "k" | "u";
+  /** Tables joined to each sample in `g` (samplesFrom): its I/O, the host's device of it, its syscall's completion. */
+  joins?: SampleJoin[];
 }
+
+export type SampleJoin = "io" | "dev" | "sc";
 
 const EXTRA: FleetColumn[] = [
   { name: "host", type: "String" },
@@ -52,6 +55,13 @@ export const FLEET_COLUMNS: FleetColumn[] = [
   ...DERIVED_COLUMNS.map(
     (d): FleetColumn => ({ name: d.name, type: "String", expr: d.clickhouse, stack: d.stack }),
   ),
+  // Joined as tsnap query joins them (query/columns.ts), within each host: the block device
+  // of the I/O the sample saw, named by that host's own devices table; that I/O's size and
+  // flags; the return value of the syscall the sample saw.
+  { name: "devname", type: "String", expr: "__dv_devname", joins: ["io", "dev"] },
+  { name: "io_bytes", type: "Int64", expr: "__io_bytes", joins: ["io"] },
+  { name: "iorq_flags", type: "String", expr: "__io_flags", joins: ["io"] },
+  { name: "sysc_ret_val", type: "Int64", expr: "__sc_ret", joins: ["sc"] },
 ];
 const BY_NAME = new Map(FLEET_COLUMNS.map((c) => [c.name, c]));
 
@@ -95,12 +105,12 @@ export interface FleetQuery {
   limit: number;
 }
 
-const ident = (n: string) => `\`${n}\``; // names from FLEET_COLUMNS only
+export const ident = (n: string) => `\`${n}\``; // names from FLEET_COLUMNS only
 
 /** The table function over one table's segments, its arguments as parameters. */
 export function sourceSql(
   target: FleetTarget,
-  table: "samples" | "rounds" | "lathist" | "kstacks" | "ustacks",
+  table: "samples" | "rounds" | "lathist" | "kstacks" | "ustacks" | "iorqend" | "syscend" | "devices",
   params: Record<string, unknown>,
   creds?: Credentials,
   /** Columns given, not inferred: a table with no objects yet reads as empty. */
@@ -120,13 +130,129 @@ export function sourceSql(
   return `s3({${table}_url:String}, {s3_key:String}, {s3_secret:String}, ${format})`;
 }
 
-const STACK = {
+export const STACK = {
   k: { alias: "ks", table: "kstacks", hash: "kstack_hash", syms: "kstack_syms" },
   u: { alias: "us", table: "ustacks", hash: "ustack_hash", syms: "ustack_syms" },
 } as const;
 
-const WINDOW =
+export const WINDOW =
   "toUnixTimestamp64Micro(timestamp) >= {from_us:Int64} AND toUnixTimestamp64Micro(timestamp) < {to_us:Int64}";
+
+/** The -w filters of a query as conditions, each value a bound parameter `w<i>`. */
+export interface FilterParts {
+  /** On the samples (and their joined I/O and device) in `g`. */
+  where: string[];
+  /** On the rounds (coverage): host and service only. */
+  hostWhere: string[];
+  /** On a dictionary's rows: host and service only. */
+  dictWhere: string[];
+  /** On the outer rows: the stack columns, resolved per host. */
+  outerWhere: string[];
+  /** Stack dictionaries the filters need. */
+  stacks: ("k" | "u")[];
+}
+
+export function filterParts(filters: FleetFilter[], params: Record<string, unknown>): FilterParts {
+  const f: FilterParts = { where: [WINDOW], hostWhere: [WINDOW], dictWhere: [], outerWhere: [], stacks: [] };
+  filters.forEach((x, i) => {
+    params[`w${i}`] = x.column.type === "Int64" ? Number(x.value) : x.value;
+    const op = x.op === "=" ? "=" : "!=";
+    const cond = (lhs: string) => `${lhs} ${op} {w${i}:${x.column.type}}`;
+    if (x.column.stack) f.outerWhere.push(cond(resolvedStack(x.column)));
+    else f.where.push(cond(x.column.expr ?? ident(x.column.name)));
+    if (x.column.name === "host" || x.column.name === "service") {
+      f.hostWhere.push(cond(ident(x.column.name)));
+      f.dictWhere.push(cond(ident(x.column.name)));
+    }
+    if (x.column.stack && !f.stacks.includes(x.column.stack)) f.stacks.push(x.column.stack);
+  });
+  return f;
+}
+
+/** A host's stack dictionary as a CTE: one row per (host, hash). */
+export function dictCte(
+  k: "k" | "u",
+  target: FleetTarget,
+  params: Record<string, unknown>,
+  dictWhere: string[],
+  creds?: Credentials,
+): string {
+  const d = STACK[k];
+  const src = sourceSql(
+    target,
+    d.table,
+    params,
+    creds,
+    `host String, service String, ${d.hash} Nullable(String), ${d.syms} Nullable(String)`,
+  );
+  return `${d.alias} AS (SELECT host, ${d.hash}, any(${d.syms}) AS ${d.syms} FROM ${src}${dictWhere.length ? ` WHERE ${dictWhere.join(" AND ")}` : ""} GROUP BY host, ${d.hash})`;
+}
+
+/** The join of `g` (a host's hashes) to that host's own dictionary rows. */
+export function dictJoin(k: "k" | "u"): string {
+  const d = STACK[k];
+  return `LEFT JOIN ${d.alias} ON g.host = ${d.alias}.host AND g.${d.hash} = ${d.alias}.${d.hash}`;
+}
+
+/** The joins the columns need. */
+export const joinsOf = (cols: FleetColumn[]): Set<SampleJoin> => new Set(cols.flatMap((c) => c.joins ?? []));
+
+/**
+ * The samples' FROM in `g`, with what the columns join to each sample within its host (as
+ * tsnap query joins them): `io` its I/O (iorqend on tid and sequence number), `dev` that
+ * I/O's device named by the host's own devices table (device numbers differ between
+ * hosts), `sc` its syscall's completion (syscend on tid and sequence number). Joined
+ * columns are named `__io_*`, `__dv_*`, `__sc_*`.
+ */
+export function samplesFrom(
+  target: FleetTarget,
+  params: Record<string, unknown>,
+  joins: Set<SampleJoin>,
+  dictWhere: string[],
+  creds?: Credentials,
+): string {
+  const samples = sourceSql(target, "samples", params, creds);
+  if (joins.size === 0) return samples;
+  const w = dictWhere.length ? ` WHERE ${dictWhere.join(" AND ")}` : "";
+  const out = [`${samples} AS s`];
+  if (joins.has("io") || joins.has("dev")) {
+    const io = sourceSql(
+      target,
+      "iorqend",
+      params,
+      creds,
+      "host String, service String, insert_tid Int64, iorq_seq_num Int64, dev_maj Nullable(Int64), dev_min Nullable(Int64), bytes Nullable(Int64), iorq_flags Nullable(String)",
+    );
+    out.push(
+      `LEFT JOIN (SELECT host AS __io_host, insert_tid AS __io_tid, iorq_seq_num AS __io_seq, dev_maj AS __io_maj, dev_min AS __io_min, bytes AS __io_bytes, iorq_flags AS __io_flags FROM ${io}${w}) AS io ON s.host = io.__io_host AND s.tid = io.__io_tid AND s.iorq_seq_num = io.__io_seq`,
+    );
+  }
+  if (joins.has("dev")) {
+    const dv = sourceSql(
+      target,
+      "devices",
+      params,
+      creds,
+      "host String, service String, dev_maj Nullable(Int64), dev_min Nullable(Int64), devname Nullable(String)",
+    );
+    out.push(
+      `LEFT JOIN (SELECT host AS __dv_host, dev_maj AS __dv_maj, dev_min AS __dv_min, any(devname) AS __dv_devname FROM ${dv}${w} GROUP BY host, dev_maj, dev_min) AS dv ON s.host = dv.__dv_host AND io.__io_maj = dv.__dv_maj AND io.__io_min = dv.__dv_min`,
+    );
+  }
+  if (joins.has("sc")) {
+    const sc = sourceSql(
+      target,
+      "syscend",
+      params,
+      creds,
+      "host String, service String, tid Int64, sysc_seq_num Int64, sysc_ret_val Nullable(Int64)",
+    );
+    out.push(
+      `LEFT JOIN (SELECT host AS __sc_host, tid AS __sc_tid, sysc_seq_num AS __sc_seq, sysc_ret_val AS __sc_ret FROM ${sc}${w}) AS sc ON s.host = sc.__sc_host AND s.tid = sc.__sc_tid AND s.sysc_seq_num = sc.__sc_seq`,
+    );
+  }
+  return out.join("\n  ");
+}
 
 /**
  * Stored and row-computed columns are grouped per host in `g`; a stack column groups `g` by
@@ -145,22 +271,9 @@ export function fleetSql(
     to_us: q.toUs,
     limit: q.limit > 0 ? q.limit : 1e12,
   };
-  const where = [WINDOW];
-  const hostWhere = [WINDOW];
-  const dictWhere: string[] = [];
-  const outerWhere: string[] = [];
-  q.filters.forEach((f, i) => {
-    params[`w${i}`] = f.column.type === "Int64" ? Number(f.value) : f.value;
-    const op = f.op === "=" ? "=" : "!=";
-    const cond = (lhs: string) => `${lhs} ${op} {w${i}:${f.column.type}}`;
-    if (f.column.stack) outerWhere.push(cond(resolvedStack(f.column)));
-    else where.push(cond(f.column.expr ?? ident(f.column.name)));
-    if (f.column.name === "host" || f.column.name === "service") {
-      hostWhere.push(cond(ident(f.column.name)));
-      dictWhere.push(cond(ident(f.column.name)));
-    }
-  });
-  const stacks = [...new Set([...q.groups, ...q.filters.map((f) => f.column)].flatMap((c) => c.stack ?? []))];
+  const f = filterParts(q.filters, params);
+  const used = [...q.groups, ...q.filters.map((x) => x.column)];
+  const stacks = [...new Set([...q.groups.flatMap((c) => c.stack ?? []), ...f.stacks])];
   const rowGroups = q.groups.filter((c) => c.name !== "host" && !c.stack);
   const inG = [
     ...rowGroups.map((c) => (c.expr ? `${c.expr} AS ${ident(c.name)}` : ident(c.name))),
@@ -168,7 +281,7 @@ export function fleetSql(
   ];
   const gKeys = ["host", ...rowGroups.map((c) => ident(c.name)), ...stacks.map((k) => STACK[k].hash)];
   const byHost = q.groups.some((c) => c.name === "host");
-  const samples = sourceSql(target, "samples", params, creds);
+  const samples = samplesFrom(target, params, joinsOf(used), f.dictWhere, creds);
   const rounds = sourceSql(target, "rounds", params, creds);
   const outExpr = (c: FleetColumn) => (c.stack ? resolvedStack(c) : `g.${ident(c.name)}`);
   const shown = q.groups.filter((c) => c.name !== "host");
@@ -177,27 +290,13 @@ export function fleetSql(
     ...shown.map((c) => `${outExpr(c)} AS ${ident(c.name)}`),
   ];
   const groupBy = [...(byHost ? ["g.host"] : []), ...shown.map(outExpr)];
-  const dicts = stacks.map((k) => {
-    const d = STACK[k];
-    const src = sourceSql(
-      target,
-      d.table,
-      params,
-      creds,
-      `host String, service String, ${d.hash} Nullable(String), ${d.syms} Nullable(String)`,
-    );
-    return `${d.alias} AS (SELECT host, ${d.hash}, any(${d.syms}) AS ${d.syms} FROM ${src}${dictWhere.length ? ` WHERE ${dictWhere.join(" AND ")}` : ""} GROUP BY host, ${d.hash})`;
-  });
-  const joins = stacks.map((k) => {
-    const d = STACK[k];
-    return `LEFT JOIN ${d.alias} ON g.host = ${d.alias}.host AND g.${d.hash} = ${d.alias}.${d.hash}`;
-  });
+  const dicts = stacks.map((k) => dictCte(k, target, params, f.dictWhere, creds));
   const sql = `WITH
-cov AS (SELECT host, sum(weight_us) / 1e6 AS secs FROM ${rounds} WHERE ${hostWhere.join(" AND ")} GROUP BY host),
-${dicts.map((d) => `${d},\n`).join("")}g AS (SELECT ${["host", ...inG, "count() AS n", "sum(weight_us) AS w"].join(", ")} FROM ${samples} WHERE ${where.join(" AND ")} GROUP BY ${gKeys.join(", ")})
+cov AS (SELECT host, sum(weight_us) / 1e6 AS secs FROM ${rounds} WHERE ${f.hostWhere.join(" AND ")} GROUP BY host),
+${dicts.map((d) => `${d},\n`).join("")}g AS (SELECT ${["host", ...inG, "count() AS n", "sum(weight_us) AS w"].join(", ")} FROM ${samples} WHERE ${f.where.join(" AND ")} GROUP BY ${gKeys.join(", ")})
 SELECT ${[...outGroups, "sum(g.n) AS samples", "sum(g.w / 1e6 / cov.secs) AS avg_threads", "uniqExact(g.host) AS hosts"].join(", ")}
 FROM g INNER JOIN cov ON g.host = cov.host
-${joins.map((j) => `${j}\n`).join("")}${outerWhere.length ? `WHERE ${outerWhere.join(" AND ")}\n` : ""}${groupBy.length ? `GROUP BY ${groupBy.join(", ")}` : ""}
+${stacks.map((k) => `${dictJoin(k)}\n`).join("")}${f.outerWhere.length ? `WHERE ${f.outerWhere.join(" AND ")}\n` : ""}${groupBy.length ? `GROUP BY ${groupBy.join(", ")}` : ""}
 ORDER BY avg_threads DESC${groupBy.length ? `, ${groupBy.join(", ")}` : ""}
 LIMIT {limit:UInt64}
 SETTINGS join_use_nulls = 1`;
@@ -228,43 +327,6 @@ export function endSql(target: FleetTarget, creds?: Credentials) {
   const params: Record<string, unknown> = {};
   return {
     sql: `SELECT toUnixTimestamp64Micro(max(timestamp)) AS t, uniqExact(host) AS hosts FROM ${sourceSql(target, "rounds", params, creds)}`,
-    params,
-  };
-}
-
-/** The key of a fleet histogram per kind: as tsnap query's, with devices as MAJ:MIN (no partitions file is shipped) and processes as host/pid. */
-const HIST_KEY_SQL: Record<LatKind, string> = {
-  sc: "syscall",
-  io: "concat(toString(dev_maj), ':', toString(dev_min))",
-  ioq: "concat(toString(dev_maj), ':', toString(dev_min))",
-  rq: "concat(host, '/', toString(tgid))",
-};
-
-/**
- * Latency histograms of every completion (the lathist table) over the window, summed over
- * hosts per key and fine bucket; -w filters on host and service apply (other columns are
- * the samples'). Counts add across hosts and intervals exactly, so the fleet's histogram
- * is the sum of each host's `tsnap query --hist`.
- */
-export function fleetHistSql(
-  kind: LatKind,
-  q: Pick<FleetQuery, "fromUs" | "toUs" | "filters">,
-  target: FleetTarget,
-  creds?: Credentials,
-): { sql: string; params: Record<string, unknown> } {
-  const params: Record<string, unknown> = { from_us: q.fromUs, to_us: q.toUs, kind };
-  const where = [WINDOW, "kind = {kind:String}"];
-  q.filters.forEach((f, i) => {
-    if (f.column.name !== "host" && f.column.name !== "service")
-      throw new UsageError(
-        `--hist: -w ${f.column.name} is a samples column; histograms take -w host= or service= only`,
-      );
-    params[`w${i}`] = f.value;
-    where.push(`${ident(f.column.name)} ${f.op === "=" ? "=" : "!="} {w${i}:String}`);
-  });
-  const src = sourceSql(target, "lathist", params, creds);
-  return {
-    sql: `SELECT ${HIST_KEY_SQL[kind]} AS k, any(comm) AS comm, bucket AS b, sum(count) AS n FROM ${src} WHERE ${where.join(" AND ")} GROUP BY k, b ORDER BY k, b`,
     params,
   };
 }

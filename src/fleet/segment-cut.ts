@@ -7,7 +7,7 @@
 // - samples, rounds, lathist (timed tables): rows whose timestamp is in the window
 //   [from, to). A window is cut only once the capture wrote a round at or after its end,
 //   and a round's rows are on disk before its rounds row, so the window is complete.
-// - completions and dictionaries (syscend, iorqend, kstacks, ustacks, cgroups): what is
+// - completions and dictionaries (syscend, iorqend, kstacks, ustacks, cgroups, devices): what is
 //   on disk now EXCEPT ALL what earlier segments of the part took (their kept copies):
 //   a completion is written when the call ends, long after its window perhaps, and a
 //   dictionary entry once per part, before the first row that uses it. A snapshot copied
@@ -22,6 +22,7 @@ import { PARQUET_OPTIONS } from "../store/convert.js";
 import type { PartitionFile } from "../store/files.js";
 import { TABLES, type TableName } from "../store/schema.js";
 import { sqlString } from "../store/sql-text.js";
+import type { DEVICES } from "./devices.js";
 
 /** Tables whose rows carry the round's time and are cut by window. */
 export const TIMED: ReadonlySet<string> = new Set(
@@ -30,8 +31,11 @@ export const TIMED: ReadonlySet<string> = new Set(
     .map(([n]) => n),
 );
 
+/** A table of a segment: the capture's, or the host's devices (devices.ts). */
+export type SegmentTable = TableName | typeof DEVICES;
+
 /** One table's rows in a part: the SQL source to read them. */
-export type PartSources = Map<TableName, string>;
+export type PartSources = Map<SegmentTable, string>;
 
 /** A closed part's Parquet files as sources. */
 export function parquetSources(dir: string, files: PartitionFile[]): PartSources {
@@ -69,14 +73,14 @@ export interface CutRequest {
 }
 
 export interface CutTable {
-  table: TableName;
+  table: SegmentTable;
   path: string;
   rows: number;
 }
 
 /** The rows SQL of one table of a segment (see the head of this file). */
 export function segmentRowsSql(
-  table: TableName,
+  table: SegmentTable,
   src: string,
   kept: string[],
   window: { fromUs: number; toUs: number } | null,

@@ -6,7 +6,7 @@
 // SIGKILLed while that segment is waiting in its spool, then both come back. In the end
 // every row of every table is in the store exactly once: the store's rows equal the local
 // files' rows as multisets (EXCEPT ALL both ways, DuckDB), windows of the open hour were
-// shipped before it closed, and the spool is empty but for its ledger; with chDB, tsnap
+// shipped before it closed, each hour's devices once, and the spool is empty but for its ledger; with chDB, tsnap
 // fleet over what was shipped answers as tsnap query over the host's own files.
 import assert from "node:assert/strict";
 import {
@@ -161,6 +161,25 @@ test("ship --segment 1m: windows while the hour is open, store and ship SIGKILLe
         await n(`SELECT * FROM ${remote} EXCEPT ALL SELECT * FROM ${local}`),
         0,
         `${table}: none twice`,
+      );
+    }
+    // The host's devices (/proc/partitions, which the capture copied): once per hour's part,
+    // taken by its first segment, not again by its later windows or its closing segment.
+    const devices = readFileSync("/proc/partitions", "utf8")
+      .split("\n")
+      .flatMap((l) => {
+        const m = /^\s*(\d+)\s+(\d+)\s+\d+\s+(\S+)\s*$/.exec(l);
+        return m ? [`${m[1]}:${m[2]}:${m[3]}`] : [];
+      })
+      .sort();
+    for (const hh of ["03", "04"]) {
+      const rows = await duck.all(
+        `SELECT dev_maj || ':' || dev_min || ':' || devname AS d FROM read_parquet('${got}/prod_devices_dt=2026-01-02_hour=${hh}_*.parquet') ORDER BY d`,
+      );
+      assert.deepEqual(
+        rows.map((x) => x.d),
+        devices,
+        `hour ${hh}: each device once`,
       );
     }
     // The fleet's answer over windows and closing segments is the host's own tsnap query.

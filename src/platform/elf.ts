@@ -83,11 +83,24 @@ export function elfLoadSegments(b: Buffer): ElfSegment[] {
   return out;
 }
 
+/** True for a defined function symbol's st_info and value (STT_FUNC, STT_GNU_IFUNC). */
+const isFunction = (info: number, value: number) =>
+  ((info & 0xf) === STT_FUNC || (info & 0xf) === STT_GNU_IFUNC) && value !== 0;
+
+/** A u64 read as a number (addresses and sizes stay below 2^53); no BigInt per read. */
+const u64 = (b: Buffer, o: number) => b.readUInt32LE(o) + b.readUInt32LE(o + 4) * 2 ** 32;
+
+/**
+ * Calls `fn` for each symbol of the sections of `types`, until it returns true. `keep`
+ * (st_info, st_value) picks the symbols whose names are decoded at all: a symbol table
+ * holds ten objects, sections and locals for every function (node's: 300,000 entries).
+ */
 function eachSymbol(
   b: Buffer,
   sections: ElfSection[],
   types: number[],
   fn: (name: string, value: number, size: number, info: number) => boolean | undefined,
+  keep: (info: number, value: number) => boolean = () => true,
 ): void {
   for (const s of sections) {
     if (!types.includes(s.type)) continue;
@@ -95,9 +108,11 @@ function eachSymbol(
     if (!strtab) continue;
     const strEnd = Math.min(b.length, strtab.offset + strtab.size);
     for (let o = s.offset; o + 24 <= s.offset + s.size && o + 24 <= b.length; o += 24) {
+      const info = b[o + 4];
+      const value = u64(b, o + 8);
+      if (!keep(info, value)) continue;
       const name = cString(b, strtab.offset + b.readUInt32LE(o), strEnd);
-      if (fn(name, Number(b.readBigUInt64LE(o + 8)), Number(b.readBigUInt64LE(o + 16)), b[o + 4]) === true)
-        return;
+      if (fn(name, value, u64(b, o + 16), info) === true) return;
     }
   }
 }
@@ -106,8 +121,9 @@ function eachSymbol(
 function cString(b: Buffer, at: number, end: number): string {
   if (at >= end) return "";
   const stop = Math.min(end, at + MAX_NAME);
-  const nul = b.subarray(at, stop).indexOf(0);
-  return b.toString("latin1", at, nul < 0 ? stop : at + nul);
+  let nul = at;
+  while (nul < stop && b[nul] !== 0) nul++;
+  return b.toString("latin1", at, nul);
 }
 
 /** A section's name (through e_shstrndx). */
@@ -163,16 +179,20 @@ export function elfDebugLink(b: Buffer): string | null {
 export function elfFunctions(b: Buffer): ElfSymbol[] {
   const sections = elfSections(b);
   const byAddr = new Map<number, ElfSymbol>();
-  eachSymbol(b, sections, [SHT_SYMTAB, SHT_DYNSYM], (name, value, size, info) => {
-    const type = info & 0xf;
-    if ((type === STT_FUNC || type === STT_GNU_IFUNC) && value !== 0 && name !== "") {
+  eachSymbol(
+    b,
+    sections,
+    [SHT_SYMTAB, SHT_DYNSYM],
+    (name, value, size) => {
+      if (name === "") return undefined;
       const had = byAddr.get(value);
       // Prefer the sized, shorter (public) name for an address: clock_nanosleep over __GI_...
       if (!had || (had.size === 0 && size > 0) || (size === had.size && name.length < had.name.length))
         byAddr.set(value, { name, addr: value, size });
-    }
-    return undefined;
-  });
+      return undefined;
+    },
+    isFunction,
+  );
   return [...byAddr.values()].sort((x, y) => x.addr - y.addr);
 }
 
@@ -220,12 +240,16 @@ export function dynamicSymbolOffset(b: Buffer, name: string): number {
 /** Every function symbol of .symtab and .dynsym (aliases kept: malloc and __libc_malloc), unsorted. */
 export function elfFunctionSymbols(b: Buffer): ElfSymbol[] {
   const out: ElfSymbol[] = [];
-  eachSymbol(b, elfSections(b), [SHT_SYMTAB, SHT_DYNSYM], (name, value, size, info) => {
-    const type = info & 0xf;
-    if ((type === STT_FUNC || type === STT_GNU_IFUNC) && value !== 0 && name !== "")
-      out.push({ name, addr: value, size });
-    return undefined;
-  });
+  eachSymbol(
+    b,
+    elfSections(b),
+    [SHT_SYMTAB, SHT_DYNSYM],
+    (name, value, size) => {
+      if (name !== "") out.push({ name, addr: value, size });
+      return undefined;
+    },
+    isFunction,
+  );
   return out;
 }
 

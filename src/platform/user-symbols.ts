@@ -48,6 +48,12 @@ export function parseMaps(text: string): Mapping[] {
 
 /** Processes whose mappings are kept; the oldest are forgotten beyond this. */
 const MAX_PROCESSES = 4096;
+/**
+ * A process's maps and JIT map are read again for an address they do not cover (dlopen,
+ * new JIT code) at most this often: a process's frames in anonymous memory (a JIT without
+ * a perf map, a process gone) would otherwise read them once per frame.
+ */
+const REREAD_MS = 1000;
 
 /** A frame resolved: `name` null when no symbol covers it; `module` null outside file mappings. */
 export interface Resolved {
@@ -60,6 +66,9 @@ export interface Resolved {
 export class UserSymbolizer {
   private readonly maps = new Map<number, Mapping[]>();
   private readonly perfMaps = new Map<number, PerfMap | null>();
+  /** When each process's maps and JIT map were last read (ms). */
+  private readonly mapsReadAt = new Map<number, number>();
+  private readonly perfMapReadAt = new Map<number, number>();
   private readonly images: ImageCache;
 
   /** `images` may be shared by several symbolizers (a long-running capture and a command). */
@@ -116,6 +125,7 @@ export class UserSymbolizer {
   }
 
   private reloadFor(tgid: number, addr: number): Mapping | undefined {
+    if (Date.now() - (this.mapsReadAt.get(tgid) ?? 0) < REREAD_MS) return undefined;
     const maps = this.load(tgid);
     return findMapping(maps, addr);
   }
@@ -123,8 +133,9 @@ export class UserSymbolizer {
   private jit(tgid: number, addr: number): Resolved {
     let pm = this.perfMaps.get(tgid);
     let f = pm ? functionAt(pm.funcs, addr) : null;
-    if (!f) {
+    if (!f && (pm === undefined || Date.now() - (this.perfMapReadAt.get(tgid) ?? 0) >= REREAD_MS)) {
       // Not read yet, or the JIT wrote more since: read the map again (when it grew).
+      this.perfMapReadAt.set(tgid, Date.now());
       const again = readPerfMap(tgid, pm);
       if (again !== pm || pm === undefined) {
         pm = again;
@@ -137,6 +148,7 @@ export class UserSymbolizer {
   }
 
   private load(tgid: number): Mapping[] {
+    this.mapsReadAt.set(tgid, Date.now());
     let maps: Mapping[] = [];
     try {
       maps = parseMaps(readFileSync(`/proc/${tgid}/maps`, "latin1"));
@@ -147,6 +159,8 @@ export class UserSymbolizer {
       const oldest = this.maps.keys().next().value as number;
       this.maps.delete(oldest);
       this.perfMaps.delete(oldest);
+      this.mapsReadAt.delete(oldest);
+      this.perfMapReadAt.delete(oldest);
     }
     this.maps.set(tgid, maps);
     return maps;

@@ -18,13 +18,17 @@ export interface History {
   close(): void;
 }
 
-/** Open a directory; `from`/`to` (if given) narrow which hourly files are read. */
+/**
+ * Open a directory; `from`/`to` (if given) narrow which hourly files are read. `threads`:
+ * DuckDB's worker threads (Duck.open).
+ */
 export async function openHistory(
   dir: string,
   range: { from?: string; to?: string },
   nowUs: number,
+  threads?: number,
 ): Promise<History> {
-  const duck = await Duck.open();
+  const duck = await Duck.open({ threads });
   try {
     // Hour pruning is only safe when both ends are absolute; otherwise read all files.
     const keep = hourFilter(range, nowUs);

@@ -91,7 +91,8 @@ export async function createViews(duck: Duck, cat: Catalog): Promise<void> {
   await duck.lockDown(cat.groups.flatMap((g) => g.paths));
 }
 
-function readPartitions(path: string | null): string {
+/** The capture's copy of /proc/partitions, else the live one (what devname resolves through). */
+export function readPartitions(path: string | null): string {
   try {
     return readFileSync(path ?? "/proc/partitions", "utf8");
   } catch {

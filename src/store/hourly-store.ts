@@ -29,8 +29,11 @@ import { csvHeader, csvLine, iorqendRecord, sampleCsvLine, syscendRecord } from 
 import { type FileFormat, formatTimestampUs, hourKey, type PartitionFile, partitionName } from "./files.js";
 import { listParts } from "./parts.js";
 import { type Access, openAppend } from "./safe-fs.js";
-import { TABLE_NAMES, type TableName } from "./schema.js";
+import type { TableName } from "./schema.js";
 import { fnv1a64, hashHex } from "./stack-hash.js";
+
+/** Tables of dictionary rows, written before the rows that refer to them. */
+const DICTIONARIES: TableName[] = ["kstacks", "ustacks", "cgroups"];
 
 export interface StoreOptions {
   dir: string;
@@ -72,6 +75,7 @@ export class HourlyStore {
   /** Frames of every stack the sampler reported (it reports each once per run). */
   private stackText = new Map<string, string>();
   private textHash = new Map<string, string>();
+  private hexOf = new Map<bigint, string>();
   private conversions: Promise<void> = Promise.resolve();
   /** Rows dropped since the last successful write, and why writing fails (null: it works). */
   private dropping = 0;
@@ -109,17 +113,24 @@ export class HourlyStore {
       return 0;
     }
     if (hour !== this.hour) this.openHour(hour);
-    const chunks = new Map<TableName, string[]>(TABLE_NAMES.map((t) => [t, []]));
-    for (const st of round.newStacks) this.stackText.set(hashHex(st.hash), st.frames.join(";"));
-    for (const s of round.samples) chunks.get("samples")!.push(this.sampleLine(s, chunks));
-    for (const e of round.syscallEnds) chunks.get("syscend")!.push(csvLine("syscend", syscendRecord(e)));
-    for (const e of round.ioEnds) chunks.get("iorqend")!.push(csvLine("iorqend", iorqendRecord(e)));
+    const chunks = new Map<TableName, string[]>(DICTIONARIES.map((t) => [t, []]));
+    for (const st of round.newStacks) this.stackText.set(this.hex(st.hash), st.frames.join(";"));
+    // The samples rows as one string (built by concatenation: no array of lines to join).
+    let samples = "";
+    for (const s of round.samples) samples += this.sampleLine(s, chunks);
+    let ends = "";
+    for (const e of round.syscallEnds) ends += csvLine("syscend", syscendRecord(e));
+    let io = "";
+    for (const e of round.ioEnds) io += csvLine("iorqend", iorqendRecord(e));
     // Dictionaries first: a sample row is never on disk before what it refers to.
     let ok = true;
-    for (const t of ["kstacks", "ustacks", "cgroups", "syscend", "iorqend", "samples"] as TableName[]) {
+    for (const t of DICTIONARIES) {
       const lines = chunks.get(t)!;
       if (lines.length > 0 && ok) ok = this.append(t, lines.join(""));
     }
+    if (ends !== "" && ok) ok = this.append("syscend", ends);
+    if (io !== "" && ok) ok = this.append("iorqend", io);
+    if (samples !== "" && ok) ok = this.append("samples", samples);
     const dropped = ok ? 0 : round.samples.length;
     if (!ok) {
       // Forget dictionary entries of this round: they may not be on disk.
@@ -240,7 +251,7 @@ export class HourlyStore {
    * CSV lines (`rows` of them) of a table written beside the samples (lathist), into the
    * hour the last writeRound opened; false when dropped (disk full, counted like samples).
    */
-  appendCsv(table: TableName, text: string, rows: number): boolean {
+  appendCsv(table: TableName, text: string | Buffer, rows: number): boolean {
     if (rows === 0 || this.hour === null) return true;
     const ok = this.append(table, text);
     if (!ok) this.noteDropped(rows);
@@ -267,8 +278,19 @@ export class HourlyStore {
     await this.conversions;
   }
 
+  /** hashHex, remembered (a machine's threads share a few hundred stacks). */
+  private hex(h: bigint): string {
+    let v = this.hexOf.get(h);
+    if (v === undefined) {
+      v = hashHex(h);
+      if (this.hexOf.size >= 100_000) this.hexOf.clear();
+      this.hexOf.set(h, v);
+    }
+    return v;
+  }
+
   private sampleLine(s: Sample, chunks: Map<TableName, string[]>): string {
-    let kh: string | null = s.kstack_hash !== null ? hashHex(s.kstack_hash) : null;
+    let kh: string | null = s.kstack_hash !== null ? this.hex(s.kstack_hash) : null;
     if (kh === null && s.kstack) {
       kh = this.textHash.get(s.kstack) ?? null;
       if (kh === null) {
@@ -285,7 +307,7 @@ export class HourlyStore {
         chunks.get("kstacks")!.push(csvLine("kstacks", { kstack_hash: kh, kstack_syms: syms }));
       }
     }
-    const uh = s.ustack_hash !== null ? hashHex(s.ustack_hash) : null;
+    const uh = s.ustack_hash !== null ? this.hex(s.ustack_hash) : null;
     if (uh !== null && !this.seenUstacks.has(uh)) {
       const syms = this.stackText.get(uh);
       if (syms !== undefined) {
@@ -362,7 +384,7 @@ export class HourlyStore {
     );
   }
 
-  private append(table: TableName, text: string): boolean {
+  private append(table: TableName, text: string | Buffer): boolean {
     let f: OpenFile;
     try {
       f = this.file(table);
@@ -370,7 +392,7 @@ export class HourlyStore {
       this.noteFailure(err, table);
       return false;
     }
-    const buf = Buffer.from(text, "utf8");
+    const buf = typeof text === "string" ? Buffer.from(text, "utf8") : text;
     try {
       let off = 0;
       while (off < buf.length) off += writeSync(f.fd, buf, off, buf.length - off, f.size + off);

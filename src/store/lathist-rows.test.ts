@@ -74,3 +74,22 @@ test("lathist CSV: DuckDB reads every row and field back; bounds are the kernel'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("lathist bytes: a call larger than the reused buffer grows it and keeps every row", () => {
+  const many: LatencyDelta[] = Array.from({ length: 300 }, (_, i) => ({
+    ...none,
+    kind: "rq",
+    tgid: i,
+    comm: `p${i}`,
+    buckets: Array.from({ length: 512 }, (_, b): [number, number] => [b, i * 1000 + b]),
+  }));
+  const lines = lathistCsv(0, 1e6, many).split("\n");
+  assert.equal(lines.pop(), "");
+  assert.equal(lines.length, lathistRowCount(many));
+  assert.equal(lines.length, 300 * 512);
+  for (const i of [0, 1, 299])
+    for (const b of [0, 9, 511]) {
+      const f = lines[i * 512 + b].split(",");
+      assert.deepEqual([f[6], f[7], f[8], f[12]], [String(i), `p${i}`, String(b), String(i * 1000 + b)]);
+    }
+});

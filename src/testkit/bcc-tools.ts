@@ -15,6 +15,7 @@ import {
 } from "node:fs";
 import { basename, dirname } from "node:path";
 import { main } from "../cli/main.js";
+import { runCli, TSNAP_BIN } from "./cli.js";
 
 /** libbpf-tools' binary of `tool` (Debian's libbpf-tools, installed by setup.sh --tests). */
 export function libbpfTool(tool: string): string | undefined {
@@ -161,13 +162,40 @@ export function parseNdjson<T>(out: string): T[] {
     .map((l) => JSON.parse(l) as T);
 }
 
-/** `tsnap <tool>` run as user nobody says in one line that it needs root, and exits 1. */
-export function assertNeedsRoot(tool: string, tsnapBin: string): void {
-  const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, tsnapBin, tool], {
+/** `tsnap <tool> [args]` run as user nobody says in one line that it needs root, and exits 1. */
+export function assertNeedsRoot(tool: string, tsnapBin: string, args: readonly string[] = []): void {
+  const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, tsnapBin, tool, ...args], {
     encoding: "utf8",
   });
   assert.equal(r.status, 1);
   assert.equal(r.stderr, `tsnap: ${tool} is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n`);
+}
+
+/** A bad command line: its arguments, the exit code when not 2 (usage), and the line it must print. */
+export type BadInput =
+  | readonly [argv: readonly string[], message: RegExp]
+  | readonly [argv: readonly string[], code: number, message: RegExp];
+
+/**
+ * Each bad command line of `tool` prints one `tsnap: ...` line matching its pattern, nothing
+ * on stdout, and exits 2 (or its code); then, when run as root, `tsnap <tool> [needsRoot]`
+ * as user nobody says it needs root and exits 1 (needsRoot: false leaves that out).
+ */
+export async function assertBadInput(
+  tool: string,
+  cases: readonly BadInput[],
+  o: { needsRoot?: readonly string[] | false } = {},
+): Promise<void> {
+  for (const c of cases) {
+    const [argv, code, message] = c.length === 2 ? [c[0], 2, c[1]] : c;
+    const r = await runCli([tool, ...argv]);
+    const what = [tool, ...argv].join(" ");
+    assert.equal(r.code, code, `${what}: ${r.stderr}`);
+    assert.match(r.stderr, message, what);
+    assert.equal(r.stderr.split("\n").length, 2, `${what}: one line: ${r.stderr}`);
+    assert.equal(r.stdout, "", what);
+  }
+  if (o.needsRoot !== false && process.getuid?.() === 0) assertNeedsRoot(tool, TSNAP_BIN, o.needsRoot);
 }
 
 /** One histogram of bcc's text: the line before it (its key) and its counts by slot. */

@@ -8,7 +8,7 @@ import { kernelSymbols } from "../bpf/kallsyms.js";
 import { mapEntries, mapLookup } from "../bpf/maps.js";
 import type { Link } from "../bpf/object.js";
 import { loadToolObject } from "../bpf/tool-object.js";
-import { decimalFlag, numberFlag, switchFlag } from "../command/args.js";
+import { decimalFlag, numberFlag, switchFlag, textFlag } from "../command/args.js";
 import type { Io } from "../command/command.js";
 import { UsageError } from "../errors.js";
 import { frameName } from "../model/derived-columns.js";
@@ -22,6 +22,7 @@ import {
   type StackSide,
 } from "../report/stack-report.js";
 import { cString, type Layout } from "../sources/bpf/records.js";
+import { foldedSvg, writeReport } from "./flame/folded-svg.js";
 import {
   DwarfCollector,
   openUnwindRing,
@@ -60,7 +61,16 @@ export const STACK_FLAGS = {
     fallback: 16384,
   }),
   unwind: UNWIND_FLAG,
+  output: textFlag({
+    long: "output",
+    short: "o",
+    arg: "FILE",
+    help: "write the report to FILE; a FILE ending in .svg gets the flame graph (as tsnap flame draws it)",
+  }),
 };
+
+/** True when -o names an SVG file: the flame graph is written instead of text. */
+export const isSvgPath = (path: string | undefined): boolean => path?.toLowerCase().endsWith(".svg") === true;
 
 /** bcc's DURATION positional: seconds, or Infinity (until Ctrl-C) when absent. */
 export function durationPositional(text: string | undefined): number {
@@ -328,17 +338,34 @@ export function readStackCounts(
 
 /**
  * Prints one stack tool's result as bcc does: the header (text form only), the stacks in
- * text or folded form, and a warning on stderr when stacks were lost.
+ * text or folded form, and a warning on stderr when stacks were lost. With `output` the
+ * report goes to that file instead of stdout; a `.svg` file gets the folded stacks drawn
+ * as a flame graph (`flame`: its count name; the header is its subtitle).
  */
 export async function printStackReport(
   io: Io,
-  o: StackReportOptions & { folded: boolean },
+  o: StackReportOptions & { folded: boolean; output?: string },
   header: string,
   measure: () => Promise<{ rows: StackRow[]; lost: number; dropped?: number }>,
+  flame: { countName: string } = { countName: "samples" },
 ): Promise<number> {
+  const svg = isSvgPath(o.output);
   if (!o.folded) io.out(header);
   const { rows, lost, dropped } = await measure();
-  io.out(o.folded ? renderFolded(rows, o) : renderText(rows, o));
+  if (svg && o.output !== undefined)
+    writeReport(
+      o.output,
+      foldedSvg(renderFolded(rows, o), {
+        title: "Flame Graph",
+        subtitle: header.trim(),
+        countName: flame.countName,
+      }),
+    );
+  else {
+    const text = o.folded ? renderFolded(rows, o) : renderText(rows, o);
+    if (o.output !== undefined) writeReport(o.output, text);
+    else io.out(text);
+  }
   if (lost > 0)
     io.err(`WARNING: ${lost} stack traces were lost (stack map full?); try a larger --stack-storage-size\n`);
   if (dropped)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "start-signal.h"
 
 static long resident(int fd, long pages)
 {
@@ -59,15 +60,11 @@ int main(int argc, char **argv)
 		perror("fsync/fadvise");
 		return 1;
 	}
-	sigset_t usr1;
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	block_start();
 	printf("ready %d %ld\n", getpid(), resident(fd, pages));
 	fflush(stdout);
-	int sig;
 	if (argc == 5)
-		sigwait(&usr1, &sig);
+		wait_start();
 	long before[16];
 	for (int p = 0; p < passes; p++) {
 		before[p] = resident(fd, pages);

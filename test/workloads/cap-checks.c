@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "start-signal.h"
 
 int main(int argc, char **argv) {
   if (argc < 2) {
@@ -17,14 +18,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   int n = atoi(argv[1]), ok = 0, denied = 0;
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGUSR1);
-  sigprocmask(SIG_BLOCK, &set, NULL);
-  printf("ready %d\n", getpid());
-  fflush(stdout);
-  int sig;
-  sigwait(&set, &sig);
+  await_start();
   for (int i = 0; i < n; i++)
     if (chroot("/") == 0) ok++;
   if (seteuid(65534) != 0) {

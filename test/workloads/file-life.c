@@ -18,12 +18,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
-
-static long long now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1000000000LL + t.tv_nsec;
-}
+#include "start-signal.h"
 
 struct life {
   char name[16];
@@ -50,14 +45,10 @@ int main(int argc, char **argv) {
   }
   struct life *l = calloc(3 * n, sizeof(*l));
   int *open_fds = calloc(n, sizeof(int));
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGUSR1);
-  sigprocmask(SIG_BLOCK, &set, NULL);
+  block_start();
   printf("ready %d %s\n", getpid(), dir);
   fflush(stdout);
-  int sig;
-  sigwait(&set, &sig);
+  wait_start();
   for (int i = 0; i < n; i++) {
     struct life *c = &l[3 * i], *o = &l[3 * i + 1], *u = &l[3 * i + 2];
     snprintf(c->name, sizeof(c->name), "r%d", i);

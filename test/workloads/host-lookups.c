@@ -12,12 +12,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-static long long now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1000000000LL + t.tv_nsec;
-}
+#include "start-signal.h"
 
 int main(int argc, char **argv) {
   if (argc < 2) {
@@ -26,14 +21,7 @@ int main(int argc, char **argv) {
   }
   int n = atoi(argv[1]);
   long long *lat = calloc(3 * n, sizeof(long long));
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGUSR1);
-  sigprocmask(SIG_BLOCK, &set, NULL);
-  printf("ready %d\n", getpid());
-  fflush(stdout);
-  int sig;
-  sigwait(&set, &sig);
+  await_start();
   for (int i = 0; i < n; i++) {
     struct addrinfo *ai = NULL;
     long long t0 = now_ns();

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "start-signal.h"
 
 static int fd, n, bsz;
 static pthread_barrier_t go;
@@ -39,16 +40,12 @@ int main(int argc, char **argv)
 	if (fd < 0) { perror("open"); return 1; }
 	pthread_t th[64];
 	if (threads < 1 || threads > 64) { fprintf(stderr, "THREADS: 1 to 64\n"); return 2; }
-	sigset_t usr1;
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	block_start();
 	pthread_barrier_init(&go, NULL, threads + 1);
 	for (long t = 0; t < threads; t++) pthread_create(&th[t], NULL, writer, (void *)t);
 	printf("ready %d\n", getpid()); fflush(stdout);
-	int sig;
 	if (argc == 5)
-		sigwait(&usr1, &sig);
+		wait_start();
 	pthread_barrier_wait(&go);
 	for (int t = 0; t < threads; t++) pthread_join(th[t], NULL);
 	printf("done %d\n", getpid()); fflush(stdout);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "start-signal.h"
 
 static int ok, failed;
 
@@ -37,14 +38,7 @@ int main(int argc, char **argv) {
   int n = atoi(argv[1]);
   char file[512], missing[512];
   snprintf(file, sizeof file, "%s/%s.file", argv[2], argv[3]);
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGUSR1);
-  sigprocmask(SIG_BLOCK, &set, NULL);
-  printf("ready %d\n", getpid());
-  fflush(stdout);
-  int sig;
-  sigwait(&set, &sig);
+  await_start();
   count(syscall(SYS_open, file, O_WRONLY | O_CREAT | O_TRUNC, 0640));
   for (int i = 0; i < n; i++) count(syscall(SYS_openat, AT_FDCWD, file, O_RDONLY));
   for (int i = 0; i < n; i++) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { recordLayout } from "./record-decode.js";
+import { namedDecoder, recordLayout } from "./record-decode.js";
 
 // Offsets worked out by hand from C's rules for
 //   struct { __u64 ts; __u32 pid; __s32 ret; __u8 op; __u8 pad[3]; __u16 w[2]; char comm[16]; __s64 v; }
@@ -39,4 +39,18 @@ test("recordLayout: C offsets, and every field read back by its type", () => {
     comm: "mount",
     v: -5n,
   });
+});
+
+test("namedDecoder: padding left out, the index field named, the fallback past the table", () => {
+  const NAMES = ["open", "openat", "openat2"] as const;
+  const decode = namedDecoder(REC, "op", NAMES, "openat");
+  const b = Buffer.alloc(48);
+  b.writeUInt32LE(42, 8);
+  b.writeUInt8(2, 16);
+  b.fill(0xff, 17, 20); // padding: must not show
+  b.write("cat", 24);
+  const e = decode(b, 0);
+  assert.deepEqual(e, { ts: 0n, pid: 42, ret: 0, op: "openat2", w: [0, 0], comm: "cat", v: 0n });
+  b.writeUInt8(9, 16);
+  assert.equal(decode(b, 0).op, "openat");
 });

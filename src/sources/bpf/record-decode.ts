@@ -3,7 +3,8 @@
 // `layout` plus `decode(buf, off)`, which reads every field by its type: u8..s32 as
 // numbers, u64/s64 as bigints, char arrays as C strings, other arrays as number lists.
 // The decoded object's type follows the declaration, so a tool's decoder only renames
-// or maps the fields it presents differently.
+// or maps the fields it presents differently. `namedDecoder` is the common such map: the
+// padding left out and one index field (a syscall, an operation) turned into its name.
 
 import { cString, type FieldType, type Layout, layout, type Scalar } from "./records.js";
 
@@ -55,5 +56,30 @@ export function recordLayout<const Fs extends readonly Field[]>(name: string, fi
       for (const [f, at, read] of reads) out[f] = read(buf, off + at);
       return out as Decoded<Fs>;
     },
+  };
+}
+
+/** A record as `namedDecoder` gives it: its padding left out and field `key` named. */
+export type NamedRecord<Fs extends readonly Field[], K extends string, S extends readonly string[]> = Omit<
+  Decoded<Fs>,
+  "pad" | K
+> &
+  Record<K, S[number]>;
+
+/** The decoder of a record whose field `key` indexes `names` (opensnoop's syscall,
+ * fsslower's operation): every field of `rec` but `pad`, and `key` as names[index]
+ * (`fallback` past the table). Pure. */
+export function namedDecoder<Fs extends readonly Field[], K extends string, S extends readonly string[]>(
+  rec: RecordLayout<Fs>,
+  key: K,
+  names: S,
+  fallback: S[number],
+): (buf: Buffer, off: number) => NamedRecord<Fs, K, S> {
+  return (buf, off) => {
+    // A rest copy, not `delete r.pad`: deleting a property turns the object into a slow
+    // dictionary, and opensnoop renders ~100k of these a second in a storm.
+    const { pad: _pad, ...r }: Record<string, unknown> = rec.decode(buf, off);
+    r[key] = names[r[key] as number] ?? fallback;
+    return r as NamedRecord<Fs, K, S>;
   };
 }

@@ -1,8 +1,9 @@
 // The layouts bindsnoop.bpf.c shares with user space: its read-only config and the ring
 // record of one bind(). Offsets by C's rules (records.ts:layout); the C structs must
-// match (sizes checked at load).
-import { cString, layout } from "../../sources/bpf/records.js";
-import { decodeSockId, MAX_PORTS, SOCK_ID_FIELDS, type SockId, writePorts } from "../tcp-tool.js";
+// match (sizes checked at load); the decoder is derived from the layout.
+import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
+import { MAX_PORTS, SOCK_ID_FIELDS, type SockId, sockRecordDecoder, writePorts } from "../tcp-tool.js";
 
 export const LOST_WORDS = { ring: "binds lost: the ring buffer was full" };
 
@@ -13,7 +14,7 @@ export const CONFIG = layout("bindsnoop_config", [
   ["pad", { array: "u8", len: 3 }],
 ]);
 
-export const EVENT = layout("bindsnoop_event", [
+export const EVENT = recordLayout("bindsnoop_event", [
   ["ts", "u64"],
   ["pid", "u32"],
   ["ret", "s32"],
@@ -57,19 +58,12 @@ export interface BindEvent extends SockId {
   comm: string;
 }
 
+const decodeRecord = sockRecordDecoder(EVENT);
+
 /** One ring record. Pure. */
 export function decodeEvent(buf: Buffer, off: number): BindEvent {
-  const o = EVENT.off;
-  return {
-    ts: buf.readBigUInt64LE(off + o.ts),
-    pid: buf.readUInt32LE(off + o.pid),
-    ret: buf.readInt32LE(off + o.ret),
-    boundDevIf: buf.readInt32LE(off + o.bound_dev_if),
-    proto: buf.readUInt16LE(off + o.proto),
-    opts: buf.readUInt8(off + o.opts),
-    comm: cString(buf, off + o.comm, 16),
-    ...decodeSockId(buf, off, o),
-  };
+  const { bound_dev_if, ...e } = decodeRecord(buf, off);
+  return { ...e, boundDevIf: bound_dev_if };
 }
 
 /** bcc's OPTS column: F (IP_FREEBIND), T (IP_TRANSPARENT), N (IP_BIND_ADDRESS_NO_PORT),

@@ -9,8 +9,7 @@ import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { liveCount } from "../../bpf/handles.js";
-import { assertNeedsRoot, ours, parseNdjson, stopAll } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, ours, parseNdjson, stopAll } from "../../testkit/bcc-tools.js";
 import { compileWorkload, REPO_ROOT } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -128,16 +127,9 @@ test("each bind() of the workload with its return, protocol, options, device, po
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("bindsnoop", [
     [["-P", "0"], /^tsnap: -P must be ports from 1 to 65535 separated by commas, got '0'\n$/],
     [["-p", "x"], /^tsnap: -p must be a decimal number, got 'x'\n$/],
     [["--bogus"], /^tsnap: unknown option '--bogus'/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["bindsnoop", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (root) assertNeedsRoot("bindsnoop", TSNAP_BIN);
+  ]);
 });

@@ -9,6 +9,7 @@ import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { liveCount } from "../../bpf/handles.js";
 import {
+  assertBadInput,
   diskOf,
   inCgroup,
   libbpfTool,
@@ -19,7 +20,7 @@ import {
   testCgroup,
   theirs,
 } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { runCli } from "../../testkit/cli.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -257,27 +258,15 @@ test("the raw_tp hooks count what the tp_btf hooks count", { skip, timeout: 30_0
 });
 
 test("bad input: one error line and exit 2 (usage) or 1 (no such disk, not root)", async () => {
-  const cases: [string[], number, RegExp][] = [
-    [["0"], 2, /^tsnap: interval must be a positive number, got '0'\n$/],
-    [["1", "1.5"], 2, /^tsnap: count must be a positive whole number, got '1.5'\n$/],
-    [["1", "2", "3"], 2, /^tsnap: unexpected argument '3'\n$/],
-    [["-d", "nosuchdisk"], 1, /^tsnap: no disk 'nosuchdisk' in \/proc\/partitions\n$/],
-    [["--bogus"], 2, /^tsnap: unknown option '--bogus'/],
-  ];
-  for (const [argv, code, message] of cases) {
-    const r = await runCli(["biolatency", ...argv]);
-    assert.equal(r.code, code, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  const r = spawnSync(
-    "runuser",
-    ["-u", "nobody", "--", process.execPath, TSNAP_BIN, "biolatency", "1", "1"],
-    {
-      encoding: "utf8",
-    },
+  await assertBadInput(
+    "biolatency",
+    [
+      [["0"], 2, /^tsnap: interval must be a positive number, got '0'\n$/],
+      [["1", "1.5"], 2, /^tsnap: count must be a positive whole number, got '1.5'\n$/],
+      [["1", "2", "3"], 2, /^tsnap: unexpected argument '3'\n$/],
+      [["-d", "nosuchdisk"], 1, /^tsnap: no disk 'nosuchdisk' in \/proc\/partitions\n$/],
+      [["--bogus"], 2, /^tsnap: unknown option '--bogus'/],
+    ],
+    { needsRoot: ["1", "1"] },
   );
-  assert.equal(r.status, 1);
-  assert.equal(r.stderr, "tsnap: biolatency is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n");
 });

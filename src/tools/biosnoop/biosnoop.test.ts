@@ -9,7 +9,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
 import {
-  assertNeedsRoot,
+  assertBadInput,
   diskOf,
   libbpfToolSkip,
   ours,
@@ -17,7 +17,6 @@ import {
   type Tracer,
   theirs,
 } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
 import { compileWorkload, REPO_ROOT, signalAndWait, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -157,18 +156,10 @@ test("side by side with libbpf-tools' biosnoop", {
 });
 
 test("bad input: one error line and exit 2 (an unknown disk: 1); as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], number, RegExp][] = [
+  await assertBadInput("biosnoop", [
     [["0"], 2, /^tsnap: duration must be a positive number of seconds, got '0'\n$/],
     [["1", "2"], 2, /^tsnap: unexpected argument '2'\n$/],
     [["-d", "nosuchdisk"], 1, /^tsnap: no disk 'nosuchdisk' in \/proc\/partitions\n$/],
     [["--bogus"], 2, /^tsnap: unknown option '--bogus'/],
-  ];
-  for (const [argv, code, message] of cases) {
-    const r = await runCli(["biosnoop", ...argv]);
-    assert.equal(r.code, code, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  assertNeedsRoot("biosnoop", TSNAP_BIN);
+  ]);
 });

@@ -6,15 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, rmSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import {
-  assertNeedsRoot,
-  libbpfTool,
-  ours,
-  parseHistText,
-  stopAll,
-  theirs,
-} from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, libbpfTool, ours, parseHistText, stopAll, theirs } from "../../testkit/bcc-tools.js";
 import { compileWorkload, REPO_ROOT, signalAndWait, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -79,17 +71,9 @@ test("O_DIRECT I/O of known sizes: each in its Kbytes slot, exactly, and as libb
 });
 
 test("bad input: one error line and exit 2 (an unknown disk: 1); as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], number, RegExp][] = [
+  await assertBadInput("bitesize", [
     [["-c", "a-name-longer-than-15"], 2, /^tsnap: -c: a process name has at most 15 bytes/],
     [["-d", "nosuchdisk"], 1, /^tsnap: no disk 'nosuchdisk' in \/proc\/partitions\n$/],
     [["0"], 2, /^tsnap: interval must be a positive number, got '0'\n$/],
-  ];
-  for (const [argv, code, message] of cases) {
-    const r = await runCli(["bitesize", ...argv]);
-    assert.equal(r.code, code, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  assertNeedsRoot("bitesize", TSNAP_BIN);
+  ]);
 });

@@ -1,7 +1,9 @@
 // The layouts capable.bpf.c shares with user space (its read-only config and the record of
 // one check), and the capabilities' names (linux/capability.h). Offsets by C's rules
-// (records.ts:layout); the C structs must match (sizes checked at load).
-import { cString, layout } from "../../sources/bpf/records.js";
+// (records.ts:layout); the C structs must match (sizes checked at load); the decoder is
+// derived from the layout.
+import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
 
 export const CONFIG = layout("capable_config", [
   ["tgid", "u32"],
@@ -11,7 +13,7 @@ export const CONFIG = layout("capable_config", [
   ["pad", { array: "u8", len: 6 }],
 ]);
 
-export const EVENT = layout("capable_event", [
+export const EVENT = recordLayout("capable_event", [
   ["ts", "u64"],
   ["pid", "u32"],
   ["tid", "u32"],
@@ -109,14 +111,6 @@ export interface CapCheck {
 
 /** One ring-buffer record. Pure. */
 export function decodeEvent(buf: Buffer, off: number): CapCheck {
-  const o = EVENT.off;
-  return {
-    ts: buf.readBigUInt64LE(off + o.ts),
-    pid: buf.readUInt32LE(off + o.pid),
-    tid: buf.readUInt32LE(off + o.tid),
-    uid: buf.readUInt32LE(off + o.uid),
-    cap: buf.readInt32LE(off + o.cap),
-    ret: buf.readInt32LE(off + o.ret),
-    comm: cString(buf, off + o.comm, 16),
-  };
+  const { pad: _pad, ...e } = EVENT.decode(buf, off);
+  return e;
 }

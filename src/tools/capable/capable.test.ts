@@ -7,8 +7,7 @@ import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
 import { openTracefs } from "../../platform/tracefs.js";
-import { assertNeedsRoot, libbpfTool, ours, parseNdjson, stopAll, theirs } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, libbpfTool, ours, parseNdjson, stopAll, theirs } from "../../testkit/bcc-tools.js";
 import { compileWorkload, REPO_ROOT, signalAndWait, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -106,18 +105,9 @@ test("every capability check of the workload, in order, with its verdict; -u pid
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("capable", [
     [["-p", "x"], /^tsnap: -p must be a decimal number, got 'x'\n$/],
     [["-u", "thread"], /^tsnap: -u must be one of/],
     [["extra"], /^tsnap: unexpected argument 'extra'\n$/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["capable", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stderr.split("\n").length, 2, r.stderr);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  assertNeedsRoot("capable", TSNAP_BIN);
+  ]);
 });

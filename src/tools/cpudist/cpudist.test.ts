@@ -7,14 +7,14 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import {
-  assertNeedsRoot,
+  assertBadInput,
   libbpfToolSkip,
   ours,
   parseHistText,
   percentileSlot,
   theirs,
 } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { runCli } from "../../testkit/cli.js";
 import { compileWorkload, REPO_ROOT, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -112,17 +112,9 @@ test("side by side with libbpf-tools' cpudist: spinners pinned to one CPU, perce
 });
 
 test("bad input: one error line and exit 2 (no such process: 1); as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], number, RegExp][] = [
+  await assertBadInput("cpudist", [
     [["-P", "-L"], 2, /^tsnap: -P and -L: one at a time\n$/],
     [["0"], 2, /^tsnap: interval must be a positive number, got '0'\n$/],
     [["-p", "4194304"], 1, /^tsnap: no process with PID 4194304\n$/],
-  ];
-  for (const [argv, code, message] of cases) {
-    const r = await runCli(["cpudist", ...argv]);
-    assert.equal(r.code, code, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  assertNeedsRoot("cpudist", TSNAP_BIN);
+  ]);
 });

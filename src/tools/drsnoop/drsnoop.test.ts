@@ -10,7 +10,7 @@ import { existsSync, rmSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
 import {
-  assertNeedsRoot,
+  assertBadInput,
   inCgroup,
   libbpfTool,
   memoryCgroup,
@@ -18,7 +18,6 @@ import {
   stopAll,
   theirs,
 } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
 import { bpftrace, hasBpftrace } from "../../testkit/func-calls.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
 import { drsnoopPrograms } from "./drsnoop-load.js";
@@ -131,16 +130,9 @@ test("-G loads the system's direct reclaim programs only; memcg's only where the
 });
 
 test("bad input: one error line and exit 2", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("drsnoop", [
     [["-p", "x"], /^tsnap: -p must be a decimal number, got 'x'\n$/],
     [["-d", "0"], /^tsnap: -d must be more than 0 seconds, got 0\n$/],
     [["-e"], /^tsnap: unknown option '-e'/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["drsnoop", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-  }
-  if (!root) return;
-  assertNeedsRoot("drsnoop", TSNAP_BIN);
+  ]);
 });

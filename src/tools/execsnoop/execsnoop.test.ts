@@ -8,8 +8,7 @@ import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { liveCount } from "../../bpf/handles.js";
-import { assertNeedsRoot, libbpfTool, ours, stopAll, theirs } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, libbpfTool, ours, stopAll, theirs } from "../../testkit/bcc-tools.js";
 import { compileWorkload, REPO_ROOT } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -115,19 +114,11 @@ test("one run, seven tracers: every exec of the workload, the same lines as libb
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("execsnoop", [
     [["-u", "x"], /^tsnap: -u must be a decimal number, got 'x'\n$/],
     [["--max-args", "0"], /^tsnap: --max-args must be at least 1, got 0\n$/],
     [["--max-args", "61"], /^tsnap: --max-args must be at most 60, got 61\n$/],
     [["extra"], /^tsnap: unexpected argument 'extra'\n$/],
     [["--bogus"], /^tsnap: unknown option '--bogus'/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["execsnoop", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  assertNeedsRoot("execsnoop", TSNAP_BIN);
+  ]);
 });

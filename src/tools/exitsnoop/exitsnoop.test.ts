@@ -6,8 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { assertNeedsRoot, libbpfTool, ours, stopAll, theirs } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, libbpfTool, ours, stopAll, theirs } from "../../testkit/bcc-tools.js";
 import { compileWorkload, REPO_ROOT, signalAndWait, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -114,17 +113,9 @@ test("one run, six tracers: every exit of the workload's children, as libbpf-too
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("exitsnoop", [
     [["-p", "x"], /^tsnap: -p must be a decimal number, got 'x'\n$/],
     [["extra"], /^tsnap: unexpected argument 'extra'\n$/],
     [["--bogus"], /^tsnap: unknown option '--bogus'/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["exitsnoop", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  assertNeedsRoot("exitsnoop", TSNAP_BIN);
+  ]);
 });

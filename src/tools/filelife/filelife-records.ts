@@ -19,9 +19,8 @@ export const EVENT = layout("filelife_event", [
   ["name", { array: "char", len: NAME_LEN }],
 ]);
 
-/** Slots of the `lost` array map, and what each means. */
-export const LOST_RING = 0;
-export const LOST_START = 1;
+/** Slots of the `lost` array map (lib/syscall-pair.bpf.h), and what each means. */
+export { LOST_RING, LOST_START } from "../syscall-pair.js";
 export const LOST_WORDS = {
   ring: "deletions lost: the ring buffer was full",
   start: "unlinks or renames not followed: the map of calls in progress was full",

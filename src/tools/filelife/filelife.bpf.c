@@ -21,6 +21,7 @@
 #include "lib/fdfile.bpf.h"
 #include "lib/maps.bpf.h"
 #include "lib/ringbuf.bpf.h"
+#include "lib/syscall-pair.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -72,13 +73,10 @@ struct {
 	__type(value, __u64);
 } names SEC(".maps");
 
-/* thread → the path its unlink or rename names (the old one for a rename) */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, __u64);
-} paths SEC(".maps");
+/* starts: thread → the path its unlink or rename names (the old one for a rename); the
+ * ring of deletions; lost[LOST_RING] deletions not reported, lost[LOST_START] unlinks or
+ * renames not followed. */
+SYSCALL_PAIR_MAPS(__u64, 1 << 20);
 
 struct scratch {
 	char path[PATH_LEN];
@@ -90,16 +88,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
-} events SEC(".maps");
-
-COUNTER_ARRAY(lost, 2);
-
-#define LOST_RING 0	/* deletions not reported: the ring buffer was full */
-#define LOST_START 1	/* unlinks or renames not followed: `paths` was full */
 
 static __always_inline bool wanted(__u32 tgid)
 {
@@ -148,14 +136,11 @@ OPEN_EXIT(creat)
 /* The path a thread's unlink or rename named, kept at its entry. */
 static __always_inline int keep_path(const char *path)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
 	__u64 p = (__u64)path;
 
-	if (!path || !wanted(id >> 32))
+	if (!path || !wanted(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	if (bpf_map_update_elem(&paths, &tid, &p, BPF_ANY))
-		count_in(&lost, LOST_START);
+	pair_begin(&starts, &p, &lost);
 	return 0;
 }
 
@@ -191,21 +176,21 @@ int filelife_enter_renameat2(struct trace_event_raw_sys_enter *ctx)
 	return keep_path((const char *)ctx->args[1]);
 }
 
-/* The thread's kept path, taken out of `paths`; false when none or the call failed. Its
+/* The thread's kept path, taken out of `starts`; false when none or the call failed. Its
  * last component goes to `out`. */
 static __always_inline bool take_basename(long ret, struct name_key *out)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
 	struct scratch *sc;
 	const char *path;
 	int len, base = 0;
+	__u32 tid, zero = 0;
 	__u64 *pp;
 
-	pp = bpf_map_lookup_elem(&paths, &tid);
+	pp = pair_start(&starts, &tid);
 	if (!pp)
 		return false;
 	path = (const char *)*pp;
-	bpf_map_delete_elem(&paths, &tid);
+	pair_end(&starts, tid);
 	if (ret != 0)
 		return false;
 	sc = bpf_map_lookup_elem(&scratch, &zero);
@@ -275,7 +260,7 @@ static __always_inline int on_unlink_exit(long ret)
 	if (!b)
 		return 0;
 	now = bpf_ktime_get_ns();
-	e = ringbuf_reserve_counted(&events, sizeof(*e), &lost, LOST_RING);
+	e = pair_reserve(&events, sizeof(*e), &lost);
 	if (e) {
 		e->ts = now;
 		e->age_ns = now - b->ts;

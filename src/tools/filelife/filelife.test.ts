@@ -8,8 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { assertNeedsRoot, libbpfTool, ours, parseNdjson, stopAll, theirs } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, libbpfTool, ours, parseNdjson, stopAll, theirs } from "../../testkit/bcc-tools.js";
 import { compileWorkload, REPO_ROOT, signalAndWait, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -100,17 +99,9 @@ test("every file the workload created and deleted, by its last name, aged within
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("filelife", [
     [["-p", "x"], /^tsnap: -p must be a decimal number, got 'x'\n$/],
     [["-d", "0"], /^tsnap: -d must be more than 0 seconds, got 0\n$/],
     [["extra"], /^tsnap: unexpected argument 'extra'\n$/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["filelife", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  assertNeedsRoot("filelife", TSNAP_BIN);
+  ]);
 });

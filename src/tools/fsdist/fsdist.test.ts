@@ -10,8 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { assertNeedsRoot, fsTypeOf, ours, parseHistText, stopAll } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, fsTypeOf, ours, parseHistText, stopAll } from "../../testkit/bcc-tools.js";
 import { compileWorkload, REPO_ROOT, signalAndWait, startWorkload } from "../../testkit/workloads.js";
 import { parseOptions } from "./fsdist.js";
 
@@ -106,19 +105,11 @@ test("known file operations: exact counts per operation by filesystem type; pipe
 });
 
 test("bad input: one error line and exit 2 (a type the kernel lacks: exit 1)", async () => {
-  const cases: [string[], number, RegExp][] = [
+  await assertBadInput("fsdist", [
     [["-t", "no/such"], 2, /^tsnap: -t must be a filesystem type name/],
     [["-t", "nosuchfs"], 1, /^tsnap: -t nosuchfs: not a filesystem type of this kernel/],
     [["-p", "0"], 2, /^tsnap: -p must be at least 1, got 0\n$/],
     [["1", "2", "3"], 2, /^tsnap: unexpected argument '3'\n$/],
-  ];
-  for (const [argv, code, message] of cases) {
-    const r = await runCli(["fsdist", ...argv]);
-    assert.equal(r.code, code, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
+  ]);
   assert.equal(parseOptions(["-t", "ext4"], () => ["ext4"]).fsType, "ext4");
-  if (!root) return;
-  assertNeedsRoot("fsdist", TSNAP_BIN);
 });

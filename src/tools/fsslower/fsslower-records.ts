@@ -1,7 +1,8 @@
 // The layouts fsslower.bpf.c shares with user space: its read-only config and the
 // ring-buffer record of one slow operation. Offsets by C's rules (records.ts:layout); the
-// C structs must match (sizes checked at load).
-import { cString, layout } from "../../sources/bpf/records.js";
+// C structs must match (sizes checked at load); the decoder is derived from the layout.
+import { namedDecoder, recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
 import { FS_OPS, FSTYPE_LEN, type FsOp, fsTypeBytes } from "../fs-ops.js";
 
 export const FILE_NAME_LEN = 32;
@@ -13,7 +14,7 @@ export const CONFIG = layout("fsslower_config", [
   ["fstype", { array: "char", len: FSTYPE_LEN }],
 ]);
 
-export const EVENT = layout("fsslower_event", [
+export const EVENT = recordLayout("fsslower_event", [
   ["ts", "u64"],
   ["delta_ns", "u64"],
   ["offset", "s64"],
@@ -70,19 +71,10 @@ export interface SlowOp {
   file: string;
 }
 
+const decodeRecord = namedDecoder(EVENT, "op", FS_OPS, "read");
+
 /** One ring-buffer record. Pure. */
 export function decodeEvent(buf: Buffer, off: number): SlowOp {
-  const o = EVENT.off;
-  return {
-    ts: buf.readBigUInt64LE(off + o.ts),
-    deltaNs: buf.readBigUInt64LE(off + o.delta_ns),
-    offset: buf.readBigInt64LE(off + o.offset),
-    size: buf.readBigInt64LE(off + o.size),
-    pid: buf.readUInt32LE(off + o.pid),
-    tid: buf.readUInt32LE(off + o.tid),
-    op: FS_OPS[buf.readUInt32LE(off + o.op)] ?? "read",
-    fstype: cString(buf, off + o.fstype, FSTYPE_LEN),
-    comm: cString(buf, off + o.comm, 16),
-    file: cString(buf, off + o.file, FILE_NAME_LEN),
-  };
+  const { delta_ns, ...e } = decodeRecord(buf, off);
+  return { ...e, deltaNs: delta_ns };
 }

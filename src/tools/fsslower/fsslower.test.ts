@@ -9,8 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { assertNeedsRoot, fsTypeOf, ours, stopAll } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, fsTypeOf, ours, stopAll } from "../../testkit/bcc-tools.js";
 import { compileWorkload, REPO_ROOT, signalAndWait, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -116,18 +115,10 @@ test("known file operations: one record each with its bytes and offset; the 5 ms
 });
 
 test("bad input: one error line and exit 2", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("fsslower", [
     [["-m", "x"], /^tsnap: -m must be a decimal number, got 'x'\n$/],
     [["-c", "--json"], /^tsnap: -c and --json: choose one output\n$/],
     [["-d", "0"], /^tsnap: -d must be more than 0 seconds, got 0\n$/],
     [["extra"], /^tsnap: unexpected argument 'extra'\n$/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["fsslower", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  assertNeedsRoot("fsslower", TSNAP_BIN);
+  ]);
 });

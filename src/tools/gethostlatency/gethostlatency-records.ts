@@ -24,8 +24,8 @@ export const EVENT = layout("gethostlatency_event", [
   ["host", { array: "char", len: HOST_LEN }],
 ]);
 
-export const LOST_RING = 0;
-export const LOST_START = 1;
+/** Slots of the `lost` array map (lib/syscall-pair.bpf.h), and what each means. */
+export { LOST_RING, LOST_START } from "../syscall-pair.js";
 export const LOST_WORDS = {
   ring: "lookups lost: the ring buffer was full",
   start: "lookups not timed: the map of lookups in progress was full",

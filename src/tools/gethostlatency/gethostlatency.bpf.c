@@ -10,6 +10,7 @@
 #include <bpf/bpf_tracing.h>
 #include "lib/maps.bpf.h"
 #include "lib/ringbuf.bpf.h"
+#include "lib/syscall-pair.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -41,38 +42,21 @@ struct lookup_start {
 
 const volatile struct gethostlatency_config cfg = {};
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct lookup_start);
-} starts SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 << 10);
-} events SEC(".maps");
-
-COUNTER_ARRAY(lost, 2);
-
-#define LOST_RING 0
-#define LOST_START 1
+/* A call followed from its uprobe to its uretprobe as a syscall is from entry to exit. */
+SYSCALL_PAIR_MAPS(struct lookup_start, 256 << 10);
 
 SEC("uprobe")
 int gethostlatency_entry(struct pt_regs *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
 	struct lookup_start s = {};
 
 	if (cfg.tgid && (id >> 32) != cfg.tgid)
 		return 0;
 	s.func = (__u32)bpf_get_attach_cookie(ctx);
-	if (bpf_probe_read_user_str(s.host, sizeof(s.host), (const char *)PT_REGS_PARM1(ctx)) < 0)
-		s.host[0] = 0;
+	copy_user_str(s.host, sizeof(s.host), (const char *)PT_REGS_PARM1(ctx));
 	s.ts = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&starts, &tid, &s, BPF_ANY))
-		count_in(&lost, LOST_START);
+	pair_begin(&starts, &s, &lost);
 	return 0;
 }
 
@@ -80,14 +64,14 @@ SEC("uretprobe")
 int gethostlatency_return(struct pt_regs *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns();
-	__u32 tid = (__u32)id;
 	struct gethostlatency_event *e;
 	struct lookup_start *s;
+	__u32 tid;
 
-	s = bpf_map_lookup_elem(&starts, &tid);
+	s = pair_start(&starts, &tid);
 	if (!s)
 		return 0;	/* entered before attach */
-	e = ringbuf_reserve_counted(&events, sizeof(*e), &lost, LOST_RING);
+	e = pair_reserve(&events, sizeof(*e), &lost);
 	if (e) {
 		e->ts = now;
 		e->lat_ns = now - s->ts;
@@ -99,6 +83,6 @@ int gethostlatency_return(struct pt_regs *ctx)
 		__builtin_memcpy(e->host, s->host, HOST_LEN);
 		bpf_ringbuf_submit(e, 0);
 	}
-	bpf_map_delete_elem(&starts, &tid);
+	pair_end(&starts, tid);
 	return 0;
 }

@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { assertNeedsRoot, libbpfTool, ours, parseNdjson, stopAll, theirs } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, libbpfTool, ours, parseNdjson, stopAll, theirs } from "../../testkit/bcc-tools.js";
+import { runCli } from "../../testkit/cli.js";
 import { compileWorkload, REPO_ROOT, signalAndWait, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -94,19 +94,12 @@ test("every lookup of the workload, in order, its latency within the workload's 
 });
 
 test("bad input: one error line and exit 2 (1 for a library without the functions); as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("gethostlatency", [
     [["-p", "x"], /^tsnap: -p must be a decimal number, got 'x'\n$/],
     [["extra"], /^tsnap: unexpected argument 'extra'\n$/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["gethostlatency", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
+  ]);
   if (!root) return;
   const lib = await runCli(["gethostlatency", "-l", "/bin/true", "-d", "1"]);
   assert.equal(lib.code, 1);
   assert.match(lib.stderr, /^tsnap: no function matches 'getaddrinfo' in \/\S+true\n$/);
-  assertNeedsRoot("gethostlatency", TSNAP_BIN);
 });

@@ -6,8 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { assertNeedsRoot, libbpfTool, ours, stopAll, theirs } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, libbpfTool, ours, stopAll, theirs } from "../../testkit/bcc-tools.js";
 import { compileWorkload, REPO_ROOT, signalAndWait, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -76,17 +75,9 @@ test("every kill, tkill and tgkill call of the workload, as libbpf-tools' killsn
 });
 
 test("bad input: one error line and exit 2 (-k is sigsnoop's, not killsnoop's); non-root: exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("killsnoop", [
     [["-k"], /^tsnap: unknown option '-k'/],
     [["-s", "65"], /^tsnap: -s must be signal numbers from 1 to 64, got '65'\n$/],
     [["extra"], /^tsnap: unexpected argument 'extra'\n$/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["killsnoop", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  assertNeedsRoot("killsnoop", TSNAP_BIN);
+  ]);
 });

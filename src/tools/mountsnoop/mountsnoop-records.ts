@@ -2,9 +2,9 @@
 // ring-buffer record of one mount or umount call. Offsets by C's rules
 // (records.ts:layout); the C structs must match (sizes checked at load); the decoder is
 // derived from the layout.
-import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { namedDecoder, recordLayout } from "../../sources/bpf/record-decode.js";
 import { layout } from "../../sources/bpf/records.js";
-import { pairLostWords, syscallEventDecoder } from "../syscall-pair.js";
+import { pairLostWords } from "../syscall-pair.js";
 
 export const FS_LEN = 32;
 export const PATH_LEN = 4096;
@@ -47,7 +47,7 @@ export function configBytes(c: MountsnoopConfig): Buffer {
   return b;
 }
 
-const decodeRecord = syscallEventDecoder(EVENT, "op", SYSCALLS, "mount");
+const decodeRecord = namedDecoder(EVENT, "op", SYSCALLS, "mount");
 
 /** One call: ts (CLOCK_MONOTONIC ns at its return), latencyNs, flags, pid, tid, mntNs, ret (0
  * or -errno), op, comm, fs, src, dest, data. */

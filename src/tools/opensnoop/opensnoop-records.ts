@@ -2,9 +2,9 @@
 // ring-buffer record of one open. Offsets by C's rules (records.ts:layout); the C structs
 // must match (sizes checked at load); the decoder is derived from the layout. And the names of open(2)'s flags, for -f.
 import { UsageError } from "../../errors.js";
-import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { namedDecoder, recordLayout } from "../../sources/bpf/record-decode.js";
 import { layout } from "../../sources/bpf/records.js";
-import { pairLostWords, syscallEventDecoder } from "../syscall-pair.js";
+import { pairLostWords } from "../syscall-pair.js";
 
 export const PATH_MAX_COPY = 256;
 
@@ -70,7 +70,7 @@ export function configBytes(c: OpensnoopConfig): Buffer {
 export type OpenEvent = ReturnType<typeof decodeEvent>;
 
 /** One ring-buffer record. Pure. */
-export const decodeEvent = syscallEventDecoder(EVENT, "syscall", SYSCALLS, "openat");
+export const decodeEvent = namedDecoder(EVENT, "syscall", SYSCALLS, "openat");
 
 // open(2)'s flag bits (asm-generic/fcntl.h; arm64 moves four of them, as its fcntl.h says).
 const GENERIC: Record<string, number> = {

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { assertNeedsRoot, libbpfTool, ours, stopAll, theirs } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, libbpfTool, ours, stopAll, theirs } from "../../testkit/bcc-tools.js";
+import { runCli } from "../../testkit/cli.js";
 import { compileWorkload, REPO_ROOT, signalAndWait, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -148,21 +148,13 @@ test("one run, eight tracers: every open of the workload, the same lines as libb
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("opensnoop", [
     [["-u", "x"], /^tsnap: -u must be a decimal number, got 'x'\n$/],
     [["-p", "0"], /^tsnap: -p must be at least 1, got 0\n$/],
     [["-f", "O_RDONLY"], /^tsnap: -f: unknown open flag 'O_RDONLY' \(O_RDONLY is 0: no bit to test\)/],
     [["-d", "0"], /^tsnap: -d must be more than 0 seconds, got 0\n$/],
     [["extra"], /^tsnap: unexpected argument 'extra'\n$/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["opensnoop", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  assertNeedsRoot("opensnoop", TSNAP_BIN);
+  ]);
 });
 
 test("-d: stops by itself after the duration", { skip, timeout: 30_000 }, async () => {

@@ -5,12 +5,15 @@
 // sampling the same process agrees on the leaf functions.
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseCpuList } from "../../platform/cpus.js";
 import { runTsnap } from "../../testkit/cli.js";
 import { containsSeq, parseFolded, sumWhere } from "../../testkit/folded.js";
+import { frameNamed, svgFrames } from "../../testkit/svg-frames.js";
 import { compileWorkload, startWorkload } from "../../testkit/workloads.js";
 import { parseProfileArgs } from "./profile.js";
 
@@ -211,5 +214,73 @@ test("side by side with perf record -g: the top leaf functions agree", {
     assert.deepEqual(top(leaves), top(theirs), `ours ${[...leaves]} perf ${[...theirs]}`);
   } finally {
     await w.stop();
+  }
+});
+
+/** perf_event fds the process holds now (its cpu-clock events while attached). */
+function perfEventFds(pid: number): number {
+  let n = 0;
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`))
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === "anon_inode:[perf_event]") n++;
+      } catch {}
+  } catch {}
+  return n;
+}
+
+const cpuNs = (tid: string) =>
+  Number(readFileSync(`/proc/${tid}/task/${tid}/schedstat`, "latin1").split(" ")[0]);
+
+test("profile -o FILE.svg: the flame graph's samples are the spinner's schedstat CPU × HZ", {
+  skip: !root && "needs root",
+}, async () => {
+  const bin = compileWorkload("hot-cold", "test/workloads", FP_FLAGS);
+  const w = await startWorkload(bin, []);
+  const dir = mkdtempSync(join(tmpdir(), "tsnap-profile-svg-"));
+  const out = join(dir, "cpu.svg");
+  try {
+    const tid = w.ready[1];
+    // The spinner's CPU time while tsnap's cpu-clock events are open (polled every 5 ms: the
+    // window is off by a sample or two at most); its samples are that time × HZ.
+    let pid = 0;
+    const run = runTsnap(["profile", "-F", "99", "-L", tid, "--unwind", "fp", "-o", out, "4"], {
+      timeoutMs: 60_000,
+      onSpawn: (p) => {
+        pid = p;
+      },
+    });
+    let from = 0;
+    let to = 0;
+    let done = false;
+    void run.finally(() => {
+      done = true;
+    });
+    while (!done && perfEventFds(pid) === 0) await sleep(5);
+    from = cpuNs(tid);
+    while (!done && perfEventFds(pid) > 0) await sleep(5);
+    to = cpuNs(tid);
+    const r = await run;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Sampling at 99 Hertz of TID \d+ by user \+ kernel stack for 4 secs\.\n$/);
+    const want = ((to - from) / 1e9) * 99;
+    assert.ok(want > 99 * 2, `the spinner ran ${((to - from) / 1e9).toFixed(2)} s of the 4 s window`);
+    const svg = readFileSync(out, "utf8");
+    assert.ok(svg.includes("<svg") && svg.trimEnd().endsWith("</svg>"), "a whole SVG document");
+    const frames = svgFrames(svg);
+    const count = (name: string) =>
+      Number(/^([\d,]+) samples/.exec(frameNamed(frames, name).info)?.[1].replaceAll(",", ""));
+    const all = count("all");
+    assert.ok(
+      Math.abs(all - want) <= 0.1 * want + 3,
+      `${all} samples in the SVG, schedstat says ${want.toFixed(1)}`,
+    );
+    // The loop's split shows in it too: hot_a 3/4 of hot_a + hot_b.
+    const a = count("hot_a");
+    const b = count("hot_b");
+    assert.ok(Math.abs((100 * a) / (a + b) - 75) <= 10, `hot_a ${a}, hot_b ${b}`);
+  } finally {
+    await w.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -49,6 +49,8 @@ export interface ProfileOptions extends StackReportOptions {
   stackStorageSize: number;
   durationS: number;
   unwind: Unwind;
+  /** -o FILE: the report there; FILE.svg: the flame graph. */
+  output?: string;
 }
 
 const FLAGS = {
@@ -72,6 +74,7 @@ const FLAGS = {
   folded: STACK_FLAGS.folded,
   stackStorageSize: STACK_FLAGS.stackStorageSize,
   unwind: STACK_FLAGS.unwind,
+  output: STACK_FLAGS.output,
 };
 
 const HELP = `tsnap profile [options] [DURATION]
@@ -87,7 +90,8 @@ ${flagHelp(FLAGS)}
 OUTPUT
   Text: each stack leaf first (kernel frames, then user frames), then "- comm (pid)"
   and the number of samples; the most frequent stack last. Folded: largest first.
-  A user frame with no symbol shows as "[unknown] (module)".
+  A user frame with no symbol shows as "[unknown] (module)". -o FILE.svg writes the
+  folded stacks as a flame graph (tsnap flame's, widths in samples) instead.
 
 EXAMPLES
   tsnap profile 10                  # all CPUs for 10 seconds
@@ -95,6 +99,7 @@ EXAMPLES
   tsnap profile -U -p 1234 5        # user stacks only
   tsnap profile -adf 10             # folded with kernel/user delimiter and _[k]
   tsnap profile --unwind fp -p 1234 10         # frame pointers only (cheaper; -p is dwarf by default)
+  tsnap profile -F 99 -o cpu.svg 30 # a flame graph of all CPUs, written at the end
 `;
 
 /** Parses argv into options (pure). */

@@ -4,15 +4,21 @@
 // libbpf-tools' runqlat tracing the same run. The machine is shared: counts and sums are
 // compared with tolerances, histograms within one slot per percentile.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { liveCount } from "../../bpf/handles.js";
 import { parseSchedstat } from "../../sources/proc/schedstat.js";
-import { libbpfTool, ours, parseHistText, percentileSlot, theirs } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import {
+  assertBadInput,
+  libbpfTool,
+  ours,
+  parseHistText,
+  percentileSlot,
+  theirs,
+} from "../../testkit/bcc-tools.js";
+import { runCli } from "../../testkit/cli.js";
 import { compileWorkload, REPO_ROOT, type RunningWorkload, startWorkload } from "../../testkit/workloads.js";
 import { histDeltas } from "../hist-tool.js";
 
@@ -201,16 +207,5 @@ test("bad input: one error line and exit 2 (usage) or 1 (no such process, cgroup
       1,
       /^tsnap: -c: cannot open cgroup \/nonexistent\/cg: /,
     ]);
-  for (const [argv, code, message] of cases) {
-    const r = await runCli(["runqlat", ...argv]);
-    assert.equal(r.code, code, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, TSNAP_BIN, "runqlat", "1", "1"], {
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 1);
-  assert.equal(r.stderr, "tsnap: runqlat is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n");
+  await assertBadInput("runqlat", cases, { needsRoot: ["1", "1"] });
 });

@@ -10,8 +10,8 @@ import { test } from "node:test";
 import { promisify } from "node:util";
 import { liveCount } from "../../bpf/handles.js";
 import { onlineCpus } from "../../platform/cpus.js";
-import { assertNeedsRoot, libbpfTool, libbpfToolSkip } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, libbpfTool, libbpfToolSkip } from "../../testkit/bcc-tools.js";
+import { runCli } from "../../testkit/cli.js";
 import { compileWorkload, REPO_ROOT, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -109,18 +109,10 @@ test("side by side with libbpf-tools' runqlen", {
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("runqlen", [
     [["-f", "0"], /^tsnap: -f must be at least 1, got 0\n$/],
     [["0"], /^tsnap: interval must be a positive number, got '0'\n$/],
     [["1", "x"], /^tsnap: count must be a positive whole number, got 'x'\n$/],
     [["1", "2", "3"], /^tsnap: unexpected argument '3'\n$/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["runqlen", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  assertNeedsRoot("runqlen", TSNAP_BIN);
+  ]);
 });

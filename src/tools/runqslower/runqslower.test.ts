@@ -9,8 +9,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseSchedstat } from "../../sources/proc/schedstat.js";
-import { assertNeedsRoot, libbpfTool, ours, stopAll, theirs } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, libbpfTool, ours, stopAll, theirs } from "../../testkit/bcc-tools.js";
 import { compileWorkload, REPO_ROOT, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -147,18 +146,11 @@ test("every wait: schedstat's pcount and run_delay; above 2 ms: the same waits a
 });
 
 test("bad input: one error line and exit 2 (no such process: 1); as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], number, RegExp][] = [
+  await assertBadInput("runqslower", [
     [["0"], 2, /^tsnap: min_us must be a positive whole number of µs, got '0'\n$/],
     [["1.5"], 2, /^tsnap: min_us must be a positive whole number of µs, got '1.5'\n$/],
     [["-p", "1", "-t", "1"], 2, /^tsnap: -p and -t: one at a time\n$/],
     [["1", "2"], 2, /^tsnap: /],
     [["-t", "4194304"], 1, /^tsnap: no thread with TID 4194304\n$/],
-  ];
-  for (const [argv, code, message] of cases) {
-    const res = await runCli(["runqslower", ...argv]);
-    assert.equal(res.code, code, argv.join(" "));
-    assert.match(res.stderr, message);
-    assert.equal(res.stdout, "");
-  }
-  if (root) assertNeedsRoot("runqslower", TSNAP_BIN);
+  ]);
 });

@@ -61,7 +61,7 @@ export class WebData {
   private closed = false;
 
   constructor(readonly source: Source) {
-    this.ui = new UiData(source.dir, source.defaultUs);
+    this.ui = new UiData(source.dir, source.defaultUs, source.live);
   }
 
   /** Runs `fn` after every earlier request (one DuckDB connection); errors as one line. */

@@ -1,8 +1,10 @@
 // The layouts sigsnoop.bpf.c shares with user space (sigsnoop and killsnoop load the same
 // object): its read-only config and the ring-buffer record of one signal. Offsets by C's
-// rules (records.ts:layout); the C structs must match (sizes checked at load).
+// rules (records.ts:layout); the C structs must match (sizes checked at load); the decoder
+// is derived from the layout.
 import { UsageError } from "../../errors.js";
-import { cString, layout } from "../../sources/bpf/records.js";
+import { namedDecoder, recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
 
 export const CONFIG = layout("sigsnoop_config", [
   ["sig_mask", "u64"],
@@ -11,7 +13,7 @@ export const CONFIG = layout("sigsnoop_config", [
   ["pad", { array: "u8", len: 3 }],
 ]);
 
-export const EVENT = layout("sigsnoop_event", [
+export const EVENT = recordLayout("sigsnoop_event", [
   ["ts", "u64"],
   ["pid", "u32"],
   ["tid", "u32"],
@@ -81,17 +83,10 @@ export interface SignalEvent {
   comm: string;
 }
 
+const decodeRecord = namedDecoder(EVENT, "syscall", SOURCES, "signal_generate");
+
 /** One ring-buffer record. Pure. */
 export function decodeEvent(buf: Buffer, off: number): SignalEvent {
-  const o = EVENT.off;
-  return {
-    ts: buf.readBigUInt64LE(off + o.ts),
-    pid: buf.readUInt32LE(off + o.pid),
-    tid: buf.readUInt32LE(off + o.tid),
-    tpid: buf.readInt32LE(off + o.tpid),
-    sig: buf.readInt32LE(off + o.sig),
-    ret: buf.readInt32LE(off + o.ret),
-    source: SOURCES[buf.readUInt8(off + o.syscall)] ?? "signal_generate",
-    comm: cString(buf, off + o.comm, 16),
-  };
+  const { syscall, ...e } = decodeRecord(buf, off);
+  return { ...e, source: syscall };
 }

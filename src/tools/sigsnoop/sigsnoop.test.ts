@@ -6,8 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { assertNeedsRoot, libbpfTool, ours, stopAll, theirs } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, libbpfTool, ours, stopAll, theirs } from "../../testkit/bcc-tools.js";
 import { compileWorkload, REPO_ROOT, signalAndWait, startWorkload } from "../../testkit/workloads.js";
 import { signalName } from "./sigsnoop-report.js";
 
@@ -151,19 +150,11 @@ test("-n names: the kernel's names of 1..31, N/A for 0 (libbpf-tools' table), th
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("sigsnoop", [
     [["-p", "x"], /^tsnap: -p must be a decimal number, got 'x'\n$/],
     [["-s", "0"], /^tsnap: -s must be signal numbers from 1 to 64, got '0'\n$/],
     [["-s", "9,x"], /^tsnap: -s must be signal numbers from 1 to 64, got 'x'\n$/],
     [["extra"], /^tsnap: unexpected argument 'extra'\n$/],
     [["--bogus"], /^tsnap: unknown option '--bogus'/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["sigsnoop", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  assertNeedsRoot("sigsnoop", TSNAP_BIN);
+  ]);
 });

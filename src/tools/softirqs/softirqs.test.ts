@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, rmSync } from "node:fs";
 import { after, before, test } from "node:test";
 import {
+  assertBadInput,
   assertNeedsRoot,
   libbpfToolSkip,
   ours,
@@ -121,17 +122,15 @@ test("per vector, the runs /proc/softirqs counted; the block vector as libbpf-to
 test("-c CPU, interval reports with -T; bad input: one error line and exit 2; as a non-root user: one line and exit 1", {
   timeout: 30_000,
 }, async () => {
-  const cases: [string[], number, RegExp][] = [
-    [["-C", "-d"], 2, /^tsnap: -C and -d: one at a time\n$/],
-    [["1", "x"], 2, /^tsnap: count must be a positive whole number, got 'x'\n$/],
-    [["-c", "4000"], 1, /^tsnap: -c: CPU 4000 is not online\n$/],
-  ];
-  for (const [argv, code, message] of cases) {
-    const res = await runCli(["softirqs", ...argv]);
-    assert.equal(res.code, code, argv.join(" "));
-    assert.match(res.stderr, message);
-    assert.equal(res.stdout, "");
-  }
+  await assertBadInput(
+    "softirqs",
+    [
+      [["-C", "-d"], 2, /^tsnap: -C and -d: one at a time\n$/],
+      [["1", "x"], 2, /^tsnap: count must be a positive whole number, got 'x'\n$/],
+      [["-c", "4000"], 1, /^tsnap: -c: CPU 4000 is not online\n$/],
+    ],
+    { needsRoot: false },
+  );
   if (skip) return;
   // Two 0.5 s reports of CPU 0's softirqs, each an empty line, the time, the table.
   const res = await runCli(["softirqs", "-T", "-C", "-c", "0", "0.5", "2"]);

@@ -1,14 +1,15 @@
 // The layouts solisten.bpf.c shares with user space: its read-only config and the ring
 // record of one listen(). Offsets by C's rules (records.ts:layout); the C structs must
-// match (sizes checked at load).
-import { cString, layout } from "../../sources/bpf/records.js";
-import { decodeSockId, SOCK_ID_FIELDS, type SockId } from "../tcp-tool.js";
+// match (sizes checked at load); the decoder is derived from the layout.
+import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
+import { SOCK_ID_FIELDS, type SockId, sockRecordDecoder } from "../tcp-tool.js";
 
 export const LOST_WORDS = { ring: "listens lost: the ring buffer was full" };
 
 export const CONFIG = layout("solisten_config", [["pid", "u32"]]);
 
-export const EVENT = layout("solisten_event", [
+export const EVENT = recordLayout("solisten_event", [
   ["ts", "u64"],
   ["pid", "u32"],
   ["ret", "s32"],
@@ -38,15 +39,4 @@ export interface ListenEvent extends SockId {
 }
 
 /** One ring record. Pure. */
-export function decodeEvent(buf: Buffer, off: number): ListenEvent {
-  const o = EVENT.off;
-  return {
-    ts: buf.readBigUInt64LE(off + o.ts),
-    pid: buf.readUInt32LE(off + o.pid),
-    ret: buf.readInt32LE(off + o.ret),
-    backlog: buf.readInt32LE(off + o.backlog),
-    type: buf.readUInt16LE(off + o.type),
-    comm: cString(buf, off + o.comm, 16),
-    ...decodeSockId(buf, off, o),
-  };
-}
+export const decodeEvent: (buf: Buffer, off: number) => ListenEvent = sockRecordDecoder(EVENT);

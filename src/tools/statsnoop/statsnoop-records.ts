@@ -1,9 +1,9 @@
 // The layouts statsnoop.bpf.c shares with user space: its read-only config and the
 // ring-buffer record of one call. Offsets by C's rules (records.ts:layout); the C structs
 // must match (sizes checked at load); the decoder is derived from the layout.
-import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { namedDecoder, recordLayout } from "../../sources/bpf/record-decode.js";
 import { layout } from "../../sources/bpf/records.js";
-import { pairLostWords, syscallEventDecoder } from "../syscall-pair.js";
+import { pairLostWords } from "../syscall-pair.js";
 
 export const PATH_MAX_COPY = 256;
 
@@ -48,4 +48,4 @@ export function configBytes(c: StatsnoopConfig): Buffer {
 export type StatEvent = ReturnType<typeof decodeEvent>;
 
 /** One ring-buffer record. Pure. */
-export const decodeEvent = syscallEventDecoder(EVENT, "syscall", SYSCALLS, "newfstatat");
+export const decodeEvent = namedDecoder(EVENT, "syscall", SYSCALLS, "newfstatat");

@@ -7,8 +7,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
 import { syscallNumber } from "../../platform/syscall-table.js";
-import { libbpfTool, ours as oursTracer, theirs as theirsTracer } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import {
+  assertBadInput,
+  libbpfTool,
+  ours as oursTracer,
+  theirs as theirsTracer,
+} from "../../testkit/bcc-tools.js";
+import { runCli } from "../../testkit/cli.js";
 import { compileWorkload, type RunningWorkload, startWorkload } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -246,24 +251,16 @@ test("-l lists every syscall libbpf-tools' syscount knows, with the same numbers
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
-    [["-p", "abc"], /^tsnap: -p must be a decimal number, got 'abc'\n$/],
-    [["-T", "0"], /^tsnap: -T must be at least 1, got 0\n$/],
-    [["-e", "EBOGUS"], /^tsnap: -e must be an errno name \(ENOENT\) or number \(1-4095\), got 'EBOGUS'\n$/],
-    [["-x", "-e", "2"], /^tsnap: -x and -e ERRNO/],
-    [["--bogus"], /^tsnap: unknown option '--bogus'/],
-    [["extra"], /^tsnap: unexpected argument 'extra'/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["syscount", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, TSNAP_BIN, "syscount", "-d", "1"], {
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 1);
-  assert.equal(r.stderr, "tsnap: syscount is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n");
+  await assertBadInput(
+    "syscount",
+    [
+      [["-p", "abc"], /^tsnap: -p must be a decimal number, got 'abc'\n$/],
+      [["-T", "0"], /^tsnap: -T must be at least 1, got 0\n$/],
+      [["-e", "EBOGUS"], /^tsnap: -e must be an errno name \(ENOENT\) or number \(1-4095\), got 'EBOGUS'\n$/],
+      [["-x", "-e", "2"], /^tsnap: -x and -e ERRNO/],
+      [["--bogus"], /^tsnap: unknown option '--bogus'/],
+      [["extra"], /^tsnap: unexpected argument 'extra'/],
+    ],
+    { needsRoot: ["-d", "1"] },
+  );
 });

@@ -3,12 +3,10 @@
 // IPv4 then IPv6) and the namespace's own PassiveOpens counter. Several tracers run at
 // once on the same two runs.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { ours, parseNdjson, stopAll } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, ours, parseNdjson, stopAll } from "../../testkit/bcc-tools.js";
 import { runTcpConns } from "../../testkit/tcp-workload.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
 
@@ -98,22 +96,10 @@ test("every accept of the workload's server, IPv4 and IPv6, with its ports and p
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("tcpaccept", [
     [["-4", "-6"], /^tsnap: -4 and -6 exclude each other\n$/],
     [["-P", "65536"], /^tsnap: -P must be ports from 1 to 65535 separated by commas, got '65536'\n$/],
     [["-p", "x"], /^tsnap: -p must be a decimal number, got 'x'\n$/],
     [["--bogus"], /^tsnap: unknown option '--bogus'/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["tcpaccept", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, TSNAP_BIN, "tcpaccept"], {
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 1);
-  assert.equal(r.stderr, "tsnap: tcpaccept is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n");
+  ]);
 });

@@ -3,12 +3,10 @@
 // namespace of its own, IPv4 then IPv6) and the namespace's own ActiveOpens counter.
 // Several tracers run at once on the same two runs.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { ours, parseNdjson, stopAll } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, ours, parseNdjson, stopAll } from "../../testkit/bcc-tools.js";
 import {
   CLIENT_PORT,
   CLOSED_PORT,
@@ -137,24 +135,12 @@ test("every connect of the workload, IPv4 and IPv6, with its ports, process and 
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("tcpconnect", [
     [["-P", "0"], /^tsnap: -P must be ports from 1 to 65535 separated by commas, got '0'\n$/],
     [["-P", "80,x"], /^tsnap: -P must be ports from 1 to 65535/],
     [["-P", "1,2,3,4,5,6,7,8,9"], /^tsnap: -P takes at most 8 ports\n$/],
     [["-u", "x"], /^tsnap: -u must be a decimal number, got 'x'\n$/],
     [["-p", "0"], /^tsnap: -p must be at least 1, got 0\n$/],
     [["extra"], /^tsnap: unexpected argument 'extra'\n$/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["tcpconnect", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, TSNAP_BIN, "tcpconnect"], {
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 1);
-  assert.equal(r.stderr, "tsnap: tcpconnect is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n");
+  ]);
 });

@@ -9,8 +9,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { assertNeedsRoot, ours, stopAll } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, ours, stopAll } from "../../testkit/bcc-tools.js";
 import { runTcpConns } from "../../testkit/tcp-workload.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
 
@@ -130,18 +129,11 @@ test("each connect's latency within the connect() the client timed; lost SYNs ta
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("tcpconnlat", [
     [["0"], /^tsnap: min_ms must be a number of ms more than 0, got '0'\n$/],
     [["x"], /^tsnap: min_ms must be a number of ms more than 0, got 'x'\n$/],
     [["1", "2"], /^tsnap: unexpected argument '2'\n$/],
     [["-4", "-6"], /^tsnap: -4 and -6 exclude each other\n$/],
     [["-p", "0"], /^tsnap: -p must be at least 1, got 0\n$/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["tcpconnlat", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (root) assertNeedsRoot("tcpconnlat", TSNAP_BIN);
+  ]);
 });

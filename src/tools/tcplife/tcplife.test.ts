@@ -4,12 +4,10 @@
 // libbpf-tools' tcplife (which runs on this kernel: it needs only the tracepoint) on the
 // same runs: the same lines but the MS column (each tool times from its own hook's clock).
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { libbpfTool, ours, parseNdjson, stopAll, theirs } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, libbpfTool, ours, parseNdjson, stopAll, theirs } from "../../testkit/bcc-tools.js";
 import { runTcpConns } from "../../testkit/tcp-workload.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
 
@@ -127,22 +125,10 @@ test("every session of the workload with its bytes each way, IPv4 and IPv6; libb
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("tcplife", [
     [["-4", "-6"], /^tsnap: -4 and -6 exclude each other\n$/],
     [["-L", "0"], /^tsnap: -L must be ports from 1 to 65535 separated by commas, got '0'\n$/],
     [["-D", "a"], /^tsnap: -D must be ports from 1 to 65535/],
     [["-p", "-1"], /^tsnap: -p must be at least 1, got -1\n$/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["tcplife", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, TSNAP_BIN, "tcplife"], {
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 1);
-  assert.equal(r.stderr, "tsnap: tcplife is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n");
+  ]);
 });

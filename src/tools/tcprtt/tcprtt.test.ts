@@ -10,8 +10,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { assertNeedsRoot, ours, parseHistText, stopAll } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, ours, parseHistText, stopAll } from "../../testkit/bcc-tools.js";
 import { runTcpRtt, type TcpRttRun } from "../../testkit/tcp-workload.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
 
@@ -119,7 +118,7 @@ test("one sample per segment the client's socket received, srtt as ss shows it; 
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("tcprtt", [
     [["-a", "1.2.3"], /^tsnap: -a must be an IPv4 or IPv6 address, got '1\.2\.3'\n$/],
     [["-A", "host"], /^tsnap: -A must be an IPv4 or IPv6 address, got 'host'\n$/],
     [["-p", "0"], /^tsnap: -p must be at least 1, got 0\n$/],
@@ -127,12 +126,5 @@ test("bad input: one error line and exit 2; as a non-root user: one line and exi
     [["-b", "-B"], /^tsnap: -b and -B: one at a time\n$/],
     [["-i", "0"], /^tsnap: -i must be at least 0\.05, got 0\n$/],
     [["5"], /^tsnap: unexpected argument '5'\n$/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["tcprtt", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (root) assertNeedsRoot("tcprtt", TSNAP_BIN);
+  ]);
 });

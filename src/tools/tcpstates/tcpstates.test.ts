@@ -4,12 +4,10 @@
 // libbpf-tools' tcpstates (which runs on this kernel) on the same runs: the same lines
 // but the MS column (each tool times from its own clock reads).
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { libbpfTool, ours, parseNdjson, stopAll, theirs } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, libbpfTool, ours, parseNdjson, stopAll, theirs } from "../../testkit/bcc-tools.js";
 import { runTcpConns, type TcpRun } from "../../testkit/tcp-workload.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
 
@@ -146,21 +144,9 @@ test("every state change of the workload's sockets, IPv4 and IPv6; libbpf-tools'
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("tcpstates", [
     [["-4", "-6"], /^tsnap: -4 and -6 exclude each other\n$/],
     [["-L", "70000"], /^tsnap: -L must be ports from 1 to 65535 separated by commas, got '70000'\n$/],
     [["-d", "0"], /^tsnap: -d must be more than 0 seconds, got 0\n$/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["tcpstates", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (!root) return;
-  const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, TSNAP_BIN, "tcpstates"], {
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 1);
-  assert.equal(r.stderr, "tsnap: tcpstates is not supported here: needs root (CAP_BPF and CAP_PERFMON)\n");
+  ]);
 });

@@ -10,8 +10,7 @@ import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { liveCount } from "../../bpf/handles.js";
-import { assertNeedsRoot, ours, parseHistText, parseNdjson, stopAll } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, ours, parseHistText, parseNdjson, stopAll } from "../../testkit/bcc-tools.js";
 import { compileWorkload, REPO_ROOT } from "../../testkit/workloads.js";
 
 const root = process.getuid?.() === 0;
@@ -94,18 +93,10 @@ test("the accept queue's length at each new connection, per backlog limit: exact
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("tcpsynbl", [
     [["-4", "-6"], /^tsnap: -4 and -6 exclude each other\n$/],
     [["x"], /^tsnap: /],
     [["1", "2", "3"], /^tsnap: /],
     [["--bogus"], /^tsnap: unknown option '--bogus'/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["tcpsynbl", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stderr.split("\n").length, 2, "one line");
-    assert.equal(r.stdout, "");
-  }
-  if (root) assertNeedsRoot("tcpsynbl", TSNAP_BIN);
+  ]);
 });

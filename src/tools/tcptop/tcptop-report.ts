@@ -61,6 +61,20 @@ export function renderText(rows: readonly Traffic[], o: TextOptions, at: Date): 
   return `${s}\n`;
 }
 
+/** One line of `--format json` (tcptop and udptop): what the tests read back. */
+export interface JsonTraffic {
+  time: string;
+  pid: number;
+  comm: string;
+  ip: number;
+  laddr: string;
+  lport: number;
+  raddr: string;
+  rport: number;
+  rx_bytes: number;
+  tx_bytes: number;
+}
+
 export function renderJson(rows: readonly Traffic[], at: Date): string {
   return rows
     .map(
@@ -76,7 +90,7 @@ export function renderJson(rows: readonly Traffic[], at: Date): string {
           rport: r.dport,
           rx_bytes: r.received,
           tx_bytes: r.sent,
-        })}\n`,
+        } satisfies JsonTraffic)}\n`,
     )
     .join("");
 }

@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { assertNeedsRoot, ours, stopAll } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, ours, parseNdjson, stopAll } from "../../testkit/bcc-tools.js";
 import { runTcpConns } from "../../testkit/tcp-workload.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
+import type { JsonTraffic } from "./tcptop-report.js";
 
 const root = process.getuid?.() === 0;
 const built = existsSync(`${REPO_ROOT}/build/bpf/tcptop.bpf.o`);
@@ -22,24 +22,7 @@ const N = 4;
 const SEND = 100_000;
 const REPLY = 5_000;
 
-interface JsonTraffic {
-  pid: number;
-  comm: string;
-  ip: number;
-  laddr: string;
-  lport: number;
-  raddr: string;
-  rport: number;
-  rx_bytes: number;
-  tx_bytes: number;
-}
-
-const parse = (out: string) =>
-  out
-    .trim()
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as JsonTraffic);
+const parse = (out: string) => parseNdjson<JsonTraffic>(out);
 
 /** Bytes per process and connection, summed over the reports: "pid lport rport" → [rx, tx]. */
 function sums(rows: readonly JsonTraffic[]): Map<string, [number, number]> {
@@ -120,19 +103,12 @@ test("every connection's bytes each way, per process, as both ends counted them;
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("tcptop", [
     [["0"], /^tsnap: interval must be a whole number of at least 1, got '0'\n$/],
     [["1", "x"], /^tsnap: count must be a whole number of at least 1, got 'x'\n$/],
     [["1", "2", "3"], /^tsnap: unexpected argument '3'\n$/],
     [["-s", "size"], /^tsnap: -s must be one of/],
     [["-r", "0"], /^tsnap: -r must be at least 1, got 0\n$/],
     [["-4", "-6"], /^tsnap: -4 and -6 exclude each other\n$/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["tcptop", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (root) assertNeedsRoot("tcptop", TSNAP_BIN);
+  ]);
 });

@@ -7,8 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { liveCount } from "../../bpf/handles.js";
-import { assertNeedsRoot, ours, parseNdjson, stopAll } from "../../testkit/bcc-tools.js";
-import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
+import { assertBadInput, ours, parseNdjson, stopAll } from "../../testkit/bcc-tools.js";
 import { runTcpConns } from "../../testkit/tcp-workload.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
 
@@ -111,16 +110,9 @@ test("each connect, accept and close of the workload, IPv4 and IPv6, by the proc
 });
 
 test("bad input: one error line and exit 2; as a non-root user: one line and exit 1", async () => {
-  const cases: [string[], RegExp][] = [
+  await assertBadInput("tcptracer", [
     [["-u", "x"], /^tsnap: -u must be a decimal number, got 'x'\n$/],
     [["-p", "0"], /^tsnap: -p must be/],
     [["--bogus"], /^tsnap: unknown option '--bogus'/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = await runCli(["tcptracer", ...argv]);
-    assert.equal(r.code, 2, argv.join(" "));
-    assert.match(r.stderr, message);
-    assert.equal(r.stdout, "");
-  }
-  if (root) assertNeedsRoot("tcptracer", TSNAP_BIN);
+  ]);
 });

@@ -12,6 +12,7 @@ import { liveCount } from "../../bpf/handles.js";
 import { assertNeedsRoot, ours, parseNdjson, stopAll } from "../../testkit/bcc-tools.js";
 import { runCli, TSNAP_BIN } from "../../testkit/cli.js";
 import { compileWorkload, REPO_ROOT } from "../../testkit/workloads.js";
+import type { JsonTraffic } from "../tcptop/tcptop-report.js";
 
 const root = process.getuid?.() === 0;
 const built = existsSync(`${REPO_ROOT}/build/bpf/tcptop.bpf.o`);
@@ -19,18 +20,6 @@ const skip = !root ? "needs root" : !built ? "build/bpf/tcptop.bpf.o not built (
 const PORT = 43000;
 const N = 20;
 const SIZE = 1200;
-
-interface JsonTraffic {
-  pid: number;
-  comm: string;
-  ip: number;
-  laddr: string;
-  lport: number;
-  raddr: string;
-  rport: number;
-  rx_bytes: number;
-  tx_bytes: number;
-}
 
 interface UdpRun {
   ip: 4 | 6;

@@ -87,16 +87,21 @@ export class UiData {
   private names = "";
   private ext: Extent | null = null;
 
-  /** `defaultUs`: the window when the view has none (the last hour; live: the last N minutes). */
+  /**
+   * `defaultUs`: the window when the view has none (the last hour; live: the last N
+   * minutes). `live`: the view is re-read every second: DuckDB gets one thread (measured
+   * with bench/ui-live-cost.js: about half the CPU of one per core on minutes of data).
+   */
   constructor(
     readonly dir: string,
     readonly defaultUs: number,
+    readonly live = false,
   ) {}
 
   /** (Re)open the directory: new files and rows are seen. */
   async reopen(): Promise<void> {
     const names = listing(this.dir);
-    const h = await openHistory(this.dir, {}, Date.now() * 1000);
+    const h = await openHistory(this.dir, {}, Date.now() * 1000, this.live ? 1 : undefined);
     this.h?.close();
     this.h = h;
     this.names = names;

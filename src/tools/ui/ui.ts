@@ -110,7 +110,7 @@ async function runView(live: LiveOptions | null, o: ViewOptions): Promise<number
   const { positionals, view, mode, signal, io } = o;
   if (live) {
     const lv = await startLive(live);
-    const data = new UiData(lv.dir, live.minutes * 60e6);
+    const data = new UiData(lv.dir, live.minutes * 60e6, true);
     try {
       await runApp({
         data,

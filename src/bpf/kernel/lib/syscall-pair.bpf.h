@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* A syscall followed from its entry tracepoint to its exit (opensnoop, statsnoop,
- * mountsnoop): at entry the tool's start record is kept in the thread's entry of a
+ * mountsnoop, filelife; gethostlatency's uprobe to its uretprobe alike): at entry the tool's start record is kept in the thread's entry of a
  * thread id → start hash; at exit it is taken back, one event is reserved in the ring
  * buffer (counted in `lost` when the ring is full), and the entry is forgotten. The maps
  * are the includer's (SYSCALL_PAIR_MAPS declares the usual three); this header only

@@ -1,0 +1,86 @@
+// The layouts biotop.bpf.c shares with user space: its read-only config and the key and
+// value of its `counts` map. Offsets by C's rules (records.ts:layout); the C structs must
+// match (sizes checked at load).
+import { cString, layout } from "../../sources/bpf/records.js";
+
+export const CONFIG = layout("biotop_config", [
+  ["dev", "u32"],
+  ["tgid", "u32"],
+]);
+
+export const KEY = layout("biotop_key", [
+  ["pid", "u32"],
+  ["dev", "u32"],
+  ["write", "u32"],
+  ["comm", { array: "char", len: 16 }],
+]);
+
+export const VALUE = layout("biotop_value", [
+  ["bytes", "u64"],
+  ["ns", "u64"],
+  ["io", "u64"],
+]);
+
+/** Slots of the `lost` array map, and what each means. */
+export const LOST_WORDS = {
+  start: "I/Os not counted: the map of requests in flight was full",
+  counts: "I/Os not counted: the map of processes and disks was full",
+};
+
+export interface BiotopConfig {
+  /** The kernel's dev_t of the one disk to count, 0 for every disk. */
+  dev: number;
+  /** Only I/O this process submitted; 0: every process. */
+  pid: number;
+}
+
+/** The bytes of `const volatile struct biotop_config cfg`. Pure. */
+export function configBytes(c: BiotopConfig): Buffer {
+  const b = Buffer.alloc(CONFIG.size);
+  b.writeUInt32LE(c.dev, CONFIG.off.dev);
+  b.writeUInt32LE(c.pid, CONFIG.off.tgid);
+  return b;
+}
+
+/** One (process, disk, direction) row: its I/Os, bytes and summed issue → done time. */
+export interface DiskIo {
+  pid: number;
+  comm: string;
+  dev: number;
+  write: boolean;
+  io: number;
+  bytes: number;
+  ns: number;
+}
+
+/** One entry of the `counts` map. Pure. */
+export function decodeRow(key: Buffer, value: Buffer): DiskIo {
+  return {
+    pid: key.readUInt32LE(KEY.off.pid),
+    comm: cString(key, KEY.off.comm, 16),
+    dev: key.readUInt32LE(KEY.off.dev),
+    write: key.readUInt32LE(KEY.off.write) === 1,
+    io: Number(value.readBigUInt64LE(VALUE.off.io)),
+    bytes: Number(value.readBigUInt64LE(VALUE.off.bytes)),
+    ns: Number(value.readBigUInt64LE(VALUE.off.ns)),
+  };
+}
+
+/** What each row added since the previous read (`prev`: key hex → that read's row); `idle`: keys that added nothing. Pure. */
+export function rowDeltas(
+  prev: ReadonlyMap<string, DiskIo>,
+  now: readonly [Buffer, Buffer][],
+): { rows: DiskIo[]; idle: Buffer[]; next: Map<string, DiskIo> } {
+  const rows: DiskIo[] = [];
+  const idle: Buffer[] = [];
+  const next = new Map<string, DiskIo>();
+  for (const [k, v] of now) {
+    const r = decodeRow(k, v);
+    const p = prev.get(k.toString("hex"));
+    const d = { ...r, io: r.io - (p?.io ?? 0), bytes: r.bytes - (p?.bytes ?? 0), ns: r.ns - (p?.ns ?? 0) };
+    if (d.io > 0) rows.push(d);
+    if (d.io === 0 && p) idle.push(k);
+    else next.set(k.toString("hex"), r);
+  }
+  return { rows, idle, next };
+}
