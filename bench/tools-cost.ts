@@ -8,7 +8,7 @@
 //    workload's rate, the tool's CPU (its threads' schedstat time on CPU from attached
 //    to drained) per 1,000 events, and the kernel's cost per event (bpf_stats: run_time_ns of
 //    the programs behind the tool's fds, via `bpftool prog show id`, over the events made).
-//   node dist/bench/tools-cost.js [--reps 3] [--opens 100000] [--execs 2000]
+//   node dist/bench/tools-cost.js [--reps 3] [--opens 100000] [--execs 2000] [--storms-only]
 // (root; run alone, under the CPU lock: another workload on 2 CPUs is what it would measure)
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     reps: { type: "string", default: "3" },
     opens: { type: "string", default: "100000" },
     execs: { type: "string", default: "2000" },
+    "storms-only": { type: "boolean", default: false },
   },
 });
 const reps = Number(values.reps);
@@ -354,7 +355,8 @@ async function storms(): Promise<string> {
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("needs root");
-  process.stdout.write(`Start-up: exec to the first output line (reps ${reps})\n${await startup()}\n`);
+  if (!values["storms-only"])
+    process.stdout.write(`Start-up: exec to the first output line (reps ${reps})\n${await startup()}\n`);
   process.stdout.write(`Storms (reps ${reps})\n${await storms()}`);
 }
 

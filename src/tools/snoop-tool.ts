@@ -26,12 +26,14 @@ export const DRAIN_BATCH = 16;
 
 /**
  * The pause before the next drain, from the last one: `records` drained `sinceMs` after the
- * drain before it. No records (a wait that timed out): the short pause, so that a storm
- * after a quiet spell finds the ring with room. Pure.
+ * drain before it, which came `lastGapMs` after its own. No records (a wait that timed out):
+ * the short pause. The pause at most doubles from one drain to the next, so that a storm
+ * after a quiet spell finds the ring with room (the first drain of a storm brings few
+ * records over a long time, as a trickle does). Pure.
  */
-export function drainGapMs(records: number, sinceMs: number): number {
+export function drainGapMs(records: number, sinceMs: number, lastGapMs = DRAIN_GAP_MS): number {
   if (records <= 0 || !Number.isFinite(sinceMs)) return DRAIN_GAP_MS;
-  const gap = (DRAIN_BATCH * sinceMs) / records;
+  const gap = Math.min((DRAIN_BATCH * sinceMs) / records, 2 * lastGapMs);
   return Math.min(DRAIN_GAP_MAX_MS, Math.max(DRAIN_GAP_MS, gap));
 }
 
@@ -120,7 +122,7 @@ export async function runSnoopLoop(
       if (ready && pause > 0) await sleep(pause);
       if (io.signal.reason === "EPIPE") return 0;
       const now = performance.now();
-      gap = drainGapMs(drain(), now - lastDrain);
+      gap = drainGapMs(drain(), now - lastDrain, gap);
       lastDrain = now;
     }
     drain();
