@@ -25,7 +25,7 @@ import {
 } from "node:fs";
 import { release } from "node:os";
 import { join } from "node:path";
-import { VERSION } from "../cli/version.js";
+import { VERSION } from "../platform/version.js";
 
 export const PROBE_CACHE_DIR = "/run/tsnap";
 const FILE = "probes.json";

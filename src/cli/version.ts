@@ -1,8 +1,9 @@
 // `tsnap --version`: the version, the git commit, and where the BPF objects come from.
 import { existsSync } from "node:fs";
 import { installation } from "../platform/installation.js";
+import { VERSION } from "../platform/version.js";
 
-export const VERSION = "0.1.0";
+export { VERSION };
 
 /**
  * One line: `tsnap 0.1.0 (commit 42212bd, BPF objects: prebuilt in the package)`. The

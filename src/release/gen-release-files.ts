@@ -18,7 +18,7 @@ import { type RepoPackageJson, releaseInfo, releasePackageJson } from "./package
 export async function genReleaseFiles(stage: string, commit: string, date: string): Promise<void> {
   const repo = JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as RepoPackageJson;
   if (repo.version !== VERSION)
-    throw new Error(`package.json says ${repo.version}, cli/version.ts ${VERSION}`);
+    throw new Error(`package.json says ${repo.version}, platform/version.ts ${VERSION}`);
   const commands = await commandFlags(COMMANDS);
   const pages: [string, string, string][] = [
     ["tsnap", "what every Linux thread is doing and waiting on", topHelp()],
