@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
+import type { Page } from "puppeteer-core";
 import { runCli } from "../../testkit/cli.js";
 import { startServe } from "../../testkit/serve-capture.js";
 import { REPO_ROOT } from "../../testkit/workloads.js";
@@ -33,16 +34,16 @@ async function query(args: string[]): Promise<Row[]> {
   return (JSON.parse(r.stdout) as { rows: Row[] }).rows;
 }
 
-test("headless Chromium, demo hour, syscall=pread64: swimlanes and top stacks equal tsnap query's; a thread's label drills to it", {
-  skip: !existsSync(DEMO)
-    ? `demo data not found at ${DEMO}`
-    : !CHROMIUM
-      ? "chromium is not installed (scripts/setup.sh --tests installs it)"
-      : !DRIVER
-        ? "puppeteer-core is not installed (scripts/setup.sh installs the npm packages)"
-        : false,
-  timeout: 120_000,
-}, async () => {
+const SKIP = !existsSync(DEMO)
+  ? `demo data not found at ${DEMO}`
+  : !CHROMIUM
+    ? "chromium is not installed (scripts/setup.sh --tests installs it)"
+    : !DRIVER
+      ? "puppeteer-core is not installed (scripts/setup.sh installs the npm packages)"
+      : false;
+
+/** `tsnap serve` on the demo hour and a headless Chromium page (1280x1000) for `fn`; script errors collected. */
+async function onDemoPage(fn: (page: Page, url: string, errors: string[]) => Promise<void>): Promise<void> {
   const { default: puppeteer } = await import("puppeteer-core");
   const srv = await startServe([DEMO, "--port", "0"], 60_000);
   const browser = await puppeteer.launch({
@@ -55,7 +56,19 @@ test("headless Chromium, demo hour, syscall=pread64: swimlanes and top stacks eq
     await page.setViewport({ width: 1280, height: 1000 });
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(`${srv.url}?g=comm2&f=syscall%3Dpread64`, { waitUntil: "load" });
+    await fn(page, srv.url, errors);
+  } finally {
+    await browser.close();
+    await srv.stop();
+  }
+}
+
+test("headless Chromium, demo hour, syscall=pread64: swimlanes and top stacks equal tsnap query's; a thread's label drills to it", {
+  skip: SKIP,
+  timeout: 120_000,
+}, async () => {
+  await onDemoPage(async (page, url, errors) => {
+    await page.goto(`${url}?g=comm2&f=syscall%3Dpread64`, { waitUntil: "load" });
     const settled = (before = "") =>
       page.waitForFunction(
         (b) =>
@@ -149,35 +162,15 @@ test("headless Chromium, demo hour, syscall=pread64: swimlanes and top stacks eq
     const after = await page.$$eval("#lanes .lane-label", (ts) => ts.map((t) => t.getAttribute("data-tid")));
     assert.deepEqual(after, [labels[0].tid]);
     assert.deepEqual(errors, [], "no script errors");
-  } finally {
-    await browser.close();
-    await srv.stop();
-  }
+  });
 });
 
 test("headless Chromium, demo hour: the process picker lists tsnap query -g tgid's processes busiest first; a typed name drills to that process", {
-  skip: !existsSync(DEMO)
-    ? `demo data not found at ${DEMO}`
-    : !CHROMIUM
-      ? "chromium is not installed (scripts/setup.sh --tests installs it)"
-      : !DRIVER
-        ? "puppeteer-core is not installed (scripts/setup.sh installs the npm packages)"
-        : false,
+  skip: SKIP,
   timeout: 120_000,
 }, async () => {
-  const { default: puppeteer } = await import("puppeteer-core");
-  const srv = await startServe([DEMO, "--port", "0"], 60_000);
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run"],
-  });
-  try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1280, height: 1000 });
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(srv.url, { waitUntil: "load" });
+  await onDemoPage(async (page, url, errors) => {
+    await page.goto(url, { waitUntil: "load" });
     await page.waitForFunction(() => document.querySelectorAll("#table tbody tr").length > 0, {
       timeout: 30_000,
     });
@@ -268,7 +261,7 @@ test("headless Chromium, demo hour: the process picker lists tsnap query -g tgid
     }
 
     // Text that matches no process says so and leaves the view alone.
-    const url = page.url();
+    const address = page.url();
     await page.type("#proc", "no-such-process-name");
     await page.keyboard.press("Enter");
     await page.waitForFunction(
@@ -277,10 +270,7 @@ test("headless Chromium, demo hour: the process picker lists tsnap query -g tgid
         timeout: 30_000,
       },
     );
-    assert.equal(page.url(), url);
+    assert.equal(page.url(), address);
     assert.deepEqual(errors, [], "no script errors");
-  } finally {
-    await browser.close();
-    await srv.stop();
-  }
+  });
 });
