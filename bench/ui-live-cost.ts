@@ -2,11 +2,12 @@
 // beyond the sampler itself). Runs, alternated: the sampler alone (`tsnap capture` at the
 // same rate into /dev/shm, CSV, the loop ui --live runs) and `tsnap ui --live` in a real
 // terminal (tmux, 160x45: it samples, reads the view's data and redraws each second).
-// Each process's user + system time (/proc/PID/stat, the process and its waited-for
-// children) is read over SECONDS after WARM seconds of start-up.
+// Each process's user + system time (/proc/PID/stat, all its threads) is read over
+// SECONDS after WARM seconds of start-up.
 // Run: flock /tmp/tsnap-cpu.lock node dist/bench/ui-live-cost.js [SECONDS] [REPS] [HZ]
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { parseStat } from "../src/sources/proc/parse.js";
 import { TSNAP_BIN } from "../src/testkit/cli.js";
 import { startTmux } from "../src/testkit/tmux.js";
 
@@ -16,11 +17,11 @@ const HZ = process.argv[4] ?? "5";
 const WARM = 5;
 const TICK = 100; // USER_HZ: /proc/PID/stat counts in 1/100 s
 
-/** CPU seconds of `pid` so far: utime + stime + cutime + cstime. */
+/** CPU seconds of `pid` so far: its threads' user + system time (live and exited ones). */
 function cpuOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK;
+  const st = parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  if (!st) throw new Error(`/proc/${pid}/stat: not a stat line`);
+  return (st.utime + st.stime) / TICK;
 }
 
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
