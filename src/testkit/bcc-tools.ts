@@ -86,14 +86,15 @@ export function theirs(tool: string, args: string[], marker = "Ctrl-C to end."):
 
 /**
  * A reference tracer running as `child`: `started` resolves once `ready(stdout so far)` holds
- * (`settleMs` later), and fails when the child exits first or (with `attachMs`) takes longer;
- * stop() sends SIGINT and gives what it printed and its exit code.
+ * (`settleMs` later; with `pollMs`, checked that often as well as on output, for a readiness
+ * that shows outside stdout), and fails when the child exits first or (with `attachMs`) takes
+ * longer; stop() sends SIGINT and gives what it printed and its exit code.
  */
 export function childTracer(
   child: ChildProcess,
   what: string,
   ready: (out: string) => boolean,
-  opts: { settleMs?: number; attachMs?: number } = {},
+  opts: { settleMs?: number; attachMs?: number; pollMs?: number } = {},
 ): Tracer {
   let out = "";
   let err = "";
@@ -108,13 +109,22 @@ export function childTracer(
     err += d;
   });
   const started = new Promise<void>((res, rej) => {
+    let done = false;
+    const check = () => {
+      if (done || !ready(out)) return;
+      done = true;
+      if (opts.settleMs) setTimeout(res, opts.settleMs);
+      else res();
+    };
     child.stdout!.on("data", (d) => {
       out += d;
-      if (ready(out)) {
-        if (opts.settleMs) setTimeout(res, opts.settleMs);
-        else res();
-      }
+      check();
     });
+    if (opts.pollMs !== undefined) {
+      const poll = setInterval(() => (done ? clearInterval(poll) : check()), opts.pollMs);
+      poll.unref();
+      child.once("exit", () => clearInterval(poll));
+    }
     child.once("exit", (c) => rej(new Error(`${what} exited (${c}) before it traced: ${out}${err}`)));
     if (opts.attachMs !== undefined)
       setTimeout(

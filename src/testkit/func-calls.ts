@@ -3,6 +3,8 @@
 // with known arguments) driven round by round,
 // and bpftrace as the reference tracer on the same run (its map output parsed).
 import { spawn, spawnSync } from "node:child_process";
+import { readdirSync, readlinkSync } from "node:fs";
+import { cpus } from "node:os";
 import { childTracer, type Tracer } from "./bcc-tools.js";
 import { compileWorkload, type RunningWorkload, startWorkload } from "./workloads.js";
 
@@ -70,20 +72,42 @@ export const hasBpftrace = (): boolean =>
   spawnSync("bpftrace", ["--version"], { stdio: "ignore" }).status === 0;
 
 /**
- * bpftrace running `program`, started once it says "Attaching", stopped with SIGINT (maps
- * printed). It never outlives `limitMs` (SIGKILL), so a test that times out cannot hang on it,
- * and `started` fails when it has not said "Attaching" within 30 s.
+ * bpftrace running `program`, started once every probe it announced ("Attaching N probes...")
+ * is attached, stopped with SIGINT (maps printed). It never outlives `limitMs` (SIGKILL), so
+ * a test that times out cannot hang on it, and `started` fails when it has not attached within
+ * 30 s.
  */
 export function bpftrace(program: string, limitMs = 90_000): Tracer {
   const child = spawn("bpftrace", ["-B", "none", "-e", program], { stdio: ["ignore", "pipe", "pipe"] });
   setTimeout(() => child.kill("SIGKILL"), limitMs).unref();
-  // bpftrace prints "Attaching N probes..." before it attaches, and says nothing after
-  // (BEGIN fires before the probes attach): give it a moment more. 500 ms was too short for
-  // a uprobe on a loaded machine (a clean-clone run: bpftrace saw 4,198 of 5,000 calls).
-  return childTracer(child, "bpftrace", (out) => out.includes("Attaching"), {
-    settleMs: 1500,
+  // bpftrace prints "Attaching N probes..." before it attaches and says nothing after, so a
+  // fixed wait after that line was a guess (1.5 s was too short once on a loaded clean-clone
+  // run: bpftrace's maps came back empty). Debian's bpftrace (0.17) holds one perf event per
+  // attached probe plus one output buffer per CPU: wait for that many.
+  return childTracer(child, "bpftrace", (out) => bpftraceAttached(out, child.pid), {
+    settleMs: 200,
     attachMs: 30_000,
+    pollMs: 50,
   });
+}
+
+/** True once bpftrace (`pid`) said how many probes it attaches and holds that many perf events (plus its per-CPU buffers). */
+function bpftraceAttached(out: string, pid: number | undefined): boolean {
+  const m = /Attaching (\d+) probes?/.exec(out);
+  if (!m || pid === undefined) return false;
+  let perf = 0;
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === "anon_inode:[perf_event]") perf++;
+      } catch {
+        // closed meanwhile
+      }
+    }
+  } catch {
+    return false; // exited: childTracer reports it
+  }
+  return perf >= Number(m[1]) + cpus().length;
 }
 
 /** bpftrace's `@name[key]: N` lines → "name[key]" (or "name") → N. */

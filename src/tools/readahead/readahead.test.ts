@@ -3,7 +3,7 @@
 // page in, every page is read), then has all of a second file read ahead (WILLNEED), sleeps
 // 600 ms and reads its first K pages. mincore(2), the kernel's own view, says how many pages
 // each step brought into the cache. Under -p (only the workload): total is exactly the pages
-// mincore saw come in, unused exactly the second file's pages never read, and exactly K
+// mincore saw come in, unused exactly the second file's cached pages never read, and exactly K
 // reads waited 512-1023 ms (the sleep) while none of the sequential reads did.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -67,11 +67,14 @@ test("a file read after DONTNEED, and one read ahead then read in part: pages an
       const m = /done (\d+) (\d+) (\d+) (\d+) (\d+)/.exec(out);
       assert.ok(m, `the workload's done line: ${out}`);
       const [s0, s1, a0, , a2] = m.slice(1).map(Number);
-      assert.ok(s0 < 16 && a0 < 16 && s1 === PAGES && a2 === PAGES, `mincore: ${m[0]}`);
+      // Reading seq to its end caches all of it; how far the reads of ahead's first K pages
+      // push its asynchronous readahead varies (once a2 was PAGES - 1), so the truth of the
+      // second file is what mincore saw cached, not PAGES.
+      assert.ok(s0 < 16 && a0 < 16 && s1 === PAGES && a2 >= K + 16, `mincore: ${m[0]}`);
       const r = JSON.parse(res.json.out.trim()) as JsonReport;
       assert.equal(r.total, s1 - s0 + (a2 - a0), "every page readahead brought in, as mincore saw them come");
-      assert.equal(r.unused, PAGES - K, "the second file's pages never read");
-      assert.equal(r.used, PAGES - s0 + K, "the first file's pages and the K read of the second");
+      assert.equal(r.unused, a2 - a0 - K, "the second file's pages read ahead and never read");
+      assert.equal(r.used, s1 - s0 + K, "the first file's pages and the K read of the second");
       const slow = r.slots.filter((s) => s.low >= 512).reduce((n, s) => n + s.count, 0);
       const sleep = r.slots.find((s) => s.low === 512)?.count ?? 0;
       assert.equal(sleep, K, `K reads waited the 600 ms sleep: ${JSON.stringify(r.slots)}`);
