@@ -40,15 +40,17 @@ export interface AllocatorTargets {
 export function findAllocators(obj: string | undefined, pid: number | null): AllocatorTargets {
   const names = [...ALLOCATORS, ...FREERS].join("|");
   const spec = parseProbeSpec(`p:${obj ?? "c"}:^(${names})$`, true);
-  const found = resolveProbes(spec, {
-    allow: ["uprobe"],
-    tool: "memleak",
-    regex: true,
-    pid,
-  }) as UprobeTarget[];
+  let found: UprobeTarget[] = [];
+  try {
+    found = resolveProbes(spec, { allow: ["uprobe"], tool: "memleak", regex: true, pid }) as UprobeTarget[];
+  } catch (err) {
+    if (!(err instanceof InputError) || !/^no function matches/.test(err.message)) throw err;
+  }
   const byName = new Map(found.map((t) => [t.func, t]));
-  for (const need of ["malloc", "free"])
-    if (!byName.has(need)) throw new InputError(`no function matches '${need}' in ${found[0].path}`);
+  if (!byName.has("malloc") || !byName.has("free"))
+    throw new InputError(
+      `'${obj ?? "c"}' has no malloc and free to probe (-O names the allocator's library)`,
+    );
   return {
     allocs: ALLOCATORS.map((f) => byName.get(f) ?? null),
     frees: FREERS.flatMap((f) => byName.get(f) ?? []),
