@@ -3,7 +3,7 @@
 // attaches (returns before entries, each allocator's index as cookie; or the kmem and
 // percpu tracepoints), and reads the maps for a report. Imported when the command runs.
 import type { Collection } from "../../bpf/collection.js";
-import { arrayU64, mapEntries } from "../../bpf/maps.js";
+import { arrayU64, mapEntries, mapEntriesInto } from "../../bpf/maps.js";
 import type { RingBuffer } from "../../bpf/ringbuf.js";
 import { loadToolObject } from "../../bpf/tool-object.js";
 import { InputError } from "../../errors.js";
@@ -12,11 +12,10 @@ import { attachProbe } from "../probe-attach.js";
 import { parseProbeSpec } from "../probe-spec.js";
 import { resolveProbes, type UprobeTarget } from "../probe-targets.js";
 import { StackResolver } from "../stack-tool.js";
+import type { RawAllocations } from "./memleak-report.js";
 import {
   ALLOCATORS,
-  type Allocation,
   configBytes,
-  decodeAllocation,
   decodeCombined,
   FREERS,
   LOST_ALLOCS,
@@ -79,7 +78,8 @@ export interface MemleakLoad {
 }
 
 export interface MemleakSource {
-  outstanding(): Allocation[];
+  /** The `allocs` map now, read into buffers kept for the next read. */
+  outstanding(): RawAllocations;
   combined(): { stackId: number; bytes: number; count: number }[];
   /** The stack of an id, symbolized (user frames through the process's maps). */
   stack(stackId: number): StackSide;
@@ -149,10 +149,20 @@ function source(col: Collection, o: MemleakLoad, links: number): MemleakSource {
   const tgid = o.config.tgid;
   // -c: the process is still the shell that waits; its maps are read at the first stack.
   if (!kernel && !o.config.waitExec) stacks.users.see(tgid);
+  let buf: { keys: Buffer; values: Buffer } | undefined;
   const trace = o.config.traceAll ? col.ringBuffer("events", { map: "lost", index: LOST_TRACE }) : null;
   return {
-    outstanding: () =>
-      mapEntries(allocsFd, 8, MEMLEAK_ALLOC.size, 4096).map(([k, v]) => decodeAllocation(k, v)),
+    outstanding() {
+      if (!buf) {
+        const cap = col.mapMaxEntries("allocs");
+        buf = {
+          keys: Buffer.allocUnsafeSlow(cap * 8),
+          values: Buffer.allocUnsafeSlow(cap * MEMLEAK_ALLOC.size),
+        };
+      }
+      const n = mapEntriesInto(allocsFd, 8, MEMLEAK_ALLOC.size, buf.keys, buf.values, 4096);
+      return { ...buf, n };
+    },
     combined: () => decodeAll(combinedFd),
     stack: (id) => (kernel ? stacks.kernelSide(id, true) : stacks.userSide(id, tgid, true)),
     trace,

@@ -84,27 +84,6 @@ export function configBytes(c: MemleakConfig): Buffer {
   return b;
 }
 
-/** One outstanding allocation, as read from `allocs`. */
-export interface Allocation {
-  addr: bigint;
-  size: number;
-  /** CLOCK_MONOTONIC ns of the allocation. */
-  ts: bigint;
-  /** Negative: no stack (the stack map was full, or the walk failed). */
-  stackId: number;
-}
-
-/** An `allocs` entry (key: the address). Pure. */
-export function decodeAllocation(key: Buffer, value: Buffer): Allocation {
-  const o = MEMLEAK_ALLOC.off;
-  return {
-    addr: key.readBigUInt64LE(0),
-    size: Number(value.readBigUInt64LE(o.size)),
-    ts: value.readBigUInt64LE(o.timestamp_ns),
-    stackId: value.readInt32LE(o.stack_id),
-  };
-}
-
 /** A `combined_allocs` entry (key: the stack id as u64). Pure. */
 export function decodeCombined(
   key: Buffer,

@@ -5,7 +5,7 @@
 import type { StackSide } from "../../report/stack-report.js";
 import { toJson } from "../../report/table.js";
 import { hhmmss } from "../hist-tool.js";
-import type { Allocation } from "./memleak-records.js";
+import { MEMLEAK_ALLOC } from "./memleak-records.js";
 
 export interface StackGroup {
   stackId: number;
@@ -15,25 +15,39 @@ export interface StackGroup {
   allocs: { addr: bigint; size: number }[];
 }
 
+/** The `allocs` map as read: entry i's key (the address, u64) at i × 8, its alloc_info at i × MEMLEAK_ALLOC.size. */
+export interface RawAllocations {
+  keys: Buffer;
+  values: Buffer;
+  n: number;
+}
+
 /**
  * Allocations made at least `minAgeNs` before `nowNs` (CLOCK_MONOTONIC), summed per stack;
- * the `top` largest by bytes, largest first.
+ * the `top` largest by bytes, largest first. Reads the entries in place (a kernel-mode
+ * map holds up to a million). Pure.
  */
 export function groupOutstanding(
-  allocs: readonly Allocation[],
+  raw: RawAllocations,
   o: { nowNs: bigint; minAgeNs: bigint; top: number; showAllocs: boolean },
 ): StackGroup[] {
-  const byStack = new Map<number, StackGroup & { ts: bigint[] }>();
-  for (const a of allocs) {
-    if (a.ts > o.nowNs - o.minAgeNs) continue;
-    let g = byStack.get(a.stackId);
+  const { size: vs, off } = MEMLEAK_ALLOC;
+  const u64 = (b: Buffer, at: number) => b.readUInt32LE(at) + b.readUInt32LE(at + 4) * 2 ** 32;
+  const newest = Number(o.nowNs - o.minAgeNs);
+  const byStack = new Map<number, StackGroup>();
+  for (let i = 0; i < raw.n; i++) {
+    const v = i * vs;
+    if (u64(raw.values, v + off.timestamp_ns) > newest) continue;
+    const stackId = raw.values.readInt32LE(v + off.stack_id);
+    const size = u64(raw.values, v + off.size);
+    let g = byStack.get(stackId);
     if (!g) {
-      g = { stackId: a.stackId, bytes: 0, count: 0, allocs: [], ts: [] };
-      byStack.set(a.stackId, g);
+      g = { stackId, bytes: 0, count: 0, allocs: [] };
+      byStack.set(stackId, g);
     }
-    g.bytes += a.size;
+    g.bytes += size;
     g.count++;
-    if (o.showAllocs) g.allocs.push({ addr: a.addr, size: a.size });
+    if (o.showAllocs) g.allocs.push({ addr: raw.keys.readBigUInt64LE(i * 8), size });
   }
   return topGroups([...byStack.values()], o.top);
 }
