@@ -8,7 +8,8 @@
 //    workload's rate, the tool's CPU (its threads' schedstat time on CPU from attached
 //    to drained) per 1,000 events, and the kernel's cost per event (bpf_stats: run_time_ns of
 //    the programs behind the tool's fds, via `bpftool prog show id`, over the events made).
-//   node dist/bench/tools-cost.js [--reps 3] [--opens 100000] [--execs 2000] [--storms-only]
+//   node dist/bench/tools-cost.js [--reps 3] [--opens 100000] [--execs 2000] [--storms-only | --startup-only]
+//     [--tools opensnoop,execsnoop]   (start-up of these tools only)
 // (root; run alone, under the CPU lock: another workload on 2 CPUs is what it would measure)
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -26,6 +27,8 @@ const { values } = parseArgs({
     opens: { type: "string", default: "100000" },
     execs: { type: "string", default: "2000" },
     "storms-only": { type: "boolean", default: false },
+    "startup-only": { type: "boolean", default: false },
+    tools: { type: "string" },
   },
 });
 const reps = Number(values.reps);
@@ -172,7 +175,7 @@ function bpfRunNs(pid: number): number {
 
 async function startup(): Promise<string> {
   const rows: string[][] = [];
-  for (const name of STARTUP) {
+  for (const name of values.tools ? values.tools.split(",") : STARTUP) {
     const c = cTool(name);
     const ours = existsSync(join(TOOLS_DIR, name));
     if (!ours) {
@@ -357,7 +360,7 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("needs root");
   if (!values["storms-only"])
     process.stdout.write(`Start-up: exec to the first output line (reps ${reps})\n${await startup()}\n`);
-  process.stdout.write(`Storms (reps ${reps})\n${await storms()}`);
+  if (!values["startup-only"]) process.stdout.write(`Storms (reps ${reps})\n${await storms()}`);
 }
 
 main().catch((err) => {

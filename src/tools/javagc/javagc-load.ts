@@ -14,7 +14,7 @@ import { ringSource } from "../snoop-source.js";
 import type { SnoopSource } from "../snoop-tool.js";
 import { configBytes, LOST_RING, LOST_START, PROBES } from "./javagc-records.js";
 
-/** The libjvm.so process `pid` maps (the path as its maps say). */
+/** The libjvm.so process `pid` maps, through /proc/PID/root (a JVM in a container: its file). */
 export function jvmLibrary(pid: number): string {
   let maps: string;
   try {
@@ -24,7 +24,7 @@ export function jvmLibrary(pid: number): string {
   }
   const lib = libraryInMaps(maps, "libjvm");
   if (!lib) throw new InputError(`process ${pid} has no libjvm.so mapped: not a HotSpot JVM`);
-  return lib;
+  return `/proc/${pid}/root${lib}`;
 }
 
 /** Each of PROBES in `lib`, with its index (a probe may sit at several places). */
