@@ -10,6 +10,7 @@
 //    the programs behind the tool's fds, via `bpftool prog show id`, over the events made).
 //   node dist/bench/tools-cost.js [--reps 3] [--opens 100000] [--execs 2000] [--storms-only | --startup-only]
 //     [--tools opensnoop,execsnoop]   (start-up of these tools only)
+//     [--versus OTHER/bin/tsnap.js]   (start-up of another tsnap too, alternating: a before/after)
 // (root; run alone, under the CPU lock: another workload on 2 CPUs is what it would measure)
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     "storms-only": { type: "boolean", default: false },
     "startup-only": { type: "boolean", default: false },
     tools: { type: "string" },
+    versus: { type: "string" },
   },
 });
 const reps = Number(values.reps);
@@ -179,16 +181,22 @@ async function startup(): Promise<string> {
     const c = cTool(name);
     const ours = existsSync(join(TOOLS_DIR, name));
     if (!ours) {
-      rows.push([name, "not in this tsnap", "", ""]);
+      rows.push([name, "not in this tsnap", ...(values.versus ? [""] : []), "", ""]);
       continue;
     }
     const t: number[] = [];
+    const vt: number[] = [];
     const ct: number[] = [];
     let cNote = c ? "" : "no C binary";
     for (let i = 0; i < reps; i++) {
       const a = await trace(tsnapCmd(name, []));
       await a.stop();
       if (a.attachedMs !== null) t.push(a.attachedMs);
+      if (values.versus) {
+        const v = await trace([process.execPath, values.versus, name]);
+        await v.stop();
+        if (v.attachedMs !== null) vt.push(v.attachedMs);
+      }
       if (c && !cNote) {
         const b = await trace(cCmd(c, []));
         await b.stop();
@@ -199,9 +207,14 @@ async function startup(): Promise<string> {
     }
     const fmt = (xs: number[]) =>
       xs.length ? `${Math.min(...xs).toFixed(0)} / ${median(xs).toFixed(0)}` : "";
-    rows.push([name, t.length ? fmt(t) : "did not attach", cNote || fmt(ct), ""]);
+    const versus = values.versus ? [vt.length ? fmt(vt) : "did not attach"] : [];
+    rows.push([name, t.length ? fmt(t) : "did not attach", ...versus, cNote || fmt(ct), ""]);
   }
-  return renderTable(["tool", "tsnap ms min / median", "libbpf-tools ms min / median", ""], rows);
+  const versusHead = values.versus ? [`${values.versus} ms min / median`] : [];
+  return renderTable(
+    ["tool", "tsnap ms min / median", ...versusHead, "libbpf-tools ms min / median", ""],
+    rows,
+  );
 }
 
 interface StormRow {
