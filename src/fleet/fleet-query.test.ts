@@ -5,6 +5,8 @@
 // the window is reported, not averaged in; user values stay bound parameters. --stacks
 // against each host's tsnap query --stacks; devname on two more hosts' bpf captures of
 // O_DIRECT writes, one of them with other device names (another machine's partitions).
+// Every figure is compared between two readers of the same files, none with the CPU's states:
+// test-lane: together
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
