@@ -12,7 +12,6 @@ import { attachProbe } from "../probe-attach.js";
 import { parseProbeSpec } from "../probe-spec.js";
 import { resolveProbes, type UprobeTarget } from "../probe-targets.js";
 import { StackResolver } from "../stack-tool.js";
-import type { RawAllocations } from "./memleak-report.js";
 import {
   ALLOCATORS,
   configBytes,
@@ -24,6 +23,7 @@ import {
   MEMLEAK_COMBINED,
   type MemleakConfig,
 } from "./memleak-records.js";
+import type { RawAllocations } from "./memleak-report.js";
 
 export interface AllocatorTargets {
   /** Index = cookie (ALLOCATORS order); null: not in the object, or an alias of another (one probe per address). */
