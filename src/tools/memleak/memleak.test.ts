@@ -135,19 +135,27 @@ test("outstanding bytes and allocations per stack exactly as the workload kept t
   }
 });
 
-test("-c runs the command and follows it from its exec; ends when it exits", {
+test("-c runs the command and follows it from its exec; ends when it exits; -t: every call of round 1", {
   skip,
   timeout: 60_000,
 }, async () => {
   const bin = compileWorkload("mem-leaks", "test/workloads", ["-fno-omit-frame-pointer"]);
-  const r = await runCli(["memleak", "-o", "0", "--json", "-c", `${bin} ${ARGS.join(" ")} run`, "600"]);
+  const r = await runCli(["memleak", "-o", "0", "-t", "--json", "-c", `${bin} ${ARGS.join(" ")} run`, "600"]);
   assert.equal(r.code, 0, r.stderr);
-  const reports = parseNdjson<{ stacks: JsonStack[] }>(
+  const objects = parseNdjson<{ stacks?: JsonStack[]; call?: string }>(
     r.stdout
       .split("\n")
       .filter((l) => l.startsWith("{"))
       .join("\n"),
   );
+  const reports = objects.filter((o) => o.stacks !== undefined) as { stacks: JsonStack[] }[];
+  // Round 1's calls (mem-leaks.c): each kept block, leak_realloc's malloc and realloc, churn's
+  // malloc, calloc and realloc per round and one mmap; frees: realloc's old blocks (6 + churn's),
+  // churn's two frees per round and one munmap.
+  const calls = (kind: string) => objects.filter((o) => o.call === kind).length;
+  const kept = N.malloc + N.calloc + N.realloc + N.memalign + N.aligned + N.mmap;
+  assert.equal(calls("alloc"), kept + N.realloc + 3 * N.churn + 1, "-t: every allocation");
+  assert.equal(calls("free"), N.realloc + 3 * N.churn + 1, "-t: every free of a followed block");
   assert.deepEqual(
     byLeaf(reports[reports.length - 1].stacks),
     ROUND1,

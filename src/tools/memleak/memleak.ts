@@ -66,7 +66,7 @@ const FLAGS = {
     long: "top",
     short: "T",
     arg: "N",
-    help: "stacks per report, the most bytes first (default 10)",
+    help: "stacks per report: those with the most bytes (default 10)",
     min: 1,
     max: 10000,
     integer: true,
