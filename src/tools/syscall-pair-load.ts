@@ -13,11 +13,13 @@ export function loadSyscallPair(
   syscalls: readonly string[],
   config: Buffer,
   cgroup?: string,
+  ringBytes?: number,
 ): SnoopSource {
   const events = new Set(openTracefs().events("syscalls"));
   const traced = syscalls.filter((s) => events.has(`sys_enter_${s}`));
   // exits before entries: a call whose entry is seen is then always seen returning.
   const programs = [...traced.map((s) => `${name}_exit_${s}`), ...traced.map((s) => `${name}_enter_${s}`)];
-  const object = { name, programs, config, cgroup };
+  const maxEntries: Record<string, number> = ringBytes === undefined ? {} : { events: ringBytes };
+  const object = { name, programs, config, cgroup, maxEntries };
   return loadToolObject(object, (col) => ringSource(col, { ring: LOST_RING, start: LOST_START }));
 }

@@ -27,36 +27,55 @@ export interface RecordLayout<Fs extends readonly Field[]> extends Layout<Fs[num
   decode(buf: Buffer, off: number): Decoded<Fs>;
 }
 
-const READ: Record<Scalar, (buf: Buffer, off: number) => number | bigint> = {
-  u8: (b, o) => b.readUInt8(o),
-  u16: (b, o) => b.readUInt16LE(o),
-  u32: (b, o) => b.readUInt32LE(o),
-  s32: (b, o) => b.readInt32LE(o),
-  u64: (b, o) => b.readBigUInt64LE(o),
-  s64: (b, o) => b.readBigInt64LE(o),
+// Buffer's reader of each scalar type, by method name (the compiled decoder calls them).
+const READ: Record<Scalar, string> = {
+  u8: "readUInt8",
+  u16: "readUInt16LE",
+  u32: "readUInt32LE",
+  s32: "readInt32LE",
+  u64: "readBigUInt64LE",
+  s64: "readBigInt64LE",
 };
 const SIZE: Record<Scalar, number> = { u8: 1, u16: 2, u32: 4, s32: 4, u64: 8, s64: 8 };
 
-function reader(t: FieldType): (buf: Buffer, off: number) => unknown {
-  if (typeof t === "string") return READ[t];
-  if (t.array === "char") return (b, o) => cString(b, o, t.len);
-  const read = READ[t.array];
-  const size = SIZE[t.array];
-  return (b, o) => Array.from({ length: t.len }, (_, i) => Number(read(b, o + i * size)));
+/** The expression that reads a field of type `t` at `b`'s byte `o + at`. */
+function readExpr(t: FieldType, at: number): string {
+  if (typeof t === "string") return `b.${READ[t]}(o + ${at})`;
+  if (t.array === "char") return `cString(b, o + ${at}, ${t.len})`;
+  const items = Array.from(
+    { length: t.len },
+    (_, i) => `Number(b.${READ[t.array as Scalar]}(o + ${at + i * SIZE[t.array as Scalar]}))`,
+  );
+  return `[${items.join(", ")}]`;
+}
+
+/**
+ * The decoder of a layout's records, compiled from its declaration (bpf2go's generated
+ * decoders, made at load): one object literal of the fields (`omit` left out; `named`'s
+ * index field turned into names[index], `fallback` past the table), so every record has
+ * the same shape and no field is read through a table at run time. The event tools decode
+ * ~100k records a second in a storm (bench/tools-cost.ts).
+ */
+function compileDecoder(
+  l: Layout<string>,
+  omit: ReadonlySet<string>,
+  named?: { key: string; names: readonly string[]; fallback: string },
+): (buf: Buffer, off: number) => unknown {
+  const props = l.fields
+    .filter(([f]) => !omit.has(f))
+    .map(([f, t]) => {
+      const read = readExpr(t, l.off[f]);
+      const value = named?.key === f ? `names[${read}] ?? fallback` : read;
+      return `${JSON.stringify(f)}: ${value}`;
+    });
+  const body = `return function decode(b, o) { return { ${props.join(", ")} }; };`;
+  return new Function("cString", "names", "fallback", body)(cString, named?.names, named?.fallback);
 }
 
 /** A layout (C's alignment rules) and the decoder of its records. */
 export function recordLayout<const Fs extends readonly Field[]>(name: string, fields: Fs): RecordLayout<Fs> {
   const l = layout(name, fields as readonly (readonly [Fs[number][0], FieldType])[]);
-  const reads = fields.map(([f, t]) => [f, l.off[f as Fs[number][0]], reader(t)] as const);
-  return {
-    ...l,
-    decode(buf, off) {
-      const out: Record<string, unknown> = {};
-      for (const [f, at, read] of reads) out[f] = read(buf, off + at);
-      return out as Decoded<Fs>;
-    },
-  };
+  return { ...l, decode: compileDecoder(l, new Set()) as RecordLayout<Fs>["decode"] };
 }
 
 /** A record as `namedDecoder` gives it: its padding left out and field `key` named. */
@@ -75,11 +94,8 @@ export function namedDecoder<Fs extends readonly Field[], K extends string, S ex
   names: S,
   fallback: S[number],
 ): (buf: Buffer, off: number) => NamedRecord<Fs, K, S> {
-  return (buf, off) => {
-    // A rest copy, not `delete r.pad`: deleting a property turns the object into a slow
-    // dictionary, and opensnoop renders ~100k of these a second in a storm.
-    const { pad: _pad, ...r }: Record<string, unknown> = rec.decode(buf, off);
-    r[key] = names[r[key] as number] ?? fallback;
-    return r as NamedRecord<Fs, K, S>;
-  };
+  return compileDecoder(rec, new Set(["pad"]), { key, names, fallback }) as (
+    buf: Buffer,
+    off: number,
+  ) => NamedRecord<Fs, K, S>;
 }

@@ -25,10 +25,10 @@ export function fdErr(ret: number): [number, number] {
   return ret >= 0 ? [ret, 0] : [-1, -ret];
 }
 
-/** `at`: the wall time of the open's return. */
-export function line(e: OpenEvent, o: ReportOptions, at: Date): string {
+/** `wall`: the wall time of a kernel timestamp (asked only with -T: a Date per line costs). */
+export function line(e: OpenEvent, o: ReportOptions, wall: (ns: bigint) => Date): string {
   let s = "";
-  if (o.time) s += `${hhmmss(at).padEnd(8)} `;
+  if (o.time) s += `${hhmmss(wall(e.ts)).padEnd(8)} `;
   if (o.printUid) s += `${String(e.uid).padEnd(7)} `;
   const [fd, err] = fdErr(e.ret);
   s += `${String(e.pid).padEnd(6)} ${e.comm.padEnd(16)} ${String(fd).padStart(3)} ${String(err).padStart(3)} `;

@@ -11,6 +11,9 @@ import { liveCount } from "../../bpf/handles.js";
 import { assertBadInput, libbpfTool, ours, stopAll, theirs } from "../../testkit/bcc-tools.js";
 import { runCli } from "../../testkit/cli.js";
 import { compileWorkload, REPO_ROOT, signalAndWait, startWorkload } from "../../testkit/workloads.js";
+import { runSnoopLoop } from "../snoop-tool.js";
+import { loadOpensnoop } from "./opensnoop-load.js";
+import { decodeEvent, LOST_WORDS } from "./opensnoop-records.js";
 
 const root = process.getuid?.() === 0;
 const built = existsSync(`${REPO_ROOT}/build/bpf/opensnoop.bpf.o`);
@@ -164,4 +167,56 @@ test("-d: stops by itself after the duration", { skip, timeout: 30_000 }, async 
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^PID {4}COMM {14}FD ERR PATH\n/);
   assert.ok(s >= 1 && s < 15, `${s} s`);
+});
+
+test("a ring too small for a storm: the lost opens said on stderr are exactly the workload's opens not printed", {
+  skip,
+  timeout: 60_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsnap-opensnoop-lost-"));
+  const tag = `l${process.pid}`;
+  const w = await startWorkload(compileWorkload("open-storm"), [String(3000), dir, tag]);
+  try {
+    // 4 pages: ~50 records of 328 bytes, against 9,002 opens made as fast as one thread can.
+    const src = loadOpensnoop({ pid: Number(w.ready[1]), tid: 0, flagsMask: 0, failed: false }, 4 * 4096);
+    let out = "";
+    let err = "";
+    const ac = new AbortController();
+    const io = {
+      out: (t: string) => {
+        out += t;
+      },
+      err: (t: string) => {
+        err += t;
+      },
+      signal: ac.signal,
+      isTTY: false,
+      columns: 0,
+    };
+    const loop = runSnoopLoop(
+      io,
+      { json: false, header: "", tracing: "", durationS: Infinity, lostWords: LOST_WORDS },
+      src,
+      (buf, off) => {
+        return `${decodeEvent(buf, off).path}\n`;
+      },
+    );
+    const [, ok, failed] = /done (\d+) (\d+)/.exec(await signalAndWait(w)) ?? [];
+    ac.abort();
+    await loop;
+    const made = Number(ok) + Number(failed);
+    const printed = out.split("\n").filter((l) => l.includes(tag)).length;
+    const ringWords = LOST_WORDS.ring;
+    let lost = 0;
+    for (const m of err.matchAll(/WARNING: (\d+) (.*)\n/g)) {
+      assert.equal(m[2], ringWords, `only the ring loses: ${m[0]}`);
+      lost += Number(m[1]);
+    }
+    assert.equal(made, 9002, "the workload made its opens");
+    assert.ok(lost > 0, `a 16 KiB ring loses opens in a storm (printed ${printed} of ${made})`);
+    assert.equal(lost, made - printed, `lost said ${lost}, made ${made}, printed ${printed}`);
+  } finally {
+    await w.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

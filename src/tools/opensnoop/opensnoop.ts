@@ -122,8 +122,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     const e = decodeEvent(buf, off);
     // As libbpf-tools, the name filter runs here (the kernel filters the rest).
     if (o.name !== undefined && !e.comm.includes(o.name)) return "";
-    const at = clock.wall(e.ts);
-    return o.json ? jsonLine(e, at) : line(e, o, at);
+    return o.json ? jsonLine(e, clock.wall(e.ts)) : line(e, o, clock.wall);
   });
 }
 
