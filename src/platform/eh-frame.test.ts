@@ -12,6 +12,9 @@ import { evalExpr } from "./dwarf-unwind.js";
 import { type CfiRow, cfaText, regName, ruleText } from "./eh-frame.js";
 import { unwindImage } from "./unwind-tables.js";
 
+/** Code whose CFI is only in .debug_frame: no .eh_frame entries, no frame pointers. */
+const DEBUG_FRAME_ONLY = ["-O2", "-fomit-frame-pointer", "-fno-asynchronous-unwind-tables", "-g"];
+
 interface Expected {
   start: number;
   end: number;
@@ -19,15 +22,17 @@ interface Expected {
   rows: { loc: number; cols: Map<string, string> }[];
 }
 
-/** readelf's FDEs (CIE tables stand for FDEs that print none). */
-function readelfFdes(path: string): Expected[] {
+/** readelf's FDEs of one section (CIE tables stand for FDEs that print none). */
+function readelfFdes(path: string, sectionName = ".eh_frame"): Expected[] {
   // readelf exits 1 on glibc (its separate debug file is absent) after printing everything.
   const r = spawnSync("readelf", ["--debug-dump=frames-interp", path], {
     encoding: "utf8",
     maxBuffer: 1 << 28,
   });
-  const text = r.stdout;
-  assert.ok(text.includes("Contents of the .eh_frame section"), `readelf ${path}: ${r.stderr}`);
+  const head = `Contents of the ${sectionName} section`;
+  assert.ok(r.stdout.includes(head), `readelf ${path}: ${r.stderr}`);
+  // That section's part of the listing only (readelf prints .eh_frame, then .debug_frame).
+  const text = r.stdout.slice(r.stdout.indexOf(head)).split(/\nContents of the /)[0];
   const cies = new Map<number, { loc: number; cols: Map<string, string> }[]>();
   const out: Expected[] = [];
   let cur: { rows: { loc: number; cols: Map<string, string> }[] } | null = null;
@@ -77,19 +82,20 @@ function rowText(row: CfiRow, cols: Iterable<string>): Map<string, string> {
 
 const haveReadelf = spawnSync("readelf", ["--version"]).status === 0;
 
-function checkFile(path: string): number {
+function checkFile(path: string, sectionName = ".eh_frame"): number {
   const img = unwindImage(readFileSync(path));
-  assert.ok(img, `${path} has .eh_frame`);
-  const want = readelfFdes(path);
+  const cfi = sectionName === ".eh_frame" ? img?.cfi : img?.debug;
+  assert.ok(cfi, `${path} has ${sectionName}`);
+  const want = readelfFdes(path, sectionName);
   assert.ok(want.length > 0, `readelf lists FDEs of ${path}`);
   let rows = 0;
   for (const e of want) {
-    const f = img.cfi.find(e.start);
+    const f = cfi.find(e.start);
     assert.ok(f && f.start === e.start && f.end === e.end, `FDE of 0x${e.start.toString(16)} in ${path}`);
-    const last = img.cfi.find(e.end - 1);
+    const last = cfi.find(e.end - 1);
     assert.equal(last?.start, e.start, `0x${(e.end - 1).toString(16)}: the same FDE`);
     for (const r of e.rows) {
-      const row = img.cfi.rowIn(f, r.loc);
+      const row = cfi.rowIn(f, r.loc);
       assert.ok(row, `a row at 0x${r.loc.toString(16)}`);
       assert.deepEqual(rowText(row, r.cols.keys()), r.cols, `${path} at 0x${r.loc.toString(16)}`);
       // No rule readelf would have printed a column for.
@@ -100,7 +106,7 @@ function checkFile(path: string): number {
   }
   // An address in no FDE (below the first one) has no row.
   const lowest = Math.min(...want.map((e) => e.start));
-  if (lowest > 0) assert.equal(img.cfi.find(lowest - 1)?.start === lowest - 1, false);
+  if (lowest > 0) assert.equal(cfi.find(lowest - 1)?.start === lowest - 1, false);
   return rows;
 }
 
@@ -118,6 +124,13 @@ test("every row of a workload built -O2 -fomit-frame-pointer agrees with readelf
 }, () => {
   const bin = compileWorkload("nofp-chain", "test/workloads", ["-fomit-frame-pointer"]);
   assert.ok(checkFile(bin) > 10);
+});
+
+test("every row of .debug_frame (a workload built -fno-asynchronous-unwind-tables -g) agrees with readelf", {
+  skip: !haveReadelf && "readelf (binutils) is not installed",
+}, () => {
+  const bin = compileWorkload("nofp-chain", "test/workloads", DEBUG_FRAME_ONLY);
+  assert.ok(checkFile(bin, ".debug_frame") > 10);
 });
 
 test("the PLT's CFA expression: rsp + 8, plus 8 once past the push (GNU ld's rule)", () => {

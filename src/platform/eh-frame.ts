@@ -36,13 +36,22 @@ export interface Fde {
   end: number;
 }
 
-/** .eh_frame (and .eh_frame_hdr when present) of one file, with their virtual addresses. */
+/**
+ * .eh_frame (and .eh_frame_hdr when present) of one file, with their virtual addresses; or
+ * with `debugFrame` its .debug_frame (DWARF's own table: CIEs have id 0xffffffff, an FDE
+ * names its CIE by offset from the section's start, addresses are absolute, no header).
+ */
 export interface CfiSections {
   ehFrame: Buffer;
   ehFrameAddr: number;
   hdr: Buffer | null;
   hdrAddr: number;
+  debugFrame?: boolean;
 }
+
+/** A CIE's id in .eh_frame and in .debug_frame. */
+const EH_CIE_ID = 0;
+const DEBUG_CIE_ID = 0xffffffff;
 
 interface Cie {
   codeAlign: number;
@@ -222,19 +231,28 @@ export class CfiTable {
   private readonly cies = new Map<number, Cie | null>();
   private index: Fde[] | null = null;
   private readonly rows = new Map<number, CfiRow | null>();
+  private readonly cieId: number;
 
-  constructor(readonly s: CfiSections) {}
+  constructor(readonly s: CfiSections) {
+    this.cieId = s.debugFrame ? DEBUG_CIE_ID : EH_CIE_ID;
+  }
+
+  /** The offset of the CIE an FDE's id field (at `idAt`, holding `id`) names. */
+  private cieOf(idAt: number, id: number): number {
+    return this.s.debugFrame ? id : idAt - id;
+  }
 
   private cie(at: number): Cie | null {
     let c = this.cies.get(at);
     if (c !== undefined) return c;
     c = null;
     const e = entry(this.s.ehFrame, at);
-    if (e && this.s.ehFrame.readUInt32LE(e.idAt) === 0) {
+    if (e && this.s.ehFrame.readUInt32LE(e.idAt) === this.cieId) {
       const r = new Reader(this.s.ehFrame, e.body, e.end);
       const version = r.u8();
       const aug = r.cstr();
       if (aug.includes("eh")) r.u64();
+      if (version >= 4) r.p += 2; // .debug_frame v4: address_size, segment_selector_size
       const codeAlign = r.uleb();
       const dataAlign = r.sleb();
       const ra = version === 1 ? r.u8() : r.uleb();
@@ -267,8 +285,8 @@ export class CfiTable {
     const e = entry(b, at);
     if (!e) return null;
     const id = b.readUInt32LE(e.idAt);
-    if (id === 0) return { at, cie: -1, start: 0, end: 0, next: e.end };
-    const cieAt = e.idAt - id;
+    if (id === this.cieId) return { at, cie: -1, start: 0, end: 0, next: e.end };
+    const cieAt = this.cieOf(e.idAt, id);
     const cie = this.cie(cieAt);
     if (!cie) return { at, cie: -1, start: 0, end: 0, next: e.end };
     const r = new Reader(b, e.body, e.end);

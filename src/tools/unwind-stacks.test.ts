@@ -7,8 +7,9 @@
 // on the same run agree on the chain and do no better.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
-import { basename } from "node:path";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
 import { test } from "node:test";
 import { runTsnap } from "../testkit/cli.js";
 import { containsSeq, parseFolded, sumWhere } from "../testkit/folded.js";
@@ -187,5 +188,77 @@ test("offcputime --unwind dwarf: clone3 … reader_fn;read in ≥ 90% of the rea
     assert.ok(stacks.length > 50 && perfGood > 0.5 * stacks.length, "perf itself unwinds the reader");
   } finally {
     await w.stop();
+  }
+});
+
+/** Built so that its CFI is in .debug_frame only: no unwind tables, no frame pointers. */
+const DEBUG_FRAME_ONLY = ["-fomit-frame-pointer", "-fno-asynchronous-unwind-tables", "-g"];
+
+/** The main thread's samples whose chain is the workload's own: _start … main;worker;hot. */
+async function mainChain(bin: string, comm: string): Promise<{ good: number; total: number; text: string }> {
+  const w = await startWorkload(bin, []);
+  try {
+    const r = await runTsnap(["profile", "--unwind", "dwarf", "-F", "199", "-p", w.ready[1], "-f", "3"], {
+      timeoutMs: 30_000,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const main = parseFolded(r.stdout).filter((s) => s.frames[0] === comm);
+    const full = (f: readonly string[]) => f[1] === "_start" && containsSeq(f, ["main", "worker", "hot"]);
+    return { good: sumWhere(main, (s) => full(s.frames)), total: sumWhere(main, () => true), text: r.stdout };
+  } finally {
+    await w.stop();
+  }
+}
+
+test("--unwind dwarf through .debug_frame (built -fno-asynchronous-unwind-tables -g): _start … main;worker;hot in ≥ 90% of samples, also from a stripped binary's debug file", {
+  skip: !root && "needs root",
+}, async (t) => {
+  const bin = compileWorkload("nofp-chain", "test/workloads", DEBUG_FRAME_ONLY);
+  // The premise, from binutils: .eh_frame has no FDE for worker, .debug_frame has one.
+  const worker = Number.parseInt(
+    /^([0-9a-f]+) T worker$/m.exec(execFileSync("nm", [bin], { encoding: "utf8" }))?.[1] ?? "",
+    16,
+  );
+  const frames = execFileSync("readelf", ["-W", "--debug-dump=frames", bin], { encoding: "utf8" });
+  const fdes = (section: string) =>
+    [
+      ...(
+        frames.split(`Contents of the ${section} section`)[1]?.split("\nContents of the ")[0] ?? ""
+      ).matchAll(/FDE cie=\S+ pc=([0-9a-f]+)\.\.([0-9a-f]+)/g),
+    ].map((m) => [Number.parseInt(m[1], 16), Number.parseInt(m[2], 16)]);
+  const covers = (section: string) => fdes(section).some(([s, e]) => worker >= s && worker < e);
+  assert.equal(covers(".eh_frame"), false, "no .eh_frame FDE for worker");
+  assert.equal(covers(".debug_frame"), true, ".debug_frame has worker's FDE");
+
+  const own = await mainChain(bin, basename(bin).slice(0, 15));
+  t.diagnostic(`.debug_frame: full chain in ${own.good} of ${own.total} samples`);
+  assert.ok(own.total > 300, `enough samples of the main thread: ${own.total}\n${own.text}`);
+  assert.ok(own.good >= 0.9 * own.total, `full chain in ${own.good} of ${own.total}\n${own.text}`);
+
+  // Stripped of its debug sections, the same code is unwound with its debug file's .debug_frame
+  // (found by .gnu_debuglink in .debug/ beside it).
+  const dir = mkdtempSync(join(tmpdir(), "tsnap-debugframe-"));
+  try {
+    const stripped = join(dir, "nofp-dbgframe");
+    mkdirSync(join(dir, ".debug"));
+    execFileSync("objcopy", ["--only-keep-debug", bin, join(dir, ".debug", "nofp-dbgframe.debug")]);
+    execFileSync("objcopy", [
+      "--strip-debug",
+      `--add-gnu-debuglink=${join(dir, ".debug", "nofp-dbgframe.debug")}`,
+      bin,
+      stripped,
+    ]);
+    assert.ok(
+      !execFileSync("readelf", ["-S", "-W", stripped], { encoding: "utf8" }).includes(".debug_frame"),
+    );
+    const linked = await mainChain(stripped, "nofp-dbgframe");
+    t.diagnostic(`debug file's .debug_frame: full chain in ${linked.good} of ${linked.total} samples`);
+    assert.ok(linked.total > 300, `enough samples: ${linked.total}\n${linked.text}`);
+    assert.ok(
+      linked.good >= 0.9 * linked.total,
+      `full chain in ${linked.good} of ${linked.total}\n${linked.text}`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
