@@ -7,8 +7,9 @@
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../errors.js";
+import { tsnapCsvReader } from "../store/convert.js";
 import { csvHeader } from "../store/csv-row.js";
-import { formatTimestampUs, parsePartitionName } from "../store/files.js";
+import { parsePartitionName } from "../store/files.js";
 import { TABLES, type TableName } from "../store/schema.js";
 import type { Catalog, FileGroup } from "./discover.js";
 import { Duck, duckMessage } from "./duck.js";
@@ -16,8 +17,10 @@ import type { History } from "./history.js";
 import { createPartitions, DICTIONARIES, emptySelect, groupSelect } from "./views.js";
 
 export interface LiveHistory extends History {
-  /** Reads what was appended since the last update; true when rows came or went. */
+  /** Reads what was appended since the last update; true when rows came (and old ones went). */
   update(): Promise<boolean>;
+  /** The first round kept, µs (0 before any). */
+  startUs: number;
 }
 
 /** Inserted in this order: dictionaries before the samples using them, rounds last. */
@@ -101,6 +104,9 @@ class LiveTables implements LiveHistory {
     await this.duck.lockDown(Object.values(this.scratch));
   }
 
+  /** The first round kept (µs), 0 before any. */
+  startUs = 0;
+
   async update(): Promise<boolean> {
     const chunks = this.readAppended();
     let changed = false;
@@ -111,10 +117,17 @@ class LiveTables implements LiveHistory {
       await this.insert(t);
       changed = true;
     }
-    const r = await this.duck.all("SELECT epoch_us(max(timestamp)) AS t FROM rounds");
-    if (r[0]?.t !== null && r[0]?.t !== undefined) this.endUs = Number(r[0].t) + 1;
-    if (this.endUs > 0) changed = (await this.trim(this.endUs - this.keepUs)) || changed;
-    return changed;
+    // New rows are the only way the end moves, so also the only time rows fall out.
+    if (!changed) return false;
+    await this.trim();
+    const r = await this.duck.all(
+      "SELECT epoch_us(min(timestamp)) AS a, epoch_us(max(timestamp)) AS b FROM rounds",
+    );
+    if (r[0]?.b !== null && r[0]?.b !== undefined) {
+      this.startUs = Number(r[0].a);
+      this.endUs = Number(r[0].b) + 1;
+    }
+    return true;
   }
 
   close(): void {
@@ -197,13 +210,9 @@ class LiveTables implements LiveHistory {
   /** Rows of the table's scratch file into the table (dictionaries: keys not there yet). */
   private async insert(t: TableName): Promise<void> {
     const columns = new Set(TABLES[t].columns.map((c) => c.name));
-    const rows = groupSelect({
-      producer: "tsnap",
-      format: "csv",
-      table: t,
-      paths: [this.scratch[t]],
-      columns,
-    });
+    const paths = [this.scratch[t]];
+    const g = { producer: "tsnap", format: "csv", table: t, paths, columns } as const;
+    const rows = groupSelect(g, "", tsnapCsvReader(paths, t, false, true));
     let sql = `INSERT INTO ${t} ${rows}`;
     if (t in DICTIONARIES) {
       const [key, value] = DICTIONARIES[t as keyof typeof DICTIONARIES];
@@ -218,23 +227,22 @@ class LiveTables implements LiveHistory {
     }
   }
 
-  /** Deletes rows before `cutUs`; true when some went. */
-  private async trim(cutUs: number): Promise<boolean> {
-    const cut = { cut: formatTimestampUs(cutUs) };
-    let n = 0;
-    for (const t of ["samples", "rounds", "lathist"] as const)
-      n += await this.count(`DELETE FROM ${t} WHERE timestamp < CAST($cut AS TIMESTAMP)`, cut);
+  /**
+   * Deletes the rows before the window: the last `keepUs` up to the last round + 1 µs
+   * (the default window of the view). One statement list: DuckDB's per-call cost is
+   * most of what a delete of a few rows costs.
+   */
+  private async trim(): Promise<void> {
+    const keep = Math.round(this.keepUs);
+    const cut = `(SELECT max(timestamp) + INTERVAL 1 MICROSECOND - to_microseconds(${keep}) FROM rounds)`;
+    const sql = (["samples", "lathist", "rounds"] as const).map(
+      (t) => `DELETE FROM ${t} WHERE timestamp < ${cut};`,
+    );
     if (++this.updates % COMPLETION_SWEEP === 0)
       for (const [t, c] of Object.entries(COMPLETIONS))
-        await this.count(
-          `DELETE FROM ${t} c WHERE coalesce(c.${c.time} < CAST($cut AS TIMESTAMP), true) AND NOT EXISTS (SELECT 1 FROM samples s WHERE s.tid = c.${c.tid} AND s.${c.seq} = c.${c.seq})`,
-          cut,
+        sql.unshift(
+          `DELETE FROM ${t} c WHERE coalesce(c.${c.time} < ${cut}, true) AND NOT EXISTS (SELECT 1 FROM samples s WHERE s.tid = c.${c.tid} AND s.${c.seq} = c.${c.seq});`,
         );
-    return n > 0;
-  }
-
-  private async count(sql: string, params: Record<string, string>): Promise<number> {
-    const r = await this.duck.all(sql, params);
-    return Number(r[0]?.Count ?? r[0]?.count ?? 0);
+    await this.duck.run(sql.join("\n"));
   }
 }

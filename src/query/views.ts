@@ -28,10 +28,11 @@ function viewColumns(table: TableName): { name: string; type: string }[] {
   return cols;
 }
 
-/** The normalised rows of one group of files (the view's columns, then `producer`). */
+/** The normalised rows of one group of files (the view's columns, then `producer`), read by `reader`. */
 export function groupSelect(
   g: Pick<FileGroup, "producer" | "format" | "table" | "paths" | "columns">,
   where = "",
+  reader = readerSql(g),
 ): string {
   const list = viewColumns(g.table).map((c) => {
     if (!g.columns.has(c.name)) return `CAST(NULL AS ${c.type}) AS ${c.name}`;
@@ -41,7 +42,7 @@ export function groupSelect(
     }
     return `CAST(${sqlIdent(c.name)} AS ${c.type}) AS ${c.name}`;
   });
-  return `SELECT ${list.join(", ")}, '${g.producer}' AS producer FROM ${readerSql(g)} ${where}`;
+  return `SELECT ${list.join(", ")}, '${g.producer}' AS producer FROM ${reader} ${where}`;
 }
 
 /** No rows, the view's columns (a table made from it has the view's columns and types). */

@@ -24,10 +24,23 @@ import { type PartitionFile, partitionName } from "./files.js";
 import { csvColumnsSql, SCHEMA_VERSION, type TableName } from "./schema.js";
 import { sqlString } from "./sql-text.js";
 
-/** Read options for a tsnap CSV file (explicit types, no sniffing, strict unless told). */
-export function tsnapCsvReader(paths: string[], table: TableName, ignoreErrors = false): string {
+/**
+ * Read options for a tsnap CSV file (explicit types, no sniffing, strict unless told).
+ * `small`: a few rows read every second (the live window's new rows): DuckDB's dialect
+ * detection and parallel scan set-up are skipped (about 5 ms of CPU down to 1 per read).
+ */
+export function tsnapCsvReader(
+  paths: string[],
+  table: TableName,
+  ignoreErrors = false,
+  small = false,
+): string {
   const list = `[${paths.map(sqlString).join(", ")}]`;
-  return `read_csv(${list}, header = true, delim = ',', quote = '"', escape = '"', columns = ${csvColumnsSql(table)}, timestampformat = '%Y-%m-%d %H:%M:%S.%f'${ignoreErrors ? ", ignore_errors = true" : ""})`;
+  const opts = [
+    ...(ignoreErrors ? ["ignore_errors = true"] : []),
+    ...(small ? ["auto_detect = false", "parallel = false"] : []),
+  ];
+  return `read_csv(${list}, header = true, delim = ',', quote = '"', escape = '"', columns = ${csvColumnsSql(table)}, timestampformat = '%Y-%m-%d %H:%M:%S.%f'${opts.map((o) => `, ${o}`).join("")})`;
 }
 
 /**

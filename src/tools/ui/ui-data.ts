@@ -141,6 +141,8 @@ export class UiData {
   /** The data's first time and end (read once per (re)open or refresh). */
   async extent(): Promise<Extent> {
     const h = await this.history();
+    // Live: kept with the tables at each refresh.
+    if (this.liveH) this.ext ??= { startUs: this.liveH.startUs, endUs: this.liveH.endUs };
     if (!this.ext) {
       const r = await h.duck.all(
         "SELECT epoch_us(min(timestamp)) AS a, epoch_us(max(timestamp)) AS b FROM rounds",
