@@ -515,3 +515,55 @@ test("under `node --cpu-prof` (SIGPROF every ms) the sampler still loads: signal
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** True when /proc/PID/stat's flags have PF_KTHREAD (field 9). */
+function isKernelThread(pid: number): boolean | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    const flags = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[6]);
+    return (flags & 0x00200000) !== 0;
+  } catch {
+    return null; // gone
+  }
+}
+
+test("-a: cmdline and exe of every process are what /proc says, kernel threads (no pread) and user processes", {
+  skip,
+}, async () => {
+  const w = await startWorkload(compileWorkload("spin"), ["1", "20", "extra-arg"]);
+  try {
+    const [r] = await rounds({ hz: 1, all: true, needs: new Set(["cmdline", "exe"]) }, 1, 0);
+    let kthreads = 0;
+    let users = 0;
+    const seen = new Set<number>();
+    for (const s of r.samples) {
+      if (seen.has(s.tgid)) continue;
+      seen.add(s.tgid);
+      const k = isKernelThread(s.tgid);
+      if (k === null) continue;
+      let cmdline: string;
+      let exe: string | null;
+      try {
+        cmdline = readFileSync(`/proc/${s.tgid}/cmdline`, "utf8").replace(/\0+$/, "").split("\0").join(" ");
+        try {
+          exe = readlinkSync(`/proc/${s.tgid}/exe`);
+        } catch {
+          exe = null;
+        }
+      } catch {
+        continue; // exited since the round
+      }
+      if (k) kthreads++;
+      else users++;
+      assert.equal(s.cmdline, cmdline, `cmdline of ${s.tgid} (${s.comm})`);
+      assert.equal(s.exe, exe, `exe of ${s.tgid} (${s.comm})`);
+      if (k) assert.equal(s.cmdline, "", `kernel thread ${s.tgid} has an empty cmdline`);
+    }
+    assert.ok(kthreads > 0, "kernel threads sampled");
+    assert.ok(users > 0, "user processes sampled");
+    const mine = r.samples.find((s) => s.tgid === w.child.pid);
+    assert.ok(mine?.cmdline?.endsWith(" 1 20 extra-arg"), `workload cmdline: ${mine?.cmdline}`);
+  } finally {
+    await w.stop();
+  }
+});

@@ -42,6 +42,7 @@ import {
   TASK_REC,
   TF_IN_SYSCALL,
   TF_IORQ_INFLIGHT,
+  TF_KTHREAD,
   TF_SYSC_FROM_REGS,
 } from "./records.js";
 import { COUNTER_EVENTS_LOST, MAPS, PROGRAMS } from "./sampler-object.js";
@@ -322,18 +323,23 @@ export class BpfSampler implements Sampler {
       if (!known) this.stacks.forget(uh);
       else if (this.want.ustack) s.ustack = known.joined;
     }
-    if (this.want.process) this.fillProcess(s, buf.readUInt32LE(o + T.uid));
+    if (this.want.process) this.fillProcess(s, buf.readUInt32LE(o + T.uid), (flags & TF_KTHREAD) !== 0);
     return s;
   }
 
-  private fillProcess(s: Sample, uid: number): void {
+  /**
+   * A kernel thread has no user image: its /proc/PID/cmdline reads empty and its exe link
+   * does not resolve, so the kernel's flag answers both without a pread per round (with -a
+   * about half the processes of a machine are kernel threads).
+   */
+  private fillProcess(s: Sample, uid: number, kthread: boolean): void {
     const needs = this.opts.needs;
     if (needs.has("username")) s.username = this.processes.userName(uid);
-    if (needs.has("cmdline")) s.cmdline = this.processes.cmdline(s.tgid);
+    if (needs.has("cmdline")) s.cmdline = kthread ? "" : this.processes.cmdline(s.tgid);
     if (needs.has("cgroup"))
       s.cgroup =
         s.cgroup_id !== null ? this.processes.cgroupPath(s.cgroup_id, s.tgid) : this.processes.cgroup(s.tgid);
-    if (needs.has("exe")) s.exe = this.processes.exe(s.tgid);
+    if (needs.has("exe")) s.exe = kthread ? null : this.processes.exe(s.tgid);
   }
 
   /** The in-kernel latency histograms of this sampler's hooks (null without hooks). */
