@@ -65,22 +65,3 @@ export function decodeRow(key: Buffer, value: Buffer): DiskIo {
     ns: Number(value.readBigUInt64LE(VALUE.off.ns)),
   };
 }
-
-/** What each row added since the previous read (`prev`: key hex → that read's row); `idle`: keys that added nothing. Pure. */
-export function rowDeltas(
-  prev: ReadonlyMap<string, DiskIo>,
-  now: readonly [Buffer, Buffer][],
-): { rows: DiskIo[]; idle: Buffer[]; next: Map<string, DiskIo> } {
-  const rows: DiskIo[] = [];
-  const idle: Buffer[] = [];
-  const next = new Map<string, DiskIo>();
-  for (const [k, v] of now) {
-    const r = decodeRow(k, v);
-    const p = prev.get(k.toString("hex"));
-    const d = { ...r, io: r.io - (p?.io ?? 0), bytes: r.bytes - (p?.bytes ?? 0), ns: r.ns - (p?.ns ?? 0) };
-    if (d.io > 0) rows.push(d);
-    if (d.io === 0 && p) idle.push(k);
-    else next.set(k.toString("hex"), r);
-  }
-  return { rows, idle, next };
-}

@@ -2,46 +2,26 @@
 // bcc/libbpf-tools biotop (same options, same layout). biotop.bpf.c sums each I/O per
 // issuing process, disk and direction in the kernel at block tracepoints; this module
 // prints the differences between reads (biotop-report.ts).
-import { readFileSync } from "node:fs";
-import { requireBpfPrivilege } from "../../bpf/privilege.js";
-import { decimalFlag, flagHelp, oneOfFlag, parseFlags, switchFlag, textFlag } from "../../command/args.js";
+import { flagHelp, parseFlags, textFlag } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { jsonFlag, parseIntervalCount, pidFlag } from "../../command/flags.js";
-import { waitOrAbort } from "../../platform/abortable-sleep.js";
+import { jsonFlag, pidFlag } from "../../command/flags.js";
 import { diskDev, partitions } from "../block-devices.js";
+import { runTopLoop, TOP_ARGS, topFlags, topTimes } from "../top-tool.js";
 import { tool } from "./biotop.tool.js";
 import { LOST_WORDS } from "./biotop-records.js";
-import { renderJson, renderText, sortRows } from "./biotop-report.js";
+import { renderJson, renderText, SORTS, sortRows } from "./biotop-report.js";
 
 const FLAGS = {
   pid: pidFlag,
-  noclear: switchFlag({ long: "noclear", short: "C", help: "do not clear the screen between reports" }),
-  rows: decimalFlag({
-    long: "rows",
-    short: "r",
-    arg: "MAXROWS",
-    help: "at most MAXROWS rows per report (default 20)",
-    min: 1,
-    max: 10240,
-    integer: true,
-    fallback: 20,
-  }),
-  sort: oneOfFlag({
-    long: "sort",
-    short: "s",
-    arg: "SORT",
-    help: "order of the rows: all (the default), io, bytes, time",
-    choices: ["all", "io", "bytes", "time"],
-    fallback: "all",
+  ...topFlags({
+    rowsArg: "MAXROWS",
+    sortHelp: "order of the rows: all (the default), io, bytes, time",
+    sorts: SORTS,
+    sortFallback: "all",
   }),
   disk: textFlag({ long: "disk", short: "d", arg: "DISK", help: "count this disk only (sda, nvme0n1, vda)" }),
   json: jsonFlag("process, disk and direction per report"),
 };
-
-const ARGS = [
-  { name: "interval", help: "seconds between reports (default 1)" },
-  { name: "count", help: "number of reports (default: until Ctrl-C)" },
-];
 
 const HELP = `tsnap biotop: block device I/O per process, like top (bcc biotop)
 
@@ -58,7 +38,7 @@ tracepoints: libbpf-tools' biotop needs kprobes. The screen is cleared between r
 a terminal unless -C. Needs root.
 
 OPTIONS
-${flagHelp(FLAGS, true, ARGS)}
+${flagHelp(FLAGS, true, TOP_ARGS)}
 EXAMPLES
   sudo tsnap biotop                     every second until Ctrl-C
   sudo tsnap biotop -C 5 10             5-second reports, 10 times, without clearing
@@ -69,39 +49,21 @@ EXAMPLES
 
 async function run(argv: string[], io: Io): Promise<number> {
   const { values: o, positionals } = parseFlags(argv, FLAGS, 2);
-  const ic = parseIntervalCount(positionals);
-  // libbpf-tools' default interval is 1 s (not one report at the end).
-  const intervalS = ic.intervalS === Number.POSITIVE_INFINITY ? 1 : ic.intervalS;
+  const times = topTimes(positionals);
   const disks = partitions();
   const dev = o.disk === undefined ? 0 : diskDev(o.disk, disks);
-  requireBpfPrivilege("biotop");
-  const { loadBiotop } = await import("./biotop-load.js");
-  const src = loadBiotop({ pid: o.pid ?? 0, dev });
-  try {
-    io.err("Tracing block I/O... Hit Ctrl-C to end.\n");
-    const seen = { start: 0, counts: 0 };
-    for (let n = 1; ; n++) {
-      const aborted = io.signal.aborted || (await waitOrAbort(intervalS * 1000, io.signal));
-      if (io.signal.reason === "EPIPE") return 0;
-      const shown = sortRows(src.take(), o.sort, o.rows);
-      const at = new Date();
-      if (o.json) io.out(renderJson(shown, disks, at));
-      else
-        io.out(
-          (io.isTTY && !o.noclear ? "\x1b[H\x1b[2J" : "") +
-            renderText(shown, disks, readFileSync("/proc/loadavg", "utf8"), at),
-        );
-      const lost = src.lost();
-      for (const k of ["start", "counts"] as const) {
-        if (lost[k] > seen[k]) io.err(`WARNING: ${lost[k] - seen[k]} ${LOST_WORDS[k]}\n`);
-        seen[k] = lost[k];
-      }
-      if (aborted || n >= ic.count) break;
-    }
-  } finally {
-    src.close();
-  }
-  return 0;
+  return runTopLoop(io, {
+    ...times,
+    noclear: o.noclear,
+    json: o.json,
+    name: "biotop",
+    tracing: "Tracing block I/O",
+    lostWords: LOST_WORDS,
+    open: async () => (await import("./biotop-load.js")).loadBiotop({ pid: o.pid ?? 0, dev }),
+    order: (rows) => sortRows(rows, o.sort, o.rows),
+    text: (rows, loadavg, at) => renderText(rows, disks, loadavg, at),
+    ndjson: (rows, at) => renderJson(rows, disks, at),
+  });
 }
 
 export const command: Command = toolCommand(tool, HELP, run);

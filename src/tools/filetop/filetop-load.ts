@@ -6,19 +6,14 @@ import { arrayU64, mapTakeChunks } from "../../bpf/maps.js";
 import { loadToolObject } from "../../bpf/tool-object.js";
 import { openTracefs } from "../../platform/tracefs.js";
 import { FS_SYSCALLS, fsopPrograms, syscallsTraced } from "../fs-ops.js";
+import type { TopSource } from "../top-tool.js";
 import { configBytes, decodeRow, type FileIo, type FiletopConfig, KEY, VALUE } from "./filetop-records.js";
 
 /** The syscalls filetop counts: reads and writes (not opens, not fsyncs). */
 const RW = FS_SYSCALLS.filter((s) => /read|write/.test(s));
 
-export interface FiletopSource {
-  /** The calls per (thread, file) since the previous take (or attach). */
-  take(): FileIo[];
-  lost(): { start: number; files: number };
-  close(): void;
-}
-
-export function loadFiletop(config: FiletopConfig): FiletopSource {
+/** Each take: the calls per (thread, file) since the previous one (or attach). */
+export function loadFiletop(config: FiletopConfig): TopSource<FileIo> {
   const syscalls = syscallsTraced(RW, openTracefs().events("syscalls"));
   const object = {
     name: "filetop",

@@ -2,44 +2,24 @@
 // bcc/libbpf-tools slabratetop (same options, same layout). slabratetop.bpf.c counts each
 // kmem:kmem_cache_alloc per cache name in the kernel; this module prints the differences
 // between reads (slabratetop-report.ts).
-import { readFileSync } from "node:fs";
-import { requireBpfPrivilege } from "../../bpf/privilege.js";
-import { decimalFlag, flagHelp, oneOfFlag, parseFlags, switchFlag } from "../../command/args.js";
+import { flagHelp, parseFlags } from "../../command/args.js";
 import { type Command, type Io, toolCommand } from "../../command/command.js";
-import { jsonFlag, parseIntervalCount, pidFlag } from "../../command/flags.js";
-import { waitOrAbort } from "../../platform/abortable-sleep.js";
+import { jsonFlag, pidFlag } from "../../command/flags.js";
+import { runTopLoop, TOP_ARGS, topFlags, topTimes } from "../top-tool.js";
 import { tool } from "./slabratetop.tool.js";
 import { LOST_WORDS } from "./slabratetop-records.js";
-import { renderJson, renderText, sortRows } from "./slabratetop-report.js";
+import { renderJson, renderText, SORTS, sortRows } from "./slabratetop-report.js";
 
 const FLAGS = {
   pid: pidFlag,
-  noclear: switchFlag({ long: "noclear", short: "C", help: "do not clear the screen between reports" }),
-  rows: decimalFlag({
-    long: "rows",
-    short: "r",
-    arg: "ROWS",
-    help: "at most ROWS rows per report (default 20)",
-    min: 1,
-    max: 10240,
-    integer: true,
-    fallback: 20,
-  }),
-  sort: oneOfFlag({
-    long: "sort",
-    short: "s",
-    arg: "SORT",
-    help: "order of the rows: size (bytes, the default), count (allocations), name",
-    choices: ["size", "count", "name"],
-    fallback: "size",
+  ...topFlags({
+    rowsArg: "ROWS",
+    sortHelp: "order of the rows: size (bytes, the default), count (allocations), name",
+    sorts: SORTS,
+    sortFallback: "size",
   }),
   json: jsonFlag("cache per report"),
 };
-
-const ARGS = [
-  { name: "interval", help: "seconds between reports (default 1)" },
-  { name: "count", help: "number of reports (default: until Ctrl-C)" },
-];
 
 const HELP = `tsnap slabratetop: kernel slab allocations per cache, like top (bcc slabratetop)
 
@@ -55,7 +35,7 @@ cleared between reports on a terminal unless -C. Options and layout are libbpf-t
 slabratetop. Needs root.
 
 OPTIONS
-${flagHelp(FLAGS, true, ARGS)}
+${flagHelp(FLAGS, true, TOP_ARGS)}
 EXAMPLES
   sudo tsnap slabratetop                every second until Ctrl-C
   sudo tsnap slabratetop -C 5 10        5-second reports, 10 times, without clearing
@@ -66,36 +46,18 @@ EXAMPLES
 
 async function run(argv: string[], io: Io): Promise<number> {
   const { values: o, positionals } = parseFlags(argv, FLAGS, 2);
-  const ic = parseIntervalCount(positionals);
-  // libbpf-tools' default interval is 1 s (not one report at the end).
-  const intervalS = ic.intervalS === Number.POSITIVE_INFINITY ? 1 : ic.intervalS;
-  const count = ic.count;
-  requireBpfPrivilege("slabratetop");
-  const { loadSlabratetop } = await import("./slabratetop-load.js");
-  const src = loadSlabratetop({ pid: o.pid ?? 0 });
-  try {
-    io.err("Tracing slab allocations (kmem:kmem_cache_alloc)... Hit Ctrl-C to end.\n");
-    let lostSeen = 0;
-    for (let n = 1; ; n++) {
-      const aborted = io.signal.aborted || (await waitOrAbort(intervalS * 1000, io.signal));
-      if (io.signal.reason === "EPIPE") return 0;
-      const shown = sortRows(src.take(), o.sort, o.rows);
-      const at = new Date();
-      if (o.json) io.out(renderJson(shown, at));
-      else
-        io.out(
-          (io.isTTY && !o.noclear ? "\x1b[H\x1b[2J" : "") +
-            renderText(shown, readFileSync("/proc/loadavg", "utf8"), at),
-        );
-      const lost = src.lost();
-      if (lost > lostSeen) io.err(`WARNING: ${lost - lostSeen} ${LOST_WORDS.map}\n`);
-      lostSeen = lost;
-      if (aborted || n >= count) break;
-    }
-  } finally {
-    src.close();
-  }
-  return 0;
+  return runTopLoop(io, {
+    ...topTimes(positionals),
+    noclear: o.noclear,
+    json: o.json,
+    name: "slabratetop",
+    tracing: "Tracing slab allocations (kmem:kmem_cache_alloc)",
+    lostWords: LOST_WORDS,
+    open: async () => (await import("./slabratetop-load.js")).loadSlabratetop({ pid: o.pid ?? 0 }),
+    order: (rows) => sortRows(rows, o.sort, o.rows),
+    text: renderText,
+    ndjson: renderJson,
+  });
 }
 
 export const command: Command = toolCommand(tool, HELP, run);

@@ -3,7 +3,8 @@
 // tracepoints (sock:sock_send_length, sock_recv_length) see every UDP send and receive.
 import { flagHelp } from "../../command/args.js";
 import { type Command, toolCommand } from "../../command/command.js";
-import { ARGS, FLAGS, runTop } from "../tcptop/tcptop.js";
+import { FLAGS, runTop } from "../tcptop/tcptop.js";
+import { TOP_ARGS } from "../top-tool.js";
 import { tool } from "./udptop.tool.js";
 
 const HELP = `tsnap udptop: UDP bytes per process and socket, like top (tcptop for UDP)
@@ -21,7 +22,7 @@ sock_recv_length, in the calling process; no kprobes): payload bytes, not header
 Options and layout are tsnap tcptop's. Needs root.
 
 OPTIONS
-${flagHelp(FLAGS, true, ARGS)}
+${flagHelp(FLAGS, true, TOP_ARGS)}
 EXAMPLES
   sudo tsnap udptop                     every second until Ctrl-C
   sudo tsnap udptop -C 5 10             5-second reports, 10 times, without clearing
