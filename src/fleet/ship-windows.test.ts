@@ -122,7 +122,7 @@ test("ship --segment 1m: windows while the hour is open, store and ship SIGKILLe
     // what matters is that it does not grow with the outage: one window's segment at most.
     assert.ok(spoolMax < 16 << 20, `spool at most ${spoolMax} bytes while the store was down ${OUTAGE_S} s`);
     console.log(
-      `# store down ${OUTAGE_S} s: at most ${Math.max(...pendingWhileDown)} segment waiting, spool at most ${spoolMax} bytes`,
+      `store down ${OUTAGE_S} s: at most ${Math.max(...pendingWhileDown)} segment waiting, spool at most ${spoolMax} bytes`,
     );
     a.kill("SIGKILL"); // with a cut segment not uploaded
     const r = await a.done;
