@@ -3,6 +3,8 @@
 // written as shipped segments (the mirror layout of docs/fleet.md) with DuckDB, then
 //   - the fleet group-by (state, syscall) over 5 minutes and over the hour, straight from
 //     the Parquet segments (tsnap fleet's SQL) and from MergeTree tables (docs/fleet.md's DDL);
+//   - the rows the engine read for them (format JSON's statistics.rows_read) against the
+//     window's rows, and the same group-by over the per-minute rollups (rollupSql);
 //   - ingest: the documented batch INSERT of every segment into MergeTree, rows/s, and the
 //     stored bytes per sample (system.parts after OPTIMIZE FINAL).
 // Prints min and median of --runs runs.
@@ -13,7 +15,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { loadChdb } from "../src/fleet/chdb.js";
-import { clickhouseDdl } from "../src/fleet/clickhouse-ddl.js";
+import { clickhouseDdl, rollupSql } from "../src/fleet/clickhouse-ddl.js";
 import { type FleetQuery, fleetColumn, fleetSql, tableTarget } from "../src/fleet/fleet-query.js";
 import { TABLES, type TableName } from "../src/store/schema.js";
 
@@ -119,6 +121,8 @@ for (const stmt of clickhouseDdl(db, 3650)
   .split(";\n")
   .filter((x) => x.trim()))
   await ch.queryBindAsync(stmt, {});
+// The per-minute rollups' views first: the INSERTs below feed them.
+for (const stmt of rollupSql(db)) await ch.queryBindAsync(stmt, {});
 const ti = performance.now();
 await ch.queryBindAsync(`INSERT INTO ${db}.samples SELECT * FROM file({p:String}, 'Parquet')`, {
   p: `${dir}/samples/**/*.parquet`,
@@ -146,5 +150,31 @@ await time(
   "MergeTree, 1 h group-by           ",
   fleetSql({ ...q(60), fromUs: t0Us, toUs: t0Us + 3600e6 }, tables),
 );
+// What the engine read (format JSON's statistics.rows_read) against the window's rows.
+async function rowsRead(
+  label: string,
+  q: { sql: string; params: Record<string, unknown> },
+  windowRows: number,
+) {
+  const out = JSON.parse((await ch.queryBindAsync(q.sql, q.params, { format: "JSON" })).text());
+  const read = Number(out.statistics.rows_read);
+  console.log(
+    `${label}: read ${read} rows for a window of ${windowRows} rows (${(read / windowRows).toFixed(2)}×)`,
+  );
+}
+const windowRows = (minutes: number) => minutes * 60 * hosts * (threads + 1); // samples + rounds
+await rowsRead("MergeTree, 5 min group-by         ", fleetSql(q(5), tables), windowRows(5));
+await rowsRead(
+  "MergeTree, 1 h group-by           ",
+  fleetSql({ ...q(60), fromUs: t0Us, toUs: t0Us + 3600e6 }, tables),
+  windowRows(60),
+);
+const rollups = tableTarget(db, true);
+await time("per-minute rollups, 5 min group-by", fleetSql(q(5), rollups));
+await time(
+  "per-minute rollups, 1 h group-by  ",
+  fleetSql({ ...q(60), fromUs: t0Us, toUs: t0Us + 3600e6 }, rollups),
+);
+await rowsRead("per-minute rollups, 5 min group-by", fleetSql(q(5), rollups), windowRows(5));
 await ch.queryBindAsync(`DROP DATABASE ${db}`, {});
 rmSync(dir, { recursive: true, force: true });

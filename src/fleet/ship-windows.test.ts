@@ -16,6 +16,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,10 +33,18 @@ import { S3Client } from "./s3-client.js";
 import { cutDone, readLedger } from "./ship-ledger.js";
 
 const BUCKET = "tsnap-fleet";
+/**
+ * How long the store stays down (real seconds): 2 in CI; the issue's 10 minutes by hand:
+ * TSNAP_SHIP_OUTAGE_S=600 node --test dist/src/fleet/ship-windows.test.js (the capture runs
+ * on for as long, its fake clock crossing hours, and ship's back-off reaches its 60 s cap).
+ */
+const OUTAGE_S = Number(process.env.TSNAP_SHIP_OUTAGE_S ?? 2);
+/** Capture rounds (20 a second, 1 s apart on its clock): 15 s, or the outage and 15 s more. */
+const ROUNDS = Math.max(300, Math.ceil((OUTAGE_S + 20) * 20));
 
 test("ship --segment 1m: windows while the hour is open, store and ship SIGKILLed, every row exactly once", {
   skip: S3rver.available() ? false : "s3rver is not installed (npm devDependency: scripts/setup.sh)",
-  timeout: 120_000,
+  timeout: 120_000 + OUTAGE_S * 1000,
 }, async () => {
   const root = mkdtempSync(join(tmpdir(), "tsnap-shipw-"));
   const server = new S3rver(join(root, "s3"), await freePort(), BUCKET);
@@ -67,7 +76,7 @@ test("ship --segment 1m: windows while the hour is open, store and ship SIGKILLe
     let pid = 0;
     const done = runTsnap([...shipArgs, "--interval", "1s"], {
       env,
-      timeoutMs: 110_000,
+      timeoutMs: 110_000 + OUTAGE_S * 1000,
       onSpawn: (p) => {
         pid = p;
         children.add(p);
@@ -87,22 +96,33 @@ test("ship --segment 1m: windows while the hour is open, store and ship SIGKILLe
   const duck = await Duck.open();
   try {
     // 03:57:30 → 04:02:30 on the capture's clock, 20 rounds a second.
-    const capture = captureFakeHours(dir, "2026-01-02T03:57:30Z", 300);
+    const capture = captureFakeHours(dir, "2026-01-02T03:57:30Z", ROUNDS);
     const a = watch();
     await until("a first window confirmed", () => ledger().cuts.some((c) => cutDone(ledger(), c)), 30_000);
     const before = ledger().cuts.length;
     server.kill();
     // Down: ship cuts the next window, then retries it; no more windows are cut.
     await until("a window cut while the store is down", () => ledger().cuts.length > before, 30_000);
-    const pendingWhileDown: number[] = [];
-    for (let i = 0; i < 40; i++) {
+    // While it stays down (OUTAGE_S), the capture goes on writing: at most one segment waits,
+    // and the spool's bytes stay what that segment and the kept windows need.
+    const pendingWhileDown = new Set<number>();
+    let spoolMax = 0;
+    const downUntil = Date.now() + OUTAGE_S * 1000;
+    while (Date.now() < downUntil) {
       const l = ledger();
-      pendingWhileDown.push(l.cuts.filter((c) => !cutDone(l, c)).length);
+      pendingWhileDown.add(l.cuts.filter((c) => !cutDone(l, c)).length);
+      spoolMax = Math.max(spoolMax, dirBytes(spool));
       await sleep(50);
     }
     assert.ok(
-      pendingWhileDown.every((n) => n <= 1),
-      `segments waiting in the spool while the store is down: ${pendingWhileDown.join(",")}`,
+      [...pendingWhileDown].every((n) => n <= 1),
+      `segments waiting in the spool while the store is down: ${[...pendingWhileDown].join(",")}`,
+    );
+    // The spool bound: --spool-max's default (256 MiB) is far above this capture's windows;
+    // what matters is that it does not grow with the outage: one window's segment at most.
+    assert.ok(spoolMax < 16 << 20, `spool at most ${spoolMax} bytes while the store was down ${OUTAGE_S} s`);
+    console.log(
+      `store down ${OUTAGE_S} s: at most ${Math.max(...pendingWhileDown)} segment waiting, spool at most ${spoolMax} bytes`,
     );
     a.kill("SIGKILL"); // with a cut segment not uploaded
     const r = await a.done;
@@ -238,3 +258,11 @@ test("ship --segment 1m: windows while the hour is open, store and ship SIGKILLe
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+/** Bytes of the files under a directory (the spool). */
+function dirBytes(d: string): number {
+  let n = 0;
+  for (const e of readdirSync(d, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size;
+  return n;
+}

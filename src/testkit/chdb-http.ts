@@ -2,7 +2,7 @@
 // ClickHouse server this machine can install runs the fleet's DDL (Debian 12's is 18.16),
 // and chDB (the real engine, ClickHouse 26.7) cannot listen itself, so this serves the
 // little of the HTTP interface tsnap's client uses: POST /?param_<name>=… with the SQL as
-// the body, JSONEachRow rows back, the engine's rows read in X-ClickHouse-Summary, and a
+// the body (its format JSONEachRow: only SELECTs), the engine's rows read in X-ClickHouse-Summary, and a
 // refused query as HTTP 500 with ClickHouse's "Code: N. DB::Exception: …" text. The SQL,
 // the parameters' binding and the settings are the engine's own; only the transport is ours.
 import { createServer, type Server } from "node:http";
@@ -38,13 +38,20 @@ export class ChdbHttp {
     const params: Record<string, string> = {};
     for (const [k, v] of qs) if (k.startsWith("param_")) params[k.slice(6)] = v;
     try {
-      const r = await ch.queryBindAsync(sql, params, { format: qs.get("default_format") ?? "JSONEachRow" });
-      this.queries.push({ sql, params, readRows: r.rowsRead });
+      // Format JSON: its statistics.rows_read is what the engine read (chDB's rowsRead counts
+      // the result's rows); its data rows are sent as JSONEachRow lines.
+      const r = await ch.queryBindAsync(sql, params, { format: "JSON" });
+      const text = r.text();
+      const out = text.trim()
+        ? (JSON.parse(text) as { data: unknown[]; statistics?: { rows_read?: number } })
+        : null;
+      const readRows = Number(out?.statistics?.rows_read ?? -1);
+      this.queries.push({ sql, params, readRows });
       res.writeHead(200, {
         "content-type": "application/x-ndjson",
-        "x-clickhouse-summary": JSON.stringify({ read_rows: String(r.rowsRead) }),
+        "x-clickhouse-summary": JSON.stringify({ read_rows: String(readRows) }),
       });
-      res.end(r.text());
+      res.end((out?.data ?? []).map((row) => `${JSON.stringify(row)}\n`).join(""));
     } catch (e) {
       const msg = String((e as Error).message ?? e);
       this.queries.push({ sql, params, readRows: -1 });
