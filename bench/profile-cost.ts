@@ -12,8 +12,12 @@
 // Totals (user+sys of the process tree) and peak RSS from /usr/bin/time -v.
 // Each case is run RUNS times, alternated; min / median of each figure.
 // Run: flock /tmp/tsnap-cpu.lock node dist/bench/profile-cost.js [SECONDS] [HZ] [RUNS]
-//        [--vs OTHER/bin/tsnap.js] [--no-perf]
+//        [--vs OTHER/bin/tsnap.js] [--no-perf] [--target hot-cold|node|python3] [--unwind MODE]
 // --vs alternates another build (main's: /work/main/bin/tsnap.js) with this one.
+// --target node|python3: the 2 spinners are that interpreter running a busy loop through
+// many of its binary's functions (JSON, regexes, sorting, hashing), and tsnap profiles the
+// first one (`-p PID`): the end phase is then the symbolization of a process with a big
+// binary (node: 98 MB, 153,000 function symbols), alone. --unwind is passed to tsnap.
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -23,7 +27,12 @@ import { compileWorkload, startWorkload } from "../src/testkit/workloads.js";
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
-  options: { vs: { type: "string" }, "no-perf": { type: "boolean", default: false } },
+  options: {
+    vs: { type: "string" },
+    "no-perf": { type: "boolean", default: false },
+    target: { type: "string", default: "hot-cold" },
+    unwind: { type: "string" },
+  },
 });
 const SECONDS = Number(positionals[0] ?? 30);
 const HZ = positionals[1] ?? "99";
@@ -131,11 +140,48 @@ function measured(argv: string[], phases = false): Promise<Figures> {
   });
 }
 
-const bin = compileWorkload("hot-cold", "test/workloads", [
-  "-fno-omit-frame-pointer",
-  "-fno-optimize-sibling-calls",
-]);
-const spinners = [await startWorkload(bin, []), await startWorkload(bin, [])];
+/** Busy loops through many functions of the interpreter's binary; each prints "ready PID" first. */
+const INTERPRETERS: Record<string, [string, string[]]> = {
+  node: [
+    process.execPath,
+    [
+      "-e",
+      `const z = require("node:zlib"), c = require("node:crypto");
+       console.log("ready " + process.pid);
+       for (let i = 0; ; i++) {
+         const o = { a: [i, "x".repeat(i % 50)], b: { c: Math.sqrt(i) } };
+         JSON.parse(JSON.stringify(o)); /(\\d+)x*/.exec("n" + i + "xx");
+         [5, 3, i, 1].sort(); c.createHash("sha1").update(String(i)).digest("hex");
+         if (i % 64 === 0) z.deflateSync(Buffer.alloc(512, i));
+       }`,
+    ],
+  ],
+  python3: [
+    "python3",
+    [
+      "-c",
+      `import json, re, hashlib, os, sys
+print("ready", os.getpid(), flush=True)
+i = 0
+while True:
+    o = {"a": [i, "x" * (i % 50)], "b": {"c": i ** 0.5}}
+    json.loads(json.dumps(o)); re.match(r"n(\\d+)x*", "n%dxx" % i)
+    sorted([5, 3, i, 1]); hashlib.sha1(str(i).encode()).hexdigest(); i += 1`,
+    ],
+  ],
+};
+const target = opt.target ?? "hot-cold";
+if (target !== "hot-cold" && !INTERPRETERS[target]) throw new Error(`--target: hot-cold, node or python3`);
+const [bin, binArgs] =
+  INTERPRETERS[target] ??
+  ([
+    compileWorkload("hot-cold", "test/workloads", ["-fno-omit-frame-pointer", "-fno-optimize-sibling-calls"]),
+    [],
+  ] as [string, string[]]);
+const spinners = [await startWorkload(bin, binArgs), await startWorkload(bin, binArgs)];
+/** The profile's target flags: -p of the first interpreter, or all CPUs (hot-cold). */
+const who = target === "hot-cold" ? [] : ["-p", spinners[0].ready[1]];
+const unwindArgs = opt.unwind ? ["--unwind", opt.unwind] : [];
 const statsFd = Number(libbpf().bpf_enable_stats(0)); // BPF_STATS_RUN_TIME, while open
 try {
   const runs = new Map<string, Figures[]>();
@@ -145,8 +191,11 @@ try {
   for (let run = 0; run < RUNS; run++) {
     for (const [tsnap, label] of builds)
       add(
-        `${label} profile -F ${HZ} -f ${SECONDS}`,
-        await measured([process.execPath, tsnap, "profile", "-F", HZ, "-f", String(SECONDS)], true),
+        `${label} profile ${[...who, ...unwindArgs].join(" ")} -F ${HZ} -f ${SECONDS}`,
+        await measured(
+          [process.execPath, tsnap, "profile", ...who, ...unwindArgs, "-F", HZ, "-f", String(SECONDS)],
+          true,
+        ),
       );
     if (!havePerf) continue;
     const data = "/tmp/tsnap-bench-perf.data";
@@ -156,7 +205,7 @@ try {
       "-F",
       HZ,
       "-g",
-      "-a",
+      ...(who.length > 0 ? who : ["-a"]),
       "-o",
       data,
       "--",
@@ -164,7 +213,7 @@ try {
       String(SECONDS),
     ]);
     const scr = await measured(["sh", "-c", `perf script -i ${data} > /dev/null`]);
-    add(`perf record -F ${HZ} -g -a + perf script`, {
+    add(`perf record -F ${HZ} -g ${who.length > 0 ? who.join(" ") : "-a"} + perf script`, {
       cpuS: rec.cpuS + scr.cpuS,
       rssKiB: Math.max(rec.rssKiB, scr.rssKiB),
       wallS: rec.wallS + scr.wallS,
@@ -189,7 +238,7 @@ try {
     rssKiB: ["peak RSS MiB", 1, (x) => x / 1024],
     wallS: ["wall s", 1, (x) => x],
   };
-  console.log(`${RUNS} runs of ${SECONDS} s at ${HZ} Hz, 2 spinners; min / median:`);
+  console.log(`${RUNS} runs of ${SECONDS} s at ${HZ} Hz, 2 spinners (${target}); min / median:`);
   for (const [what, rs] of runs) {
     console.log(what);
     for (const r of rs) r.totalPct = (100 * r.cpuS) / SECONDS;

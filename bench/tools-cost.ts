@@ -8,7 +8,9 @@
 //    workload's rate, the tool's CPU (its threads' schedstat time on CPU from attached
 //    to drained) per 1,000 events, and the kernel's cost per event (bpf_stats: run_time_ns of
 //    the programs behind the tool's fds, via `bpftool prog show id`, over the events made).
-//   node dist/bench/tools-cost.js [--reps 3] [--opens 100000] [--execs 2000] [--storms-only]
+//   node dist/bench/tools-cost.js [--reps 3] [--opens 100000] [--execs 2000] [--storms-only | --startup-only]
+//     [--tools opensnoop,execsnoop]   (start-up of these tools only)
+//     [--versus OTHER/bin/tsnap.js]   (start-up of another tsnap too, alternating: a before/after)
 // (root; run alone, under the CPU lock: another workload on 2 CPUs is what it would measure)
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -26,6 +28,9 @@ const { values } = parseArgs({
     opens: { type: "string", default: "100000" },
     execs: { type: "string", default: "2000" },
     "storms-only": { type: "boolean", default: false },
+    "startup-only": { type: "boolean", default: false },
+    tools: { type: "string" },
+    versus: { type: "string" },
   },
 });
 const reps = Number(values.reps);
@@ -172,20 +177,26 @@ function bpfRunNs(pid: number): number {
 
 async function startup(): Promise<string> {
   const rows: string[][] = [];
-  for (const name of STARTUP) {
+  for (const name of values.tools ? values.tools.split(",") : STARTUP) {
     const c = cTool(name);
     const ours = existsSync(join(TOOLS_DIR, name));
     if (!ours) {
-      rows.push([name, "not in this tsnap", "", ""]);
+      rows.push([name, "not in this tsnap", ...(values.versus ? [""] : []), "", ""]);
       continue;
     }
     const t: number[] = [];
+    const vt: number[] = [];
     const ct: number[] = [];
     let cNote = c ? "" : "no C binary";
     for (let i = 0; i < reps; i++) {
       const a = await trace(tsnapCmd(name, []));
       await a.stop();
       if (a.attachedMs !== null) t.push(a.attachedMs);
+      if (values.versus) {
+        const v = await trace([process.execPath, values.versus, name]);
+        await v.stop();
+        if (v.attachedMs !== null) vt.push(v.attachedMs);
+      }
       if (c && !cNote) {
         const b = await trace(cCmd(c, []));
         await b.stop();
@@ -196,9 +207,14 @@ async function startup(): Promise<string> {
     }
     const fmt = (xs: number[]) =>
       xs.length ? `${Math.min(...xs).toFixed(0)} / ${median(xs).toFixed(0)}` : "";
-    rows.push([name, t.length ? fmt(t) : "did not attach", cNote || fmt(ct), ""]);
+    const versus = values.versus ? [vt.length ? fmt(vt) : "did not attach"] : [];
+    rows.push([name, t.length ? fmt(t) : "did not attach", ...versus, cNote || fmt(ct), ""]);
   }
-  return renderTable(["tool", "tsnap ms min / median", "libbpf-tools ms min / median", ""], rows);
+  const versusHead = values.versus ? [`${values.versus} ms min / median`] : [];
+  return renderTable(
+    ["tool", "tsnap ms min / median", ...versusHead, "libbpf-tools ms min / median", ""],
+    rows,
+  );
 }
 
 interface StormRow {
@@ -357,7 +373,7 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("needs root");
   if (!values["storms-only"])
     process.stdout.write(`Start-up: exec to the first output line (reps ${reps})\n${await startup()}\n`);
-  process.stdout.write(`Storms (reps ${reps})\n${await storms()}`);
+  if (!values["startup-only"]) process.stdout.write(`Storms (reps ${reps})\n${await storms()}`);
 }
 
 main().catch((err) => {

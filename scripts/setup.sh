@@ -34,9 +34,11 @@ loud() { echo "setup: $*" >&2; }
 # man-db, zsh and lintian (the release test renders the man pages, loads the zsh completion
 # and checks the .deb),
 # tmux (tsnap ui in a real terminal), bpftrace (the generic tracers' reference),
-# systemtap-sdt-dev (sys/sdt.h: the USDT test workload).
+# systemtap-sdt-dev (sys/sdt.h: the USDT test workload), openjdk-17-jre-headless (javagc's
+# test: a JVM with HotSpot's USDT probes; ~44 MB download, ~190 MB installed; its module
+# image holds the compiler the source launcher runs, so no JDK).
 BPF_PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool)
-TEST_PACKAGES=(gcc g++ libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium sysstat iproute2 nftables man-db zsh lintian tmux bpftrace systemtap-sdt-dev)
+TEST_PACKAGES=(gcc g++ libc6-dev fio stress-ng procps libbpf-tools linux-perf chromium sysstat iproute2 nftables man-db zsh lintian tmux bpftrace systemtap-sdt-dev openjdk-17-jre-headless)
 wanted=()
 [ "$bpf" = 1 ] && wanted+=("${BPF_PACKAGES[@]}")
 [ "$tests" = 1 ] && wanted+=("${TEST_PACKAGES[@]}")

@@ -14,7 +14,7 @@ import { formatFlag, fromFlag, groupFlag, histFlag, toFlag } from "../command/fl
 import { InputError, UsageError } from "../errors.js";
 import { loadChdb } from "../fleet/chdb.js";
 import { loadCredentials } from "../fleet/credentials.js";
-import { fleetHistSql } from "../fleet/fleet-hist.js";
+import { addFleetLatency, fleetHistSql } from "../fleet/fleet-hist.js";
 import {
   coverageSql,
   endSql,
@@ -25,7 +25,7 @@ import {
 } from "../fleet/fleet-query.js";
 import { fleetStacksSql, stackRowOf } from "../fleet/fleet-stacks.js";
 import { parseTarget } from "../fleet/fleet-target.js";
-import { type BucketCounts, statColumns } from "../model/latency-buckets.js";
+import { type BucketCounts, type LatKind, statColumns } from "../model/latency-buckets.js";
 import { HIST_KEY } from "../query/hist-latency.js";
 import { renderQueryResult } from "../query/render.js";
 import { parseTimeUs } from "../query/time-range.js";
@@ -90,7 +90,8 @@ host's stacks resolved through its own dictionary), devname (the block device of
 a sample saw, named by that host's own devices), io_bytes, iorq_flags, sysc_ret_val. --stacks KIND: the top stacks, as \`tsnap
 query --stacks\` ranks one host's, the same frames summed over hosts. --hist KIND: latency
 histograms of every completion (lathist), each key's buckets summed over the hosts (the
-sum of each host's \`tsnap query --hist\`). Schema for a ClickHouse server: docs/fleet.md.
+sum of each host's \`tsnap query --hist\`); grouped by syscall (host,tgid), the rows get
+sc_* (rq_*) latency columns from them, as \`tsnap query\` rows do. Schema for a ClickHouse server: docs/fleet.md.
 
 OPTIONS
 ${flagHelp(FLAGS)}
@@ -210,18 +211,41 @@ async function run(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const result = await rows(fleetSql({ groups, filters, fromUs, toUs, limit }, target, creds));
-  const columns = [...groups.map((g) => g.name), "samples", "avg_threads", "hosts"];
-  const out = result.map((r) => ({
+  const out: Record<string, unknown>[] = result.map((r) => ({
     ...r,
     samples: Number(r.samples),
     avg_threads: Number(r.avg_threads),
     hosts: Number(r.hosts),
   }));
+  // Latency of every completion beside the rows, as tsnap query adds it: sc_* per syscall,
+  // rq_* per host and process (fleet-hist.ts).
+  const names = groups.map((g) => g.name);
+  const kinds: LatKind[] = [
+    ...(names.includes("syscall") || names.includes("syscall_active") ? (["sc"] as const) : []),
+    ...(names.includes("host") && names.includes("tgid") ? (["rq"] as const) : []),
+  ];
+  let latNote = "";
+  try {
+    latNote = await addFleetLatency(out, kinds, names, rows, { fromUs, toUs, filters }, target, creds);
+  } catch (e) {
+    if (!/no shipped segments/.test((e as Error).message)) throw e; // no lathist objects: empty columns
+    for (const r of out) for (const k of kinds) Object.assign(r, statColumns(k, undefined));
+  }
+  const columns = [
+    ...names,
+    "samples",
+    "avg_threads",
+    "hosts",
+    ...kinds.flatMap((k) => Object.keys(statColumns(k, undefined))),
+  ];
   if (format === "json")
     io.out(`${toJson({ window, group_by: groups.map((g) => g.name), hosts: reporting, rows: out }, 2)}\n`);
   else if (format === "table") {
+    const lat = kinds.length
+      ? `latency in µs over EVERY completion in the window (in-kernel histograms, summed over hosts${latNote}): ${kinds.map((k) => `${k}_* per ${HIST_KEY[k].column}`).join(", ")}, not split by other group columns\n`
+      : "";
     io.out(
-      `${header}\n` +
+      `${header}${lat}\n` +
         formatRows("table", rowsetOf(columns, out, ["avg_threads"]), { maxCellWidth: 80, width: io.columns }),
     );
   } else io.out(formatRows(format, rowsetOf(columns, out)));

@@ -15,12 +15,15 @@ import {
 } from "../command/args.js";
 import type { Command, Io } from "../command/command.js";
 import { formatFlag, fromFlag, groupFlag, histFlag, toFlag, whereFlag } from "../command/flags.js";
+import { UsageError } from "../errors.js";
 import { columnHelp } from "../query/columns.js";
 import { planQuery } from "../query/plan.js";
 import { renderQueryResult } from "../query/render.js";
 import { runQuery } from "../query/run-query.js";
 
 export const DEFAULT_DIR = "/var/lib/tsnap";
+/** --max-rows: a fleet query reads at most this many rows unless told otherwise. */
+const DEFAULT_MAX_ROWS = 1_000_000_000;
 
 const FLAGS = {
   from: fromFlag,
@@ -71,6 +74,18 @@ const FLAGS = {
     help: "run one read-only SELECT over the views samples, syscend, iorqend, kstacks, ustacks, cgroups, rounds, partitions",
   }),
   columns: switchFlag({ long: "columns", help: "list the columns you can group and filter by" }),
+  engine: textFlag({
+    long: "engine",
+    arg: "URL",
+    help: "clickhouse://HOST[:PORT]/DB: a fleet's tables on a ClickHouse server (docs/fleet.md) instead of DIR; adds the host and service columns; user and password from $CLICKHOUSE_USER, $CLICKHOUSE_PASSWORD",
+  }),
+  maxRows: optionalDecimalFlag({
+    long: "max-rows",
+    arg: "N",
+    min: 0,
+    integer: true,
+    help: `with --engine: stop a query that would read more rows than N (the server's max_rows_to_read; 0 = no bound) (default: ${DEFAULT_MAX_ROWS})`,
+  }),
 };
 
 const help = `tsnap query [DIR] [options]: analyse captured thread activity (tsnap capture or
@@ -98,6 +113,7 @@ EXAMPLES
   tsnap query ./cap -g exe_name,state -w "exe_name=postgres"
   tsnap query ./cap -w "syscall~^p(read|write)" --stacks kernel --limit 5
   tsnap query ./cap --sql "SELECT state, count(*) FROM samples GROUP BY ALL"
+  tsnap query --engine clickhouse://ch1:8123/tsnap -g host,state -w "service=api" --from 14:00 --to 14:05
 `;
 
 async function run(argv: string[], io: Io): Promise<number> {
@@ -107,8 +123,12 @@ async function run(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const format = v.format;
+  if (v.engine !== undefined && positionals[0] !== undefined)
+    throw new UsageError("give a capture directory or --engine, not both");
+  if (v.maxRows !== undefined && v.engine === undefined) throw new UsageError("--max-rows needs --engine");
   const plan = planQuery({
     dir: positionals[0] ?? process.env.TSNAP_DIR ?? DEFAULT_DIR,
+    engine: v.engine,
     from: v.from,
     to: v.to,
     groups: v.group,
@@ -123,6 +143,12 @@ async function run(argv: string[], io: Io): Promise<number> {
     sql: v.sql,
     nowUs: Date.now() * 1000,
   });
+  if (plan.req.engine !== undefined) {
+    const { runEngineQuery } = await import("../fleet/engine-query.js");
+    const result = await runEngineQuery(plan, { maxRows: v.maxRows ?? DEFAULT_MAX_ROWS });
+    io.out(renderQueryResult(result, format, io.columns));
+    return 0;
+  }
   const { result, problems } = await runQuery(plan, {
     problem: (p) => io.err(`tsnap: ${p}\n`),
     activeTitle: format === "table",

@@ -160,6 +160,96 @@ export function clusterSql(
   ];
 }
 
+/** Tables with a per-minute rollup (rollupSql): their rows summed per minute and key. */
+export const ROLLED_UP = ["samples", "rounds", "lathist"] as const;
+export const ROLLUP_SUFFIX = "_1m";
+
+/**
+ * Per-minute rollups for long retention: SummingMergeTree tables fed by materialized views
+ * on every INSERT into the raw tables, with the raw tables' column names (`timestamp` the
+ * minute's start) so that the fleet's queries read them unchanged: samples per (host,
+ * service, state, syscall) with their count (`samples`) and summed weight; rounds per host
+ * (covered seconds); lathist per (host, kind, syscall, device, process, bucket) with the
+ * counts summed. The raw rows keep `clickhouseDdl`'s TTL (90 days), the rollups
+ * `rollupDays`. A view fills its table from INSERTs after it exists: to backfill, INSERT
+ * INTO the rollup the view's SELECT over the raw table, once.
+ */
+export function rollupSql(db = "tsnap", rollupDays = 400): string[] {
+  const t = (name: string) => `${db}.${name}${ROLLUP_SUFFIX}`;
+  // Columns qualified (s.x) inside, grouped by expressions: an alias named like a column is no cycle.
+  const minute = "toDateTime64(toStartOfMinute(s.timestamp), 6, 'UTC')";
+  const grouped = (keys: [string, string][], sums: string[], from: string) =>
+    `SELECT ${[...keys.map(([e, n]) => `${e} AS ${n}`), ...sums].join(", ")} FROM ${db}.${from} AS s GROUP BY ${keys.map(([e]) => e).join(", ")}`;
+  const plain = (...names: string[]): [string, string][] => names.map((n) => [`s.${n}`, n]);
+  const table = (name: string, cols: string[], order: string) =>
+    `CREATE TABLE IF NOT EXISTS ${t(name)}\n(\n${cols.map((c) => `    ${c}`).join(",\n")}\n)\nENGINE = SummingMergeTree\nPARTITION BY toYYYYMM(timestamp)\nORDER BY ${order}\nTTL toDateTime(timestamp) + INTERVAL ${Math.floor(rollupDays)} DAY DELETE`;
+  const view = (name: string, select: string) =>
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t(name)}_mv TO ${t(name)} AS ${select}`;
+  const ts = "`timestamp` DateTime64(6, 'UTC') CODEC(Delta, ZSTD(1))";
+  const lc = (n: string) => `\`${n}\` LowCardinality(String)`;
+  return [
+    table(
+      "samples",
+      [ts, lc("service"), lc("host"), lc("state"), lc("syscall"), "`samples` UInt64", "`weight_us` Int64"],
+      "(service, host, timestamp, state, syscall)",
+    ),
+    view(
+      "samples",
+      grouped(
+        [[minute, "timestamp"], ...plain("service", "host", "state", "syscall")],
+        ["count() AS samples", "sum(s.weight_us) AS weight_us"],
+        "samples",
+      ),
+    ),
+    table(
+      "rounds",
+      [ts, lc("service"), lc("host"), "`rounds` UInt64", "`weight_us` Int64"],
+      "(service, host, timestamp)",
+    ),
+    view(
+      "rounds",
+      grouped(
+        [[minute, "timestamp"], ...plain("service", "host")],
+        ["count() AS rounds", "sum(s.weight_us) AS weight_us"],
+        "rounds",
+      ),
+    ),
+    table(
+      "lathist",
+      [
+        ts,
+        lc("service"),
+        lc("host"),
+        lc("kind"),
+        lc("syscall"),
+        "`dev_maj` Int64",
+        "`dev_min` Int64",
+        "`tgid` Int64",
+        "`bucket` Int32",
+        "`comm` SimpleAggregateFunction(any, Nullable(String))",
+        "`count` Int64",
+      ],
+      "(service, host, kind, timestamp, syscall, dev_maj, dev_min, tgid, bucket)",
+    ),
+    view(
+      "lathist",
+      grouped(
+        [
+          [minute, "timestamp"],
+          ...plain("service", "host", "kind"),
+          ["ifNull(s.syscall, '')", "syscall"],
+          ["ifNull(s.dev_maj, -1)", "dev_maj"],
+          ["ifNull(s.dev_min, -1)", "dev_min"],
+          ["s.tgid", "tgid"],
+          ["ifNull(s.bucket, -1)", "bucket"],
+        ],
+        ["any(s.comm) AS comm", "sum(s.count) AS count"],
+        "lathist",
+      ),
+    ),
+  ];
+}
+
 /** The batch load of one table from shipped segments (one INSERT per table per batch of segments). */
 export function insertFromS3Sql(db: string, table: ShippedTable, url: string): string {
   return `INSERT INTO ${db}.${table} SELECT * FROM s3('${url}', 'KEY', 'SECRET', 'Parquet')`;

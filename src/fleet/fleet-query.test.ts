@@ -5,6 +5,8 @@
 // the window is reported, not averaged in; user values stay bound parameters. --stacks
 // against each host's tsnap query --stacks; devname on two more hosts' bpf captures of
 // O_DIRECT writes, one of them with other device names (another machine's partitions).
+// Every figure is compared between two readers of the same files, none with the CPU's states:
+// test-lane: together
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,13 +14,14 @@ import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { Duck } from "../query/duck.js";
 import { TABLES } from "../store/schema.js";
+import { ChdbHttp } from "../testkit/chdb-http.js";
 import { runCli, runTsnap } from "../testkit/cli.js";
 import { captureBpfIo, captureFakeHours } from "../testkit/fleet-capture.js";
 import { freePort, S3RVER_KEY, S3rver } from "../testkit/s3rver.js";
 import { sourceUnavailable } from "../testkit/sampler-backends.js";
 import { REPO_ROOT } from "../testkit/workloads.js";
 import { loadChdb } from "./chdb.js";
-import { clickhouseDdl, clusterSql, insertFromS3Sql } from "./clickhouse-ddl.js";
+import { clickhouseDdl, clusterSql, insertFromS3Sql, rollupSql } from "./clickhouse-ddl.js";
 import { fleetSql, tableTarget } from "./fleet-query.js";
 import { parseS3Url } from "./fleet-target.js";
 import { S3Client } from "./s3-client.js";
@@ -598,6 +601,7 @@ test("docs/fleet.md's ClickHouse DDL is the generated one, runs in chDB, and its
     "regenerate: node -e 'import(\"./dist/src/fleet/clickhouse-ddl.js\").then((m) => process.stdout.write(m.clickhouseDdl()))'",
   );
   assert.equal(block("cluster"), `${clusterSql().join(";\n\n")};\n`);
+  assert.equal(block("rollup"), `${rollupSql().join(";\n\n")};\n`);
   const ch = await loadChdb();
   const run = async (sql: string, params: object = {}) =>
     (await ch.queryBindAsync(sql, params, { format: "JSONEachRow" }))
@@ -667,4 +671,257 @@ test("docs/fleet.md's ClickHouse DDL is the generated one, runs in chDB, and its
     `${total[0].avg_threads} vs ${want.get("")?.avg}`,
   );
   await run(`DROP DATABASE ${db}`);
+});
+
+/** The shipped segments loaded into a database by the documented batch INSERT, served over ClickHouse's HTTP interface. */
+let engine: Promise<{ url: string; front: ChdbHttp; db: string }> | null = null;
+function engineDb() {
+  engine ??= (async () => {
+    const ch = await loadChdb();
+    const run = (sql: string) => ch.queryBindAsync(sql, {}, { format: "JSONEachRow" });
+    const db = `tsnap_engine_${process.pid}`;
+    for (const stmt of clickhouseDdl(db, 3650)
+      .split(";\n")
+      .filter((x) => x.trim()))
+      await run(stmt);
+    // The per-minute rollups' views before the load: every INSERT feeds them.
+    for (const stmt of rollupSql(db)) await run(stmt);
+    for (const table of ["samples", "rounds", "lathist", "kstacks", "ustacks", "devices"] as const)
+      await run(
+        insertFromS3Sql(db, table, `${endpoint}/${BUCKET}/prod/${table}/**/*.parquet`).replace(
+          "'KEY', 'SECRET'",
+          `'${S3RVER_KEY}', '${S3RVER_KEY}'`,
+        ),
+      );
+    const front = await ChdbHttp.start();
+    return { url: `clickhouse://127.0.0.1:${front.port}/${db}`, front, db };
+  })();
+  return engine;
+}
+
+after(async () => {
+  if (!engine) return;
+  const { front, db } = await engine;
+  await front.stop();
+  await (await loadChdb()).queryBindAsync(`DROP DATABASE IF EXISTS ${db}`, {});
+});
+
+async function overEngine(args: string[]): Promise<{ rows: Row[]; hosts: Row[]; rows_read: number }> {
+  const { url } = await engineDb();
+  const r = await runCli(["query", "--engine", url, "--format", "json", "--limit", "0", ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+/** Each host's tsnap query with its latency columns (lathist: every completion). */
+async function localLat(dir: string, args: string[]): Promise<Row[]> {
+  const r = await runCli(["query", dir, "--format", "json", "--limit", "0", ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout).rows;
+}
+
+test("tsnap query --engine clickhouse://: the same plan over the server's tables gives the sum of each host's tsnap query (DuckDB), latency columns too (and in tsnap fleet's rows)", {
+  skip,
+}, async (t) => {
+  const win = ["--from", FROM, "--to", TO];
+  // Groups, -w with OR and a regex, a time and a number comparison: one planner, two dialects.
+  for (const [groups, where] of [
+    ["state,syscall", []],
+    ["state", ["state=RUN OR syscall~'^(read|pipe)'"]],
+    ["comm2,state", ["timestamp>=2026-01-02T04:00:00 AND tid>0", "state!=SLEEP"]],
+    ["kstack_current_func", []],
+  ] as [string, string[]][]) {
+    const cols = groups.split(",");
+    const w = where.flatMap((x) => ["-w", x]);
+    const parts = [
+      await local(dirs.alpha, groups, FROM, TO, where),
+      await local(dirs.beta, groups, FROM, TO, where),
+    ];
+    assert.ok(parts.flat().length > 0, `${groups} ${where}: the local answers have rows`);
+    const got = await overEngine(["-g", groups, ...w, ...win, "--lat", "none"]);
+    assertSame(got.rows, summed(parts, cols), cols, `--engine -g ${groups} ${where.join(" ")}`);
+    assert.deepEqual(
+      got.hosts.map((h) => h.host),
+      ["alpha", "beta"],
+    );
+  }
+  // -g host: each host's own answer; -w service= narrows to that service's host.
+  const byHost = await overEngine(["-g", "host,state", ...win]);
+  for (const host of ["alpha", "beta"])
+    assertSame(
+      byHost.rows.filter((r) => r.host === host),
+      summed([await local(dirs[host], "state")], ["state"]),
+      ["state"],
+      `--engine -g host,state: ${host}`,
+    );
+  const db = await overEngine(["-g", "state", "-w", "service=db", ...win]);
+  assertSame(db.rows, summed([await local(dirs.beta, "state")], ["state"]), ["state"], "service=db");
+  assert.deepEqual(
+    db.hosts.map((h) => h.host),
+    ["beta"],
+  );
+  // Latency columns (-g syscall): every completion's count is the sum of the hosts' (lathist
+  // counts add); min and max are the hosts' extremes; each quantile lies between the hosts'
+  // (a quantile of a mixture lies between its parts' quantiles; one bucket of slack).
+  // The same columns in tsnap fleet's grouped rows, over the store's segments.
+  const lat = await overEngine(["-g", "syscall", ...win]);
+  const viaFleet = await fleet(mirror, ["-g", "syscall", ...win, "--limit", "0"]);
+  const latCols = (rows: Row[]) =>
+    rows.map((r) => key(r, ["syscall", "sc_n", "sc_min_us", "sc_p50_us", "sc_p99_us", "sc_max_us"])).sort();
+  assert.deepEqual(
+    latCols(viaFleet.rows),
+    latCols(lat.rows),
+    "tsnap fleet -g syscall: the same sc_* columns",
+  );
+  const per = [
+    await localLat(dirs.alpha, ["-g", "syscall", ...win]),
+    await localLat(dirs.beta, ["-g", "syscall", ...win]),
+  ];
+  let checked = 0;
+  for (const r of lat.rows) {
+    const hostsRows = per
+      .map((rows) => rows.find((x) => (x.syscall ?? "") === (r.syscall ?? "")))
+      .filter((x) => x);
+    const n = hostsRows.reduce((s, x) => s + Number(x!.sc_n ?? 0), 0);
+    assert.equal(Number(r.sc_n ?? 0), n, `sc_n of ${r.syscall}`);
+    if (n === 0) continue;
+    checked++;
+    const withN = hostsRows.filter((x) => Number(x!.sc_n) > 0) as Row[];
+    assert.equal(
+      r.sc_min_us,
+      Math.min(...withN.map((x) => Number(x.sc_min_us))),
+      `sc_min_us of ${r.syscall}`,
+    );
+    assert.equal(
+      r.sc_max_us,
+      Math.max(...withN.map((x) => Number(x.sc_max_us))),
+      `sc_max_us of ${r.syscall}`,
+    );
+    for (const q of ["sc_p50_us", "sc_p95_us", "sc_p99_us"]) {
+      const lo = Math.min(...withN.map((x) => Number(x[q])));
+      const hi = Math.max(...withN.map((x) => Number(x[q])));
+      assert.ok(
+        Number(r[q]) >= lo * 0.97 && Number(r[q]) <= hi * 1.03,
+        `${q} of ${r.syscall}: ${r[q]} in [${lo}, ${hi}]`,
+      );
+    }
+    t.diagnostic(
+      `${r.syscall}: sc_n ${r.sc_n} = ${withN.map((x) => x.sc_n).join(" + ")}, p50 ${r.sc_p50_us}`,
+    );
+  }
+  // lathist has read and futex buckets (addLathist); only read has samples, so only read is a row.
+  assert.ok(checked >= 1, "read has latency columns");
+  const text = await runCli(["query", "--engine", (await engineDb()).url, "-g", "state", ...win]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /=== Fleet: 2 of 2 hosts reporting ===/);
+});
+
+test("tsnap query --engine: a query over --max-rows is one line; bad URLs, columns and flags are usage errors; an unreachable server one line", {
+  skip,
+}, async () => {
+  const { url } = await engineDb();
+  const win = ["--from", FROM, "--to", TO];
+  const big = await runCli(["query", "--engine", url, "-g", "state", ...win, "--max-rows", "10"]);
+  assert.equal(big.code, 2, big.stderr);
+  assert.match(big.stderr, /^tsnap: .*would read more than 10 rows \(--max-rows\)[^\n]*\n$/);
+  const enough = await runCli(["query", "--engine", url, "-g", "state", ...win, "--max-rows", "100000"]);
+  assert.equal(enough.code, 0, enough.stderr);
+  for (const [argv, re] of [
+    [["query", "--engine", "http://127.0.0.1:8123/x"], /not clickhouse:\/\/HOST/],
+    [["query", "--engine", url, "./dir"], /not both/],
+    [["query", "--engine", url, "-g", "cgroup_path"], /not a fleet column/],
+    [["query", "--engine", url, "--stacks", "kernel"], /--engine answers grouped queries/],
+    [["query", "--engine", url, "-w", "kstack_syms~x"], /tsnap fleet -w kstack_syms/],
+    [["query", dirs.alpha, "-g", "host"], /'host' is a fleet column/],
+    [["query", dirs.alpha, "--max-rows", "5"], /--max-rows needs --engine/],
+  ] as [string[], RegExp][]) {
+    const r = await runCli(argv);
+    assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.equal(r.stderr.split("\n").length, 2, r.stderr);
+  }
+  // Hostile values stay bound: no rows, no error.
+  const hostile = await overEngine(["-g", "state", "-w", `comm="x'); DROP TABLE samples; --"`, ...win]);
+  assert.equal(hostile.rows.length, 0);
+  const port = await freePort();
+  const down = await runCli(["query", "--engine", `clickhouse://127.0.0.1:${port}/tsnap`]);
+  assert.equal(down.code, 1);
+  assert.match(
+    down.stderr,
+    /^tsnap: clickhouse:\/\/127\.0\.0\.1:\d+\/tsnap: cannot reach 127\.0\.0\.1:\d+: ECONNREFUSED\n$/,
+  );
+});
+
+test("per-minute rollups: a whole-minute query on their columns reads them and gives each host's tsnap query summed; after the raw rows' TTL they still answer", {
+  skip,
+}, async (t) => {
+  const { db } = await engineDb();
+  const ch = await loadChdb();
+  const run = async (sql: string) =>
+    (await ch.queryBindAsync(sql, {}, { format: "JSONEachRow" }))
+      .text()
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as Row);
+  // Whole minutes around the data (03:59:50 to 04:00:15).
+  const from = "2026-01-02T03:59:00";
+  const to = "2026-01-02T04:01:00";
+  const win = ["--from", from, "--to", to];
+  const cases: [string, string[]][] = [
+    ["state,syscall", []],
+    ["host,state", []],
+    ["state", ["service=db"]],
+  ];
+  const answers: Row[][] = [];
+  for (const [groups, where] of cases) {
+    const w = where.flatMap((x) => ["-w", x]);
+    const got = await overEngine(["-g", groups, ...w, ...win, "--lat", "none"]);
+    assert.equal((got as unknown as Row).tables, "per-minute rollups", `${groups}: read from the rollups`);
+    const cols = groups.split(",").filter((c) => c !== "host");
+    const hosts = groups.startsWith("host") ? ["alpha", "beta"] : [null];
+    for (const host of hosts) {
+      const mine = host ? got.rows.filter((r) => r.host === host) : got.rows;
+      const which = host ? [host] : where.length ? ["beta"] : ["alpha", "beta"];
+      const parts = [];
+      for (const h of which) parts.push(await local(dirs[h], cols.join(","), from, to));
+      assertSame(mine, summed(parts, cols), cols, `rollups -g ${groups} ${where.join(" ")} ${host ?? ""}`);
+    }
+    // The same question over the raw rows (a -w on tid keeps every row but is not a rollup column).
+    const raw = await overEngine(["-g", groups, ...w, "-w", "tid>0", ...win, "--lat", "none"]);
+    assert.equal((raw as unknown as Row).tables, "raw");
+    t.diagnostic(
+      `-g ${groups}: rows read ${got.rows_read} from the rollups, ${raw.rows_read} from the raw rows`,
+    );
+    answers.push(got.rows);
+  }
+  // Latency columns from lathist's rollup: the same as from the raw rows.
+  const latRoll = await overEngine(["-g", "syscall", ...win]);
+  const latRaw = await overEngine(["-g", "syscall", "-w", "tid>0", ...win]);
+  assert.deepEqual(
+    latRoll.rows.map((r) => [r.syscall, r.sc_n, r.sc_p50_us, r.sc_max_us]),
+    latRaw.rows.map((r) => [r.syscall, r.sc_n, r.sc_p50_us, r.sc_max_us]),
+  );
+  // Retention: the raw rows expire (a 1-day TTL on data from 2026-01-02), the rollups keep theirs.
+  for (const table of ["samples", "rounds", "lathist"]) {
+    await run(
+      `ALTER TABLE ${db}.${table} MODIFY TTL toDateTime(timestamp) + INTERVAL 1 DAY DELETE SETTINGS mutations_sync = 2`,
+    );
+    await run(`OPTIMIZE TABLE ${db}.${table} FINAL`);
+    assert.equal(
+      Number((await run(`SELECT count() AS n FROM ${db}.${table}`))[0].n),
+      0,
+      `${table}: raw rows expired`,
+    );
+  }
+  for (const [i, [groups, where]] of cases.entries()) {
+    const again = await overEngine([
+      "-g",
+      groups,
+      ...where.flatMap((x) => ["-w", x]),
+      ...win,
+      "--lat",
+      "none",
+    ]);
+    assert.deepEqual(again.rows, answers[i], `-g ${groups}: the rollups answer after the raw rows' TTL`);
+  }
 });

@@ -9,16 +9,21 @@
 import { UsageError } from "../errors.js";
 import { DERIVED_COLUMNS } from "../model/derived-columns.js";
 import { SAMPLE_COLUMNS } from "../model/sample-columns.js";
+import { ROLLED_UP, ROLLUP_SUFFIX } from "./clickhouse-ddl.js";
 import type { FleetTarget as CliTarget } from "./fleet-target.js";
 import type { Credentials } from "./sigv4.js";
 
 /** A store or mirror (the CLI's), or tables on a ClickHouse server laid out as docs/fleet.md. */
-export type FleetTarget = CliTarget | { kind: "table"; db: string };
+export type FleetTarget = CliTarget | { kind: "table"; db: string; rollup?: boolean };
 
-export function tableTarget(db: string): FleetTarget {
+/** `rollup`: samples, rounds and lathist from their per-minute rollups (clickhouse-ddl.ts rollupSql). */
+export function tableTarget(db: string, rollup = false): FleetTarget {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(db)) throw new UsageError(`bad database name '${db}'`);
-  return { kind: "table", db };
+  return { kind: "table", db, rollup };
 }
+
+/** The columns a per-minute rollup keeps: a query on these only, over whole minutes, can read it. */
+export const ROLLUP_COLUMNS = new Set(["host", "service", "state", "syscall"]);
 
 export interface FleetColumn {
   name: string;
@@ -100,9 +105,34 @@ export function parseFleetWhere(text: string): FleetFilter {
 export interface FleetQuery {
   groups: FleetColumn[];
   filters: FleetFilter[];
+  /** tsnap query's -w (query/filter.ts in the ClickHouse dialect): one condition on the samples. */
+  where?: FleetWhere;
   fromUs: number;
   toUs: number;
   limit: number;
+  /** Server settings for the query's SETTINGS clause (e.g. max_rows_to_read). */
+  settings?: Record<string, number>;
+}
+
+export interface FleetWhere {
+  sql: string;
+  params: Record<string, unknown>;
+  /** The columns it names: their joins; on host and service only, it narrows the hosts counted too. */
+  columns: FleetColumn[];
+}
+
+/** A -w on host and service only: it narrows the rounds (hosts counted), dictionaries and histograms too. */
+export const hostOnly = (w: FleetWhere) => w.columns.every((c) => c.name === "host" || c.name === "service");
+
+/** The SETTINGS clause of a query: join_use_nulls (tsnap query's NULLs) and the caller's. */
+export function settingsSql(settings: Record<string, number> = {}): string {
+  const all = { join_use_nulls: 1, ...settings };
+  return `SETTINGS ${Object.entries(all)
+    .map(([k, v]) => {
+      if (!/^[a-z_]+$/.test(k) || !Number.isSafeInteger(v)) throw new Error(`bad setting ${k}`);
+      return `${k} = ${v}`;
+    })
+    .join(", ")}`;
 }
 
 export const ident = (n: string) => `\`${n}\``; // names from FLEET_COLUMNS only
@@ -116,7 +146,8 @@ export function sourceSql(
   /** Columns given, not inferred: a table with no objects yet reads as empty. */
   structure?: string,
 ): string {
-  if (target.kind === "table") return `${target.db}.${table}`;
+  if (target.kind === "table")
+    return `${target.db}.${table}${target.rollup && ROLLED_UP.includes(table as (typeof ROLLED_UP)[number]) ? ROLLUP_SUFFIX : ""}`;
   const format = `'Parquet'${structure ? `, '${structure}'` : ""}`;
   if (target.kind === "dir") {
     params[`${table}_path`] = `${target.dir.replace(/\/+$/, "")}/${table}/**/*.parquet`;
@@ -272,7 +303,15 @@ export function fleetSql(
     limit: q.limit > 0 ? q.limit : 1e12,
   };
   const f = filterParts(q.filters, params);
-  const used = [...q.groups, ...q.filters.map((x) => x.column)];
+  const used = [...q.groups, ...q.filters.map((x) => x.column), ...(q.where?.columns ?? [])];
+  if (q.where) {
+    Object.assign(params, q.where.params);
+    f.where.push(q.where.sql);
+    if (hostOnly(q.where)) {
+      f.hostWhere.push(q.where.sql);
+      f.dictWhere.push(q.where.sql);
+    }
+  }
   const stacks = [...new Set([...q.groups.flatMap((c) => c.stack ?? []), ...f.stacks])];
   const rowGroups = q.groups.filter((c) => c.name !== "host" && !c.stack);
   const inG = [
@@ -293,13 +332,13 @@ export function fleetSql(
   const dicts = stacks.map((k) => dictCte(k, target, params, f.dictWhere, creds));
   const sql = `WITH
 cov AS (SELECT host, sum(weight_us) / 1e6 AS secs FROM ${rounds} WHERE ${f.hostWhere.join(" AND ")} GROUP BY host),
-${dicts.map((d) => `${d},\n`).join("")}g AS (SELECT ${["host", ...inG, "count() AS n", "sum(weight_us) AS w"].join(", ")} FROM ${samples} WHERE ${f.where.join(" AND ")} GROUP BY ${gKeys.join(", ")})
+${dicts.map((d) => `${d},\n`).join("")}g AS (SELECT ${["host", ...inG, `${target.kind === "table" && target.rollup ? "sum(samples)" : "count()"} AS n`, "sum(weight_us) AS w"].join(", ")} FROM ${samples} WHERE ${f.where.join(" AND ")} GROUP BY ${gKeys.join(", ")})
 SELECT ${[...outGroups, "sum(g.n) AS samples", "sum(g.w / 1e6 / cov.secs) AS avg_threads", "uniqExact(g.host) AS hosts"].join(", ")}
 FROM g INNER JOIN cov ON g.host = cov.host
 ${stacks.map((k) => `${dictJoin(k)}\n`).join("")}${f.outerWhere.length ? `WHERE ${f.outerWhere.join(" AND ")}\n` : ""}${groupBy.length ? `GROUP BY ${groupBy.join(", ")}` : ""}
 ORDER BY avg_threads DESC${groupBy.length ? `, ${groupBy.join(", ")}` : ""}
 LIMIT {limit:UInt64}
-SETTINGS join_use_nulls = 1`;
+${settingsSql(q.settings)}`;
   return { sql, params };
 }
 
@@ -311,14 +350,19 @@ function resolvedStack(c: FleetColumn): string {
 
 /** Hosts with rounds in the window (the "reporting" count) and the data's end. */
 export function coverageSql(
-  q: Pick<FleetQuery, "fromUs" | "toUs">,
+  q: Pick<FleetQuery, "fromUs" | "toUs" | "where">,
   target: FleetTarget,
   creds?: Credentials,
 ) {
   const params: Record<string, unknown> = { from_us: q.fromUs, to_us: q.toUs };
   const rounds = sourceSql(target, "rounds", params, creds);
+  const where = [WINDOW];
+  if (q.where && hostOnly(q.where)) {
+    Object.assign(params, q.where.params);
+    where.push(q.where.sql);
+  }
   return {
-    sql: `SELECT host, sum(weight_us) / 1e6 AS covered_seconds FROM ${rounds} WHERE ${WINDOW} GROUP BY host ORDER BY host`,
+    sql: `SELECT host, sum(weight_us) / 1e6 AS covered_seconds FROM ${rounds} WHERE ${where.join(" AND ")} GROUP BY host ORDER BY host`,
     params,
   };
 }

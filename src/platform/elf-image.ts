@@ -2,7 +2,9 @@
 // symbols of its separate debug file when the file itself is stripped (found by build-id
 // under /usr/lib/debug/.build-id/, then by .gnu_debuglink beside it, in .debug/ and under
 // /usr/lib/debug). Images are shared by build-id (the same library in two containers is
-// read once) and by dev:inode (the caller's key).
+// read once) and by dev:inode (the caller's key). Only the headers are read when an image
+// is made; the symbol tables are scanned into sorted arrays (elf-symtab.ts) and a name is
+// read from the file when a frame lands on it (file-bytes.ts keeps the file open).
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { dirname } from "node:path";
 import {
@@ -10,21 +12,26 @@ import {
   type ElfSymbol,
   elfBuildId,
   elfDebugLink,
-  elfFunctions,
   elfLoadSegments,
   elfSections,
   hasSymtab,
   sectionName,
 } from "./elf.js";
+import { functionIn, SymbolTable } from "./elf-symtab.js";
+import { BufferBytes, type Bytes, FileBytes } from "./file-bytes.js";
 import { VDSO_PATH, vdsoImage } from "./vdso.js";
 
 export interface Image {
-  funcs: ElfSymbol[];
+  /** The file's symbol tables, its debug file's first. */
+  tables: SymbolTable[];
   segments: ElfSegment[];
   buildId: string | null;
   /** The debug file whose symbols were added, if any. */
   debugFile: string | null;
 }
+
+/** The function of an image holding `vaddr` (a virtual address of the file). */
+export const imageFunctionAt = (img: Image, vaddr: number): ElfSymbol | null => functionIn(img.tables, vaddr);
 
 /** Files larger than this are not read for symbols (their frames stay module+0xoff). */
 const MAX_SYMBOL_FILE = 512 << 20;
@@ -38,7 +45,11 @@ const SPARSE_FROM = 8 << 20;
  * with only the parts symbolization and unwinding read filled in (readSparse): a 100 MB
  * binary's code is never read.
  */
-export function readFileBounded(path: string, max = MAX_SYMBOL_FILE): Buffer | null {
+export function readFileBounded(
+  path: string,
+  max = MAX_SYMBOL_FILE,
+  want: SectionWanted | null = null,
+): Buffer | null {
   if (path === VDSO_PATH) return vdsoImage();
   let fd: number;
   try {
@@ -49,7 +60,9 @@ export function readFileBounded(path: string, max = MAX_SYMBOL_FILE): Buffer | n
   try {
     const st = fstatSync(fd);
     if (!st.isFile() || st.size > max) return null;
-    if (st.size > SPARSE_FROM) return readSparse(fd, st.size);
+    const range = (b: Buffer, off: number, len: number) => readRange(fd, b, off, len);
+    if (want) return readSparse(range, st.size, want);
+    if (st.size > SPARSE_FROM) return readSparse(range, st.size, SYMBOLS_AND_CFI);
     const b = Buffer.allocUnsafe(st.size);
     return b.subarray(0, readRange(fd, b, 0, st.size));
   } catch {
@@ -71,30 +84,67 @@ function readRange(fd: number, b: Buffer, off: number, len: number): number {
   return at - off;
 }
 
+/** Which sections readSparse fills in, by type and name. */
+export type SectionWanted = (type: number, name: string) => boolean;
+
+const NOTE = 7;
 /** The sections a symbol table, build-id, debug link, USDT notes and CFI are read from. */
-const SPARSE_TYPES = new Set([2 /* SYMTAB */, 3 /* STRTAB */, 7 /* NOTE */, 11 /* DYNSYM */]);
-const SPARSE_NAMES = new Set([".eh_frame", ".eh_frame_hdr", ".gnu_debuglink"]);
+const SYMBOLS_AND_CFI: SectionWanted = (type, name) =>
+  type === 2 /* SYMTAB */ ||
+  type === 3 /* STRTAB */ ||
+  type === NOTE ||
+  type === 11 /* DYNSYM */ ||
+  name === ".eh_frame" ||
+  name === ".eh_frame_hdr" ||
+  name === ".gnu_debuglink";
+/** What an image's headers need: the build-id note and the debug link (symbols are read later). */
+const NOTES_AND_LINK: SectionWanted = (type, name) => type === NOTE || name === ".gnu_debuglink";
 
 /**
- * A large ELF file as a zero-filled buffer of its length (pages never written are never
- * backed) with its header, program and section headers, and the sections above filled in.
- * Not ELF64: the header alone (the parsers say "not an ELF file").
+ * An ELF file as a zero-filled buffer of its length (pages never written are never
+ * backed) with its header, program and section headers, and the `want`ed sections filled
+ * in by `range(b, off, len)`. Not ELF64: the header alone (the parsers say "not an ELF file").
  */
-function readSparse(fd: number, size: number): Buffer {
+function readSparse(
+  range: (b: Buffer, off: number, len: number) => number,
+  size: number,
+  want: SectionWanted,
+): Buffer {
   const b = Buffer.alloc(size);
-  readRange(fd, b, 0, 0x40);
+  range(b, 0, 0x40);
   if (b.readUInt32BE(0) !== 0x7f454c46 || b[4] !== 2 || b[5] !== 1) return b;
-  readRange(fd, b, Number(b.readBigUInt64LE(0x20)), b.readUInt16LE(0x36) * b.readUInt16LE(0x38));
-  readRange(fd, b, Number(b.readBigUInt64LE(0x28)), b.readUInt16LE(0x3a) * b.readUInt16LE(0x3c));
+  range(b, Number(b.readBigUInt64LE(0x20)), b.readUInt16LE(0x36) * b.readUInt16LE(0x38));
+  range(b, Number(b.readBigUInt64LE(0x28)), b.readUInt16LE(0x3a) * b.readUInt16LE(0x3c));
   const sections = elfSections(b);
   const names = sections[b.readUInt16LE(0x3e)];
-  if (names) readRange(fd, b, names.offset, names.size);
+  if (names) range(b, names.offset, names.size);
   for (const sec of sections) {
     if (sec.type === 8 /* NOBITS */) continue;
-    if (SPARSE_TYPES.has(sec.type) || SPARSE_NAMES.has(sectionName(b, sections, sec)))
-      readRange(fd, b, sec.offset, sec.size);
+    if (want(sec.type, sectionName(b, sections, sec))) range(b, sec.offset, sec.size);
   }
   return b;
+}
+
+/** The headers, notes and debug link of the file behind `bytes`, at their offsets (sparse). */
+function readHeaders(bytes: Bytes): Buffer {
+  if (bytes instanceof BufferBytes) return bytes.read(0, bytes.size);
+  return readSparse(
+    (b, off, len) => {
+      const end = Math.min(b.length, off + len);
+      return off >= end ? 0 : bytes.read(off, end - off, b.subarray(off, end)).length;
+    },
+    bytes.size,
+    NOTES_AND_LINK,
+  );
+}
+
+/** A file's bytes read when asked ("[vdso]": the vDSO's image); `others`: other paths of the same file. */
+function openBytes(path: string, others: readonly string[] = []): Bytes | null {
+  if (path === VDSO_PATH) {
+    const b = vdsoImage();
+    return b ? new BufferBytes(b) : null;
+  }
+  return FileBytes.open(path, MAX_SYMBOL_FILE, others);
 }
 
 /** Where a separate debug file may be, most specific first (gdb's search order). */
@@ -114,14 +164,6 @@ export function debugFileCandidates(
   return out;
 }
 
-/** Merges two sorted symbol lists; at one address the first list's symbol is kept. */
-function mergeFunctions(a: ElfSymbol[], b: ElfSymbol[]): ElfSymbol[] {
-  const byAddr = new Map<number, ElfSymbol>();
-  for (const s of b) byAddr.set(s.addr, s);
-  for (const s of a) byAddr.set(s.addr, s);
-  return [...byAddr.values()].sort((x, y) => x.addr - y.addr);
-}
-
 export class ImageCache {
   private readonly byFile = new Map<string, Image | null>();
   private readonly byBuildId = new Map<string, Image>();
@@ -136,33 +178,38 @@ export class ImageCache {
     if (img !== undefined) return img;
     img = null;
     for (const p of paths) {
-      img = this.read(p, root);
+      img = this.read(p, root, paths);
       if (img) break;
     }
     this.byFile.set(file, img);
     return img;
   }
 
-  private read(path: string, root: string): Image | null {
-    const b = readFileBounded(path);
-    if (!b) return null;
+  private read(path: string, root: string, others: readonly string[]): Image | null {
+    const bytes = openBytes(path, others);
+    if (!bytes) return null;
     try {
+      const b = readHeaders(bytes);
       const buildId = elfBuildId(b);
       const known = buildId ? this.byBuildId.get(buildId) : undefined;
       if (known) return known;
       const segments = elfLoadSegments(b);
-      let funcs = elfFunctions(b);
+      const tables = [SymbolTable.fromElf(bytes, elfSections(b))];
       let debugFile: string | null = null;
       if (!hasSymtab(b)) {
         const logical = root && path.startsWith(root) ? path.slice(root.length) : path;
         const roots = root ? [root, ""] : [""];
         outer: for (const r of roots) {
           for (const cand of debugFileCandidates(logical, buildId, elfDebugLink(b), r)) {
-            const d = readFileBounded(cand);
+            const d = openBytes(cand);
             if (!d) continue;
             try {
-              if (buildId && elfBuildId(d) !== buildId) continue; // a debug file of another build
-              funcs = mergeFunctions(elfFunctions(d), funcs);
+              const dh = readHeaders(d);
+              if (buildId && elfBuildId(dh) !== buildId) {
+                if (d instanceof FileBytes) d.close();
+                continue; // a debug file of another build
+              }
+              tables.unshift(SymbolTable.fromElf(d, elfSections(dh)));
               debugFile = cand;
               break outer;
             } catch {
@@ -171,7 +218,7 @@ export class ImageCache {
           }
         }
       }
-      const img: Image = { funcs, segments, buildId, debugFile };
+      const img: Image = { tables, segments, buildId, debugFile };
       if (buildId) this.byBuildId.set(buildId, img);
       return img;
     } catch {

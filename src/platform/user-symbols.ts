@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { demangle } from "./demangle.js";
 import { fileOffsetToVaddr, functionAt } from "./elf.js";
-import { type Image, ImageCache } from "./elf-image.js";
+import { type Image, ImageCache, imageFunctionAt } from "./elf-image.js";
 import { type PerfMap, readPerfMap } from "./perf-map.js";
 import { VDSO_FILE, VDSO_PATH } from "./vdso.js";
 
@@ -111,7 +111,7 @@ export class UserSymbolizer {
     const fileOff = addr - m.start + m.offset;
     const img = this.image(tgid, m);
     const vaddr = img ? fileOffsetToVaddr(img.segments, fileOff) : null;
-    const f = img && vaddr !== null ? functionAt(img.funcs, vaddr) : null;
+    const f = img && vaddr !== null ? imageFunctionAt(img, vaddr) : null;
     if (f && vaddr !== null) return { module, name: demangle(f.name), off: vaddr - f.addr };
     return { module, name: null, off: fileOff };
   }

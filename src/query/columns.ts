@@ -107,9 +107,32 @@ function kindOf(type: string): QueryColumn["kind"] {
 
 const BY_NAME = new Map([...BASE, ...COMPUTED].map((c) => [c.name, c]));
 
-/** Look up a column by name (case-insensitive); unknown names are a UsageError naming the flag. */
-export function column(name: string, flag: string): QueryColumn {
+/** Columns tsnap ship adds to every row: a fleet's tables have them (--engine clickhouse://), a capture directory not. */
+const FLEET_ONLY = new Map<string, QueryColumn>(
+  (["host", "service"] as const).map((name) => [
+    name,
+    {
+      name,
+      sql: `s.${name}`,
+      kind: "text",
+      joins: [],
+      doc: `the ${name} that shipped the row (--engine only)`,
+    },
+  ]),
+);
+
+/**
+ * Look up a column by name (case-insensitive); unknown names are a UsageError naming the
+ * flag. `fleet`: a fleet's tables are queried (--engine), which have host and service too.
+ */
+export function column(name: string, flag: string, fleet = false): QueryColumn {
   const key = name.toLowerCase();
+  const only = FLEET_ONLY.get(key);
+  if (only && fleet) return only;
+  if (only)
+    throw new UsageError(
+      `${flag}: '${name}' is a fleet column: a capture directory is one host's (use --engine clickhouse://HOST/DB)`,
+    );
   const col = BY_NAME.get(key) ?? timeBucket(key);
   if (!col) throw new UsageError(`${flag}: unknown column '${name}' (see tsnap query --columns)`);
   return col;
@@ -121,7 +144,7 @@ export function allColumnNames(): string[] {
 
 export function columnHelp(): string {
   return (
-    [...BY_NAME.values()].map((c) => `  ${c.name.padEnd(22)} ${c.doc}`).join("\n") +
+    [...BY_NAME.values(), ...FLEET_ONLY.values()].map((c) => `  ${c.name.padEnd(22)} ${c.doc}`).join("\n") +
     "\n  time_<N>s|m|h          time bucket, e.g. time_10s, time_1m, time_1h\n"
   );
 }

@@ -8,7 +8,7 @@
 import { UsageError } from "../errors.js";
 import { parseDecimal } from "../platform/decimal.js";
 import { MAX_PATTERN_LENGTH } from "../platform/user-regex.js";
-import { column, type Join } from "./columns.js";
+import { column, type Join, type QueryColumn } from "./columns.js";
 import type { Params } from "./duck.js";
 import { parseTimeValue } from "./time-range.js";
 
@@ -16,7 +16,40 @@ export interface FilterSql {
   sql: string;
   params: Params;
   joins: Set<Join>;
+  /** The columns the filter names (a dialect may place or check them). */
+  columns: QueryColumn[];
 }
+
+/**
+ * The SQL a filter is written in: DuckDB over a capture directory (tsnap query), or
+ * ClickHouse over a fleet's tables (tsnap query --engine clickhouse://, fleet/engine-query.ts).
+ * One parser, one set of rules; only the text of columns, bound values and two operators differ.
+ */
+export interface FilterDialect {
+  /** A column by name (unknown: a UsageError naming the flag). */
+  lookup(name: string, flag: string): QueryColumn;
+  /** The column's expression. */
+  column(c: QueryColumn): string;
+  /** The bound parameter `name` as a value of the kind. */
+  value(name: string, kind: QueryColumn["kind"]): string;
+  /** True when text `expr` matches the regex in parameter `name`; NULL stays NULL. */
+  regex(expr: string, name: string): string;
+  /** lhs differs from the (never NULL) value rhs, a NULL lhs included. */
+  distinct(lhs: string, rhs: string): string;
+}
+
+export const DUCKDB_FILTER: FilterDialect = {
+  lookup: column,
+  column: (c) => c.sql,
+  value: (name, kind) =>
+    kind === "number"
+      ? `CAST($${name} AS DOUBLE)`
+      : kind === "time"
+        ? `CAST($${name} AS TIMESTAMP)`
+        : `$${name}`,
+  regex: (expr, name) => `regexp_matches(CAST(${expr} AS VARCHAR), $${name})`,
+  distinct: (lhs, rhs) => `(${lhs} IS DISTINCT FROM ${rhs})`,
+};
 
 /** Limits that keep a hostile filter from exhausting the parser's stack or DuckDB. */
 export const MAX_FILTER_LENGTH = 65536;
@@ -73,7 +106,12 @@ function bad(msg: string): UsageError {
   return new UsageError(`-w: ${msg}`);
 }
 
-export function parseFilter(src: string, nowUs: number, endUs: number): FilterSql {
+export function parseFilter(
+  src: string,
+  nowUs: number,
+  endUs: number,
+  dialect: FilterDialect = DUCKDB_FILTER,
+): FilterSql {
   if (src.length > MAX_FILTER_LENGTH)
     throw bad(`filter of ${src.length} characters is too long (at most ${MAX_FILTER_LENGTH})`);
   const toks = tokenize(src);
@@ -81,12 +119,13 @@ export function parseFilter(src: string, nowUs: number, endUs: number): FilterSq
   let depth = 0;
   const params: Params = {};
   const joins = new Set<Join>();
+  const columns: QueryColumn[] = [];
   let n = 0;
   const peekWord = (w: string) => toks[at]?.kind === "word" && toks[at].text.toUpperCase() === w;
   const bind = (v: string | number): string => {
     const name = `w${n++}`;
     params[name] = v;
-    return `$${name}`;
+    return name;
   };
 
   function expr(): string {
@@ -129,10 +168,12 @@ export function parseFilter(src: string, nowUs: number, endUs: number): FilterSq
       return inner;
     }
     if (t.kind !== "word") throw bad(`expected a column name at position ${t.pos + 1}, got '${t.text}'`);
-    const col = column(t.text, "-w");
+    const col = dialect.lookup(t.text, "-w");
     if (col.bucketUs !== undefined)
       throw bad(`filter time buckets through timestamp (e.g. timestamp>=13:05), not ${col.name}`);
     for (const j of col.joins) joins.add(j);
+    if (!columns.includes(col)) columns.push(col);
+    const lhs = dialect.column(col);
     const op = toks[at + 1];
     if (op?.kind !== "op") throw bad(`expected an operator (= != ~ !~ < <= > >=) after '${t.text}'`);
     const v = toks[at + 2];
@@ -149,24 +190,24 @@ export function parseFilter(src: string, nowUs: number, endUs: number): FilterSq
       } catch {
         throw bad(`bad regular expression '${v.text}'`);
       }
-      const m = `regexp_matches(CAST(${col.sql} AS VARCHAR), ${bind(v.text)})`;
+      const m = dialect.regex(lhs, bind(v.text));
       return op.text === "~" ? `coalesce(${m}, false)` : `NOT coalesce(${m}, false)`;
     }
     let rhs: string;
     if (col.kind === "number") {
       if (parseDecimal(v.text.trim()) === null) throw bad(`${col.name} is a number column, got '${v.text}'`);
-      rhs = `CAST(${bind(v.text)} AS DOUBLE)`;
+      rhs = dialect.value(bind(v.text), "number");
     } else if (col.kind === "time") {
-      rhs = `CAST(${bind(parseTimeValue(v.text, nowUs, endUs, "-w"))} AS TIMESTAMP)`;
+      rhs = dialect.value(bind(parseTimeValue(v.text, nowUs, endUs, "-w")), "time");
     } else {
-      rhs = bind(v.text);
+      rhs = dialect.value(bind(v.text), "text");
     }
-    if (op.text === "!=") return `(${col.sql} IS DISTINCT FROM ${rhs})`;
-    return `(${col.sql} ${op.text} ${rhs})`;
+    if (op.text === "!=") return dialect.distinct(lhs, rhs);
+    return `(${lhs} ${op.text} ${rhs})`;
   }
 
   if (toks.length === 0) throw bad("empty filter");
   const sql = expr();
   if (at < toks.length) throw bad(`unexpected '${toks[at].text}' at position ${toks[at].pos + 1}`);
-  return { sql, params, joins };
+  return { sql, params, joins, columns };
 }

@@ -3,7 +3,6 @@
 // are what fio, biolatency and runqlat measure; the sample-joined latency of
 // group-query.ts (what the sampled threads were waiting for) is a different question.
 import type { BucketCounts, LatKind } from "../model/latency-buckets.js";
-import type { Catalog } from "./discover.js";
 import type { Duck, Params } from "./duck.js";
 import type { FilterSql } from "./filter.js";
 import { windowParams } from "./group-query.js";
@@ -21,7 +20,7 @@ export const HIST_KEY: Record<HistKind, { label: string; column: string; what: s
 /** Columns a -w filter on the histograms may use (the rest make it fall back to none). */
 export const HIST_FILTER_COLUMNS = ["syscall", "syscall_active", "comm", "tgid", "devname", "timestamp"];
 
-export function hasHistograms(cat: Catalog): boolean {
+export function hasHistograms(cat: { groups: readonly { table: string }[] }): boolean {
   return cat.groups.some((g) => g.table === "lathist");
 }
 

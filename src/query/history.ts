@@ -62,7 +62,7 @@ function hourFilter(range: { from?: string; to?: string }, nowUs: number): (hour
 
 /** Resolve --from/--to against the data: default the last hour with data. */
 export function resolveWindow(
-  h: History,
+  h: Pick<History, "endUs">,
   from: string | undefined,
   to: string | undefined,
   nowUs: number,

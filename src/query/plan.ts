@@ -6,7 +6,7 @@
 import { InputError, UsageError } from "../errors.js";
 import { column, type QueryColumn } from "./columns.js";
 import type { Catalog } from "./discover.js";
-import { parseFilter } from "./filter.js";
+import { DUCKDB_FILTER, parseFilter } from "./filter.js";
 import type { LatencyKind, Weighting } from "./group-query.js";
 import { HIST_KEY, type HistKind, hasHistograms } from "./hist-latency.js";
 
@@ -14,6 +14,11 @@ export const DEFAULT_GROUPS = ["state", "syscall"];
 
 export interface QueryRequest {
   dir: string;
+  /**
+   * --engine: a fleet's tables on a ClickHouse server (clickhouse://HOST[:PORT]/DB) instead
+   * of the capture directory `dir`; the same plan, run by fleet/engine-query.ts.
+   */
+  engine?: string;
   from?: string;
   to?: string;
   /** -g: group by exactly these (undefined: the default groups plus `addGroups`). */
@@ -68,13 +73,31 @@ export function planQuery(req: QueryRequest): QueryPlan {
         `--stacks cannot be combined with ${clash[1]}: it ranks whole stacks over the window (narrow it with -w)`,
       );
   }
+  const fleet = req.engine !== undefined;
+  if (fleet) {
+    // What a fleet's tables answer through tsnap query (tsnap fleet has --stacks and --hist).
+    const clash = (
+      [
+        [req.sql, "--sql"],
+        [req.stacks, "--stacks"],
+        [req.hist, "--hist"],
+        [req.latency === "sampled" ? req.latency : undefined, "--latency sampled"],
+        [req.weighting, "--weight"],
+      ] as const
+    ).find(([given]) => given !== undefined);
+    if (clash)
+      throw new UsageError(
+        `--engine answers grouped queries (-g, -G, -w, --lat, --from, --to), not ${clash[1]} (tsnap fleet has --stacks and --hist)`,
+      );
+  }
   const names = req.groups ?? [...DEFAULT_GROUPS, ...(req.addGroups ?? [])];
   const flag = req.groups !== undefined ? "-g" : "-G";
-  const groups = [...new Set(names.map((n) => n.toLowerCase()))].map((n) => column(n, flag));
+  const groups = [...new Set(names.map((n) => n.toLowerCase()))].map((n) => column(n, flag, fleet));
   const latency = latencyKinds(req.lat, groups, req.hist);
   const whereText = req.where.length === 1 ? req.where[0] : req.where.map((w) => `(${w})`).join(" AND ");
   // Usage errors in -w come before any file is read (times are re-resolved later).
-  if (req.where.length) parseFilter(whereText, req.nowUs, req.nowUs);
+  const lookup = (name: string, f: string) => column(name, f, fleet);
+  if (req.where.length) parseFilter(whereText, req.nowUs, req.nowUs, { ...DUCKDB_FILTER, lookup });
   return { req, groups, weighting: req.weighting ?? "event", latency, whereText };
 }
 
@@ -85,7 +108,10 @@ export interface LatencyDecision {
 }
 
 /** The latency policy, once the files are known: histograms when there are some. */
-export function decideLatency(plan: QueryPlan, catalog: Catalog): LatencyDecision {
+export function decideLatency(
+  plan: QueryPlan,
+  catalog: Pick<Catalog, "dir"> & { groups: readonly { table: string }[] },
+): LatencyDecision {
   const { req, groups } = plan;
   let latency = plan.latency;
   const histArg = req.hist;

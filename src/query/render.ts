@@ -73,13 +73,18 @@ function renderSampledHistograms(r: Of<"sampled-histograms">, format: QueryForma
 
 function renderGroups(r: Of<"groups">, format: QueryFormat, width: number): string {
   const { window, columns, latency, histMode } = r;
+  const fleet = r.fleet
+    ? { hosts: r.fleet.hosts, hosts_known: r.fleet.of, rows_read: r.fleet.readRows, tables: r.fleet.tables }
+    : {};
   if (format === "json")
-    return `${toJson({ window, group_by: r.groups, latency: latency.length ? (histMode ? "all completions" : "sampled") : null, latency_weighting: latency.length && !histMode ? r.weighting : null, rows: r.rows }, 2)}\n`;
+    return `${toJson({ window, group_by: r.groups, latency: latency.length ? (histMode ? "all completions" : "sampled") : null, latency_weighting: latency.length && !histMode ? r.weighting : null, ...fleet, rows: r.rows }, 2)}\n`;
   if (format === "ndjson") return ndjson(r.rows);
   const rows = rowsetOf(columns, r.rows, ["avg_threads"]);
   if (format === "csv") return formatRows("csv", rows);
   const title = r.activeOnly ? "=== Active Threads ===" : "=== All Sampled Threads (sleeping ones too) ===";
   let out = `${title} ${window.from} → ${window.to} UTC/naive, ${round(window.covered_seconds)} s covered by data\n`;
+  if (r.fleet)
+    out += `=== Fleet: ${r.fleet.hosts.length} of ${r.fleet.of} hosts reporting === ${r.fleet.hosts.map((h) => `${h.host} ${Math.round(h.covered_seconds)} s`).join(", ")}${r.fleet.tables === "raw" ? "" : ` (${r.fleet.tables})`}\n`;
   const weightingWords =
     r.weighting === "event"
       ? "per event (each completion once per group)"

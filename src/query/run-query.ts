@@ -76,7 +76,19 @@ export type QueryResult =
       hasHistograms: boolean;
       /** Every sample RUN, RUNQ or DISK (null when not asked for: `activeTitle: false`). */
       activeOnly: boolean | null;
+      /** A fleet's tables (--engine): the hosts reporting in the window, of how many, rows read. */
+      fleet?: FleetHosts;
     };
+
+export interface FleetHosts {
+  hosts: { host: string; covered_seconds: number }[];
+  /** Hosts with rounds anywhere in the tables. */
+  of: number;
+  /** Rows the server read for the grouped query (-1: not said). */
+  readRows: number;
+  /** Which tables answered: the raw rows or their per-minute rollups. */
+  tables: "raw" | "per-minute rollups";
+}
 
 export interface RunOptions {
   /** A file left out (damaged, unknown): one line each, as soon as the files are read. */

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { TABLES, type TableName } from "../store/schema.js";
 import { sqlIdent } from "../store/sql-text.js";
-import type { Catalog } from "./discover.js";
+import type { Catalog, FileGroup } from "./discover.js";
 import { readerSql } from "./discover.js";
 import type { Duck } from "./duck.js";
 
@@ -28,26 +28,40 @@ function viewColumns(table: TableName): { name: string; type: string }[] {
   return cols;
 }
 
-function unionSql(cat: Catalog, table: TableName, where = ""): string {
+/** The normalised rows of one group of files (the view's columns, then `producer`). */
+export function groupSelect(
+  g: Pick<FileGroup, "producer" | "format" | "table" | "paths" | "columns">,
+  where = "",
+): string {
+  const list = viewColumns(g.table).map((c) => {
+    if (!g.columns.has(c.name)) return `CAST(NULL AS ${c.type}) AS ${c.name}`;
+    // xcapture writes stack hash 0 for "no stack collected": no stack, not an unresolved one.
+    if (g.producer === "xcapture" && (c.name === "kstack_hash" || c.name === "ustack_hash")) {
+      return `NULLIF(CAST(${sqlIdent(c.name)} AS VARCHAR), '0') AS ${c.name}`;
+    }
+    return `CAST(${sqlIdent(c.name)} AS ${c.type}) AS ${c.name}`;
+  });
+  return `SELECT ${list.join(", ")}, '${g.producer}' AS producer FROM ${readerSql(g)} ${where}`;
+}
+
+/** No rows, the view's columns (a table made from it has the view's columns and types). */
+export function emptySelect(table: TableName): string {
   const cols = viewColumns(table);
-  const parts = cat.groups
-    .filter((g) => g.table === table)
-    .map((g) => {
-      const list = cols.map((c) => {
-        if (!g.columns.has(c.name)) return `CAST(NULL AS ${c.type}) AS ${c.name}`;
-        // xcapture writes stack hash 0 for "no stack collected": no stack, not an unresolved one.
-        if (g.producer === "xcapture" && (c.name === "kstack_hash" || c.name === "ustack_hash")) {
-          return `NULLIF(CAST(${sqlIdent(c.name)} AS VARCHAR), '0') AS ${c.name}`;
-        }
-        return `CAST(${sqlIdent(c.name)} AS ${c.type}) AS ${c.name}`;
-      });
-      return `SELECT ${list.join(", ")}, '${g.producer}' AS producer FROM ${readerSql(g)} ${where}`;
-    });
-  if (parts.length === 0) {
-    return `SELECT ${cols.map((c) => `CAST(NULL AS ${c.type}) AS ${c.name}`).join(", ")}, 'none' AS producer WHERE false`;
-  }
+  return `SELECT ${cols.map((c) => `CAST(NULL AS ${c.type}) AS ${c.name}`).join(", ")}, 'none' AS producer WHERE false`;
+}
+
+function unionSql(cat: Catalog, table: TableName, where = ""): string {
+  const parts = cat.groups.filter((g) => g.table === table).map((g) => groupSelect(g, where));
+  if (parts.length === 0) return emptySelect(table);
   return parts.join("\nUNION ALL\n");
 }
+
+/** The dictionaries' columns (their views keep one row per key). */
+export const DICTIONARIES = {
+  kstacks: ["kstack_hash", "kstack_syms"],
+  ustacks: ["ustack_hash", "ustack_syms"],
+  cgroups: ["cgroup_id", "cgroup_path"],
+} as const;
 
 /** Create the views, then lock the database down to the files they read (Duck.lockDown). */
 export async function createViews(duck: Duck, cat: Catalog): Promise<void> {
@@ -55,15 +69,10 @@ export async function createViews(duck: Duck, cat: Catalog): Promise<void> {
   await duck.run(`CREATE OR REPLACE VIEW syscend AS ${unionSql(cat, "syscend")}`);
   await duck.run(`CREATE OR REPLACE VIEW iorqend AS ${unionSql(cat, "iorqend")}`);
   await duck.run(`CREATE OR REPLACE VIEW lathist AS ${unionSql(cat, "lathist")}`);
-  await duck.run(
-    `CREATE OR REPLACE VIEW kstacks AS SELECT kstack_hash, any_value(kstack_syms) AS kstack_syms FROM (${unionSql(cat, "kstacks")}) GROUP BY 1`,
-  );
-  await duck.run(
-    `CREATE OR REPLACE VIEW ustacks AS SELECT ustack_hash, any_value(ustack_syms) AS ustack_syms FROM (${unionSql(cat, "ustacks")}) GROUP BY 1`,
-  );
-  await duck.run(
-    `CREATE OR REPLACE VIEW cgroups AS SELECT cgroup_id, any_value(cgroup_path) AS cgroup_path FROM (${unionSql(cat, "cgroups")}) GROUP BY 1`,
-  );
+  for (const [t, [key, value]] of Object.entries(DICTIONARIES))
+    await duck.run(
+      `CREATE OR REPLACE VIEW ${t} AS SELECT ${key}, any_value(${value}) AS ${value} FROM (${unionSql(cat, t as TableName)}) GROUP BY 1`,
+    );
   // Coverage: tsnap's rounds files where present, else the distinct sample timestamps.
   const hasRounds = cat.groups.some((g) => g.table === "rounds");
   const tsnapRounds = hasRounds
@@ -79,16 +88,20 @@ export async function createViews(duck: Duck, cat: Catalog): Promise<void> {
   if (parts.length === 0)
     parts.push("SELECT CAST(NULL AS TIMESTAMP) AS timestamp, CAST(NULL AS BIGINT) AS weight_us WHERE false");
   await duck.run(`CREATE OR REPLACE VIEW rounds AS ${parts.join("\nUNION ALL BY NAME ")}`);
+  await createPartitions(duck, cat.partitionsPath);
+  await duck.lockDown(cat.groups.flatMap((g) => g.paths));
+}
+
+/** The partitions table (devname): the capture's copy of /proc/partitions, else the live one. */
+export async function createPartitions(duck: Duck, path: string | null): Promise<void> {
   await duck.run("CREATE OR REPLACE TABLE partitions (dev_maj BIGINT, dev_min BIGINT, devname VARCHAR)");
-  const text = readPartitions(cat.partitionsPath);
-  for (const p of parsePartitions(text)) {
+  for (const p of parsePartitions(readPartitions(path))) {
     await duck.run("INSERT INTO partitions VALUES ($maj, $min, $name)", {
       maj: p.major,
       min: p.minor,
       name: p.name,
     });
   }
-  await duck.lockDown(cat.groups.flatMap((g) => g.paths));
 }
 
 /** The capture's copy of /proc/partitions, else the live one (what devname resolves through). */

@@ -6,7 +6,7 @@
 // registry's commands, the repo's package.json, each command's own --help text.
 // test-lane: together
 import assert from "node:assert/strict";
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -23,6 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { COMMANDS } from "../cli/registry.js";
+import { runCli } from "../testkit/cli.js";
 import { startTmux, TMUX_MISSING } from "../testkit/tmux.js";
 import { compileWorkload, REPO_ROOT, type RunningWorkload, startWorkload } from "../testkit/workloads.js";
 import { INDEX_HTML } from "../tools/serve/web/page.js";
@@ -38,6 +39,17 @@ const DEBIAN_NODE = join(REPO_ROOT, "build/debian-node/bin/node");
 const repoPkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8"));
 const version: string = repoPkg.version;
 const pageNames = ["tsnap", ...COMMANDS.map((c) => `tsnap-${c.name}`)];
+// A command's --help, asked once of main() in-process (the same text bin/tsnap.js prints:
+// checked once by hand for every command); 70 node start-ups per test cost half a minute.
+const helps = new Map<string, Promise<string>>();
+const helpOf = (name: string): Promise<string> => {
+  if (!helps.has(name))
+    helps.set(
+      name,
+      runCli([name, "--help"]).then((r) => r.stdout),
+    );
+  return helps.get(name)!;
+};
 
 let tmp = "";
 let tgz = "";
@@ -49,6 +61,19 @@ let strippedPath = "";
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 120_000) {
   const r = spawnSync(cmd, args, { encoding: "utf8", env, timeout: timeoutMs, maxBuffer: 1 << 24 });
   return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/** run() without blocking the event loop (several at once). */
+function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((res) =>
+    execFile(
+      cmd,
+      args,
+      { encoding: "utf8", env, timeout: 120_000, maxBuffer: 1 << 24 },
+      (err, stdout, stderr) =>
+        res({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
+    ),
+  );
 }
 
 /** What a --help says of one flag: its line and the lines that continue it (wrapped). */
@@ -398,7 +423,7 @@ test("dpkg -i installs it (unit disabled, /var/lib/tsnap 0700, man pages; doctor
 
 test("bash completion: complete -p tsnap, the registry's commands, each command's flags as its --help names them", {
   skip: skip || (!has("bash") && "no bash"),
-}, () => {
+}, async () => {
   const script = join(tmp, "tsnap.bash");
   writeFileSync(script, execFileSync("tar", ["-xzOf", tgz, "package/completions/tsnap.bash"]));
   const complete = (words: string[]) =>
@@ -415,14 +440,14 @@ test("bash completion: complete -p tsnap, the registry's commands, each command'
   for (const c of COMMANDS) assert.ok(first.stdout.split("\n").includes(c.name), `completes ${c.name}`);
   assert.deepEqual(complete(["tsnap", "sysc"]).stdout.split("\n").slice(1, -1), ["syscalls", "syscount"]);
   // A flag with a closed set of values completes to them: the values its --help names.
-  const topHelp = run(process.execPath, [join(REPO_ROOT, "bin/tsnap.js"), "top", "--help"]).stdout;
+  const topHelp = await helpOf("top");
   const formats = complete(["tsnap", "top", "--format", ""]).stdout.split("\n").slice(1, -1);
   assert.deepEqual(formats, ["table", "json", "ndjson", "csv"]);
   const formatLine = flagHelpText(topHelp, "--format");
   for (const f of formats) assert.ok(formatLine.includes(f), `top --help's --format line names ${f}`);
   assert.deepEqual(complete(["tsnap", "top", "--source", "p"]).stdout.split("\n").slice(1, -1), ["proc"]);
   for (const c of COMMANDS) {
-    const help = run(process.execPath, [join(REPO_ROOT, "bin/tsnap.js"), c.name, "--help"]).stdout;
+    const help = await helpOf(c.name);
     const flags = complete(["tsnap", c.name, "--"]).stdout.split("\n").slice(1, -1);
     assert.ok(flags.length > 1, `${c.name} has flags`);
     for (const f of flags.filter((x) => x !== "--help"))
@@ -497,7 +522,7 @@ test("zsh completion in a terminal: <Tab> lists the commands, a command's flags 
     );
     assert.ok(!words(sysc).has("top"), sysc);
     // A command's flags, as its --help names them.
-    const help = run(process.execPath, [join(REPO_ROOT, "bin/tsnap.js"), "check", "--help"]).stdout;
+    const help = await helpOf("check");
     const flags = await tab(
       "tsnap check --",
       (t) => ["--duration", "--interval", "--json"].every((f) => words(t).has(f)),
@@ -506,7 +531,7 @@ test("zsh completion in a terminal: <Tab> lists the commands, a command's flags 
     for (const f of flags.match(/--[a-z][\w-]*/g) ?? [])
       assert.ok(help.includes(f), `check --help names ${f}`);
     // A flag with a closed set of values: those values, as --help names them.
-    const topHelp = run(process.execPath, [join(REPO_ROOT, "bin/tsnap.js"), "top", "--help"]).stdout;
+    const topHelp = await helpOf("top");
     const formatLine = flagHelpText(topHelp, "--format");
     const formats = await tab(
       "tsnap top --format ",
@@ -532,21 +557,27 @@ test("zsh completion in a terminal: <Tab> lists the commands, a command's flags 
 
 test("man -l renders every page: NAME with the registry's summary, the help's first example, no groff warnings", {
   skip: skip || (!has("man") || !has("groff") ? "man-db/groff are not installed" : false),
-}, () => {
+}, async () => {
   const dir = join(tmp, "man-x");
   mkdirSync(dir);
   execFileSync("tar", ["-xzf", tgz, "-C", dir, "package/man"]);
-  for (const name of pageNames) {
+  // Two pages at a time (two cores): man and groff are separate processes.
+  const pending = [...pageNames];
+  const one = async (name: string) => {
     const page = join(dir, "package/man/man1", `${name}.1`);
-    const r = run("man", ["-l", page], { ...process.env, MANPAGER: "cat", MANWIDTH: "120" });
+    const r = await runAsync("man", ["-l", page], { ...process.env, MANPAGER: "cat", MANWIDTH: "120" });
     assert.equal(r.code, 0, `${name}: ${r.stderr}`);
     const c = COMMANDS.find((x) => `tsnap-${x.name}` === name);
     if (c) assert.ok(r.stdout.replace(/\s+/g, " ").includes(`${name} - ${c.summary}`), `${name} NAME line`);
-    const help = c ? run(process.execPath, [join(REPO_ROOT, "bin/tsnap.js"), c.name, "--help"]).stdout : "";
+    const help = c ? await helpOf(c.name) : "";
     const example = help.split("\nEXAMPLES\n")[1]?.split("\n")[0].trim() ?? "";
     assert.match(r.stdout, /\nEXAMPLES\n/);
     if (c) assert.ok(r.stdout.includes(example), `${name} shows its first example: ${example}`);
-    const warn = run("groff", ["-man", "-Tutf8", "-ww", "-z", page]);
+    const warn = await runAsync("groff", ["-man", "-Tutf8", "-ww", "-z", page]);
     assert.equal(warn.stderr, "", `${name}: groff warnings`);
-  }
+  };
+  const worker = async () => {
+    for (let name = pending.shift(); name !== undefined; name = pending.shift()) await one(name);
+  };
+  await Promise.all([worker(), worker()]);
 });

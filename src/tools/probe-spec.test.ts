@@ -1,7 +1,8 @@
 // The probe-spec parser (bcc's syntax) on the forms bcc documents and on hostile input;
 // the library search's text parsers; the symbol matching against a real libc.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { UsageError } from "../errors.js";
 import { elfFunctionSymbols } from "../platform/elf.js";
@@ -10,6 +11,7 @@ import {
   isLibraryFile,
   libraryInMaps,
   parseLdconfig,
+  parseLdSoCache,
   pickFromCache,
 } from "../platform/libraries.js";
 import { globSource, parseProbeSpec } from "./probe-spec.js";
@@ -132,6 +134,24 @@ test("library search: ldconfig -p text, file names of a library, a process's map
   assert.ok(findBinary("sh")?.endsWith("/sh"));
   assert.equal(findBinary("/no/such/file"), null);
   assert.equal(findBinary("no-such-library-xyz"), null);
+});
+
+test("the linker's cache file read as `ldconfig -p` lists it (names, ABI words, paths, order); another format: null", {
+  skip: existsSync("/etc/ld.so.cache") ? false : "no /etc/ld.so.cache here",
+}, () => {
+  const file = readFileSync("/etc/ld.so.cache");
+  const ours = parseLdSoCache(file);
+  assert.ok(ours && ours.length > 10);
+  const ldconfig = ["/sbin/ldconfig", "/usr/sbin/ldconfig"].find((p) => existsSync(p));
+  if (ldconfig) {
+    const theirs = parseLdconfig(execFileSync(ldconfig, ["-p"], { encoding: "utf8" }));
+    assert.deepEqual(
+      ours,
+      theirs.map((e) => ({ ...e, abi: e.abi.replace(/, hwcap: .*$/, "") })),
+    );
+  }
+  assert.equal(parseLdSoCache(file.subarray(0, 60)), null, "truncated");
+  assert.equal(parseLdSoCache(Buffer.from("ld.so-1.7.0\0\0\0\0\0")), null, "libc5's format");
 });
 
 test("patterns over libc's symbol tables: aliases once per address, names checked by the ELF truth", () => {

@@ -22,6 +22,7 @@ import {
   type StackSide,
 } from "../report/stack-report.js";
 import { cString, type Layout } from "../sources/bpf/records.js";
+import type { Palette } from "./flame/colors.js";
 import { foldedSvg, writeReport } from "./flame/folded-svg.js";
 import {
   DwarfCollector,
@@ -340,14 +341,14 @@ export function readStackCounts(
  * Prints one stack tool's result as bcc does: the header (text form only), the stacks in
  * text or folded form, and a warning on stderr when stacks were lost. With `output` the
  * report goes to that file instead of stdout; a `.svg` file gets the folded stacks drawn
- * as a flame graph (`flame`: its count name; the header is its subtitle).
+ * as a flame graph (`flame`: its count name, title and palette; the header is its subtitle).
  */
 export async function printStackReport(
   io: Io,
   o: StackReportOptions & { folded: boolean; output?: string },
   header: string,
   measure: () => Promise<{ rows: StackRow[]; lost: number; dropped?: number }>,
-  flame: { countName: string } = { countName: "samples" },
+  flame: { countName: string; title?: string; palette?: Palette } = { countName: "samples" },
 ): Promise<number> {
   const svg = isSvgPath(o.output);
   if (!o.folded) io.out(header);
@@ -356,9 +357,10 @@ export async function printStackReport(
     writeReport(
       o.output,
       foldedSvg(renderFolded(rows, o), {
-        title: "Flame Graph",
+        title: flame.title ?? "Flame Graph",
         subtitle: header.trim(),
         countName: flame.countName,
+        palette: flame.palette,
       }),
     );
   else {

@@ -5,12 +5,15 @@
 // offcputime on the same workload agrees on the kernel stacks.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import type { StackRow } from "../../report/stack-report.js";
 import { renderFolded } from "../../report/stack-report.js";
 import { runTsnap } from "../../testkit/cli.js";
 import { parseFolded } from "../../testkit/folded.js";
+import { frameNamed, svgFrames } from "../../testkit/svg-frames.js";
 import { compileWorkload, startWorkload } from "../../testkit/workloads.js";
 import { offcputime, parseOffcpuArgs } from "./offcputime.js";
 
@@ -186,5 +189,73 @@ test("side by side with libbpf-tools offcputime: the top stacks' kernel leaf fun
     assert.ok(t && o && o.kernel.kind === "frames", comm);
     // The same kernel path (leaf first); ours also names the user frames, theirs "failed to get syms".
     assert.deepEqual(o.kernel.frames.slice(0, 4), t.kernel.slice(0, 4), comm);
+  }
+});
+
+/** BPF links held open by process `pid` (its tracepoint attached). */
+function bpfLinks(pid: number): number {
+  let n = 0;
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`))
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === "anon_inode:bpf_link") n++;
+      } catch {}
+  } catch {}
+  return n;
+}
+
+test("-o FILE.svg: the off-CPU flame graph's µs per thread are the kernel's accounting (±10%)", {
+  skip: !root && "needs root",
+}, async () => {
+  const bin = compileWorkload("offcpu", "test/workloads", FP_FLAGS);
+  const w = await startWorkload(bin, [FILE, "8"], 60_000);
+  let out = "";
+  w.child.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const exited = new Promise<void>((res) => w.child.once("exit", () => res()));
+  const dir = mkdtempSync(join(tmpdir(), "tsnap-offcpu-svg-"));
+  const svgPath = join(dir, "off.svg");
+  try {
+    let pid = 0;
+    let done = false;
+    const run = runTsnap(["offcputime", "-p", w.ready[1], "-o", svgPath, "--unwind", "fp", "8"], {
+      timeoutMs: 60_000,
+      onSpawn: (p) => {
+        pid = p;
+      },
+    });
+    void run.finally(() => {
+      done = true;
+    });
+    while (!done && bpfLinks(pid) === 0) await new Promise((r) => setTimeout(r, 10));
+    // Attached: the workload's 8 loops (2.4 s of sleeps) start now and end before tsnap does.
+    process.kill(Number(w.ready[1]), "SIGUSR1");
+    await exited;
+    const r = await run;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Tracing off-CPU time \(us\) of PID \d+ by user \+ kernel stack for 8 secs\.\n$/);
+    const truth = new Map<string, number>();
+    for (const line of out.split("\n")) {
+      const m = /^(sleeper|reader) \d+ \d+ \d+ (-?\d+)$/.exec(line);
+      if (m) truth.set(m[1], Number(m[2]) / 1000);
+    }
+    const svg = readFileSync(svgPath, "utf8");
+    assert.ok(svg.includes("<svg") && svg.trimEnd().endsWith("</svg>"), "a whole SVG document");
+    assert.ok(svg.includes("Off-CPU Time Flame Graph"), "FlameGraph's off-CPU title");
+    const frames = svgFrames(svg);
+    // Folded stacks start with the thread's comm: its frame's width is the thread's total.
+    const us = (name: string) =>
+      Number(/^([\d,]+) us/.exec(frameNamed(frames, name).info)?.[1].replaceAll(",", ""));
+    for (const comm of ["sleeper", "reader"]) {
+      const want = truth.get(comm);
+      assert.ok(want !== undefined && want > 0, `the workload reported ${comm}`);
+      assert.ok(within(us(comm), want, 0.1), `${comm}: ${us(comm)} µs in the SVG, the kernel says ${want}`);
+    }
+    assert.ok(within(us("sleeper"), 2_400_000, 0.1), `sleeper ${us("sleeper")} µs, 8 × 300 ms constructed`);
+  } finally {
+    await w.stop();
+    if (existsSync(FILE)) rmSync(FILE);
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -51,6 +51,8 @@ export interface OffcpuOptions extends StackReportOptions {
   stackStorageSize: number;
   durationS: number;
   unwind: Unwind;
+  /** -o FILE: the report there; FILE.svg: the flame graph. */
+  output?: string;
 }
 
 const FLAGS = {
@@ -67,6 +69,7 @@ const FLAGS = {
   folded: STACK_FLAGS.folded,
   stackStorageSize: STACK_FLAGS.stackStorageSize,
   unwind: STACK_FLAGS.unwind,
+  output: STACK_FLAGS.output,
 };
 
 const HELP = `tsnap offcputime [options] [DURATION]
@@ -81,10 +84,13 @@ ${flagHelp(FLAGS)}
 OUTPUT
   Text: each stack leaf first (kernel frames down to the scheduler, then user frames),
   then "- comm (tid)" and the total off-CPU µs; the largest last. Folded: largest first.
+  -o FILE.svg writes the off-CPU flame graph instead (FlameGraph's off-CPU settings:
+  io colours, widths in µs), as tsnap flame draws the folded stacks.
 
 EXAMPLES
   tsnap offcputime 5                     # all threads, 5 seconds
   tsnap offcputime -p 1234 -f 10 > off.folded   # one process, folded
+  tsnap offcputime -p 1234 -o off.svg 10         # its off-CPU flame graph
   tsnap offcputime -m 1000 -p 1234 10    # only blocks of 1 ms or more
   tsnap offcputime --state 2 10          # uninterruptible (D) sleeps only
   tsnap offcputime --unwind dwarf -p 1234 -f 10   # through libc's read, named callers
@@ -138,7 +144,14 @@ export async function offcputime(
 
 async function run(argv: string[], io: Io): Promise<number> {
   const o = parseOffcpuArgs(argv);
-  return printStackReport(io, o, stackHeader("Tracing off-CPU time (us)", o), () => offcputime(o, io.signal));
+  return printStackReport(
+    io,
+    o,
+    stackHeader("Tracing off-CPU time (us)", o),
+    () => offcputime(o, io.signal),
+    // flamegraph.pl --color=io --title="Off-CPU Time Flame Graph" --countname=us (Gregg's off-CPU page)
+    { countName: "us", title: "Off-CPU Time Flame Graph", palette: "io" },
+  );
 }
 
 export const command: Command = toolCommand(tool, HELP, run);

@@ -73,7 +73,7 @@ export class WebData {
         // Requests still queued at shutdown are refused: DuckDB is closed (or about to be).
         if (this.closed) throw new BusyError("busy: the server is stopping");
         if (this.source.live && Date.now() - this.openedAt >= 1000) {
-          // Rows appended since are read as they are; a new or removed file reopens.
+          // The rows appended since join the live tables (ui-data.ts, query/live-history.ts).
           await this.ui.refresh();
           this.openedAt = Date.now();
         }

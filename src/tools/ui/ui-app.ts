@@ -45,6 +45,8 @@ export interface AppOptions {
 export async function runApp(o: AppOptions): Promise<View> {
   let state: UiState = initialState(o.view);
   let snap: Snapshot | null = null;
+  /** The timeline width `snap` was read for. */
+  let snapWidth = 0;
   let pickerItems: PickerItem[] | null = null;
   let peek: AnyPeekData | null = null;
   /** The open selection's peeks already read, by tab (Tab back and forth reads nothing again). */
@@ -63,9 +65,15 @@ export async function runApp(o: AppOptions): Promise<View> {
     snap
       ? displayTable({ ...snap.view, sort: state.view.sort }, snap.columns, snap.rows)
       : { columns: [], rows: [] };
+  /** What the last draw showed of what can change without a key: the data, the status line, working…. */
+  let drawn: { snap: Snapshot | null; status: string; working: boolean } | null = null;
+  const status = () => {
+    const failure = o.failed?.();
+    return failure ? formatError(failure) : error || (o.notices?.().at(-1) ?? "");
+  };
   const draw = () => {
     const { width, height } = o.screen.size();
-    const failure = o.failed?.();
+    drawn = { snap, status: status(), working: loading };
     o.screen.draw(
       renderScreen({
         state,
@@ -78,28 +86,38 @@ export async function runApp(o: AppOptions): Promise<View> {
         mode: o.mode,
         source: o.source,
         working: loading,
-        error: failure ? formatError(failure) : error || (o.notices?.().at(-1) ?? ""),
+        error: drawn.status,
       }),
     );
   };
 
-  const load = async () => {
+  /**
+   * Reads the view's data. `tick`: a live refresh, drawn only when the data or the status
+   * line changed (a read that keys wait for says "working…" as always).
+   */
+  const load = async (tick = false) => {
     if (loading) {
       again = true;
       return;
     }
     loading = true;
-    draw();
+    if (!tick) draw();
     try {
       do {
         again = false;
         const view = state.view;
+        const width = o.screen.size().width - AXIS_WIDTH - 1;
         try {
+          let fresh = true;
           if (reopen) {
             reopen = false;
-            await o.data.refresh();
+            fresh = await o.data.refresh();
           }
-          snap = await o.data.load(view, o.screen.size().width - AXIS_WIDTH - 1);
+          // Nothing new and the same view and size: the snapshot stands.
+          if (fresh || snap?.view !== view || snapWidth !== width) {
+            snap = await o.data.load(view, width);
+            snapWidth = width;
+          }
           error = "";
           const n = snap.rows.length;
           if (state.cursor.row >= n)
@@ -110,7 +128,7 @@ export async function runApp(o: AppOptions): Promise<View> {
       } while (again);
     } finally {
       loading = false;
-      draw();
+      if (!tick || drawn?.working || drawn?.snap !== snap || drawn.status !== status()) draw();
     }
   };
 
@@ -197,7 +215,7 @@ export async function runApp(o: AppOptions): Promise<View> {
       ? setInterval(() => {
           if (state.view.fromUs !== null || loading) return;
           reopen = true;
-          void load();
+          void load(true);
         }, o.refreshMs)
       : null;
   try {

@@ -19,6 +19,7 @@ import {
   windowHistograms,
 } from "../../query/hist-latency.js";
 import { type History, openHistory } from "../../query/history.js";
+import { type LiveHistory, openLiveHistory } from "../../query/live-history.js";
 import { planQuery } from "../../query/plan.js";
 import { runQueryOn } from "../../query/run-query.js";
 import { type PickerItem, PROCESS_COLUMN } from "../../ui-model/view-picker.js";
@@ -84,13 +85,16 @@ export interface PeekData {
 
 export class UiData {
   private h: History | null = null;
+  /** Live: the same History, kept in tables that each refresh appends to. */
+  private liveH: LiveHistory | null = null;
   private names = "";
   private ext: Extent | null = null;
 
   /**
    * `defaultUs`: the window when the view has none (the last hour; live: the last N
-   * minutes). `live`: the view is re-read every second: DuckDB gets one thread (measured
-   * with bench/ui-live-cost.js: about half the CPU of one per core on minutes of data).
+   * minutes). `live`: the directory is being written and the view is re-read every
+   * second: its last `defaultUs` is kept in tables (query/live-history.ts) that each
+   * refresh appends the new rows to, and DuckDB gets one thread.
    */
   constructor(
     readonly dir: string,
@@ -101,20 +105,31 @@ export class UiData {
   /** (Re)open the directory: new files and rows are seen. */
   async reopen(): Promise<void> {
     const names = listing(this.dir);
-    const h = await openHistory(this.dir, {}, Date.now() * 1000, this.live ? 1 : undefined);
+    const nowUs = Date.now() * 1000;
+    const live = this.live ? await openLiveHistory(this.dir, this.defaultUs, 1) : null;
+    const h = live ?? (await openHistory(this.dir, {}, nowUs));
     this.h?.close();
     this.h = h;
+    this.liveH = live;
     this.names = names;
     this.ext = null;
   }
 
   /**
-   * Before a refresh: rows appended to the open files are read by the next query as they
-   * are (the views read the files at each query); a new or removed file needs a reopen.
+   * Before a refresh; false when nothing changed since the last one (live: no rows came
+   * or went). History: rows appended to the open files are read by the next query as
+   * they are (the views read the files at each query); a new or removed file needs a
+   * reopen. Live: the rows appended since are added to the tables, the oldest dropped.
    */
-  async refresh(): Promise<void> {
-    if (!this.h || listing(this.dir) !== this.names) return this.reopen();
+  async refresh(): Promise<boolean> {
+    if (this.liveH) {
+      if (!(await this.liveH.update())) return false;
+    } else if (!this.h || listing(this.dir) !== this.names) {
+      await this.reopen();
+      return true;
+    }
     this.ext = null;
+    return true;
   }
 
   /** The open directory (the web view's histograms and flame graphs query it too). */
