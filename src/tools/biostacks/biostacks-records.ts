@@ -1,7 +1,8 @@
 // The layouts biostacks.bpf.c shares with user space: its read-only config and the key
 // and value of its `hists` map. Offsets by C's rules (records.ts:layout); the C structs
-// must match (sizes checked at load).
-import { cString, layout } from "../../sources/bpf/records.js";
+// must match (sizes checked at load); the decoder is derived from the layouts.
+import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
 
 /** Slots of each histogram (lib/hist.bpf.h HIST_SLOTS). */
 export const SLOTS = 32;
@@ -12,14 +13,14 @@ export const CONFIG = layout("biostacks_config", [
   ["pad", { array: "u8", len: 3 }],
 ]);
 
-export const KEY = layout("biostacks_key", [
+export const KEY = recordLayout("biostacks_key", [
   ["pid", "u32"],
   ["dev", "u32"],
   ["kstack", "s32"],
   ["comm", { array: "char", len: 16 }],
 ]);
 
-export const VALUE = layout("biostacks_value", [["slots", { array: "u64", len: SLOTS }]]);
+export const VALUE = recordLayout("biostacks_value", [["slots", { array: "u64", len: SLOTS }]]);
 
 export const LOST_WORDS = {
   start: "I/Os not timed: the map of requests in flight was full",
@@ -53,13 +54,5 @@ export interface StackHist {
 
 /** One entry of the `hists` map. Pure. */
 export function decodeHist(key: Buffer, value: Buffer): StackHist {
-  const counts: number[] = [];
-  for (let i = 0; i < SLOTS; i++) counts.push(Number(value.readBigUInt64LE(VALUE.off.slots + 8 * i)));
-  return {
-    pid: key.readUInt32LE(KEY.off.pid),
-    comm: cString(key, KEY.off.comm, 16),
-    dev: key.readUInt32LE(KEY.off.dev),
-    kstack: key.readInt32LE(KEY.off.kstack),
-    counts,
-  };
+  return { ...KEY.decode(key, 0), counts: VALUE.decode(value, 0).slots };
 }

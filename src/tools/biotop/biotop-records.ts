@@ -1,21 +1,22 @@
 // The layouts biotop.bpf.c shares with user space: its read-only config and the key and
 // value of its `counts` map. Offsets by C's rules (records.ts:layout); the C structs must
-// match (sizes checked at load).
-import { cString, layout } from "../../sources/bpf/records.js";
+// match (sizes checked at load); the decoder is derived from the layouts.
+import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
 
 export const CONFIG = layout("biotop_config", [
   ["dev", "u32"],
   ["tgid", "u32"],
 ]);
 
-export const KEY = layout("biotop_key", [
+export const KEY = recordLayout("biotop_key", [
   ["pid", "u32"],
   ["dev", "u32"],
   ["write", "u32"],
   ["comm", { array: "char", len: 16 }],
 ]);
 
-export const VALUE = layout("biotop_value", [
+export const VALUE = recordLayout("biotop_value", [
   ["bytes", "u64"],
   ["ns", "u64"],
   ["io", "u64"],
@@ -55,13 +56,7 @@ export interface DiskIo {
 
 /** One entry of the `counts` map. Pure. */
 export function decodeRow(key: Buffer, value: Buffer): DiskIo {
-  return {
-    pid: key.readUInt32LE(KEY.off.pid),
-    comm: cString(key, KEY.off.comm, 16),
-    dev: key.readUInt32LE(KEY.off.dev),
-    write: key.readUInt32LE(KEY.off.write) === 1,
-    io: Number(value.readBigUInt64LE(VALUE.off.io)),
-    bytes: Number(value.readBigUInt64LE(VALUE.off.bytes)),
-    ns: Number(value.readBigUInt64LE(VALUE.off.ns)),
-  };
+  const { pid, comm, dev, write } = KEY.decode(key, 0);
+  const { io, bytes, ns } = VALUE.decode(value, 0);
+  return { pid, comm, dev, write: write === 1, io: Number(io), bytes: Number(bytes), ns: Number(ns) };
 }

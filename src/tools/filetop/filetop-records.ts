@@ -1,7 +1,8 @@
 // The layouts filetop.bpf.c shares with user space: its read-only config and the key and
 // value of its `files` map. Offsets by C's rules (records.ts:layout); the C structs must
-// match (sizes checked at load).
-import { cString, layout } from "../../sources/bpf/records.js";
+// match (sizes checked at load); the decoders are derived from the layouts.
+import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
 import { FSTYPE_LEN } from "../fs-ops.js";
 
 const FILE_NAME_LEN = 64;
@@ -13,7 +14,7 @@ export const CONFIG = layout("filetop_config", [
   ["fstype", { array: "char", len: FSTYPE_LEN }],
 ]);
 
-export const KEY = layout("filetop_key", [
+export const KEY = recordLayout("filetop_key", [
   ["ino", "u64"],
   ["dev", "u32"],
   ["rdev", "u32"],
@@ -21,7 +22,7 @@ export const KEY = layout("filetop_key", [
   ["tid", "u32"],
 ]);
 
-export const VALUE = layout("filetop_value", [
+export const VALUE = recordLayout("filetop_value", [
   ["reads", "u64"],
   ["writes", "u64"],
   ["rbytes", "u64"],
@@ -71,18 +72,19 @@ export interface FileIo {
 
 /** One entry of the `files` map. Pure. */
 export function decodeRow(key: Buffer, value: Buffer): FileIo {
-  const n = (f: "reads" | "writes" | "rbytes" | "wbytes") => Number(value.readBigUInt64LE(VALUE.off[f]));
+  const { ino, dev, pid, tid } = KEY.decode(key, 0);
+  const v = VALUE.decode(value, 0);
   return {
-    pid: key.readUInt32LE(KEY.off.pid),
-    tid: key.readUInt32LE(KEY.off.tid),
-    comm: cString(value, VALUE.off.comm, 16),
-    ino: key.readBigUInt64LE(KEY.off.ino),
-    dev: key.readUInt32LE(KEY.off.dev),
-    file: cString(value, VALUE.off.name, FILE_NAME_LEN),
-    type: String.fromCharCode(value.readUInt8(VALUE.off.type)),
-    reads: n("reads"),
-    writes: n("writes"),
-    rbytes: n("rbytes"),
-    wbytes: n("wbytes"),
+    pid,
+    tid,
+    comm: v.comm,
+    ino,
+    dev,
+    file: v.name,
+    type: String.fromCharCode(v.type),
+    reads: Number(v.reads),
+    writes: Number(v.writes),
+    rbytes: Number(v.rbytes),
+    wbytes: Number(v.wbytes),
   };
 }

@@ -1,16 +1,17 @@
 // The layouts slabratetop.bpf.c shares with user space: its read-only config and the key
 // and value of its `caches` map. Offsets by C's rules (records.ts:layout); the C structs
-// must match (sizes checked at load).
-import { cString, layout } from "../../sources/bpf/records.js";
+// must match (sizes checked at load); the decoder is derived from the layouts.
+import { recordLayout } from "../../sources/bpf/record-decode.js";
+import { layout } from "../../sources/bpf/records.js";
 
 export const CONFIG = layout("slabratetop_config", [
   ["tgid", "u32"],
   ["pad", "u32"],
 ]);
 
-export const KEY = layout("slabratetop_key", [["name", { array: "char", len: 32 }]]);
+export const KEY = recordLayout("slabratetop_key", [["name", { array: "char", len: 32 }]]);
 
-export const VALUE = layout("slabratetop_value", [
+export const VALUE = recordLayout("slabratetop_value", [
   ["count", "u64"],
   ["bytes", "u64"],
 ]);
@@ -38,9 +39,6 @@ export interface CacheRate {
 
 /** One entry of the `caches` map. Pure. */
 export function decodeCache(key: Buffer, value: Buffer): CacheRate {
-  return {
-    name: cString(key, KEY.off.name, 32),
-    count: Number(value.readBigUInt64LE(VALUE.off.count)),
-    bytes: Number(value.readBigUInt64LE(VALUE.off.bytes)),
-  };
+  const { count, bytes } = VALUE.decode(value, 0);
+  return { name: KEY.decode(key, 0).name, count: Number(count), bytes: Number(bytes) };
 }

@@ -20,7 +20,7 @@ export const KEY = recordLayout("tcptop_key", [
   ["comm", { array: "char", len: 16 }],
 ]);
 
-export const TRAFFIC = layout("tcptop_traffic", [
+export const TRAFFIC = recordLayout("tcptop_traffic", [
   ["sent", "u64"],
   ["received", "u64"],
 ]);
@@ -59,9 +59,6 @@ const decodeKey = sockRecordDecoder(KEY);
 
 /** One entry of the `traffic` map. Pure. */
 export function decodeTraffic(key: Buffer, value: Buffer): Traffic {
-  return {
-    ...decodeKey(key, 0),
-    sent: Number(value.readBigUInt64LE(TRAFFIC.off.sent)),
-    received: Number(value.readBigUInt64LE(TRAFFIC.off.received)),
-  };
+  const { sent, received } = TRAFFIC.decode(value, 0);
+  return { ...decodeKey(key, 0), sent: Number(sent), received: Number(received) };
 }
