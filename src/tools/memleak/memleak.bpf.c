@@ -159,13 +159,19 @@ static __always_inline void combine(__s32 stack_id, __u64 size, int add)
 	}
 }
 
+/* An allocation of `size` within -z/-Z, and the one in -s's N taken (by the clock's ns). */
+static __always_inline bool wanted(__u64 size)
+{
+	if (size < cfg.min_size || size > cfg.max_size)
+		return false;
+	return cfg.sample_rate <= 1 || bpf_ktime_get_ns() % cfg.sample_rate == 0;
+}
+
 static __always_inline int alloc_enter(__u64 size)
 {
 	__u32 tid;
 
-	if (!counting() || size < cfg.min_size || size > cfg.max_size)
-		return 0;
-	if (cfg.sample_rate > 1 && bpf_ktime_get_ns() % cfg.sample_rate != 0)
+	if (!counting() || !wanted(size))
 		return 0;
 	tid = (__u32)bpf_get_current_pid_tgid();
 	bpf_map_update_elem(&sizes, &tid, &size, BPF_ANY);
@@ -300,9 +306,7 @@ int memleak_kmalloc(struct trace_event_raw_kmalloc *ctx)
 {
 	__u64 size = ctx->bytes_alloc;
 
-	if (size < cfg.min_size || size > cfg.max_size)
-		return 0;
-	if (cfg.sample_rate > 1 && bpf_ktime_get_ns() % cfg.sample_rate != 0)
+	if (!wanted(size))
 		return 0;
 	alloc_record(ctx, (__u64)ctx->ptr, size);
 	return 0;
@@ -313,9 +317,7 @@ int memleak_cache_alloc(struct trace_event_raw_kmem_cache_alloc *ctx)
 {
 	__u64 size = ctx->bytes_alloc;
 
-	if (size < cfg.min_size || size > cfg.max_size)
-		return 0;
-	if (cfg.sample_rate > 1 && bpf_ktime_get_ns() % cfg.sample_rate != 0)
+	if (!wanted(size))
 		return 0;
 	alloc_record(ctx, (__u64)ctx->ptr, size);
 	return 0;
@@ -339,9 +341,7 @@ int memleak_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 {
 	__u64 size = cfg.page_size << ctx->order;
 
-	if (size < cfg.min_size || size > cfg.max_size)
-		return 0;
-	if (cfg.sample_rate > 1 && bpf_ktime_get_ns() % cfg.sample_rate != 0)
+	if (!wanted(size))
 		return 0;
 	alloc_record(ctx, ctx->pfn, size);
 	return 0;
